@@ -1,0 +1,26 @@
+use super::*;
+
+pub struct Cline;
+
+impl Client for Cline {
+    fn id(&self) -> ClientId {
+        ClientId::Cline
+    }
+    fn name(&self) -> &'static str {
+        "Cline"
+    }
+    fn user_locations(&self, env: &Env) -> Vec<Location> {
+        let mut v: Vec<Location> = vscode_family_user_dirs(env)
+            .into_iter()
+            .map(|(app, user)| {
+                let path = user.join("globalStorage").join("saoudrizwan.claude-dev").join("settings").join("cline_mcp_settings.json");
+                Location::new(self.id(), path, Format::Json).variant(&format!("in {app}"))
+            })
+            .collect();
+        let cli = env.cline_mcp_settings_path.clone().unwrap_or_else(|| {
+            env.home.join(".cline").join("data").join("settings").join("cline_mcp_settings.json")
+        });
+        v.push(Location::new(self.id(), cli, Format::Json).variant("Cline CLI"));
+        v
+    }
+}

@@ -1,0 +1,19 @@
+use super::*;
+
+pub struct Codex;
+
+impl Client for Codex {
+    fn id(&self) -> ClientId {
+        ClientId::Codex
+    }
+    fn name(&self) -> &'static str {
+        "Codex"
+    }
+    fn user_locations(&self, env: &Env) -> Vec<Location> {
+        let dir = env.codex_home.clone().unwrap_or_else(|| env.home.join(".codex"));
+        vec![Location::new(self.id(), dir.join("config.toml"), Format::Toml)]
+    }
+    fn project_locations(&self, project: &Path) -> Vec<Location> {
+        vec![Location::new(self.id(), project.join(".codex").join("config.toml"), Format::Toml).project()]
+    }
+}

@@ -1,0 +1,18 @@
+use super::*;
+
+pub struct Cursor;
+
+impl Client for Cursor {
+    fn id(&self) -> ClientId {
+        ClientId::Cursor
+    }
+    fn name(&self) -> &'static str {
+        "Cursor"
+    }
+    fn user_locations(&self, env: &Env) -> Vec<Location> {
+        vec![Location::new(self.id(), env.home.join(".cursor").join("mcp.json"), Format::Json)]
+    }
+    fn project_locations(&self, project: &Path) -> Vec<Location> {
+        vec![Location::new(self.id(), project.join(".cursor").join("mcp.json"), Format::Json).project()]
+    }
+}

@@ -1,0 +1,15 @@
+use super::*;
+
+pub struct Windsurf;
+
+impl Client for Windsurf {
+    fn id(&self) -> ClientId {
+        ClientId::Windsurf
+    }
+    fn name(&self) -> &'static str {
+        "Windsurf"
+    }
+    fn user_locations(&self, env: &Env) -> Vec<Location> {
+        vec![Location::new(self.id(), env.home.join(".codeium").join("windsurf").join("mcp_config.json"), Format::Json)]
+    }
+}

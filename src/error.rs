@@ -1,0 +1,56 @@
+//! Engine errors with stable codes the UI and scripts can branch on.
+//!
+//! Messages are written for people and never contain secret material: every variant carries only
+//! paths, names and descriptions, never a value read from a config or a keychain.
+
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the OS keychain is not available: {0}")]
+    KeychainUnavailable(String),
+    #[error("the OS keychain is locked; unlock it (log in to your desktop session) and try again")]
+    KeychainLocked,
+    #[error("no keychain entry for {0}")]
+    KeychainEntryMissing(String),
+    #[error("the keychain refused the operation: {0}")]
+    Keychain(String),
+    #[error("could not determine your home directory")]
+    NoHomeDir,
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+}
+
+impl Error {
+    /// A stable, machine-readable code. Never change an existing one; the UI branches on them.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::KeychainUnavailable(_) => "keychain_unavailable",
+            Error::KeychainLocked => "keychain_locked",
+            Error::KeychainEntryMissing(_) => "keychain_entry_missing",
+            Error::Keychain(_) => "keychain_error",
+            Error::NoHomeDir => "no_home_dir",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    pub fn io(path: impl AsRef<std::path::Path>, err: std::io::Error) -> Self {
+        Error::Io { path: path.as_ref().display().to_string(), message: err.to_string() }
+    }
+}
+
+/// What crosses to the UI: `{ "code": "...", "message": "..." }`.
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Error", 2)?;
+        s.serialize_field("code", self.code())?;
+        s.serialize_field("message", &self.to_string())?;
+        s.end()
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

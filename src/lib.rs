@@ -1,0 +1,31 @@
+//! Rekey's engine: finds MCP client configs, talks to the OS keychain, and (in later issues) rotates keys.
+//!
+//! This crate has no GUI dependency; the Tauri app (`rekey-app`) and the `rekey` CLI are thin layers over it.
+
+pub mod cli;
+pub mod clients;
+pub mod error;
+pub mod secret;
+pub mod vault;
+
+pub use error::{Error, Result};
+pub use secret::Secret;
+
+use serde::Serialize;
+
+/// The engine's version (the workspace version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What the app's first screen shows: the engine's version and where it looks for MCP configs.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineInfo {
+    pub version: &'static str,
+    pub platform: clients::Platform,
+    pub config_files: Vec<clients::ConfigFile>,
+}
+
+/// Engine facts for this process's environment.
+pub fn engine_info() -> Result<EngineInfo> {
+    let env = clients::Env::from_os()?;
+    Ok(EngineInfo { version: VERSION, platform: env.platform, config_files: clients::user_config_files(&env) })
+}

@@ -1,0 +1,122 @@
+//! The OS keychain, through the `keyring` crate's real backends (Keychain on macOS, Credential Manager on
+//! Windows, Secret Service on Linux). There is deliberately no fallback store: a locked or missing
+//! keychain is a clear error, never a silent write to a plaintext file.
+
+use crate::{Error, Result, Secret};
+use serde::Serialize;
+
+/// The keychain service name under which every Rekey entry is stored.
+pub const SERVICE: &str = "rekey";
+
+/// A handle on Rekey's entries in the OS keychain.
+#[derive(Debug, Clone)]
+pub struct Vault {
+    service: String,
+}
+
+impl Default for Vault {
+    fn default() -> Self {
+        Vault { service: SERVICE.to_string() }
+    }
+}
+
+/// Whether the keychain can be used right now, for the UI and `rekey doctor`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct VaultStatus {
+    pub available: bool,
+    /// The backend in use on this OS.
+    pub backend: &'static str,
+    /// Why it is unavailable (a stable error code and a message), when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+pub fn backend_name() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "macOS Keychain"
+    } else if cfg!(windows) {
+        "Windows Credential Manager"
+    } else {
+        "Secret Service (D-Bus)"
+    }
+}
+
+impl Vault {
+    /// A vault under another service name (tests use this to keep their entries apart).
+    pub fn with_service(service: impl Into<String>) -> Self {
+        Vault { service: service.into() }
+    }
+
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    fn entry(&self, account: &str) -> Result<keyring::Entry> {
+        if account.is_empty() {
+            return Err(Error::InvalidInput("a keychain account name must not be empty".into()));
+        }
+        keyring::Entry::new(&self.service, account).map_err(|e| map_err(e, account))
+    }
+
+    /// Store (create or replace) a secret.
+    pub fn store(&self, account: &str, secret: &Secret) -> Result<()> {
+        self.entry(account)?.set_password(secret.expose()).map_err(|e| map_err(e, account))
+    }
+
+    /// Read a secret back.
+    pub fn get(&self, account: &str) -> Result<Secret> {
+        self.entry(account)?.get_password().map(Secret::new).map_err(|e| map_err(e, account))
+    }
+
+    /// Delete a secret. Deleting an entry that does not exist is an error (`keychain_entry_missing`).
+    pub fn delete(&self, account: &str) -> Result<()> {
+        self.entry(account)?.delete_credential().map_err(|e| map_err(e, account))
+    }
+
+    /// Probe the keychain without changing it: a read of an entry that should not exist.
+    pub fn status(&self) -> VaultStatus {
+        let probe = self.entry("rekey-probe").and_then(|e| match e.get_password() {
+            Ok(_) => Ok(()),
+            Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(map_err(err, "rekey-probe")),
+        });
+        match probe {
+            Ok(()) => VaultStatus { available: true, backend: backend_name(), error_code: None, message: None },
+            Err(e) => VaultStatus {
+                available: false,
+                backend: backend_name(),
+                error_code: Some(e.code()),
+                message: Some(e.to_string()),
+            },
+        }
+    }
+}
+
+/// Turn a keyring error into an engine error. Never includes secret material: `BadEncoding` carries the
+/// stored bytes, so its payload is dropped.
+fn map_err(err: keyring::Error, account: &str) -> Error {
+    use keyring::Error as K;
+    match err {
+        K::NoEntry => Error::KeychainEntryMissing(format!("'{account}'")),
+        K::NoDefaultStore => Error::KeychainUnavailable(
+            "no credential store could be opened (on Linux: is a Secret Service such as gnome-keyring running on the session D-Bus?)".into(),
+        ),
+        K::PlatformFailure(e) => Error::KeychainUnavailable(describe_platform_failure(&e.to_string())),
+        K::NoStorageAccess(_) => Error::KeychainLocked,
+        K::BadEncoding(_) => Error::Keychain(format!("the entry '{account}' is not valid UTF-8 text")),
+        K::TooLong(field, max) => Error::Keychain(format!("{field} is longer than the keychain allows ({max})")),
+        K::Invalid(field, why) => Error::Keychain(format!("invalid {field}: {why}")),
+        K::Ambiguous(_) => Error::Keychain(format!("several keychain entries match '{account}'")),
+        other => Error::Keychain(format!("{other}")),
+    }
+}
+
+fn describe_platform_failure(detail: &str) -> String {
+    if detail.contains("Connection") || detail.contains("Address") || detail.contains("DBUS") {
+        "cannot reach the session D-Bus to talk to the Secret Service (no desktop session?)".to_string()
+    } else {
+        format!("platform keychain failure: {detail}")
+    }
+}

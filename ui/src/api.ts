@@ -1,0 +1,74 @@
+// The only module that talks to Rust. Every engine call the UI makes goes through here.
+import { invoke } from "@tauri-apps/api/core";
+
+export type Platform = "linux" | "macos" | "windows";
+export type Format = "json" | "jsonc" | "toml";
+
+export interface ConfigFile {
+  client: string;
+  client_name: string;
+  path: string;
+  format: Format;
+  scope: "user" | "project";
+  variant?: string;
+  exists: boolean;
+}
+
+export interface EngineInfo {
+  version: string;
+  platform: Platform;
+  config_files: ConfigFile[];
+}
+
+export interface KeychainStatus {
+  available: boolean;
+  backend: string;
+  error_code?: string;
+  message?: string;
+}
+
+/** An engine error as it crosses IPC: a stable code to branch on and a message for people. */
+export class EngineError extends Error {
+  constructor(
+    public readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "EngineError";
+  }
+}
+
+function toEngineError(e: unknown): EngineError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    const { code, message } = e as { code: unknown; message: unknown };
+    return new EngineError(String(code), String(message));
+  }
+  return new EngineError("ipc", typeof e === "string" ? e : "the app did not answer as expected");
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toEngineError(e);
+  }
+}
+
+export const api = {
+  engineInfo: () => call<EngineInfo>("engine_info"),
+  keychainStatus: () => call<KeychainStatus>("keychain_status"),
+};
+
+/** Group config files by client, keeping the engine's order. */
+export function groupByClient(files: ConfigFile[]): { client: string; name: string; files: ConfigFile[] }[] {
+  const groups = new Map<string, { client: string; name: string; files: ConfigFile[] }>();
+  for (const f of files) {
+    let g = groups.get(f.client);
+    if (!g) {
+      g = { client: f.client, name: f.client_name, files: [] };
+      groups.set(f.client, g);
+    }
+    g.files.push(f);
+  }
+  return [...groups.values()];
+}
