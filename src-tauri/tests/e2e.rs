@@ -1,0 +1,204 @@
+//! End to end: the real `rekey-app` in the real WebView (WebKitGTK), driven through tauri-driver and
+//! WebKitWebDriver (client: thirtyfour). Runs under `./dev test` (Xvfb, a private D-Bus with gnome-keyring, temp HOME/XDG);
+//! skipped elsewhere. Screenshots go to target/e2e-screenshots/.
+
+use thirtyfour::prelude::*;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn enabled() -> bool {
+    if std::env::var_os("REKEY_E2E").is_some_and(|v| v == "1") {
+        return true;
+    }
+    eprintln!("SKIPPED e2e: run through `./dev test` (needs Xvfb, tauri-driver, WebKitWebDriver; REKEY_E2E=1)");
+    false
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn screenshots_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target"));
+    let dir = target.join("e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// tauri-driver in its own process group; dropping this kills the whole group (tauri-driver,
+/// WebKitWebDriver and the app), on success and on panic alike.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(env: &TestEnv) -> Driver {
+        use std::os::unix::process::CommandExt;
+        let port = free_port();
+        let native = free_port();
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(env.root.path().join("tauri-driver.log")).unwrap()))
+            .process_group(0);
+        env.apply(&mut cmd);
+        let child = cmd.spawn().expect("tauri-driver on PATH (./dev test installs it)");
+        let driver = Driver { child, port };
+        let deadline = Instant::now() + WAIT;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+
+    /// A WebDriver session that launches the app. Only `tauri:options` is sent: WebKitWebDriver hangs on
+    /// capabilities meant for other browsers (e.g. `goog:chromeOptions`).
+    async fn session(&self, app: &Path) -> WebDriver {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        // A fresh connection per command: tauri-driver does not answer a second request on a kept-alive
+        // connection, and every command has a timeout so a stuck driver fails the test instead of hanging it.
+        let http = reqwest::Client::builder().pool_max_idle_per_host(0).timeout(WAIT).build().unwrap();
+        let session = WebDriver::builder(format!("http://127.0.0.1:{}", self.port), caps)
+            .client(http)
+            .request_timeout(WAIT)
+            .connect();
+        tokio::time::timeout(WAIT, session).await.expect("new session timed out").expect("WebDriver session with the app")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let pgid = self.child.id();
+        // `--` so that procps kill reads the negative number as a process group, not an option.
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{pgid}")]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The app's world: HOME and XDG dirs inside one temp folder.
+struct TestEnv {
+    root: tempfile::TempDir,
+}
+
+impl TestEnv {
+    fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        for d in ["home", "config", "data", "cache", "state"] {
+            std::fs::create_dir_all(root.path().join(d)).unwrap();
+        }
+        TestEnv { root }
+    }
+    fn home(&self) -> PathBuf {
+        self.root.path().join("home")
+    }
+    fn config(&self) -> PathBuf {
+        self.root.path().join("config")
+    }
+    fn apply(&self, cmd: &mut Command) {
+        let p = self.root.path();
+        cmd.env("HOME", p.join("home"))
+            .env("XDG_CONFIG_HOME", p.join("config"))
+            .env("XDG_DATA_HOME", p.join("data"))
+            .env("XDG_CACHE_HOME", p.join("cache"))
+            .env("XDG_STATE_HOME", p.join("state"))
+            .env("NO_AT_BRIDGE", "1")
+            .env_remove("CLAUDE_CONFIG_DIR")
+            .env_remove("CODEX_HOME");
+    }
+}
+
+async fn wait_for(c: &WebDriver, css: &str) -> WebElement {
+    c.query(By::Css(css)).wait(WAIT, Duration::from_millis(50)).first().await.unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+async fn text_of(c: &WebDriver, css: &str) -> String {
+    wait_for(c, css).await.text().await.unwrap()
+}
+
+async fn save_screenshot(c: &WebDriver, name: &str) {
+    let png = c.screenshot_as_png().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    std::fs::write(screenshots_dir().join(name), png).unwrap();
+}
+
+#[tokio::test]
+async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
+    if !enabled() {
+        return;
+    }
+    let env = TestEnv::new();
+    // A Cursor config that exists, so the screen must tell found from not found.
+    let cursor = env.home().join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    std::fs::write(&cursor, "{\"mcpServers\":{}}\n").unwrap();
+    let claude_desktop = env.config().join("Claude/claude_desktop_config.json");
+
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    eprintln!("e2e: starting tauri-driver");
+    let driver = Driver::start(&env);
+    eprintln!("e2e: tauri-driver on {}, opening a session", driver.port);
+    let c = driver.session(&app).await;
+    eprintln!("e2e: session open");
+
+    assert_eq!(c.title().await.unwrap(), "Rekey");
+    // The version the engine reports, computed here from the workspace version.
+    assert_eq!(text_of(&c, "[data-testid=engine-version]").await, format!("v{}", env!("CARGO_PKG_VERSION")));
+
+    // The config paths, computed here from the temp HOME/XDG dirs the app was given.
+    wait_for(&c, "[data-testid=config-file]").await;
+    let mut rows = Vec::new();
+    for el in c.find_all(By::Css("[data-testid=config-file]")).await.unwrap() {
+        let path = el.find(By::Css("[data-testid=config-path]")).await.unwrap().text().await.unwrap();
+        let client = el.attr("data-client").await.unwrap().unwrap();
+        let exists = el.attr("data-exists").await.unwrap().unwrap();
+        rows.push((client, path, exists));
+    }
+    let row = |p: &Path| rows.iter().find(|r| r.1 == p.to_str().unwrap()).unwrap_or_else(|| panic!("{p:?} not on screen: {rows:?}"));
+    assert_eq!(row(&cursor).0, "cursor");
+    assert_eq!(row(&cursor).2, "yes");
+    assert_eq!(row(&claude_desktop).0, "claude-desktop");
+    assert_eq!(row(&claude_desktop).2, "no");
+    assert_eq!(row(&env.home().join(".claude.json")).2, "no");
+    assert_eq!(rows.iter().filter(|r| r.2 == "yes").count(), 1, "{rows:?}");
+    let summary = text_of(&c, "[data-testid=config-summary]").await;
+    assert!(summary.starts_with(&format!("1 of {} known config locations", rows.len())), "{summary}");
+    save_screenshot(&c, "01-first-screen.png").await;
+
+    // A click that goes to Rust and back: the keychain probe against the private Secret Service.
+    c.find(By::Css("[data-testid=check-keychain]")).await.unwrap().click().await.unwrap();
+    let status = text_of(&c, "[data-testid=keychain-status]").await;
+    assert_eq!(status, "Available: Secret Service (D-Bus)");
+    save_screenshot(&c, "02-keychain-checked.png").await;
+
+    // Single instance: a second launch hands over to the running app and exits on its own.
+    let mut second = Command::new(&app);
+    env.apply(&mut second);
+    let mut second = second.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(s) = second.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second rekey-app did not exit: single-instance is not working");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "second instance exited with {status}");
+    // The first instance is still alive and answering.
+    assert_eq!(text_of(&c, "[data-testid=engine-version]").await, format!("v{}", env!("CARGO_PKG_VERSION")));
+
+    c.quit().await.unwrap();
+    drop(driver);
+}

@@ -1,0 +1,70 @@
+mod common;
+use common::*;
+
+#[test]
+fn version_prints_the_package_version() {
+    let out = rekey().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), format!("rekey {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let out = rekey().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for cmd in ["clients", "doctor"] {
+        assert!(text.contains(cmd), "--help does not mention {cmd}:\n{text}");
+    }
+}
+
+#[test]
+fn unknown_command_fails_with_usage_error() {
+    let out = rekey().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("frobnicate"));
+}
+
+#[test]
+fn clients_json_lists_paths_under_home_and_marks_existing_files() {
+    let home = TempHome::new();
+    let cursor = home.write("home/.cursor/mcp.json", "{\"mcpServers\":{}}");
+    let mut cmd = rekey();
+    home.apply(&mut cmd);
+    let out = cmd.args(["clients", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = files.as_array().unwrap();
+
+    let find = |path: &std::path::Path| {
+        files.iter().find(|f| f["path"] == path.to_str().unwrap()).unwrap_or_else(|| panic!("{path:?} not listed"))
+    };
+    let claude = home.config().join("Claude/claude_desktop_config.json");
+    assert_eq!(find(&claude)["client"], "claude-desktop");
+    assert_eq!(find(&claude)["exists"], false);
+    assert_eq!(find(&cursor)["client"], "cursor");
+    assert_eq!(find(&cursor)["exists"], true);
+    assert_eq!(find(&home.home().join(".claude.json"))["format"], "json");
+    assert_eq!(find(&home.home().join(".codex/config.toml"))["format"], "toml");
+    // Everything listed lives inside the temp dirs.
+    for f in files {
+        assert!(f["path"].as_str().unwrap().starts_with(home.dir.path().to_str().unwrap()), "{f}");
+    }
+}
+
+#[test]
+fn clients_honours_codex_home_and_claude_config_dir() {
+    let home = TempHome::new();
+    let mut cmd = rekey();
+    home.apply(&mut cmd);
+    let elsewhere = home.dir.path().join("elsewhere");
+    let out = cmd
+        .env("CODEX_HOME", elsewhere.join("codex"))
+        .env("CLAUDE_CONFIG_DIR", elsewhere.join("claude"))
+        .args(["clients", "--json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(elsewhere.join("codex/config.toml").to_str().unwrap()));
+    assert!(text.contains(elsewhere.join("claude/.claude.json").to_str().unwrap()));
+}

@@ -1,0 +1,60 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A throwaway home: HOME and every XDG dir point inside one temp folder, so nothing a test does can
+/// touch the user's real configs.
+pub struct TempHome {
+    pub dir: tempfile::TempDir,
+}
+
+impl TempHome {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for sub in ["home", "config", "data", "cache", "state"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        TempHome { dir }
+    }
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+    /// Apply the temp dirs to a command's environment (never to this test process's own).
+    pub fn apply(&self, cmd: &mut Command) {
+        let p = self.dir.path();
+        cmd.env("HOME", p.join("home"))
+            .env("XDG_CONFIG_HOME", p.join("config"))
+            .env("XDG_DATA_HOME", p.join("data"))
+            .env("XDG_CACHE_HOME", p.join("cache"))
+            .env("XDG_STATE_HOME", p.join("state"))
+            .env_remove("CLAUDE_CONFIG_DIR")
+            .env_remove("CODEX_HOME")
+            .env_remove("CLINE_MCP_SETTINGS_PATH");
+    }
+    pub fn write(&self, rel: impl AsRef<Path>, content: &str) -> PathBuf {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+}
+
+/// The `rekey` binary built for these tests.
+pub fn rekey() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rekey"))
+}
+
+/// Keychain tests run only inside the test harness's private D-Bus session with a throwaway
+/// gnome-keyring (`./dev test` sets REKEY_TEST_KEYRING=1), never against a developer's real keychain.
+pub fn keyring_tests_enabled(test: &str) -> bool {
+    if std::env::var_os("REKEY_TEST_KEYRING").is_some_and(|v| v == "1") {
+        return true;
+    }
+    eprintln!("SKIPPED {test}: needs the private Secret Service from `./dev test` (REKEY_TEST_KEYRING=1)");
+    false
+}
