@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod clients;
+pub mod edit;
 pub mod error;
 pub mod secret;
 pub mod vault;

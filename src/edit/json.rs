@@ -1,0 +1,410 @@
+//! A linear, low-allocation pass over a JSON or JSONC document.
+//!
+//! Tokens come from `jsonc-parser`'s scanner (with exact byte spans); a small pushdown state machine checks
+//! the grammar of the *whole* document (so a broken file is never written) and tracks the path of every
+//! value, without building a tree. Numbers, comments and layout are never interpreted or re-serialized,
+//! so nothing about them can change.
+
+use jsonc_parser::tokens::Token;
+use jsonc_parser::{Scanner, ScannerOptions};
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Which JSON a client accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// RFC 8259 JSON: no comments, no trailing commas.
+    Json,
+    /// JSON with `//` and `/* */` comments and trailing commas (VS Code, Zed, Gemini).
+    Jsonc,
+}
+
+/// One step of a path into the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg<'a> {
+    Key(Cow<'a, str>),
+    Index(usize),
+}
+
+impl Seg<'_> {
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Seg::Key(k) => Some(k),
+            Seg::Index(_) => None,
+        }
+    }
+}
+
+/// A syntax error with a 1-based line and column (in characters).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct SyntaxError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl SyntaxError {
+    fn at(text: &str, offset: usize, message: impl Into<String>) -> Self {
+        let offset = offset.min(text.len());
+        let before = &text.as_bytes()[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        SyntaxError { line, column, message: message.into() }
+    }
+}
+
+/// A string value (not an object key) found in the document.
+#[derive(Debug)]
+pub struct StringValue<'a, 'p> {
+    pub path: &'p [Seg<'a>],
+    /// Byte range of the whole token, quotes included.
+    pub span: Range<usize>,
+    /// The decoded value.
+    pub value: Cow<'a, str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Obj {
+    KeyOrEnd,
+    KeyAfterComma,
+    Colon,
+    Value,
+    CommaOrEnd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arr {
+    ValueOrEnd,
+    ValueAfterComma,
+    CommaOrEnd,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Frame {
+    Obj(Obj),
+    Arr(Arr, usize),
+}
+
+/// The UTF-8 byte order mark, which some editors on Windows write.
+pub const BOM: &str = "\u{feff}";
+
+/// Walk `text`, checking its grammar and calling `on_string` for every string value with its path.
+/// `want(path)` is asked when a container opens under a path: returning false lets the walker skip
+/// path bookkeeping for values nobody needs (the grammar is still checked).
+pub fn walk<'a>(
+    text: &'a str,
+    dialect: Dialect,
+    mut on_string: impl FnMut(StringValue<'a, '_>),
+) -> Result<(), SyntaxError> {
+    let body_start = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = &text[body_start..];
+    let options = ScannerOptions {
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    let mut scanner = Scanner::new(body, &options);
+    let mut stack: Vec<Frame> = Vec::with_capacity(32);
+    let mut path: Vec<Seg<'a>> = Vec::with_capacity(32);
+    let mut root_done = false;
+    let err = |offset: usize, msg: &str| SyntaxError::at(text, body_start + offset, msg);
+
+    loop {
+        let token = match scanner.scan() {
+            Ok(Some(t)) => t,
+            Ok(None) => break,
+            Err(e) => return Err(err(e.range().start, &scanner_message(&e.to_string()))),
+        };
+        let start = scanner.token_start();
+        let end = scanner.token_end();
+        match token {
+            Token::CommentLine(_) | Token::CommentBlock(_) => {
+                if dialect == Dialect::Json {
+                    return Err(err(start, "comments are not allowed in this strict-JSON file"));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if root_done {
+            return Err(err(start, "unexpected content after the end of the document"));
+        }
+
+        // Is this token a value, and where does it go?
+        let is_value_start = matches!(
+            token,
+            Token::OpenBrace | Token::OpenBracket | Token::String(_) | Token::Number(_) | Token::Boolean(_) | Token::Null
+        );
+        match stack.last_mut() {
+            None => {
+                if !is_value_start {
+                    return Err(err(start, &format!("expected a value, found '{}'", token_text(&token))));
+                }
+            }
+            Some(Frame::Obj(state)) => match (*state, &token) {
+                (Obj::KeyOrEnd | Obj::KeyAfterComma, Token::String(key)) => {
+                    path.push(Seg::Key(key.clone()));
+                    *state = Obj::Colon;
+                    continue;
+                }
+                (Obj::KeyOrEnd, Token::CloseBrace) => {}
+                (Obj::KeyAfterComma, Token::CloseBrace) if dialect == Dialect::Jsonc => {}
+                (Obj::KeyAfterComma, Token::CloseBrace) => {
+                    return Err(err(start, "trailing comma before '}' is not allowed in this strict-JSON file"))
+                }
+                (Obj::Colon, Token::Colon) => {
+                    *state = Obj::Value;
+                    continue;
+                }
+                (Obj::Value, _) if is_value_start => {}
+                (Obj::CommaOrEnd, Token::Comma) => {
+                    *state = Obj::KeyAfterComma;
+                    continue;
+                }
+                (Obj::CommaOrEnd, Token::CloseBrace) => {}
+                (s, t) => {
+                    let expected = match s {
+                        Obj::KeyOrEnd => "a property name in double quotes or '}'",
+                        Obj::KeyAfterComma => "a property name in double quotes",
+                        Obj::Colon => "':'",
+                        Obj::Value => "a value",
+                        Obj::CommaOrEnd => "',' or '}'",
+                    };
+                    return Err(err(start, &format!("expected {expected}, found '{}'", token_text(t))));
+                }
+            },
+            Some(Frame::Arr(state, index)) => match (*state, &token) {
+                (Arr::ValueOrEnd | Arr::ValueAfterComma, _) if is_value_start => {
+                    path.push(Seg::Index(*index));
+                }
+                (Arr::ValueOrEnd, Token::CloseBracket) => {}
+                (Arr::ValueAfterComma, Token::CloseBracket) if dialect == Dialect::Jsonc => {}
+                (Arr::ValueAfterComma, Token::CloseBracket) => {
+                    return Err(err(start, "trailing comma before ']' is not allowed in this strict-JSON file"))
+                }
+                (Arr::CommaOrEnd, Token::Comma) => {
+                    *state = Arr::ValueAfterComma;
+                    *index += 1;
+                    continue;
+                }
+                (Arr::CommaOrEnd, Token::CloseBracket) => {}
+                (s, t) => {
+                    let expected = match s {
+                        Arr::ValueOrEnd => "a value or ']'",
+                        Arr::ValueAfterComma => "a value",
+                        Arr::CommaOrEnd => "',' or ']'",
+                    };
+                    return Err(err(start, &format!("expected {expected}, found '{}'", token_text(t))));
+                }
+            },
+        }
+
+        match token {
+            Token::OpenBrace => stack.push(Frame::Obj(Obj::KeyOrEnd)),
+            Token::OpenBracket => stack.push(Frame::Arr(Arr::ValueOrEnd, 0)),
+            Token::CloseBrace | Token::CloseBracket => {
+                stack.pop();
+                value_done(&mut stack, &mut path, &mut root_done);
+            }
+            Token::String(value) => {
+                on_string(StringValue { path: &path, span: body_start + start..body_start + end, value });
+                value_done(&mut stack, &mut path, &mut root_done);
+            }
+            _ => value_done(&mut stack, &mut path, &mut root_done),
+        }
+    }
+    if !stack.is_empty() {
+        let what = match stack.last() {
+            Some(Frame::Obj(_)) => "'}'",
+            _ => "']'",
+        };
+        return Err(err(body.len(), &format!("unexpected end of file: expected {what}")));
+    }
+    if !root_done {
+        return Err(err(body.len(), "the file is empty: expected a JSON value"));
+    }
+    Ok(())
+}
+
+/// A value just ended: pop its path step and move the parent on.
+fn value_done(stack: &mut [Frame], path: &mut Vec<Seg<'_>>, root_done: &mut bool) {
+    match stack.last_mut() {
+        None => *root_done = true,
+        Some(Frame::Obj(state)) => {
+            path.pop();
+            *state = Obj::CommaOrEnd;
+        }
+        Some(Frame::Arr(state, _)) => {
+            path.pop();
+            *state = Arr::CommaOrEnd;
+        }
+    }
+}
+
+fn token_text(t: &Token<'_>) -> String {
+    match t {
+        Token::String(_) => "a string".into(),
+        Token::Word(w) => w.chars().take(20).collect(),
+        Token::Number(n) => n.chars().take(20).collect(),
+        other => other.as_str().chars().take(20).collect(),
+    }
+}
+
+/// The scanner's message without its own position suffix (we add line/column ourselves), and never
+/// quoting file content.
+fn scanner_message(msg: &str) -> String {
+    let m = msg.split(" on line ").next().unwrap_or(msg);
+    m.split(" at ").next().unwrap_or(m).trim().to_string()
+}
+
+/// Encode `value` as the *inside* of a JSON string literal (no quotes), escaping only what must be.
+pub fn escape(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+/// Map a byte offset in the *decoded* value of a string token to the byte offset in the raw token
+/// text (which starts with its opening quote). Used to replace only the bytes of a secret inside a
+/// longer string such as `"Bearer <key>"`, even when other parts of the string contain escapes.
+pub fn raw_offset(raw_token: &str, decoded_offset: usize) -> usize {
+    let bytes = raw_token.as_bytes();
+    let mut raw = 1; // skip the opening quote
+    let mut decoded = 0;
+    while decoded < decoded_offset && raw < bytes.len() - 1 {
+        if bytes[raw] == b'\\' {
+            let esc = bytes[raw + 1];
+            if esc == b'u' {
+                let code = u32::from_str_radix(&raw_token[raw + 2..raw + 6], 16).unwrap_or(0xfffd);
+                if (0xd800..0xdc00).contains(&code) && raw_token[raw + 6..].starts_with("\\u") {
+                    // A surrogate pair is one 4-byte character.
+                    raw += 12;
+                    decoded += 4;
+                } else {
+                    raw += 6;
+                    decoded += char::from_u32(code).map_or(3, |c| c.len_utf8());
+                }
+            } else {
+                raw += 2;
+                decoded += 1;
+            }
+        } else {
+            let ch_len = utf8_len(bytes[raw]);
+            raw += ch_len;
+            decoded += ch_len;
+        }
+    }
+    raw
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(text: &str, dialect: Dialect) -> Result<Vec<(String, String, Range<usize>)>, SyntaxError> {
+        let mut out = Vec::new();
+        walk(text, dialect, |s| {
+            let path = s
+                .path
+                .iter()
+                .map(|p| match p {
+                    Seg::Key(k) => k.to_string(),
+                    Seg::Index(i) => i.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((path, s.value.into_owned(), s.span));
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reports_every_string_value_with_its_path_and_span() {
+        let text = "\u{feff}{\"a\": {\"b\": [\"x\", {\"c\": \"y\\n\"}], \"n\": 12345678901234567890}, \"z\": \"w\"}";
+        let got = strings(text, Dialect::Json).unwrap();
+        let paths: Vec<_> = got.iter().map(|(p, v, _)| (p.as_str(), v.as_str())).collect();
+        assert_eq!(paths, [("a/b/0", "x"), ("a/b/1/c", "y\n"), ("z", "w")]);
+        for (_, _, span) in &got {
+            assert!(text[span.clone()].starts_with('"') && text[span.clone()].ends_with('"'));
+        }
+    }
+
+    #[test]
+    fn jsonc_allows_comments_and_trailing_commas_strict_json_does_not() {
+        let text = "{\n  // servers\n  \"s\": [\"a\", \"b\",],\n  /* x */ \"t\": 1,\n}";
+        assert_eq!(strings(text, Dialect::Jsonc).unwrap().len(), 2);
+        let e = strings(text, Dialect::Json).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3), "{e}");
+        assert!(e.message.contains("comments"), "{e}");
+        let e = strings("{\"a\": 1,}", Dialect::Json).unwrap_err();
+        assert!(e.message.contains("trailing comma"), "{e}");
+    }
+
+    #[test]
+    fn broken_documents_are_errors_with_positions() {
+        for (text, line, col) in [
+            ("{\"a\": }", 1, 7),
+            ("{\"a\" 1}", 1, 6),
+            ("{\n\"a\": [1 2]}", 2, 9),
+            ("{\"a\": 1}}", 1, 9),
+            ("", 1, 1),
+            ("{\"a\": \"unterminated}", 1, 7),
+            ("{a: 1}", 1, 2),
+            ("[1, 2", 1, 6),
+        ] {
+            let e = strings(text, Dialect::Jsonc).unwrap_err();
+            assert_eq!((e.line, e.column), (line, col), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn error_messages_do_not_quote_string_content() {
+        let e = strings("{\"k\": \"sk-secret-value\" \"x\"}", Dialect::Json).unwrap_err();
+        assert!(!e.to_string().contains("sk-secret"), "{e}");
+    }
+
+    #[test]
+    fn raw_offset_maps_through_escapes() {
+        let raw = r#""a\"b\u00e9c\ud83d\ude00dKEY""#;
+        let decoded = "a\"béc😀dKEY";
+        let k = decoded.find("KEY").unwrap();
+        assert_eq!(&raw[raw_offset(raw, k)..raw_offset(raw, k) + 3], "KEY");
+        assert_eq!(raw_offset(raw, 0), 1);
+    }
+
+    #[test]
+    fn escape_round_trips_through_the_parser() {
+        let v = "q\"b\\s/\n\t\u{1}é😀\u{2028}";
+        let mut lit = String::from("\"");
+        escape(v, &mut lit);
+        lit.push('"');
+        let got = strings(&lit, Dialect::Json).unwrap();
+        assert_eq!(got[0].1, v);
+    }
+}
