@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clients;
 pub mod edit;
 pub mod error;
+pub mod scan;
 pub mod secret;
 pub mod vault;
 

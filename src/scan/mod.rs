@@ -1,0 +1,3 @@
+//! Scanning MCP client configs for secrets.
+
+pub mod slots;
