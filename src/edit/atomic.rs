@@ -1,0 +1,107 @@
+//! Atomic, locked, verified file replacement.
+//!
+//! `replace_file` takes an advisory lock on the target, re-reads it and checks it still has the hash the
+//! plan was made from, hands the current bytes to a closure that produces the new bytes (or refuses),
+//! backs the old bytes up, then writes a temp file in the same directory, fsyncs it, renames it over the
+//! target and fsyncs the directory. The file's mode (and owner, where permitted) is kept. A symlinked
+//! config is written through to its target; the link stays.
+
+use crate::edit::backup::Backups;
+use sha2::{Digest, Sha256};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{path}: changed since the plan (someone else wrote it); nothing was written")]
+    Changed { path: String },
+    #[error("{path}: {message}; nothing was written")]
+    Refused { path: String, message: String },
+    #[error("{path}: {message}; nothing was written")]
+    Io { path: String, message: String },
+    #[error("{path}: could not back up before writing: {message}; nothing was written")]
+    Backup { path: String, message: String },
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Follow symlinks to the file that really holds the bytes.
+pub fn resolve(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Test hook: when set to a step name, the writer stops (as if the process died) right after it.
+fn crash_point(step: &str) -> Result<(), std::io::Error> {
+    if std::env::var("REKEY_TEST_CRASH_AFTER").is_ok_and(|s| s == step) {
+        return Err(std::io::Error::other(format!("simulated crash after {step}")));
+    }
+    Ok(())
+}
+
+/// Replace `path` atomically. `expected_sha256` is the hash the caller planned against; `transform`
+/// gets the current bytes and returns the new ones or a refusal message.
+pub fn replace_file(
+    path: &Path,
+    expected_sha256: &str,
+    backups: &Backups,
+    transform: impl FnOnce(&[u8]) -> Result<Vec<u8>, String>,
+) -> Result<WriteOutcome, WriteError> {
+    let target = resolve(path);
+    let shown = path.display().to_string();
+    let io = |e: std::io::Error| WriteError::Io { path: shown.clone(), message: e.to_string() };
+
+    let lock_file = OpenOptions::new().read(true).open(&target).map_err(io)?;
+    lock_file.lock().map_err(io)?;
+    let current = fs::read(&target).map_err(io)?;
+    if sha256_hex(&current) != expected_sha256 {
+        return Err(WriteError::Changed { path: shown });
+    }
+    let new = transform(&current).map_err(|message| WriteError::Refused { path: shown.clone(), message })?;
+    let backup = backups
+        .save(path, &current, true)
+        .map_err(|e| WriteError::Backup { path: shown.clone(), message: e.to_string() })?;
+    write_atomic(&target, &new).map_err(io)?;
+    drop(lock_file);
+    Ok(WriteOutcome { backup_id: backup, new_sha256: sha256_hex(&new) })
+}
+
+#[derive(Debug, Clone)]
+pub struct WriteOutcome {
+    pub backup_id: String,
+    pub new_sha256: String,
+}
+
+/// Temp file in the same directory, fsync, keep mode/owner, rename over `target`, fsync the directory.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.rekey-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        if let Ok(meta) = fs::metadata(target) {
+            f.set_permissions(meta.permissions())?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                // Keeping the owner needs privileges when it differs from ours; best effort.
+                let _ = std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid()));
+            }
+        }
+        f.write_all(bytes)?;
+        crash_point("temp-write")?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, target)?;
+        #[cfg(unix)]
+        File::open(dir)?.sync_all()?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

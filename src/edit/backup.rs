@@ -1,0 +1,156 @@
+//! Backups: a timestamped copy of a config before every write, mode 0600, listed in an index.
+//! Retention keeps the newest `keep` copies per file and never evicts the newest copy that parsed.
+
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BackupEntry {
+    pub id: String,
+    /// The config file this is a copy of, as the user knows it (not resolved through symlinks).
+    pub original: PathBuf,
+    pub created: String,
+    pub sha256: String,
+    pub size: u64,
+    /// Did the copy parse when it was taken?
+    pub parsed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Backups {
+    dir: PathBuf,
+    pub keep: usize,
+}
+
+const INDEX: &str = "index.json";
+
+impl Backups {
+    pub fn new(dir: PathBuf) -> Self {
+        Backups { dir, keep: 10 }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn ensure_dir(&self) -> std::io::Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+
+    pub fn list(&self) -> std::io::Result<Vec<BackupEntry>> {
+        match fs::read(self.dir.join(INDEX)) {
+            Ok(b) => serde_json::from_slice(&b).map_err(std::io::Error::other),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write_index(&self, entries: &[BackupEntry]) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec_pretty(entries).map_err(std::io::Error::other)?;
+        crate::edit::atomic::write_atomic(&self.dir.join(INDEX), &bytes)
+    }
+
+    /// Save a copy of `bytes` (the current content of `original`) and return its id.
+    pub fn save(&self, original: &Path, bytes: &[u8], parsed: bool) -> std::io::Result<String> {
+        self.ensure_dir()?;
+        let now = jiff::Timestamp::now();
+        let sha = crate::edit::atomic::sha256_hex(bytes);
+        let stem: String = original
+            .file_name()
+            .map(|n| n.to_string_lossy().chars().map(|c| if c.is_alphanumeric() || c == '.' || c == '_' { c } else { '-' }).collect())
+            .unwrap_or_default();
+        let id = format!("{}-{}-{}", now.strftime("%Y%m%dT%H%M%S%.6fZ"), &sha[..8], stem);
+        let path = self.dir.join(&id);
+        let mut opts = fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&path)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        let mut entries = self.list()?;
+        entries.push(BackupEntry {
+            id: id.clone(),
+            original: original.to_path_buf(),
+            created: now.to_string(),
+            sha256: sha,
+            size: bytes.len() as u64,
+            parsed,
+        });
+        let evicted = retain(&mut entries, original, self.keep);
+        self.write_index(&entries)?;
+        for e in evicted {
+            let _ = fs::remove_file(self.dir.join(e.id));
+        }
+        Ok(id)
+    }
+
+    pub fn get(&self, id: &str) -> std::io::Result<(BackupEntry, Vec<u8>)> {
+        let entry = self
+            .list()?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("no backup with id {id}")))?;
+        let bytes = fs::read(self.dir.join(&entry.id))?;
+        Ok((entry, bytes))
+    }
+}
+
+/// Keep the newest `keep` entries for `original`, plus the newest one that parsed; return the rest.
+fn retain(entries: &mut Vec<BackupEntry>, original: &Path, keep: usize) -> Vec<BackupEntry> {
+    let mine: Vec<usize> = entries.iter().enumerate().filter(|(_, e)| e.original == original).map(|(i, _)| i).collect();
+    if mine.len() <= keep {
+        return Vec::new();
+    }
+    // Entries are appended in time order, so the last ones are the newest.
+    let keep_from = mine.len() - keep;
+    let newest_parsed = mine.iter().rev().find(|&&i| entries[i].parsed).copied();
+    let drop: Vec<usize> = mine[..keep_from].iter().copied().filter(|&i| Some(i) != newest_parsed).collect();
+    let mut evicted = Vec::new();
+    for &i in drop.iter().rev() {
+        evicted.push(entries.remove(i));
+    }
+    evicted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_newest_n_and_the_last_copy_that_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = Backups::new(dir.path().join("backups"));
+        b.keep = 2;
+        let f = Path::new("/x/claude.json");
+        let first = b.save(f, b"{}", true).unwrap();
+        for i in 0..4 {
+            b.save(f, format!("broken {i}").as_bytes(), false).unwrap();
+        }
+        let other = b.save(Path::new("/y/mcp.json"), b"{}", true).unwrap();
+        let ids: Vec<String> = b.list().unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(ids.len(), 4, "{ids:?}");
+        assert!(ids.contains(&first), "the only copy that parsed was evicted");
+        assert!(ids.contains(&other));
+        assert_eq!(b.get(&first).unwrap().1, b"{}");
+        let files = fs::read_dir(b.dir()).unwrap().count();
+        assert_eq!(files, 5, "evicted copies are deleted; index.json stays");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(b.dir().join(&first)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+}
