@@ -4,8 +4,11 @@
 
 pub mod cli;
 pub mod clients;
+pub mod context;
 pub mod edit;
 pub mod error;
+pub mod paths;
+pub mod replace;
 pub mod scan;
 pub mod secret;
 pub mod vault;

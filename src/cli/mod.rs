@@ -1,8 +1,12 @@
 //! The `rekey` command line. Secrets are read from stdin, never from arguments.
+//!
+//! Exit codes: 0 success; 1 error; 2 bad usage or input; 3 keychain unavailable; 4 nothing found;
+//! 5 partial failure (some files written, some not); 6 not confirmed (nothing changed).
 
-use crate::{clients, vault};
+use crate::context::Context;
+use crate::{clients, replace, vault, Secret};
 use clap::{Parser, Subcommand};
-use std::io::Write;
+use std::io::{BufRead, Read, Write};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +30,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find every secret in every MCP client config, grouped into credentials (values are masked).
+    Scan {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a secret everywhere it is used. Reads two lines from stdin: the OLD secret, then the NEW one.
+    Replace {
+        /// Show the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the backups Rekey made before writing config files.
+    Backups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a backup back in place (the current file is backed up first).
+    Restore {
+        /// The backup id, as listed by `rekey backups`.
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
     /// Check that the OS keychain is reachable and unlocked.
     Doctor {
         #[arg(long)]
@@ -33,15 +65,24 @@ pub enum Command {
     },
 }
 
+pub const EXIT_ERROR: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_KEYCHAIN: i32 = 3;
+pub const EXIT_NOTHING_FOUND: i32 = 4;
+pub const EXIT_PARTIAL: i32 = 5;
+pub const EXIT_NOT_CONFIRMED: i32 = 6;
+
 /// Run the CLI; returns the process exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> i32 {
-    match execute(cli, out) {
+    match execute(cli, out, &mut std::io::stdin().lock()) {
         Ok(code) => code,
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             eprintln!("rekey: {e}");
             match e {
-                CliError::Engine(ref e) if e.code() == "invalid_input" => 2,
-                _ => 1,
+                CliError::Engine(ref e) if e.code() == "invalid_input" => EXIT_USAGE,
+                CliError::Usage(_) => EXIT_USAGE,
+                _ => EXIT_ERROR,
             }
         }
     }
@@ -51,20 +92,54 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> i32 {
 enum CliError {
     #[error(transparent)]
     Engine(#[from] crate::Error),
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),
 }
 
-fn execute(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
+fn print_json(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), CliError> {
+    serde_json::to_writer_pretty(&mut *out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Ask on the terminal (not stdin, which may carry secrets). Without a terminal, refuse.
+fn confirm(question: &str) -> Result<bool, CliError> {
+    let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty");
+    let Ok(mut tty) = tty else {
+        return Err(CliError::Usage("no terminal to ask for confirmation on; re-run with --yes to proceed without asking".into()));
+    };
+    write!(tty, "{question} Type 'yes' to continue: ")?;
+    tty.flush()?;
+    let mut line = String::new();
+    std::io::BufReader::new(&mut tty).read_line(&mut line)?;
+    Ok(line.trim() == "yes")
+}
+
+/// Read `n` secrets, one per line, from stdin. Only the line ending is removed.
+fn read_secrets(input: &mut dyn Read, n: usize) -> Result<Vec<Secret>, CliError> {
+    let mut buf = zeroize::Zeroizing::new(String::new());
+    input.read_to_string(&mut buf).map_err(|e| CliError::Usage(format!("cannot read stdin: {e}")))?;
+    let lines: Vec<Secret> = buf.split('\n').map(|l| Secret::new(l.strip_suffix('\r').unwrap_or(l).to_string())).filter(|s| !s.is_empty()).collect();
+    if lines.len() != n {
+        return Err(CliError::Usage(format!(
+            "expected {n} non-empty lines on stdin (the old secret, then the new one), got {}",
+            lines.len()
+        )));
+    }
+    Ok(lines)
+}
+
+fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, CliError> {
     match cli.command {
         Command::Clients { json } => {
             let env = clients::Env::from_os()?;
             let files = clients::user_config_files(&env);
             if json {
-                serde_json::to_writer_pretty(&mut *out, &files)?;
-                writeln!(out)?;
+                print_json(out, &files)?;
             } else {
                 for f in &files {
                     let variant = f.location.variant.as_deref().map(|v| format!(" ({v})")).unwrap_or_default();
@@ -74,17 +149,138 @@ fn execute(cli: Cli, out: &mut dyn Write) -> Result<i32, CliError> {
             }
             Ok(0)
         }
+        Command::Scan { json } => {
+            let report = Context::from_os()?.scan()?;
+            if json {
+                print_json(out, &report)?;
+                return Ok(0);
+            }
+            for f in &report.files {
+                let status = match &f.error {
+                    Some(e) => format!("  ERROR: {e}"),
+                    None => String::new(),
+                };
+                writeln!(out, "{} [{:?}]{}", f.path.display(), f.client, status)?;
+                for s in &f.servers {
+                    let project = s.project.as_deref().map(|p| format!(" (project {p})")).unwrap_or_default();
+                    writeln!(out, "  server {}{}", s.name, project)?;
+                    for slot in &s.slots {
+                        let what = match &slot.state {
+                            crate::scan::slots::ValueState::Secret => slot.credential.clone().unwrap_or_default(),
+                            crate::scan::slots::ValueState::Placeholder => "placeholder, not a credential".into(),
+                            crate::scan::slots::ValueState::Reference { lives_in } => {
+                                format!("reference: the value lives in {lives_in}; Rekey cannot rewrite it in this file")
+                            }
+                        };
+                        let provider = slot.provider.map(|p| format!(" [{p}]")).unwrap_or_default();
+                        writeln!(out, "    {:<40} {:<12} {}{}", slot.location, slot.masked, what, provider)?;
+                    }
+                }
+            }
+            writeln!(out, "\n{} credential(s):", report.credentials.len())?;
+            for c in &report.credentials {
+                let provider = c.provider.map(|p| format!(" [{p}]")).unwrap_or_default();
+                writeln!(out, "  {} {} used {} time(s){}", c.id, c.masked, c.usages, provider)?;
+            }
+            Ok(0)
+        }
+        Command::Replace { dry_run, yes, json } => {
+            let secrets = read_secrets(stdin, 2)?;
+            let (old, new) = (&secrets[0], &secrets[1]);
+            let ctx = Context::from_os()?;
+            let report = ctx.scan()?;
+            let plan = replace::plan(&report, old, new)?;
+            let invalid: Vec<_> = report.files.iter().filter(|f| f.error.is_some()).collect();
+            if plan.files.is_empty() {
+                if json {
+                    print_json(out, &serde_json::json!({ "plan": plan, "results": [] }))?;
+                }
+                eprintln!("rekey: no MCP client config holds that secret; nothing changed");
+                for f in invalid {
+                    eprintln!("rekey: note: {} was not searched: {}", f.path.display(), f.error.as_deref().unwrap_or(""));
+                }
+                return Ok(EXIT_NOTHING_FOUND);
+            }
+            if !json {
+                writeln!(out, "Plan: replace {} with {} in {} file(s):", old.masked(), new.masked(), plan.files.len())?;
+                for f in &plan.files {
+                    writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
+                    for c in &f.changes {
+                        writeln!(out, "    server {:<20} {:<40} {} → {}", c.server, c.location, c.before, c.after)?;
+                    }
+                }
+            }
+            if dry_run {
+                if json {
+                    print_json(out, &serde_json::json!({ "plan": plan, "results": [] }))?;
+                } else {
+                    writeln!(out, "Dry run: nothing changed.")?;
+                }
+                return Ok(0);
+            }
+            if !yes && !confirm(&format!("Rewrite {} file(s)?", plan.files.len()))? {
+                eprintln!("rekey: not confirmed; nothing changed");
+                return Ok(EXIT_NOT_CONFIRMED);
+            }
+            let results = replace::apply(&plan, new, &ctx.backups());
+            if json {
+                print_json(out, &serde_json::json!({ "plan": plan, "results": results }))?;
+            } else {
+                for r in &results {
+                    match &r.error {
+                        None => writeln!(out, "  written  {} (backup {})", r.path.display(), r.backup.as_deref().unwrap_or(""))?,
+                        Some(e) => writeln!(out, "  FAILED   {e}")?,
+                    }
+                }
+            }
+            let ok = results.iter().filter(|r| r.ok).count();
+            Ok(if ok == results.len() {
+                0
+            } else if ok == 0 {
+                EXIT_ERROR
+            } else {
+                EXIT_PARTIAL
+            })
+        }
+        Command::Backups { json } => {
+            let ctx = Context::from_os()?;
+            let list = ctx.backups().list().map_err(|e| crate::Error::io(ctx.backups().dir(), e))?;
+            if json {
+                print_json(out, &list)?;
+            } else if list.is_empty() {
+                writeln!(out, "No backups yet.")?;
+            } else {
+                for b in &list {
+                    writeln!(out, "{}  {}  {} bytes{}", b.id, b.original.display(), b.size, if b.parsed { "" } else { "  (did not parse)" })?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Restore { id, yes } => {
+            let ctx = Context::from_os()?;
+            let backups = ctx.backups();
+            let (entry, bytes) = backups.get(&id).map_err(|e| CliError::Usage(e.to_string()))?;
+            if !yes && !confirm(&format!("Replace {} with the backup from {}?", entry.original.display(), entry.created))? {
+                eprintln!("rekey: not confirmed; nothing changed");
+                return Ok(EXIT_NOT_CONFIRMED);
+            }
+            let current = std::fs::read(&entry.original).map_err(|e| crate::Error::io(&entry.original, e))?;
+            let sha = crate::edit::atomic::sha256_hex(&current);
+            crate::edit::atomic::replace_file(&entry.original, &sha, &backups, |_| Ok(bytes))
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            writeln!(out, "restored {} from backup {}", entry.original.display(), entry.id)?;
+            Ok(0)
+        }
         Command::Doctor { json } => {
             let status = vault::Vault::default().status();
             if json {
-                serde_json::to_writer_pretty(&mut *out, &status)?;
-                writeln!(out)?;
+                print_json(out, &status)?;
             } else if status.available {
                 writeln!(out, "keychain: available ({})", status.backend)?;
             } else {
                 writeln!(out, "keychain: NOT available ({}): {}", status.backend, status.message.as_deref().unwrap_or(""))?;
             }
-            Ok(if status.available { 0 } else { 3 })
+            Ok(if status.available { 0 } else { EXIT_KEYCHAIN })
         }
     }
 }

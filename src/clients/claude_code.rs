@@ -16,4 +16,10 @@ impl Client for ClaudeCode {
     fn project_locations(&self, project: &Path) -> Vec<Location> {
         vec![Location::new(self.id(), project.join(".mcp.json"), Format::Json).project()]
     }
+    fn server_roots(&self) -> &'static [&'static [&'static str]] {
+        &[&["mcpServers"], &["projects", "*", "mcpServers"]]
+    }
+    fn restart_hint(&self) -> &'static str {
+        "start a new Claude Code session (or run /mcp to reconnect)"
+    }
 }

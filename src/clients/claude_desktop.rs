@@ -22,4 +22,7 @@ impl Client for ClaudeDesktop {
         }
         v
     }
+    fn restart_hint(&self) -> &'static str {
+        "quit Claude Desktop from its tray icon (closing the window is not enough) and open it again"
+    }
 }

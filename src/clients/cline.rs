@@ -23,4 +23,7 @@ impl Client for Cline {
         v.push(Location::new(self.id(), cli, Format::Json).variant("Cline CLI"));
         v
     }
+    fn restart_hint(&self) -> &'static str {
+        "it reloads the file by itself"
+    }
 }

@@ -16,4 +16,7 @@ impl Client for Codex {
     fn project_locations(&self, project: &Path) -> Vec<Location> {
         vec![Location::new(self.id(), project.join(".codex").join("config.toml"), Format::Toml).project()]
     }
+    fn server_roots(&self) -> &'static [&'static [&'static str]] {
+        &[&["mcp_servers"]]
+    }
 }

@@ -12,4 +12,7 @@ impl Client for LmStudio {
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         vec![Location::new(self.id(), env.home.join(".lmstudio").join("mcp.json"), Format::Json)]
     }
+    fn restart_hint(&self) -> &'static str {
+        "it reloads the file by itself"
+    }
 }

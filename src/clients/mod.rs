@@ -152,6 +152,15 @@ pub trait Client: Sync {
     fn project_locations(&self, _project: &Path) -> Vec<Location> {
         Vec::new()
     }
+    /// Where the server entries sit: each root is a key path whose children are servers. `*` matches
+    /// any key (Claude Code's `projects.<path>.mcpServers`).
+    fn server_roots(&self) -> &'static [&'static [&'static str]] {
+        &[&["mcpServers"]]
+    }
+    /// What the user must do after a config changes for the client to use it.
+    fn restart_hint(&self) -> &'static str {
+        "restart the client"
+    }
 }
 
 /// All supported clients, in the order the UI lists them.

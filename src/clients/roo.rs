@@ -21,4 +21,7 @@ impl Client for RooCode {
     fn project_locations(&self, project: &Path) -> Vec<Location> {
         vec![Location::new(self.id(), project.join(".roo").join("mcp.json"), Format::Json).project()]
     }
+    fn restart_hint(&self) -> &'static str {
+        "it reloads the file by itself"
+    }
 }

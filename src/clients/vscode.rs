@@ -41,4 +41,10 @@ impl Client for VsCode {
                 .variant("legacy settings.json"),
         ]
     }
+    fn server_roots(&self) -> &'static [&'static [&'static str]] {
+        &[&["servers"], &["mcp", "servers"]]
+    }
+    fn restart_hint(&self) -> &'static str {
+        "restart the server from MCP: List Servers (or reload the window)"
+    }
 }

@@ -22,4 +22,10 @@ impl Client for Zed {
     fn project_locations(&self, project: &Path) -> Vec<Location> {
         vec![Location::new(self.id(), project.join(".zed").join("settings.json"), Format::Jsonc).project()]
     }
+    fn server_roots(&self) -> &'static [&'static [&'static str]] {
+        &[&["context_servers"]]
+    }
+    fn restart_hint(&self) -> &'static str {
+        "Zed reloads its settings by itself"
+    }
 }

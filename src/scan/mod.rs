@@ -1,3 +1,341 @@
-//! Scanning MCP client configs for secrets.
+//! Scanning MCP client configs for secrets: every file of every client, every server entry, every
+//! slot; slots holding the same value are one credential.
 
+pub mod fingerprint;
 pub mod slots;
+
+use crate::clients::{self, ClientId, Env, Format, Location, Scope};
+use crate::edit::json::{self, Dialect, Seg};
+use crate::Secret;
+use fingerprint::Fingerprinter;
+use serde::Serialize;
+use slots::{Encoding, SlotKind, ValueState};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// The whole picture: `clients`, `files`, `credentials` (the stable JSON shape of `rekey scan --json`).
+#[derive(Debug, Serialize)]
+pub struct ScanReport {
+    pub clients: Vec<ClientReport>,
+    pub files: Vec<FileReport>,
+    pub credentials: Vec<CredentialReport>,
+    /// What `replace` needs to edit: not serialized.
+    #[serde(skip)]
+    pub(crate) internal: Vec<SlotInternal>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClientReport {
+    pub id: ClientId,
+    pub name: &'static str,
+    /// At least one of its config files exists.
+    pub installed: bool,
+    pub files: usize,
+    pub restart_hint: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    Ok,
+    /// The file does not parse; it is never written.
+    Invalid,
+    /// It could not be read (permissions, not UTF-8, …).
+    Unreadable,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub client: ClientId,
+    pub format: Format,
+    pub scope: Scope,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    pub status: FileStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// SHA-256 of the bytes scanned; a write re-checks it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    pub servers: Vec<ServerReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServerReport {
+    pub name: String,
+    /// Claude Code local scope: the project path the entry belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    pub slots: Vec<SlotReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotReport {
+    pub file: PathBuf,
+    pub server: String,
+    pub kind: SlotKind,
+    pub location: String,
+    /// `sk-l…9f2c`; never the value.
+    pub masked: String,
+    #[serde(flatten)]
+    pub state: ValueState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CredentialReport {
+    pub id: String,
+    pub masked: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<&'static str>,
+    pub usages: usize,
+    pub slots: Vec<SlotReport>,
+}
+
+/// Where exactly a secret sits, for editing.
+#[derive(Debug, Clone)]
+pub(crate) struct SlotInternal {
+    pub file: usize,
+    /// Byte span of the whole string token in the file.
+    pub token: Range<usize>,
+    /// Byte range of the secret inside the decoded string.
+    pub range: Range<usize>,
+    pub encoding: Encoding,
+    pub value: Secret,
+    pub report: SlotReport,
+}
+
+/// Options of a scan.
+pub struct ScanOptions {
+    pub env: Env,
+    /// Extra project folders (from Rekey's settings) besides those Claude Code lists.
+    pub project_folders: Vec<PathBuf>,
+    pub fingerprinter: Fingerprinter,
+}
+
+/// Scan every client's user files, then project files in known project folders.
+pub fn scan(opts: &ScanOptions) -> ScanReport {
+    let mut report = ScanReport { clients: Vec::new(), files: Vec::new(), credentials: Vec::new(), internal: Vec::new() };
+    let mut projects: Vec<PathBuf> = opts.project_folders.clone();
+    let mut seen = std::collections::HashSet::new();
+    for client in clients::all() {
+        let mut locations = client.user_locations(&opts.env);
+        locations.retain(|l| seen.insert(l.path.clone()));
+        for loc in locations {
+            if loc.path.is_file() {
+                scan_file(&mut report, *client, loc, &mut projects);
+            }
+        }
+    }
+    projects.sort();
+    projects.dedup();
+    for project in &projects {
+        for client in clients::all() {
+            for loc in client.project_locations(project) {
+                if loc.path.is_file() && seen.insert(loc.path.clone()) {
+                    scan_file(&mut report, *client, loc, &mut Vec::new());
+                }
+            }
+        }
+    }
+    for client in clients::all() {
+        let files = report.files.iter().filter(|f| f.client == client.id()).count();
+        report.clients.push(ClientReport { id: client.id(), name: client.name(), installed: files > 0, files, restart_hint: client.restart_hint() });
+    }
+    assign_credentials(&mut report, &opts.fingerprinter);
+    report
+}
+
+fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Location, projects: &mut Vec<PathBuf>) {
+    let mut file = FileReport {
+        path: loc.path.clone(),
+        client: loc.client,
+        format: loc.format,
+        scope: loc.scope,
+        variant: loc.variant.clone(),
+        status: FileStatus::Ok,
+        error: None,
+        sha256: None,
+        servers: Vec::new(),
+    };
+    let bytes = match std::fs::read(&loc.path) {
+        Ok(b) => b,
+        Err(e) => {
+            file.status = FileStatus::Unreadable;
+            file.error = Some(e.to_string());
+            report.files.push(file);
+            return;
+        }
+    };
+    file.sha256 = Some(crate::edit::atomic::sha256_hex(&bytes));
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            file.status = FileStatus::Unreadable;
+            file.error = Some(format!("not UTF-8 text (byte {})", e.valid_up_to()));
+            report.files.push(file);
+            return;
+        }
+    };
+    let file_idx = report.files.len();
+    let mut found: Vec<(String, Option<String>, SlotInternal)> = Vec::new();
+    let roots = client.server_roots();
+    let mut on_string = |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
+        for root in roots {
+            if path.len() < root.len() + 2 || !root.iter().zip(path).all(|(r, p)| *r == "*" || r == p) {
+                continue;
+            }
+            let project = root.iter().position(|r| *r == "*").map(|i| path[i].to_string());
+            let server = path[root.len()].to_string();
+            let rel = &path[root.len() + 1..];
+            for f in slots::find(rel, value, prev_arg) {
+                let secret_text = match f.encoding {
+                    Encoding::Plain => value[f.range.clone()].to_string(),
+                    Encoding::Url => slots::percent_decode(&value[f.range.clone()]),
+                };
+                let secret = Secret::new(secret_text);
+                let report = SlotReport {
+                    file: loc.path.clone(),
+                    server: server.clone(),
+                    kind: f.kind,
+                    location: f.location.clone(),
+                    masked: secret.masked(),
+                    provider: guess_provider(&f.name, value),
+                    state: f.state.clone(),
+                    credential: None,
+                };
+                found.push((server.clone(), project.clone(), SlotInternal { file: file_idx, token: token.clone(), range: f.range, encoding: f.encoding, value: secret, report }));
+            }
+        }
+    };
+    let result = match loc.format {
+        Format::Json | Format::Jsonc => {
+            let dialect = if loc.format == Format::Json { Dialect::Json } else { Dialect::Jsonc };
+            let first_keys: Vec<&str> = roots.iter().map(|r| r[0]).collect();
+            let mut prev: Option<(Vec<String>, String)> = None;
+            let mut path_buf: Vec<String> = Vec::new();
+            json::walk(text, dialect, |s| {
+                let Some(Seg::Key(k0)) = s.path.first() else { return };
+                if loc.client == ClientId::ClaudeCode && k0 == "projects" && loc.scope == Scope::User {
+                    if let Some(Seg::Key(p)) = s.path.get(1) {
+                        if projects.last().map(|l| l.as_os_str() != p.as_ref()).unwrap_or(true) {
+                            projects.push(PathBuf::from(p.as_ref()));
+                        }
+                    }
+                }
+                if !first_keys.contains(&k0.as_ref()) {
+                    return;
+                }
+                path_buf.clear();
+                path_buf.extend(s.path.iter().map(|p| match p {
+                    Seg::Key(k) => k.to_string(),
+                    Seg::Index(i) => i.to_string(),
+                }));
+                let refs: Vec<&str> = path_buf.iter().map(String::as_str).collect();
+                let prev_arg = prev.as_ref().and_then(|(pp, v)| is_previous_element(pp, &path_buf).then_some(v.as_str()));
+                on_string(&refs, s.span.clone(), &s.value, prev_arg);
+                prev = Some((path_buf.clone(), s.value.to_string()));
+            })
+        }
+        Format::Toml => {
+            let mut prev: Option<(Vec<String>, String)> = None;
+            crate::edit::toml::walk(text, |path, span, value| {
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                let prev_arg = prev.as_ref().and_then(|(pp, v)| is_previous_element(pp, path).then_some(v.as_str()));
+                on_string(&refs, span, value, prev_arg);
+                prev = Some((path.to_vec(), value.to_string()));
+            })
+        }
+    };
+    if let Err(e) = result {
+        file.status = FileStatus::Invalid;
+        file.error = Some(format!("does not parse: {e}"));
+        report.files.push(file);
+        return;
+    }
+    for (server, project, slot) in found {
+        let entry = match file.servers.iter_mut().find(|s| s.name == server && s.project == project) {
+            Some(e) => e,
+            None => {
+                file.servers.push(ServerReport { name: server.clone(), project: project.clone(), slots: Vec::new() });
+                file.servers.last_mut().unwrap()
+            }
+        };
+        entry.slots.push(slot.report.clone());
+        report.internal.push(slot);
+    }
+    report.files.push(file);
+}
+
+/// Is `path` the array element right after `prev` (`…args.2` then `…args.3`)?
+fn is_previous_element(prev: &[String], path: &[String]) -> bool {
+    if prev.len() != path.len() || path.is_empty() {
+        return false;
+    }
+    let n = path.len() - 1;
+    if prev[..n] != path[..n] {
+        return false;
+    }
+    match (prev[n].parse::<usize>(), path[n].parse::<usize>()) {
+        (Ok(a), Ok(b)) => a + 1 == b,
+        _ => false,
+    }
+}
+
+/// Guess the provider from the slot's name and the string it sits in.
+pub fn guess_provider(name: &str, value: &str) -> Option<&'static str> {
+    let n = name.to_ascii_uppercase().replace('-', "_");
+    let v = value.to_ascii_lowercase();
+    if n.starts_with("BITSCALE") || v.contains("bitscale") {
+        Some("bitscale")
+    } else if n.starts_with("A2AMARKET") || v.contains("a2amarket") {
+        Some("a2a-market")
+    } else if n == "ACTIVEPIECES_TOKEN" || v.contains("activepieces") {
+        Some("activepieces")
+    } else if n.starts_with("CF_ACCESS_CLIENT") {
+        Some("cloudflare-access")
+    } else if n.starts_with("FRUXON") || v.contains("fruxon") {
+        Some("fruxon")
+    } else {
+        None
+    }
+}
+
+/// Assign credential ids (keyed fingerprints) and build the credential list.
+fn assign_credentials(report: &mut ScanReport, fp: &Fingerprinter) {
+    let mut by_id: BTreeMap<String, CredentialReport> = BTreeMap::new();
+    for slot in report.internal.iter_mut() {
+        if slot.report.state != ValueState::Secret {
+            continue;
+        }
+        let id = fp.id(slot.value.expose());
+        slot.report.credential = Some(id.clone());
+        let c = by_id.entry(id.clone()).or_insert_with(|| CredentialReport {
+            id: id.clone(),
+            masked: slot.value.masked(),
+            provider: None,
+            usages: 0,
+            slots: Vec::new(),
+        });
+        c.usages += 1;
+        c.provider = c.provider.or(slot.report.provider);
+        c.slots.push(slot.report.clone());
+    }
+    // Mirror the ids into the per-file view.
+    for file in report.files.iter_mut() {
+        for server in file.servers.iter_mut() {
+            for s in server.slots.iter_mut() {
+                if let Some(i) = report.internal.iter().find(|i| i.report.file == s.file && i.report.server == server.name && i.report.location == s.location) {
+                    s.credential = i.report.credential.clone();
+                }
+            }
+        }
+    }
+    report.credentials = by_id.into_values().collect();
+}
+

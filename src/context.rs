@@ -1,0 +1,44 @@
+//! Everything an engine call needs about this machine: client dirs, Rekey's data dir, settings.
+
+use crate::clients::Env;
+use crate::edit::backup::Backups;
+use crate::scan::{self, fingerprint::Fingerprinter, ScanOptions, ScanReport};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Rekey's settings file (`settings.json` in the data dir). Holds no secrets.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Project folders to scan for `.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`, …
+    pub project_folders: Vec<PathBuf>,
+}
+
+pub struct Context {
+    pub env: Env,
+    pub data_dir: PathBuf,
+    pub settings: Settings,
+}
+
+impl Context {
+    pub fn from_os() -> Result<Self> {
+        let env = Env::from_os()?;
+        let data_dir = crate::paths::data_dir()?;
+        let settings = match std::fs::read(data_dir.join("settings.json")) {
+            Ok(b) => serde_json::from_slice(&b)
+                .map_err(|e| Error::InvalidInput(format!("{}: {e}", data_dir.join("settings.json").display())))?,
+            Err(_) => Settings::default(),
+        };
+        Ok(Context { env, data_dir, settings })
+    }
+
+    pub fn backups(&self) -> Backups {
+        Backups::new(self.data_dir.join("backups"))
+    }
+
+    pub fn scan(&self) -> Result<ScanReport> {
+        let fingerprinter = Fingerprinter::load_or_create(&self.data_dir).map_err(|e| Error::io(&self.data_dir, e))?;
+        Ok(scan::scan(&ScanOptions { env: self.env.clone(), project_folders: self.settings.project_folders.clone(), fingerprinter }))
+    }
+}
