@@ -142,6 +142,10 @@ pub fn is_placeholder(v: &str) -> bool {
     if markers.iter().any(|m| lower.contains(m)) {
         return true;
     }
+    // The name of a variable where the value should be: `--api-key=STRIPE_SECRET_KEY`.
+    if v.contains('_') && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') && is_secret_name(v) {
+        return true;
+    }
     // A value with a secret-looking name but only one repeated character ("aaaa", "0000").
     let mut chars = v.chars();
     let first = chars.next();
@@ -424,7 +428,7 @@ mod tests {
         assert_eq!(classify("${{ secrets.SUPABASE_TOKEN }}"), ValueState::Reference { lives_in: "Continue secret 'SUPABASE_TOKEN'".into() });
         assert_eq!(classify("$API_KEY"), ValueState::Reference { lives_in: "environment variable API_KEY".into() });
         assert_eq!(classify("${TOKEN:-x}"), ValueState::Reference { lives_in: "environment variable TOKEN".into() });
-        for p in ["YOUR_API_KEY", "your_api_key_here", "<token>", "sk_test_YOUR_KEY_HERE", "ak_your_key_here", "xxxxxxxx", "YOUR_GITHUB_PAT"] {
+        for p in ["STRIPE_SECRET_KEY", "YOUR_API_KEY", "your_api_key_here", "<token>", "sk_test_YOUR_KEY_HERE", "ak_your_key_here", "xxxxxxxx", "YOUR_GITHUB_PAT"] {
             assert_eq!(classify(p), ValueState::Placeholder, "{p}");
         }
         assert_eq!(classify("sk-live-abc123xyz"), ValueState::Secret);
