@@ -11,6 +11,8 @@ pub mod paths;
 pub mod replace;
 pub mod scan;
 pub mod secret;
+#[doc(hidden)]
+pub mod testhook;
 pub mod vault;
 
 pub use error::{Error, Result};

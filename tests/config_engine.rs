@@ -127,6 +127,11 @@ fn cases() -> Vec<Case> {
             replace: None,
         },
         Case {
+            file: "vscode__microsoft-vscode-docs__mcp-servers-md__jsonc-comments-trailing-comma.jsonc",
+            slots: vec![t("Perplexity", "env.PERPLEXITY_API_KEY", "reference")],
+            replace: None,
+        },
+        Case {
             file: "windsurf__github-github-mcp-server__install-windsurf__serverUrl-bearer.json",
             slots: vec![t("github", "headers.Authorization", "placeholder")],
             replace: Some(("YOUR_GITHUB_PAT", 1)),

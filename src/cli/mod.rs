@@ -222,6 +222,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 eprintln!("rekey: not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
+            crate::testhook::point("confirmed").map_err(CliError::Output)?;
             let results = replace::apply(&plan, new, &ctx.backups());
             if json {
                 print_json(out, &serde_json::json!({ "plan": plan, "results": results }))?;

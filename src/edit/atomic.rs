@@ -34,13 +34,6 @@ pub fn resolve(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Test hook: when set to a step name, the writer stops (as if the process died) right after it.
-fn crash_point(step: &str) -> Result<(), std::io::Error> {
-    if std::env::var("REKEY_TEST_CRASH_AFTER").is_ok_and(|s| s == step) {
-        return Err(std::io::Error::other(format!("simulated crash after {step}")));
-    }
-    Ok(())
-}
 
 /// Replace `path` atomically. `expected_sha256` is the hash the caller planned against; `transform`
 /// gets the current bytes and returns the new ones or a refusal message.
@@ -55,7 +48,10 @@ pub fn replace_file(
     let io = |e: std::io::Error| WriteError::Io { path: shown.clone(), message: e.to_string() };
 
     let lock_file = OpenOptions::new().read(true).open(&target).map_err(io)?;
-    lock_file.lock().map_err(io)?;
+    lock(&lock_file).map_err(|e| match e {
+        Some(e) => io(e),
+        None => WriteError::Refused { path: shown.clone(), message: "another program holds a lock on it".into() },
+    })?;
     let current = fs::read(&target).map_err(io)?;
     if sha256_hex(&current) != expected_sha256 {
         return Err(WriteError::Changed { path: shown });
@@ -64,9 +60,24 @@ pub fn replace_file(
     let backup = backups
         .save(path, &current, true)
         .map_err(|e| WriteError::Backup { path: shown.clone(), message: e.to_string() })?;
-    write_atomic(&target, &new).map_err(io)?;
+    write_atomic_at(&target, &new, Some("temp-write")).map_err(io)?;
     drop(lock_file);
     Ok(WriteOutcome { backup_id: backup, new_sha256: sha256_hex(&new) })
+}
+
+/// Take the advisory lock, waiting up to 5 s for another writer. `Err(None)`: still locked.
+fn lock(f: &File) -> Result<(), Option<std::io::Error>> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match f.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            Err(fs::TryLockError::WouldBlock) => return Err(None),
+            Err(fs::TryLockError::Error(e)) => return Err(Some(e)),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +88,11 @@ pub struct WriteOutcome {
 
 /// Temp file in the same directory, fsync, keep mode/owner, rename over `target`, fsync the directory.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_at(target, bytes, None)
+}
+
+/// `write_atomic` with a test hook point after the temp file is written.
+fn write_atomic_at(target: &Path, bytes: &[u8], hook: Option<&str>) -> std::io::Result<()> {
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.rekey-{}.tmp", std::process::id()));
@@ -92,7 +108,9 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
             }
         }
         f.write_all(bytes)?;
-        crash_point("temp-write")?;
+        if let Some(step) = hook {
+            crate::testhook::point(step)?;
+        }
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, target)?;

@@ -1,0 +1,113 @@
+//! Writes are atomic, locked and checked: a killed writer leaves the original intact, a file changed
+//! between plan and write is not written, modes and symlinks survive.
+mod common;
+use common::*;
+use std::io::Write;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+const OLD: &str = "sk-live-abcdefghijklmnop";
+const NEW: &str = "sk-live-new-0123456789";
+
+fn config() -> String {
+    format!("{{\n  // mine\n  \"mcpServers\": {{\"s\": {{\"env\": {{\"API_KEY\": \"{OLD}\"}}}}}}\n}}\n")
+}
+
+fn spawn_replace(home: &TempHome, envs: &[(&str, &str)]) -> Child {
+    let mut cmd = rekey();
+    home.apply(&mut cmd);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.args(["replace", "--yes"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(format!("{OLD}\n{NEW}\n").as_bytes()).unwrap();
+    child
+}
+
+fn wait_paused(dir: &std::path::Path, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !dir.join("paused").exists() {
+        assert!(child.try_wait().unwrap().is_none(), "rekey exited before the pause point");
+        assert!(Instant::now() < deadline, "rekey never reached the pause point");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_writer_killed_after_writing_its_temp_file_leaves_the_original_intact() {
+    let home = TempHome::new();
+    let dest = home.write("home/.cursor/mcp.json", &config());
+    let pause = tempfile::tempdir().unwrap();
+    let mut child = spawn_replace(&home, &[("REKEY_TEST_PAUSE_AFTER", "temp-write"), ("REKEY_TEST_PAUSE_DIR", pause.path().to_str().unwrap())]);
+    wait_paused(pause.path(), &mut child);
+    // The temp file is fully written; the original has not been touched.
+    let temps: Vec<_> = std::fs::read_dir(dest.parent().unwrap()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    assert_eq!(temps.len(), 1, "temp file next to the config");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), config());
+    // The lock died with the process; a new run succeeds.
+    let out = spawn_replace(&home, &[]).wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), config().replace(OLD, NEW));
+}
+
+#[test]
+fn a_failure_after_the_temp_write_leaves_no_temp_file_and_the_original_intact() {
+    let home = TempHome::new();
+    let dest = home.write("home/.cursor/mcp.json", &config());
+    let out = spawn_replace(&home, &[("REKEY_TEST_CRASH_AFTER", "temp-write")]).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing was written"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), config());
+    let names: Vec<String> = std::fs::read_dir(dest.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["mcp.json"]);
+}
+
+#[test]
+fn a_file_changed_between_plan_and_write_is_not_written() {
+    let home = TempHome::new();
+    let other = home.write("config/Claude/claude_desktop_config.json", &format!("{{\"mcpServers\": {{\"s\": {{\"env\": {{\"API_KEY\": \"{OLD}\"}}}}}}}}"));
+    let dest = home.write("home/.cursor/mcp.json", &config());
+    let pause = tempfile::tempdir().unwrap();
+    let mut child = spawn_replace(&home, &[("REKEY_TEST_PAUSE_AFTER", "confirmed"), ("REKEY_TEST_PAUSE_DIR", pause.path().to_str().unwrap())]);
+    wait_paused(pause.path(), &mut child);
+    let edited = config().replace("// mine", "// edited by someone else");
+    std::fs::write(&dest, &edited).unwrap();
+    std::fs::write(pause.path().join("resume"), "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "partial: one file written, one refused");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("changed since the plan"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), edited);
+    assert!(std::fs::read_to_string(&other).unwrap().contains(NEW));
+}
+
+#[test]
+fn a_locked_file_is_refused_not_overwritten() {
+    let home = TempHome::new();
+    let dest = home.write("home/.cursor/mcp.json", &config());
+    let held = std::fs::File::open(&dest).unwrap();
+    held.lock().unwrap();
+    let out = spawn_replace(&home, &[]).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("another program holds a lock"));
+    drop(held);
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), config());
+}
+
+#[test]
+fn mode_and_symlinks_survive() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = TempHome::new();
+    let real = home.write("dotfiles/cursor-mcp.json", &config());
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = home.home().join(".cursor/mcp.json");
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = spawn_replace(&home, &[]).wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced by a file");
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), config().replace(OLD, NEW));
+    assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+}
