@@ -27,6 +27,9 @@ pub struct FilePlan {
     pub format: Format,
     pub sha256: String,
     pub changes: Vec<Change>,
+    /// The bytes the plan was made from (re-checked under the lock before writing).
+    #[serde(skip)]
+    scanned: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,7 +90,14 @@ pub fn plan(report: &ScanReport, old: &Secret, new: &Secret) -> Result<ReplacePl
         };
         match files.iter_mut().find(|p| p.path == f.path) {
             Some(p) => p.changes.push(change),
-            None => files.push(FilePlan { path: f.path.clone(), client: f.client, format: f.format, sha256: sha, changes: vec![change] }),
+            None => files.push(FilePlan {
+                path: f.path.clone(),
+                client: f.client,
+                format: f.format,
+                sha256: sha,
+                changes: vec![change],
+                scanned: report.contents.get(slot.file).cloned().flatten(),
+            }),
         }
     }
     Ok(ReplacePlan { files, skipped: Vec::new() })
@@ -110,7 +120,8 @@ pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileRes
     plan.files
         .iter()
         .map(|fp| {
-            let r = atomic::replace_file(&fp.path, &fp.sha256, backups, |bytes| rewrite(bytes, fp, new));
+            let expected = atomic::Expected { sha256: fp.sha256.clone(), bytes: fp.scanned.clone() };
+            let r = atomic::replace_file(&fp.path, &expected, backups, |bytes| rewrite(bytes, fp, new));
             match r {
                 Ok(o) => FileResult { path: fp.path.clone(), ok: true, backup: Some(o.backup_id), error: None },
                 Err(e) => FileResult { path: fp.path.clone(), ok: false, backup: None, error: Some(e.to_string()) },
@@ -120,11 +131,13 @@ pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileRes
 }
 
 /// Produce the new bytes: only the secrets' bytes change. Refuses if the result would not parse.
+/// `bytes` must be the bytes the plan was made from (the caller re-checks them under the lock), so only
+/// the planned string tokens are decoded again here.
 pub fn rewrite(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result<Vec<u8>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "the file is no longer UTF-8 text".to_string())?;
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     for c in &fp.changes {
-        let raw = text.get(c.token.clone()).ok_or("the file is shorter than planned")?;
+        let raw = bytes.get(c.token.clone()).ok_or("the file is shorter than planned")?;
+        let raw = std::str::from_utf8(raw).map_err(|_| "a planned value is no longer UTF-8 text".to_string())?;
         let value = match c.encoding {
             Encoding::Plain => new.expose().to_string(),
             Encoding::Url => slots::percent_encode(new.expose()),
@@ -146,25 +159,54 @@ pub fn rewrite(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result
         edits.push((c.token.start + raw_range.start..c.token.start + raw_range.end, encoded));
     }
     edits.sort_by_key(|(r, _)| r.start);
-    let mut out = String::with_capacity(text.len() + edits.len() * 64);
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len() + edits.len() * 64);
     let mut pos = 0;
     for (r, enc) in &edits {
         if r.start < pos {
             return Err("two changes overlap".into());
         }
-        out.push_str(&text[pos..r.start]);
-        out.push_str(enc);
+        out.extend_from_slice(&bytes[pos..r.start]);
+        out.extend_from_slice(enc.as_bytes());
         pos = r.end;
     }
-    out.push_str(&text[pos..]);
-    // Never write a file that does not parse.
-    let check = match fp.format {
-        Format::Json => json::walk(&out, Dialect::Json, |_| {}),
-        Format::Jsonc => json::walk(&out, Dialect::Jsonc, |_| {}),
-        Format::Toml => crate::edit::toml::walk(&out, |_, _, _| {}),
-    };
-    check.map_err(|e| format!("the edited file would not parse ({e})"))?;
-    Ok(out.into_bytes())
+    out.extend_from_slice(&bytes[pos..]);
+    // Never write a file that does not parse. The caller checked, under the lock, that `bytes` are the
+    // ones the scan validated in full; everything outside the edited string tokens is unchanged, so
+    // re-checking each edited token proves the whole file still parses (TOML files are small: re-parse).
+    match fp.format {
+        Format::Json | Format::Jsonc => {
+            let mut shift: isize = 0;
+            let mut edited: Vec<Range<usize>> = Vec::new();
+            let mut tokens: Vec<&Range<usize>> = fp.changes.iter().map(|c| &c.token).collect();
+            tokens.sort_by_key(|t| t.start);
+            tokens.dedup();
+            for t in tokens {
+                let delta: isize = edits
+                    .iter()
+                    .filter(|(r, _)| r.start >= t.start && r.end <= t.end)
+                    .map(|(r, e)| e.len() as isize - r.len() as isize)
+                    .sum();
+                let start = (t.start as isize + shift) as usize;
+                let end = (t.end as isize + shift + delta) as usize;
+                edited.push(start..end);
+                shift += delta;
+            }
+            for r in edited {
+                let token = out.get(r.clone()).and_then(|t| std::str::from_utf8(t).ok()).ok_or("internal error: edited token out of range")?;
+                let mut strings = 0;
+                json::walk(token, Dialect::Json, |_| strings += 1)
+                    .map_err(|e| format!("the edited value would not parse ({e})"))?;
+                if strings != 1 {
+                    return Err("internal error: an edit did not stay inside one string".into());
+                }
+            }
+        }
+        Format::Toml => {
+            let text = std::str::from_utf8(&out).map_err(|_| "the edited file is not UTF-8 text".to_string())?;
+            crate::edit::toml::walk(text, |_, _, _| {}).map_err(|e| format!("the edited file would not parse ({e})"))?
+        }
+    }
+    Ok(out)
 }
 
 /// The decoded value of a single-line TOML string token, when it has no escapes.

@@ -110,4 +110,10 @@ fn mode_and_symlinks_survive() {
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced by a file");
     assert_eq!(std::fs::read_to_string(&real).unwrap(), config().replace(OLD, NEW));
     assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+    // The backup (a hard link to the old inode when possible) is private and holds the old bytes.
+    let backups = home.dir.path().join("data/rekey/backups");
+    let copies: Vec<_> = std::fs::read_dir(&backups).unwrap().flatten().filter(|e| e.file_name() != "index.json").collect();
+    assert_eq!(copies.len(), 1);
+    assert_eq!(std::fs::read_to_string(copies[0].path()).unwrap(), config());
+    assert_eq!(copies[0].metadata().unwrap().permissions().mode() & 0o777, 0o600);
 }

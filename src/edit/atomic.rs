@@ -35,11 +35,31 @@ pub fn resolve(path: &Path) -> PathBuf {
 }
 
 
-/// Replace `path` atomically. `expected_sha256` is the hash the caller planned against; `transform`
-/// gets the current bytes and returns the new ones or a refusal message.
+/// What the caller saw when it planned: the file's SHA-256, and, when it still holds them, the bytes
+/// themselves (then the re-check under the lock is a plain comparison instead of a second hash).
+#[derive(Debug, Clone)]
+pub struct Expected {
+    pub sha256: String,
+    pub bytes: Option<std::sync::Arc<Vec<u8>>>,
+}
+
+impl Expected {
+    pub fn sha256(sha256: impl Into<String>) -> Self {
+        Expected { sha256: sha256.into(), bytes: None }
+    }
+    fn matches(&self, current: &[u8]) -> bool {
+        match &self.bytes {
+            Some(b) => b.as_slice() == current,
+            None => sha256_hex(current) == self.sha256,
+        }
+    }
+}
+
+/// Replace `path` atomically. `expected` is what the caller planned against; `transform` gets the
+/// current bytes and returns the new ones or a refusal message.
 pub fn replace_file(
     path: &Path,
-    expected_sha256: &str,
+    expected: &Expected,
     backups: &Backups,
     transform: impl FnOnce(&[u8]) -> Result<Vec<u8>, String>,
 ) -> Result<WriteOutcome, WriteError> {
@@ -53,7 +73,7 @@ pub fn replace_file(
         None => WriteError::Refused { path: shown.clone(), message: "another program holds a lock on it".into() },
     })?;
     let current = fs::read(&target).map_err(io)?;
-    if sha256_hex(&current) != expected_sha256 {
+    if !expected.matches(&current) {
         return Err(WriteError::Changed { path: shown });
     }
     let new = transform(&current).map_err(|message| WriteError::Refused { path: shown.clone(), message })?;

@@ -60,25 +60,29 @@ impl Backups {
 
     /// Save a copy of `bytes` (the current content of `original`) and return its id.
     pub fn save(&self, original: &Path, bytes: &[u8], parsed: bool) -> std::io::Result<String> {
+        let sha = crate::edit::atomic::sha256_hex(bytes);
+        self.save_with(original, None, bytes, &sha, parsed)
+    }
+
+    /// Like `save`, but when `link_from` (the file that holds exactly `bytes`) is on the same file system,
+    /// hard-link it instead of copying: the caller replaces that file by rename and never writes it in
+    /// place, so the old inode keeps exactly these bytes. The caller must then call [`Backups::seal`]
+    /// after its rename (to make the backup 0600 once it no longer shares an inode with the live file),
+    /// or [`Backups::unlink_failed`] if the rename did not happen.
+    pub fn save_with(&self, original: &Path, link_from: Option<&Path>, bytes: &[u8], sha: &str, parsed: bool) -> std::io::Result<String> {
         self.ensure_dir()?;
         let now = jiff::Timestamp::now();
-        let sha = crate::edit::atomic::sha256_hex(bytes);
+        let sha = sha.to_string();
         let stem: String = original
             .file_name()
             .map(|n| n.to_string_lossy().chars().map(|c| if c.is_alphanumeric() || c == '.' || c == '_' { c } else { '-' }).collect())
             .unwrap_or_default();
         let id = format!("{}-{}-{}", now.strftime("%Y%m%dT%H%M%S%.6fZ"), &sha[..8], stem);
         let path = self.dir.join(&id);
-        let mut opts = fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+        let linked = link_from.is_some_and(|from| fs::hard_link(from, &path).is_ok());
+        if !linked {
+            write_private(&path, bytes)?;
         }
-        let mut f = opts.open(&path)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
         let mut entries = self.list()?;
         entries.push(BackupEntry {
             id: id.clone(),
@@ -96,6 +100,24 @@ impl Backups {
         Ok(id)
     }
 
+    /// Make a linked backup private (0600) once the live file has been renamed away from its inode.
+    pub fn seal(&self, id: &str) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(self.dir.join(id), fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
+    /// The write after `save_with` failed: the link still shares the live file's inode, so replace it
+    /// with a private copy of `bytes`.
+    pub fn unlink_failed(&self, id: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.dir.join(id);
+        fs::remove_file(&path)?;
+        write_private(&path, bytes)
+    }
+
     pub fn get(&self, id: &str) -> std::io::Result<(BackupEntry, Vec<u8>)> {
         let entry = self
             .list()?
@@ -105,6 +127,19 @@ impl Backups {
         let bytes = fs::read(self.dir.join(&entry.id))?;
         Ok((entry, bytes))
     }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// Keep the newest `keep` entries for `original`, plus the newest one that parsed; return the rest.

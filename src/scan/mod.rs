@@ -23,6 +23,9 @@ pub struct ScanReport {
     /// What `replace` needs to edit: not serialized.
     #[serde(skip)]
     pub(crate) internal: Vec<SlotInternal>,
+    /// The bytes scanned, per file index, for files that hold slots (a write re-checks against them).
+    #[serde(skip)]
+    pub(crate) contents: Vec<Option<std::sync::Arc<Vec<u8>>>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -120,7 +123,7 @@ pub struct ScanOptions {
 
 /// Scan every client's user files, then project files in known project folders.
 pub fn scan(opts: &ScanOptions) -> ScanReport {
-    let mut report = ScanReport { clients: Vec::new(), files: Vec::new(), credentials: Vec::new(), internal: Vec::new() };
+    let mut report = ScanReport { clients: Vec::new(), files: Vec::new(), credentials: Vec::new(), internal: Vec::new(), contents: Vec::new() };
     let mut projects: Vec<PathBuf> = opts.project_folders.clone();
     let mut seen = std::collections::HashSet::new();
     for client in clients::all() {
@@ -135,6 +138,9 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
     projects.sort();
     projects.dedup();
     for project in &projects {
+        if !project.is_dir() {
+            continue;
+        }
         for client in clients::all() {
             for loc in client.project_locations(project) {
                 if loc.path.is_file() && seen.insert(loc.path.clone()) {
@@ -169,6 +175,7 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
             file.status = FileStatus::Unreadable;
             file.error = Some(e.to_string());
             report.files.push(file);
+            report.contents.push(None);
             return;
         }
     };
@@ -179,6 +186,7 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
             file.status = FileStatus::Unreadable;
             file.error = Some(format!("not UTF-8 text (byte {})", e.valid_up_to()));
             report.files.push(file);
+            report.contents.push(None);
             return;
         }
     };
@@ -256,8 +264,10 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
         file.status = FileStatus::Invalid;
         file.error = Some(format!("does not parse: {e}"));
         report.files.push(file);
+        report.contents.push(None);
         return;
     }
+    let has_slots = !found.is_empty();
     for (server, project, slot) in found {
         let entry = match file.servers.iter_mut().find(|s| s.name == server && s.project == project) {
             Some(e) => e,
@@ -270,6 +280,7 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
         report.internal.push(slot);
     }
     report.files.push(file);
+    report.contents.push(has_slots.then(|| std::sync::Arc::new(bytes)));
 }
 
 /// Is `path` the array element right after `prev` (`…args.2` then `…args.3`)?

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Rekey's benchmarks. Each figure is a ratio against a baseline measured in the same run, on the same
+# machine, because these machines are noisy. Run: bench/run.sh [config|all]
+#
+# config: whole-process `rekey replace --yes` on a generated 100 MB ~/.claude.json, against
+#   - a durable copy of the same file (dd ... conv=fsync: reading, writing and syncing the bytes is the
+#     physical floor of a safe rewrite), target <= 2x;
+#   - a jq edit of the same key (jq ... > tmp && mv), target: Rekey >= 10x faster;
+#   and checks that the output differs from the input only in the secret.
+#   Also `rekey scan` of a typical home (10 config files), target <= 20 ms.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+SIZE_MB=${SIZE_MB:-100}
+RUNS=${RUNS:-5}
+
+need() { command -v "$1" >/dev/null || { command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq "$2" || sudo apt-get install -y -qq "$2"; }; }; command -v "$1" >/dev/null || { echo "bench: install $2" >&2; exit 1; }; }
+need jq jq
+need python3 python3
+
+cargo build --release -q -p rekey
+REKEY="$ROOT/target/release/rekey"
+W=$(mktemp -d -t rekey-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+# Median of the wall times (seconds) of running "$@" RUNS times, each after `prep`.
+median() {
+  local prep=$1; shift
+  local times=()
+  for _ in $(seq "$RUNS"); do
+    eval "$prep"
+    local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+    times+=("$(echo "$e - $s" | bc -l)")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+bench_config() {
+  local OLD=bs_live_0123456789abcdef0123 NEW=bs_live_new_9876543210fedcba
+  mkdir -p "$W/home" "$W/cfg" "$W/data"
+  echo "generating a ${SIZE_MB} MB ~/.claude.json ..."
+  python3 bench/gen_claude_json.py "$W/orig.json" "$SIZE_MB" "$OLD"
+  printf '%s\n%s\n' "$OLD" "$NEW" > "$W/stdin"
+  export HOME="$W/home" XDG_CONFIG_HOME="$W/cfg" XDG_DATA_HOME="$W/data"
+  local fresh="cp $W/orig.json $W/home/.claude.json; rm -rf $W/data/rekey/backups; sync"
+  local t_rekey t_dd t_jq
+  t_rekey=$(median "$fresh" sh -c "'$REKEY' replace --yes < '$W/stdin'")
+  t_dd=$(median "rm -f $W/copy; sync" dd if="$W/orig.json" of="$W/copy" bs=4M conv=fsync)
+  t_jq=$(median "$fresh" sh -c "jq --arg k '$NEW' '.mcpServers.bitscale.env.BITSCALE_API_KEY = \$k' '$W/home/.claude.json' > '$W/jq.json' && mv '$W/jq.json' '$W/home/.claude.json'")
+  # Correctness of the measured run: only the secret changed.
+  eval "$fresh"; "$REKEY" replace --yes < "$W/stdin" >/dev/null
+  if cmp -s <(sed "s/$NEW/$OLD/" "$W/home/.claude.json") "$W/orig.json" && grep -q "$NEW" "$W/home/.claude.json"; then ok=yes; else ok=NO; fi
+  printf '\nreplace on %s MB ~/.claude.json (median of %s runs)\n' "$SIZE_MB" "$RUNS"
+  printf '  rekey replace --yes      %6.3f s\n' "$t_rekey"
+  printf '  durable copy (dd fsync)  %6.3f s   rekey/dd = %.2fx (target <= 2x)\n' "$t_dd" "$(echo "$t_rekey / $t_dd" | bc -l)"
+  printf '  jq edit                  %6.3f s   jq/rekey = %.1fx (target >= 10x)\n' "$t_jq" "$(echo "$t_jq / $t_rekey" | bc -l)"
+  printf '  output differs from input only in the secret: %s\n' "$ok"
+
+  # A typical home: 10 config files of a few servers each.
+  local H="$W/typical"; mkdir -p "$H/home" "$H/cfg" "$H/data"
+  export HOME="$H/home" XDG_CONFIG_HOME="$H/cfg" XDG_DATA_HOME="$H/data"
+  local key=sk-live-typical-0123456789abcdef
+  local cfg="{\"mcpServers\":{\"a\":{\"command\":\"npx\",\"args\":[\"-y\",\"x\",\"--api-key=$key\"],\"env\":{\"BITSCALE_API_KEY\":\"$key\"}},\"b\":{\"url\":\"https://h/mcp\",\"headers\":{\"Authorization\":\"Bearer $key\"}}}}"
+  for f in cfg/Claude/claude_desktop_config.json home/.cursor/mcp.json home/.claude.json home/.codeium/windsurf/mcp_config.json \
+           home/.gemini/settings.json home/.lmstudio/mcp.json cfg/zed/settings.json cfg/Code/User/mcp.json \
+           "cfg/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"; do
+    mkdir -p "$(dirname "$H/$f")"; echo "$cfg" > "$H/$f"
+  done
+  sed -i 's/"mcpServers"/"servers"/' "$H/cfg/Code/User/mcp.json"; sed -i 's/"mcpServers"/"context_servers"/' "$H/cfg/zed/settings.json"
+  mkdir -p "$H/home/.codex"; printf '[mcp_servers.a]\ncommand = "npx"\nenv = { "API_KEY" = "%s" }\n' "$key" > "$H/home/.codex/config.toml"
+  "$REKEY" scan >/dev/null  # creates the fingerprint key once
+  local t_scan t_true
+  t_scan=$(median ":" "$REKEY" scan --json)
+  t_true=$(median ":" "$REKEY" --version)
+  printf '\nscan of a typical home (10 config files, median of %s runs)\n' "$RUNS"
+  printf '  rekey scan --json        %6.1f ms (target <= 20 ms)\n' "$(echo "$t_scan * 1000" | bc -l)"
+  printf '  rekey --version          %6.1f ms (process start-up, for scale)\n' "$(echo "$t_true * 1000" | bc -l)"
+}
+
+need bc bc
+case "${1:-all}" in
+  config|all) bench_config ;;
+  *) echo "usage: bench/run.sh [config|all]" >&2; exit 2 ;;
+esac
