@@ -1,12 +1,14 @@
 //! A linear, low-allocation pass over a JSON or JSONC document.
 //!
-//! Tokens come from `jsonc-parser`'s scanner (with exact byte spans); a small pushdown state machine checks
-//! the grammar of the *whole* document (so a broken file is never written) and tracks the path of every
-//! value, without building a tree. Numbers, comments and layout are never interpreted or re-serialized,
-//! so nothing about them can change.
+//! A table-driven tokenizer (exact byte spans; strings are borrowed unless they contain escapes) feeds a
+//! small pushdown state machine that checks the grammar of the *whole* document (so a broken file is never
+//! written) and tracks the path of every value, without building a tree. Numbers, comments and layout
+//! are never interpreted or re-serialized, so nothing about them can change.
+//!
+//! Why not `jsonc-parser`'s scanner: a 100 MB `~/.claude.json` must be validated in well under a second
+//! (see bench/run.sh); its scanner is several times slower. It and `serde_json` serve as the oracles of
+//! this tokenizer in the differential tests (`tests/json_differential.rs`) and the fuzz target.
 
-use jsonc_parser::tokens::Token;
-use jsonc_parser::{Scanner, ScannerOptions};
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -91,55 +93,29 @@ enum Frame {
 pub const BOM: &str = "\u{feff}";
 
 /// Walk `text`, checking its grammar and calling `on_string` for every string value with its path.
-/// `want(path)` is asked when a container opens under a path: returning false lets the walker skip
-/// path bookkeeping for values nobody needs (the grammar is still checked).
 pub fn walk<'a>(
     text: &'a str,
     dialect: Dialect,
     mut on_string: impl FnMut(StringValue<'a, '_>),
 ) -> Result<(), SyntaxError> {
     let body_start = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let body = &text[body_start..];
-    let options = ScannerOptions {
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
-    let mut scanner = Scanner::new(body, &options);
+    let mut lexer = Lexer { text, b: text.as_bytes(), i: body_start, jsonc: dialect == Dialect::Jsonc };
     let mut stack: Vec<Frame> = Vec::with_capacity(32);
     let mut path: Vec<Seg<'a>> = Vec::with_capacity(32);
     let mut root_done = false;
-    let err = |offset: usize, msg: &str| SyntaxError::at(text, body_start + offset, msg);
+    let err = |offset: usize, msg: &str| SyntaxError::at(text, offset, msg);
 
     loop {
-        let token = match scanner.scan() {
-            Ok(Some(t)) => t,
-            Ok(None) => break,
-            Err(e) => return Err(err(e.range().start, &scanner_message(&e.to_string()))),
+        let (token, start, end) = match lexer.next()? {
+            Some(t) => t,
+            None => break,
         };
-        let start = scanner.token_start();
-        let end = scanner.token_end();
-        match token {
-            Token::CommentLine(_) | Token::CommentBlock(_) => {
-                if dialect == Dialect::Json {
-                    return Err(err(start, "comments are not allowed in this strict-JSON file"));
-                }
-                continue;
-            }
-            _ => {}
-        }
         if root_done {
             return Err(err(start, "unexpected content after the end of the document"));
         }
 
         // Is this token a value, and where does it go?
-        let is_value_start = matches!(
-            token,
-            Token::OpenBrace | Token::OpenBracket | Token::String(_) | Token::Number(_) | Token::Boolean(_) | Token::Null
-        );
+        let is_value_start = matches!(token, Token::OpenBrace | Token::OpenBracket | Token::String(_) | Token::Scalar);
         match stack.last_mut() {
             None => {
                 if !is_value_start {
@@ -212,7 +188,7 @@ pub fn walk<'a>(
                 value_done(&mut stack, &mut path, &mut root_done);
             }
             Token::String(value) => {
-                on_string(StringValue { path: &path, span: body_start + start..body_start + end, value });
+                on_string(StringValue { path: &path, span: start..end, value });
                 value_done(&mut stack, &mut path, &mut root_done);
             }
             _ => value_done(&mut stack, &mut path, &mut root_done),
@@ -223,10 +199,10 @@ pub fn walk<'a>(
             Some(Frame::Obj(_)) => "'}'",
             _ => "']'",
         };
-        return Err(err(body.len(), &format!("unexpected end of file: expected {what}")));
+        return Err(err(text.len(), &format!("unexpected end of file: expected {what}")));
     }
     if !root_done {
-        return Err(err(body.len(), "the file is empty: expected a JSON value"));
+        return Err(err(text.len(), "the file is empty: expected a JSON value"));
     }
     Ok(())
 }
@@ -246,20 +222,246 @@ fn value_done(stack: &mut [Frame], path: &mut Vec<Seg<'_>>, root_done: &mut bool
     }
 }
 
-fn token_text(t: &Token<'_>) -> String {
+/// How a token is named in an error message (never its content).
+fn token_text(t: &Token<'_>) -> &'static str {
     match t {
-        Token::String(_) => "a string".into(),
-        Token::Word(w) => w.chars().take(20).collect(),
-        Token::Number(n) => n.chars().take(20).collect(),
-        other => other.as_str().chars().take(20).collect(),
+        Token::OpenBrace => "{",
+        Token::CloseBrace => "}",
+        Token::OpenBracket => "[",
+        Token::CloseBracket => "]",
+        Token::Comma => ",",
+        Token::Colon => ":",
+        Token::String(_) => "a string",
+        Token::Scalar => "a value",
     }
 }
 
-/// The scanner's message without its own position suffix (we add line/column ourselves), and never
-/// quoting file content.
-fn scanner_message(msg: &str) -> String {
-    let m = msg.split(" on line ").next().unwrap_or(msg);
-    m.split(" at ").next().unwrap_or(m).trim().to_string()
+enum Token<'a> {
+    OpenBrace,
+    CloseBrace,
+    OpenBracket,
+    CloseBracket,
+    Comma,
+    Colon,
+    String(Cow<'a, str>),
+    /// A number, `true`, `false` or `null`: validated, never interpreted.
+    Scalar,
+}
+
+/// Bytes that end the fast part of a string: the quote, a backslash, and control characters.
+static STRING_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+struct Lexer<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    jsonc: bool,
+}
+
+impl<'a> Lexer<'a> {
+    fn error(&self, at: usize, msg: &str) -> SyntaxError {
+        SyntaxError::at(self.text, at, msg)
+    }
+
+    /// The next token with its byte span, skipping whitespace and (in JSONC) comments.
+    fn next(&mut self) -> Result<Option<(Token<'a>, usize, usize)>, SyntaxError> {
+        let b = self.b;
+        loop {
+            match b.get(self.i) {
+                Some(b' ' | b'\t' | b'\n' | b'\r') => self.i += 1,
+                Some(b'/') => {
+                    let start = self.i;
+                    if !self.jsonc {
+                        return Err(self.error(start, "comments are not allowed in this strict-JSON file"));
+                    }
+                    match b.get(self.i + 1) {
+                        Some(b'/') => {
+                            self.i = memchr_byte(b'\n', &b[self.i..]).map_or(b.len(), |p| self.i + p);
+                        }
+                        Some(b'*') => {
+                            let body = &b[self.i + 2..];
+                            let end = body.windows(2).position(|w| w == b"*/").ok_or_else(|| self.error(start, "unterminated comment"))?;
+                            self.i += 2 + end + 2;
+                        }
+                        _ => return Err(self.error(start, "unexpected character")),
+                    }
+                }
+                _ => break,
+            }
+        }
+        let start = self.i;
+        let Some(&c) = b.get(start) else { return Ok(None) };
+        let token = match c {
+            b'{' => Token::OpenBrace,
+            b'}' => Token::CloseBrace,
+            b'[' => Token::OpenBracket,
+            b']' => Token::CloseBracket,
+            b',' => Token::Comma,
+            b':' => Token::Colon,
+            b'"' => return self.string(start).map(|(t, e)| Some((t, start, e))),
+            b'-' | b'0'..=b'9' => {
+                self.number(start)?;
+                return Ok(Some((Token::Scalar, start, self.i)));
+            }
+            b't' | b'f' | b'n' => {
+                let word: &[u8] = match c {
+                    b't' => b"true",
+                    b'f' => b"false",
+                    _ => b"null",
+                };
+                if !b[start..].starts_with(word) {
+                    return Err(self.error(start, "unexpected character"));
+                }
+                self.i += word.len();
+                self.delimiter(start)?;
+                return Ok(Some((Token::Scalar, start, self.i)));
+            }
+            _ => return Err(self.error(start, "unexpected character")),
+        };
+        self.i += 1;
+        Ok(Some((token, start, self.i)))
+    }
+
+    /// A value must be followed by whitespace, a comment, a structural character or the end.
+    fn delimiter(&self, start: usize) -> Result<(), SyntaxError> {
+        match self.b.get(self.i) {
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}' | b']' | b'/') => Ok(()),
+            Some(_) => Err(self.error(start, "invalid value")),
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let from = self.i;
+        while matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+        self.i - from
+    }
+
+    fn number(&mut self, start: usize) -> Result<(), SyntaxError> {
+        let bad = |l: &Self| l.error(start, "invalid number");
+        if self.b[self.i] == b'-' {
+            self.i += 1;
+        }
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(bad(self)),
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(bad(self));
+            }
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(bad(self));
+            }
+        }
+        self.delimiter(start)
+    }
+
+    /// A string token starting at the quote at `start`: its value (borrowed unless it has escapes)
+    /// and the offset just past its closing quote.
+    fn string(&mut self, start: usize) -> Result<(Token<'a>, usize), SyntaxError> {
+        let b = self.b;
+        let mut i = start + 1;
+        let mut escaped = false;
+        loop {
+            while i < b.len() && !STRING_SPECIAL[b[i] as usize] {
+                i += 1;
+            }
+            match b.get(i) {
+                None => return Err(self.error(start, "unterminated string")),
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    match b.get(i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                        Some(b'u') if b.len() >= i + 6 && b[i + 2..i + 6].iter().all(u8::is_ascii_hexdigit) => i += 6,
+                        _ => return Err(self.error(i, "invalid escape in string")),
+                    }
+                }
+                Some(_) => return Err(self.error(i, "control character in string (write it as an escape)")),
+            }
+        }
+        let raw = &self.text[start + 1..i];
+        self.i = i + 1;
+        let value = if escaped { Cow::Owned(unescape(raw).map_err(|off| self.error(start + 1 + off, "invalid unicode escape"))?) } else { Cow::Borrowed(raw) };
+        Ok((Token::String(value), self.i))
+    }
+}
+
+fn memchr_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&c| c == needle)
+}
+
+/// Decode the inside of a string literal already checked by the lexer. Lone surrogates are errors
+/// (returns the offending offset), as in serde_json.
+fn unescape(raw: &str) -> Result<String, usize> {
+    let b = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    let mut plain = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.push_str(&raw[plain..i]);
+        let c = b[i + 1];
+        i += 2;
+        match c {
+            b'"' => out.push('"'),
+            b'\\' => out.push('\\'),
+            b'/' => out.push('/'),
+            b'b' => out.push('\u{08}'),
+            b'f' => out.push('\u{0c}'),
+            b'n' => out.push('\n'),
+            b'r' => out.push('\r'),
+            b't' => out.push('\t'),
+            _ => {
+                let hex = |at: usize| u32::from_str_radix(&raw[at..at + 4], 16).map_err(|_| at);
+                let hi = hex(i)?;
+                i += 4;
+                let ch = if (0xd800..0xdc00).contains(&hi) {
+                    if b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u') && b.len() >= i + 6 {
+                        let lo = hex(i + 2)?;
+                        if !(0xdc00..0xe000).contains(&lo) {
+                            return Err(i - 6);
+                        }
+                        i += 6;
+                        char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))
+                    } else {
+                        None
+                    }
+                } else {
+                    char::from_u32(hi)
+                };
+                out.push(ch.ok_or(i - 6)?);
+            }
+        }
+        plain = i;
+    }
+    out.push_str(&raw[plain..]);
+    Ok(out)
 }
 
 /// Encode `value` as the *inside* of a JSON string literal (no quotes), escaping only what must be.

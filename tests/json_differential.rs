@@ -1,0 +1,138 @@
+//! Rekey's JSON/JSONC tokenizer agrees with serde_json (strict JSON) and jsonc-parser (JSONC) on which
+//! documents are valid, and reports the same string values, on valid documents and on random mutations
+//! of them (which reach the error paths).
+
+use proptest::prelude::*;
+use rekey::edit::json::{walk, Dialect};
+
+fn jsonc_ok(text: &str) -> bool {
+    let opts = jsonc_parser::ParseOptions {
+        allow_comments: true,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: true,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    matches!(jsonc_parser::parse_to_value(text, &opts), Ok(Some(_)))
+}
+
+fn serde_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| serde_strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| serde_strings(x, out)),
+        _ => {}
+    }
+}
+
+fn value() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("0".to_string()),
+        Just("-12.5e+3".to_string()),
+        Just("123456789012345678901234567890".to_string()),
+        Just("true".to_string()),
+        Just("null".to_string()),
+        "[a-z0-9 é😀]{0,8}".prop_map(|s| format!("\"{s}\"")),
+        Just("\"a\\\"b\\\\c\\/\\n\\u00e9\\ud83d\\ude00\"".to_string()),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(", "))),
+            proptest::collection::vec(("[a-z]{1,4}", inner), 0..5).prop_map(|v| {
+                let mut seen = std::collections::HashSet::new();
+                let items: Vec<String> = v.into_iter().filter(|(k, _)| seen.insert(k.clone())).map(|(k, x)| format!("\"{k}\": {x}")).collect();
+                format!("{{\n  {}\n}}", items.join(",\n  "))
+            }),
+        ]
+    })
+}
+
+/// Mutations that produce near-JSON: delete, duplicate or insert one character.
+fn mutate(doc: String, at: usize, kind: u8, ch: char) -> String {
+    let chars: Vec<char> = doc.chars().collect();
+    if chars.is_empty() {
+        return doc;
+    }
+    let at = at % chars.len();
+    let mut out: Vec<char> = chars.clone();
+    match kind % 3 {
+        0 => {
+            out.remove(at);
+        }
+        1 => out.insert(at, chars[at]),
+        _ => out.insert(at, ch),
+    }
+    out.into_iter().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn strict_json_agrees_with_serde_json(doc in value(), mutated in any::<bool>(), at in any::<usize>(), kind in any::<u8>(),
+                                          ch in prop_oneof![Just(','), Just('"'), Just('\\'), Just('}'), Just(']'), Just('/'), Just('0'), Just('\u{1}'), Just('e'), Just('-'), Just('.')]) {
+        let text = if mutated { mutate(doc, at, kind, ch) } else { doc };
+        let serde = serde_json::from_str::<serde_json::Value>(&text);
+        let mut ours = Vec::new();
+        let r = walk(&text, Dialect::Json, |s| ours.push(s.value.into_owned()));
+        // serde_json refuses numbers beyond f64; JSON's grammar allows them and Rekey never reads numbers.
+        let serde_ok = serde.is_ok() || serde.as_ref().is_err_and(|e| e.to_string().contains("number out of range"));
+        prop_assert_eq!(r.is_ok(), serde_ok, "{:?}: ours {:?} serde {:?}", text, r, serde.as_ref().err());
+        if let Ok(v) = serde {
+            let mut theirs = Vec::new();
+            serde_strings(&v, &mut theirs);
+            ours.sort();
+            theirs.sort();
+            prop_assert_eq!(ours, theirs);
+        }
+    }
+
+    #[test]
+    fn jsonc_agrees_with_jsonc_parser(doc in value(), at in any::<usize>(), kind in any::<u8>(),
+                                      ch in prop_oneof![Just(','), Just('"'), Just('}'), Just('/'), Just('*'), Just('\n')],
+                                      comment in prop_oneof![Just("// c\n"), Just("/* c */"), Just(",")]) {
+        // Insert a comment or a (possibly trailing) comma somewhere, then maybe mutate.
+        let chars: Vec<char> = doc.chars().collect();
+        let pos = at % (chars.len() + 1);
+        let with: String = chars[..pos].iter().collect::<String>() + comment + &chars[pos..].iter().collect::<String>();
+        let text = if kind % 2 == 0 { mutate(with, at / 7, kind / 2, ch) } else { with };
+        let ours = walk(&text, Dialect::Jsonc, |_| {});
+        if ours.is_err() && jsonc_ok(&text) {
+            // jsonc-parser accepts raw control characters (a newline) inside strings; JSON does not.
+            prop_assert!(ours.as_ref().unwrap_err().message.contains("control character"), "{:?}: {:?}", text, ours);
+        } else {
+            prop_assert_eq!(ours.is_ok(), jsonc_ok(&text), "{:?}", text);
+        }
+    }
+}
+
+#[test]
+fn known_edge_cases() {
+    for (text, ok) in [
+        ("01", false),
+        ("-", false),
+        ("1.", false),
+        (".5", false),
+        ("1e", false),
+        ("[1,]", false),
+        ("{\"a\":1,}", false),
+        ("\"\\x\"", false),
+        ("\"\\ud800\"", false),
+        ("\"a\u{1}\"", false),
+        ("truex", false),
+        ("nul", false),
+        ("[1]//c", false),
+        ("\u{feff}{}", true),
+        ("-0.0e-0", true),
+        ("\"\\ud83d\\ude00\"", true),
+    ] {
+        assert_eq!(walk(text, Dialect::Json, |_| {}).is_ok(), ok, "{text:?}");
+    }
+    assert!(walk("[1, /* c */ 2, // d\n]", Dialect::Jsonc, |_| {}).is_ok());
+    assert!(walk("[1 /* unterminated", Dialect::Jsonc, |_| {}).is_err());
+}
