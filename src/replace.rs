@@ -25,7 +25,7 @@ pub struct FilePlan {
     pub path: PathBuf,
     pub client: ClientId,
     pub format: Format,
-    pub sha256: String,
+    pub hash: String,
     pub changes: Vec<Change>,
     /// The bytes the plan was made from (re-checked under the lock before writing).
     #[serde(skip)]
@@ -77,7 +77,7 @@ pub fn plan(report: &ScanReport, old: &Secret, new: &Secret) -> Result<ReplacePl
             continue;
         }
         let f = &report.files[slot.file];
-        let Some(sha) = f.sha256.clone() else { continue };
+        let Some(sha) = f.hash.clone() else { continue };
         let change = Change {
             server: slot.report.server.clone(),
             location: slot.report.location.clone(),
@@ -94,7 +94,7 @@ pub fn plan(report: &ScanReport, old: &Secret, new: &Secret) -> Result<ReplacePl
                 path: f.path.clone(),
                 client: f.client,
                 format: f.format,
-                sha256: sha,
+                hash: sha,
                 changes: vec![change],
                 scanned: report.contents.get(slot.file).cloned().flatten(),
             }),
@@ -120,7 +120,7 @@ pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileRes
     plan.files
         .iter()
         .map(|fp| {
-            let expected = atomic::Expected { sha256: fp.sha256.clone(), bytes: fp.scanned.clone() };
+            let expected = atomic::Expected { hash: fp.hash.clone(), bytes: fp.scanned.clone() };
             let r = atomic::replace_file(&fp.path, &expected, backups, |bytes| rewrite(bytes, fp, new));
             match r {
                 Ok(o) => FileResult { path: fp.path.clone(), ok: true, backup: Some(o.backup_id), error: None },

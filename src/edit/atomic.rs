@@ -7,7 +7,6 @@
 //! config is written through to its target; the link stays.
 
 use crate::edit::backup::Backups;
-use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,9 +23,9 @@ pub enum WriteError {
     Backup { path: String, message: String },
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
+/// The content hash Rekey uses to tell whether a file changed (BLAKE3, hex).
+pub fn content_hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
 }
 
 /// Follow symlinks to the file that really holds the bytes.
@@ -35,22 +34,22 @@ pub fn resolve(path: &Path) -> PathBuf {
 }
 
 
-/// What the caller saw when it planned: the file's SHA-256, and, when it still holds them, the bytes
+/// What the caller saw when it planned: the file's content hash, and, when it still holds them, the bytes
 /// themselves (then the re-check under the lock is a plain comparison instead of a second hash).
 #[derive(Debug, Clone)]
 pub struct Expected {
-    pub sha256: String,
+    pub hash: String,
     pub bytes: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 impl Expected {
-    pub fn sha256(sha256: impl Into<String>) -> Self {
-        Expected { sha256: sha256.into(), bytes: None }
+    pub fn hash(hash: impl Into<String>) -> Self {
+        Expected { hash: hash.into(), bytes: None }
     }
     fn matches(&self, current: &[u8]) -> bool {
         match &self.bytes {
             Some(b) => b.as_slice() == current,
-            None => sha256_hex(current) == self.sha256,
+            None => content_hash(current) == self.hash,
         }
     }
 }
@@ -78,11 +77,15 @@ pub fn replace_file(
     }
     let new = transform(&current).map_err(|message| WriteError::Refused { path: shown.clone(), message })?;
     let backup = backups
-        .save(path, &current, true)
+        .save_with(path, Some(&target), &current, &expected.hash, true)
         .map_err(|e| WriteError::Backup { path: shown.clone(), message: e.to_string() })?;
-    write_atomic_at(&target, &new, Some("temp-write")).map_err(io)?;
+    if let Err(e) = write_atomic_at(&target, &new, Some("temp-write")) {
+        let _ = backups.unlink_failed(&backup, &current);
+        return Err(io(e));
+    }
+    let _ = backups.seal(&backup);
     drop(lock_file);
-    Ok(WriteOutcome { backup_id: backup, new_sha256: sha256_hex(&new) })
+    Ok(WriteOutcome { backup_id: backup })
 }
 
 /// Take the advisory lock, waiting up to 5 s for another writer. `Err(None)`: still locked.
@@ -103,7 +106,6 @@ fn lock(f: &File) -> Result<(), Option<std::io::Error>> {
 #[derive(Debug, Clone)]
 pub struct WriteOutcome {
     pub backup_id: String,
-    pub new_sha256: String,
 }
 
 /// Temp file in the same directory, fsync, keep mode/owner, rename over `target`, fsync the directory.

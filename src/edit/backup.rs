@@ -12,7 +12,7 @@ pub struct BackupEntry {
     /// The config file this is a copy of, as the user knows it (not resolved through symlinks).
     pub original: PathBuf,
     pub created: String,
-    pub sha256: String,
+    pub hash: String,
     pub size: u64,
     /// Did the copy parse when it was taken?
     pub parsed: bool,
@@ -60,7 +60,7 @@ impl Backups {
 
     /// Save a copy of `bytes` (the current content of `original`) and return its id.
     pub fn save(&self, original: &Path, bytes: &[u8], parsed: bool) -> std::io::Result<String> {
-        let sha = crate::edit::atomic::sha256_hex(bytes);
+        let sha = crate::edit::atomic::content_hash(bytes);
         self.save_with(original, None, bytes, &sha, parsed)
     }
 
@@ -88,7 +88,7 @@ impl Backups {
             id: id.clone(),
             original: original.to_path_buf(),
             created: now.to_string(),
-            sha256: sha,
+            hash: sha,
             size: bytes.len() as u64,
             parsed,
         });

@@ -59,9 +59,9 @@ pub struct FileReport {
     pub status: FileStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// SHA-256 of the bytes scanned; a write re-checks it.
+    /// BLAKE3 hash of the bytes scanned (hex); a write re-checks the file against what was scanned.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub hash: Option<String>,
     pub servers: Vec<ServerReport>,
 }
 
@@ -166,7 +166,7 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
         variant: loc.variant.clone(),
         status: FileStatus::Ok,
         error: None,
-        sha256: None,
+        hash: None,
         servers: Vec::new(),
     };
     let bytes = match std::fs::read(&loc.path) {
@@ -179,7 +179,7 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
             return;
         }
     };
-    file.sha256 = Some(crate::edit::atomic::sha256_hex(&bytes));
+    file.hash = Some(crate::edit::atomic::content_hash(&bytes));
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -224,7 +224,6 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
     let result = match loc.format {
         Format::Json | Format::Jsonc => {
             let dialect = if loc.format == Format::Json { Dialect::Json } else { Dialect::Jsonc };
-            let first_keys: Vec<&str> = roots.iter().map(|r| r[0]).collect();
             let mut prev: Option<(Vec<String>, String)> = None;
             let mut path_buf: Vec<String> = Vec::new();
             json::walk(text, dialect, |s| {
@@ -236,7 +235,11 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
                         }
                     }
                 }
-                if !first_keys.contains(&k0.as_ref()) {
+                // Only strings inside a server entry matter: check on the borrowed path, allocate after.
+                let under_root = roots.iter().any(|r| {
+                    s.path.len() >= r.len() + 2 && r.iter().zip(s.path).all(|(want, seg)| seg.key().is_some_and(|k| *want == "*" || *want == k))
+                });
+                if !under_root {
                     return;
                 }
                 path_buf.clear();
