@@ -121,7 +121,7 @@ pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileRes
         .iter()
         .map(|fp| {
             let expected = atomic::Expected { hash: fp.hash.clone(), bytes: fp.scanned.clone() };
-            let r = atomic::replace_file(&fp.path, &expected, backups, |bytes| rewrite(bytes, fp, new));
+            let r = atomic::replace_file(&fp.path, &expected, backups, |bytes| splice(bytes, fp, new));
             match r {
                 Ok(o) => FileResult { path: fp.path.clone(), ok: true, backup: Some(o.backup_id), error: None },
                 Err(e) => FileResult { path: fp.path.clone(), ok: false, backup: None, error: Some(e.to_string()) },
@@ -134,6 +134,12 @@ pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileRes
 /// `bytes` must be the bytes the plan was made from (the caller re-checks them under the lock), so only
 /// the planned string tokens are decoded again here.
 pub fn rewrite(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result<Vec<u8>, String> {
+    let splice = splice(bytes, fp, new)?;
+    Ok(splice.parts(bytes).concat())
+}
+
+/// The edits that `rewrite` applies, validated, without building the new file in memory.
+pub fn splice(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result<atomic::Splice, String> {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     for c in &fp.changes {
         let raw = bytes.get(c.token.clone()).ok_or("the file is shorter than planned")?;
@@ -159,54 +165,42 @@ pub fn rewrite(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result
         edits.push((c.token.start + raw_range.start..c.token.start + raw_range.end, encoded));
     }
     edits.sort_by_key(|(r, _)| r.start);
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len() + edits.len() * 64);
-    let mut pos = 0;
-    for (r, enc) in &edits {
-        if r.start < pos {
-            return Err("two changes overlap".into());
-        }
-        out.extend_from_slice(&bytes[pos..r.start]);
-        out.extend_from_slice(enc.as_bytes());
-        pos = r.end;
+    if edits.windows(2).any(|w| w[1].0.start < w[0].0.end) {
+        return Err("two changes overlap".into());
     }
-    out.extend_from_slice(&bytes[pos..]);
+    let splice = atomic::Splice { edits: edits.into_iter().map(|(r, e)| (r, e.into_bytes())).collect() };
     // Never write a file that does not parse. The caller checked, under the lock, that `bytes` are the
     // ones the scan validated in full; everything outside the edited string tokens is unchanged, so
     // re-checking each edited token proves the whole file still parses (TOML files are small: re-parse).
     match fp.format {
         Format::Json | Format::Jsonc => {
-            let mut shift: isize = 0;
-            let mut edited: Vec<Range<usize>> = Vec::new();
             let mut tokens: Vec<&Range<usize>> = fp.changes.iter().map(|c| &c.token).collect();
             tokens.sort_by_key(|t| t.start);
             tokens.dedup();
             for t in tokens {
-                let delta: isize = edits
-                    .iter()
-                    .filter(|(r, _)| r.start >= t.start && r.end <= t.end)
-                    .map(|(r, e)| e.len() as isize - r.len() as isize)
-                    .sum();
-                let start = (t.start as isize + shift) as usize;
-                let end = (t.end as isize + shift + delta) as usize;
-                edited.push(start..end);
-                shift += delta;
-            }
-            for r in edited {
-                let token = out.get(r.clone()).and_then(|t| std::str::from_utf8(t).ok()).ok_or("internal error: edited token out of range")?;
+                let mut token = Vec::with_capacity(t.len() + 64);
+                let mut pos = t.start;
+                for (r, e) in splice.edits.iter().filter(|(r, _)| r.start >= t.start && r.end <= t.end) {
+                    token.extend_from_slice(&bytes[pos..r.start]);
+                    token.extend_from_slice(e);
+                    pos = r.end;
+                }
+                token.extend_from_slice(&bytes[pos..t.end]);
+                let token = std::str::from_utf8(&token).map_err(|_| "internal error: an edit broke UTF-8".to_string())?;
                 let mut strings = 0;
-                json::walk(token, Dialect::Json, |_| strings += 1)
-                    .map_err(|e| format!("the edited value would not parse ({e})"))?;
+                json::walk(token, Dialect::Json, |_| strings += 1).map_err(|e| format!("the edited value would not parse ({e})"))?;
                 if strings != 1 {
                     return Err("internal error: an edit did not stay inside one string".into());
                 }
             }
         }
         Format::Toml => {
+            let out = splice.parts(bytes).concat();
             let text = std::str::from_utf8(&out).map_err(|_| "the edited file is not UTF-8 text".to_string())?;
             crate::edit::toml::walk(text, |_, _, _| {}).map_err(|e| format!("the edited file would not parse ({e})"))?
         }
     }
-    Ok(out)
+    Ok(splice)
 }
 
 /// The decoded value of a single-line TOML string token, when it has no escapes.

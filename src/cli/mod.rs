@@ -267,7 +267,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             }
             let current = std::fs::read(&entry.original).map_err(|e| crate::Error::io(&entry.original, e))?;
             let expected = crate::edit::atomic::Expected::hash(crate::edit::atomic::content_hash(&current));
-            crate::edit::atomic::replace_file(&entry.original, &expected, &backups, |_| Ok(bytes))
+            crate::edit::atomic::replace_file(&entry.original, &expected, &backups, |old| Ok(crate::edit::atomic::Splice::whole(old.len(), bytes)))
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             writeln!(out, "restored {} from backup {}", entry.original.display(), entry.id)?;
             Ok(0)

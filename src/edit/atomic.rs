@@ -54,13 +54,39 @@ impl Expected {
     }
 }
 
+/// The new content of a file: the old bytes with some ranges replaced (sorted, not overlapping).
+/// Written piece by piece, so a large file is never copied into a second buffer.
+#[derive(Debug, Default)]
+pub struct Splice {
+    pub edits: Vec<(std::ops::Range<usize>, Vec<u8>)>,
+}
+
+impl Splice {
+    /// The whole file replaced by `bytes`.
+    pub fn whole(old_len: usize, bytes: Vec<u8>) -> Self {
+        Splice { edits: vec![(0..old_len, bytes)] }
+    }
+    /// The pieces of the new content, in order.
+    pub fn parts<'a>(&'a self, old: &'a [u8]) -> Vec<&'a [u8]> {
+        let mut parts = Vec::with_capacity(self.edits.len() * 2 + 1);
+        let mut pos = 0;
+        for (r, new) in &self.edits {
+            parts.push(&old[pos..r.start]);
+            parts.push(new.as_slice());
+            pos = r.end;
+        }
+        parts.push(&old[pos..]);
+        parts
+    }
+}
+
 /// Replace `path` atomically. `expected` is what the caller planned against; `transform` gets the
-/// current bytes and returns the new ones or a refusal message.
+/// current bytes and returns the new content or a refusal message.
 pub fn replace_file(
     path: &Path,
     expected: &Expected,
     backups: &Backups,
-    transform: impl FnOnce(&[u8]) -> Result<Vec<u8>, String>,
+    transform: impl FnOnce(&[u8]) -> Result<Splice, String>,
 ) -> Result<WriteOutcome, WriteError> {
     let target = resolve(path);
     let shown = path.display().to_string();
@@ -79,7 +105,7 @@ pub fn replace_file(
     let backup = backups
         .save_with(path, Some(&target), &current, &expected.hash, true)
         .map_err(|e| WriteError::Backup { path: shown.clone(), message: e.to_string() })?;
-    if let Err(e) = write_atomic_at(&target, &new, Some("temp-write")) {
+    if let Err(e) = write_atomic_at(&target, &new.parts(&current), Some("temp-write")) {
         let _ = backups.unlink_failed(&backup, &current);
         return Err(io(e));
     }
@@ -110,11 +136,11 @@ pub struct WriteOutcome {
 
 /// Temp file in the same directory, fsync, keep mode/owner, rename over `target`, fsync the directory.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomic_at(target, bytes, None)
+    write_atomic_at(target, &[bytes], None)
 }
 
-/// `write_atomic` with a test hook point after the temp file is written.
-fn write_atomic_at(target: &Path, bytes: &[u8], hook: Option<&str>) -> std::io::Result<()> {
+/// `write_atomic` of the concatenation of `parts`, with a test hook point after the temp file is written.
+fn write_atomic_at(target: &Path, parts: &[&[u8]], hook: Option<&str>) -> std::io::Result<()> {
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.rekey-{}.tmp", std::process::id()));
@@ -129,7 +155,12 @@ fn write_atomic_at(target: &Path, bytes: &[u8], hook: Option<&str>) -> std::io::
                 let _ = std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid()));
             }
         }
-        f.write_all(bytes)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
+        for part in parts {
+            w.write_all(part)?;
+        }
+        w.flush()?;
+        drop(w);
         if let Some(step) = hook {
             crate::testhook::point(step)?;
         }
