@@ -97,10 +97,23 @@ pub fn replace_file(
         Some(e) => io(e),
         None => WriteError::Refused { path: shown.clone(), message: "another program holds a lock on it".into() },
     })?;
-    let current = fs::read(&target).map_err(io)?;
-    if !expected.matches(&current) {
-        return Err(WriteError::Changed { path: shown });
-    }
+    // When the plan holds the scanned bytes, compare the file to them in chunks (no second copy of a
+    // large file in memory) and edit those bytes; otherwise read and compare hashes.
+    let current: std::borrow::Cow<'_, [u8]> = match &expected.bytes {
+        Some(scanned) => {
+            if !same_content(&lock_file, scanned).map_err(io)? {
+                return Err(WriteError::Changed { path: shown });
+            }
+            std::borrow::Cow::Borrowed(scanned.as_slice())
+        }
+        None => {
+            let bytes = fs::read(&target).map_err(io)?;
+            if !expected.matches(&bytes) {
+                return Err(WriteError::Changed { path: shown });
+            }
+            std::borrow::Cow::Owned(bytes)
+        }
+    };
     let new = transform(&current).map_err(|message| WriteError::Refused { path: shown.clone(), message })?;
     let backup = backups
         .save_with(path, Some(&target), &current, &expected.hash, true)
@@ -112,6 +125,24 @@ pub fn replace_file(
     let _ = backups.seal(&backup);
     drop(lock_file);
     Ok(WriteOutcome { backup_id: backup })
+}
+
+/// Is the file's content exactly `expected`? Reads in 1 MiB chunks.
+fn same_content(mut f: &File, expected: &[u8]) -> std::io::Result<bool> {
+    use std::io::{Read, Seek};
+    f.seek(std::io::SeekFrom::Start(0))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut pos = 0;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(pos == expected.len());
+        }
+        if pos + n > expected.len() || buf[..n] != expected[pos..pos + n] {
+            return Ok(false);
+        }
+        pos += n;
+    }
 }
 
 /// Take the advisory lock, waiting up to 5 s for another writer. `Err(None)`: still locked.
