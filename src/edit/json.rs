@@ -413,8 +413,8 @@ fn memchr_byte(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&c| c == needle)
 }
 
-/// Decode the inside of a string literal already checked by the lexer. Lone surrogates are errors
-/// (returns the offending offset), as in serde_json.
+/// Decode the inside of a string literal already checked by the lexer (an `Err` is the offset of a
+/// malformed `\u` escape, which the lexer already rules out).
 fn unescape(raw: &str) -> Result<String, usize> {
     let b = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
@@ -441,19 +441,19 @@ fn unescape(raw: &str) -> Result<String, usize> {
                 let hex = |at: usize| u32::from_str_radix(&raw[at..at + 4], 16).map_err(|_| at);
                 let hi = hex(i)?;
                 i += 4;
-                let ch = if (0xd800..0xdc00).contains(&hi) {
-                    if b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u') && b.len() >= i + 6 {
-                        let lo = hex(i + 2)?;
-                        if !(0xdc00..0xe000).contains(&lo) {
-                            return Err(i - 6);
-                        }
-                        i += 6;
-                        char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))
-                    } else {
-                        None
-                    }
+                // A surrogate pair is one character; a lone surrogate is allowed by JSON's grammar and
+                // decodes to U+FFFD (3 bytes, as `raw_offset` assumes).
+                let ch = if (0xd800..0xdc00).contains(&hi)
+                    && b.get(i) == Some(&b'\\')
+                    && b.get(i + 1) == Some(&b'u')
+                    && b.len() >= i + 6
+                    && (0xdc00..0xe000).contains(&hex(i + 2)?)
+                {
+                    let lo = hex(i + 2)?;
+                    i += 6;
+                    char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))
                 } else {
-                    char::from_u32(hi)
+                    Some(char::from_u32(hi).unwrap_or('\u{fffd}'))
                 };
                 out.push(ch.ok_or(i - 6)?);
             }
