@@ -8,6 +8,7 @@ pub mod context;
 pub mod edit;
 pub mod error;
 pub mod paths;
+pub mod providers;
 pub mod replace;
 pub mod scan;
 pub mod secret;

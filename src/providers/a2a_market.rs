@@ -1,0 +1,57 @@
+//! A2A Market: `POST {base}/acap/v1/agents/{agent_id}/rotate-key` with `X-Agent-Key: <current key>`.
+//! The answer's shape is undocumented: the key is taken from the first of `payload.data.api_key`,
+//! `data.api_key`, `api_key`, `apiKey`, `key` that holds an `ak_` key. Verify: `GET /acap/v1/compute/balance`.
+
+use super::*;
+
+pub struct A2aMarket;
+
+fn message(v: &serde_json::Value) -> Option<String> {
+    let e = v.get("error").unwrap_or(v);
+    let code = e.get("code").and_then(|c| c.as_str()).unwrap_or("");
+    let msg = e.get("message").and_then(|m| m.as_str()).unwrap_or("");
+    (!code.is_empty() || !msg.is_empty()).then(|| format!("{code} {msg}").trim().to_string())
+}
+
+fn headers(rb: reqwest::blocking::RequestBuilder, key: &Secret) -> reqwest::blocking::RequestBuilder {
+    rb.header("X-Agent-Key", key.expose())
+        .header("X-Idempotency-Key", crate::scan::slots::percent_encode(&format!("rekey-{}", std::process::id())))
+        .header("X-ACAP-Timestamp", jiff::Timestamp::now().to_string())
+}
+
+impl Provider for A2aMarket {
+    fn id(&self) -> &'static str {
+        "a2a-market"
+    }
+    fn name(&self) -> &'static str {
+        "A2A Market"
+    }
+    fn rotate_auth(&self) -> RotateAuth {
+        RotateAuth::CurrentKey
+    }
+    fn slot_kinds(&self) -> &'static [SlotKind] {
+        &[SlotKind::Env]
+    }
+    fn required_ids(&self) -> &'static [&'static str] {
+        &["agent_id"]
+    }
+    fn default_base_url(&self) -> &'static str {
+        "https://agent.a2amarket.md"
+    }
+    fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError> {
+        let base = self.base_url(req.link)?;
+        let agent = req.link.id("agent_id")?;
+        let url = format!("{base}/acap/v1/agents/{}/rotate-key", crate::scan::slots::percent_encode(agent));
+        let body = http.send(headers(http.post(&url), req.current))?.json_ok(message)?;
+        for p in ["/payload/data/api_key", "/data/api_key", "/api_key", "/apiKey", "/key"] {
+            if let Some(k) = body.pointer(p).and_then(|v| v.as_str()).filter(|k| k.starts_with("ak_")) {
+                return Ok(Rotated { new: Secret::new(k.to_string()), old_valid_until: None });
+            }
+        }
+        Err(ProviderError::MissingField("an ak_ key (looked at payload.data.api_key, data.api_key, api_key, apiKey, key)".into()))
+    }
+    fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
+        let base = self.base_url(link)?;
+        http.send(headers(http.get(&format!("{base}/acap/v1/compute/balance")), key))?.json_ok(message).map(|_| ())
+    }
+}

@@ -1,0 +1,140 @@
+//! HTTP for providers: rustls, timeouts, no redirects (a redirect could carry credentials elsewhere),
+//! no retries, and errors classified by whether the request may have reached the provider.
+
+use super::ProviderError;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Http {
+    client: Client,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Http")
+    }
+}
+
+impl Http {
+    pub fn new(timeout: Duration) -> Self {
+        let client = Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("rekey/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("an HTTP client with rustls");
+        Http { client }
+    }
+
+    pub fn get(&self, url: &str) -> RequestBuilder {
+        self.client.get(url)
+    }
+
+    pub fn post(&self, url: &str) -> RequestBuilder {
+        self.client.post(url)
+    }
+
+    /// Send, and classify transport failures. Reads the whole body.
+    pub fn send(&self, req: RequestBuilder) -> Result<Answer, ProviderError> {
+        let resp: Response = req.send().map_err(|e| transport_error(&e))?;
+        let status = resp.status().as_u16();
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = resp.text().map_err(|e| ProviderError::Ambiguous(format!("the answer was cut off: {}", describe(&e))))?;
+        if (300..400).contains(&status) {
+            return Err(ProviderError::Redirected(location.unwrap_or_else(|| status.to_string())));
+        }
+        Ok(Answer { status, body, retry_after })
+    }
+}
+
+/// A provider's answer.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub retry_after: Option<u64>,
+}
+
+impl Answer {
+    /// The JSON body of a 2xx answer; otherwise the error for its status, with `message` from the
+    /// provider's error shape.
+    pub fn json_ok(self, message: impl Fn(&serde_json::Value) -> Option<String>) -> Result<serde_json::Value, ProviderError> {
+        let json: Option<serde_json::Value> = serde_json::from_str(&self.body).ok();
+        if (200..300).contains(&self.status) {
+            return json.ok_or(ProviderError::Malformed { status: self.status });
+        }
+        let msg = json.as_ref().and_then(&message).map(|m| sanitize(&m)).unwrap_or_else(|| "no details".into());
+        Err(match self.status {
+            401 => ProviderError::Unauthorized(msg),
+            403 => ProviderError::Forbidden(msg),
+            404 => ProviderError::NotFound(msg),
+            429 => ProviderError::RateLimited {
+                retry_after: self.retry_after.or_else(|| json.as_ref().and_then(|j| j.pointer("/error/retry_after")).and_then(|v| v.as_u64())),
+            },
+            s @ 500..=599 => ProviderError::ServerError { status: s, message: msg },
+            s => ProviderError::UnexpectedStatus { status: s, message: msg },
+        })
+    }
+}
+
+/// Provider messages go into our error texts: keep them short and single-line.
+fn sanitize(m: &str) -> String {
+    let one_line: String = m.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    one_line.chars().take(200).collect()
+}
+
+fn transport_error(e: &reqwest::Error) -> ProviderError {
+    let text = describe(e);
+    if e.is_connect() {
+        ProviderError::ConnectionFailed(text)
+    } else if e.is_builder() {
+        ProviderError::InvalidBaseUrl(text)
+    } else {
+        // Timeouts and connections lost after the request was written: it may have been processed.
+        ProviderError::Ambiguous(text)
+    }
+}
+
+/// A description of a transport error without the URL (which may hold a secret).
+fn describe(e: &reqwest::Error) -> String {
+    let mut kind = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "connection lost".to_string()
+    };
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        let t = inner.to_string();
+        if !t.contains("://") {
+            kind = format!("{kind}: {t}");
+        }
+        src = inner.source();
+    }
+    sanitize(&kind)
+}
+
+/// Only `https://`, or `http://` to a loopback address.
+pub fn check_base_url(url: &str) -> Result<(), ProviderError> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| ProviderError::InvalidBaseUrl(format!("{e}")))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(ProviderError::InvalidBaseUrl("plain http:// is only allowed to loopback addresses; use https://".into()))
+            }
+        }
+        other => Err(ProviderError::InvalidBaseUrl(format!("unsupported scheme '{other}'"))),
+    }
+}

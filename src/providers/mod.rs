@@ -1,0 +1,183 @@
+//! Providers: one adapter per provider behind one trait. Each says how its rotate call is authenticated,
+//! whether the old key can get a grace period, how to verify a key, and which slot kinds its key occupies.
+//!
+//! Every failure has its own error: 401, 403, 404, 429, 5xx, connection refused (nothing sent), timeout or
+//! connection lost after sending (the rotation may or may not have happened), a body that is not JSON,
+//! a body without the new secret. A rotate call is never retried: rotations are not idempotent.
+
+pub mod a2a_market;
+pub mod activepieces;
+pub mod bitscale;
+pub mod cloudflare_access;
+pub mod fruxon;
+pub mod http;
+
+use crate::scan::slots::SlotKind;
+use crate::Secret;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub use http::Http;
+
+/// How the rotate call proves who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RotateAuth {
+    /// The key being rotated authenticates its own rotation (BitScale, A2A Market).
+    CurrentKey,
+    /// A separate admin credential from the keychain (Activepieces platform key, Fruxon JWT, Cloudflare API token).
+    AdminCredential,
+}
+
+/// How a credential is tied to a provider account: kept in Rekey's data dir, never with a secret in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub provider: String,
+    /// Overrides the provider's production URL (self-hosted servers, tests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Which stored admin credential to use (`rekey login <provider> --account NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The provider's ids: `server_id`, `tenant`, `integration`, `account_id`, `token_id`, `agent_id`,
+    /// and for Cloudflare Access `client_id` and `app_url` (an application behind Access to verify against).
+    #[serde(default)]
+    pub ids: BTreeMap<String, String>,
+}
+
+impl Link {
+    pub fn id(&self, name: &'static str) -> Result<&str, ProviderError> {
+        self.ids.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or(ProviderError::MissingId(name))
+    }
+}
+
+/// What a rotate call needs.
+pub struct RotateRequest<'a> {
+    pub link: &'a Link,
+    /// The key being rotated (needed by providers that authenticate the rotate call with it).
+    pub current: &'a Secret,
+    pub admin: Option<&'a Secret>,
+    /// How long the old key should keep working where the provider allows it (Cloudflare Access).
+    pub grace: Duration,
+}
+
+/// A successful rotation.
+#[derive(Debug)]
+pub struct Rotated {
+    pub new: Secret,
+    /// Until when (unix seconds) the old key keeps working, where the provider says so.
+    pub old_valid_until: Option<u64>,
+}
+
+/// Everything that can go wrong talking to a provider. Messages never contain a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("invalid base URL: {0}")]
+    InvalidBaseUrl(String),
+    #[error("the link to the provider lacks the id '{0}' (see `rekey link --help`)")]
+    MissingId(&'static str),
+    #[error("no admin credential for this provider in the keychain (run `rekey login {0}`)")]
+    MissingAdminCredential(String),
+    #[error("the provider rejected the credential (401 Unauthorized): {0}")]
+    Unauthorized(String),
+    #[error("the credential is not allowed to do this (403 Forbidden): {0}")]
+    Forbidden(String),
+    #[error("the provider does not know this resource (404 Not Found): check the ids in the link: {0}")]
+    NotFound(String),
+    #[error("rate limited by the provider (429){}: nothing was rotated; try again later", retry_after.map(|s| format!(", retry after {s} s")).unwrap_or_default())]
+    RateLimited { retry_after: Option<u64> },
+    #[error("the provider failed ({status} server error): {message}; the key was most likely not rotated: check with `rekey verify` before trying again")]
+    ServerError { status: u16, message: String },
+    #[error("unexpected answer from the provider ({status}): {message}")]
+    UnexpectedStatus { status: u16, message: String },
+    #[error("could not connect to the provider ({0}); nothing was sent, nothing changed")]
+    ConnectionFailed(String),
+    #[error("the request was sent but no answer came back ({0}): the key may or may not have been rotated. Do not retry: check with `rekey verify` (does the old key still work?) or in the provider's console")]
+    Ambiguous(String),
+    #[error("the provider answered {status} but the body is not valid JSON: if this was a rotation it probably happened, and the new key could not be read: get it from the provider's console")]
+    Malformed { status: u16 },
+    #[error("the provider's answer has no '{0}': if this was a rotation it probably happened, and the new key could not be read: get it from the provider's console")]
+    MissingField(String),
+    #[error("the provider redirected to another location ({0}); Rekey does not follow redirects with credentials")]
+    Redirected(String),
+}
+
+impl ProviderError {
+    /// A stable code for the UI and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProviderError::InvalidBaseUrl(_) => "invalid_base_url",
+            ProviderError::MissingId(_) => "missing_id",
+            ProviderError::MissingAdminCredential(_) => "missing_admin_credential",
+            ProviderError::Unauthorized(_) => "unauthorized",
+            ProviderError::Forbidden(_) => "forbidden",
+            ProviderError::NotFound(_) => "not_found",
+            ProviderError::RateLimited { .. } => "rate_limited",
+            ProviderError::ServerError { .. } => "server_error",
+            ProviderError::UnexpectedStatus { .. } => "unexpected_status",
+            ProviderError::ConnectionFailed(_) => "connection_failed",
+            ProviderError::Ambiguous(_) => "outcome_unknown",
+            ProviderError::Malformed { .. } => "malformed_response",
+            ProviderError::MissingField(_) => "missing_field",
+            ProviderError::Redirected(_) => "redirected",
+        }
+    }
+
+    /// After this error from a rotate call, might the provider have rotated the key?
+    pub fn may_have_rotated(&self) -> bool {
+        matches!(self, ProviderError::Ambiguous(_) | ProviderError::Malformed { .. } | ProviderError::MissingField(_))
+    }
+}
+
+/// One provider.
+pub trait Provider: Sync {
+    fn id(&self) -> &'static str;
+    fn name(&self) -> &'static str;
+    fn rotate_auth(&self) -> RotateAuth;
+    /// Can the old key be kept alive for a grace period after rotation?
+    fn supports_grace(&self) -> bool {
+        false
+    }
+    /// Which slot kinds this provider's key occupies in client configs.
+    fn slot_kinds(&self) -> &'static [SlotKind];
+    /// The ids a link must carry.
+    fn required_ids(&self) -> &'static [&'static str];
+    fn default_base_url(&self) -> &'static str;
+    /// Call the provider's rotate endpoint once (never retried).
+    fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError>;
+    /// Prove that `key` works, with the provider's own cheapest check.
+    fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError>;
+
+    /// The base URL for a link: its override or the default, checked (https, or http to loopback only).
+    fn base_url(&self, link: &Link) -> Result<String, ProviderError> {
+        let url = link.base_url.as_deref().unwrap_or(self.default_base_url());
+        http::check_base_url(url)?;
+        Ok(url.trim_end_matches('/').to_string())
+    }
+}
+
+/// All providers, by id.
+pub fn all() -> &'static [&'static dyn Provider] {
+    &[
+        &activepieces::Activepieces,
+        &bitscale::BitScale,
+        &cloudflare_access::CloudflareAccess,
+        &fruxon::Fruxon,
+        &a2a_market::A2aMarket,
+    ]
+}
+
+pub fn by_id(id: &str) -> Option<&'static dyn Provider> {
+    all().iter().copied().find(|p| p.id() == id)
+}
+
+/// Pull the new secret out of a JSON answer at the first of `pointers` that holds a non-empty string.
+pub(crate) fn take_secret(body: &serde_json::Value, pointers: &[&str], field_name: &str) -> Result<Secret, ProviderError> {
+    for p in pointers {
+        if let Some(s) = body.pointer(p).and_then(|v| v.as_str()).filter(|s| !s.is_empty()) {
+            return Ok(Secret::new(s.to_string()));
+        }
+    }
+    Err(ProviderError::MissingField(field_name.to_string()))
+}
