@@ -21,6 +21,16 @@ pub enum Error {
     InvalidInput(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    #[error("no credential '{0}' in any MCP client config (run `rekey scan` to list them)")]
+    UnknownCredential(String),
+    #[error("credential '{0}' is not linked to a provider (run `rekey link {0} --provider …`)")]
+    NotLinked(String),
+    #[error("unknown provider '{0}' (run `rekey providers`)")]
+    UnknownProvider(String),
+    #[error("preflight failed: {0}")]
+    Preflight(String),
+    #[error(transparent)]
+    Provider(#[from] crate::providers::ProviderError),
 }
 
 impl Error {
@@ -34,6 +44,11 @@ impl Error {
             Error::NoHomeDir => "no_home_dir",
             Error::InvalidInput(_) => "invalid_input",
             Error::Io { .. } => "io",
+            Error::UnknownCredential(_) => "unknown_credential",
+            Error::NotLinked(_) => "not_linked",
+            Error::UnknownProvider(_) => "unknown_provider",
+            Error::Preflight(_) => "preflight_failed",
+            Error::Provider(e) => e.code(),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod error;
 pub mod paths;
 pub mod providers;
 pub mod replace;
+pub mod rotation;
 pub mod scan;
 pub mod secret;
 #[doc(hidden)]

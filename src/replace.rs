@@ -71,6 +71,17 @@ pub fn validate_new_secret(old: &Secret, new: &Secret) -> Result<()> {
 /// Plan replacing `old` with `new` everywhere the scan found `old` as a literal secret.
 pub fn plan(report: &ScanReport, old: &Secret, new: &Secret) -> Result<ReplacePlan> {
     validate_new_secret(old, new)?;
+    let mut p = plan_for(report, old);
+    for f in &mut p.files {
+        for c in &mut f.changes {
+            c.after = new.masked();
+        }
+    }
+    Ok(p)
+}
+
+/// Plan replacing `old` before the new value is known (a rotation plans before calling the provider).
+pub fn plan_for(report: &ScanReport, old: &Secret) -> ReplacePlan {
     let mut files: Vec<FilePlan> = Vec::new();
     for slot in &report.internal {
         if slot.value != *old {
@@ -83,7 +94,7 @@ pub fn plan(report: &ScanReport, old: &Secret, new: &Secret) -> Result<ReplacePl
             location: slot.report.location.clone(),
             kind: slot.report.kind,
             before: old.masked(),
-            after: new.masked(),
+            after: "(new key)".to_string(),
             token: slot.token.clone(),
             range: slot.range.clone(),
             encoding: slot.encoding,
@@ -100,7 +111,7 @@ pub fn plan(report: &ScanReport, old: &Secret, new: &Secret) -> Result<ReplacePl
             }),
         }
     }
-    Ok(ReplacePlan { files, skipped: Vec::new() })
+    ReplacePlan { files, skipped: Vec::new() }
 }
 
 /// The outcome for one file.

@@ -63,6 +63,84 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the providers Rekey can rotate keys with.
+    Providers {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store a provider's admin credential in the OS keychain (read from stdin, one line).
+    Login {
+        provider: String,
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Link a credential (from `rekey scan`) to a provider account.
+    Link {
+        credential: String,
+        #[arg(long)]
+        provider: String,
+        /// Override the provider's URL (self-hosted servers). https://, or http:// to loopback only.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Which stored admin credential to use.
+        #[arg(long)]
+        account: Option<String>,
+        /// Activepieces: the MCP server id.
+        #[arg(long)]
+        server_id: Option<String>,
+        /// Fruxon: tenant and integration.
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        integration: Option<String>,
+        /// Cloudflare Access: account id, service token id, client id, and an application URL behind Access to verify against.
+        #[arg(long)]
+        account_id: Option<String>,
+        #[arg(long)]
+        token_id: Option<String>,
+        #[arg(long)]
+        client_id: Option<String>,
+        #[arg(long)]
+        app_url: Option<String>,
+        /// A2A Market: the agent id.
+        #[arg(long)]
+        agent_id: Option<String>,
+    },
+    /// Show what rotating a credential would do (changes nothing).
+    Plan {
+        credential: String,
+        #[arg(long)]
+        json: bool,
+        /// Grace period for the old key, where the provider supports one (e.g. 10m, 600s, 1h).
+        #[arg(long)]
+        grace: Option<String>,
+    },
+    /// Rotate a credential at its provider and update every config that uses it.
+    Rotate {
+        credential: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        grace: Option<String>,
+        /// Also print the new secret (once, to stdout).
+        #[arg(long)]
+        show_secret: bool,
+    },
+    /// Check a credential's key with its provider.
+    Verify { credential: String },
+    /// The audit log of rotations.
+    History {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finish or explain rotations that were interrupted.
+    Recover {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub const EXIT_ERROR: i32 = 1;
@@ -133,8 +211,206 @@ fn read_secrets(input: &mut dyn Read, n: usize) -> Result<Vec<Secret>, CliError>
     Ok(lines)
 }
 
+fn parse_duration(s: &str) -> Result<std::time::Duration, CliError> {
+    let (num, unit) = s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(s.trim().len()));
+    let n: u64 = num.parse().map_err(|_| CliError::Usage(format!("invalid duration '{s}' (use e.g. 10m, 600s, 1h)")))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(CliError::Usage(format!("invalid duration unit in '{s}' (use s, m or h)"))),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+fn http() -> crate::providers::Http {
+    let ms = std::env::var("REKEY_HTTP_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
+    crate::providers::Http::new(std::time::Duration::from_millis(ms))
+}
+
+fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io::Result<()> {
+    writeln!(out, "Rotate {} ({}) at {}", p.credential, p.masked, p.provider_name)?;
+    match p.grace_seconds {
+        Some(g) if g > 0 => writeln!(out, "The old key keeps working for {g} s after the rotation, then stops.")?,
+        _ => writeln!(out, "The old key STOPS WORKING AT ONCE when the provider rotates it.")?,
+    }
+    writeln!(out, "Files that will change:")?;
+    for f in &p.replace.files {
+        writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
+        for c in &f.changes {
+            writeln!(out, "    server {:<20} {:<40} {} → {}", c.server, c.location, c.before, c.after)?;
+        }
+    }
+    writeln!(out, "Preflight:")?;
+    for c in &p.preflight {
+        writeln!(out, "  [{}] {}", if c.ok { "ok" } else { "FAIL" }, c.message)?;
+    }
+    for w in &p.warnings {
+        writeln!(out, "  warning: {w}")?;
+    }
+    Ok(())
+}
+
 fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, CliError> {
     match cli.command {
+        Command::Providers { json } => {
+            let list: Vec<_> = crate::providers::all()
+                .iter()
+                .map(|p| serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(), "ids": p.required_ids(), "default_base_url": p.default_base_url() }))
+                .collect();
+            if json {
+                print_json(out, &list)?;
+            } else {
+                for p in crate::providers::all() {
+                    let auth = match p.rotate_auth() {
+                        crate::providers::RotateAuth::CurrentKey => "the current key".to_string(),
+                        crate::providers::RotateAuth::AdminCredential => format!("an admin credential (rekey login {})", p.id()),
+                    };
+                    writeln!(out, "{:<18} {:<18} rotate authenticated by {}; link ids: {}", p.id(), p.name(), auth, p.required_ids().join(", "))?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Login { provider, account } => {
+            let p = crate::providers::by_id(&provider).ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
+            let secret = read_secrets(stdin, 1).map_err(|_| CliError::Usage("expected the admin credential as one line on stdin".into()))?.remove(0);
+            let acct = crate::rotation::admin_account(p.id(), account.as_deref());
+            vault::Vault::default().store(&acct, &secret)?;
+            writeln!(out, "stored the {} admin credential ({}) in the keychain as '{acct}'", p.name(), secret.masked())?;
+            Ok(0)
+        }
+        Command::Link { credential, provider, base_url, account, server_id, tenant, integration, account_id, token_id, client_id, app_url, agent_id } => {
+            let p = crate::providers::by_id(&provider).ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
+            let ctx = Context::from_os()?;
+            let report = ctx.scan()?;
+            if !report.credentials.iter().any(|c| c.id == credential) {
+                return Err(crate::Error::UnknownCredential(credential).into());
+            }
+            let mut link = crate::providers::Link { provider: p.id().into(), base_url, account, ids: Default::default() };
+            for (k, v) in [("server_id", server_id), ("tenant", tenant), ("integration", integration), ("account_id", account_id), ("token_id", token_id), ("client_id", client_id), ("app_url", app_url), ("agent_id", agent_id)] {
+                if let Some(v) = v {
+                    link.ids.insert(k.into(), v);
+                }
+            }
+            if let Err(e) = p.base_url(&link) {
+                return Err(crate::Error::Provider(e).into());
+            }
+            let missing: Vec<&str> = p.required_ids().iter().copied().filter(|id| !link.ids.contains_key(*id)).collect();
+            if !missing.is_empty() {
+                return Err(CliError::Usage(format!("{} needs: {}", p.name(), missing.iter().map(|m| format!("--{}", m.replace('_', "-"))).collect::<Vec<_>>().join(" "))));
+            }
+            crate::rotation::store::Links::new(&ctx.data_dir).set(&credential, link).map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
+            writeln!(out, "linked {credential} to {}", p.name())?;
+            Ok(0)
+        }
+        Command::Plan { credential, json, grace } => {
+            let grace = grace.as_deref().map(parse_duration).transpose()?;
+            let ctx = Context::from_os()?;
+            let plan = crate::rotation::plan(&ctx, &vault::Vault::default(), &credential, grace)?;
+            if json {
+                print_json(out, &plan)?;
+            } else {
+                print_plan(out, &plan)?;
+            }
+            Ok(if plan.ready() { 0 } else { EXIT_ERROR })
+        }
+        Command::Rotate { credential, yes, json, grace, show_secret } => {
+            let grace = grace.as_deref().map(parse_duration).transpose()?;
+            let ctx = Context::from_os()?;
+            let vault = vault::Vault::default();
+            let plan = crate::rotation::plan(&ctx, &vault, &credential, grace)?;
+            if !json {
+                print_plan(out, &plan)?;
+            }
+            if !plan.ready() {
+                let failed: Vec<&str> = plan.preflight.iter().filter(|c| !c.ok).map(|c| c.message.as_str()).collect();
+                return Err(crate::Error::Preflight(failed.join("; ")).into());
+            }
+            if !yes {
+                let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty");
+                let Ok(mut tty) = tty else {
+                    return Err(CliError::Usage("no terminal to confirm on; re-run with --yes to rotate without asking".into()));
+                };
+                write!(tty, "This is irreversible. Type the provider's name ({}) to rotate: ", plan.provider)?;
+                tty.flush()?;
+                let mut line = String::new();
+                std::io::BufReader::new(&mut tty).read_line(&mut line)?;
+                if line.trim() != plan.provider {
+                    eprintln!("rekey: not confirmed; nothing changed");
+                    return Ok(EXIT_NOT_CONFIRMED);
+                }
+            }
+            let mut steps = Vec::new();
+            let outcome = crate::rotation::execute(&ctx, &vault, &http(), plan, show_secret, &mut |s| steps.push(s));
+            let outcome = match outcome {
+                Ok(o) => o,
+                Err(e) => return Err(e.into()),
+            };
+            if json {
+                print_json(out, &outcome)?;
+            } else {
+                writeln!(out, "Rotation {}: {:?}", outcome.rotation, outcome.step)?;
+                if outcome.stored_in_keychain {
+                    writeln!(out, "The new key ({}) is stored in the OS keychain.", outcome.new_masked.as_deref().unwrap_or(""))?;
+                }
+                for f in &outcome.files {
+                    match &f.error {
+                        None => writeln!(out, "  written  {}", f.path.display())?,
+                        Some(e) => writeln!(out, "  FAILED   {e}")?,
+                    }
+                }
+                if let Some(e) = &outcome.verify_error {
+                    writeln!(out, "Verification FAILED: {e}")?;
+                }
+                for (client, hint) in &outcome.restart {
+                    writeln!(out, "  {client}: {hint}")?;
+                }
+            }
+            if let Some(secret) = &outcome.secret_to_show {
+                if !outcome.stored_in_keychain {
+                    eprintln!("rekey: the keychain could not store the new key. Save it now; it is shown once and no config was changed:");
+                }
+                writeln!(out, "{}", secret.expose())?;
+            }
+            let all_ok = outcome.files.iter().all(|f| f.ok);
+            Ok(match outcome.step {
+                crate::rotation::journal::Step::Verified if all_ok => 0,
+                crate::rotation::journal::Step::Shown => EXIT_ERROR,
+                _ => EXIT_PARTIAL,
+            })
+        }
+        Command::Verify { credential } => {
+            let ctx = Context::from_os()?;
+            crate::rotation::verify(&ctx, &http(), &credential)?;
+            writeln!(out, "{credential}: the provider accepts this key")?;
+            Ok(0)
+        }
+        Command::History { json } => {
+            let ctx = Context::from_os()?;
+            let lines = crate::rotation::store::Audit::new(&ctx.data_dir).read().map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
+            if json {
+                print_json(out, &lines)?;
+            } else {
+                for l in &lines {
+                    writeln!(out, "{}  {:<18} {:<14} {} → {}", l["time"].as_str().unwrap_or(""), l["provider"].as_str().unwrap_or(""), l["outcome"].as_str().unwrap_or(""), l["credential"].as_str().unwrap_or(""), l["new_credential"].as_str().unwrap_or("-"))?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Recover { json } => {
+            let ctx = Context::from_os()?;
+            let done = crate::rotation::recover(&ctx, &vault::Vault::default(), &http())?;
+            if json {
+                print_json(out, &done)?;
+            } else if done.is_empty() {
+                writeln!(out, "No interrupted rotation.")?;
+            } else {
+                for r in &done {
+                    writeln!(out, "{} ({}): {:?}. {}", r.rotation, r.provider, r.step, r.message)?;
+                }
+            }
+            Ok(0)
+        }
         Command::Clients { json } => {
             let env = clients::Env::from_os()?;
             let files = clients::user_config_files(&env);

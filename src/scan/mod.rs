@@ -320,6 +320,13 @@ pub fn guess_provider(name: &str, value: &str) -> Option<&'static str> {
     }
 }
 
+impl ScanReport {
+    /// The value of a credential, for the engine's own use (rotation). Never serialized.
+    pub(crate) fn secret_of(&self, credential: &str) -> Option<Secret> {
+        self.internal.iter().find(|s| s.report.credential.as_deref() == Some(credential)).map(|s| s.value.clone())
+    }
+}
+
 /// Assign credential ids (keyed fingerprints) and build the credential list.
 fn assign_credentials(report: &mut ScanReport, fp: &Fingerprinter) {
     let mut by_id: BTreeMap<String, CredentialReport> = BTreeMap::new();

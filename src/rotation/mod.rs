@@ -1,0 +1,396 @@
+//! The rotate transaction: plan → confirm (the caller's job) → journal → call the provider once → keep
+//! the new secret in the keychain first → rewrite every config → verify → audit. And recovery.
+
+pub mod journal;
+pub mod store;
+
+use crate::clients;
+use crate::context::Context;
+use crate::providers::{self, Http, Link, ProviderError, RotateAuth, RotateRequest};
+use crate::replace::{self, FileResult, ReplacePlan};
+use crate::vault::Vault;
+use crate::{Error, Result, Secret};
+use journal::{Entry, FileState, Journal, Step};
+use serde::Serialize;
+use std::time::Duration;
+use store::{Audit, Links};
+
+/// Keychain account names.
+pub fn admin_account(provider: &str, account: Option<&str>) -> String {
+    format!("admin:{provider}:{}", account.unwrap_or("default"))
+}
+pub fn credential_account(credential: &str) -> String {
+    format!("credential:{credential}")
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub ok: bool,
+    pub message: String,
+}
+
+/// Everything the user confirms. Holds the current secret and admin credential for the call, which are
+/// never serialized.
+#[derive(Serialize)]
+pub struct RotationPlan {
+    pub credential: String,
+    pub masked: String,
+    pub provider: &'static str,
+    pub provider_name: &'static str,
+    pub link: Link,
+    /// Seconds the old key keeps working after the call (providers with a grace period only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grace_seconds: Option<u64>,
+    pub replace: ReplacePlan,
+    pub preflight: Vec<Check>,
+    pub warnings: Vec<String>,
+    /// Clients whose files change, and what to do so they pick the new key up.
+    pub restart: Vec<(String, String)>,
+    #[serde(skip)]
+    current: Secret,
+    #[serde(skip)]
+    admin: Option<Secret>,
+    #[serde(skip)]
+    grace: Duration,
+}
+
+impl RotationPlan {
+    pub fn ready(&self) -> bool {
+        self.preflight.iter().all(|c| c.ok)
+    }
+}
+
+/// Which MCP clients are running now (Linux: /proc). Claude Desktop rewrites its config while running.
+pub fn running_clients() -> Vec<&'static str> {
+    let mut found = Vec::new();
+    #[cfg(target_os = "linux")]
+    if let Ok(rd) = std::fs::read_dir("/proc") {
+        for p in rd.flatten() {
+            let Ok(comm) = std::fs::read_to_string(p.path().join("comm")) else { continue };
+            let c = comm.trim().to_ascii_lowercase();
+            let name = match c.as_str() {
+                "claude-desktop" | "claude_desktop" => Some("Claude Desktop"),
+                "claude" => Some("Claude Code"),
+                "cursor" => Some("Cursor"),
+                _ => None,
+            };
+            if let Some(n) = name {
+                if !found.contains(&n) {
+                    found.push(n);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Build the plan for rotating `credential`.
+pub fn plan(ctx: &Context, vault: &Vault, credential: &str, grace: Option<Duration>) -> Result<RotationPlan> {
+    let report = ctx.scan()?;
+    let current = report.secret_of(credential).ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    let link = Links::new(&ctx.data_dir).get(credential).map_err(|e| Error::io(&ctx.data_dir, e))?.ok_or_else(|| Error::NotLinked(credential.into()))?;
+    let provider = providers::by_id(&link.provider).ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
+    let replace = replace::plan_for(&report, &current);
+    let mut preflight = Vec::new();
+    let mut warnings = Vec::new();
+
+    for f in &replace.files {
+        let meta = std::fs::metadata(&f.path);
+        let writable = meta.as_ref().is_ok_and(|m| !m.permissions().readonly());
+        preflight.push(Check { ok: writable, message: format!("{} is {}", f.path.display(), if writable { "writable" } else { "not writable" }) });
+    }
+    if replace.files.is_empty() {
+        preflight.push(Check { ok: false, message: "no config file holds this key literally".into() });
+    }
+    let base = provider.base_url(&link);
+    preflight.push(Check { ok: base.is_ok(), message: match &base { Ok(u) => format!("provider URL {u}"), Err(e) => e.to_string() } });
+    for id in provider.required_ids() {
+        let ok = link.ids.get(*id).is_some_and(|v| !v.is_empty());
+        preflight.push(Check { ok, message: format!("link id '{id}' {}", if ok { "present" } else { "missing" }) });
+    }
+    let admin = match provider.rotate_auth() {
+        RotateAuth::CurrentKey => None,
+        RotateAuth::AdminCredential => {
+            let acct = admin_account(provider.id(), link.account.as_deref());
+            match vault.get(&acct) {
+                Ok(s) => {
+                    preflight.push(Check { ok: true, message: format!("admin credential for {} in the keychain", provider.name()) });
+                    Some(s)
+                }
+                Err(e) => {
+                    preflight.push(Check { ok: false, message: format!("admin credential for {}: {e} (run `rekey login {}`)", provider.name(), provider.id()) });
+                    None
+                }
+            }
+        }
+    };
+    let keychain = vault.status();
+    preflight.push(Check { ok: keychain.available, message: format!("keychain: {}", keychain.message.clone().unwrap_or_else(|| format!("available ({})", keychain.backend))) });
+    for c in running_clients() {
+        let files_of_client = replace.files.iter().any(|f| clients::by_id(f.client).name() == c);
+        if c == "Claude Desktop" && files_of_client {
+            warnings.push("Claude Desktop is running and rewrites its config file: quit it from its tray icon before rotating, or it may undo the change".into());
+        } else if files_of_client {
+            warnings.push(format!("{c} is running; it will need to reload its config"));
+        }
+    }
+    for s in report.files.iter().flat_map(|f| f.servers.iter().flat_map(|s| s.slots.iter())) {
+        if let crate::scan::slots::ValueState::Reference { lives_in } = &s.state {
+            if s.provider == Some(provider.id()) {
+                warnings.push(format!("{} ({}) takes its key from {lives_in}: Rekey cannot rewrite it there; update it by hand", s.file.display(), s.server));
+            }
+        }
+    }
+    let mut restart: Vec<(String, String)> = Vec::new();
+    for f in &replace.files {
+        let c = clients::by_id(f.client);
+        if !restart.iter().any(|(n, _)| n == c.name()) {
+            restart.push((c.name().to_string(), c.restart_hint().to_string()));
+        }
+    }
+    let grace = if provider.supports_grace() { grace.unwrap_or(Duration::from_secs(600)) } else { Duration::ZERO };
+    Ok(RotationPlan {
+        credential: credential.to_string(),
+        masked: current.masked(),
+        provider: provider.id(),
+        provider_name: provider.name(),
+        link,
+        grace_seconds: provider.supports_grace().then_some(grace.as_secs()),
+        replace,
+        preflight,
+        warnings,
+        restart,
+        current,
+        admin,
+        grace,
+    })
+}
+
+/// What a rotation did.
+#[derive(Serialize)]
+pub struct Outcome {
+    pub rotation: String,
+    pub step: Step,
+    pub new_credential: Option<String>,
+    pub new_masked: Option<String>,
+    pub stored_in_keychain: bool,
+    pub files: Vec<FileResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_error: Option<String>,
+    pub restart: Vec<(String, String)>,
+    /// The new secret, when it must be shown (the keychain failed, or the caller asked). Never serialized.
+    #[serde(skip)]
+    pub secret_to_show: Option<Secret>,
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+fn audit(ctx: &Context, e: &Entry) {
+    let line = serde_json::json!({
+        "time": now(), "rotation": e.id, "provider": e.provider, "credential": e.credential,
+        "new_credential": e.new_credential, "new_key": e.new_masked, "outcome": e.step,
+        "message": e.message, "files": e.files.iter().filter(|f| f.written).map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
+    });
+    if let Err(err) = Audit::new(&ctx.data_dir).append(&line) {
+        eprintln!("rekey: warning: could not write the audit log: {err}");
+    }
+}
+
+/// Run a confirmed plan. `progress` hears each step as it completes.
+pub fn execute(ctx: &Context, vault: &Vault, http: &Http, plan: RotationPlan, show_secret: bool, progress: &mut dyn FnMut(Step)) -> Result<Outcome> {
+    if !plan.ready() {
+        let failed: Vec<&str> = plan.preflight.iter().filter(|c| !c.ok).map(|c| c.message.as_str()).collect();
+        return Err(Error::Preflight(failed.join("; ")));
+    }
+    let provider = providers::by_id(plan.provider).ok_or_else(|| Error::UnknownProvider(plan.provider.into()))?;
+    let journal = Journal::new(&ctx.data_dir);
+    let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
+    let started = jiff::Timestamp::now();
+    let mut entry = Entry {
+        id: format!("{}-{}", started.strftime("%Y%m%dT%H%M%S%.6fZ"), std::process::id()),
+        started: started.to_string(),
+        provider: plan.provider.to_string(),
+        credential: plan.credential.clone(),
+        new_credential: None,
+        new_masked: None,
+        step: Step::Intent,
+        message: None,
+        files: plan.replace.files.iter().map(|f| FileState { path: f.path.clone(), written: false, error: None }).collect(),
+    };
+    journal.save(&entry).map_err(jio)?;
+    crate::testhook::point("journaled").map_err(jio)?;
+    progress(Step::Intent);
+
+    // The one irreversible call. Never retried.
+    let req = RotateRequest { link: &plan.link, current: &plan.current, admin: plan.admin.as_ref(), grace: plan.grace };
+    let rotated = match provider.rotate(http, &req) {
+        Ok(r) => r,
+        Err(e) => {
+            entry.step = if e.may_have_rotated() { Step::Unknown } else { Step::Failed };
+            entry.message = Some(e.to_string());
+            journal.save(&entry).map_err(jio)?;
+            audit(ctx, &entry);
+            progress(entry.step);
+            return Err(Error::Provider(e));
+        }
+    };
+
+    // Keep the secret first.
+    let fp = crate::scan::fingerprint::Fingerprinter::load_or_create(&ctx.data_dir).map_err(|e| Error::io(&ctx.data_dir, e))?;
+    let new_id = fp.id(rotated.new.expose());
+    entry.new_credential = Some(new_id.clone());
+    entry.new_masked = Some(rotated.new.masked());
+    let stored = vault.store(&credential_account(&new_id), &rotated.new);
+    if let Err(e) = stored {
+        entry.step = Step::Shown;
+        entry.message = Some(format!("the keychain did not take the new key ({e}); it was shown to the user once and no config was changed"));
+        journal.save(&entry).map_err(jio)?;
+        audit(ctx, &entry);
+        progress(Step::Shown);
+        return Ok(Outcome {
+            rotation: entry.id,
+            step: Step::Shown,
+            new_credential: Some(new_id),
+            new_masked: entry.new_masked,
+            stored_in_keychain: false,
+            files: Vec::new(),
+            verify_error: None,
+            restart: plan.restart,
+            secret_to_show: Some(rotated.new),
+        });
+    }
+    entry.step = Step::Held;
+    journal.save(&entry).map_err(jio)?;
+    crate::testhook::point("held").map_err(jio)?;
+    progress(Step::Held);
+
+    finish(ctx, vault, http, provider, &plan.link, &mut entry, &plan.replace, &rotated.new, progress)?;
+    let _ = Links::new(&ctx.data_dir).rename(&plan.credential, &new_id);
+    Ok(Outcome {
+        rotation: entry.id.clone(),
+        step: entry.step,
+        new_credential: Some(new_id),
+        new_masked: entry.new_masked.clone(),
+        stored_in_keychain: true,
+        files: entry.files.iter().map(|f| FileResult { path: f.path.clone(), ok: f.written, backup: None, error: f.error.clone() }).collect(),
+        verify_error: (entry.step == Step::VerifyFailed).then(|| entry.message.clone().unwrap_or_default()),
+        restart: plan.restart,
+        secret_to_show: show_secret.then_some(rotated.new),
+    })
+}
+
+/// Write the configs, verify, audit: the part after the secret is safe in the keychain (also used by recovery).
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    ctx: &Context,
+    _vault: &Vault,
+    http: &Http,
+    provider: &dyn providers::Provider,
+    link: &Link,
+    entry: &mut Entry,
+    replace_plan: &ReplacePlan,
+    new: &Secret,
+    progress: &mut dyn FnMut(Step),
+) -> Result<()> {
+    let journal = Journal::new(&ctx.data_dir);
+    let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
+    let results = replace::apply(replace_plan, new, &ctx.backups());
+    for r in results {
+        if let Some(f) = entry.files.iter_mut().find(|f| f.path == r.path) {
+            f.written = r.ok;
+            f.error = r.error;
+        }
+    }
+    entry.step = Step::Written;
+    journal.save(entry).map_err(jio)?;
+    crate::testhook::point("written").map_err(jio)?;
+    progress(Step::Written);
+
+    match provider.verify(http, link, new) {
+        Ok(()) => {
+            entry.step = Step::Verified;
+            entry.message = None;
+        }
+        Err(e) => {
+            entry.step = Step::VerifyFailed;
+            entry.message = Some(format!("verification failed: {e}"));
+        }
+    }
+    journal.save(entry).map_err(jio)?;
+    audit(ctx, entry);
+    progress(entry.step);
+    Ok(())
+}
+
+/// What recovery did with one unfinished rotation.
+#[derive(Debug, Serialize)]
+pub struct Recovered {
+    pub rotation: String,
+    pub provider: String,
+    pub step: Step,
+    pub message: String,
+}
+
+/// Finish or explain every unfinished rotation. Never calls a provider's rotate endpoint.
+pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovered>> {
+    let journal = Journal::new(&ctx.data_dir);
+    let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
+    let mut out = Vec::new();
+    for mut entry in journal.unfinished().map_err(jio)? {
+        let provider = providers::by_id(&entry.provider).ok_or_else(|| Error::UnknownProvider(entry.provider.clone()))?;
+        match entry.step {
+            Step::Intent | Step::Unknown => {
+                entry.step = Step::Unknown;
+                entry.message = Some(format!(
+                    "Rekey stopped while calling {}: the key may or may not have been rotated. Nothing was retried. Check with `rekey verify {}` (if the old key still works, nothing happened) or in the provider's console; if it was rotated, put the new key in with `rekey replace`.",
+                    provider.name(),
+                    entry.credential
+                ));
+                journal.save(&entry).map_err(jio)?;
+                audit(ctx, &entry);
+            }
+            Step::Held | Step::Written => {
+                let new_id = entry.new_credential.clone().unwrap_or_default();
+                let new = vault.get(&credential_account(&new_id))?;
+                let old_link = Links::new(&ctx.data_dir).get(&entry.credential).ok().flatten();
+                let link = old_link.clone().or_else(|| Links::new(&ctx.data_dir).get(&new_id).ok().flatten()).ok_or_else(|| Error::NotLinked(entry.credential.clone()))?;
+                // Re-scan: rewrite every config that still holds the old key.
+                let report = ctx.scan()?;
+                let plan = match report.secret_of(&entry.credential) {
+                    Some(old) => replace::plan_for(&report, &old),
+                    None => ReplacePlan { files: Vec::new(), skipped: Vec::new() },
+                };
+                for f in &plan.files {
+                    if !entry.files.iter().any(|e| e.path == f.path) {
+                        entry.files.push(FileState { path: f.path.clone(), written: false, error: None });
+                    }
+                }
+                // Files that no longer hold the old key were written before the stop.
+                for f in entry.files.iter_mut() {
+                    if !plan.files.iter().any(|p| p.path == f.path) && f.error.is_none() {
+                        f.written = true;
+                    }
+                }
+                finish(ctx, vault, http, provider, &link, &mut entry, &plan, &new, &mut |_| {})?;
+                if old_link.is_some() {
+                    let _ = Links::new(&ctx.data_dir).rename(&entry.credential, &new_id);
+                }
+                entry.message.get_or_insert_with(|| "finished from the keychain after an interruption".into());
+            }
+            _ => {}
+        }
+        out.push(Recovered { rotation: entry.id.clone(), provider: entry.provider.clone(), step: entry.step, message: entry.message.clone().unwrap_or_default() });
+    }
+    Ok(out)
+}
+
+/// Verify a credential's current key with its provider.
+pub fn verify(ctx: &Context, http: &Http, credential: &str) -> Result<()> {
+    let report = ctx.scan()?;
+    let link = Links::new(&ctx.data_dir).get(credential).map_err(|e| Error::io(&ctx.data_dir, e))?.ok_or_else(|| Error::NotLinked(credential.into()))?;
+    let provider = providers::by_id(&link.provider).ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
+    let key = report.secret_of(credential).ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    provider.verify(http, &link, &key).map_err(|e: ProviderError| Error::Provider(e))
+}
