@@ -188,3 +188,30 @@ fn admin_providers_without_an_admin_credential_or_ids_fail_before_sending() {
     }
     assert!(f.state(|s| s.seen.is_empty()), "nothing was sent");
 }
+
+#[test]
+fn a_custom_toml_provider_rotates_like_the_built_in_one() {
+    let f = FakeProviders::start().unwrap();
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/providers/bitscale.toml");
+    let mut link = Link { provider: "custom".into(), base_url: Some(f.url.clone()), ..Default::default() };
+    link.ids.insert("spec".into(), spec.display().to_string());
+    let prov = providers::by_id("custom").unwrap();
+    assert!(!prov.needs_admin(&link));
+    let old = Secret::new(current_key(&f, P::BitScale));
+    let r = prov.rotate(&http(), &RotateRequest { link: &link, current: &old, admin: None, grace: Duration::ZERO }).unwrap();
+    assert_eq!(r.new.expose(), current_key(&f, P::BitScale));
+    prov.verify(&http(), &link, &r.new).unwrap();
+    assert_eq!(prov.verify(&http(), &link, &old).unwrap_err().code(), "unauthorized");
+    // Every shipped example parses.
+    for e in std::fs::read_dir(spec.parent().unwrap()).unwrap().flatten() {
+        let mut l = Link::default();
+        l.ids.insert("spec".into(), e.path().display().to_string());
+        rekey::providers::custom::Spec::load(&l).unwrap_or_else(|err| panic!("{}: {err}", e.path().display()));
+    }
+    // A broken spec is a specific error, and nothing is sent.
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(bad.path(), "name = \"x\"\n[rotate]\nurl = \"{{base}}/r\"\n").unwrap();
+    link.ids.insert("spec".into(), bad.path().display().to_string());
+    let err = prov.rotate(&http(), &RotateRequest { link: &link, current: &old, admin: None, grace: Duration::ZERO }).unwrap_err();
+    assert_eq!(err.code(), "invalid_spec", "{err}");
+}

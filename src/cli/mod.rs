@@ -105,6 +105,9 @@ pub enum Command {
         /// A2A Market: the agent id.
         #[arg(long)]
         agent_id: Option<String>,
+        /// custom: the provider's TOML spec file (see examples/providers/).
+        #[arg(long)]
+        spec: Option<std::path::PathBuf>,
     },
     /// Show what rotating a credential would do (changes nothing).
     Plan {
@@ -279,7 +282,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             writeln!(out, "stored the {} admin credential ({}) in the keychain as '{acct}'", p.name(), secret.masked())?;
             Ok(0)
         }
-        Command::Link { credential, provider, base_url, account, server_id, tenant, integration, account_id, token_id, client_id, app_url, agent_id } => {
+        Command::Link { credential, provider, base_url, account, server_id, tenant, integration, account_id, token_id, client_id, app_url, agent_id, spec } => {
             let p = crate::providers::by_id(&provider).ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
             let ctx = Context::from_os()?;
             let report = ctx.scan()?;
@@ -287,7 +290,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 return Err(crate::Error::UnknownCredential(credential).into());
             }
             let mut link = crate::providers::Link { provider: p.id().into(), base_url, account, ids: Default::default() };
-            for (k, v) in [("server_id", server_id), ("tenant", tenant), ("integration", integration), ("account_id", account_id), ("token_id", token_id), ("client_id", client_id), ("app_url", app_url), ("agent_id", agent_id)] {
+            for (k, v) in [("server_id", server_id), ("tenant", tenant), ("integration", integration), ("account_id", account_id), ("token_id", token_id), ("client_id", client_id), ("app_url", app_url), ("agent_id", agent_id), ("spec", spec.map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string()))] {
                 if let Some(v) = v {
                     link.ids.insert(k.into(), v);
                 }

@@ -36,6 +36,10 @@ impl Http {
         self.client.post(url)
     }
 
+    pub fn request(&self, method: reqwest::Method, url: &str) -> RequestBuilder {
+        self.client.request(method, url)
+    }
+
     /// Send, and classify transport failures. Reads the whole body.
     pub fn send(&self, req: RequestBuilder) -> Result<Answer, ProviderError> {
         let resp: Response = req.send().map_err(|e| transport_error(&e))?;

@@ -9,6 +9,7 @@ pub mod a2a_market;
 pub mod activepieces;
 pub mod bitscale;
 pub mod cloudflare_access;
+pub mod custom;
 pub mod fruxon;
 pub mod http;
 
@@ -75,6 +76,8 @@ pub struct Rotated {
 pub enum ProviderError {
     #[error("invalid base URL: {0}")]
     InvalidBaseUrl(String),
+    #[error("{0}")]
+    InvalidSpec(String),
     #[error("the link to the provider lacks the id '{0}' (see `rekey link --help`)")]
     MissingId(&'static str),
     #[error("no admin credential for this provider in the keychain (run `rekey login {0}`)")]
@@ -108,6 +111,7 @@ impl ProviderError {
     pub fn code(&self) -> &'static str {
         match self {
             ProviderError::InvalidBaseUrl(_) => "invalid_base_url",
+            ProviderError::InvalidSpec(_) => "invalid_spec",
             ProviderError::MissingId(_) => "missing_id",
             ProviderError::MissingAdminCredential(_) => "missing_admin_credential",
             ProviderError::Unauthorized(_) => "unauthorized",
@@ -139,6 +143,10 @@ pub trait Provider: Sync {
     fn supports_grace(&self) -> bool {
         false
     }
+    /// Does rotating this link need an admin credential from the keychain?
+    fn needs_admin(&self, _link: &Link) -> bool {
+        self.rotate_auth() == RotateAuth::AdminCredential
+    }
     /// Which slot kinds this provider's key occupies in client configs.
     fn slot_kinds(&self) -> &'static [SlotKind];
     /// The ids a link must carry.
@@ -165,6 +173,7 @@ pub fn all() -> &'static [&'static dyn Provider] {
         &cloudflare_access::CloudflareAccess,
         &fruxon::Fruxon,
         &a2a_market::A2aMarket,
+        &custom::Custom,
     ]
 }
 

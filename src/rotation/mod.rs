@@ -6,7 +6,7 @@ pub mod store;
 
 use crate::clients;
 use crate::context::Context;
-use crate::providers::{self, Http, Link, ProviderError, RotateAuth, RotateRequest};
+use crate::providers::{self, Http, Link, ProviderError, RotateRequest};
 use crate::replace::{self, FileResult, ReplacePlan};
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
@@ -108,9 +108,9 @@ pub fn plan(ctx: &Context, vault: &Vault, credential: &str, grace: Option<Durati
         let ok = link.ids.get(*id).is_some_and(|v| !v.is_empty());
         preflight.push(Check { ok, message: format!("link id '{id}' {}", if ok { "present" } else { "missing" }) });
     }
-    let admin = match provider.rotate_auth() {
-        RotateAuth::CurrentKey => None,
-        RotateAuth::AdminCredential => {
+    let admin = match provider.needs_admin(&link) {
+        false => None,
+        true => {
             let acct = admin_account(provider.id(), link.account.as_deref());
             match vault.get(&acct) {
                 Ok(s) => {
