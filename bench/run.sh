@@ -2,6 +2,9 @@
 # Rekey's benchmarks. Each figure is a ratio against a baseline measured in the same run, on the same
 # machine, because these machines are noisy. Run: bench/run.sh [config|all]
 #
+# rotate: whole-process `rekey rotate --yes` against the zero-latency fake BitScale (rekey-fakes), one
+#   key used in 5 config files, against `rekey scan` of the same home; targets <= 50 ms and <= 3x scan.
+#   Runs inside a private D-Bus session with a throwaway gnome-keyring (the new key goes to the keychain).
 # config: whole-process `rekey replace --yes` on a generated 100 MB ~/.claude.json, against
 #   - a durable copy of the same file (dd ... conv=fsync: reading, writing and syncing the bytes is the
 #     physical floor of a safe rewrite), target <= 2x;
@@ -23,6 +26,7 @@ REKEY="$ROOT/target/release/rekey"
 W=$(mktemp -d -t rekey-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
+export -f median 2>/dev/null || true
 # Median of the wall times (seconds) of running "$@" RUNS times, each after `prep`.
 median() {
   local prep=$1; shift
@@ -77,8 +81,18 @@ bench_config() {
   printf '  rekey --version          %6.1f ms (process start-up, for scale)\n' "$(echo "$t_true * 1000" | bc -l)"
 }
 
+bench_rotate() {
+  cargo build --release -q -p rekey-fakes
+  local R="$W/rotate"; mkdir -p "$R/home" "$R/cfg" "$R/data" "$R/cache" "$R/runtime"; chmod 700 "$R/runtime"
+  HOME="$R/home" XDG_CONFIG_HOME="$R/cfg" XDG_DATA_HOME="$R/data" XDG_CACHE_HOME="$R/cache" XDG_RUNTIME_DIR="$R/runtime" \
+  REKEY="$REKEY" FAKES="$ROOT/target/release/rekey-fakes" RUNS="$RUNS" \
+    dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash "$ROOT/bench/rotate-session.sh" 2>&1 | grep -v "fd limit"
+}
+
 need bc bc
 case "${1:-all}" in
-  config|all) bench_config ;;
-  *) echo "usage: bench/run.sh [config|all]" >&2; exit 2 ;;
+  config) bench_config ;;
+  rotate) bench_rotate ;;
+  all) bench_config; bench_rotate ;;
+  *) echo "usage: bench/run.sh [config|rotate|all]" >&2; exit 2 ;;
 esac

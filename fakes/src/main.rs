@@ -10,6 +10,10 @@ fn main() {
         println!("  activepieces  base {}/api  server {}  platform key {}  token {}", fakes.url, s.ap_server_id, s.ap_platform_key, s.ap_token);
     });
     println!("(these are fake, throwaway keys)");
+    // Machine-readable line for scripts.
+    fakes.state(|s| println!("BITSCALE {} {}", fakes.url, s.bitscale_key));
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
     loop {
         std::thread::park();
     }
