@@ -259,3 +259,27 @@ fn a_rotation_killed_at_any_step_is_finished_or_explained_by_recover() {
         assert!(again.as_array().unwrap().is_empty(), "{step}: {again}");
     }
 }
+
+#[test]
+fn without_a_usable_keychain_nothing_irreversible_happens() {
+    // No Secret Service at all: preflight must refuse before calling the provider.
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let (old, _) = configs(&f, P::BitScale, &home);
+    let cred = credential_of(&home, &old[..4]);
+    let mut args = vec!["link".to_string(), cred.clone(), "--provider".into(), "bitscale".into()];
+    args.extend(link_args(&f, P::BitScale));
+    ok(&run(&home, &args.iter().map(String::as_str).collect::<Vec<_>>(), "", &[]));
+    let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/rekey-test-bus")];
+    let o = run(&home, &["rotate", &cred, "--yes"], "", &no_bus);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("preflight failed") && err.contains("keychain"), "{err}");
+    assert_eq!(f.rotations(P::BitScale), 0, "the provider was called");
+    assert!(f.state(|s| s.seen.is_empty()), "a request reached the provider");
+    assert!(std::fs::read_to_string(home.dir.path().join("home/.cursor/mcp.json")).unwrap().contains(&old));
+    // Without --yes and without a terminal, nothing happens either.
+    let o = run(&home, &["rotate", &cred], "", &no_bus);
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(f.rotations(P::BitScale), 0);
+}
