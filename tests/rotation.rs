@@ -283,3 +283,37 @@ fn without_a_usable_keychain_nothing_irreversible_happens() {
     assert_ne!(o.status.code(), Some(0));
     assert_eq!(f.rotations(P::BitScale), 0);
 }
+
+#[test]
+fn when_the_keychain_refuses_the_new_key_it_is_shown_once_and_no_config_changes() {
+    if !keyring_tests_enabled("when_the_keychain_refuses_the_new_key_it_is_shown_once_and_no_config_changes") {
+        return;
+    }
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let (old, _) = configs(&f, P::BitScale, &home);
+    let before = std::fs::read_to_string(home.dir.path().join("home/.cursor/mcp.json")).unwrap();
+    let cred = credential_of(&home, &old[..4]);
+    let mut args = vec!["link".to_string(), cred.clone(), "--provider".into(), "bitscale".into()];
+    args.extend(link_args(&f, P::BitScale));
+    ok(&run(&home, &args.iter().map(String::as_str).collect::<Vec<_>>(), "", &[]));
+    let o = run(&home, &["rotate", &cred, "--yes"], "", &[("REKEY_TEST_CRASH_AFTER", "before-keychain-store")]);
+    assert_eq!(o.status.code(), Some(1));
+    let new = current_key(&f, P::BitScale);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    // Shown exactly once, on stdout, with a clear warning on stderr.
+    assert_eq!(stdout.matches(&new).count(), 1, "{stdout}");
+    assert!(!stderr.contains(&new));
+    assert!(stderr.contains("keychain could not store the new key"), "{stderr}");
+    // No config touched; the journal and audit say it was shown, without the key.
+    assert_eq!(std::fs::read_to_string(home.dir.path().join("home/.cursor/mcp.json")).unwrap(), before);
+    let h: Value = serde_json::from_str(&ok(&run(&home, &["history", "--json"], "", &[]))).unwrap();
+    assert_eq!(h[0]["outcome"], "shown");
+    for (path, text) in data_files(&home) {
+        assert!(!text.contains(&new), "the new key in {}", path.display());
+    }
+    // Recovery has nothing to redo (the key is with the user now).
+    let r: Value = serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
+    assert!(r.as_array().unwrap().is_empty());
+}

@@ -242,7 +242,10 @@ pub fn execute(ctx: &Context, vault: &Vault, http: &Http, plan: RotationPlan, sh
     let new_id = fp.id(rotated.new.expose());
     entry.new_credential = Some(new_id.clone());
     entry.new_masked = Some(rotated.new.masked());
-    let stored = vault.store(&credential_account(&new_id), &rotated.new);
+    // (The test hook simulates a keychain that fails between the preflight and this write.)
+    let stored = crate::testhook::point("before-keychain-store")
+        .map_err(|e| Error::Keychain(e.to_string()))
+        .and_then(|_| vault.store(&credential_account(&new_id), &rotated.new));
     if let Err(e) = stored {
         entry.step = Step::Shown;
         entry.message = Some(format!("the keychain did not take the new key ({e}); it was shown to the user once and no config was changed"));
