@@ -344,11 +344,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 }
             }
             let mut steps = Vec::new();
-            let outcome = crate::rotation::execute(&ctx, &vault, &http(), plan, show_secret, &mut |s| steps.push(s));
-            let outcome = match outcome {
-                Ok(o) => o,
-                Err(e) => return Err(e.into()),
-            };
+            let outcome = crate::rotation::execute(&ctx, &vault, &http(), plan, show_secret, &mut |s| steps.push(s))?;
             if json {
                 print_json(out, &outcome)?;
             } else {

@@ -105,11 +105,7 @@ pub fn walk<'a>(
     let mut root_done = false;
     let err = |offset: usize, msg: &str| SyntaxError::at(text, offset, msg);
 
-    loop {
-        let (token, start, end) = match lexer.next()? {
-            Some(t) => t,
-            None => break,
-        };
+    while let Some((token, start, end)) = lexer.next()? {
         if root_done {
             return Err(err(start, "unexpected content after the end of the document"));
         }
