@@ -39,15 +39,6 @@ fn setup(f: &FakeProviders, p: P) -> (&'static dyn providers::Provider, Link, Se
     })
 }
 
-fn current_key(f: &FakeProviders, p: P) -> String {
-    f.state(|s| match p {
-        P::BitScale => s.bitscale_key.clone(),
-        P::A2aMarket => s.a2a_key.clone(),
-        P::CloudflareAccess => s.cf.client_secret.clone(),
-        P::Fruxon => s.fruxon_key.clone(),
-        P::Activepieces => s.ap_token.clone(),
-    })
-}
 
 const ALL: [P; 5] = [P::BitScale, P::A2aMarket, P::CloudflareAccess, P::Fruxon, P::Activepieces];
 
@@ -61,7 +52,7 @@ fn each_provider_rotates_the_old_key_dies_and_the_new_one_verifies() {
         let rotated = prov
             .rotate(&http, &RotateRequest { link: &link, current: &old, admin: admin.as_ref(), grace: Duration::ZERO })
             .unwrap_or_else(|e| panic!("{p:?}: {e}"));
-        assert_eq!(rotated.new.expose(), current_key(&f, p), "{p:?}: the secret the provider minted");
+        assert_eq!(rotated.new.expose(), f.current_key(p), "{p:?}: the secret the provider minted");
         assert_ne!(rotated.new, old);
         assert_eq!(f.rotations(p), 1, "{p:?}: exactly one rotate call");
         prov.verify(&http, &link, &rotated.new).unwrap_or_else(|e| panic!("{p:?}: new key should verify: {e}"));
@@ -94,7 +85,7 @@ fn bitscale_falls_back_to_the_older_rotate_path_on_404() {
     f.state(|s| s.bitscale_legacy_only = true);
     let (prov, link, old, _) = setup(&f, P::BitScale);
     let r = prov.rotate(&http(), &RotateRequest { link: &link, current: &old, admin: None, grace: Duration::ZERO }).unwrap();
-    assert_eq!(r.new.expose(), current_key(&f, P::BitScale));
+    assert_eq!(r.new.expose(), f.current_key(P::BitScale));
     let paths: Vec<String> = f.state(|s| s.seen.iter().map(|x| x.path.clone()).collect());
     assert_eq!(paths, ["/api/v1/api-key/rotate", "/api/v1/rotate-api-key"]);
 }
@@ -106,7 +97,7 @@ fn a2a_market_finds_the_key_in_every_known_shape() {
         f.state(|s| s.a2a_shape = shape.into());
         let (prov, link, old, _) = setup(&f, P::A2aMarket);
         let r = prov.rotate(&http(), &RotateRequest { link: &link, current: &old, admin: None, grace: Duration::ZERO }).unwrap();
-        assert_eq!(r.new.expose(), current_key(&f, P::A2aMarket), "{shape}");
+        assert_eq!(r.new.expose(), f.current_key(P::A2aMarket), "{shape}");
     }
 }
 
@@ -145,7 +136,7 @@ fn every_failure_has_its_own_error_and_says_whether_the_key_may_have_rotated() {
             }
             // (A delayed rotation completes after the client gave up: wait for it before reading the new key.)
             std::thread::sleep(if matches!(fault, Fault::Delay(_)) { Duration::from_millis(800) } else { Duration::ZERO });
-            let new = current_key(&f, p);
+            let new = f.current_key(p);
             assert!(!text.contains(&new), "{p:?} {fault:?}: new key in '{text}'");
             // A rotate call is never retried. (BitScale's 404 means "no such endpoint": it then tries the
             // older path once; a 404 cannot have rotated anything.)
@@ -197,9 +188,9 @@ fn a_custom_toml_provider_rotates_like_the_built_in_one() {
     link.ids.insert("spec".into(), spec.display().to_string());
     let prov = providers::by_id("custom").unwrap();
     assert!(!prov.needs_admin(&link));
-    let old = Secret::new(current_key(&f, P::BitScale));
+    let old = Secret::new(f.current_key(P::BitScale));
     let r = prov.rotate(&http(), &RotateRequest { link: &link, current: &old, admin: None, grace: Duration::ZERO }).unwrap();
-    assert_eq!(r.new.expose(), current_key(&f, P::BitScale));
+    assert_eq!(r.new.expose(), f.current_key(P::BitScale));
     prov.verify(&http(), &link, &r.new).unwrap();
     assert_eq!(prov.verify(&http(), &link, &old).unwrap_err().code(), "unauthorized");
     // Every shipped example parses.

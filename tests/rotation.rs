@@ -78,6 +78,13 @@ fn link_args(f: &FakeProviders, p: P) -> Vec<String> {
     a
 }
 
+/// `rekey link <cred> --provider … <ids>`; returns its output.
+fn link(f: &FakeProviders, home: &TempHome, p: P, cred: &str) -> String {
+    let mut args = vec!["link".to_string(), cred.to_string(), "--provider".into(), provider_id(p).into()];
+    args.extend(link_args(f, p));
+    ok(&run(home, &args.iter().map(String::as_str).collect::<Vec<_>>(), "", &[]))
+}
+
 fn provider_id(p: P) -> &'static str {
     match p {
         P::BitScale => "bitscale",
@@ -95,15 +102,6 @@ fn credential_of(home: &TempHome, key_masked_prefix: &str) -> String {
     c["id"].as_str().unwrap().to_string()
 }
 
-fn current_key(f: &FakeProviders, p: P) -> String {
-    f.state(|s| match p {
-        P::BitScale => s.bitscale_key.clone(),
-        P::A2aMarket => s.a2a_key.clone(),
-        P::CloudflareAccess => s.cf.client_secret.clone(),
-        P::Fruxon => s.fruxon_key.clone(),
-        P::Activepieces => s.ap_token.clone(),
-    })
-}
 
 fn secret_tool(account: &str) -> Option<String> {
     let o = std::process::Command::new("secret-tool").args(["lookup", "service", "rekey", "username", account]).output().unwrap();
@@ -142,16 +140,13 @@ fn each_provider_rotates_end_to_end_through_the_cli() {
         if let Some(a) = &admin {
             outputs += &ok(&run(&home, &["login", pid], &format!("{a}\n"), &[]));
         }
-        let mut args = vec!["link".to_string(), cred.clone(), "--provider".into(), pid.into()];
-        args.extend(link_args(&f, p));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        outputs += &ok(&run(&home, &args, "", &[]));
+        outputs += &link(&f, &home, p, &cred);
         outputs += &ok(&run(&home, &["plan", &cred], "", &[]));
         let out = ok(&run(&home, &["rotate", &cred, "--yes", "--json"], "", &[]));
         outputs += &out;
         let o: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(o["step"], "verified", "{p:?}: {o}");
-        let new = current_key(&f, p);
+        let new = f.current_key(p);
         assert_ne!(new, old);
         assert_eq!(f.rotations(p), 1, "{p:?}");
         for file in ["config/Claude/claude_desktop_config.json", "home/.cursor/mcp.json"] {
@@ -189,9 +184,7 @@ fn a_refused_rotation_changes_no_config_and_is_audited() {
     let (old, _) = configs(&f, P::BitScale, &home);
     let before = std::fs::read_to_string(home.dir.path().join("home/.cursor/mcp.json")).unwrap();
     let cred = credential_of(&home, &old[..4]);
-    let mut args = vec!["link".to_string(), cred.clone(), "--provider".into(), "bitscale".into()];
-    args.extend(link_args(&f, P::BitScale));
-    ok(&run(&home, &args.iter().map(String::as_str).collect::<Vec<_>>(), "", &[]));
+    link(&f, &home, P::BitScale, &cred);
     for (fault, code_word) in [(rekey_fakes::Fault::Status(401), "401"), (rekey_fakes::Fault::RateLimited(9), "retry after 9 s"), (rekey_fakes::Fault::DropAfterCommit, "may or may not")] {
         f.set_fault(P::BitScale, fault.clone());
         let o = run(&home, &["rotate", &cred, "--yes"], "", &[]);
@@ -220,9 +213,7 @@ fn a_rotation_killed_at_any_step_is_finished_or_explained_by_recover() {
         let home = TempHome::new();
         let (old, _) = configs(&f, P::BitScale, &home);
         let cred = credential_of(&home, &old[..4]);
-        let mut args = vec!["link".to_string(), cred.clone(), "--provider".into(), "bitscale".into()];
-        args.extend(link_args(&f, P::BitScale));
-        ok(&run(&home, &args.iter().map(String::as_str).collect::<Vec<_>>(), "", &[]));
+        link(&f, &home, P::BitScale, &cred);
 
         let pause = tempfile::tempdir().unwrap();
         let mut cmd = rekey();
@@ -248,7 +239,7 @@ fn a_rotation_killed_at_any_step_is_finished_or_explained_by_recover() {
             assert!(r[0]["message"].as_str().unwrap().contains("rekey verify"), "{rec}");
             assert!(cursor.contains(&old) && claude.contains(&old));
         } else {
-            let new = current_key(&f, P::BitScale);
+            let new = f.current_key(P::BitScale);
             assert_eq!(f.rotations(P::BitScale), 1, "{step}: recovery never calls rotate again");
             assert_eq!(r[0]["step"], "verified", "{step}: {rec}");
             assert!(cursor.contains(&new) && claude.contains(&new), "{step}: every config holds the new key");
@@ -267,9 +258,7 @@ fn without_a_usable_keychain_nothing_irreversible_happens() {
     let home = TempHome::new();
     let (old, _) = configs(&f, P::BitScale, &home);
     let cred = credential_of(&home, &old[..4]);
-    let mut args = vec!["link".to_string(), cred.clone(), "--provider".into(), "bitscale".into()];
-    args.extend(link_args(&f, P::BitScale));
-    ok(&run(&home, &args.iter().map(String::as_str).collect::<Vec<_>>(), "", &[]));
+    link(&f, &home, P::BitScale, &cred);
     let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/rekey-test-bus")];
     let o = run(&home, &["rotate", &cred, "--yes"], "", &no_bus);
     assert_eq!(o.status.code(), Some(1));
@@ -294,12 +283,10 @@ fn when_the_keychain_refuses_the_new_key_it_is_shown_once_and_no_config_changes(
     let (old, _) = configs(&f, P::BitScale, &home);
     let before = std::fs::read_to_string(home.dir.path().join("home/.cursor/mcp.json")).unwrap();
     let cred = credential_of(&home, &old[..4]);
-    let mut args = vec!["link".to_string(), cred.clone(), "--provider".into(), "bitscale".into()];
-    args.extend(link_args(&f, P::BitScale));
-    ok(&run(&home, &args.iter().map(String::as_str).collect::<Vec<_>>(), "", &[]));
+    link(&f, &home, P::BitScale, &cred);
     let o = run(&home, &["rotate", &cred, "--yes"], "", &[("REKEY_TEST_CRASH_AFTER", "before-keychain-store")]);
     assert_eq!(o.status.code(), Some(1));
-    let new = current_key(&f, P::BitScale);
+    let new = f.current_key(P::BitScale);
     let stdout = String::from_utf8_lossy(&o.stdout);
     let stderr = String::from_utf8_lossy(&o.stderr);
     // Shown exactly once, on stdout, with a clear warning on stderr.

@@ -194,6 +194,17 @@ impl FakeProviders {
         }
     }
 
+    /// The key the provider accepts now (the one a client config should hold).
+    pub fn current_key(&self, p: Provider) -> String {
+        self.state(|s| match p {
+            Provider::BitScale => s.bitscale_key.clone(),
+            Provider::A2aMarket => s.a2a_key.clone(),
+            Provider::CloudflareAccess => s.cf.client_secret.clone(),
+            Provider::Fruxon => s.fruxon_key.clone(),
+            Provider::Activepieces => s.ap_token.clone(),
+        })
+    }
+
     pub fn rotations(&self, p: Provider) -> usize {
         self.state(|s| s.rotations.iter().filter(|q| **q == p).count())
     }
