@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clients;
 pub mod context;
 pub mod edit;
+pub mod mcp;
 pub mod error;
 pub mod paths;
 pub mod providers;

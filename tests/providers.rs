@@ -206,3 +206,16 @@ fn a_custom_toml_provider_rotates_like_the_built_in_one() {
     let err = prov.rotate(&http(), &RotateRequest { link: &link, current: &old, admin: None, grace: Duration::ZERO }).unwrap_err();
     assert_eq!(err.code(), "invalid_spec", "{err}");
 }
+
+#[test]
+fn the_mcp_handshake_lists_tools_with_a_good_key_and_is_refused_with_a_bad_one() {
+    let f = FakeProviders::start().unwrap();
+    let key = f.current_key(P::Fruxon);
+    let url = format!("{}/v1/tenants/acme/integrations/int_0001/mcp:call", f.url);
+    let tools = rekey::mcp::handshake(&http(), &url, &[("X-API-KEY".into(), key)]).unwrap();
+    assert_eq!(tools, ["echo"]);
+    let err = rekey::mcp::handshake(&http(), &url, &[("X-API-KEY".into(), "wrong".into())]).unwrap_err();
+    assert_eq!(err.code(), "unauthorized");
+    let methods: Vec<String> = f.state(|s| s.seen.iter().map(|x| x.path.clone()).collect());
+    assert_eq!(methods.len(), 4, "initialize, initialized, tools/list, then the refused initialize");
+}

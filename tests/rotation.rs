@@ -46,11 +46,11 @@ fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<String>)
         ),
         P::CloudflareAccess => (
             format!(r#"{{"mcpServers": {{"internal": {{"command": "npx", "args": ["mcp-remote", "https://mcp.internal.example.com/mcp", "--header", "CF-Access-Client-Id:${{CF_ID}}", "--header", "CF-Access-Client-Secret:${{CF_SECRET}}"], "env": {{"CF_ID": "x.access", "CF_SECRET": "{key}"}}}}}}}}"#),
-            format!(r#"{{"mcpServers": {{"internal": {{"url": "https://mcp.internal.example.com/mcp", "headers": {{"CF-Access-Client-Id": "x.access", "CF-Access-Client-Secret": "{key}"}}}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"internal": {{"url": "{url}/cf-app/mcp", "headers": {{"CF-Access-Client-Id": "{cid}", "CF-Access-Client-Secret": "{key}"}}}}}}}}"#, cid = f.state(|s| s.cf.client_id.clone())),
         ),
         P::Fruxon => (
             format!(r#"{{"mcpServers": {{"fruxon": {{"command": "npx", "args": ["mcp-remote", "https://api.fruxon.com/v1/tenants/acme/integrations/int_0001/mcp:call", "--header", "X-API-KEY:{key}"]}}}}}}"#),
-            format!(r#"{{"mcpServers": {{"fruxon": {{"url": "https://api.fruxon.com/v1/tenants/acme/integrations/int_0001/mcp:call", "headers": {{"X-API-KEY": "{key}"}}}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"fruxon": {{"url": "{url}/v1/tenants/acme/integrations/int_0001/mcp:call", "headers": {{"X-API-KEY": "{key}"}}}}}}}}"#),
         ),
         P::Activepieces => (
             format!(r#"{{"mcpServers": {{"activepieces": {{"command": "npx", "args": ["-y", "mcp-remote", "https://cloud.activepieces.com/api/v1/mcp/{key}/sse"]}}}}}}"#),
@@ -303,4 +303,30 @@ fn when_the_keychain_refuses_the_new_key_it_is_shown_once_and_no_config_changes(
     // Recovery has nothing to redo (the key is with the user now).
     let r: Value = serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
     assert!(r.as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_remote_mcp_server_that_refuses_the_new_key_fails_verification() {
+    if !keyring_tests_enabled("a_remote_mcp_server_that_refuses_the_new_key_fails_verification") {
+        return;
+    }
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let (old, admin) = configs(&f, P::Fruxon, &home);
+    // The Cursor entry points at a URL with no MCP server behind it.
+    let cursor = home.dir.path().join("home/.cursor/mcp.json");
+    let text = std::fs::read_to_string(&cursor).unwrap().replace("/mcp:call", "/no-such-mcp");
+    std::fs::write(&cursor, text).unwrap();
+    let cred = credential_of(&home, &old[..4]);
+    ok(&run(&home, &["login", "fruxon"], &format!("{}\n", admin.unwrap()), &[]));
+    link(&f, &home, P::Fruxon, &cred);
+    let o = run(&home, &["rotate", &cred, "--yes", "--json"], "", &[]);
+    assert_eq!(o.status.code(), Some(5), "rotated and written, but not verified");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["step"], "verify-failed");
+    let msg = v["verify_error"].as_str().unwrap();
+    assert!(msg.contains("MCP handshake with server 'fruxon'") && msg.contains("404"), "{msg}");
+    // The key was still rotated, kept and written: nothing is lost.
+    let new = f.current_key(P::Fruxon);
+    assert!(std::fs::read_to_string(&cursor).unwrap().contains(&new));
 }

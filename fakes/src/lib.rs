@@ -415,6 +415,18 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
             let ok = reply(200, json!({ "success": true, "errors": [], "messages": [], "result": result }));
             post_fault(&fault, ok, json!({ "success": true, "errors": [], "messages": [], "result": { "id": s.cf.token_id, "client_id": s.cf.client_id } }))
         }
+        ("POST", ["cf-app", ..]) => {
+            // A remote MCP server behind Cloudflare Access.
+            let s = state.lock().unwrap();
+            let id_ok = header(req, "CF-Access-Client-Id") == Some(s.cf.client_id.as_str());
+            let secret = header(req, "CF-Access-Client-Secret").unwrap_or("");
+            let in_grace = s.cf.previous.as_ref().is_some_and(|(p, until)| p == secret && now_secs() < *until);
+            if id_ok && (secret == s.cf.client_secret || in_grace) {
+                Outcome::Answer(mcp_answer(body, "access-protected-fake"))
+            } else {
+                Outcome::Answer(Reply { status: 403, body: json!("Forbidden"), headers: vec![], content_type: "text/plain" })
+            }
+        }
         ("GET", ["cf-app", ..]) => {
             let s = state.lock().unwrap();
             let id_ok = header(req, "CF-Access-Client-Id") == Some(s.cf.client_id.as_str());
@@ -474,14 +486,7 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
                     if header(req, "X-API-KEY") != Some(s.fruxon_key.as_str()) {
                         return Outcome::Answer(problem(401, "Unauthorized"));
                     }
-                    let rpc: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-                    let id = rpc.get("id").cloned().unwrap_or(json!(1));
-                    let result = match rpc.get("method").and_then(|m| m.as_str()) {
-                        Some("initialize") => json!({ "protocolVersion": "2025-06-18", "capabilities": { "tools": {} }, "serverInfo": { "name": "fruxon-fake", "version": "1" } }),
-                        Some("tools/list") => json!({ "tools": [{ "name": "echo", "inputSchema": { "type": "object" } }] }),
-                        _ => json!({}),
-                    };
-                    Outcome::Answer(reply(200, json!({ "jsonrpc": "2.0", "id": id, "result": result })))
+                    Outcome::Answer(mcp_answer(body, "fruxon-fake"))
                 }
                 _ => Outcome::Answer(problem(404, "Not Found")),
             }
@@ -529,6 +534,23 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
         }
         _ => Outcome::Answer(reply(404, json!({ "error": "no such route in the fake providers" }))),
     }
+}
+
+/// A JSON-RPC answer of a tiny MCP server (Streamable HTTP): initialize, tools/list, notifications.
+fn mcp_answer(body: &str, name: &str) -> Reply {
+    let rpc: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let Some(id) = rpc.get("id").cloned() else {
+        // A notification: accepted, no body.
+        return Reply { status: 202, body: json!(""), headers: vec![], content_type: "text/plain" };
+    };
+    let result = match rpc.get("method").and_then(|m| m.as_str()) {
+        Some("initialize") => json!({ "protocolVersion": "2025-06-18", "capabilities": { "tools": {} }, "serverInfo": { "name": name, "version": "1" } }),
+        Some("tools/list") => json!({ "tools": [{ "name": "echo", "inputSchema": { "type": "object" } }] }),
+        _ => json!({}),
+    };
+    let mut r = reply(200, json!({ "jsonrpc": "2.0", "id": id, "result": result }));
+    r.headers.push(("Mcp-Session-Id", "fake-session-1".into()));
+    r
 }
 
 /// Seconds since the epoch of an RFC 3339 UTC time like `2026-11-21T10:00:00Z` (fractions allowed).

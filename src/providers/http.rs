@@ -46,11 +46,13 @@ impl Http {
         let status = resp.status().as_u16();
         let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
         let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let session_id = resp.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         let body = resp.text().map_err(|e| ProviderError::Ambiguous(format!("the answer was cut off: {}", describe(&e))))?;
         if (300..400).contains(&status) {
             return Err(ProviderError::Redirected(location.unwrap_or_else(|| status.to_string())));
         }
-        Ok(Answer { status, body, retry_after })
+        Ok(Answer { status, body, retry_after, session_id, content_type })
     }
 }
 
@@ -59,6 +61,9 @@ pub struct Answer {
     pub status: u16,
     pub body: String,
     pub retry_after: Option<u64>,
+    /// `Mcp-Session-Id`, for MCP's Streamable HTTP.
+    pub session_id: Option<String>,
+    pub content_type: String,
 }
 
 impl Answer {

@@ -311,19 +311,36 @@ fn finish(
     crate::testhook::point("written").map_err(jio)?;
     progress(Step::Written);
 
-    match provider.verify(http, link, new) {
+    match provider.verify(http, link, new).map_err(|e| format!("verification failed: {e}")).and_then(|()| handshake_remotes(ctx, http, entry, new)) {
         Ok(()) => {
             entry.step = Step::Verified;
             entry.message = None;
         }
-        Err(e) => {
+        Err(message) => {
             entry.step = Step::VerifyFailed;
-            entry.message = Some(format!("verification failed: {e}"));
+            entry.message = Some(message);
         }
     }
     journal.save(entry).map_err(jio)?;
     audit(ctx, entry);
     progress(entry.step);
+    Ok(())
+}
+
+/// The MCP handshake (initialize + tools/list) with every remote server whose rewritten entry now carries
+/// the new key, exactly as its client will connect. Legacy SSE endpoints (`…/sse`) are skipped: that
+/// transport needs a GET stream first, and the provider's own check already covered them.
+fn handshake_remotes(ctx: &Context, http: &Http, entry: &Entry, new: &Secret) -> std::result::Result<(), String> {
+    let report = ctx.scan().map_err(|e| e.to_string())?;
+    for r in &report.remotes {
+        let written = entry.files.iter().any(|f| f.written && f.path == r.file);
+        let uses_new = r.url.contains(new.expose()) || r.url.contains(&crate::scan::slots::percent_encode(new.expose())) || r.headers.iter().any(|(_, v)| v.contains(new.expose()));
+        if !written || !uses_new || r.url.trim_end_matches('/').ends_with("/sse") {
+            continue;
+        }
+        crate::mcp::handshake(http, &r.url, &r.headers)
+            .map_err(|e| format!("MCP handshake with server '{}' in {} failed: {e}", r.server, r.file.display()))?;
+    }
     Ok(())
 }
 

@@ -26,6 +26,18 @@ pub struct ScanReport {
     /// The bytes scanned, per file index, for files that hold slots (a write re-checks against them).
     #[serde(skip)]
     pub(crate) contents: Vec<Option<std::sync::Arc<Vec<u8>>>>,
+    /// Remote MCP servers (url + headers), for the post-rotation handshake. Holds secrets: never serialized.
+    #[serde(skip)]
+    pub(crate) remotes: Vec<RemoteServer>,
+}
+
+/// A remote MCP server entry as its client would connect to it.
+#[derive(Debug, Clone)]
+pub(crate) struct RemoteServer {
+    pub file: PathBuf,
+    pub server: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -123,7 +135,7 @@ pub struct ScanOptions {
 
 /// Scan every client's user files, then project files in known project folders.
 pub fn scan(opts: &ScanOptions) -> ScanReport {
-    let mut report = ScanReport { clients: Vec::new(), files: Vec::new(), credentials: Vec::new(), internal: Vec::new(), contents: Vec::new() };
+    let mut report = ScanReport { clients: Vec::new(), files: Vec::new(), credentials: Vec::new(), internal: Vec::new(), contents: Vec::new(), remotes: Vec::new() };
     let mut projects: Vec<PathBuf> = opts.project_folders.clone();
     let mut seen = std::collections::HashSet::new();
     for client in clients::all() {
@@ -192,6 +204,8 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
     };
     let file_idx = report.files.len();
     let mut found: Vec<(String, Option<String>, SlotInternal)> = Vec::new();
+    // (server key incl. project, url, headers) of remote entries.
+    let mut remote: Vec<(String, Option<String>, Vec<(String, String)>)> = Vec::new();
     let roots = client.server_roots();
     let mut on_string = |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
         for root in roots {
@@ -201,6 +215,19 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
             let project = root.iter().position(|r| *r == "*").map(|i| path[i].to_string());
             let server = path[root.len()].to_string();
             let rel = &path[root.len() + 1..];
+            let entry_key = format!("{}\u{0}{}", project.clone().unwrap_or_default(), server);
+            let slot = match remote.iter().position(|(k, _, _)| *k == entry_key) {
+                Some(i) => i,
+                None => {
+                    remote.push((entry_key, None, Vec::new()));
+                    remote.len() - 1
+                }
+            };
+            match rel {
+                ["url" | "serverUrl" | "httpUrl"] => remote[slot].1 = Some(value.to_string()),
+                ["headers", name] => remote[slot].2.push((name.to_string(), value.to_string())),
+                _ => {}
+            }
             for f in slots::find(rel, value, prev_arg) {
                 let secret_text = match f.encoding {
                     Encoding::Plain => value[f.range.clone()].to_string(),
@@ -271,6 +298,12 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
         return;
     }
     let has_slots = !found.is_empty();
+    for (key, url, headers) in remote {
+        if let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
+            let server = key.split('\u{0}').nth(1).unwrap_or("").to_string();
+            report.remotes.push(RemoteServer { file: loc.path.clone(), server, url, headers });
+        }
+    }
     for (server, project, slot) in found {
         let entry = match file.servers.iter_mut().find(|s| s.name == server && s.project == project) {
             Some(e) => e,
