@@ -5,9 +5,14 @@ use super::ProviderError;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use std::time::Duration;
 
+/// Two clients, each built on first use: one for `https://` (verifies with the OS's roots, whose loading
+/// costs a few milliseconds) and one for plain `http://`, which `check_base_url` only allows to loopback
+/// addresses (self-hosted servers on this machine, the fake providers) and which needs no roots.
 #[derive(Clone)]
 pub struct Http {
-    client: Client,
+    timeout: Duration,
+    tls: std::sync::Arc<std::sync::OnceLock<Client>>,
+    plain: std::sync::Arc<std::sync::OnceLock<Client>>,
 }
 
 impl std::fmt::Debug for Http {
@@ -18,26 +23,34 @@ impl std::fmt::Debug for Http {
 
 impl Http {
     pub fn new(timeout: Duration) -> Self {
-        let client = Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("rekey/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("an HTTP client with rustls");
-        Http { client }
+        Http { timeout, tls: Default::default(), plain: Default::default() }
+    }
+
+    fn client(&self, url: &str) -> &Client {
+        let builder = || {
+            Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("rekey/", env!("CARGO_PKG_VERSION")))
+        };
+        if url.starts_with("http://") {
+            self.plain.get_or_init(|| builder().tls_certs_only([]).build().expect("a plain HTTP client"))
+        } else {
+            self.tls.get_or_init(|| builder().build().expect("an HTTP client with rustls"))
+        }
     }
 
     pub fn get(&self, url: &str) -> RequestBuilder {
-        self.client.get(url)
+        self.client(url).get(url)
     }
 
     pub fn post(&self, url: &str) -> RequestBuilder {
-        self.client.post(url)
+        self.client(url).post(url)
     }
 
     pub fn request(&self, method: reqwest::Method, url: &str) -> RequestBuilder {
-        self.client.request(method, url)
+        self.client(url).request(method, url)
     }
 
     /// Send, and classify transport failures. Reads the whole body.
