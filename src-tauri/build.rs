@@ -1,5 +1,5 @@
 // Only the commands listed here get an `allow-*` permission; capabilities/main.json grants exactly these.
-const COMMANDS: &[&str] = &["engine_info", "keychain_status"];
+const COMMANDS: &[&str] = &["engine_info", "keychain_status", "scan"];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

@@ -14,3 +14,9 @@ pub fn engine_info() -> Result<EngineInfo, rekey::Error> {
 pub fn keychain_status() -> VaultStatus {
     Vault::default().status()
 }
+
+/// Every MCP client config, its servers and slots, and the credentials (masked; no secret crosses IPC).
+#[tauri::command(async)]
+pub fn scan() -> Result<rekey::scan::ScanReport, rekey::Error> {
+    rekey::context::Context::from_os()?.scan()
+}

@@ -140,7 +140,8 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     // A Cursor config that exists, so the screen must tell found from not found.
     let cursor = env.home().join(".cursor/mcp.json");
     std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
-    std::fs::write(&cursor, "{\"mcpServers\":{}}\n").unwrap();
+    let secret = "bs_live_e2e_0123456789abcdef";
+    std::fs::write(&cursor, format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{secret}\"}}}}}}}}\n")).unwrap();
     let claude_desktop = env.config().join("Claude/claude_desktop_config.json");
 
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
@@ -173,6 +174,14 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     let summary = text_of(&c, "[data-testid=config-summary]").await;
     assert!(summary.starts_with(&format!("1 of {} known config locations", rows.len())), "{summary}");
     save_screenshot(&c, "01-first-screen.png").await;
+
+    // The key found in the Cursor config: masked, with its provider guess and where it is used; the raw
+    // value never reaches the WebView.
+    assert_eq!(text_of(&c, "[data-testid=credential-masked]").await, format!("{}…{}", &secret[..4], &secret[secret.len() - 4..]));
+    assert_eq!(text_of(&c, "[data-testid=credential-usages]").await, "Cursor › bitscale");
+    let cred_text = text_of(&c, "[data-testid=credential]").await;
+    assert!(cred_text.contains("bitscale") && cred_text.contains("used 1 time"), "{cred_text}");
+    assert!(!c.source().await.unwrap().contains(secret), "the raw secret reached the page");
 
     // A click that goes to Rust and back: the keychain probe against the private Secret Service.
     c.find(By::Css("[data-testid=check-keychain]")).await.unwrap().click().await.unwrap();

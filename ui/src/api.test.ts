@@ -52,3 +52,24 @@ describe("groupByClient", () => {
     expect(groups[0].name).toBe("CURSOR");
   });
 });
+
+import { usageLabels, type ScanReport } from "./api";
+
+describe("usageLabels", () => {
+  it("names each client and server once", () => {
+    const slot = (file: string, server: string) => ({ file, server, kind: "env", location: "env.K", masked: "sk-l…9f2c", state: "secret" as const, credential: "cred_1" });
+    const report: ScanReport = {
+      clients: [
+        { id: "cursor", name: "Cursor", installed: true, files: 1, restart_hint: "" },
+        { id: "claude-desktop", name: "Claude Desktop", installed: true, files: 1, restart_hint: "" },
+      ],
+      files: [
+        { path: "/c", client: "cursor", format: "jsonc", scope: "user", status: "ok", servers: [] },
+        { path: "/d", client: "claude-desktop", format: "json", scope: "user", status: "ok", servers: [] },
+      ],
+      credentials: [],
+    };
+    const c = { id: "cred_1", masked: "sk-l…9f2c", usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
+    expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
+  });
+});

@@ -57,6 +57,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const api = {
   engineInfo: () => call<EngineInfo>("engine_info"),
   keychainStatus: () => call<KeychainStatus>("keychain_status"),
+  scan: () => call<ScanReport>("scan"),
 };
 
 /** Group config files by client, keeping the engine's order. */
@@ -71,4 +72,56 @@ export function groupByClient(files: ConfigFile[]): { client: string; name: stri
     g.files.push(f);
   }
   return [...groups.values()];
+}
+
+// ---- scan (the shape is documented in docs/scan-json.md)
+
+export type SlotState = "secret" | "placeholder" | "reference";
+
+export interface Slot {
+  file: string;
+  server: string;
+  kind: string;
+  location: string;
+  masked: string;
+  state: SlotState;
+  lives_in?: string;
+  credential?: string;
+  provider?: string;
+}
+
+export interface ScannedFile {
+  path: string;
+  client: string;
+  format: Format;
+  scope: "user" | "project";
+  variant?: string;
+  status: "ok" | "invalid" | "unreadable";
+  error?: string;
+  servers: { name: string; project?: string; slots: Slot[] }[];
+}
+
+export interface Credential {
+  id: string;
+  masked: string;
+  provider?: string;
+  usages: number;
+  slots: Slot[];
+}
+
+export interface ScanReport {
+  clients: { id: string; name: string; installed: boolean; files: number; restart_hint: string }[];
+  files: ScannedFile[];
+  credentials: Credential[];
+}
+
+/** "Claude Desktop › bitscale" for each place a credential is used, in order, without repeats. */
+export function usageLabels(c: Credential, report: ScanReport): string[] {
+  const clientName = (path: string) => {
+    const f = report.files.find((x) => x.path === path);
+    const cl = f && report.clients.find((x) => x.id === f.client);
+    return cl ? cl.name : "?";
+  };
+  const labels = c.slots.map((s) => `${clientName(s.file)} › ${s.server}`);
+  return [...new Set(labels)];
 }
