@@ -20,3 +20,77 @@ pub fn keychain_status() -> VaultStatus {
 pub fn scan() -> Result<rekey::scan::ScanReport, rekey::Error> {
     rekey::context::Context::from_os()?.scan()
 }
+
+use rekey::rotation::{self, journal::Step, RotationPlan};
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use tauri::ipc::Channel;
+use tauri::State;
+
+/// Rotation plans the user is looking at (prepared, then confirmed or discarded), and the rotations
+/// whose new key was already revealed once.
+#[derive(Default)]
+pub struct Drafts {
+    plans: Mutex<HashMap<String, RotationPlan>>,
+    revealed: Mutex<HashSet<String>>,
+}
+
+/// Which credentials are linked to which provider (no secrets).
+#[tauri::command(async)]
+pub fn links() -> Result<HashMap<String, String>, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let all = rotation::store::Links::new(&ctx.data_dir).all().map_err(|e| rekey::Error::io(&ctx.data_dir, e))?;
+    Ok(all.into_iter().map(|(k, v)| (k, v.provider)).collect())
+}
+
+/// Step 1: plan. Nothing irreversible happens here.
+#[tauri::command(async)]
+pub fn plan_rotation(credential: String, drafts: State<'_, Drafts>) -> Result<serde_json::Value, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let plan = rotation::plan(&ctx, &rekey::vault::Vault::default(), &credential, None)?;
+    let id = format!("draft-{}-{}", credential, std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    let json = serde_json::to_value(&plan).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
+    drafts.plans.lock().unwrap().insert(id.clone(), plan);
+    Ok(serde_json::json!({ "draft": id, "plan": json }))
+}
+
+/// Cancel: the draft is dropped; nothing was called or written.
+#[tauri::command]
+pub fn cancel_rotation(draft: String, drafts: State<'_, Drafts>) {
+    drafts.plans.lock().unwrap().remove(&draft);
+}
+
+/// Step 2–3: the user typed the provider's name; run exactly the plan they saw, reporting each step.
+/// The transaction does blocking I/O (HTTP, keychain, fsync), so it runs on a blocking thread, not on the
+/// async runtime's workers.
+#[tauri::command]
+pub async fn confirm_rotation(draft: String, typed: String, on_step: Channel<Step>, drafts: State<'_, Drafts>) -> Result<rotation::Outcome, rekey::Error> {
+    let plan = drafts.plans.lock().unwrap().remove(&draft).ok_or_else(|| rekey::Error::InvalidInput("this plan is gone; plan the rotation again".into()))?;
+    if typed.trim() != plan.provider {
+        // Keep the draft: the user may try again.
+        let provider = plan.provider;
+        drafts.plans.lock().unwrap().insert(draft, plan);
+        return Err(rekey::Error::InvalidInput(format!("type '{provider}' to confirm")));
+    }
+    tauri::async_runtime::spawn_blocking(move || {
+        let ctx = rekey::context::Context::from_os()?;
+        let ms = std::env::var("REKEY_HTTP_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
+        let http = rekey::providers::Http::new(std::time::Duration::from_millis(ms));
+        // `secret_to_show` is only set when the keychain refused the key: then this answer is its one copy.
+        rotation::execute(&ctx, &rekey::vault::Vault::default(), &http, plan, false, &mut |s| {
+            let _ = on_step.send(s);
+        })
+    })
+    .await
+    .map_err(|e| rekey::Error::InvalidInput(format!("the rotation task failed: {e}")))?
+}
+
+/// The one-time reveal of a rotation's new key, read back from the keychain. A second call is refused.
+#[tauri::command(async)]
+pub fn reveal_new_key(new_credential: String, drafts: State<'_, Drafts>) -> Result<String, rekey::Error> {
+    if !drafts.revealed.lock().unwrap().insert(new_credential.clone()) {
+        return Err(rekey::Error::InvalidInput("this key was already shown once; it is in your OS keychain".into()));
+    }
+    let secret = rekey::vault::Vault::default().get(&rotation::credential_account(&new_credential))?;
+    Ok(secret.expose().to_string())
+}

@@ -24,7 +24,17 @@ pub fn run() {
     tauri::Builder::default()
         // Must be the first plugin: a second launch hands over to the running instance and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app)))
-        .invoke_handler(tauri::generate_handler![commands::engine_info, commands::keychain_status, commands::scan])
+        .manage(commands::Drafts::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::engine_info,
+            commands::keychain_status,
+            commands::scan,
+            commands::links,
+            commands::plan_rotation,
+            commands::cancel_rotation,
+            commands::confirm_rotation,
+            commands::reveal_new_key
+        ])
         .setup(|app| {
             tray::create(app.handle())?;
             Ok(())

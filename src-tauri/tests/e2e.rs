@@ -121,11 +121,21 @@ async fn wait_for(c: &WebDriver, css: &str) -> WebElement {
     c.query(By::Css(css)).wait(WAIT, Duration::from_millis(50)).first().await.unwrap_or_else(|e| panic!("{css}: {e}"))
 }
 
+async fn wait_gone(c: &WebDriver, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    while !c.find_all(By::Css(css)).await.unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "{css} did not go away");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn text_of(c: &WebDriver, css: &str) -> String {
     wait_for(c, css).await.text().await.unwrap()
 }
 
 async fn save_screenshot(c: &WebDriver, name: &str) {
+    // WebKit paints asynchronously: give it a moment so the picture matches the DOM just checked.
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let png = c.screenshot_as_png().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
     std::fs::write(screenshots_dir().join(name), png).unwrap();
@@ -140,11 +150,24 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     // A Cursor config that exists, so the screen must tell found from not found.
     let cursor = env.home().join(".cursor/mcp.json");
     std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
-    let secret = "bs_live_e2e_0123456789abcdef";
+    let fakes = rekey_fakes::FakeProviders::start().unwrap();
+    let secret_owned = fakes.current_key(rekey_fakes::Provider::BitScale);
+    let secret = secret_owned.as_str();
+    let original = format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{secret}\"}}}}}}}}\n");
     std::fs::write(&cursor, format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{secret}\"}}}}}}}}\n")).unwrap();
     let claude_desktop = env.config().join("Claude/claude_desktop_config.json");
 
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    // Link the key to the fake BitScale with the CLI (built beside the app), as a user would.
+    let cli = app.with_file_name("rekey");
+    let mut scan = Command::new(&cli);
+    env.apply(&mut scan);
+    let report: serde_json::Value = serde_json::from_slice(&scan.args(["scan", "--json"]).output().unwrap().stdout).unwrap();
+    let cred = report["credentials"][0]["id"].as_str().unwrap().to_string();
+    let mut link = Command::new(&cli);
+    env.apply(&mut link);
+    let linked = link.args(["link", &cred, "--provider", "bitscale", "--base-url", &fakes.url]).output().unwrap();
+    assert!(linked.status.success(), "{}", String::from_utf8_lossy(&linked.stderr));
     eprintln!("e2e: starting tauri-driver");
     let driver = Driver::start(&env);
     eprintln!("e2e: tauri-driver on {}, opening a session", driver.port);
@@ -207,6 +230,61 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert!(status.success(), "second instance exited with {status}");
     // The first instance is still alive and answering.
     assert_eq!(text_of(&c, "[data-testid=engine-version]").await, format!("v{}", env!("CARGO_PKG_VERSION")));
+
+    // ---- The rotate flow.
+    assert_eq!(text_of(&c, "[data-testid=credential-link]").await, "linked: bitscale");
+    c.find(By::Css("[data-testid=rotate]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "[data-testid=irreversible]").await;
+    assert!(text_of(&c, "[data-testid=plan-files]").await.contains(cursor.to_str().unwrap()));
+    save_screenshot(&c, "03-rotate-plan.png").await;
+    // Cancel at confirm: the provider saw no rotate call and no file changed.
+    c.find(By::Css("[data-testid=rotate-cancel]")).await.unwrap().click().await.unwrap();
+    wait_gone(&c, "[data-testid=rotate-dialog]").await;
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
+    assert!(fakes.state(|s| s.seen.iter().all(|r| r.method != "POST")));
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
+    // Now for real: the confirm button only works once the provider's name is typed.
+    c.find(By::Css("[data-testid=rotate]")).await.unwrap().click().await.unwrap();
+    let input = wait_for(&c, "[data-testid=confirm-input]").await;
+    let confirm = c.find(By::Css("[data-testid=rotate-confirm]")).await.unwrap();
+    assert!(!confirm.is_enabled().await.unwrap(), "confirm enabled before typing");
+    input.send_keys("bitscale").await.unwrap();
+    confirm.click().await.unwrap();
+    wait_for(&c, "[data-testid=rotate-done]").await;
+    let new_key = fakes.current_key(rekey_fakes::Provider::BitScale);
+    assert_ne!(new_key, secret);
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 1);
+    let steps: Vec<String> = {
+        let mut v = Vec::new();
+        for el in c.find_all(By::Css("[data-testid=rotate-step]")).await.unwrap() {
+            v.push(el.attr("data-step").await.unwrap().unwrap());
+        }
+        v
+    };
+    assert_eq!(steps, ["intent", "held", "written", "verified"]);
+    // The Cursor file changed only in the key's bytes.
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original.replace(secret, &new_key));
+    // The new key is masked until revealed, and was not in the page before.
+    let masked_new = format!("{}…{}", &new_key[..4], &new_key[new_key.len() - 4..]);
+    assert_eq!(text_of(&c, "[data-testid=new-key-value]").await, masked_new);
+    assert!(!c.source().await.unwrap().contains(&new_key), "the new key reached the page before Reveal");
+    save_screenshot(&c, "04-rotate-done.png").await;
+    c.find(By::Css("[data-testid=reveal]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "[data-testid=copy]").await;
+    assert_eq!(text_of(&c, "[data-testid=new-key-value]").await, new_key);
+    c.find(By::Css("[data-testid=rotate-done]")).await.unwrap().click().await.unwrap();
+    wait_gone(&c, "[data-testid=rotate-dialog]").await;
+    // The list now shows the new key, still linked.
+    let deadline = Instant::now() + WAIT;
+    while text_of(&c, "[data-testid=credential-masked]").await != masked_new {
+        assert!(Instant::now() < deadline, "the overview did not refresh");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(text_of(&c, "[data-testid=credential-link]").await, "linked: bitscale");
+    save_screenshot(&c, "05-after-rotation.png").await;
+    // The audit line is on disk, without the key.
+    let audit = std::fs::read_to_string(env.root.path().join("data/rekey/audit.jsonl")).unwrap();
+    assert!(audit.contains("\"outcome\":\"verified\"") && !audit.contains(&new_key) && !audit.contains(secret), "{audit}");
 
     c.quit().await.unwrap();
     drop(driver);

@@ -365,7 +365,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                     writeln!(out, "  {client}: {hint}")?;
                 }
             }
-            if let Some(secret) = &outcome.secret_to_show {
+            if let (Some(secret), false) = (&outcome.secret_to_show, json) {
                 if !outcome.stored_in_keychain {
                     eprintln!("rekey: the keychain could not store the new key. Save it now; it is shown once and no config was changed:");
                 }

@@ -178,9 +178,17 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_error: Option<String>,
     pub restart: Vec<(String, String)>,
-    /// The new secret, when it must be shown (the keychain failed, or the caller asked). Never serialized.
-    #[serde(skip)]
+    /// The new secret, only when it must be shown because the keychain refused it (then this is the one
+    /// place it exists). Serialized for the app's one-time display in that case only.
+    #[serde(serialize_with = "ser_secret", skip_serializing_if = "Option::is_none")]
     pub secret_to_show: Option<Secret>,
+}
+
+fn ser_secret<S: serde::Serializer>(s: &Option<Secret>, ser: S) -> std::result::Result<S::Ok, S::Error> {
+    match s {
+        Some(v) => ser.serialize_str(v.expose()),
+        None => ser.serialize_none(),
+    }
 }
 
 fn now() -> String {

@@ -1,5 +1,5 @@
 // The only module that talks to Rust. Every engine call the UI makes goes through here.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 
 export type Platform = "linux" | "macos" | "windows";
 export type Format = "json" | "jsonc" | "toml";
@@ -58,7 +58,43 @@ export const api = {
   engineInfo: () => call<EngineInfo>("engine_info"),
   keychainStatus: () => call<KeychainStatus>("keychain_status"),
   scan: () => call<ScanReport>("scan"),
+  links: () => call<Record<string, string>>("links"),
+  planRotation: (credential: string) => call<{ draft: string; plan: RotationPlan }>("plan_rotation", { credential }),
+  cancelRotation: (draft: string) => call<void>("cancel_rotation", { draft }),
+  confirmRotation: (draft: string, typed: string, onStep: (s: RotationStep) => void) => {
+    const channel = new Channel<RotationStep>();
+    channel.onmessage = onStep;
+    return call<RotationOutcome>("confirm_rotation", { draft, typed, onStep: channel });
+  },
+  revealNewKey: (newCredential: string) => call<string>("reveal_new_key", { newCredential }),
 };
+
+export type RotationStep = "intent" | "unknown" | "failed" | "held" | "shown" | "written" | "verified" | "verify-failed";
+
+export interface RotationPlan {
+  credential: string;
+  masked: string;
+  provider: string;
+  provider_name: string;
+  grace_seconds?: number;
+  replace: { files: { path: string; client: string; changes: { server: string; location: string; before: string; after: string }[] }[] };
+  preflight: { ok: boolean; message: string }[];
+  warnings: string[];
+  restart: [string, string][];
+}
+
+export interface RotationOutcome {
+  rotation: string;
+  step: RotationStep;
+  new_credential?: string;
+  new_masked?: string;
+  stored_in_keychain: boolean;
+  files: { path: string; ok: boolean; error?: string }[];
+  verify_error?: string;
+  restart: [string, string][];
+  /** Only when the keychain refused the key: this is its one copy. */
+  secret_to_show?: string;
+}
 
 /** Group config files by client, keeping the engine's order. */
 export function groupByClient(files: ConfigFile[]): { client: string; name: string; files: ConfigFile[] }[] {
