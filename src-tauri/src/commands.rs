@@ -94,3 +94,12 @@ pub fn reveal_new_key(new_credential: String, drafts: State<'_, Drafts>) -> Resu
     let secret = rekey::vault::Vault::default().get(&rotation::credential_account(&new_credential))?;
     Ok(secret.expose().to_string())
 }
+
+/// The audit log, newest first (no secrets in it by construction).
+#[tauri::command(async)]
+pub fn history() -> Result<Vec<serde_json::Value>, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let mut lines = rotation::store::Audit::new(&ctx.data_dir).read().map_err(|e| rekey::Error::io(&ctx.data_dir, e))?;
+    lines.reverse();
+    Ok(lines)
+}

@@ -33,7 +33,8 @@ pub fn run() {
             commands::plan_rotation,
             commands::cancel_rotation,
             commands::confirm_rotation,
-            commands::reveal_new_key
+            commands::reveal_new_key,
+            commands::history
         ])
         .setup(|app| {
             tray::create(app.handle())?;

@@ -281,6 +281,11 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(text_of(&c, "[data-testid=credential-link]").await, "linked: bitscale");
+    // History shows the rotation (newest first), with the masked key only.
+    let entry = wait_for(&c, "[data-testid=history-entry]").await;
+    assert_eq!(entry.attr("data-outcome").await.unwrap().as_deref(), Some("verified"));
+    let entry_text = entry.text().await.unwrap();
+    assert!(entry_text.contains("bitscale") && entry_text.contains(&masked_new) && entry_text.contains("1 file written"), "{entry_text}");
     save_screenshot(&c, "05-after-rotation.png").await;
     // The audit line is on disk, without the key.
     let audit = std::fs::read_to_string(env.root.path().join("data/rekey/audit.jsonl")).unwrap();

@@ -67,7 +67,21 @@ export const api = {
     return call<RotationOutcome>("confirm_rotation", { draft, typed, onStep: channel });
   },
   revealNewKey: (newCredential: string) => call<string>("reveal_new_key", { newCredential }),
+  history: () => call<AuditEntry[]>("history"),
 };
+
+/** One line of the audit log (audit.jsonl): never a secret. */
+export interface AuditEntry {
+  time: string;
+  rotation: string;
+  provider: string;
+  credential: string;
+  new_credential?: string;
+  new_key?: string;
+  outcome: RotationStep;
+  message?: string;
+  files: string[];
+}
 
 export type RotationStep = "intent" | "unknown" | "failed" | "held" | "shown" | "written" | "verified" | "verify-failed";
 
