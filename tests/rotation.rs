@@ -78,6 +78,17 @@ fn link_args(f: &FakeProviders, p: P) -> Vec<String> {
     a
 }
 
+/// Fakes, a temp home whose Claude Desktop and Cursor configs hold BitScale's key, linked to the fake:
+/// (fakes, home, the key, its credential id).
+fn linked_bitscale() -> (FakeProviders, TempHome, String, String) {
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let (old, _) = configs(&f, P::BitScale, &home);
+    let cred = credential_of(&home, &old[..4]);
+    link(&f, &home, P::BitScale, &cred);
+    (f, home, old, cred)
+}
+
 /// `rekey link <cred> --provider … <ids>`; returns its output.
 fn link(f: &FakeProviders, home: &TempHome, p: P, cred: &str) -> String {
     let mut args = vec!["link".to_string(), cred.to_string(), "--provider".into(), provider_id(p).into()];
@@ -179,12 +190,8 @@ fn a_refused_rotation_changes_no_config_and_is_audited() {
     if !keyring_tests_enabled("a_refused_rotation_changes_no_config_and_is_audited") {
         return;
     }
-    let f = FakeProviders::start().unwrap();
-    let home = TempHome::new();
-    let (old, _) = configs(&f, P::BitScale, &home);
+    let (f, home, old, cred) = linked_bitscale();
     let before = std::fs::read_to_string(home.dir.path().join("home/.cursor/mcp.json")).unwrap();
-    let cred = credential_of(&home, &old[..4]);
-    link(&f, &home, P::BitScale, &cred);
     for (fault, code_word) in [(rekey_fakes::Fault::Status(401), "401"), (rekey_fakes::Fault::RateLimited(9), "retry after 9 s"), (rekey_fakes::Fault::DropAfterCommit, "may or may not")] {
         f.set_fault(P::BitScale, fault.clone());
         let o = run(&home, &["rotate", &cred, "--yes"], "", &[]);
@@ -209,11 +216,7 @@ fn a_rotation_killed_at_any_step_is_finished_or_explained_by_recover() {
         return;
     }
     for step in ["journaled", "held", "written"] {
-        let f = FakeProviders::start().unwrap();
-        let home = TempHome::new();
-        let (old, _) = configs(&f, P::BitScale, &home);
-        let cred = credential_of(&home, &old[..4]);
-        link(&f, &home, P::BitScale, &cred);
+        let (f, home, old, cred) = linked_bitscale();
 
         let pause = tempfile::tempdir().unwrap();
         let mut cmd = rekey();
@@ -254,11 +257,7 @@ fn a_rotation_killed_at_any_step_is_finished_or_explained_by_recover() {
 #[test]
 fn without_a_usable_keychain_nothing_irreversible_happens() {
     // No Secret Service at all: preflight must refuse before calling the provider.
-    let f = FakeProviders::start().unwrap();
-    let home = TempHome::new();
-    let (old, _) = configs(&f, P::BitScale, &home);
-    let cred = credential_of(&home, &old[..4]);
-    link(&f, &home, P::BitScale, &cred);
+    let (f, home, old, cred) = linked_bitscale();
     let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/rekey-test-bus")];
     let o = run(&home, &["rotate", &cred, "--yes"], "", &no_bus);
     assert_eq!(o.status.code(), Some(1));
@@ -278,12 +277,8 @@ fn when_the_keychain_refuses_the_new_key_it_is_shown_once_and_no_config_changes(
     if !keyring_tests_enabled("when_the_keychain_refuses_the_new_key_it_is_shown_once_and_no_config_changes") {
         return;
     }
-    let f = FakeProviders::start().unwrap();
-    let home = TempHome::new();
-    let (old, _) = configs(&f, P::BitScale, &home);
+    let (f, home, _, cred) = linked_bitscale();
     let before = std::fs::read_to_string(home.dir.path().join("home/.cursor/mcp.json")).unwrap();
-    let cred = credential_of(&home, &old[..4]);
-    link(&f, &home, P::BitScale, &cred);
     let o = run(&home, &["rotate", &cred, "--yes"], "", &[("REKEY_TEST_CRASH_AFTER", "before-keychain-store")]);
     assert_eq!(o.status.code(), Some(1));
     let new = f.current_key(P::BitScale);
