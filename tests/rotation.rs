@@ -325,3 +325,23 @@ fn a_remote_mcp_server_that_refuses_the_new_key_fails_verification() {
     let new = f.current_key(P::Fruxon);
     assert!(std::fs::read_to_string(&cursor).unwrap().contains(&new));
 }
+
+#[test]
+fn the_tray_offers_each_linked_key() {
+    let (f, home, old, cred) = linked_bitscale();
+    drop(f);
+    // The engine call the app's tray uses, with the temp home's dirs.
+    let env = rekey::clients::Env {
+        platform: rekey::clients::Platform::Linux,
+        home: home.home(),
+        config_dir: home.config(),
+        local_data_dir: None,
+        xdg_config_home: Some(home.config()),
+        claude_config_dir: None,
+        codex_home: None,
+        cline_mcp_settings_path: None,
+    };
+    let ctx = rekey::context::Context { env, data_dir: home.dir.path().join("data/rekey"), settings: Default::default() };
+    let entries = rekey::rotation::tray_entries(&ctx).unwrap();
+    assert_eq!(entries, [(cred.clone(), format!("Rotate BitScale key ({})…", rekey::secret::mask(&old)))]);
+}

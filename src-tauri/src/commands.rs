@@ -16,9 +16,18 @@ pub fn keychain_status() -> VaultStatus {
 }
 
 /// Every MCP client config, its servers and slots, and the credentials (masked; no secret crosses IPC).
+/// Also refreshes the tray's "Rotate … key" entries.
 #[tauri::command(async)]
-pub fn scan() -> Result<rekey::scan::ScanReport, rekey::Error> {
-    rekey::context::Context::from_os()?.scan()
+pub fn scan(app: tauri::AppHandle) -> Result<rekey::scan::ScanReport, rekey::Error> {
+    let report = rekey::context::Context::from_os()?.scan()?;
+    crate::tray::refresh(&app);
+    Ok(report)
+}
+
+/// The window subscribes once to tray actions ("rotate:<credential>").
+#[tauri::command]
+pub fn subscribe(channel: Channel<String>, events: State<'_, crate::tray::UiEvents>) {
+    *events.0.lock().unwrap() = Some(channel);
 }
 
 use rekey::rotation::{self, journal::Step, RotationPlan};

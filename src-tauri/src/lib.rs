@@ -25,6 +25,7 @@ pub fn run() {
         // Must be the first plugin: a second launch hands over to the running instance and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app)))
         .manage(commands::Drafts::default())
+        .manage(tray::UiEvents::default())
         .invoke_handler(tauri::generate_handler![
             commands::engine_info,
             commands::keychain_status,
@@ -34,7 +35,8 @@ pub fn run() {
             commands::cancel_rotation,
             commands::confirm_rotation,
             commands::reveal_new_key,
-            commands::history
+            commands::history,
+            commands::subscribe
         ])
         .setup(|app| {
             tray::create(app.handle())?;

@@ -1,22 +1,31 @@
-//! The tray icon and its menu.
+//! The tray icon and its menu: keys to rotate first (from engine state), then "Open Rekey", "Quit".
+//! A rotate entry only opens the rotate flow in the window; nothing rotates without its confirm step.
 
 use tauri::image::Image;
+use tauri::ipc::Channel;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 pub const OPEN: &str = "open";
 pub const QUIT: &str = "quit";
+pub const ROTATE: &str = "rotate:";
+const TRAY_ID: &str = "rekey";
 
-/// The menu's entries (id, label), in order. Later issues add "Rotate … key" entries from engine state.
-pub fn menu_entries() -> Vec<(&'static str, String)> {
-    vec![(OPEN, "Open Rekey".to_string()), (QUIT, "Quit".to_string())]
+/// The menu's entries (id, label), in order: one "Rotate … key" per linked credential, then Open and Quit.
+pub fn menu_entries(rotatable: &[(String, String)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = rotatable.iter().map(|(cred, label)| (format!("{ROTATE}{cred}"), label.clone())).collect();
+    v.push((OPEN.to_string(), "Open Rekey".to_string()));
+    v.push((QUIT.to_string(), "Quit".to_string()));
+    v
 }
 
 /// What a menu click does.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
     ShowWindow,
+    /// Open the window at step 1 of the rotate flow for this credential.
+    Rotate(String),
     Quit,
     Ignore,
 }
@@ -25,28 +34,59 @@ pub fn action_for(id: &str) -> Action {
     match id {
         OPEN => Action::ShowWindow,
         QUIT => Action::Quit,
-        _ => Action::Ignore,
+        _ => match id.strip_prefix(ROTATE) {
+            Some(cred) if !cred.is_empty() => Action::Rotate(cred.to_string()),
+            _ => Action::Ignore,
+        },
     }
 }
 
-pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let items = menu_entries()
+/// Where tray actions reach the window: a channel the UI subscribes at start (no event permission needed).
+#[derive(Default)]
+pub struct UiEvents(pub std::sync::Mutex<Option<Channel<String>>>);
+
+fn rotatable() -> Vec<(String, String)> {
+    rekey::context::Context::from_os().and_then(|ctx| rekey::rotation::tray_entries(&ctx)).unwrap_or_default()
+}
+
+fn build_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
+    let items = menu_entries(&rotatable())
         .into_iter()
         .map(|(id, label)| MenuItem::with_id(app, id, label, true, None::<&str>))
         .collect::<tauri::Result<Vec<_>>>()?;
     let refs: Vec<&dyn tauri::menu::IsMenuItem<R>> = items.iter().map(|i| i as _).collect();
-    let menu = Menu::with_items(app, &refs)?;
-    TrayIconBuilder::with_id("rekey")
+    Menu::with_items(app, &refs)
+}
+
+pub fn handle<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match action_for(id) {
+        Action::ShowWindow => crate::show_main_window(app),
+        Action::Rotate(cred) => {
+            crate::show_main_window(app);
+            if let Some(ch) = app.state::<UiEvents>().0.lock().unwrap().as_ref() {
+                let _ = ch.send(format!("{ROTATE}{cred}"));
+            }
+        }
+        Action::Quit => app.exit(0),
+        Action::Ignore => {}
+    }
+}
+
+pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(include_bytes!("../../icons/tray/tray.png"))?)
         .tooltip("Rekey")
-        .menu(&menu)
-        .on_menu_event(|app, event| match action_for(event.id().as_ref()) {
-            Action::ShowWindow => crate::show_main_window(app),
-            Action::Quit => app.exit(0),
-            Action::Ignore => {}
-        })
+        .menu(&build_menu(app)?)
+        .on_menu_event(|app, event| handle(app, event.id().as_ref()))
         .build(app)?;
     Ok(())
+}
+
+/// Rebuild the menu from the engine's current state (after a scan or a rotation).
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), build_menu(app)) {
+        let _ = tray.set_menu(Some(menu));
+    }
 }
 
 #[cfg(test)]
@@ -54,12 +94,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn menu_has_open_then_quit_and_each_entry_has_an_action() {
-        let entries = menu_entries();
+    fn keys_to_rotate_come_first_then_open_and_quit() {
+        let entries = menu_entries(&[("cred_1".into(), "Rotate BitScale key (sk-l…9f2c)…".into())]);
         let labels: Vec<&str> = entries.iter().map(|(_, l)| l.as_str()).collect();
-        assert_eq!(labels, ["Open Rekey", "Quit"]);
-        assert_eq!(action_for(entries[0].0), Action::ShowWindow);
-        assert_eq!(action_for(entries[1].0), Action::Quit);
+        assert_eq!(labels, ["Rotate BitScale key (sk-l…9f2c)…", "Open Rekey", "Quit"]);
+        assert_eq!(action_for(&entries[0].0), Action::Rotate("cred_1".into()));
+        assert_eq!(action_for(&entries[1].0), Action::ShowWindow);
+        assert_eq!(action_for(&entries[2].0), Action::Quit);
+        assert_eq!(action_for("rotate:"), Action::Ignore);
         assert_eq!(action_for("something-else"), Action::Ignore);
+        assert_eq!(menu_entries(&[]).len(), 2);
     }
 }

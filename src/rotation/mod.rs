@@ -422,3 +422,19 @@ pub fn verify(ctx: &Context, http: &Http, credential: &str) -> Result<()> {
     let key = report.secret_of(credential).ok_or_else(|| Error::UnknownCredential(credential.into()))?;
     provider.verify(http, &link, &key).map_err(|e: ProviderError| Error::Provider(e))
 }
+
+/// What the tray offers to rotate: every linked credential found in the configs, as (credential id,
+/// label). Unlinked keys are left to the window, where they can be linked first.
+pub fn tray_entries(ctx: &Context) -> Result<Vec<(String, String)>> {
+    let report = ctx.scan()?;
+    let links = Links::new(&ctx.data_dir).all().map_err(|e| Error::io(&ctx.data_dir, e))?;
+    Ok(report
+        .credentials
+        .iter()
+        .filter_map(|c| {
+            let link = links.get(&c.id)?;
+            let name = providers::by_id(&link.provider).map(|p| p.name()).unwrap_or(link.provider.as_str());
+            Some((c.id.clone(), format!("Rotate {name} key ({})…", c.masked)))
+        })
+        .collect())
+}

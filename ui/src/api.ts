@@ -68,6 +68,12 @@ export const api = {
   },
   revealNewKey: (newCredential: string) => call<string>("reveal_new_key", { newCredential }),
   history: () => call<AuditEntry[]>("history"),
+  /** Tray actions reach the window here, e.g. "rotate:<credential>". */
+  subscribe: (onEvent: (e: string) => void) => {
+    const channel = new Channel<string>();
+    channel.onmessage = onEvent;
+    return call<void>("subscribe", { channel });
+  },
 };
 
 /** One line of the audit log (audit.jsonl): never a secret. */
