@@ -1,6 +1,6 @@
 // Only the commands listed here get an `allow-*` permission; capabilities/main.json grants exactly these.
 const COMMANDS: &[&str] =
-    &["engine_info", "keychain_status", "scan", "links", "plan_rotation", "cancel_rotation", "confirm_rotation", "reveal_new_key", "history", "subscribe"];
+    &["engine_info", "keychain_status", "scan", "links", "plan_rotation", "cancel_rotation", "confirm_rotation", "reveal_new_key", "history", "subscribe", "recovery_report"];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

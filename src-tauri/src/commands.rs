@@ -34,7 +34,7 @@ use rekey::rotation::{self, journal::Step, RotationPlan};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{Manager, State};
 
 /// Rotation plans the user is looking at (prepared, then confirmed or discarded), and the rotations
 /// whose new key was already revealed once.
@@ -111,4 +111,26 @@ pub fn history() -> Result<Vec<serde_json::Value>, rekey::Error> {
     let mut lines = rotation::store::Audit::new(&ctx.data_dir).read().map_err(|e| rekey::Error::io(&ctx.data_dir, e))?;
     lines.reverse();
     Ok(lines)
+}
+
+/// What recovery did at start-up (interrupted rotations finished from the keychain, or explained).
+#[derive(Default)]
+pub struct Recovery(pub Mutex<Option<Result<Vec<rotation::Recovered>, String>>>);
+
+/// Run recovery once, at start-up, off the UI thread.
+pub fn recover_at_start(app: &tauri::AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let result = rekey::context::Context::from_os().and_then(|ctx| {
+            let ms = std::env::var("REKEY_HTTP_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
+            rotation::recover(&ctx, &rekey::vault::Vault::default(), &rekey::providers::Http::new(std::time::Duration::from_millis(ms)))
+        });
+        *app.state::<Recovery>().0.lock().unwrap() = Some(result.map_err(|e| e.to_string()));
+    });
+}
+
+/// The start-up recovery's outcome: null while it runs.
+#[tauri::command]
+pub fn recovery_report(state: State<'_, Recovery>) -> Option<Result<Vec<rotation::Recovered>, String>> {
+    state.0.lock().unwrap().clone()
 }

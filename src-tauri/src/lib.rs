@@ -26,6 +26,7 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app)))
         .manage(commands::Drafts::default())
         .manage(tray::UiEvents::default())
+        .manage(commands::Recovery::default())
         .invoke_handler(tauri::generate_handler![
             commands::engine_info,
             commands::keychain_status,
@@ -36,10 +37,13 @@ pub fn run() {
             commands::confirm_rotation,
             commands::reveal_new_key,
             commands::history,
-            commands::subscribe
+            commands::subscribe,
+            commands::recovery_report
         ])
         .setup(|app| {
             tray::create(app.handle())?;
+            // Finish or explain interrupted rotations before the user does anything else.
+            commands::recover_at_start(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| {

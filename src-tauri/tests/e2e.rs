@@ -169,12 +169,26 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     let linked = link.args(["link", &cred, "--provider", "bitscale", "--base-url", &fakes.url]).output().unwrap();
     assert!(linked.status.success(), "{}", String::from_utf8_lossy(&linked.stderr));
     eprintln!("e2e: starting tauri-driver");
+    // A rotation that was interrupted while calling the provider (as if the app had been killed then).
+    let journal = env.root.path().join("data/rekey/journal");
+    std::fs::create_dir_all(&journal).unwrap();
+    std::fs::write(
+        journal.join("20261121T000000.000000Z-1.json"),
+        format!(r#"{{"id": "20261121T000000.000000Z-1", "started": "2026-11-21T00:00:00Z", "provider": "bitscale", "credential": "{cred}", "step": "intent", "files": []}}"#),
+    )
+    .unwrap();
     let driver = Driver::start(&env);
     eprintln!("e2e: tauri-driver on {}, opening a session", driver.port);
     let c = driver.session(&app).await;
     eprintln!("e2e: session open");
 
     assert_eq!(c.title().await.unwrap(), "Rekey");
+    // Start-up recovery explains the interrupted rotation: nothing is retried; the user is told how to check.
+    let banner = wait_for(&c, "[data-testid=recovery]").await;
+    assert_eq!(banner.attr("data-step").await.unwrap().as_deref(), Some("unknown"));
+    let banner_text = banner.text().await.unwrap();
+    assert!(banner_text.contains("may or may not have been rotated") && banner_text.contains("rekey verify"), "{banner_text}");
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
     // The version the engine reports, computed here from the workspace version.
     assert_eq!(text_of(&c, "[data-testid=engine-version]").await, format!("v{}", env!("CARGO_PKG_VERSION")));
 

@@ -353,7 +353,7 @@ fn handshake_remotes(ctx: &Context, http: &Http, entry: &Entry, new: &Secret) ->
 }
 
 /// What recovery did with one unfinished rotation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Recovered {
     pub rotation: String,
     pub provider: String,

@@ -68,6 +68,8 @@ export const api = {
   },
   revealNewKey: (newCredential: string) => call<string>("reveal_new_key", { newCredential }),
   history: () => call<AuditEntry[]>("history"),
+  /** null while start-up recovery runs; then what it did (or why it could not run). */
+  recoveryReport: () => call<{ Ok?: Recovered[]; Err?: string } | null>("recovery_report"),
   /** Tray actions reach the window here, e.g. "rotate:<credential>". */
   subscribe: (onEvent: (e: string) => void) => {
     const channel = new Channel<string>();
@@ -180,4 +182,12 @@ export function usageLabels(c: Credential, report: ScanReport): string[] {
   };
   const labels = c.slots.map((s) => `${clientName(s.file)} › ${s.server}`);
   return [...new Set(labels)];
+}
+
+/** What start-up recovery did with one interrupted rotation. */
+export interface Recovered {
+  rotation: string;
+  provider: string;
+  step: RotationStep;
+  message: string;
 }
