@@ -83,8 +83,7 @@ pub async fn confirm_rotation(draft: String, typed: String, on_step: Channel<Ste
     }
     tauri::async_runtime::spawn_blocking(move || {
         let ctx = rekey::context::Context::from_os()?;
-        let ms = std::env::var("REKEY_HTTP_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
-        let http = rekey::providers::Http::new(std::time::Duration::from_millis(ms));
+        let http = rekey::providers::Http::from_env();
         // `secret_to_show` is only set when the keychain refused the key: then this answer is its one copy.
         rotation::execute(&ctx, &rekey::vault::Vault::default(), &http, plan, false, &mut |s| {
             let _ = on_step.send(s);
@@ -122,8 +121,7 @@ pub fn recover_at_start(app: &tauri::AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let result = rekey::context::Context::from_os().and_then(|ctx| {
-            let ms = std::env::var("REKEY_HTTP_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
-            rotation::recover(&ctx, &rekey::vault::Vault::default(), &rekey::providers::Http::new(std::time::Duration::from_millis(ms)))
+            rotation::recover(&ctx, &rekey::vault::Vault::default(), &rekey::providers::Http::from_env())
         });
         *app.state::<Recovery>().0.lock().unwrap() = Some(result.map_err(|e| e.to_string()));
     });

@@ -187,17 +187,22 @@ fn print_json(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), CliE
     Ok(())
 }
 
-/// Ask on the terminal (not stdin, which may carry secrets). Without a terminal, refuse.
-fn confirm(question: &str) -> Result<bool, CliError> {
+/// Ask on the terminal (not stdin, which may carry secrets) and require `word` typed back. Without a
+/// terminal, refuse.
+fn confirm_word(prompt: &str, word: &str) -> Result<bool, CliError> {
     let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty");
     let Ok(mut tty) = tty else {
         return Err(CliError::Usage("no terminal to ask for confirmation on; re-run with --yes to proceed without asking".into()));
     };
-    write!(tty, "{question} Type 'yes' to continue: ")?;
+    write!(tty, "{prompt}")?;
     tty.flush()?;
     let mut line = String::new();
     std::io::BufReader::new(&mut tty).read_line(&mut line)?;
-    Ok(line.trim() == "yes")
+    Ok(line.trim() == word)
+}
+
+fn confirm(question: &str) -> Result<bool, CliError> {
+    confirm_word(&format!("{question} Type 'yes' to continue: "), "yes")
 }
 
 /// Read `n` secrets, one per line, from stdin. Only the line ending is removed.
@@ -227,8 +232,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, CliError> {
 }
 
 fn http() -> crate::providers::Http {
-    let ms = std::env::var("REKEY_HTTP_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
-    crate::providers::Http::new(std::time::Duration::from_millis(ms))
+    crate::providers::Http::from_env()
 }
 
 fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io::Result<()> {
@@ -329,19 +333,9 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 let failed: Vec<&str> = plan.preflight.iter().filter(|c| !c.ok).map(|c| c.message.as_str()).collect();
                 return Err(crate::Error::Preflight(failed.join("; ")).into());
             }
-            if !yes {
-                let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty");
-                let Ok(mut tty) = tty else {
-                    return Err(CliError::Usage("no terminal to confirm on; re-run with --yes to rotate without asking".into()));
-                };
-                write!(tty, "This is irreversible. Type the provider's name ({}) to rotate: ", plan.provider)?;
-                tty.flush()?;
-                let mut line = String::new();
-                std::io::BufReader::new(&mut tty).read_line(&mut line)?;
-                if line.trim() != plan.provider {
-                    eprintln!("rekey: not confirmed; nothing changed");
-                    return Ok(EXIT_NOT_CONFIRMED);
-                }
+            if !yes && !confirm_word(&format!("This is irreversible. Type the provider's name ({}) to rotate: ", plan.provider), plan.provider)? {
+                eprintln!("rekey: not confirmed; nothing changed");
+                return Ok(EXIT_NOT_CONFIRMED);
             }
             let mut steps = Vec::new();
             let outcome = crate::rotation::execute(&ctx, &vault, &http(), plan, show_secret, &mut |s| steps.push(s))?;

@@ -22,6 +22,12 @@ impl std::fmt::Debug for Http {
 }
 
 impl Http {
+    /// The timeout from `REKEY_HTTP_TIMEOUT_MS` (tests shorten it), else 30 s.
+    pub fn from_env() -> Self {
+        let ms = std::env::var("REKEY_HTTP_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
+        Http::new(Duration::from_millis(ms))
+    }
+
     pub fn new(timeout: Duration) -> Self {
         Http { timeout, tls: Default::default(), plain: Default::default() }
     }

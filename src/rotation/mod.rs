@@ -277,7 +277,7 @@ pub fn execute(ctx: &Context, vault: &Vault, http: &Http, plan: RotationPlan, sh
     crate::testhook::point("held").map_err(jio)?;
     progress(Step::Held);
 
-    finish(ctx, vault, http, provider, &plan.link, &mut entry, &plan.replace, &rotated.new, progress)?;
+    finish(ctx, http, provider, &plan.link, &mut entry, &plan.replace, &rotated.new, progress)?;
     let _ = Links::new(&ctx.data_dir).rename(&plan.credential, &new_id);
     Ok(Outcome {
         rotation: entry.id.clone(),
@@ -293,10 +293,8 @@ pub fn execute(ctx: &Context, vault: &Vault, http: &Http, plan: RotationPlan, sh
 }
 
 /// Write the configs, verify, audit: the part after the secret is safe in the keychain (also used by recovery).
-#[allow(clippy::too_many_arguments)]
 fn finish(
     ctx: &Context,
-    _vault: &Vault,
     http: &Http,
     provider: &dyn providers::Provider,
     link: &Link,
@@ -401,7 +399,7 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
                         f.written = true;
                     }
                 }
-                finish(ctx, vault, http, provider, &link, &mut entry, &plan, &new, &mut |_| {})?;
+                finish(ctx, http, provider, &link, &mut entry, &plan, &new, &mut |_| {})?;
                 if old_link.is_some() {
                     let _ = Links::new(&ctx.data_dir).rename(&entry.credential, &new_id);
                 }
