@@ -15,7 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SIZE_MB=${SIZE_MB:-100}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-9}
 
 need() { command -v "$1" >/dev/null || { command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq "$2" || sudo apt-get install -y -qq "$2"; }; }; command -v "$1" >/dev/null || { echo "bench: install $2" >&2; exit 1; }; }
 need jq jq

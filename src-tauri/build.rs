@@ -1,10 +1,23 @@
 // Only the commands listed here get an `allow-*` permission; capabilities/main.json grants exactly these.
-const COMMANDS: &[&str] =
-    &["engine_info", "keychain_status", "scan", "links", "plan_rotation", "cancel_rotation", "confirm_rotation", "reveal_new_key", "history", "subscribe", "recovery_report"];
+const COMMANDS: &[&str] = &[
+    "engine_info",
+    "keychain_status",
+    "scan",
+    "links",
+    "plan_rotation",
+    "cancel_rotation",
+    "confirm_rotation",
+    "reveal_new_key",
+    "history",
+    "subscribe",
+    "recovery_report",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS))
-        .windows_attributes(tauri_build::WindowsAttributes::new().window_icon_path("../icons/icon.ico"));
+        .windows_attributes(
+            tauri_build::WindowsAttributes::new().window_icon_path("../icons/icon.ico"),
+        );
     tauri_build::try_build(attributes).expect("failed to run tauri-build");
 }

@@ -26,11 +26,16 @@ impl Context {
         let env = Env::from_os()?;
         let data_dir = crate::paths::data_dir()?;
         let settings = match std::fs::read(data_dir.join("settings.json")) {
-            Ok(b) => serde_json::from_slice(&b)
-                .map_err(|e| Error::InvalidInput(format!("{}: {e}", data_dir.join("settings.json").display())))?,
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
+                Error::InvalidInput(format!("{}: {e}", data_dir.join("settings.json").display()))
+            })?,
             Err(_) => Settings::default(),
         };
-        Ok(Context { env, data_dir, settings })
+        Ok(Context {
+            env,
+            data_dir,
+            settings,
+        })
     }
 
     pub fn backups(&self) -> Backups {
@@ -38,7 +43,12 @@ impl Context {
     }
 
     pub fn scan(&self) -> Result<ScanReport> {
-        let fingerprinter = Fingerprinter::load_or_create(&self.data_dir).map_err(|e| Error::io(&self.data_dir, e))?;
-        Ok(scan::scan(&ScanOptions { env: self.env.clone(), project_folders: self.settings.project_folders.clone(), fingerprinter }))
+        let fingerprinter = Fingerprinter::load_or_create(&self.data_dir)
+            .map_err(|e| Error::io(&self.data_dir, e))?;
+        Ok(scan::scan(&ScanOptions {
+            env: self.env.clone(),
+            project_folders: self.settings.project_folders.clone(),
+            fingerprinter,
+        }))
     }
 }

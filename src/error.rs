@@ -53,7 +53,10 @@ impl Error {
     }
 
     pub fn io(path: impl AsRef<std::path::Path>, err: std::io::Error) -> Self {
-        Error::Io { path: path.as_ref().display().to_string(), message: err.to_string() }
+        Error::Io {
+            path: path.as_ref().display().to_string(),
+            message: err.to_string(),
+        }
     }
 }
 

@@ -6,8 +6,8 @@ pub mod cli;
 pub mod clients;
 pub mod context;
 pub mod edit;
-pub mod mcp;
 pub mod error;
+pub mod mcp;
 pub mod paths;
 pub mod providers;
 pub mod replace;
@@ -37,5 +37,9 @@ pub struct EngineInfo {
 /// Engine facts for this process's environment.
 pub fn engine_info() -> Result<EngineInfo> {
     let env = clients::Env::from_os()?;
-    Ok(EngineInfo { version: VERSION, platform: env.platform, config_files: clients::user_config_files(&env) })
+    Ok(EngineInfo {
+        version: VERSION,
+        platform: env.platform,
+        config_files: clients::user_config_files(&env),
+    })
 }

@@ -7,7 +7,9 @@ pub fn data_dir() -> crate::Result<PathBuf> {
     if let Some(d) = std::env::var_os("REKEY_DATA_DIR").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(d));
     }
-    Ok(dirs::data_dir().ok_or(crate::Error::NoHomeDir)?.join("rekey"))
+    Ok(dirs::data_dir()
+        .ok_or(crate::Error::NoHomeDir)?
+        .join("rekey"))
 }
 
 /// Create a private directory (0700) if missing.

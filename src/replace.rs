@@ -54,16 +54,22 @@ pub fn validate_new_secret(old: &Secret, new: &Secret) -> Result<()> {
         return Err(Error::InvalidInput("the new secret is empty".into()));
     }
     if v.trim() != v {
-        return Err(Error::InvalidInput("the new secret has leading or trailing whitespace".into()));
+        return Err(Error::InvalidInput(
+            "the new secret has leading or trailing whitespace".into(),
+        ));
     }
     if v.chars().any(|c| c.is_control()) {
-        return Err(Error::InvalidInput("the new secret contains a line break or another control character".into()));
+        return Err(Error::InvalidInput(
+            "the new secret contains a line break or another control character".into(),
+        ));
     }
     if old.expose().is_empty() {
         return Err(Error::InvalidInput("the old secret is empty".into()));
     }
     if old == new {
-        return Err(Error::InvalidInput("the new secret is the same as the old one".into()));
+        return Err(Error::InvalidInput(
+            "the new secret is the same as the old one".into(),
+        ));
     }
     Ok(())
 }
@@ -111,7 +117,10 @@ pub fn plan_for(report: &ScanReport, old: &Secret) -> ReplacePlan {
             }),
         }
     }
-    ReplacePlan { files, skipped: Vec::new() }
+    ReplacePlan {
+        files,
+        skipped: Vec::new(),
+    }
 }
 
 /// The outcome for one file.
@@ -131,11 +140,25 @@ pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileRes
     plan.files
         .iter()
         .map(|fp| {
-            let expected = atomic::Expected { hash: fp.hash.clone(), bytes: fp.scanned.clone() };
-            let r = atomic::replace_file(&fp.path, &expected, backups, |bytes| splice(bytes, fp, new));
+            let expected = atomic::Expected {
+                hash: fp.hash.clone(),
+                bytes: fp.scanned.clone(),
+            };
+            let r =
+                atomic::replace_file(&fp.path, &expected, backups, |bytes| splice(bytes, fp, new));
             match r {
-                Ok(o) => FileResult { path: fp.path.clone(), ok: true, backup: Some(o.backup_id), error: None },
-                Err(e) => FileResult { path: fp.path.clone(), ok: false, backup: None, error: Some(e.to_string()) },
+                Ok(o) => FileResult {
+                    path: fp.path.clone(),
+                    ok: true,
+                    backup: Some(o.backup_id),
+                    error: None,
+                },
+                Err(e) => FileResult {
+                    path: fp.path.clone(),
+                    ok: false,
+                    backup: None,
+                    error: Some(e.to_string()),
+                },
             }
         })
         .collect()
@@ -150,11 +173,18 @@ pub fn rewrite(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result
 }
 
 /// The edits that `rewrite` applies, validated, without building the new file in memory.
-pub fn splice(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result<atomic::Splice, String> {
+pub fn splice(
+    bytes: &[u8],
+    fp: &FilePlan,
+    new: &Secret,
+) -> std::result::Result<atomic::Splice, String> {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     for c in &fp.changes {
-        let raw = bytes.get(c.token.clone()).ok_or("the file is shorter than planned")?;
-        let raw = std::str::from_utf8(raw).map_err(|_| "a planned value is no longer UTF-8 text".to_string())?;
+        let raw = bytes
+            .get(c.token.clone())
+            .ok_or("the file is shorter than planned")?;
+        let raw = std::str::from_utf8(raw)
+            .map_err(|_| "a planned value is no longer UTF-8 text".to_string())?;
         let value = match c.encoding {
             Encoding::Plain => new.expose().to_string(),
             Encoding::Url => slots::percent_encode(new.expose()),
@@ -173,13 +203,21 @@ pub fn splice(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result<
                 (r, crate::edit::toml::escape(&value, raw.as_bytes()[0])?)
             }
         };
-        edits.push((c.token.start + raw_range.start..c.token.start + raw_range.end, encoded));
+        edits.push((
+            c.token.start + raw_range.start..c.token.start + raw_range.end,
+            encoded,
+        ));
     }
     edits.sort_by_key(|(r, _)| r.start);
     if edits.windows(2).any(|w| w[1].0.start < w[0].0.end) {
         return Err("two changes overlap".into());
     }
-    let splice = atomic::Splice { edits: edits.into_iter().map(|(r, e)| (r, e.into_bytes())).collect() };
+    let splice = atomic::Splice {
+        edits: edits
+            .into_iter()
+            .map(|(r, e)| (r, e.into_bytes()))
+            .collect(),
+    };
     // Never write a file that does not parse. The caller checked, under the lock, that `bytes` are the
     // ones the scan validated in full; everything outside the edited string tokens is unchanged, so
     // re-checking each edited token proves the whole file still parses (TOML files are small: re-parse).
@@ -191,15 +229,21 @@ pub fn splice(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result<
             for t in tokens {
                 let mut token = Vec::with_capacity(t.len() + 64);
                 let mut pos = t.start;
-                for (r, e) in splice.edits.iter().filter(|(r, _)| r.start >= t.start && r.end <= t.end) {
+                for (r, e) in splice
+                    .edits
+                    .iter()
+                    .filter(|(r, _)| r.start >= t.start && r.end <= t.end)
+                {
                     token.extend_from_slice(&bytes[pos..r.start]);
                     token.extend_from_slice(e);
                     pos = r.end;
                 }
                 token.extend_from_slice(&bytes[pos..t.end]);
-                let token = std::str::from_utf8(&token).map_err(|_| "internal error: an edit broke UTF-8".to_string())?;
+                let token = std::str::from_utf8(&token)
+                    .map_err(|_| "internal error: an edit broke UTF-8".to_string())?;
                 let mut strings = 0;
-                json::walk(token, Dialect::Json, |_| strings += 1).map_err(|e| format!("the edited value would not parse ({e})"))?;
+                json::walk(token, Dialect::Json, |_| strings += 1)
+                    .map_err(|e| format!("the edited value would not parse ({e})"))?;
                 if strings != 1 {
                     return Err("internal error: an edit did not stay inside one string".into());
                 }
@@ -207,8 +251,10 @@ pub fn splice(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result<
         }
         Format::Toml => {
             let out = splice.parts(bytes).concat();
-            let text = std::str::from_utf8(&out).map_err(|_| "the edited file is not UTF-8 text".to_string())?;
-            crate::edit::toml::walk(text, |_, _, _| {}).map_err(|e| format!("the edited file would not parse ({e})"))?
+            let text = std::str::from_utf8(&out)
+                .map_err(|_| "the edited file is not UTF-8 text".to_string())?;
+            crate::edit::toml::walk(text, |_, _, _| {})
+                .map_err(|e| format!("the edited file would not parse ({e})"))?
         }
     }
     Ok(splice)

@@ -10,10 +10,14 @@ pub fn point(step: &str) -> std::io::Result<()> {
     #[cfg(debug_assertions)]
     {
         if std::env::var("REKEY_TEST_CRASH_AFTER").is_ok_and(|s| s == step) {
-            return Err(std::io::Error::other(format!("simulated crash after {step}")));
+            return Err(std::io::Error::other(format!(
+                "simulated crash after {step}"
+            )));
         }
         if std::env::var("REKEY_TEST_PAUSE_AFTER").is_ok_and(|s| s == step) {
-            if let Some(dir) = std::env::var_os("REKEY_TEST_PAUSE_DIR").map(std::path::PathBuf::from) {
+            if let Some(dir) =
+                std::env::var_os("REKEY_TEST_PAUSE_DIR").map(std::path::PathBuf::from)
+            {
                 std::fs::write(dir.join("paused"), step)?;
                 let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
                 while !dir.join("resume").exists() && std::time::Instant::now() < deadline {

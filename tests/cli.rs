@@ -5,7 +5,10 @@ use common::*;
 fn version_prints_the_package_version() {
     let out = rekey().arg("--version").output().unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), format!("rekey {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        format!("rekey {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -32,12 +35,19 @@ fn clients_json_lists_paths_under_home_and_marks_existing_files() {
     let mut cmd = rekey();
     home.apply(&mut cmd);
     let out = cmd.args(["clients", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let files: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let files = files.as_array().unwrap();
 
     let find = |path: &std::path::Path| {
-        files.iter().find(|f| f["path"] == path.to_str().unwrap()).unwrap_or_else(|| panic!("{path:?} not listed"))
+        files
+            .iter()
+            .find(|f| f["path"] == path.to_str().unwrap())
+            .unwrap_or_else(|| panic!("{path:?} not listed"))
     };
     let claude = home.config().join("Claude/claude_desktop_config.json");
     assert_eq!(find(&claude)["client"], "claude-desktop");
@@ -45,10 +55,19 @@ fn clients_json_lists_paths_under_home_and_marks_existing_files() {
     assert_eq!(find(&cursor)["client"], "cursor");
     assert_eq!(find(&cursor)["exists"], true);
     assert_eq!(find(&home.home().join(".claude.json"))["format"], "json");
-    assert_eq!(find(&home.home().join(".codex/config.toml"))["format"], "toml");
+    assert_eq!(
+        find(&home.home().join(".codex/config.toml"))["format"],
+        "toml"
+    );
     // Everything listed lives inside the temp dirs.
     for f in files {
-        assert!(f["path"].as_str().unwrap().starts_with(home.dir.path().to_str().unwrap()), "{f}");
+        assert!(
+            f["path"]
+                .as_str()
+                .unwrap()
+                .starts_with(home.dir.path().to_str().unwrap()),
+            "{f}"
+        );
     }
 }
 

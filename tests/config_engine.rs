@@ -30,7 +30,11 @@ fn scan(home: &TempHome) -> Value {
     let mut cmd = rekey();
     home.apply(&mut cmd);
     let out = cmd.args(["scan", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -45,17 +49,31 @@ fn replace(home: &TempHome, old: &str, new: &str) -> std::process::Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{old}\n{new}\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{old}\n{new}\n").as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 /// (server, location, state) of every slot in the scanned file.
 fn slots(report: &Value, path: &Path) -> Vec<(String, String, String)> {
-    let file = report["files"].as_array().unwrap().iter().find(|f| f["path"] == path.to_str().unwrap()).expect("file scanned");
+    let file = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path.to_str().unwrap())
+        .expect("file scanned");
     let mut v = Vec::new();
     for s in file["servers"].as_array().unwrap() {
         for slot in s["slots"].as_array().unwrap() {
-            v.push((slot["server"].as_str().unwrap().into(), slot["location"].as_str().unwrap().into(), slot["state"].as_str().unwrap().into()));
+            v.push((
+                slot["server"].as_str().unwrap().into(),
+                slot["location"].as_str().unwrap().into(),
+                slot["state"].as_str().unwrap().into(),
+            ));
         }
     }
     v
@@ -155,13 +173,24 @@ fn every_reference_config_scans_with_the_expected_slots_and_round_trips() {
         // Masked values only: no slot value appears in the report.
         let text = report.to_string();
         if let Some((old, _)) = case.replace {
-            assert!(!text.contains(old) || old.len() < 12, "{}: unmasked value in scan output", case.file);
+            assert!(
+                !text.contains(old) || old.len() < 12,
+                "{}: unmasked value in scan output",
+                case.file
+            );
         }
 
-        let Some((old, n)) = case.replace else { continue };
+        let Some((old, n)) = case.replace else {
+            continue;
+        };
         let new = "rk_new_Secret/+=&?\"\\value_0123";
         let out = replace(&home, old, new);
-        assert!(out.status.success(), "{}: {}", case.file, String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case.file,
+            String::from_utf8_lossy(&out.stderr)
+        );
         let after = std::fs::read_to_string(&dest).unwrap();
         // Only the secret's bytes changed, escaped for JSON/TOML (and URL-encoded inside a URL).
         let in_url = case.file.contains("groovegrid");
@@ -175,10 +204,16 @@ fn every_reference_config_scans_with_the_expected_slots_and_round_trips() {
         // The new value is now one credential used n times.
         let report = scan(&home);
         let creds = report["credentials"].as_array().unwrap();
-        let mine: Vec<_> = creds.iter().filter(|c| c["masked"] == "rk_n…0123").collect();
+        let mine: Vec<_> = creds
+            .iter()
+            .filter(|c| c["masked"] == "rk_n…0123")
+            .collect();
         assert_eq!(mine.len(), 1, "{}: {creds:?}", case.file);
         assert_eq!(mine[0]["usages"], n, "{}", case.file);
-        assert!(!report.to_string().contains("Secret/+="), "unmasked new value in scan output");
+        assert!(
+            !report.to_string().contains("Secret/+="),
+            "unmasked new value in scan output"
+        );
     }
 }
 
@@ -189,12 +224,25 @@ fn the_invalid_codex_example_is_reported_with_a_position_and_never_written() {
     let original = reference(name);
     let dest = home.write(destination(name).unwrap(), &original);
     let report = scan(&home);
-    let file = report["files"].as_array().unwrap().iter().find(|f| f["path"] == dest.to_str().unwrap()).unwrap();
+    let file = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == dest.to_str().unwrap())
+        .unwrap();
     assert_eq!(file["status"], "invalid");
     let err = file["error"].as_str().unwrap();
-    assert!(err.contains("line 12, column 26") && err.contains("duplicate key"), "{err}");
+    assert!(
+        err.contains("line 12, column 26") && err.contains("duplicate key"),
+        "{err}"
+    );
     let out = replace(&home, "value", "new-value-123456");
-    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("was not searched"));
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), original);
 }
@@ -214,8 +262,15 @@ fn codex_toml_slots_are_found_and_replaced_in_place() {
         ]
     );
     let out = replace(&home, "bs_live_1234567890abcdef", "bs_live_new_0987654321");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read_to_string(&dest).unwrap(), original.replace("bs_live_1234567890abcdef", "bs_live_new_0987654321"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap(),
+        original.replace("bs_live_1234567890abcdef", "bs_live_new_0987654321")
+    );
 }
 
 #[test]
@@ -224,9 +279,15 @@ fn bytes_around_the_secret_survive_bom_crlf_comments_bigints_and_escapes() {
     let original = "\u{feff}{\r\n\t// keep me\r\n\t\"mcpServers\": {\r\n\t  \"bs\": { \"env\": { \"BITSCALE_API_KEY\": \"bs_\\u0041ctual_key_12345\", }, \"n\": 123456789012345678901234567890, \"f\": 0.1000000000000000055511151231257827 },\r\n\t  \"x\": { \"args\": [\"--header\", \"Authorization:\\u0020Bearer bs_Actual_key_12345\"] }\r\n\t},\r\n}";
     let dest = home.write("home/.cursor/mcp.json", original);
     let out = replace(&home, "bs_Actual_key_12345", "bs_new_key_67890abc");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let after = std::fs::read_to_string(&dest).unwrap();
-    let expected = original.replace("bs_\\u0041ctual_key_12345", "bs_new_key_67890abc").replace("Bearer bs_Actual_key_12345", "Bearer bs_new_key_67890abc");
+    let expected = original
+        .replace("bs_\\u0041ctual_key_12345", "bs_new_key_67890abc")
+        .replace("Bearer bs_Actual_key_12345", "Bearer bs_new_key_67890abc");
     assert_eq!(after, expected);
 }
 
@@ -246,8 +307,17 @@ fn claude_code_project_scopes_and_project_files_are_found() {
     assert_eq!(creds.len(), 1, "{creds:?}");
     assert_eq!(creds[0]["usages"], 3);
     assert_eq!(creds[0]["provider"], "a2a-market");
-    let files: Vec<PathBuf> = creds[0]["slots"].as_array().unwrap().iter().map(|s| PathBuf::from(s["file"].as_str().unwrap())).collect();
-    assert!(files.contains(&project.join(".mcp.json")) && files.contains(&project.join(".cursor/mcp.json")), "{files:?}");
+    let files: Vec<PathBuf> = creds[0]["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| PathBuf::from(s["file"].as_str().unwrap()))
+        .collect();
+    assert!(
+        files.contains(&project.join(".mcp.json"))
+            && files.contains(&project.join(".cursor/mcp.json")),
+        "{files:?}"
+    );
     let server = &report["files"][0]["servers"][0];
     assert_eq!(server["project"], project.to_str().unwrap());
 }
@@ -255,21 +325,42 @@ fn claude_code_project_scopes_and_project_files_are_found() {
 #[test]
 fn credential_ids_are_keyed_not_plain_hashes() {
     let home = TempHome::new();
-    home.write("home/.cursor/mcp.json", "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}");
-    let id1 = scan(&home)["credentials"][0]["id"].as_str().unwrap().to_string();
-    assert_eq!(scan(&home)["credentials"][0]["id"], id1.as_str(), "stable within one install");
+    home.write(
+        "home/.cursor/mcp.json",
+        "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}",
+    );
+    let id1 = scan(&home)["credentials"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        scan(&home)["credentials"][0]["id"],
+        id1.as_str(),
+        "stable within one install"
+    );
     let other = TempHome::new();
-    other.write("home/.cursor/mcp.json", "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}");
-    assert_ne!(scan(&other)["credentials"][0]["id"], id1.as_str(), "another install's key gives another id");
+    other.write(
+        "home/.cursor/mcp.json",
+        "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}",
+    );
+    assert_ne!(
+        scan(&other)["credentials"][0]["id"],
+        id1.as_str(),
+        "another install's key gives another id"
+    );
     let key = home.dir.path().join("data/rekey/fingerprint.key");
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(key).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }
 
 #[test]
 fn replace_without_yes_and_without_a_terminal_changes_nothing() {
     let home = TempHome::new();
-    let original = "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}";
+    let original =
+        "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}";
     let dest = home.write("home/.cursor/mcp.json", original);
     use std::io::Write;
     let mut cmd = rekey();
@@ -283,7 +374,12 @@ fn replace_without_yes_and_without_a_terminal_changes_nothing() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"sk-live-abcdefghijklmnop\nsk-live-new-0123456789\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"sk-live-abcdefghijklmnop\nsk-live-new-0123456789\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     // Either no terminal (usage error) or not confirmed: never written.
     assert!(matches!(out.status.code(), Some(2) | Some(6)), "{out:?}");
@@ -295,18 +391,33 @@ fn replace_without_yes_and_without_a_terminal_changes_nothing() {
 #[test]
 fn bad_input_gets_a_specific_error_and_changes_nothing() {
     let home = TempHome::new();
-    let original = "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}";
+    let original =
+        "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}";
     let dest = home.write("home/.cursor/mcp.json", original);
     for (input, expect) in [
         ("sk-live-abcdefghijklmnop\n", "expected 2 non-empty lines"),
-        ("sk-live-abcdefghijklmnop\nsk-live-abcdefghijklmnop\n", "same as the old one"),
+        (
+            "sk-live-abcdefghijklmnop\nsk-live-abcdefghijklmnop\n",
+            "same as the old one",
+        ),
         ("sk-live-abcdefghijklmnop\n new-with-space\n", "whitespace"),
     ] {
         use std::io::Write;
         let mut cmd = rekey();
         home.apply(&mut cmd);
-        let mut child = cmd.args(["replace", "--yes"]).stdin(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let mut child = cmd
+            .args(["replace", "--yes"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{input:?}");
         let err = String::from_utf8_lossy(&out.stderr);
@@ -319,23 +430,34 @@ fn bad_input_gets_a_specific_error_and_changes_nothing() {
 #[test]
 fn backups_list_and_restore_round_trip() {
     let home = TempHome::new();
-    let original = "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}";
+    let original =
+        "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}";
     let dest = home.write("home/.cursor/mcp.json", original);
-    assert!(replace(&home, "sk-live-abcdefghijklmnop", "sk-live-new-0123456789").status.success());
+    assert!(
+        replace(&home, "sk-live-abcdefghijklmnop", "sk-live-new-0123456789")
+            .status
+            .success()
+    );
     let mut cmd = rekey();
     home.apply(&mut cmd);
-    let list: Value = serde_json::from_slice(&cmd.args(["backups", "--json"]).output().unwrap().stdout).unwrap();
+    let list: Value =
+        serde_json::from_slice(&cmd.args(["backups", "--json"]).output().unwrap().stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
     let id = list[0]["id"].as_str().unwrap();
     assert_eq!(list[0]["original"], dest.to_str().unwrap());
     let mut cmd = rekey();
     home.apply(&mut cmd);
     let out = cmd.args(["restore", id, "--yes"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), original);
     // The restore itself was backed up first.
     let mut cmd = rekey();
     home.apply(&mut cmd);
-    let list: Value = serde_json::from_slice(&cmd.args(["backups", "--json"]).output().unwrap().stdout).unwrap();
+    let list: Value =
+        serde_json::from_slice(&cmd.args(["backups", "--json"]).output().unwrap().stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 2);
 }

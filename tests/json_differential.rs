@@ -50,10 +50,15 @@ fn value() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
         prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(", "))),
+            proptest::collection::vec(inner.clone(), 0..5)
+                .prop_map(|v| format!("[{}]", v.join(", "))),
             proptest::collection::vec(("[a-z]{1,4}", inner), 0..5).prop_map(|v| {
                 let mut seen = std::collections::HashSet::new();
-                let items: Vec<String> = v.into_iter().filter(|(k, _)| seen.insert(k.clone())).map(|(k, x)| format!("\"{k}\": {x}")).collect();
+                let items: Vec<String> = v
+                    .into_iter()
+                    .filter(|(k, _)| seen.insert(k.clone()))
+                    .map(|(k, x)| format!("\"{k}\": {x}"))
+                    .collect();
                 format!("{{\n  {}\n}}", items.join(",\n  "))
             }),
         ]

@@ -10,7 +10,9 @@ fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
         .args(["lookup", "service", service, "username", account])
         .output()
         .expect("secret-tool (libsecret-tools) is installed by ./dev test");
-    out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+    out.status
+        .success()
+        .then(|| String::from_utf8(out.stdout).unwrap())
 }
 
 #[test]
@@ -24,26 +26,41 @@ fn store_read_and_delete_a_secret_in_the_real_secret_service() {
     let account = "bitscale/default";
     let value = "bs_live_9f2c4e1a7b3d5c6e8f0a1b2c";
 
-    vault.store(account, &Secret::new(value.to_string())).unwrap();
+    vault
+        .store(account, &Secret::new(value.to_string()))
+        .unwrap();
     // Independent proof that the entry is in the keyring: libsecret's own CLI reads it back.
-    assert_eq!(secret_tool_lookup(&service, account).as_deref(), Some(value));
+    assert_eq!(
+        secret_tool_lookup(&service, account).as_deref(),
+        Some(value)
+    );
     assert_eq!(vault.get(account).unwrap().expose(), value);
 
     // Replacing keeps one entry with the new value.
-    vault.store(account, &Secret::new("bs_live_second".to_string())).unwrap();
-    assert_eq!(secret_tool_lookup(&service, account).as_deref(), Some("bs_live_second"));
+    vault
+        .store(account, &Secret::new("bs_live_second".to_string()))
+        .unwrap();
+    assert_eq!(
+        secret_tool_lookup(&service, account).as_deref(),
+        Some("bs_live_second")
+    );
 
     vault.delete(account).unwrap();
     assert_eq!(secret_tool_lookup(&service, account), None);
     let err = vault.get(account).unwrap_err();
     assert_eq!(err.code(), "keychain_entry_missing");
     assert!(!err.to_string().contains("bs_live"), "{err}");
-    assert_eq!(vault.delete(account).unwrap_err().code(), "keychain_entry_missing");
+    assert_eq!(
+        vault.delete(account).unwrap_err().code(),
+        "keychain_entry_missing"
+    );
 }
 
 #[test]
 fn an_empty_account_name_is_rejected_before_touching_the_keychain() {
-    let err = Vault::with_service("rekey-test").store("", &Secret::new("x".into())).unwrap_err();
+    let err = Vault::with_service("rekey-test")
+        .store("", &Secret::new("x".into()))
+        .unwrap_err();
     assert_eq!(err.code(), "invalid_input");
 }
 
@@ -53,7 +70,11 @@ fn doctor_reports_the_keychain_available() {
         return;
     }
     let out = rekey().args(["doctor", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["available"], true);
 }
@@ -65,7 +86,10 @@ fn without_a_session_bus_the_keychain_is_a_clear_error_not_a_fallback() {
     let mut cmd = rekey();
     home.apply(&mut cmd);
     let out = cmd
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/rekey-test-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/rekey-test-bus",
+        )
         .env_remove("XDG_RUNTIME_DIR")
         .args(["doctor", "--json"])
         .output()

@@ -33,9 +33,25 @@ fn slot() -> impl Strategy<Value = Slot> {
 
 /// Layout between tokens: spaces, tabs, newlines (LF or CRLF), and in JSONC comments.
 fn gap(jsonc: bool) -> impl Strategy<Value = String> {
-    let ws = prop_oneof![Just(""), Just(" "), Just("\n"), Just("\r\n"), Just("\t"), Just("   \r\n\t")];
-    let comment = prop_oneof![Just("// note\n"), Just("/* a \"quoted\" comment */"), Just("// \u{e9}\u{1f600}\r\n")];
-    (ws.clone(), proptest::option::weighted(if jsonc { 0.3 } else { 0.000001 }, comment).prop_map(move |c| if jsonc { c } else { None }), ws)
+    let ws = prop_oneof![
+        Just(""),
+        Just(" "),
+        Just("\n"),
+        Just("\r\n"),
+        Just("\t"),
+        Just("   \r\n\t")
+    ];
+    let comment = prop_oneof![
+        Just("// note\n"),
+        Just("/* a \"quoted\" comment */"),
+        Just("// \u{e9}\u{1f600}\r\n")
+    ];
+    (
+        ws.clone(),
+        proptest::option::weighted(if jsonc { 0.3 } else { 0.000001 }, comment)
+            .prop_map(move |c| if jsonc { c } else { None }),
+        ws,
+    )
         .prop_map(|(a, c, b)| format!("{a}{}{b}", c.unwrap_or("")))
 }
 
@@ -68,7 +84,13 @@ fn doc() -> impl Strategy<Value = Doc> {
             proptest::collection::vec(gap(jsonc), 64),
             any::<bool>(),
         )
-            .prop_map(|(jsonc, bom, servers, gaps, tc)| Doc { jsonc, bom, servers, gaps, trailing_comma: tc && jsonc })
+            .prop_map(|(jsonc, bom, servers, gaps, tc)| Doc {
+                jsonc,
+                bom,
+                servers,
+                gaps,
+                trailing_comma: tc && jsonc,
+            })
     })
 }
 
@@ -81,7 +103,16 @@ fn render(d: &Doc, secret: &str) -> String {
     if d.bom {
         s.push('\u{feff}');
     }
-    s += &format!("{}{{{}\"other\"{}:{}[1, {{\"k\": \"v\"}}]{}, \"mcpServers\"{}:{}{{", gap(), gap(), gap(), gap(), gap(), gap(), gap());
+    s += &format!(
+        "{}{{{}\"other\"{}:{}[1, {{\"k\": \"v\"}}]{}, \"mcpServers\"{}:{}{{",
+        gap(),
+        gap(),
+        gap(),
+        gap(),
+        gap(),
+        gap(),
+        gap()
+    );
     for (i, (slots, junk)) in d.servers.iter().enumerate() {
         if i > 0 {
             s += ",";
@@ -97,19 +128,42 @@ fn render(d: &Doc, secret: &str) -> String {
                 Slot::ArgFlag => args.push(format!("\"--api-key={secret}\"")),
                 Slot::SplitFlag => args.push(format!("\"--access-token\",{}\"{secret}\"", gap())),
                 Slot::MremoteHeader => args.push(format!("\"--header\", \"X-API-KEY: {secret}\"")),
-                Slot::UrlQuery => url = Some(format!("\"https://mcp.example.com/mcp?x=1&apiKey={secret}\"")),
-                Slot::UrlPath => url = Some(format!("\"https://cloud.activepieces.com/api/v1/mcp/{secret}/sse\"")),
+                Slot::UrlQuery => {
+                    url = Some(format!(
+                        "\"https://mcp.example.com/mcp?x=1&apiKey={secret}\""
+                    ))
+                }
+                Slot::UrlPath => {
+                    url = Some(format!(
+                        "\"https://cloud.activepieces.com/api/v1/mcp/{secret}/sse\""
+                    ))
+                }
             }
         }
         env.dedup_by(|a, b| a.split(':').next() == b.split(':').next());
-        s += &format!("{}\"srv{i}\"{}:{}{{{}\"n\":{}{junk}", gap(), gap(), gap(), gap(), gap());
+        s += &format!(
+            "{}\"srv{i}\"{}:{}{{{}\"n\":{}{junk}",
+            gap(),
+            gap(),
+            gap(),
+            gap(),
+            gap()
+        );
         if !env.is_empty() {
-            s += &format!(",\"env\":{{{}{}{tc}}}", gap(), env.join(&format!(",{}", gap())));
+            s += &format!(
+                ",\"env\":{{{}{}{tc}}}",
+                gap(),
+                env.join(&format!(",{}", gap()))
+            );
         }
         if !headers.is_empty() {
             s += &format!(",\"headers\":{{{}{tc}}}", headers.join(","));
         }
-        s += &format!(",{}\"args\":[{}{tc}]", gap(), args.join(&format!(",{}", gap())));
+        s += &format!(
+            ",{}\"args\":[{}{tc}]",
+            gap(),
+            args.join(&format!(",{}", gap()))
+        );
         if let Some(u) = url {
             s += &format!(",\"url\":{}{u}", gap());
         }

@@ -92,7 +92,12 @@ pub struct State {
 
 impl State {
     fn fault(&self, p: Provider) -> Fault {
-        self.faults.iter().rev().find(|(q, _)| *q == p).map(|(_, f)| f.clone()).unwrap_or_default()
+        self.faults
+            .iter()
+            .rev()
+            .find(|(q, _)| *q == p)
+            .map(|(_, f)| f.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -101,8 +106,14 @@ static COUNTER: AtomicU64 = AtomicU64::new(1);
 /// A fresh, unique, realistic-looking secret.
 pub fn mint(prefix: &str, len: usize) -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
-    let mut x = nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut x = nanos
+        ^ COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mut s = String::from(prefix);
     for _ in 0..len {
         x ^= x << 13;
@@ -114,7 +125,10 @@ pub fn mint(prefix: &str, len: usize) -> String {
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 impl Default for State {
@@ -163,7 +177,8 @@ impl FakeProviders {
     }
 
     pub fn start_with(state: State) -> std::io::Result<Self> {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").map_err(std::io::Error::other)?);
+        let server =
+            Arc::new(tiny_http::Server::http("127.0.0.1:0").map_err(std::io::Error::other)?);
         let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
         let state = Arc::new(Mutex::new(state));
         let (s, st) = (server.clone(), state.clone());
@@ -174,7 +189,12 @@ impl FakeProviders {
                 std::thread::spawn(move || handle(req, &st));
             }
         });
-        Ok(FakeProviders { server, state, thread: Some(thread), url: format!("http://127.0.0.1:{port}") })
+        Ok(FakeProviders {
+            server,
+            state,
+            thread: Some(thread),
+            url: format!("http://127.0.0.1:{port}"),
+        })
     }
 
     /// Read or change the state.
@@ -227,11 +247,19 @@ struct Reply {
 }
 
 fn reply(status: u16, body: Value) -> Reply {
-    Reply { status, body, headers: Vec::new(), content_type: "application/json" }
+    Reply {
+        status,
+        body,
+        headers: Vec::new(),
+        content_type: "application/json",
+    }
 }
 
 fn header<'a>(req: &'a tiny_http::Request, name: &str) -> Option<&'a str> {
-    req.headers().iter().find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+    req.headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
 }
 
 enum Outcome {
@@ -248,7 +276,11 @@ fn handle(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
     state.lock().unwrap().seen.push(Seen {
         method: method.clone(),
         path: path.clone(),
-        header_names: req.headers().iter().map(|h| h.field.as_str().as_str().to_ascii_lowercase()).collect(),
+        header_names: req
+            .headers()
+            .iter()
+            .map(|h| h.field.as_str().as_str().to_ascii_lowercase())
+            .collect(),
     });
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let outcome = route(&method, &segs, &req, &body, state);
@@ -295,17 +327,29 @@ fn pre_fault(fault: &Fault, errors: &dyn Fn(u16, &str) -> Reply) -> Option<Outco
 /// After the rotation committed: the faults that mangle or drop the answer.
 fn post_fault(fault: &Fault, ok: Reply, missing: Value) -> Outcome {
     match fault {
-        Fault::Malformed => Outcome::Answer(Reply { status: 200, body: json!("<html>this is not json"), headers: vec![], content_type: "text/html" }),
+        Fault::Malformed => Outcome::Answer(Reply {
+            status: 200,
+            body: json!("<html>this is not json"),
+            headers: vec![],
+            content_type: "text/html",
+        }),
         Fault::MissingField => Outcome::Answer(reply(200, missing)),
         Fault::DropAfterCommit => Outcome::Drop,
         _ => Outcome::Answer(ok),
     }
 }
 
-fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, state: &Arc<Mutex<State>>) -> Outcome {
+fn route(
+    method: &str,
+    segs: &[&str],
+    req: &tiny_http::Request,
+    body: &str,
+    state: &Arc<Mutex<State>>,
+) -> Outcome {
     match (method, segs) {
         // ---- BitScale
-        ("POST", ["api", "v1", "api-key", "rotate"]) | ("POST", ["api", "v1", "rotate-api-key"]) => {
+        ("POST", ["api", "v1", "api-key", "rotate"])
+        | ("POST", ["api", "v1", "rotate-api-key"]) => {
             let legacy = segs[2] == "rotate-api-key";
             let errors = |code: u16, msg: &str| reply(code, json!({ "detail": msg }));
             if !legacy && state.lock().unwrap().bitscale_legacy_only {
@@ -327,7 +371,10 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
         ("GET", ["api", "v1", "workspace"]) => {
             let s = state.lock().unwrap();
             if header(req, "X-API-KEY") == Some(s.bitscale_key.as_str()) {
-                Outcome::Answer(reply(200, json!({ "id": "ws_demo", "name": "Demo workspace" })))
+                Outcome::Answer(reply(
+                    200,
+                    json!({ "id": "ws_demo", "name": "Demo workspace" }),
+                ))
             } else {
                 Outcome::Answer(reply(401, json!({ "detail": "Invalid API key" })))
             }
@@ -341,7 +388,10 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
                     429 => "RATE_LIMITED",
                     _ => "INTERNAL_ERROR",
                 };
-                reply(code, json!({ "error": { "code": c, "message": msg, "http_status": code, "retry_after": if code == 429 { json!(30) } else { Value::Null } } }))
+                reply(
+                    code,
+                    json!({ "error": { "code": c, "message": msg, "http_status": code, "retry_after": if code == 429 { json!(30) } else { Value::Null } } }),
+                )
             };
             let fault = state.lock().unwrap().fault(Provider::A2aMarket);
             if let Some(o) = pre_fault(&fault, &errors) {
@@ -362,16 +412,28 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
                 "api_key" => json!({ "api_key": key }),
                 "apiKey" => json!({ "apiKey": key }),
                 "key" => json!({ "key": key }),
-                _ => json!({ "acap_version": "1.0", "message_id": mint("msg_", 12), "sub_protocol": "account", "payload": { "data": { "agent_id": s.a2a_agent_id, "api_key": key } } }),
+                _ => {
+                    json!({ "acap_version": "1.0", "message_id": mint("msg_", 12), "sub_protocol": "account", "payload": { "data": { "agent_id": s.a2a_agent_id, "api_key": key } } })
+                }
             };
-            post_fault(&fault, reply(200, body), json!({ "acap_version": "1.0", "payload": { "data": { "agent_id": s.a2a_agent_id } } }))
+            post_fault(
+                &fault,
+                reply(200, body),
+                json!({ "acap_version": "1.0", "payload": { "data": { "agent_id": s.a2a_agent_id } } }),
+            )
         }
         ("GET", ["acap", "v1", "compute", "balance"]) => {
             let s = state.lock().unwrap();
             if header(req, "X-Agent-Key") == Some(s.a2a_key.as_str()) {
-                Outcome::Answer(reply(200, json!({ "payload": { "data": { "balance": 42.5 } } })))
+                Outcome::Answer(reply(
+                    200,
+                    json!({ "payload": { "data": { "balance": 42.5 } } }),
+                ))
             } else {
-                Outcome::Answer(reply(401, json!({ "error": { "code": "UNAUTHORIZED", "message": "Invalid agent key", "http_status": 401 } })))
+                Outcome::Answer(reply(
+                    401,
+                    json!({ "error": { "code": "UNAUTHORIZED", "message": "Invalid agent key", "http_status": 401 } }),
+                ))
             }
         }
         // ---- Cloudflare Access
@@ -383,15 +445,20 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
                     429 => 10429,
                     _ => 10001,
                 };
-                reply(code, json!({ "success": false, "errors": [{ "code": c, "message": msg }], "messages": [], "result": null }))
+                reply(
+                    code,
+                    json!({ "success": false, "errors": [{ "code": c, "message": msg }], "messages": [], "result": null }),
+                )
             };
             let fault = state.lock().unwrap().fault(Provider::CloudflareAccess);
             if let Some(o) = pre_fault(&fault, &errors) {
                 return o;
             }
             let mut s = state.lock().unwrap();
-            let bearer_ok = header(req, "Authorization") == Some(format!("Bearer {}", s.cf_api_token).as_str());
-            let global_ok = header(req, "X-Auth-Email") == Some(s.cf_email.as_str()) && header(req, "X-Auth-Key") == Some(s.cf_global_key.as_str());
+            let bearer_ok =
+                header(req, "Authorization") == Some(format!("Bearer {}", s.cf_api_token).as_str());
+            let global_ok = header(req, "X-Auth-Email") == Some(s.cf_email.as_str())
+                && header(req, "X-Auth-Key") == Some(s.cf_global_key.as_str());
             if !bearer_ok && !global_ok {
                 return Outcome::Answer(errors(403, "Authentication error"));
             }
@@ -401,30 +468,54 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
             // previous_client_secret_expires_at: RFC 3339 in UTC (…Z); absent means "now".
             let expires = serde_json::from_str::<Value>(body)
                 .ok()
-                .and_then(|v| v.get("previous_client_secret_expires_at").and_then(|x| x.as_str()).map(str::to_string))
+                .and_then(|v| {
+                    v.get("previous_client_secret_expires_at")
+                        .and_then(|x| x.as_str())
+                        .map(str::to_string)
+                })
                 .map(|t| parse_rfc3339_utc(&t));
             let until = match expires {
                 Some(Some(t)) => t,
-                Some(None) => return Outcome::Answer(errors(400, "previous_client_secret_expires_at is not a valid date-time")),
+                Some(None) => {
+                    return Outcome::Answer(errors(
+                        400,
+                        "previous_client_secret_expires_at is not a valid date-time",
+                    ))
+                }
                 None => now_secs(),
             };
             let old = std::mem::replace(&mut s.cf.client_secret, mint("", 64));
             s.cf.previous = Some((old, until));
             s.rotations.push(Provider::CloudflareAccess);
             let result = json!({ "id": s.cf.token_id, "client_id": s.cf.client_id, "client_secret": s.cf.client_secret, "name": "rekey demo", "duration": "8760h" });
-            let ok = reply(200, json!({ "success": true, "errors": [], "messages": [], "result": result }));
-            post_fault(&fault, ok, json!({ "success": true, "errors": [], "messages": [], "result": { "id": s.cf.token_id, "client_id": s.cf.client_id } }))
+            let ok = reply(
+                200,
+                json!({ "success": true, "errors": [], "messages": [], "result": result }),
+            );
+            post_fault(
+                &fault,
+                ok,
+                json!({ "success": true, "errors": [], "messages": [], "result": { "id": s.cf.token_id, "client_id": s.cf.client_id } }),
+            )
         }
         ("POST", ["cf-app", ..]) => {
             // A remote MCP server behind Cloudflare Access.
             let s = state.lock().unwrap();
             let id_ok = header(req, "CF-Access-Client-Id") == Some(s.cf.client_id.as_str());
             let secret = header(req, "CF-Access-Client-Secret").unwrap_or("");
-            let in_grace = s.cf.previous.as_ref().is_some_and(|(p, until)| p == secret && now_secs() < *until);
+            let in_grace =
+                s.cf.previous
+                    .as_ref()
+                    .is_some_and(|(p, until)| p == secret && now_secs() < *until);
             if id_ok && (secret == s.cf.client_secret || in_grace) {
                 Outcome::Answer(mcp_answer(body, "access-protected-fake"))
             } else {
-                Outcome::Answer(Reply { status: 403, body: json!("Forbidden"), headers: vec![], content_type: "text/plain" })
+                Outcome::Answer(Reply {
+                    status: 403,
+                    body: json!("Forbidden"),
+                    headers: vec![],
+                    content_type: "text/plain",
+                })
             }
         }
         ("GET", ["cf-app", ..]) => {
@@ -432,18 +523,33 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
             let id_ok = header(req, "CF-Access-Client-Id") == Some(s.cf.client_id.as_str());
             let secret = header(req, "CF-Access-Client-Secret").unwrap_or("");
             let current = secret == s.cf.client_secret;
-            let in_grace = s.cf.previous.as_ref().is_some_and(|(p, until)| p == secret && now_secs() < *until);
+            let in_grace =
+                s.cf.previous
+                    .as_ref()
+                    .is_some_and(|(p, until)| p == secret && now_secs() < *until);
             if id_ok && (current || in_grace) {
                 Outcome::Answer(reply(200, json!({ "ok": true })))
             } else {
-                Outcome::Answer(Reply { status: 403, body: json!("Forbidden"), headers: vec![], content_type: "text/plain" })
+                Outcome::Answer(Reply {
+                    status: 403,
+                    body: json!("Forbidden"),
+                    headers: vec![],
+                    content_type: "text/plain",
+                })
             }
         }
         // ---- Fruxon
-        ("POST", ["v1", "tenants", t, "integrations", action_path @ ..]) if action_path.len() == 2 => {
+        ("POST", ["v1", "tenants", t, "integrations", action_path @ ..])
+            if action_path.len() == 2 =>
+        {
             let (integration, action) = match action_path[1].split_once(':') {
                 Some(("mcp", a)) => (action_path[0], a),
-                _ => return Outcome::Answer(reply(404, json!({ "title": "Not Found", "status": 404 }))),
+                _ => {
+                    return Outcome::Answer(reply(
+                        404,
+                        json!({ "title": "Not Found", "status": 404 }),
+                    ))
+                }
             };
             let problem = |code: u16, msg: &str| Reply {
                 status: code,
@@ -458,7 +564,9 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
                         return o;
                     }
                     let mut s = state.lock().unwrap();
-                    if header(req, "Authorization") != Some(format!("Bearer {}", s.fruxon_jwt).as_str()) {
+                    if header(req, "Authorization")
+                        != Some(format!("Bearer {}", s.fruxon_jwt).as_str())
+                    {
                         return Outcome::Answer(problem(401, "Unauthorized"));
                     }
                     if *t != s.fruxon_tenant || integration != s.fruxon_integration {
@@ -506,7 +614,9 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
                 return o;
             }
             let mut s = state.lock().unwrap();
-            if header(req, "Authorization") != Some(format!("Bearer {}", s.ap_platform_key).as_str()) {
+            if header(req, "Authorization")
+                != Some(format!("Bearer {}", s.ap_platform_key).as_str())
+            {
                 return Outcome::Answer(errors(401, "invalid api key"));
             }
             if *id != s.ap_server_id {
@@ -527,12 +637,23 @@ fn route(method: &str, segs: &[&str], req: &tiny_http::Request, body: &str, stat
         ("GET", ["api", "v1", "mcp", token, "sse"]) => {
             let s = state.lock().unwrap();
             if *token == s.ap_token {
-                Outcome::Answer(Reply { status: 200, body: json!("event: endpoint"), headers: vec![], content_type: "text/event-stream" })
+                Outcome::Answer(Reply {
+                    status: 200,
+                    body: json!("event: endpoint"),
+                    headers: vec![],
+                    content_type: "text/event-stream",
+                })
             } else {
-                Outcome::Answer(reply(404, json!({ "code": "ENTITY_NOT_FOUND", "params": { "message": "mcp not found" } })))
+                Outcome::Answer(reply(
+                    404,
+                    json!({ "code": "ENTITY_NOT_FOUND", "params": { "message": "mcp not found" } }),
+                ))
             }
         }
-        _ => Outcome::Answer(reply(404, json!({ "error": "no such route in the fake providers" }))),
+        _ => Outcome::Answer(reply(
+            404,
+            json!({ "error": "no such route in the fake providers" }),
+        )),
     }
 }
 
@@ -541,11 +662,20 @@ fn mcp_answer(body: &str, name: &str) -> Reply {
     let rpc: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let Some(id) = rpc.get("id").cloned() else {
         // A notification: accepted, no body.
-        return Reply { status: 202, body: json!(""), headers: vec![], content_type: "text/plain" };
+        return Reply {
+            status: 202,
+            body: json!(""),
+            headers: vec![],
+            content_type: "text/plain",
+        };
     };
     let result = match rpc.get("method").and_then(|m| m.as_str()) {
-        Some("initialize") => json!({ "protocolVersion": "2025-06-18", "capabilities": { "tools": {} }, "serverInfo": { "name": name, "version": "1" } }),
-        Some("tools/list") => json!({ "tools": [{ "name": "echo", "inputSchema": { "type": "object" } }] }),
+        Some("initialize") => {
+            json!({ "protocolVersion": "2025-06-18", "capabilities": { "tools": {} }, "serverInfo": { "name": name, "version": "1" } })
+        }
+        Some("tools/list") => {
+            json!({ "tools": [{ "name": "echo", "inputSchema": { "type": "object" } }] })
+        }
         _ => json!({}),
     };
     let mut r = reply(200, json!({ "jsonrpc": "2.0", "id": id, "result": result }));
@@ -579,7 +709,10 @@ mod tests {
     #[test]
     fn rfc3339() {
         assert_eq!(parse_rfc3339_utc("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339_utc("2026-11-21T10:00:00.5Z"), Some(1_795_255_200));
+        assert_eq!(
+            parse_rfc3339_utc("2026-11-21T10:00:00.5Z"),
+            Some(1_795_255_200)
+        );
         assert_eq!(parse_rfc3339_utc("2026-11-21T10:00:00+01:00"), None);
     }
 }

@@ -48,17 +48,30 @@ pub struct Drafts {
 #[tauri::command(async)]
 pub fn links() -> Result<HashMap<String, String>, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
-    let all = rotation::store::Links::new(&ctx.data_dir).all().map_err(|e| rekey::Error::io(&ctx.data_dir, e))?;
+    let all = rotation::store::Links::new(&ctx.data_dir)
+        .all()
+        .map_err(|e| rekey::Error::io(&ctx.data_dir, e))?;
     Ok(all.into_iter().map(|(k, v)| (k, v.provider)).collect())
 }
 
 /// Step 1: plan. Nothing irreversible happens here.
 #[tauri::command(async)]
-pub fn plan_rotation(credential: String, drafts: State<'_, Drafts>) -> Result<serde_json::Value, rekey::Error> {
+pub fn plan_rotation(
+    credential: String,
+    drafts: State<'_, Drafts>,
+) -> Result<serde_json::Value, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
     let plan = rotation::plan(&ctx, &rekey::vault::Vault::default(), &credential, None)?;
-    let id = format!("draft-{}-{}", credential, std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
-    let json = serde_json::to_value(&plan).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
+    let id = format!(
+        "draft-{}-{}",
+        credential,
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    );
+    let json =
+        serde_json::to_value(&plan).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
     drafts.plans.lock().unwrap().insert(id.clone(), plan);
     Ok(serde_json::json!({ "draft": id, "plan": json }))
 }
@@ -73,21 +86,37 @@ pub fn cancel_rotation(draft: String, drafts: State<'_, Drafts>) {
 /// The transaction does blocking I/O (HTTP, keychain, fsync), so it runs on a blocking thread, not on the
 /// async runtime's workers.
 #[tauri::command]
-pub async fn confirm_rotation(draft: String, typed: String, on_step: Channel<Step>, drafts: State<'_, Drafts>) -> Result<rotation::Outcome, rekey::Error> {
-    let plan = drafts.plans.lock().unwrap().remove(&draft).ok_or_else(|| rekey::Error::InvalidInput("this plan is gone; plan the rotation again".into()))?;
+pub async fn confirm_rotation(
+    draft: String,
+    typed: String,
+    on_step: Channel<Step>,
+    drafts: State<'_, Drafts>,
+) -> Result<rotation::Outcome, rekey::Error> {
+    let plan = drafts.plans.lock().unwrap().remove(&draft).ok_or_else(|| {
+        rekey::Error::InvalidInput("this plan is gone; plan the rotation again".into())
+    })?;
     if typed.trim() != plan.provider {
         // Keep the draft: the user may try again.
         let provider = plan.provider;
         drafts.plans.lock().unwrap().insert(draft, plan);
-        return Err(rekey::Error::InvalidInput(format!("type '{provider}' to confirm")));
+        return Err(rekey::Error::InvalidInput(format!(
+            "type '{provider}' to confirm"
+        )));
     }
     tauri::async_runtime::spawn_blocking(move || {
         let ctx = rekey::context::Context::from_os()?;
         let http = rekey::providers::Http::from_env();
         // `secret_to_show` is only set when the keychain refused the key: then this answer is its one copy.
-        rotation::execute(&ctx, &rekey::vault::Vault::default(), &http, plan, false, &mut |s| {
-            let _ = on_step.send(s);
-        })
+        rotation::execute(
+            &ctx,
+            &rekey::vault::Vault::default(),
+            &http,
+            plan,
+            false,
+            &mut |s| {
+                let _ = on_step.send(s);
+            },
+        )
     })
     .await
     .map_err(|e| rekey::Error::InvalidInput(format!("the rotation task failed: {e}")))?
@@ -95,11 +124,22 @@ pub async fn confirm_rotation(draft: String, typed: String, on_step: Channel<Ste
 
 /// The one-time reveal of a rotation's new key, read back from the keychain. A second call is refused.
 #[tauri::command(async)]
-pub fn reveal_new_key(new_credential: String, drafts: State<'_, Drafts>) -> Result<String, rekey::Error> {
-    if !drafts.revealed.lock().unwrap().insert(new_credential.clone()) {
-        return Err(rekey::Error::InvalidInput("this key was already shown once; it is in your OS keychain".into()));
+pub fn reveal_new_key(
+    new_credential: String,
+    drafts: State<'_, Drafts>,
+) -> Result<String, rekey::Error> {
+    if !drafts
+        .revealed
+        .lock()
+        .unwrap()
+        .insert(new_credential.clone())
+    {
+        return Err(rekey::Error::InvalidInput(
+            "this key was already shown once; it is in your OS keychain".into(),
+        ));
     }
-    let secret = rekey::vault::Vault::default().get(&rotation::credential_account(&new_credential))?;
+    let secret =
+        rekey::vault::Vault::default().get(&rotation::credential_account(&new_credential))?;
     Ok(secret.expose().to_string())
 }
 
@@ -107,7 +147,9 @@ pub fn reveal_new_key(new_credential: String, drafts: State<'_, Drafts>) -> Resu
 #[tauri::command(async)]
 pub fn history() -> Result<Vec<serde_json::Value>, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
-    let mut lines = rotation::store::Audit::new(&ctx.data_dir).read().map_err(|e| rekey::Error::io(&ctx.data_dir, e))?;
+    let mut lines = rotation::store::Audit::new(&ctx.data_dir)
+        .read()
+        .map_err(|e| rekey::Error::io(&ctx.data_dir, e))?;
     lines.reverse();
     Ok(lines)
 }
@@ -121,7 +163,11 @@ pub fn recover_at_start(app: &tauri::AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let result = rekey::context::Context::from_os().and_then(|ctx| {
-            rotation::recover(&ctx, &rekey::vault::Vault::default(), &rekey::providers::Http::from_env())
+            rotation::recover(
+                &ctx,
+                &rekey::vault::Vault::default(),
+                &rekey::providers::Http::from_env(),
+            )
         });
         *app.state::<Recovery>().0.lock().unwrap() = Some(result.map_err(|e| e.to_string()));
     });
@@ -129,6 +175,8 @@ pub fn recover_at_start(app: &tauri::AppHandle) {
 
 /// The start-up recovery's outcome: null while it runs.
 #[tauri::command]
-pub fn recovery_report(state: State<'_, Recovery>) -> Option<Result<Vec<rotation::Recovered>, String>> {
+pub fn recovery_report(
+    state: State<'_, Recovery>,
+) -> Option<Result<Vec<rotation::Recovered>, String>> {
     state.0.lock().unwrap().clone()
 }

@@ -23,7 +23,9 @@ pub fn run() {
     }
     tauri::Builder::default()
         // Must be the first plugin: a second launch hands over to the running instance and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app)))
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main_window(app)
+        }))
         .manage(commands::Drafts::default())
         .manage(tray::UiEvents::default())
         .manage(commands::Recovery::default())

@@ -14,7 +14,10 @@ const TRAY_ID: &str = "rekey";
 
 /// The menu's entries (id, label), in order: one "Rotate … key" per linked credential, then Open and Quit.
 pub fn menu_entries(rotatable: &[(String, String)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = rotatable.iter().map(|(cred, label)| (format!("{ROTATE}{cred}"), label.clone())).collect();
+    let mut v: Vec<(String, String)> = rotatable
+        .iter()
+        .map(|(cred, label)| (format!("{ROTATE}{cred}"), label.clone()))
+        .collect();
     v.push((OPEN.to_string(), "Open Rekey".to_string()));
     v.push((QUIT.to_string(), "Quit".to_string()));
     v
@@ -46,7 +49,9 @@ pub fn action_for(id: &str) -> Action {
 pub struct UiEvents(pub std::sync::Mutex<Option<Channel<String>>>);
 
 fn rotatable() -> Vec<(String, String)> {
-    rekey::context::Context::from_os().and_then(|ctx| rekey::rotation::tray_entries(&ctx)).unwrap_or_default()
+    rekey::context::Context::from_os()
+        .and_then(|ctx| rekey::rotation::tray_entries(&ctx))
+        .unwrap_or_default()
 }
 
 fn build_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
@@ -74,7 +79,9 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, id: &str) {
 
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(Image::from_bytes(include_bytes!("../../icons/tray/tray.png"))?)
+        .icon(Image::from_bytes(include_bytes!(
+            "../../icons/tray/tray.png"
+        ))?)
         .tooltip("Rekey")
         .menu(&build_menu(app)?)
         .on_menu_event(|app, event| handle(app, event.id().as_ref()))
@@ -97,7 +104,10 @@ mod tests {
     fn keys_to_rotate_come_first_then_open_and_quit() {
         let entries = menu_entries(&[("cred_1".into(), "Rotate BitScale key (sk-l…9f2c)…".into())]);
         let labels: Vec<&str> = entries.iter().map(|(_, l)| l.as_str()).collect();
-        assert_eq!(labels, ["Rotate BitScale key (sk-l…9f2c)…", "Open Rekey", "Quit"]);
+        assert_eq!(
+            labels,
+            ["Rotate BitScale key (sk-l…9f2c)…", "Open Rekey", "Quit"]
+        );
         assert_eq!(action_for(&entries[0].0), Action::Rotate("cred_1".into()));
         assert_eq!(action_for(&entries[1].0), Action::ShowWindow);
         assert_eq!(action_for(&entries[2].0), Action::Quit);

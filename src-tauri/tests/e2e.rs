@@ -2,11 +2,11 @@
 //! WebKitWebDriver (client: thirtyfour). Runs under `./dev test` (Xvfb, a private D-Bus with gnome-keyring, temp HOME/XDG);
 //! skipped elsewhere. Screenshots go to target/e2e-screenshots/.
 
-use thirtyfour::prelude::*;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -19,13 +19,21 @@ fn enabled() -> bool {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn screenshots_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target"));
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        });
     let dir = target.join("e2e-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -44,16 +52,28 @@ impl Driver {
         let port = free_port();
         let native = free_port();
         let mut cmd = Command::new("tauri-driver");
-        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(env.root.path().join("tauri-driver.log")).unwrap()))
-            .process_group(0);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(env.root.path().join("tauri-driver.log")).unwrap(),
+        ))
+        .process_group(0);
         env.apply(&mut cmd);
-        let child = cmd.spawn().expect("tauri-driver on PATH (./dev test installs it)");
+        let child = cmd
+            .spawn()
+            .expect("tauri-driver on PATH (./dev test installs it)");
         let driver = Driver { child, port };
         let deadline = Instant::now() + WAIT;
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         driver
@@ -63,15 +83,25 @@ impl Driver {
     /// capabilities meant for other browsers (e.g. `goog:chromeOptions`).
     async fn session(&self, app: &Path) -> WebDriver {
         let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app }),
+        );
         // A fresh connection per command: tauri-driver does not answer a second request on a kept-alive
         // connection, and every command has a timeout so a stuck driver fails the test instead of hanging it.
-        let http = reqwest::Client::builder().pool_max_idle_per_host(0).timeout(WAIT).build().unwrap();
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .timeout(WAIT)
+            .build()
+            .unwrap();
         let session = WebDriver::builder(format!("http://127.0.0.1:{}", self.port), caps)
             .client(http)
             .request_timeout(WAIT)
             .connect();
-        tokio::time::timeout(WAIT, session).await.expect("new session timed out").expect("WebDriver session with the app")
+        tokio::time::timeout(WAIT, session)
+            .await
+            .expect("new session timed out")
+            .expect("WebDriver session with the app")
     }
 }
 
@@ -79,7 +109,9 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let pgid = self.child.id();
         // `--` so that procps kill reads the negative number as a process group, not an option.
-        let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{pgid}")]).status();
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{pgid}")])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -118,7 +150,11 @@ impl TestEnv {
 }
 
 async fn wait_for(c: &WebDriver, css: &str) -> WebElement {
-    c.query(By::Css(css)).wait(WAIT, Duration::from_millis(50)).first().await.unwrap_or_else(|e| panic!("{css}: {e}"))
+    c.query(By::Css(css))
+        .wait(WAIT, Duration::from_millis(50))
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
 }
 
 async fn wait_gone(c: &WebDriver, css: &str) {
@@ -162,12 +198,27 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     let cli = app.with_file_name("rekey");
     let mut scan = Command::new(&cli);
     env.apply(&mut scan);
-    let report: serde_json::Value = serde_json::from_slice(&scan.args(["scan", "--json"]).output().unwrap().stdout).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&scan.args(["scan", "--json"]).output().unwrap().stdout).unwrap();
     let cred = report["credentials"][0]["id"].as_str().unwrap().to_string();
     let mut link = Command::new(&cli);
     env.apply(&mut link);
-    let linked = link.args(["link", &cred, "--provider", "bitscale", "--base-url", &fakes.url]).output().unwrap();
-    assert!(linked.status.success(), "{}", String::from_utf8_lossy(&linked.stderr));
+    let linked = link
+        .args([
+            "link",
+            &cred,
+            "--provider",
+            "bitscale",
+            "--base-url",
+            &fakes.url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        linked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&linked.stderr)
+    );
     eprintln!("e2e: starting tauri-driver");
     // A rotation that was interrupted while calling the provider (as if the app had been killed then).
     let journal = env.root.path().join("data/rekey/journal");
@@ -185,23 +236,47 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(c.title().await.unwrap(), "Rekey");
     // Start-up recovery explains the interrupted rotation: nothing is retried; the user is told how to check.
     let banner = wait_for(&c, "[data-testid=recovery]").await;
-    assert_eq!(banner.attr("data-step").await.unwrap().as_deref(), Some("unknown"));
+    assert_eq!(
+        banner.attr("data-step").await.unwrap().as_deref(),
+        Some("unknown")
+    );
     let banner_text = banner.text().await.unwrap();
-    assert!(banner_text.contains("may or may not have been rotated") && banner_text.contains("rekey verify"), "{banner_text}");
+    assert!(
+        banner_text.contains("may or may not have been rotated")
+            && banner_text.contains("rekey verify"),
+        "{banner_text}"
+    );
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
     // The version the engine reports, computed here from the workspace version.
-    assert_eq!(text_of(&c, "[data-testid=engine-version]").await, format!("v{}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        text_of(&c, "[data-testid=engine-version]").await,
+        format!("v{}", env!("CARGO_PKG_VERSION"))
+    );
 
     // The config paths, computed here from the temp HOME/XDG dirs the app was given.
     wait_for(&c, "[data-testid=config-file]").await;
     let mut rows = Vec::new();
-    for el in c.find_all(By::Css("[data-testid=config-file]")).await.unwrap() {
-        let path = el.find(By::Css("[data-testid=config-path]")).await.unwrap().text().await.unwrap();
+    for el in c
+        .find_all(By::Css("[data-testid=config-file]"))
+        .await
+        .unwrap()
+    {
+        let path = el
+            .find(By::Css("[data-testid=config-path]"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let client = el.attr("data-client").await.unwrap().unwrap();
         let exists = el.attr("data-exists").await.unwrap().unwrap();
         rows.push((client, path, exists));
     }
-    let row = |p: &Path| rows.iter().find(|r| r.1 == p.to_str().unwrap()).unwrap_or_else(|| panic!("{p:?} not on screen: {rows:?}"));
+    let row = |p: &Path| {
+        rows.iter()
+            .find(|r| r.1 == p.to_str().unwrap())
+            .unwrap_or_else(|| panic!("{p:?} not on screen: {rows:?}"))
+    };
     assert_eq!(row(&cursor).0, "cursor");
     assert_eq!(row(&cursor).2, "yes");
     assert_eq!(row(&claude_desktop).0, "claude-desktop");
@@ -209,19 +284,39 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(row(&env.home().join(".claude.json")).2, "no");
     assert_eq!(rows.iter().filter(|r| r.2 == "yes").count(), 1, "{rows:?}");
     let summary = text_of(&c, "[data-testid=config-summary]").await;
-    assert!(summary.starts_with(&format!("1 of {} known config locations", rows.len())), "{summary}");
+    assert!(
+        summary.starts_with(&format!("1 of {} known config locations", rows.len())),
+        "{summary}"
+    );
     save_screenshot(&c, "01-first-screen.png").await;
 
     // The key found in the Cursor config: masked, with its provider guess and where it is used; the raw
     // value never reaches the WebView.
-    assert_eq!(text_of(&c, "[data-testid=credential-masked]").await, format!("{}…{}", &secret[..4], &secret[secret.len() - 4..]));
-    assert_eq!(text_of(&c, "[data-testid=credential-usages]").await, "Cursor › bitscale");
+    assert_eq!(
+        text_of(&c, "[data-testid=credential-masked]").await,
+        format!("{}…{}", &secret[..4], &secret[secret.len() - 4..])
+    );
+    assert_eq!(
+        text_of(&c, "[data-testid=credential-usages]").await,
+        "Cursor › bitscale"
+    );
     let cred_text = text_of(&c, "[data-testid=credential]").await;
-    assert!(cred_text.contains("bitscale") && cred_text.contains("used 1 time"), "{cred_text}");
-    assert!(!c.source().await.unwrap().contains(secret), "the raw secret reached the page");
+    assert!(
+        cred_text.contains("bitscale") && cred_text.contains("used 1 time"),
+        "{cred_text}"
+    );
+    assert!(
+        !c.source().await.unwrap().contains(secret),
+        "the raw secret reached the page"
+    );
 
     // A click that goes to Rust and back: the keychain probe against the private Secret Service.
-    c.find(By::Css("[data-testid=check-keychain]")).await.unwrap().click().await.unwrap();
+    c.find(By::Css("[data-testid=check-keychain]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let status = text_of(&c, "[data-testid=keychain-status]").await;
     assert_eq!(status, "Available: Secret Service (D-Bus)");
     save_screenshot(&c, "02-keychain-checked.png").await;
@@ -229,7 +324,11 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     // Single instance: a second launch hands over to the running app and exits on its own.
     let mut second = Command::new(&app);
     env.apply(&mut second);
-    let mut second = second.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut second = second
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + WAIT;
     let status = loop {
         if let Some(s) = second.try_wait().unwrap() {
@@ -243,25 +342,54 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     };
     assert!(status.success(), "second instance exited with {status}");
     // The first instance is still alive and answering.
-    assert_eq!(text_of(&c, "[data-testid=engine-version]").await, format!("v{}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        text_of(&c, "[data-testid=engine-version]").await,
+        format!("v{}", env!("CARGO_PKG_VERSION"))
+    );
 
     // ---- The rotate flow.
-    assert_eq!(text_of(&c, "[data-testid=credential-link]").await, "linked: bitscale");
-    c.find(By::Css("[data-testid=rotate]")).await.unwrap().click().await.unwrap();
+    assert_eq!(
+        text_of(&c, "[data-testid=credential-link]").await,
+        "linked: bitscale"
+    );
+    c.find(By::Css("[data-testid=rotate]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(&c, "[data-testid=irreversible]").await;
-    assert!(text_of(&c, "[data-testid=plan-files]").await.contains(cursor.to_str().unwrap()));
+    assert!(text_of(&c, "[data-testid=plan-files]")
+        .await
+        .contains(cursor.to_str().unwrap()));
     save_screenshot(&c, "03-rotate-plan.png").await;
     // Cancel at confirm: the provider saw no rotate call and no file changed.
-    c.find(By::Css("[data-testid=rotate-cancel]")).await.unwrap().click().await.unwrap();
+    c.find(By::Css("[data-testid=rotate-cancel]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_gone(&c, "[data-testid=rotate-dialog]").await;
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
     assert!(fakes.state(|s| s.seen.iter().all(|r| r.method != "POST")));
     assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
     // Now for real: the confirm button only works once the provider's name is typed.
-    c.find(By::Css("[data-testid=rotate]")).await.unwrap().click().await.unwrap();
+    c.find(By::Css("[data-testid=rotate]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let input = wait_for(&c, "[data-testid=confirm-input]").await;
-    let confirm = c.find(By::Css("[data-testid=rotate-confirm]")).await.unwrap();
-    assert!(!confirm.is_enabled().await.unwrap(), "confirm enabled before typing");
+    let confirm = c
+        .find(By::Css("[data-testid=rotate-confirm]"))
+        .await
+        .unwrap();
+    assert!(
+        !confirm.is_enabled().await.unwrap(),
+        "confirm enabled before typing"
+    );
     input.send_keys("bitscale").await.unwrap();
     confirm.click().await.unwrap();
     wait_for(&c, "[data-testid=rotate-done]").await;
@@ -270,23 +398,43 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 1);
     let steps: Vec<String> = {
         let mut v = Vec::new();
-        for el in c.find_all(By::Css("[data-testid=rotate-step]")).await.unwrap() {
+        for el in c
+            .find_all(By::Css("[data-testid=rotate-step]"))
+            .await
+            .unwrap()
+        {
             v.push(el.attr("data-step").await.unwrap().unwrap());
         }
         v
     };
     assert_eq!(steps, ["intent", "held", "written", "verified"]);
     // The Cursor file changed only in the key's bytes.
-    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original.replace(secret, &new_key));
+    assert_eq!(
+        std::fs::read_to_string(&cursor).unwrap(),
+        original.replace(secret, &new_key)
+    );
     // The new key is masked until revealed, and was not in the page before.
     let masked_new = format!("{}…{}", &new_key[..4], &new_key[new_key.len() - 4..]);
     assert_eq!(text_of(&c, "[data-testid=new-key-value]").await, masked_new);
-    assert!(!c.source().await.unwrap().contains(&new_key), "the new key reached the page before Reveal");
+    assert!(
+        !c.source().await.unwrap().contains(&new_key),
+        "the new key reached the page before Reveal"
+    );
     save_screenshot(&c, "04-rotate-done.png").await;
-    c.find(By::Css("[data-testid=reveal]")).await.unwrap().click().await.unwrap();
+    c.find(By::Css("[data-testid=reveal]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(&c, "[data-testid=copy]").await;
     assert_eq!(text_of(&c, "[data-testid=new-key-value]").await, new_key);
-    c.find(By::Css("[data-testid=rotate-done]")).await.unwrap().click().await.unwrap();
+    c.find(By::Css("[data-testid=rotate-done]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_gone(&c, "[data-testid=rotate-dialog]").await;
     // The list now shows the new key, still linked.
     let deadline = Instant::now() + WAIT;
@@ -294,16 +442,32 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         assert!(Instant::now() < deadline, "the overview did not refresh");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(text_of(&c, "[data-testid=credential-link]").await, "linked: bitscale");
+    assert_eq!(
+        text_of(&c, "[data-testid=credential-link]").await,
+        "linked: bitscale"
+    );
     // History shows the rotation (newest first), with the masked key only.
     let entry = wait_for(&c, "[data-testid=history-entry]").await;
-    assert_eq!(entry.attr("data-outcome").await.unwrap().as_deref(), Some("verified"));
+    assert_eq!(
+        entry.attr("data-outcome").await.unwrap().as_deref(),
+        Some("verified")
+    );
     let entry_text = entry.text().await.unwrap();
-    assert!(entry_text.contains("bitscale") && entry_text.contains(&masked_new) && entry_text.contains("1 file written"), "{entry_text}");
+    assert!(
+        entry_text.contains("bitscale")
+            && entry_text.contains(&masked_new)
+            && entry_text.contains("1 file written"),
+        "{entry_text}"
+    );
     save_screenshot(&c, "05-after-rotation.png").await;
     // The audit line is on disk, without the key.
     let audit = std::fs::read_to_string(env.root.path().join("data/rekey/audit.jsonl")).unwrap();
-    assert!(audit.contains("\"outcome\":\"verified\"") && !audit.contains(&new_key) && !audit.contains(secret), "{audit}");
+    assert!(
+        audit.contains("\"outcome\":\"verified\"")
+            && !audit.contains(&new_key)
+            && !audit.contains(secret),
+        "{audit}"
+    );
 
     c.quit().await.unwrap();
     drop(driver);

@@ -190,9 +190,15 @@ fn print_json(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), CliE
 /// Ask on the terminal (not stdin, which may carry secrets) and require `word` typed back. Without a
 /// terminal, refuse.
 fn confirm_word(prompt: &str, word: &str) -> Result<bool, CliError> {
-    let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty");
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty");
     let Ok(mut tty) = tty else {
-        return Err(CliError::Usage("no terminal to ask for confirmation on; re-run with --yes to proceed without asking".into()));
+        return Err(CliError::Usage(
+            "no terminal to ask for confirmation on; re-run with --yes to proceed without asking"
+                .into(),
+        ));
     };
     write!(tty, "{prompt}")?;
     tty.flush()?;
@@ -208,8 +214,14 @@ fn confirm(question: &str) -> Result<bool, CliError> {
 /// Read `n` secrets, one per line, from stdin. Only the line ending is removed.
 fn read_secrets(input: &mut dyn Read, n: usize) -> Result<Vec<Secret>, CliError> {
     let mut buf = zeroize::Zeroizing::new(String::new());
-    input.read_to_string(&mut buf).map_err(|e| CliError::Usage(format!("cannot read stdin: {e}")))?;
-    let lines: Vec<Secret> = buf.split('\n').map(|l| Secret::new(l.strip_suffix('\r').unwrap_or(l).to_string())).filter(|s| !s.is_empty()).collect();
+    input
+        .read_to_string(&mut buf)
+        .map_err(|e| CliError::Usage(format!("cannot read stdin: {e}")))?;
+    let lines: Vec<Secret> = buf
+        .split('\n')
+        .map(|l| Secret::new(l.strip_suffix('\r').unwrap_or(l).to_string()))
+        .filter(|s| !s.is_empty())
+        .collect();
     if lines.len() != n {
         return Err(CliError::Usage(format!(
             "expected {n} non-empty lines on stdin (the old secret, then the new one), got {}",
@@ -220,13 +232,23 @@ fn read_secrets(input: &mut dyn Read, n: usize) -> Result<Vec<Secret>, CliError>
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, CliError> {
-    let (num, unit) = s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(s.trim().len()));
-    let n: u64 = num.parse().map_err(|_| CliError::Usage(format!("invalid duration '{s}' (use e.g. 10m, 600s, 1h)")))?;
+    let (num, unit) = s.trim().split_at(
+        s.trim()
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(s.trim().len()),
+    );
+    let n: u64 = num
+        .parse()
+        .map_err(|_| CliError::Usage(format!("invalid duration '{s}' (use e.g. 10m, 600s, 1h)")))?;
     let secs = match unit {
         "" | "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
-        _ => return Err(CliError::Usage(format!("invalid duration unit in '{s}' (use s, m or h)"))),
+        _ => {
+            return Err(CliError::Usage(format!(
+                "invalid duration unit in '{s}' (use s, m or h)"
+            )))
+        }
     };
     Ok(std::time::Duration::from_secs(secs))
 }
@@ -236,21 +258,40 @@ fn http() -> crate::providers::Http {
 }
 
 fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io::Result<()> {
-    writeln!(out, "Rotate {} ({}) at {}", p.credential, p.masked, p.provider_name)?;
+    writeln!(
+        out,
+        "Rotate {} ({}) at {}",
+        p.credential, p.masked, p.provider_name
+    )?;
     match p.grace_seconds {
-        Some(g) if g > 0 => writeln!(out, "The old key keeps working for {g} s after the rotation, then stops.")?,
-        _ => writeln!(out, "The old key STOPS WORKING AT ONCE when the provider rotates it.")?,
+        Some(g) if g > 0 => writeln!(
+            out,
+            "The old key keeps working for {g} s after the rotation, then stops."
+        )?,
+        _ => writeln!(
+            out,
+            "The old key STOPS WORKING AT ONCE when the provider rotates it."
+        )?,
     }
     writeln!(out, "Files that will change:")?;
     for f in &p.replace.files {
         writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
         for c in &f.changes {
-            writeln!(out, "    server {:<20} {:<40} {} → {}", c.server, c.location, c.before, c.after)?;
+            writeln!(
+                out,
+                "    server {:<20} {:<40} {} → {}",
+                c.server, c.location, c.before, c.after
+            )?;
         }
     }
     writeln!(out, "Preflight:")?;
     for c in &p.preflight {
-        writeln!(out, "  [{}] {}", if c.ok { "ok" } else { "FAIL" }, c.message)?;
+        writeln!(
+            out,
+            "  [{}] {}",
+            if c.ok { "ok" } else { "FAIL" },
+            c.message
+        )?;
     }
     for w in &p.warnings {
         writeln!(out, "  warning: {w}")?;
@@ -271,30 +312,82 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 for p in crate::providers::all() {
                     let auth = match p.rotate_auth() {
                         crate::providers::RotateAuth::CurrentKey => "the current key".to_string(),
-                        crate::providers::RotateAuth::AdminCredential => format!("an admin credential (rekey login {})", p.id()),
+                        crate::providers::RotateAuth::AdminCredential => {
+                            format!("an admin credential (rekey login {})", p.id())
+                        }
                     };
-                    writeln!(out, "{:<18} {:<18} rotate authenticated by {}; link ids: {}", p.id(), p.name(), auth, p.required_ids().join(", "))?;
+                    writeln!(
+                        out,
+                        "{:<18} {:<18} rotate authenticated by {}; link ids: {}",
+                        p.id(),
+                        p.name(),
+                        auth,
+                        p.required_ids().join(", ")
+                    )?;
                 }
             }
             Ok(0)
         }
         Command::Login { provider, account } => {
-            let p = crate::providers::by_id(&provider).ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
-            let secret = read_secrets(stdin, 1).map_err(|_| CliError::Usage("expected the admin credential as one line on stdin".into()))?.remove(0);
+            let p = crate::providers::by_id(&provider)
+                .ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
+            let secret = read_secrets(stdin, 1)
+                .map_err(|_| {
+                    CliError::Usage("expected the admin credential as one line on stdin".into())
+                })?
+                .remove(0);
             let acct = crate::rotation::admin_account(p.id(), account.as_deref());
             vault::Vault::default().store(&acct, &secret)?;
-            writeln!(out, "stored the {} admin credential ({}) in the keychain as '{acct}'", p.name(), secret.masked())?;
+            writeln!(
+                out,
+                "stored the {} admin credential ({}) in the keychain as '{acct}'",
+                p.name(),
+                secret.masked()
+            )?;
             Ok(0)
         }
-        Command::Link { credential, provider, base_url, account, server_id, tenant, integration, account_id, token_id, client_id, app_url, agent_id, spec } => {
-            let p = crate::providers::by_id(&provider).ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
+        Command::Link {
+            credential,
+            provider,
+            base_url,
+            account,
+            server_id,
+            tenant,
+            integration,
+            account_id,
+            token_id,
+            client_id,
+            app_url,
+            agent_id,
+            spec,
+        } => {
+            let p = crate::providers::by_id(&provider)
+                .ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
             let ctx = Context::from_os()?;
             let report = ctx.scan()?;
             if !report.credentials.iter().any(|c| c.id == credential) {
                 return Err(crate::Error::UnknownCredential(credential).into());
             }
-            let mut link = crate::providers::Link { provider: p.id().into(), base_url, account, ids: Default::default() };
-            for (k, v) in [("server_id", server_id), ("tenant", tenant), ("integration", integration), ("account_id", account_id), ("token_id", token_id), ("client_id", client_id), ("app_url", app_url), ("agent_id", agent_id), ("spec", spec.map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string()))] {
+            let mut link = crate::providers::Link {
+                provider: p.id().into(),
+                base_url,
+                account,
+                ids: Default::default(),
+            };
+            for (k, v) in [
+                ("server_id", server_id),
+                ("tenant", tenant),
+                ("integration", integration),
+                ("account_id", account_id),
+                ("token_id", token_id),
+                ("client_id", client_id),
+                ("app_url", app_url),
+                ("agent_id", agent_id),
+                (
+                    "spec",
+                    spec.map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string()),
+                ),
+            ] {
                 if let Some(v) = v {
                     link.ids.insert(k.into(), v);
                 }
@@ -302,15 +395,34 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             if let Err(e) = p.base_url(&link) {
                 return Err(crate::Error::Provider(e).into());
             }
-            let missing: Vec<&str> = p.required_ids().iter().copied().filter(|id| !link.ids.contains_key(*id)).collect();
+            let missing: Vec<&str> = p
+                .required_ids()
+                .iter()
+                .copied()
+                .filter(|id| !link.ids.contains_key(*id))
+                .collect();
             if !missing.is_empty() {
-                return Err(CliError::Usage(format!("{} needs: {}", p.name(), missing.iter().map(|m| format!("--{}", m.replace('_', "-"))).collect::<Vec<_>>().join(" "))));
+                return Err(CliError::Usage(format!(
+                    "{} needs: {}",
+                    p.name(),
+                    missing
+                        .iter()
+                        .map(|m| format!("--{}", m.replace('_', "-")))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )));
             }
-            crate::rotation::store::Links::new(&ctx.data_dir).set(&credential, link).map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
+            crate::rotation::store::Links::new(&ctx.data_dir)
+                .set(&credential, link)
+                .map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
             writeln!(out, "linked {credential} to {}", p.name())?;
             Ok(0)
         }
-        Command::Plan { credential, json, grace } => {
+        Command::Plan {
+            credential,
+            json,
+            grace,
+        } => {
             let grace = grace.as_deref().map(parse_duration).transpose()?;
             let ctx = Context::from_os()?;
             let plan = crate::rotation::plan(&ctx, &vault::Vault::default(), &credential, grace)?;
@@ -321,7 +433,13 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             }
             Ok(if plan.ready() { 0 } else { EXIT_ERROR })
         }
-        Command::Rotate { credential, yes, json, grace, show_secret } => {
+        Command::Rotate {
+            credential,
+            yes,
+            json,
+            grace,
+            show_secret,
+        } => {
             let grace = grace.as_deref().map(parse_duration).transpose()?;
             let ctx = Context::from_os()?;
             let vault = vault::Vault::default();
@@ -330,21 +448,41 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 print_plan(out, &plan)?;
             }
             if !plan.ready() {
-                let failed: Vec<&str> = plan.preflight.iter().filter(|c| !c.ok).map(|c| c.message.as_str()).collect();
+                let failed: Vec<&str> = plan
+                    .preflight
+                    .iter()
+                    .filter(|c| !c.ok)
+                    .map(|c| c.message.as_str())
+                    .collect();
                 return Err(crate::Error::Preflight(failed.join("; ")).into());
             }
-            if !yes && !confirm_word(&format!("This is irreversible. Type the provider's name ({}) to rotate: ", plan.provider), plan.provider)? {
+            if !yes
+                && !confirm_word(
+                    &format!(
+                        "This is irreversible. Type the provider's name ({}) to rotate: ",
+                        plan.provider
+                    ),
+                    plan.provider,
+                )?
+            {
                 eprintln!("rekey: not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
             let mut steps = Vec::new();
-            let outcome = crate::rotation::execute(&ctx, &vault, &http(), plan, show_secret, &mut |s| steps.push(s))?;
+            let outcome =
+                crate::rotation::execute(&ctx, &vault, &http(), plan, show_secret, &mut |s| {
+                    steps.push(s)
+                })?;
             if json {
                 print_json(out, &outcome)?;
             } else {
                 writeln!(out, "Rotation {}: {:?}", outcome.rotation, outcome.step)?;
                 if outcome.stored_in_keychain {
-                    writeln!(out, "The new key ({}) is stored in the OS keychain.", outcome.new_masked.as_deref().unwrap_or(""))?;
+                    writeln!(
+                        out,
+                        "The new key ({}) is stored in the OS keychain.",
+                        outcome.new_masked.as_deref().unwrap_or("")
+                    )?;
                 }
                 for f in &outcome.files {
                     match &f.error {
@@ -380,12 +518,22 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         }
         Command::History { json } => {
             let ctx = Context::from_os()?;
-            let lines = crate::rotation::store::Audit::new(&ctx.data_dir).read().map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
+            let lines = crate::rotation::store::Audit::new(&ctx.data_dir)
+                .read()
+                .map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
             if json {
                 print_json(out, &lines)?;
             } else {
                 for l in &lines {
-                    writeln!(out, "{}  {:<18} {:<14} {} → {}", l["time"].as_str().unwrap_or(""), l["provider"].as_str().unwrap_or(""), l["outcome"].as_str().unwrap_or(""), l["credential"].as_str().unwrap_or(""), l["new_credential"].as_str().unwrap_or("-"))?;
+                    writeln!(
+                        out,
+                        "{}  {:<18} {:<14} {} → {}",
+                        l["time"].as_str().unwrap_or(""),
+                        l["provider"].as_str().unwrap_or(""),
+                        l["outcome"].as_str().unwrap_or(""),
+                        l["credential"].as_str().unwrap_or(""),
+                        l["new_credential"].as_str().unwrap_or("-")
+                    )?;
                 }
             }
             Ok(0)
@@ -399,7 +547,11 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 writeln!(out, "No interrupted rotation.")?;
             } else {
                 for r in &done {
-                    writeln!(out, "{} ({}): {:?}. {}", r.rotation, r.provider, r.step, r.message)?;
+                    writeln!(
+                        out,
+                        "{} ({}): {:?}. {}",
+                        r.rotation, r.provider, r.step, r.message
+                    )?;
                 }
             }
             Ok(0)
@@ -411,9 +563,21 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 print_json(out, &files)?;
             } else {
                 for f in &files {
-                    let variant = f.location.variant.as_deref().map(|v| format!(" ({v})")).unwrap_or_default();
+                    let variant = f
+                        .location
+                        .variant
+                        .as_deref()
+                        .map(|v| format!(" ({v})"))
+                        .unwrap_or_default();
                     let state = if f.exists { "found" } else { "-" };
-                    writeln!(out, "{:<6} {:<15} {}{}", state, f.client_name, f.location.path.display(), variant)?;
+                    writeln!(
+                        out,
+                        "{:<6} {:<15} {}{}",
+                        state,
+                        f.client_name,
+                        f.location.path.display(),
+                        variant
+                    )?;
                 }
             }
             Ok(0)
@@ -431,25 +595,41 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 };
                 writeln!(out, "{} [{:?}]{}", f.path.display(), f.client, status)?;
                 for s in &f.servers {
-                    let project = s.project.as_deref().map(|p| format!(" (project {p})")).unwrap_or_default();
+                    let project = s
+                        .project
+                        .as_deref()
+                        .map(|p| format!(" (project {p})"))
+                        .unwrap_or_default();
                     writeln!(out, "  server {}{}", s.name, project)?;
                     for slot in &s.slots {
                         let what = match &slot.state {
-                            crate::scan::slots::ValueState::Secret => slot.credential.clone().unwrap_or_default(),
-                            crate::scan::slots::ValueState::Placeholder => "placeholder, not a credential".into(),
+                            crate::scan::slots::ValueState::Secret => {
+                                slot.credential.clone().unwrap_or_default()
+                            }
+                            crate::scan::slots::ValueState::Placeholder => {
+                                "placeholder, not a credential".into()
+                            }
                             crate::scan::slots::ValueState::Reference { lives_in } => {
                                 format!("reference: the value lives in {lives_in}; Rekey cannot rewrite it in this file")
                             }
                         };
                         let provider = slot.provider.map(|p| format!(" [{p}]")).unwrap_or_default();
-                        writeln!(out, "    {:<40} {:<12} {}{}", slot.location, slot.masked, what, provider)?;
+                        writeln!(
+                            out,
+                            "    {:<40} {:<12} {}{}",
+                            slot.location, slot.masked, what, provider
+                        )?;
                     }
                 }
             }
             writeln!(out, "\n{} credential(s):", report.credentials.len())?;
             for c in &report.credentials {
                 let provider = c.provider.map(|p| format!(" [{p}]")).unwrap_or_default();
-                writeln!(out, "  {} {} used {} time(s){}", c.id, c.masked, c.usages, provider)?;
+                writeln!(
+                    out,
+                    "  {} {} used {} time(s){}",
+                    c.id, c.masked, c.usages, provider
+                )?;
             }
             Ok(0)
         }
@@ -466,16 +646,30 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 }
                 eprintln!("rekey: no MCP client config holds that secret; nothing changed");
                 for f in invalid {
-                    eprintln!("rekey: note: {} was not searched: {}", f.path.display(), f.error.as_deref().unwrap_or(""));
+                    eprintln!(
+                        "rekey: note: {} was not searched: {}",
+                        f.path.display(),
+                        f.error.as_deref().unwrap_or("")
+                    );
                 }
                 return Ok(EXIT_NOTHING_FOUND);
             }
             if !json {
-                writeln!(out, "Plan: replace {} with {} in {} file(s):", old.masked(), new.masked(), plan.files.len())?;
+                writeln!(
+                    out,
+                    "Plan: replace {} with {} in {} file(s):",
+                    old.masked(),
+                    new.masked(),
+                    plan.files.len()
+                )?;
                 for f in &plan.files {
                     writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
                     for c in &f.changes {
-                        writeln!(out, "    server {:<20} {:<40} {} → {}", c.server, c.location, c.before, c.after)?;
+                        writeln!(
+                            out,
+                            "    server {:<20} {:<40} {} → {}",
+                            c.server, c.location, c.before, c.after
+                        )?;
                     }
                 }
             }
@@ -494,11 +688,19 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             crate::testhook::point("confirmed").map_err(CliError::Output)?;
             let results = replace::apply(&plan, new, &ctx.backups());
             if json {
-                print_json(out, &serde_json::json!({ "plan": plan, "results": results }))?;
+                print_json(
+                    out,
+                    &serde_json::json!({ "plan": plan, "results": results }),
+                )?;
             } else {
                 for r in &results {
                     match &r.error {
-                        None => writeln!(out, "  written  {} (backup {})", r.path.display(), r.backup.as_deref().unwrap_or(""))?,
+                        None => writeln!(
+                            out,
+                            "  written  {} (backup {})",
+                            r.path.display(),
+                            r.backup.as_deref().unwrap_or("")
+                        )?,
                         Some(e) => writeln!(out, "  FAILED   {e}")?,
                     }
                 }
@@ -514,14 +716,24 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         }
         Command::Backups { json } => {
             let ctx = Context::from_os()?;
-            let list = ctx.backups().list().map_err(|e| crate::Error::io(ctx.backups().dir(), e))?;
+            let list = ctx
+                .backups()
+                .list()
+                .map_err(|e| crate::Error::io(ctx.backups().dir(), e))?;
             if json {
                 print_json(out, &list)?;
             } else if list.is_empty() {
                 writeln!(out, "No backups yet.")?;
             } else {
                 for b in &list {
-                    writeln!(out, "{}  {}  {} bytes{}", b.id, b.original.display(), b.size, if b.parsed { "" } else { "  (did not parse)" })?;
+                    writeln!(
+                        out,
+                        "{}  {}  {} bytes{}",
+                        b.id,
+                        b.original.display(),
+                        b.size,
+                        if b.parsed { "" } else { "  (did not parse)" }
+                    )?;
                 }
             }
             Ok(0)
@@ -529,16 +741,33 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         Command::Restore { id, yes } => {
             let ctx = Context::from_os()?;
             let backups = ctx.backups();
-            let (entry, bytes) = backups.get(&id).map_err(|e| CliError::Usage(e.to_string()))?;
-            if !yes && !confirm(&format!("Replace {} with the backup from {}?", entry.original.display(), entry.created))? {
+            let (entry, bytes) = backups
+                .get(&id)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            if !yes
+                && !confirm(&format!(
+                    "Replace {} with the backup from {}?",
+                    entry.original.display(),
+                    entry.created
+                ))?
+            {
                 eprintln!("rekey: not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
-            let current = std::fs::read(&entry.original).map_err(|e| crate::Error::io(&entry.original, e))?;
-            let expected = crate::edit::atomic::Expected::hash(crate::edit::atomic::content_hash(&current));
-            crate::edit::atomic::replace_file(&entry.original, &expected, &backups, |old| Ok(crate::edit::atomic::Splice::whole(old.len(), bytes)))
-                .map_err(|e| CliError::Usage(e.to_string()))?;
-            writeln!(out, "restored {} from backup {}", entry.original.display(), entry.id)?;
+            let current =
+                std::fs::read(&entry.original).map_err(|e| crate::Error::io(&entry.original, e))?;
+            let expected =
+                crate::edit::atomic::Expected::hash(crate::edit::atomic::content_hash(&current));
+            crate::edit::atomic::replace_file(&entry.original, &expected, &backups, |old| {
+                Ok(crate::edit::atomic::Splice::whole(old.len(), bytes))
+            })
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+            writeln!(
+                out,
+                "restored {} from backup {}",
+                entry.original.display(),
+                entry.id
+            )?;
             Ok(0)
         }
         Command::Doctor { json } => {
@@ -548,7 +777,12 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             } else if status.available {
                 writeln!(out, "keychain: available ({})", status.backend)?;
             } else {
-                writeln!(out, "keychain: NOT available ({}): {}", status.backend, status.message.as_deref().unwrap_or(""))?;
+                writeln!(
+                    out,
+                    "keychain: NOT available ({}): {}",
+                    status.backend,
+                    status.message.as_deref().unwrap_or("")
+                )?;
             }
             Ok(if status.available { 0 } else { EXIT_KEYCHAIN })
         }

@@ -10,8 +10,15 @@ impl Client for ClaudeCode {
         "Claude Code"
     }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
-        let dir = env.claude_config_dir.clone().unwrap_or_else(|| env.home.clone());
-        vec![Location::new(self.id(), dir.join(".claude.json"), Format::Json)]
+        let dir = env
+            .claude_config_dir
+            .clone()
+            .unwrap_or_else(|| env.home.clone());
+        vec![Location::new(
+            self.id(),
+            dir.join(".claude.json"),
+            Format::Json,
+        )]
     }
     fn project_locations(&self, project: &Path) -> Vec<Location> {
         vec![Location::new(self.id(), project.join(".mcp.json"), Format::Json).project()]

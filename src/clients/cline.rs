@@ -13,12 +13,20 @@ impl Client for Cline {
         let mut v: Vec<Location> = vscode_family_user_dirs(env)
             .into_iter()
             .map(|(app, user)| {
-                let path = user.join("globalStorage").join("saoudrizwan.claude-dev").join("settings").join("cline_mcp_settings.json");
+                let path = user
+                    .join("globalStorage")
+                    .join("saoudrizwan.claude-dev")
+                    .join("settings")
+                    .join("cline_mcp_settings.json");
                 Location::new(self.id(), path, Format::Json).variant(&format!("in {app}"))
             })
             .collect();
         let cli = env.cline_mcp_settings_path.clone().unwrap_or_else(|| {
-            env.home.join(".cline").join("data").join("settings").join("cline_mcp_settings.json")
+            env.home
+                .join(".cline")
+                .join("data")
+                .join("settings")
+                .join("cline_mcp_settings.json")
         });
         v.push(Location::new(self.id(), cli, Format::Json).variant("Cline CLI"));
         v

@@ -10,11 +10,23 @@ impl Client for Codex {
         "Codex"
     }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
-        let dir = env.codex_home.clone().unwrap_or_else(|| env.home.join(".codex"));
-        vec![Location::new(self.id(), dir.join("config.toml"), Format::Toml)]
+        let dir = env
+            .codex_home
+            .clone()
+            .unwrap_or_else(|| env.home.join(".codex"));
+        vec![Location::new(
+            self.id(),
+            dir.join("config.toml"),
+            Format::Toml,
+        )]
     }
     fn project_locations(&self, project: &Path) -> Vec<Location> {
-        vec![Location::new(self.id(), project.join(".codex").join("config.toml"), Format::Toml).project()]
+        vec![Location::new(
+            self.id(),
+            project.join(".codex").join("config.toml"),
+            Format::Toml,
+        )
+        .project()]
     }
     fn server_roots(&self) -> &'static [&'static [&'static str]] {
         &[&["mcp_servers"]]

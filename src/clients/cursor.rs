@@ -10,10 +10,19 @@ impl Client for Cursor {
         "Cursor"
     }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
-        vec![Location::new(self.id(), env.home.join(".cursor").join("mcp.json"), Format::Jsonc)]
+        vec![Location::new(
+            self.id(),
+            env.home.join(".cursor").join("mcp.json"),
+            Format::Jsonc,
+        )]
     }
     fn project_locations(&self, project: &Path) -> Vec<Location> {
-        vec![Location::new(self.id(), project.join(".cursor").join("mcp.json"), Format::Jsonc).project()]
+        vec![Location::new(
+            self.id(),
+            project.join(".cursor").join("mcp.json"),
+            Format::Jsonc,
+        )
+        .project()]
     }
     fn restart_hint(&self) -> &'static str {
         "Cursor reloads mcp.json by itself; if a server stays red, toggle it off and on in Settings > MCP"

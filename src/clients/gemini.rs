@@ -11,9 +11,18 @@ impl Client for GeminiCli {
     }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         // Gemini tolerates comments in its settings.
-        vec![Location::new(self.id(), env.home.join(".gemini").join("settings.json"), Format::Jsonc)]
+        vec![Location::new(
+            self.id(),
+            env.home.join(".gemini").join("settings.json"),
+            Format::Jsonc,
+        )]
     }
     fn project_locations(&self, project: &Path) -> Vec<Location> {
-        vec![Location::new(self.id(), project.join(".gemini").join("settings.json"), Format::Jsonc).project()]
+        vec![Location::new(
+            self.id(),
+            project.join(".gemini").join("settings.json"),
+            Format::Jsonc,
+        )
+        .project()]
     }
 }

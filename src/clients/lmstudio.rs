@@ -10,7 +10,11 @@ impl Client for LmStudio {
         "LM Studio"
     }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
-        vec![Location::new(self.id(), env.home.join(".lmstudio").join("mcp.json"), Format::Json)]
+        vec![Location::new(
+            self.id(),
+            env.home.join(".lmstudio").join("mcp.json"),
+            Format::Json,
+        )]
     }
     fn restart_hint(&self) -> &'static str {
         "it reloads the file by itself"

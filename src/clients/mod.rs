@@ -84,10 +84,18 @@ impl Env {
     pub fn from_os() -> crate::Result<Self> {
         let home = dirs::home_dir().ok_or(crate::Error::NoHomeDir)?;
         let config_dir = dirs::config_dir().unwrap_or_else(|| home.join(".config"));
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         Ok(Env {
             platform: Platform::current(),
-            local_data_dir: if cfg!(windows) { dirs::data_local_dir() } else { None },
+            local_data_dir: if cfg!(windows) {
+                dirs::data_local_dir()
+            } else {
+                None
+            },
             xdg_config_home: var("XDG_CONFIG_HOME").filter(|p| p.is_absolute()),
             claude_config_dir: var("CLAUDE_CONFIG_DIR"),
             codex_home: var("CODEX_HOME"),
@@ -112,7 +120,13 @@ pub struct Location {
 
 impl Location {
     fn new(client: ClientId, path: PathBuf, format: Format) -> Self {
-        Location { client, path, format, scope: Scope::User, variant: None }
+        Location {
+            client,
+            path,
+            format,
+            scope: Scope::User,
+            variant: None,
+        }
     }
     fn variant(mut self, v: &str) -> Self {
         self.variant = Some(v.to_string());
@@ -181,7 +195,10 @@ pub fn all() -> &'static [&'static dyn Client] {
 }
 
 pub fn by_id(id: ClientId) -> &'static dyn Client {
-    *all().iter().find(|c| c.id() == id).expect("every ClientId has an adapter")
+    *all()
+        .iter()
+        .find(|c| c.id() == id)
+        .expect("every ClientId has an adapter")
 }
 
 /// The config folders of VS Code and its forks, which host the Cline and Roo extensions' storage.
@@ -207,12 +224,14 @@ pub fn user_config_files(env: &Env) -> Vec<ConfigFile> {
     all()
         .iter()
         .flat_map(|c| {
-            c.user_locations(env).into_iter().map(move |location| ConfigFile {
-                client: c.id(),
-                client_name: c.name(),
-                exists: location.path.is_file(),
-                location,
-            })
+            c.user_locations(env)
+                .into_iter()
+                .map(move |location| ConfigFile {
+                    client: c.id(),
+                    client_name: c.name(),
+                    exists: location.path.is_file(),
+                    location,
+                })
         })
         .collect()
 }
@@ -257,7 +276,11 @@ mod tests {
     }
 
     fn paths(id: ClientId, env: &Env) -> Vec<String> {
-        by_id(id).user_locations(env).into_iter().map(|l| l.path.to_string_lossy().into_owned()).collect()
+        by_id(id)
+            .user_locations(env)
+            .into_iter()
+            .map(|l| l.path.to_string_lossy().into_owned())
+            .collect()
     }
 
     #[test]
@@ -286,32 +309,54 @@ mod tests {
         assert_eq!(paths(ClientId::Codex, &e), ["/home/u/.codex/config.toml"]);
         e.claude_config_dir = Some("/cfg/claude".into());
         e.codex_home = Some("/cfg/codex".into());
-        assert_eq!(paths(ClientId::ClaudeCode, &e), ["/cfg/claude/.claude.json"]);
+        assert_eq!(
+            paths(ClientId::ClaudeCode, &e),
+            ["/cfg/claude/.claude.json"]
+        );
         assert_eq!(paths(ClientId::Codex, &e), ["/cfg/codex/config.toml"]);
     }
 
     #[test]
     fn zed_honours_xdg_on_macos_and_appdata_on_windows() {
         let mut mac = env(Platform::Macos);
-        assert_eq!(paths(ClientId::Zed, &mac), ["/Users/u/.config/zed/settings.json"]);
+        assert_eq!(
+            paths(ClientId::Zed, &mac),
+            ["/Users/u/.config/zed/settings.json"]
+        );
         mac.xdg_config_home = Some("/x".into());
         assert_eq!(paths(ClientId::Zed, &mac), ["/x/zed/settings.json"]);
-        assert_eq!(paths(ClientId::Zed, &env(Platform::Windows)), ["C:/Users/u/AppData/Roaming/Zed/settings.json"]);
+        assert_eq!(
+            paths(ClientId::Zed, &env(Platform::Windows)),
+            ["C:/Users/u/AppData/Roaming/Zed/settings.json"]
+        );
     }
 
     #[test]
     fn vscode_lists_stable_insiders_and_legacy_settings() {
         let p = paths(ClientId::Vscode, &env(Platform::Linux));
-        assert!(p.contains(&"/home/u/.config/Code/User/mcp.json".to_string()), "{p:?}");
-        assert!(p.contains(&"/home/u/.config/Code - Insiders/User/mcp.json".to_string()), "{p:?}");
-        assert!(p.contains(&"/home/u/.config/Code/User/settings.json".to_string()), "{p:?}");
+        assert!(
+            p.contains(&"/home/u/.config/Code/User/mcp.json".to_string()),
+            "{p:?}"
+        );
+        assert!(
+            p.contains(&"/home/u/.config/Code - Insiders/User/mcp.json".to_string()),
+            "{p:?}"
+        );
+        assert!(
+            p.contains(&"/home/u/.config/Code/User/settings.json".to_string()),
+            "{p:?}"
+        );
     }
 
     #[test]
     fn every_client_has_a_user_location_on_every_os() {
         for p in [Platform::Linux, Platform::Macos, Platform::Windows] {
             for c in all() {
-                assert!(!c.user_locations(&env(p)).is_empty(), "{} on {p:?}", c.name());
+                assert!(
+                    !c.user_locations(&env(p)).is_empty(),
+                    "{} on {p:?}",
+                    c.name()
+                );
             }
         }
     }

@@ -13,13 +13,22 @@ impl Client for RooCode {
         vscode_family_user_dirs(env)
             .into_iter()
             .map(|(app, user)| {
-                let path = user.join("globalStorage").join("rooveterinaryinc.roo-cline").join("settings").join("mcp_settings.json");
+                let path = user
+                    .join("globalStorage")
+                    .join("rooveterinaryinc.roo-cline")
+                    .join("settings")
+                    .join("mcp_settings.json");
                 Location::new(self.id(), path, Format::Json).variant(&format!("in {app}"))
             })
             .collect()
     }
     fn project_locations(&self, project: &Path) -> Vec<Location> {
-        vec![Location::new(self.id(), project.join(".roo").join("mcp.json"), Format::Json).project()]
+        vec![Location::new(
+            self.id(),
+            project.join(".roo").join("mcp.json"),
+            Format::Json,
+        )
+        .project()]
     }
     fn restart_hint(&self) -> &'static str {
         "it reloads the file by itself"

@@ -18,27 +18,52 @@ impl Client for VsCode {
                 (Some(a), None) | (None, Some(a)) => l.variant(a),
                 (None, None) => l,
             };
-            v.push(with(Location::new(self.id(), user.join("mcp.json"), Format::Jsonc), None));
+            v.push(with(
+                Location::new(self.id(), user.join("mcp.json"), Format::Jsonc),
+                None,
+            ));
             // Profiles each have their own mcp.json; list the ones that exist.
             if let Ok(entries) = std::fs::read_dir(user.join("profiles")) {
-                let mut profiles: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+                let mut profiles: Vec<PathBuf> = entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect();
                 profiles.sort();
                 for p in profiles {
-                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    v.push(with(Location::new(self.id(), p.join("mcp.json"), Format::Jsonc), Some(&format!("profile {name}"))));
+                    let name = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    v.push(with(
+                        Location::new(self.id(), p.join("mcp.json"), Format::Jsonc),
+                        Some(&format!("profile {name}")),
+                    ));
                 }
             }
             // Before 1.102 servers lived in settings.json under "mcp": { "servers": … }.
-            v.push(with(Location::new(self.id(), user.join("settings.json"), Format::Jsonc), Some("legacy settings.json")));
+            v.push(with(
+                Location::new(self.id(), user.join("settings.json"), Format::Jsonc),
+                Some("legacy settings.json"),
+            ));
         }
         v
     }
     fn project_locations(&self, project: &Path) -> Vec<Location> {
         vec![
-            Location::new(self.id(), project.join(".vscode").join("mcp.json"), Format::Jsonc).project(),
-            Location::new(self.id(), project.join(".vscode").join("settings.json"), Format::Jsonc)
-                .project()
-                .variant("legacy settings.json"),
+            Location::new(
+                self.id(),
+                project.join(".vscode").join("mcp.json"),
+                Format::Jsonc,
+            )
+            .project(),
+            Location::new(
+                self.id(),
+                project.join(".vscode").join("settings.json"),
+                Format::Jsonc,
+            )
+            .project()
+            .variant("legacy settings.json"),
         ]
     }
     fn server_roots(&self) -> &'static [&'static [&'static str]] {

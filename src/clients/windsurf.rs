@@ -10,7 +10,14 @@ impl Client for Windsurf {
         "Windsurf"
     }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
-        vec![Location::new(self.id(), env.home.join(".codeium").join("windsurf").join("mcp_config.json"), Format::Json)]
+        vec![Location::new(
+            self.id(),
+            env.home
+                .join(".codeium")
+                .join("windsurf")
+                .join("mcp_config.json"),
+            Format::Json,
+        )]
     }
     fn restart_hint(&self) -> &'static str {
         "press refresh in Windsurf's MCP panel"

@@ -13,14 +13,25 @@ impl Client for Zed {
         let dir = match env.platform {
             Platform::Windows => env.config_dir.join("Zed"),
             // Zed uses ~/.config/zed on macOS too, honouring XDG_CONFIG_HOME.
-            Platform::Linux | Platform::Macos => {
-                env.xdg_config_home.clone().unwrap_or_else(|| env.home.join(".config")).join("zed")
-            }
+            Platform::Linux | Platform::Macos => env
+                .xdg_config_home
+                .clone()
+                .unwrap_or_else(|| env.home.join(".config"))
+                .join("zed"),
         };
-        vec![Location::new(self.id(), dir.join("settings.json"), Format::Jsonc)]
+        vec![Location::new(
+            self.id(),
+            dir.join("settings.json"),
+            Format::Jsonc,
+        )]
     }
     fn project_locations(&self, project: &Path) -> Vec<Location> {
-        vec![Location::new(self.id(), project.join(".zed").join("settings.json"), Format::Jsonc).project()]
+        vec![Location::new(
+            self.id(),
+            project.join(".zed").join("settings.json"),
+            Format::Jsonc,
+        )
+        .project()]
     }
     fn server_roots(&self) -> &'static [&'static [&'static str]] {
         &[&["context_servers"]]

@@ -28,11 +28,34 @@ pub fn content_hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
 
+/// Read a whole file. Like `std::fs::read`, but a big file's buffer asks the kernel for huge pages first:
+/// filling 100 MB of fresh 4 KiB pages costs more than copying the bytes (a page fault every 4 KiB).
+pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut f = File::open(path)?;
+    let len = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let mut buf = Vec::with_capacity(len + 1);
+    #[cfg(target_os = "linux")]
+    if len >= 8 << 20 {
+        const HUGE: usize = 2 << 20;
+        let start = buf.as_ptr() as usize;
+        let (from, to) = (
+            start.next_multiple_of(HUGE),
+            (start + buf.capacity()) / HUGE * HUGE,
+        );
+        if to > from {
+            // SAFETY: advice on a range inside an allocation this function owns; it changes no contents.
+            unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) };
+        }
+    }
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 /// Follow symlinks to the file that really holds the bytes.
 pub fn resolve(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
-
 
 /// What the caller saw when it planned: the file's content hash, and, when it still holds them, the bytes
 /// themselves (then the re-check under the lock is a plain comparison instead of a second hash).
@@ -44,7 +67,10 @@ pub struct Expected {
 
 impl Expected {
     pub fn hash(hash: impl Into<String>) -> Self {
-        Expected { hash: hash.into(), bytes: None }
+        Expected {
+            hash: hash.into(),
+            bytes: None,
+        }
     }
     fn matches(&self, current: &[u8]) -> bool {
         match &self.bytes {
@@ -64,7 +90,9 @@ pub struct Splice {
 impl Splice {
     /// The whole file replaced by `bytes`.
     pub fn whole(old_len: usize, bytes: Vec<u8>) -> Self {
-        Splice { edits: vec![(0..old_len, bytes)] }
+        Splice {
+            edits: vec![(0..old_len, bytes)],
+        }
     }
     /// The pieces of the new content, in order.
     pub fn parts<'a>(&'a self, old: &'a [u8]) -> Vec<&'a [u8]> {
@@ -90,22 +118,25 @@ pub fn replace_file(
 ) -> Result<WriteOutcome, WriteError> {
     let target = resolve(path);
     let shown = path.display().to_string();
-    let io = |e: std::io::Error| WriteError::Io { path: shown.clone(), message: e.to_string() };
+    let io = |e: std::io::Error| WriteError::Io {
+        path: shown.clone(),
+        message: e.to_string(),
+    };
 
     let lock_file = OpenOptions::new().read(true).open(&target).map_err(io)?;
     lock(&lock_file).map_err(|e| match e {
         Some(e) => io(e),
-        None => WriteError::Refused { path: shown.clone(), message: "another program holds a lock on it".into() },
+        None => WriteError::Refused {
+            path: shown.clone(),
+            message: "another program holds a lock on it".into(),
+        },
     })?;
     // When the plan holds the scanned bytes, compare the file to them in chunks (no second copy of a
-    // large file in memory) and edit those bytes; otherwise read and compare hashes.
+    // large file in memory) and edit those bytes; otherwise read and compare hashes. A big file is
+    // compared on a second core while the temp file is written and synced: the temp file only replaces
+    // the target if the comparison then says the file is unchanged.
     let current: std::borrow::Cow<'_, [u8]> = match &expected.bytes {
-        Some(scanned) => {
-            if !same_content(&lock_file, scanned).map_err(io)? {
-                return Err(WriteError::Changed { path: shown });
-            }
-            std::borrow::Cow::Borrowed(scanned.as_slice())
-        }
+        Some(scanned) => std::borrow::Cow::Borrowed(scanned.as_slice()),
         None => {
             let bytes = fs::read(&target).map_err(io)?;
             if !expected.matches(&bytes) {
@@ -114,11 +145,56 @@ pub fn replace_file(
             std::borrow::Cow::Owned(bytes)
         }
     };
-    let new = transform(&current).map_err(|message| WriteError::Refused { path: shown.clone(), message })?;
-    let backup = backups
-        .save_with(path, Some(&target), &current, &expected.hash, true)
-        .map_err(|e| WriteError::Backup { path: shown.clone(), message: e.to_string() })?;
-    if let Err(e) = write_atomic_at(&target, &new.parts(&current), Some("temp-write")) {
+    let check = |same: std::io::Result<bool>| match same {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(WriteError::Changed {
+            path: shown.clone(),
+        }),
+        Err(e) => Err(io(e)),
+    };
+    let new = match &expected.bytes {
+        Some(scanned) if scanned.len() < PARALLEL_FROM => {
+            check(same_content(&lock_file, scanned))?;
+            transform(&current)
+        }
+        _ => transform(&current),
+    }
+    .map_err(|message| WriteError::Refused {
+        path: shown.clone(),
+        message,
+    })?;
+    let temp = match &expected.bytes {
+        Some(scanned) if scanned.len() >= PARALLEL_FROM => {
+            let (same, temp) = std::thread::scope(|s| {
+                let compare = s.spawn(|| same_content(&lock_file, scanned));
+                let temp = Temp::write(&target, &new.parts(&current), Some("temp-write"));
+                (
+                    compare
+                        .join()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("comparison failed"))),
+                    temp,
+                )
+            });
+            let temp = temp.map_err(io)?;
+            if let Err(e) = check(same) {
+                temp.discard();
+                return Err(e);
+            }
+            temp
+        }
+        _ => Temp::write(&target, &new.parts(&current), Some("temp-write")).map_err(io)?,
+    };
+    let backup = match backups.save_with(path, Some(&target), &current, &expected.hash, true) {
+        Ok(b) => b,
+        Err(e) => {
+            temp.discard();
+            return Err(WriteError::Backup {
+                path: shown.clone(),
+                message: e.to_string(),
+            });
+        }
+    };
+    if let Err(e) = temp.commit(&target) {
         let _ = backups.unlink_failed(&backup, &current);
         return Err(io(e));
     }
@@ -126,6 +202,9 @@ pub fn replace_file(
     drop(lock_file);
     Ok(WriteOutcome { backup_id: backup })
 }
+
+/// From this size on, the comparison under the lock runs beside the temp-file write.
+const PARALLEL_FROM: usize = 4 << 20;
 
 /// Is the file's content exactly `expected`? Reads in 1 MiB chunks.
 fn same_content(mut f: &File, expected: &[u8]) -> std::io::Result<bool> {
@@ -172,38 +251,76 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// `write_atomic` of the concatenation of `parts`, with a test hook point after the temp file is written.
 fn write_atomic_at(target: &Path, parts: &[&[u8]], hook: Option<&str>) -> std::io::Result<()> {
-    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.rekey-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        if let Ok(meta) = fs::metadata(target) {
-            f.set_permissions(meta.permissions())?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt;
-                // Keeping the owner needs privileges when it differs from ours; best effort.
-                let _ = std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid()));
+    Temp::write(target, parts, hook)?.commit(target)
+}
+
+/// A temp file beside its target, written and synced, not yet renamed over the target.
+struct Temp {
+    path: PathBuf,
+    dir: PathBuf,
+}
+
+impl Temp {
+    fn write(target: &Path, parts: &[&[u8]], hook: Option<&str>) -> std::io::Result<Temp> {
+        let dir = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = Temp {
+            path: dir.join(format!(".{name}.rekey-{}.tmp", std::process::id())),
+            dir,
+        };
+        let result = (|| {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temp.path)?;
+            if let Ok(meta) = fs::metadata(target) {
+                f.set_permissions(meta.permissions())?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::MetadataExt;
+                    // Keeping the owner needs privileges when it differs from ours; best effort.
+                    let _ = std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid()));
+                }
+            }
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
+            for part in parts {
+                w.write_all(part)?;
+            }
+            w.flush()?;
+            drop(w);
+            if let Some(step) = hook {
+                crate::testhook::point(step)?;
+            }
+            f.sync_all()
+        })();
+        match result {
+            Ok(()) => Ok(temp),
+            Err(e) => {
+                temp.discard();
+                Err(e)
             }
         }
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
-        for part in parts {
-            w.write_all(part)?;
-        }
-        w.flush()?;
-        drop(w);
-        if let Some(step) = hook {
-            crate::testhook::point(step)?;
-        }
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, target)?;
-        #[cfg(unix)]
-        File::open(dir)?.sync_all()?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
     }
-    result
+
+    /// Rename over `target` and sync the directory.
+    fn commit(self, target: &Path) -> std::io::Result<()> {
+        if let Err(e) = fs::rename(&self.path, target) {
+            self.discard();
+            return Err(e);
+        }
+        #[cfg(unix)]
+        File::open(&self.dir)?.sync_all()?;
+        Ok(())
+    }
+
+    fn discard(self) {
+        let _ = fs::remove_file(&self.path);
+    }
 }

@@ -69,15 +69,38 @@ impl Backups {
     /// place, so the old inode keeps exactly these bytes. The caller must then call [`Backups::seal`]
     /// after its rename (to make the backup 0600 once it no longer shares an inode with the live file),
     /// or [`Backups::unlink_failed`] if the rename did not happen.
-    pub fn save_with(&self, original: &Path, link_from: Option<&Path>, bytes: &[u8], sha: &str, parsed: bool) -> std::io::Result<String> {
+    pub fn save_with(
+        &self,
+        original: &Path,
+        link_from: Option<&Path>,
+        bytes: &[u8],
+        sha: &str,
+        parsed: bool,
+    ) -> std::io::Result<String> {
         self.ensure_dir()?;
         let now = jiff::Timestamp::now();
         let sha = sha.to_string();
         let stem: String = original
             .file_name()
-            .map(|n| n.to_string_lossy().chars().map(|c| if c.is_alphanumeric() || c == '.' || c == '_' { c } else { '-' }).collect())
+            .map(|n| {
+                n.to_string_lossy()
+                    .chars()
+                    .map(|c| {
+                        if c.is_alphanumeric() || c == '.' || c == '_' {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
-        let id = format!("{}-{}-{}", now.strftime("%Y%m%dT%H%M%S%.6fZ"), &sha[..8], stem);
+        let id = format!(
+            "{}-{}-{}",
+            now.strftime("%Y%m%dT%H%M%S%.6fZ"),
+            &sha[..8],
+            stem
+        );
         let path = self.dir.join(&id);
         let linked = link_from.is_some_and(|from| fs::hard_link(from, &path).is_ok());
         if !linked {
@@ -123,7 +146,12 @@ impl Backups {
             .list()?
             .into_iter()
             .find(|e| e.id == id)
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("no backup with id {id}")))?;
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("no backup with id {id}"),
+                )
+            })?;
         let bytes = fs::read(self.dir.join(&entry.id))?;
         Ok((entry, bytes))
     }
@@ -144,14 +172,23 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Keep the newest `keep` entries for `original`, plus the newest one that parsed; return the rest.
 fn retain(entries: &mut Vec<BackupEntry>, original: &Path, keep: usize) -> Vec<BackupEntry> {
-    let mine: Vec<usize> = entries.iter().enumerate().filter(|(_, e)| e.original == original).map(|(i, _)| i).collect();
+    let mine: Vec<usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.original == original)
+        .map(|(i, _)| i)
+        .collect();
     if mine.len() <= keep {
         return Vec::new();
     }
     // Entries are appended in time order, so the last ones are the newest.
     let keep_from = mine.len() - keep;
     let newest_parsed = mine.iter().rev().find(|&&i| entries[i].parsed).copied();
-    let drop: Vec<usize> = mine[..keep_from].iter().copied().filter(|&i| Some(i) != newest_parsed).collect();
+    let drop: Vec<usize> = mine[..keep_from]
+        .iter()
+        .copied()
+        .filter(|&i| Some(i) != newest_parsed)
+        .collect();
     let mut evicted = Vec::new();
     for &i in drop.iter().rev() {
         evicted.push(entries.remove(i));
@@ -176,7 +213,10 @@ mod tests {
         let other = b.save(Path::new("/y/mcp.json"), b"{}", true).unwrap();
         let ids: Vec<String> = b.list().unwrap().into_iter().map(|e| e.id).collect();
         assert_eq!(ids.len(), 4, "{ids:?}");
-        assert!(ids.contains(&first), "the only copy that parsed was evicted");
+        assert!(
+            ids.contains(&first),
+            "the only copy that parsed was evicted"
+        );
         assert!(ids.contains(&other));
         assert_eq!(b.get(&first).unwrap().1, b"{}");
         let files = fs::read_dir(b.dir()).unwrap().count();
@@ -184,7 +224,11 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(b.dir().join(&first)).unwrap().permissions().mode() & 0o777;
+            let mode = fs::metadata(b.dir().join(&first))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(mode, 0o600);
         }
     }

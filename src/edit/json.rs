@@ -51,9 +51,19 @@ impl SyntaxError {
         let offset = offset.min(text.len());
         let before = &text.as_bytes()[..offset];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-        SyntaxError { line, column, message: message.into() }
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        SyntaxError {
+            line,
+            column,
+            message: message.into(),
+        }
     }
 }
 
@@ -99,7 +109,12 @@ pub fn walk<'a>(
     mut on_string: impl FnMut(StringValue<'a, '_>),
 ) -> Result<(), SyntaxError> {
     let body_start = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let mut lexer = Lexer { text, b: text.as_bytes(), i: body_start, jsonc: dialect == Dialect::Jsonc };
+    let mut lexer = Lexer {
+        text,
+        b: text.as_bytes(),
+        i: body_start,
+        jsonc: dialect == Dialect::Jsonc,
+    };
     let mut stack: Vec<Frame> = Vec::with_capacity(32);
     let mut path: Vec<Seg<'a>> = Vec::with_capacity(32);
     let mut root_done = false;
@@ -107,15 +122,24 @@ pub fn walk<'a>(
 
     while let Some((token, start, end)) = lexer.next()? {
         if root_done {
-            return Err(err(start, "unexpected content after the end of the document"));
+            return Err(err(
+                start,
+                "unexpected content after the end of the document",
+            ));
         }
 
         // Is this token a value, and where does it go?
-        let is_value_start = matches!(token, Token::OpenBrace | Token::OpenBracket | Token::String(_) | Token::Scalar);
+        let is_value_start = matches!(
+            token,
+            Token::OpenBrace | Token::OpenBracket | Token::String(_) | Token::Scalar
+        );
         match stack.last_mut() {
             None => {
                 if !is_value_start {
-                    return Err(err(start, &format!("expected a value, found '{}'", token_text(&token))));
+                    return Err(err(
+                        start,
+                        &format!("expected a value, found '{}'", token_text(&token)),
+                    ));
                 }
             }
             Some(Frame::Obj(state)) => match (*state, &token) {
@@ -127,7 +151,10 @@ pub fn walk<'a>(
                 (Obj::KeyOrEnd, Token::CloseBrace) => {}
                 (Obj::KeyAfterComma, Token::CloseBrace) if dialect == Dialect::Jsonc => {}
                 (Obj::KeyAfterComma, Token::CloseBrace) => {
-                    return Err(err(start, "trailing comma before '}' is not allowed in this strict-JSON file"))
+                    return Err(err(
+                        start,
+                        "trailing comma before '}' is not allowed in this strict-JSON file",
+                    ))
                 }
                 (Obj::Colon, Token::Colon) => {
                     *state = Obj::Value;
@@ -147,7 +174,10 @@ pub fn walk<'a>(
                         Obj::Value => "a value",
                         Obj::CommaOrEnd => "',' or '}'",
                     };
-                    return Err(err(start, &format!("expected {expected}, found '{}'", token_text(t))));
+                    return Err(err(
+                        start,
+                        &format!("expected {expected}, found '{}'", token_text(t)),
+                    ));
                 }
             },
             Some(Frame::Arr(state, index)) => match (*state, &token) {
@@ -157,7 +187,10 @@ pub fn walk<'a>(
                 (Arr::ValueOrEnd, Token::CloseBracket) => {}
                 (Arr::ValueAfterComma, Token::CloseBracket) if dialect == Dialect::Jsonc => {}
                 (Arr::ValueAfterComma, Token::CloseBracket) => {
-                    return Err(err(start, "trailing comma before ']' is not allowed in this strict-JSON file"))
+                    return Err(err(
+                        start,
+                        "trailing comma before ']' is not allowed in this strict-JSON file",
+                    ))
                 }
                 (Arr::CommaOrEnd, Token::Comma) => {
                     *state = Arr::ValueAfterComma;
@@ -171,7 +204,10 @@ pub fn walk<'a>(
                         Arr::ValueAfterComma => "a value",
                         Arr::CommaOrEnd => "',' or ']'",
                     };
-                    return Err(err(start, &format!("expected {expected}, found '{}'", token_text(t))));
+                    return Err(err(
+                        start,
+                        &format!("expected {expected}, found '{}'", token_text(t)),
+                    ));
                 }
             },
         }
@@ -184,7 +220,11 @@ pub fn walk<'a>(
                 value_done(&mut stack, &mut path, &mut root_done);
             }
             Token::String(value) => {
-                on_string(StringValue { path: &path, span: start..end, value });
+                on_string(StringValue {
+                    path: &path,
+                    span: start..end,
+                    value,
+                });
                 value_done(&mut stack, &mut path, &mut root_done);
             }
             _ => value_done(&mut stack, &mut path, &mut root_done),
@@ -195,7 +235,10 @@ pub fn walk<'a>(
             Some(Frame::Obj(_)) => "'}'",
             _ => "']'",
         };
-        return Err(err(text.len(), &format!("unexpected end of file: expected {what}")));
+        return Err(err(
+            text.len(),
+            &format!("unexpected end of file: expected {what}"),
+        ));
     }
     if !root_done {
         return Err(err(text.len(), "the file is empty: expected a JSON value"));
@@ -270,6 +313,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The next token with its byte span, skipping whitespace and (in JSONC) comments.
+    #[inline(always)]
     fn next(&mut self) -> Result<Option<(Token<'a>, usize, usize)>, SyntaxError> {
         let b = self.b;
         loop {
@@ -278,15 +322,21 @@ impl<'a> Lexer<'a> {
                 Some(b'/') => {
                     let start = self.i;
                     if !self.jsonc {
-                        return Err(self.error(start, "comments are not allowed in this strict-JSON file"));
+                        return Err(
+                            self.error(start, "comments are not allowed in this strict-JSON file")
+                        );
                     }
                     match b.get(self.i + 1) {
                         Some(b'/') => {
-                            self.i = memchr_byte(b'\n', &b[self.i..]).map_or(b.len(), |p| self.i + p);
+                            self.i =
+                                memchr_byte(b'\n', &b[self.i..]).map_or(b.len(), |p| self.i + p);
                         }
                         Some(b'*') => {
                             let body = &b[self.i + 2..];
-                            let end = body.windows(2).position(|w| w == b"*/").ok_or_else(|| self.error(start, "unterminated comment"))?;
+                            let end = body
+                                .windows(2)
+                                .position(|w| w == b"*/")
+                                .ok_or_else(|| self.error(start, "unterminated comment"))?;
                             self.i += 2 + end + 2;
                         }
                         _ => return Err(self.error(start, "unexpected character")),
@@ -296,7 +346,9 @@ impl<'a> Lexer<'a> {
             }
         }
         let start = self.i;
-        let Some(&c) = b.get(start) else { return Ok(None) };
+        let Some(&c) = b.get(start) else {
+            return Ok(None);
+        };
         let token = match c {
             b'{' => Token::OpenBrace,
             b'}' => Token::CloseBrace,
@@ -376,14 +428,13 @@ impl<'a> Lexer<'a> {
 
     /// A string token starting at the quote at `start`: its value (borrowed unless it has escapes)
     /// and the offset just past its closing quote.
+    #[inline(always)]
     fn string(&mut self, start: usize) -> Result<(Token<'a>, usize), SyntaxError> {
         let b = self.b;
         let mut i = start + 1;
         let mut escaped = false;
         loop {
-            while i < b.len() && !STRING_SPECIAL[b[i] as usize] {
-                i += 1;
-            }
+            i = skip_plain(b, i);
             match b.get(i) {
                 None => return Err(self.error(start, "unterminated string")),
                 Some(b'"') => break,
@@ -391,18 +442,81 @@ impl<'a> Lexer<'a> {
                     escaped = true;
                     match b.get(i + 1) {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
-                        Some(b'u') if b.len() >= i + 6 && b[i + 2..i + 6].iter().all(u8::is_ascii_hexdigit) => i += 6,
+                        Some(b'u')
+                            if b.len() >= i + 6
+                                && b[i + 2..i + 6].iter().all(u8::is_ascii_hexdigit) =>
+                        {
+                            i += 6
+                        }
                         _ => return Err(self.error(i, "invalid escape in string")),
                     }
                 }
-                Some(_) => return Err(self.error(i, "control character in string (write it as an escape)")),
+                Some(_) => {
+                    return Err(self.error(i, "control character in string (write it as an escape)"))
+                }
             }
         }
         let raw = &self.text[start + 1..i];
         self.i = i + 1;
-        let value = if escaped { Cow::Owned(unescape(raw).map_err(|off| self.error(start + 1 + off, "invalid unicode escape"))?) } else { Cow::Borrowed(raw) };
+        let value = if escaped {
+            Cow::Owned(
+                unescape(raw)
+                    .map_err(|off| self.error(start + 1 + off, "invalid unicode escape"))?,
+            )
+        } else {
+            Cow::Borrowed(raw)
+        };
         Ok((Token::String(value), self.i))
     }
+}
+
+/// The index of the first byte at or after `i` that ends a plain run inside a string: `"`, `\\` or a
+/// control character (or `b.len()`). 16 bytes at a time with SSE2 on x86_64, then eight at a time (SWAR):
+/// for each SWAR test the lowest flagged byte of a word is exact (a borrow only ever flags bytes above a
+/// true match), so the first hit is right.
+#[inline]
+fn skip_plain(b: &[u8], mut i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SSE2 is part of x86_64: 16 bytes per step.
+        while i + 16 <= b.len() {
+            // SAFETY: the 16 bytes at `i` are inside `b` (checked above); SSE2 is always available on
+            // x86_64; unaligned loads are allowed by `_mm_loadu_si128`.
+            let mask = unsafe {
+                let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
+                let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+                let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+                // Unsigned v < 0x20  <=>  max(v, 0x1f) == 0x1f.
+                let low = _mm_set1_epi8(0x1f);
+                let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
+                _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, slash), control))
+            };
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+    }
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let quote = w ^ (LO * b'"' as u64);
+        let slash = w ^ (LO * b'\\' as u64);
+        let hits = ((quote.wrapping_sub(LO) & !quote)
+            | (slash.wrapping_sub(LO) & !slash)
+            | (w.wrapping_sub(LO * 0x20) & !w))
+            & HI;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && !STRING_SPECIAL[b[i] as usize] {
+        i += 1;
+    }
+    i
 }
 
 fn memchr_byte(needle: u8, hay: &[u8]) -> Option<usize> {
@@ -525,7 +639,55 @@ fn utf8_len(first: u8) -> usize {
 mod tests {
     use super::*;
 
-    fn strings(text: &str, dialect: Dialect) -> Result<Vec<(String, String, Range<usize>)>, SyntaxError> {
+    #[test]
+    fn skip_plain_finds_the_first_special_byte_like_the_plain_loop() {
+        let naive = |b: &[u8], mut i: usize| {
+            while i < b.len() && !STRING_SPECIAL[b[i] as usize] {
+                i += 1;
+            }
+            i
+        };
+        // Every special byte at every offset of a word, after bytes that could fool a borrow (0x00..0xff).
+        let fillers = [
+            b'a',
+            0x21,
+            0x1f,
+            0x7f,
+            0x80,
+            0xc3,
+            0xff,
+            b'"' + 1,
+            b'\\' - 1,
+            b'\\' + 1,
+        ];
+        for special in [b'"', b'\\', 0x00, 0x01, b'\n', 0x1f] {
+            for filler in fillers {
+                for len in 0..40 {
+                    for at in 0..=len {
+                        let mut b = vec![filler; len];
+                        if at < len {
+                            b[at] = special;
+                        }
+                        for start in 0..=len.min(3) {
+                            assert_eq!(
+                                skip_plain(&b, start),
+                                naive(&b, start),
+                                "{b:?} from {start}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Two specials in one word: the first wins.
+        let b = b"abc\\de\"fgh";
+        assert_eq!(skip_plain(b, 0), 3);
+    }
+
+    fn strings(
+        text: &str,
+        dialect: Dialect,
+    ) -> Result<Vec<(String, String, Range<usize>)>, SyntaxError> {
         let mut out = Vec::new();
         walk(text, dialect, |s| {
             let path = s
@@ -546,7 +708,10 @@ mod tests {
     fn reports_every_string_value_with_its_path_and_span() {
         let text = "\u{feff}{\"a\": {\"b\": [\"x\", {\"c\": \"y\\n\"}], \"n\": 12345678901234567890}, \"z\": \"w\"}";
         let got = strings(text, Dialect::Json).unwrap();
-        let paths: Vec<_> = got.iter().map(|(p, v, _)| (p.as_str(), v.as_str())).collect();
+        let paths: Vec<_> = got
+            .iter()
+            .map(|(p, v, _)| (p.as_str(), v.as_str()))
+            .collect();
         assert_eq!(paths, [("a/b/0", "x"), ("a/b/1/c", "y\n"), ("z", "w")]);
         for (_, _, span) in &got {
             assert!(text[span.clone()].starts_with('"') && text[span.clone()].ends_with('"'));

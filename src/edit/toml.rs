@@ -5,21 +5,37 @@ use std::ops::Range;
 use toml_edit::{Item, Value};
 
 /// Call `on_string(path, span, value)` for every string value in the document.
-pub fn walk(text: &str, mut on_string: impl FnMut(&[String], Range<usize>, &str)) -> Result<(), SyntaxError> {
+pub fn walk(
+    text: &str,
+    mut on_string: impl FnMut(&[String], Range<usize>, &str),
+) -> Result<(), SyntaxError> {
     let doc: toml_edit::Document<&str> = toml_edit::Document::parse(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         let before = &text[..offset.min(text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-        let message = e.message().lines().next().unwrap_or("invalid TOML").to_string();
-        SyntaxError { line, column, message }
+        let message = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_string();
+        SyntaxError {
+            line,
+            column,
+            message,
+        }
     })?;
     let mut path = Vec::new();
     walk_table(doc.as_table(), &mut path, &mut on_string);
     Ok(())
 }
 
-fn walk_table(t: &toml_edit::Table, path: &mut Vec<String>, f: &mut impl FnMut(&[String], Range<usize>, &str)) {
+fn walk_table(
+    t: &toml_edit::Table,
+    path: &mut Vec<String>,
+    f: &mut impl FnMut(&[String], Range<usize>, &str),
+) {
     for (k, item) in t.iter() {
         path.push(k.to_string());
         walk_item(item, path, f);
@@ -27,7 +43,11 @@ fn walk_table(t: &toml_edit::Table, path: &mut Vec<String>, f: &mut impl FnMut(&
     }
 }
 
-fn walk_item(item: &Item, path: &mut Vec<String>, f: &mut impl FnMut(&[String], Range<usize>, &str)) {
+fn walk_item(
+    item: &Item,
+    path: &mut Vec<String>,
+    f: &mut impl FnMut(&[String], Range<usize>, &str),
+) {
     match item {
         Item::Value(v) => walk_value(v, path, f),
         Item::Table(t) => walk_table(t, path, f),
@@ -42,7 +62,11 @@ fn walk_item(item: &Item, path: &mut Vec<String>, f: &mut impl FnMut(&[String], 
     }
 }
 
-fn walk_value(v: &Value, path: &mut Vec<String>, f: &mut impl FnMut(&[String], Range<usize>, &str)) {
+fn walk_value(
+    v: &Value,
+    path: &mut Vec<String>,
+    f: &mut impl FnMut(&[String], Range<usize>, &str),
+) {
     match v {
         Value::String(s) => {
             if let Some(span) = s.span() {
@@ -71,7 +95,8 @@ fn walk_value(v: &Value, path: &mut Vec<String>, f: &mut impl FnMut(&[String], R
 /// exactly: single-line strings whose raw content equals the decoded value (no escapes).
 pub fn raw_range(raw_token: &str, decoded: &str, range: Range<usize>) -> Option<Range<usize>> {
     let q = raw_token.as_bytes().first().copied()?;
-    if raw_token.starts_with("\"\"\"") || raw_token.starts_with("'''") || (q != b'"' && q != b'\'') {
+    if raw_token.starts_with("\"\"\"") || raw_token.starts_with("'''") || (q != b'"' && q != b'\'')
+    {
         return None;
     }
     let inner = &raw_token[1..raw_token.len() - 1];
@@ -82,7 +107,9 @@ pub fn raw_range(raw_token: &str, decoded: &str, range: Range<usize>) -> Option<
 pub fn escape(value: &str, quote: u8) -> Result<String, String> {
     if quote == b'\'' {
         if value.contains('\'') || value.chars().any(|c| c.is_control()) {
-            return Err("the new value cannot be written inside a TOML literal ('…') string".into());
+            return Err(
+                "the new value cannot be written inside a TOML literal ('…') string".into(),
+            );
         }
         return Ok(value.to_string());
     }
@@ -106,13 +133,20 @@ mod tests {
     fn finds_strings_in_tables_inline_tables_and_arrays() {
         let text = "# c\n[mcp_servers.x]\nargs = [\"-y\", 'lit']\nenv = { \"API_KEY\" = \"k1\" }\n[mcp_servers.x.env2]\nT = \"k2\"\n";
         let mut got = Vec::new();
-        walk(text, |p, span, v| got.push((p.join("."), v.to_string(), text[span].to_string()))).unwrap();
+        walk(text, |p, span, v| {
+            got.push((p.join("."), v.to_string(), text[span].to_string()))
+        })
+        .unwrap();
         assert_eq!(
             got,
             [
                 ("mcp_servers.x.args.0".into(), "-y".into(), "\"-y\"".into()),
                 ("mcp_servers.x.args.1".into(), "lit".into(), "'lit'".into()),
-                ("mcp_servers.x.env.API_KEY".into(), "k1".into(), "\"k1\"".into()),
+                (
+                    "mcp_servers.x.env.API_KEY".into(),
+                    "k1".into(),
+                    "\"k1\"".into()
+                ),
                 ("mcp_servers.x.env2.T".into(), "k2".into(), "\"k2\"".into()),
             ]
         );

@@ -13,9 +13,15 @@ fn message(v: &serde_json::Value) -> Option<String> {
     (!code.is_empty() || !msg.is_empty()).then(|| format!("{code} {msg}").trim().to_string())
 }
 
-fn headers(rb: reqwest::blocking::RequestBuilder, key: &Secret) -> reqwest::blocking::RequestBuilder {
+fn headers(
+    rb: reqwest::blocking::RequestBuilder,
+    key: &Secret,
+) -> reqwest::blocking::RequestBuilder {
     rb.header("X-Agent-Key", key.expose())
-        .header("X-Idempotency-Key", crate::scan::slots::percent_encode(&format!("rekey-{}", std::process::id())))
+        .header(
+            "X-Idempotency-Key",
+            crate::scan::slots::percent_encode(&format!("rekey-{}", std::process::id())),
+        )
         .header("X-ACAP-Timestamp", jiff::Timestamp::now().to_string())
 }
 
@@ -41,17 +47,43 @@ impl Provider for A2aMarket {
     fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError> {
         let base = self.base_url(req.link)?;
         let agent = req.link.id("agent_id")?;
-        let url = format!("{base}/acap/v1/agents/{}/rotate-key", crate::scan::slots::percent_encode(agent));
-        let body = http.send(headers(http.post(&url), req.current))?.json_ok(message)?;
-        for p in ["/payload/data/api_key", "/data/api_key", "/api_key", "/apiKey", "/key"] {
-            if let Some(k) = body.pointer(p).and_then(|v| v.as_str()).filter(|k| k.starts_with("ak_")) {
-                return Ok(Rotated { new: Secret::new(k.to_string()), old_valid_until: None });
+        let url = format!(
+            "{base}/acap/v1/agents/{}/rotate-key",
+            crate::scan::slots::percent_encode(agent)
+        );
+        let body = http
+            .send(headers(http.post(&url), req.current))?
+            .json_ok(message)?;
+        for p in [
+            "/payload/data/api_key",
+            "/data/api_key",
+            "/api_key",
+            "/apiKey",
+            "/key",
+        ] {
+            if let Some(k) = body
+                .pointer(p)
+                .and_then(|v| v.as_str())
+                .filter(|k| k.starts_with("ak_"))
+            {
+                return Ok(Rotated {
+                    new: Secret::new(k.to_string()),
+                    old_valid_until: None,
+                });
             }
         }
-        Err(ProviderError::MissingField("an ak_ key (looked at payload.data.api_key, data.api_key, api_key, apiKey, key)".into()))
+        Err(ProviderError::MissingField(
+            "an ak_ key (looked at payload.data.api_key, data.api_key, api_key, apiKey, key)"
+                .into(),
+        ))
     }
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
         let base = self.base_url(link)?;
-        http.send(headers(http.get(&format!("{base}/acap/v1/compute/balance")), key))?.json_ok(message).map(|_| ())
+        http.send(headers(
+            http.get(&format!("{base}/acap/v1/compute/balance")),
+            key,
+        ))?
+        .json_ok(message)
+        .map(|_| ())
     }
 }

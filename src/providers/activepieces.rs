@@ -8,7 +8,10 @@ pub struct Activepieces;
 
 fn message(v: &serde_json::Value) -> Option<String> {
     let code = v.get("code").and_then(|c| c.as_str())?;
-    let detail = v.pointer("/params/message").and_then(|m| m.as_str()).unwrap_or("");
+    let detail = v
+        .pointer("/params/message")
+        .and_then(|m| m.as_str())
+        .unwrap_or("");
     Some(format!("{code} {detail}").trim().to_string())
 }
 
@@ -33,22 +36,44 @@ impl Provider for Activepieces {
     }
     fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError> {
         let base = self.base_url(req.link)?;
-        let admin = req.admin.ok_or_else(|| ProviderError::MissingAdminCredential(self.id().into()))?;
-        let url = format!("{base}/v1/mcp-servers/{}/rotate", crate::scan::slots::percent_encode(req.link.id("server_id")?));
-        let body = http.send(http.post(&url).bearer_auth(admin.expose()))?.json_ok(message)?;
-        Ok(Rotated { new: take_secret(&body, &["/token"], "token")?, old_valid_until: None })
+        let admin = req
+            .admin
+            .ok_or_else(|| ProviderError::MissingAdminCredential(self.id().into()))?;
+        let url = format!(
+            "{base}/v1/mcp-servers/{}/rotate",
+            crate::scan::slots::percent_encode(req.link.id("server_id")?)
+        );
+        let body = http
+            .send(http.post(&url).bearer_auth(admin.expose()))?
+            .json_ok(message)?;
+        Ok(Rotated {
+            new: take_secret(&body, &["/token"], "token")?,
+            old_valid_until: None,
+        })
     }
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
         let base = self.base_url(link)?;
-        let url = format!("{base}/v1/mcp/{}/sse", crate::scan::slots::percent_encode(key.expose()));
+        let url = format!(
+            "{base}/v1/mcp/{}/sse",
+            crate::scan::slots::percent_encode(key.expose())
+        );
         // Only the status matters; an SSE stream may stay open, so don't wait for a whole body.
         let resp = http.get(&url).send();
         match resp {
             Ok(r) if r.status().is_success() => Ok(()),
-            Ok(r) if r.status().as_u16() == 404 => Err(ProviderError::NotFound("the MCP URL with this token does not exist".into())),
-            Ok(r) => Err(ProviderError::UnexpectedStatus { status: r.status().as_u16(), message: "from the MCP URL".into() }),
-            Err(e) if e.is_connect() => Err(ProviderError::ConnectionFailed("connection failed".into())),
-            Err(_) => Err(ProviderError::Ambiguous("no answer from the MCP URL".into())),
+            Ok(r) if r.status().as_u16() == 404 => Err(ProviderError::NotFound(
+                "the MCP URL with this token does not exist".into(),
+            )),
+            Ok(r) => Err(ProviderError::UnexpectedStatus {
+                status: r.status().as_u16(),
+                message: "from the MCP URL".into(),
+            }),
+            Err(e) if e.is_connect() => {
+                Err(ProviderError::ConnectionFailed("connection failed".into()))
+            }
+            Err(_) => Err(ProviderError::Ambiguous(
+                "no answer from the MCP URL".into(),
+            )),
         }
     }
 }

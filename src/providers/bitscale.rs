@@ -7,7 +7,10 @@ use super::*;
 pub struct BitScale;
 
 fn message(v: &serde_json::Value) -> Option<String> {
-    v.get("detail").or_else(|| v.get("message")).and_then(|m| m.as_str()).map(str::to_string)
+    v.get("detail")
+        .or_else(|| v.get("message"))
+        .and_then(|m| m.as_str())
+        .map(str::to_string)
 }
 
 impl Provider for BitScale {
@@ -32,17 +35,29 @@ impl Provider for BitScale {
     fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError> {
         let base = self.base_url(req.link)?;
         let call = |path: &str| {
-            http.send(http.post(&format!("{base}{path}")).header("X-API-KEY", req.current.expose()).json(&serde_json::json!({})))
+            http.send(
+                http.post(&format!("{base}{path}"))
+                    .header("X-API-KEY", req.current.expose())
+                    .json(&serde_json::json!({})),
+            )
         };
         let mut answer = call("/api/v1/api-key/rotate")?;
         if answer.status == 404 {
             answer = call("/api/v1/rotate-api-key")?;
         }
         let body = answer.json_ok(message)?;
-        Ok(Rotated { new: take_secret(&body, &["/api_key"], "api_key")?, old_valid_until: None })
+        Ok(Rotated {
+            new: take_secret(&body, &["/api_key"], "api_key")?,
+            old_valid_until: None,
+        })
     }
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
         let base = self.base_url(link)?;
-        http.send(http.get(&format!("{base}/api/v1/workspace")).header("X-API-KEY", key.expose()))?.json_ok(message).map(|_| ())
+        http.send(
+            http.get(&format!("{base}/api/v1/workspace"))
+                .header("X-API-KEY", key.expose()),
+        )?
+        .json_ok(message)
+        .map(|_| ())
     }
 }

@@ -12,7 +12,13 @@ fn message(v: &serde_json::Value) -> Option<String> {
     let errs = v.get("errors")?.as_array()?;
     let parts: Vec<String> = errs
         .iter()
-        .map(|e| format!("{} {}", e.get("code").map(|c| c.to_string()).unwrap_or_default(), e.get("message").and_then(|m| m.as_str()).unwrap_or("")))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e.get("code").map(|c| c.to_string()).unwrap_or_default(),
+                e.get("message").and_then(|m| m.as_str()).unwrap_or("")
+            )
+        })
         .collect();
     (!parts.is_empty()).then(|| parts.join("; "))
 }
@@ -41,36 +47,58 @@ impl Provider for CloudflareAccess {
     }
     fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError> {
         let base = self.base_url(req.link)?;
-        let admin = req.admin.ok_or_else(|| ProviderError::MissingAdminCredential(self.id().into()))?;
+        let admin = req
+            .admin
+            .ok_or_else(|| ProviderError::MissingAdminCredential(self.id().into()))?;
         let (acc, tid) = (req.link.id("account_id")?, req.link.id("token_id")?);
         let url = format!(
             "{base}/client/v4/accounts/{}/access/service_tokens/{}/rotate",
             crate::scan::slots::percent_encode(acc),
             crate::scan::slots::percent_encode(tid)
         );
-        let until = jiff::Timestamp::now() + jiff::SignedDuration::try_from(req.grace).unwrap_or(jiff::SignedDuration::ZERO);
+        let until = jiff::Timestamp::now()
+            + jiff::SignedDuration::try_from(req.grace).unwrap_or(jiff::SignedDuration::ZERO);
         let until_str = until.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let mut rb = http.post(&url).json(&serde_json::json!({ "previous_client_secret_expires_at": until_str }));
+        let mut rb = http
+            .post(&url)
+            .json(&serde_json::json!({ "previous_client_secret_expires_at": until_str }));
         rb = match admin.expose().split_once(':') {
             // A global API key is stored as "email:key".
-            Some((email, key)) if email.contains('@') => rb.header("X-Auth-Email", email).header("X-Auth-Key", key),
+            Some((email, key)) if email.contains('@') => {
+                rb.header("X-Auth-Email", email).header("X-Auth-Key", key)
+            }
             _ => rb.bearer_auth(admin.expose()),
         };
         let body = http.send(rb)?.json_ok(message)?;
         if body.get("success").and_then(|s| s.as_bool()) == Some(false) {
-            return Err(ProviderError::UnexpectedStatus { status: 200, message: message(&body).unwrap_or_else(|| "success: false".into()) });
+            return Err(ProviderError::UnexpectedStatus {
+                status: 200,
+                message: message(&body).unwrap_or_else(|| "success: false".into()),
+            });
         }
-        Ok(Rotated { new: take_secret(&body, &["/result/client_secret"], "result.client_secret")?, old_valid_until: Some(until.as_second() as u64) })
+        Ok(Rotated {
+            new: take_secret(&body, &["/result/client_secret"], "result.client_secret")?,
+            old_valid_until: Some(until.as_second() as u64),
+        })
     }
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
         let app = link.id("app_url")?;
         super::http::check_base_url(app)?;
         let client_id = link.id("client_id")?;
-        let a = http.send(http.get(app).header("CF-Access-Client-Id", client_id).header("CF-Access-Client-Secret", key.expose()))?;
+        let a = http.send(
+            http.get(app)
+                .header("CF-Access-Client-Id", client_id)
+                .header("CF-Access-Client-Secret", key.expose()),
+        )?;
         match a.status {
             200..=299 => Ok(()),
-            401 | 403 => Err(ProviderError::Forbidden("Access refused the service token".into())),
-            s => Err(ProviderError::UnexpectedStatus { status: s, message: "from the application behind Access".into() }),
+            401 | 403 => Err(ProviderError::Forbidden(
+                "Access refused the service token".into(),
+            )),
+            s => Err(ProviderError::UnexpectedStatus {
+                status: s,
+                message: "from the application behind Access".into(),
+            }),
         }
     }
 }

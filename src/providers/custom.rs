@@ -53,15 +53,25 @@ fn post() -> String {
 impl Spec {
     pub fn load(link: &Link) -> Result<Spec, ProviderError> {
         let path = link.id("spec")?;
-        let text = std::fs::read_to_string(path).map_err(|e| ProviderError::InvalidSpec(format!("cannot read the provider spec {path}: {e}")))?;
-        let spec: Spec = toml_edit::de::from_str(&text).map_err(|e| ProviderError::InvalidSpec(format!("invalid provider spec {path}: {}", e.message())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ProviderError::InvalidSpec(format!("cannot read the provider spec {path}: {e}"))
+        })?;
+        let spec: Spec = toml_edit::de::from_str(&text).map_err(|e| {
+            ProviderError::InvalidSpec(format!("invalid provider spec {path}: {}", e.message()))
+        })?;
         if spec.rotate.secret_pointer.is_none() {
-            return Err(ProviderError::InvalidSpec(format!("provider spec {path}: [rotate] needs secret_pointer")));
+            return Err(ProviderError::InvalidSpec(format!(
+                "provider spec {path}: [rotate] needs secret_pointer"
+            )));
         }
         Ok(spec)
     }
     pub fn needs_admin(&self) -> bool {
-        let uses = |r: &Request| r.url.contains("{{admin}}") || r.headers.values().any(|v| v.contains("{{admin}}")) || r.body.as_deref().is_some_and(|b| b.contains("{{admin}}"));
+        let uses = |r: &Request| {
+            r.url.contains("{{admin}}")
+                || r.headers.values().any(|v| v.contains("{{admin}}"))
+                || r.body.as_deref().is_some_and(|b| b.contains("{{admin}}"))
+        };
         uses(&self.rotate)
     }
 }
@@ -70,16 +80,25 @@ impl Spec {
 fn fill(t: &str, vars: &[(&str, &str)], url: bool) -> String {
     let mut s = t.to_string();
     for (k, v) in vars {
-        let v = if url && *k != "base" { crate::scan::slots::percent_encode(v) } else { v.to_string() };
+        let v = if url && *k != "base" {
+            crate::scan::slots::percent_encode(v)
+        } else {
+            v.to_string()
+        };
         s = s.replace(&format!("{{{{{k}}}}}"), &v);
     }
     s
 }
 
-fn send(http: &Http, r: &Request, vars: &[(&str, &str)]) -> Result<serde_json::Value, ProviderError> {
+fn send(
+    http: &Http,
+    r: &Request,
+    vars: &[(&str, &str)],
+) -> Result<serde_json::Value, ProviderError> {
     let url = fill(&r.url, vars, true);
     super::http::check_base_url(&url)?;
-    let method = reqwest::Method::from_bytes(r.method.to_ascii_uppercase().as_bytes()).map_err(|_| ProviderError::InvalidSpec(format!("invalid method {}", r.method)))?;
+    let method = reqwest::Method::from_bytes(r.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| ProviderError::InvalidSpec(format!("invalid method {}", r.method)))?;
     let mut rb = match method {
         reqwest::Method::GET => http.get(&url),
         reqwest::Method::POST => http.post(&url),
@@ -89,9 +108,15 @@ fn send(http: &Http, r: &Request, vars: &[(&str, &str)]) -> Result<serde_json::V
         rb = rb.header(k.as_str(), fill(v, vars, false));
     }
     if let Some(b) = &r.body {
-        rb = rb.header("Content-Type", "application/json").body(fill(b, vars, false));
+        rb = rb
+            .header("Content-Type", "application/json")
+            .body(fill(b, vars, false));
     }
-    http.send(rb)?.json_ok(|v| v.get("message").or_else(|| v.get("error")).map(|m| m.to_string()))
+    http.send(rb)?.json_ok(|v| {
+        v.get("message")
+            .or_else(|| v.get("error"))
+            .map(|m| m.to_string())
+    })
 }
 
 impl Provider for Custom {
@@ -108,7 +133,15 @@ impl Provider for Custom {
         Spec::load(link).map(|s| s.needs_admin()).unwrap_or(false)
     }
     fn slot_kinds(&self) -> &'static [SlotKind] {
-        &[SlotKind::Env, SlotKind::Header, SlotKind::ArgFlag, SlotKind::ArgValue, SlotKind::ArgHeader, SlotKind::UrlQuery, SlotKind::UrlPath]
+        &[
+            SlotKind::Env,
+            SlotKind::Header,
+            SlotKind::ArgFlag,
+            SlotKind::ArgValue,
+            SlotKind::ArgHeader,
+            SlotKind::UrlQuery,
+            SlotKind::UrlPath,
+        ]
     }
     fn required_ids(&self) -> &'static [&'static str] {
         &["spec"]
@@ -118,7 +151,11 @@ impl Provider for Custom {
     }
     fn base_url(&self, link: &Link) -> Result<String, ProviderError> {
         let spec = Spec::load(link)?;
-        let url = link.base_url.clone().or(spec.base_url).ok_or_else(|| ProviderError::InvalidBaseUrl("the spec has no base_url and the link none either".into()))?;
+        let url = link.base_url.clone().or(spec.base_url).ok_or_else(|| {
+            ProviderError::InvalidBaseUrl(
+                "the spec has no base_url and the link none either".into(),
+            )
+        })?;
         super::http::check_base_url(&url)?;
         Ok(url.trim_end_matches('/').to_string())
     }
@@ -129,10 +166,17 @@ impl Provider for Custom {
             return Err(ProviderError::MissingAdminCredential(self.id().into()));
         }
         let admin = req.admin.map(|a| a.expose()).unwrap_or("");
-        let vars = [("base", base.as_str()), ("current", req.current.expose()), ("admin", admin)];
+        let vars = [
+            ("base", base.as_str()),
+            ("current", req.current.expose()),
+            ("admin", admin),
+        ];
         let body = send(http, &spec.rotate, &vars)?;
         let pointer = spec.rotate.secret_pointer.as_deref().unwrap_or("");
-        Ok(Rotated { new: take_secret(&body, &[pointer], pointer)?, old_valid_until: None })
+        Ok(Rotated {
+            new: take_secret(&body, &[pointer], pointer)?,
+            old_valid_until: None,
+        })
     }
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
         let spec = Spec::load(link)?;

@@ -7,14 +7,21 @@ use super::*;
 pub struct Fruxon;
 
 fn message(v: &serde_json::Value) -> Option<String> {
-    v.get("detail").or_else(|| v.get("title")).and_then(|m| m.as_str()).map(str::to_string)
+    v.get("detail")
+        .or_else(|| v.get("title"))
+        .and_then(|m| m.as_str())
+        .map(str::to_string)
 }
 
 impl Fruxon {
     fn integration_url(&self, link: &Link) -> Result<String, ProviderError> {
         let base = self.base_url(link)?;
         let enc = crate::scan::slots::percent_encode;
-        Ok(format!("{base}/v1/tenants/{}/integrations/{}", enc(link.id("tenant")?), enc(link.id("integration")?)))
+        Ok(format!(
+            "{base}/v1/tenants/{}/integrations/{}",
+            enc(link.id("tenant")?),
+            enc(link.id("integration")?)
+        ))
     }
 }
 
@@ -38,20 +45,31 @@ impl Provider for Fruxon {
         "https://api.fruxon.com"
     }
     fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError> {
-        let admin = req.admin.ok_or_else(|| ProviderError::MissingAdminCredential(self.id().into()))?;
+        let admin = req
+            .admin
+            .ok_or_else(|| ProviderError::MissingAdminCredential(self.id().into()))?;
         let url = format!("{}/mcp:rotateKey", self.integration_url(req.link)?);
-        let body = http.send(http.post(&url).bearer_auth(admin.expose()))?.json_ok(message)?;
-        Ok(Rotated { new: take_secret(&body, &["/apiKey"], "apiKey")?, old_valid_until: None })
+        let body = http
+            .send(http.post(&url).bearer_auth(admin.expose()))?
+            .json_ok(message)?;
+        Ok(Rotated {
+            new: take_secret(&body, &["/apiKey"], "apiKey")?,
+            old_valid_until: None,
+        })
     }
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
         let url = format!("{}/mcp:test", self.integration_url(link)?);
         let rpc = serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
             "params": { "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "rekey", "version": crate::VERSION } } });
-        let body = http.send(http.post(&url).header("X-API-KEY", key.expose()).json(&rpc))?.json_ok(message)?;
+        let body = http
+            .send(http.post(&url).header("X-API-KEY", key.expose()).json(&rpc))?
+            .json_ok(message)?;
         if body.get("result").is_some() {
             Ok(())
         } else {
-            Err(ProviderError::MissingField("result (JSON-RPC initialize)".into()))
+            Err(ProviderError::MissingField(
+                "result (JSON-RPC initialize)".into(),
+            ))
         }
     }
 }

@@ -24,12 +24,19 @@ impl std::fmt::Debug for Http {
 impl Http {
     /// The timeout from `REKEY_HTTP_TIMEOUT_MS` (tests shorten it), else 30 s.
     pub fn from_env() -> Self {
-        let ms = std::env::var("REKEY_HTTP_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(30_000);
+        let ms = std::env::var("REKEY_HTTP_TIMEOUT_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30_000);
         Http::new(Duration::from_millis(ms))
     }
 
     pub fn new(timeout: Duration) -> Self {
-        Http { timeout, tls: Default::default(), plain: Default::default() }
+        Http {
+            timeout,
+            tls: Default::default(),
+            plain: Default::default(),
+        }
     }
 
     fn client(&self, url: &str) -> &Client {
@@ -41,9 +48,15 @@ impl Http {
                 .user_agent(concat!("rekey/", env!("CARGO_PKG_VERSION")))
         };
         if url.starts_with("http://") {
-            self.plain.get_or_init(|| builder().tls_certs_only([]).build().expect("a plain HTTP client"))
+            self.plain.get_or_init(|| {
+                builder()
+                    .tls_certs_only([])
+                    .build()
+                    .expect("a plain HTTP client")
+            })
         } else {
-            self.tls.get_or_init(|| builder().build().expect("an HTTP client with rustls"))
+            self.tls
+                .get_or_init(|| builder().build().expect("an HTTP client with rustls"))
         }
     }
 
@@ -63,15 +76,42 @@ impl Http {
     pub fn send(&self, req: RequestBuilder) -> Result<Answer, ProviderError> {
         let resp: Response = req.send().map_err(|e| transport_error(&e))?;
         let status = resp.status().as_u16();
-        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
-        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let session_id = resp.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-        let body = resp.text().map_err(|e| ProviderError::Ambiguous(format!("the answer was cut off: {}", describe(&e))))?;
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let session_id = resp
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let body = resp.text().map_err(|e| {
+            ProviderError::Ambiguous(format!("the answer was cut off: {}", describe(&e)))
+        })?;
         if (300..400).contains(&status) {
-            return Err(ProviderError::Redirected(location.unwrap_or_else(|| status.to_string())));
+            return Err(ProviderError::Redirected(
+                location.unwrap_or_else(|| status.to_string()),
+            ));
         }
-        Ok(Answer { status, body, retry_after, session_id, content_type })
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+            session_id,
+            content_type,
+        })
     }
 }
 
@@ -88,28 +128,50 @@ pub struct Answer {
 impl Answer {
     /// The JSON body of a 2xx answer; otherwise the error for its status, with `message` from the
     /// provider's error shape.
-    pub fn json_ok(self, message: impl Fn(&serde_json::Value) -> Option<String>) -> Result<serde_json::Value, ProviderError> {
+    pub fn json_ok(
+        self,
+        message: impl Fn(&serde_json::Value) -> Option<String>,
+    ) -> Result<serde_json::Value, ProviderError> {
         let json: Option<serde_json::Value> = serde_json::from_str(&self.body).ok();
         if (200..300).contains(&self.status) {
-            return json.ok_or(ProviderError::Malformed { status: self.status });
+            return json.ok_or(ProviderError::Malformed {
+                status: self.status,
+            });
         }
-        let msg = json.as_ref().and_then(&message).map(|m| sanitize(&m)).unwrap_or_else(|| "no details".into());
+        let msg = json
+            .as_ref()
+            .and_then(&message)
+            .map(|m| sanitize(&m))
+            .unwrap_or_else(|| "no details".into());
         Err(match self.status {
             401 => ProviderError::Unauthorized(msg),
             403 => ProviderError::Forbidden(msg),
             404 => ProviderError::NotFound(msg),
             429 => ProviderError::RateLimited {
-                retry_after: self.retry_after.or_else(|| json.as_ref().and_then(|j| j.pointer("/error/retry_after")).and_then(|v| v.as_u64())),
+                retry_after: self.retry_after.or_else(|| {
+                    json.as_ref()
+                        .and_then(|j| j.pointer("/error/retry_after"))
+                        .and_then(|v| v.as_u64())
+                }),
             },
-            s @ 500..=599 => ProviderError::ServerError { status: s, message: msg },
-            s => ProviderError::UnexpectedStatus { status: s, message: msg },
+            s @ 500..=599 => ProviderError::ServerError {
+                status: s,
+                message: msg,
+            },
+            s => ProviderError::UnexpectedStatus {
+                status: s,
+                message: msg,
+            },
         })
     }
 }
 
 /// Provider messages go into our error texts: keep them short and single-line.
 fn sanitize(m: &str) -> String {
-    let one_line: String = m.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let one_line: String = m
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     one_line.chars().take(200).collect()
 }
 
@@ -147,7 +209,8 @@ fn describe(e: &reqwest::Error) -> String {
 
 /// Only `https://`, or `http://` to a loopback address.
 pub fn check_base_url(url: &str) -> Result<(), ProviderError> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| ProviderError::InvalidBaseUrl(format!("{e}")))?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| ProviderError::InvalidBaseUrl(format!("{e}")))?;
     match parsed.scheme() {
         "https" => Ok(()),
         "http" => {
@@ -160,9 +223,13 @@ pub fn check_base_url(url: &str) -> Result<(), ProviderError> {
             if loopback {
                 Ok(())
             } else {
-                Err(ProviderError::InvalidBaseUrl("plain http:// is only allowed to loopback addresses; use https://".into()))
+                Err(ProviderError::InvalidBaseUrl(
+                    "plain http:// is only allowed to loopback addresses; use https://".into(),
+                ))
             }
         }
-        other => Err(ProviderError::InvalidBaseUrl(format!("unsupported scheme '{other}'"))),
+        other => Err(ProviderError::InvalidBaseUrl(format!(
+            "unsupported scheme '{other}'"
+        ))),
     }
 }

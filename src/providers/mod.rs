@@ -49,7 +49,11 @@ pub struct Link {
 
 impl Link {
     pub fn id(&self, name: &'static str) -> Result<&str, ProviderError> {
-        self.ids.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or(ProviderError::MissingId(name))
+        self.ids
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+            .ok_or(ProviderError::MissingId(name))
     }
 }
 
@@ -86,7 +90,9 @@ pub enum ProviderError {
     Unauthorized(String),
     #[error("the credential is not allowed to do this (403 Forbidden): {0}")]
     Forbidden(String),
-    #[error("the provider does not know this resource (404 Not Found): check the ids in the link: {0}")]
+    #[error(
+        "the provider does not know this resource (404 Not Found): check the ids in the link: {0}"
+    )]
     NotFound(String),
     #[error("rate limited by the provider (429){}: nothing was rotated; try again later", retry_after.map(|s| format!(", retry after {s} s")).unwrap_or_default())]
     RateLimited { retry_after: Option<u64> },
@@ -130,7 +136,12 @@ impl ProviderError {
 
     /// After this error from a rotate call, might the provider have rotated the key?
     pub fn may_have_rotated(&self) -> bool {
-        matches!(self, ProviderError::Ambiguous(_) | ProviderError::Malformed { .. } | ProviderError::MissingField(_))
+        matches!(
+            self,
+            ProviderError::Ambiguous(_)
+                | ProviderError::Malformed { .. }
+                | ProviderError::MissingField(_)
+        )
     }
 }
 
@@ -182,9 +193,17 @@ pub fn by_id(id: &str) -> Option<&'static dyn Provider> {
 }
 
 /// Pull the new secret out of a JSON answer at the first of `pointers` that holds a non-empty string.
-pub(crate) fn take_secret(body: &serde_json::Value, pointers: &[&str], field_name: &str) -> Result<Secret, ProviderError> {
+pub(crate) fn take_secret(
+    body: &serde_json::Value,
+    pointers: &[&str],
+    field_name: &str,
+) -> Result<Secret, ProviderError> {
     for p in pointers {
-        if let Some(s) = body.pointer(p).and_then(|v| v.as_str()).filter(|s| !s.is_empty()) {
+        if let Some(s) = body
+            .pointer(p)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+        {
             return Ok(Secret::new(s.to_string()));
         }
     }

@@ -28,7 +28,10 @@ impl Step {
     /// Nothing more for recovery to do. (`Unknown` needs the user, who was told how to check; the
     /// history keeps showing it.)
     pub fn is_final(self) -> bool {
-        matches!(self, Step::Unknown | Step::Failed | Step::Shown | Step::Verified | Step::VerifyFailed)
+        matches!(
+            self,
+            Step::Unknown | Step::Failed | Step::Shown | Step::Verified | Step::VerifyFailed
+        )
     }
 }
 
@@ -67,7 +70,9 @@ pub struct Journal {
 
 impl Journal {
     pub fn new(data_dir: &Path) -> Self {
-        Journal { dir: data_dir.join("journal") }
+        Journal {
+            dir: data_dir.join("journal"),
+        }
     }
 
     pub fn save(&self, e: &Entry) -> std::io::Result<()> {
@@ -84,7 +89,11 @@ impl Journal {
         for f in rd.flatten() {
             if f.path().extension().is_some_and(|x| x == "json") {
                 let b = std::fs::read(f.path())?;
-                out.push(serde_json::from_slice(&b).map_err(|e| std::io::Error::other(format!("{}: {e}", f.path().display())))?);
+                out.push(
+                    serde_json::from_slice(&b).map_err(|e| {
+                        std::io::Error::other(format!("{}: {e}", f.path().display()))
+                    })?,
+                );
             }
         }
         out.sort_by(|a: &Entry, b: &Entry| a.started.cmp(&b.started));
@@ -93,6 +102,10 @@ impl Journal {
 
     /// Rotations that did not reach a final step.
     pub fn unfinished(&self) -> std::io::Result<Vec<Entry>> {
-        Ok(self.all()?.into_iter().filter(|e| !e.step.is_final()).collect())
+        Ok(self
+            .all()?
+            .into_iter()
+            .filter(|e| !e.step.is_final())
+            .collect())
     }
 }

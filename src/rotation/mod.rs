@@ -66,7 +66,9 @@ pub fn running_clients() -> Vec<&'static str> {
     #[cfg(target_os = "linux")]
     if let Ok(rd) = std::fs::read_dir("/proc") {
         for p in rd.flatten() {
-            let Ok(comm) = std::fs::read_to_string(p.path().join("comm")) else { continue };
+            let Ok(comm) = std::fs::read_to_string(p.path().join("comm")) else {
+                continue;
+            };
             let c = comm.trim().to_ascii_lowercase();
             let name = match c.as_str() {
                 "claude-desktop" | "claude_desktop" => Some("Claude Desktop"),
@@ -85,11 +87,22 @@ pub fn running_clients() -> Vec<&'static str> {
 }
 
 /// Build the plan for rotating `credential`.
-pub fn plan(ctx: &Context, vault: &Vault, credential: &str, grace: Option<Duration>) -> Result<RotationPlan> {
+pub fn plan(
+    ctx: &Context,
+    vault: &Vault,
+    credential: &str,
+    grace: Option<Duration>,
+) -> Result<RotationPlan> {
     let report = ctx.scan()?;
-    let current = report.secret_of(credential).ok_or_else(|| Error::UnknownCredential(credential.into()))?;
-    let link = Links::new(&ctx.data_dir).get(credential).map_err(|e| Error::io(&ctx.data_dir, e))?.ok_or_else(|| Error::NotLinked(credential.into()))?;
-    let provider = providers::by_id(&link.provider).ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
+    let current = report
+        .secret_of(credential)
+        .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    let link = Links::new(&ctx.data_dir)
+        .get(credential)
+        .map_err(|e| Error::io(&ctx.data_dir, e))?
+        .ok_or_else(|| Error::NotLinked(credential.into()))?;
+    let provider = providers::by_id(&link.provider)
+        .ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
     let replace = replace::plan_for(&report, &current);
     let mut preflight = Vec::new();
     let mut warnings = Vec::new();
@@ -97,16 +110,35 @@ pub fn plan(ctx: &Context, vault: &Vault, credential: &str, grace: Option<Durati
     for f in &replace.files {
         let meta = std::fs::metadata(&f.path);
         let writable = meta.as_ref().is_ok_and(|m| !m.permissions().readonly());
-        preflight.push(Check { ok: writable, message: format!("{} is {}", f.path.display(), if writable { "writable" } else { "not writable" }) });
+        preflight.push(Check {
+            ok: writable,
+            message: format!(
+                "{} is {}",
+                f.path.display(),
+                if writable { "writable" } else { "not writable" }
+            ),
+        });
     }
     if replace.files.is_empty() {
-        preflight.push(Check { ok: false, message: "no config file holds this key literally".into() });
+        preflight.push(Check {
+            ok: false,
+            message: "no config file holds this key literally".into(),
+        });
     }
     let base = provider.base_url(&link);
-    preflight.push(Check { ok: base.is_ok(), message: match &base { Ok(u) => format!("provider URL {u}"), Err(e) => e.to_string() } });
+    preflight.push(Check {
+        ok: base.is_ok(),
+        message: match &base {
+            Ok(u) => format!("provider URL {u}"),
+            Err(e) => e.to_string(),
+        },
+    });
     for id in provider.required_ids() {
         let ok = link.ids.get(*id).is_some_and(|v| !v.is_empty());
-        preflight.push(Check { ok, message: format!("link id '{id}' {}", if ok { "present" } else { "missing" }) });
+        preflight.push(Check {
+            ok,
+            message: format!("link id '{id}' {}", if ok { "present" } else { "missing" }),
+        });
     }
     let admin = match provider.needs_admin(&link) {
         false => None,
@@ -114,27 +146,56 @@ pub fn plan(ctx: &Context, vault: &Vault, credential: &str, grace: Option<Durati
             let acct = admin_account(provider.id(), link.account.as_deref());
             match vault.get(&acct) {
                 Ok(s) => {
-                    preflight.push(Check { ok: true, message: format!("admin credential for {} in the keychain", provider.name()) });
+                    preflight.push(Check {
+                        ok: true,
+                        message: format!(
+                            "admin credential for {} in the keychain",
+                            provider.name()
+                        ),
+                    });
                     Some(s)
                 }
                 Err(e) => {
-                    preflight.push(Check { ok: false, message: format!("admin credential for {}: {e} (run `rekey login {}`)", provider.name(), provider.id()) });
+                    preflight.push(Check {
+                        ok: false,
+                        message: format!(
+                            "admin credential for {}: {e} (run `rekey login {}`)",
+                            provider.name(),
+                            provider.id()
+                        ),
+                    });
                     None
                 }
             }
         }
     };
     let keychain = vault.status();
-    preflight.push(Check { ok: keychain.available, message: format!("keychain: {}", keychain.message.clone().unwrap_or_else(|| format!("available ({})", keychain.backend))) });
+    preflight.push(Check {
+        ok: keychain.available,
+        message: format!(
+            "keychain: {}",
+            keychain
+                .message
+                .clone()
+                .unwrap_or_else(|| format!("available ({})", keychain.backend))
+        ),
+    });
     for c in running_clients() {
-        let files_of_client = replace.files.iter().any(|f| clients::by_id(f.client).name() == c);
+        let files_of_client = replace
+            .files
+            .iter()
+            .any(|f| clients::by_id(f.client).name() == c);
         if c == "Claude Desktop" && files_of_client {
             warnings.push("Claude Desktop is running and rewrites its config file: quit it from its tray icon before rotating, or it may undo the change".into());
         } else if files_of_client {
             warnings.push(format!("{c} is running; it will need to reload its config"));
         }
     }
-    for s in report.files.iter().flat_map(|f| f.servers.iter().flat_map(|s| s.slots.iter())) {
+    for s in report
+        .files
+        .iter()
+        .flat_map(|f| f.servers.iter().flat_map(|s| s.slots.iter()))
+    {
         if let crate::scan::slots::ValueState::Reference { lives_in } = &s.state {
             if s.provider == Some(provider.id()) {
                 warnings.push(format!("{} ({}) takes its key from {lives_in}: Rekey cannot rewrite it there; update it by hand", s.file.display(), s.server));
@@ -148,7 +209,11 @@ pub fn plan(ctx: &Context, vault: &Vault, credential: &str, grace: Option<Durati
             restart.push((c.name().to_string(), c.restart_hint().to_string()));
         }
     }
-    let grace = if provider.supports_grace() { grace.unwrap_or(Duration::from_secs(600)) } else { Duration::ZERO };
+    let grace = if provider.supports_grace() {
+        grace.unwrap_or(Duration::from_secs(600))
+    } else {
+        Duration::ZERO
+    };
     Ok(RotationPlan {
         credential: credential.to_string(),
         masked: current.masked(),
@@ -184,7 +249,10 @@ pub struct Outcome {
     pub secret_to_show: Option<Secret>,
 }
 
-fn ser_secret<S: serde::Serializer>(s: &Option<Secret>, ser: S) -> std::result::Result<S::Ok, S::Error> {
+fn ser_secret<S: serde::Serializer>(
+    s: &Option<Secret>,
+    ser: S,
+) -> std::result::Result<S::Ok, S::Error> {
     match s {
         Some(v) => ser.serialize_str(v.expose()),
         None => ser.serialize_none(),
@@ -207,17 +275,34 @@ fn audit(ctx: &Context, e: &Entry) {
 }
 
 /// Run a confirmed plan. `progress` hears each step as it completes.
-pub fn execute(ctx: &Context, vault: &Vault, http: &Http, plan: RotationPlan, show_secret: bool, progress: &mut dyn FnMut(Step)) -> Result<Outcome> {
+pub fn execute(
+    ctx: &Context,
+    vault: &Vault,
+    http: &Http,
+    plan: RotationPlan,
+    show_secret: bool,
+    progress: &mut dyn FnMut(Step),
+) -> Result<Outcome> {
     if !plan.ready() {
-        let failed: Vec<&str> = plan.preflight.iter().filter(|c| !c.ok).map(|c| c.message.as_str()).collect();
+        let failed: Vec<&str> = plan
+            .preflight
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.message.as_str())
+            .collect();
         return Err(Error::Preflight(failed.join("; ")));
     }
-    let provider = providers::by_id(plan.provider).ok_or_else(|| Error::UnknownProvider(plan.provider.into()))?;
+    let provider = providers::by_id(plan.provider)
+        .ok_or_else(|| Error::UnknownProvider(plan.provider.into()))?;
     let journal = Journal::new(&ctx.data_dir);
     let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
     let started = jiff::Timestamp::now();
     let mut entry = Entry {
-        id: format!("{}-{}", started.strftime("%Y%m%dT%H%M%S%.6fZ"), std::process::id()),
+        id: format!(
+            "{}-{}",
+            started.strftime("%Y%m%dT%H%M%S%.6fZ"),
+            std::process::id()
+        ),
         started: started.to_string(),
         provider: plan.provider.to_string(),
         credential: plan.credential.clone(),
@@ -225,18 +310,36 @@ pub fn execute(ctx: &Context, vault: &Vault, http: &Http, plan: RotationPlan, sh
         new_masked: None,
         step: Step::Intent,
         message: None,
-        files: plan.replace.files.iter().map(|f| FileState { path: f.path.clone(), written: false, error: None }).collect(),
+        files: plan
+            .replace
+            .files
+            .iter()
+            .map(|f| FileState {
+                path: f.path.clone(),
+                written: false,
+                error: None,
+            })
+            .collect(),
     };
     journal.save(&entry).map_err(jio)?;
     crate::testhook::point("journaled").map_err(jio)?;
     progress(Step::Intent);
 
     // The one irreversible call. Never retried.
-    let req = RotateRequest { link: &plan.link, current: &plan.current, admin: plan.admin.as_ref(), grace: plan.grace };
+    let req = RotateRequest {
+        link: &plan.link,
+        current: &plan.current,
+        admin: plan.admin.as_ref(),
+        grace: plan.grace,
+    };
     let rotated = match provider.rotate(http, &req) {
         Ok(r) => r,
         Err(e) => {
-            entry.step = if e.may_have_rotated() { Step::Unknown } else { Step::Failed };
+            entry.step = if e.may_have_rotated() {
+                Step::Unknown
+            } else {
+                Step::Failed
+            };
             entry.message = Some(e.to_string());
             journal.save(&entry).map_err(jio)?;
             audit(ctx, &entry);
@@ -246,7 +349,8 @@ pub fn execute(ctx: &Context, vault: &Vault, http: &Http, plan: RotationPlan, sh
     };
 
     // Keep the secret first.
-    let fp = crate::scan::fingerprint::Fingerprinter::load_or_create(&ctx.data_dir).map_err(|e| Error::io(&ctx.data_dir, e))?;
+    let fp = crate::scan::fingerprint::Fingerprinter::load_or_create(&ctx.data_dir)
+        .map_err(|e| Error::io(&ctx.data_dir, e))?;
     let new_id = fp.id(rotated.new.expose());
     entry.new_credential = Some(new_id.clone());
     entry.new_masked = Some(rotated.new.masked());
@@ -277,7 +381,16 @@ pub fn execute(ctx: &Context, vault: &Vault, http: &Http, plan: RotationPlan, sh
     crate::testhook::point("held").map_err(jio)?;
     progress(Step::Held);
 
-    finish(ctx, http, provider, &plan.link, &mut entry, &plan.replace, &rotated.new, progress)?;
+    finish(
+        ctx,
+        http,
+        provider,
+        &plan.link,
+        &mut entry,
+        &plan.replace,
+        &rotated.new,
+        progress,
+    )?;
     let _ = Links::new(&ctx.data_dir).rename(&plan.credential, &new_id);
     Ok(Outcome {
         rotation: entry.id.clone(),
@@ -285,8 +398,18 @@ pub fn execute(ctx: &Context, vault: &Vault, http: &Http, plan: RotationPlan, sh
         new_credential: Some(new_id),
         new_masked: entry.new_masked.clone(),
         stored_in_keychain: true,
-        files: entry.files.iter().map(|f| FileResult { path: f.path.clone(), ok: f.written, backup: None, error: f.error.clone() }).collect(),
-        verify_error: (entry.step == Step::VerifyFailed).then(|| entry.message.clone().unwrap_or_default()),
+        files: entry
+            .files
+            .iter()
+            .map(|f| FileResult {
+                path: f.path.clone(),
+                ok: f.written,
+                backup: None,
+                error: f.error.clone(),
+            })
+            .collect(),
+        verify_error: (entry.step == Step::VerifyFailed)
+            .then(|| entry.message.clone().unwrap_or_default()),
         restart: plan.restart,
         secret_to_show: show_secret.then_some(rotated.new),
     })
@@ -317,7 +440,11 @@ fn finish(
     crate::testhook::point("written").map_err(jio)?;
     progress(Step::Written);
 
-    match provider.verify(http, link, new).map_err(|e| format!("verification failed: {e}")).and_then(|()| handshake_remotes(ctx, http, entry, new)) {
+    match provider
+        .verify(http, link, new)
+        .map_err(|e| format!("verification failed: {e}"))
+        .and_then(|()| handshake_remotes(ctx, http, entry, new))
+    {
         Ok(()) => {
             entry.step = Step::Verified;
             entry.message = None;
@@ -336,16 +463,29 @@ fn finish(
 /// The MCP handshake (initialize + tools/list) with every remote server whose rewritten entry now carries
 /// the new key, exactly as its client will connect. Legacy SSE endpoints (`…/sse`) are skipped: that
 /// transport needs a GET stream first, and the provider's own check already covered them.
-fn handshake_remotes(ctx: &Context, http: &Http, entry: &Entry, new: &Secret) -> std::result::Result<(), String> {
+fn handshake_remotes(
+    ctx: &Context,
+    http: &Http,
+    entry: &Entry,
+    new: &Secret,
+) -> std::result::Result<(), String> {
     let report = ctx.scan().map_err(|e| e.to_string())?;
     for r in &report.remotes {
         let written = entry.files.iter().any(|f| f.written && f.path == r.file);
-        let uses_new = r.url.contains(new.expose()) || r.url.contains(&crate::scan::slots::percent_encode(new.expose())) || r.headers.iter().any(|(_, v)| v.contains(new.expose()));
+        let uses_new = r.url.contains(new.expose())
+            || r.url
+                .contains(&crate::scan::slots::percent_encode(new.expose()))
+            || r.headers.iter().any(|(_, v)| v.contains(new.expose()));
         if !written || !uses_new || r.url.trim_end_matches('/').ends_with("/sse") {
             continue;
         }
-        crate::mcp::handshake(http, &r.url, &r.headers)
-            .map_err(|e| format!("MCP handshake with server '{}' in {} failed: {e}", r.server, r.file.display()))?;
+        crate::mcp::handshake(http, &r.url, &r.headers).map_err(|e| {
+            format!(
+                "MCP handshake with server '{}' in {} failed: {e}",
+                r.server,
+                r.file.display()
+            )
+        })?;
     }
     Ok(())
 }
@@ -365,7 +505,8 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
     let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
     let mut out = Vec::new();
     for mut entry in journal.unfinished().map_err(jio)? {
-        let provider = providers::by_id(&entry.provider).ok_or_else(|| Error::UnknownProvider(entry.provider.clone()))?;
+        let provider = providers::by_id(&entry.provider)
+            .ok_or_else(|| Error::UnknownProvider(entry.provider.clone()))?;
         match entry.step {
             Step::Intent | Step::Unknown => {
                 entry.step = Step::Unknown;
@@ -380,17 +521,30 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
             Step::Held | Step::Written => {
                 let new_id = entry.new_credential.clone().unwrap_or_default();
                 let new = vault.get(&credential_account(&new_id))?;
-                let old_link = Links::new(&ctx.data_dir).get(&entry.credential).ok().flatten();
-                let link = old_link.clone().or_else(|| Links::new(&ctx.data_dir).get(&new_id).ok().flatten()).ok_or_else(|| Error::NotLinked(entry.credential.clone()))?;
+                let old_link = Links::new(&ctx.data_dir)
+                    .get(&entry.credential)
+                    .ok()
+                    .flatten();
+                let link = old_link
+                    .clone()
+                    .or_else(|| Links::new(&ctx.data_dir).get(&new_id).ok().flatten())
+                    .ok_or_else(|| Error::NotLinked(entry.credential.clone()))?;
                 // Re-scan: rewrite every config that still holds the old key.
                 let report = ctx.scan()?;
                 let plan = match report.secret_of(&entry.credential) {
                     Some(old) => replace::plan_for(&report, &old),
-                    None => ReplacePlan { files: Vec::new(), skipped: Vec::new() },
+                    None => ReplacePlan {
+                        files: Vec::new(),
+                        skipped: Vec::new(),
+                    },
                 };
                 for f in &plan.files {
                     if !entry.files.iter().any(|e| e.path == f.path) {
-                        entry.files.push(FileState { path: f.path.clone(), written: false, error: None });
+                        entry.files.push(FileState {
+                            path: f.path.clone(),
+                            written: false,
+                            error: None,
+                        });
                     }
                 }
                 // Files that no longer hold the old key were written before the stop.
@@ -399,15 +553,31 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
                         f.written = true;
                     }
                 }
-                finish(ctx, http, provider, &link, &mut entry, &plan, &new, &mut |_| {})?;
+                finish(
+                    ctx,
+                    http,
+                    provider,
+                    &link,
+                    &mut entry,
+                    &plan,
+                    &new,
+                    &mut |_| {},
+                )?;
                 if old_link.is_some() {
                     let _ = Links::new(&ctx.data_dir).rename(&entry.credential, &new_id);
                 }
-                entry.message.get_or_insert_with(|| "finished from the keychain after an interruption".into());
+                entry.message.get_or_insert_with(|| {
+                    "finished from the keychain after an interruption".into()
+                });
             }
             _ => {}
         }
-        out.push(Recovered { rotation: entry.id.clone(), provider: entry.provider.clone(), step: entry.step, message: entry.message.clone().unwrap_or_default() });
+        out.push(Recovered {
+            rotation: entry.id.clone(),
+            provider: entry.provider.clone(),
+            step: entry.step,
+            message: entry.message.clone().unwrap_or_default(),
+        });
     }
     Ok(out)
 }
@@ -415,23 +585,35 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
 /// Verify a credential's current key with its provider.
 pub fn verify(ctx: &Context, http: &Http, credential: &str) -> Result<()> {
     let report = ctx.scan()?;
-    let link = Links::new(&ctx.data_dir).get(credential).map_err(|e| Error::io(&ctx.data_dir, e))?.ok_or_else(|| Error::NotLinked(credential.into()))?;
-    let provider = providers::by_id(&link.provider).ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
-    let key = report.secret_of(credential).ok_or_else(|| Error::UnknownCredential(credential.into()))?;
-    provider.verify(http, &link, &key).map_err(|e: ProviderError| Error::Provider(e))
+    let link = Links::new(&ctx.data_dir)
+        .get(credential)
+        .map_err(|e| Error::io(&ctx.data_dir, e))?
+        .ok_or_else(|| Error::NotLinked(credential.into()))?;
+    let provider = providers::by_id(&link.provider)
+        .ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
+    let key = report
+        .secret_of(credential)
+        .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    provider
+        .verify(http, &link, &key)
+        .map_err(|e: ProviderError| Error::Provider(e))
 }
 
 /// What the tray offers to rotate: every linked credential found in the configs, as (credential id,
 /// label). Unlinked keys are left to the window, where they can be linked first.
 pub fn tray_entries(ctx: &Context) -> Result<Vec<(String, String)>> {
     let report = ctx.scan()?;
-    let links = Links::new(&ctx.data_dir).all().map_err(|e| Error::io(&ctx.data_dir, e))?;
+    let links = Links::new(&ctx.data_dir)
+        .all()
+        .map_err(|e| Error::io(&ctx.data_dir, e))?;
     Ok(report
         .credentials
         .iter()
         .filter_map(|c| {
             let link = links.get(&c.id)?;
-            let name = providers::by_id(&link.provider).map(|p| p.name()).unwrap_or(link.provider.as_str());
+            let name = providers::by_id(&link.provider)
+                .map(|p| p.name())
+                .unwrap_or(link.provider.as_str());
             Some((c.id.clone(), format!("Rotate {name} key ({})…", c.masked)))
         })
         .collect())

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 fn read_json<T: DeserializeOwned + Default>(path: &Path) -> std::io::Result<T> {
     match std::fs::read(path) {
-        Ok(b) => serde_json::from_slice(&b).map_err(|e| std::io::Error::other(format!("{}: {e}", path.display()))),
+        Ok(b) => serde_json::from_slice(&b)
+            .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
         Err(e) => Err(e),
     }
@@ -20,7 +21,10 @@ pub(crate) fn write_json(path: &Path, v: &impl Serialize) -> std::io::Result<()>
     if let Some(dir) = path.parent() {
         crate::paths::ensure_private_dir(dir)?;
     }
-    write_atomic(path, &serde_json::to_vec_pretty(v).map_err(std::io::Error::other)?)?;
+    write_atomic(
+        path,
+        &serde_json::to_vec_pretty(v).map_err(std::io::Error::other)?,
+    )?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -36,7 +40,9 @@ pub struct Links {
 
 impl Links {
     pub fn new(data_dir: &Path) -> Self {
-        Links { path: data_dir.join("links.json") }
+        Links {
+            path: data_dir.join("links.json"),
+        }
     }
     pub fn all(&self) -> std::io::Result<BTreeMap<String, Link>> {
         read_json(&self.path)
@@ -66,7 +72,9 @@ pub struct Audit {
 
 impl Audit {
     pub fn new(data_dir: &Path) -> Self {
-        Audit { path: data_dir.join("audit.jsonl") }
+        Audit {
+            path: data_dir.join("audit.jsonl"),
+        }
     }
     pub fn append(&self, entry: &impl Serialize) -> std::io::Result<()> {
         if let Some(dir) = self.path.parent() {
@@ -87,7 +95,10 @@ impl Audit {
     }
     pub fn read(&self) -> std::io::Result<Vec<serde_json::Value>> {
         match std::fs::read_to_string(&self.path) {
-            Ok(t) => Ok(t.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()),
+            Ok(t) => Ok(t
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(e),
         }

@@ -15,7 +15,12 @@ impl Fingerprinter {
         let path = data_dir.join("fingerprint.key");
         match std::fs::read(&path) {
             Ok(key) if key.len() == 32 => return Ok(Fingerprinter { key: key.into() }),
-            Ok(_) => return Err(std::io::Error::other(format!("{} is damaged (expected 32 bytes)", path.display()))),
+            Ok(_) => {
+                return Err(std::io::Error::other(format!(
+                    "{} is damaged (expected 32 bytes)",
+                    path.display()
+                )))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
@@ -37,14 +42,18 @@ impl Fingerprinter {
                 Ok(Fingerprinter { key: key.into() })
             }
             // Another process created it first: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load_or_create(data_dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Self::load_or_create(data_dir)
+            }
             Err(e) => Err(e),
         }
     }
 
     /// A fixed key, for tests and benchmarks.
     pub fn with_key(key: [u8; 32]) -> Self {
-        Fingerprinter { key: key.to_vec().into() }
+        Fingerprinter {
+            key: key.to_vec().into(),
+        }
     }
 
     /// `cred_` + 12 hex digits of HMAC-SHA256(key, value).

@@ -135,7 +135,14 @@ pub struct ScanOptions {
 
 /// Scan every client's user files, then project files in known project folders.
 pub fn scan(opts: &ScanOptions) -> ScanReport {
-    let mut report = ScanReport { clients: Vec::new(), files: Vec::new(), credentials: Vec::new(), internal: Vec::new(), contents: Vec::new(), remotes: Vec::new() };
+    let mut report = ScanReport {
+        clients: Vec::new(),
+        files: Vec::new(),
+        credentials: Vec::new(),
+        internal: Vec::new(),
+        contents: Vec::new(),
+        remotes: Vec::new(),
+    };
     let mut projects: Vec<PathBuf> = opts.project_folders.clone();
     let mut seen = std::collections::HashSet::new();
     for client in clients::all() {
@@ -162,14 +169,29 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         }
     }
     for client in clients::all() {
-        let files = report.files.iter().filter(|f| f.client == client.id()).count();
-        report.clients.push(ClientReport { id: client.id(), name: client.name(), installed: files > 0, files, restart_hint: client.restart_hint() });
+        let files = report
+            .files
+            .iter()
+            .filter(|f| f.client == client.id())
+            .count();
+        report.clients.push(ClientReport {
+            id: client.id(),
+            name: client.name(),
+            installed: files > 0,
+            files,
+            restart_hint: client.restart_hint(),
+        });
     }
     assign_credentials(&mut report, &opts.fingerprinter);
     report
 }
 
-fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Location, projects: &mut Vec<PathBuf>) {
+fn scan_file(
+    report: &mut ScanReport,
+    client: &dyn clients::Client,
+    loc: Location,
+    projects: &mut Vec<PathBuf>,
+) {
     let mut file = FileReport {
         path: loc.path.clone(),
         client: loc.client,
@@ -181,7 +203,7 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
         hash: None,
         servers: Vec::new(),
     };
-    let bytes = match std::fs::read(&loc.path) {
+    let bytes = match crate::edit::atomic::read_file(&loc.path) {
         Ok(b) => b,
         Err(e) => {
             file.status = FileStatus::Unreadable;
@@ -191,12 +213,43 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
             return;
         }
     };
-    file.hash = Some(crate::edit::atomic::content_hash(&bytes));
-    let text = match std::str::from_utf8(&bytes) {
+    // A big file is hashed on a second core, which also checks the second half of the UTF-8, while this
+    // core checks the first half and then walks the text.
+    let bytes = std::sync::Arc::new(bytes);
+    let mut hashing = None;
+    let utf8 = if bytes.len() > 4 << 20 {
+        let split = utf8_split_point(&bytes);
+        let shared = std::sync::Arc::clone(&bytes);
+        let (tx, rx) = std::sync::mpsc::channel();
+        hashing = Some(std::thread::spawn(move || {
+            let _ = tx.send(
+                simdutf8::compat::from_utf8(&shared[split..])
+                    .map(|_| ())
+                    .map_err(|e| split + e.valid_up_to()),
+            );
+            crate::edit::atomic::content_hash(&shared)
+        }));
+        simdutf8::compat::from_utf8(&bytes[..split])
+            .map_err(|e| e.valid_up_to())
+            .and_then(|_| rx.recv().unwrap_or(Err(split)))
+            // SAFETY: both halves are valid UTF-8 and the split is at a character boundary (not a
+            // continuation byte), so the whole is valid UTF-8.
+            .map(|()| unsafe { std::str::from_utf8_unchecked(&bytes) })
+    } else {
+        file.hash = Some(crate::edit::atomic::content_hash(&bytes));
+        simdutf8::compat::from_utf8(&bytes).map_err(|e| e.valid_up_to())
+    };
+    let joined = |file: &mut FileReport, hashing: &mut Option<std::thread::JoinHandle<String>>| {
+        if let Some(h) = hashing.take() {
+            file.hash = Some(h.join().expect("hashing does not panic"));
+        }
+    };
+    let text = match utf8 {
         Ok(t) => t,
-        Err(e) => {
+        Err(valid_up_to) => {
             file.status = FileStatus::Unreadable;
-            file.error = Some(format!("not UTF-8 text (byte {})", e.valid_up_to()));
+            file.error = Some(format!("not UTF-8 text (byte {valid_up_to})"));
+            joined(&mut file, &mut hashing);
             report.files.push(file);
             report.contents.push(None);
             return;
@@ -207,64 +260,97 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
     // (server key incl. project, url, headers) of remote entries.
     let mut remote: Vec<(String, Option<String>, Vec<(String, String)>)> = Vec::new();
     let roots = client.server_roots();
-    let mut on_string = |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
-        for root in roots {
-            if path.len() < root.len() + 2 || !root.iter().zip(path).all(|(r, p)| *r == "*" || r == p) {
-                continue;
-            }
-            let project = root.iter().position(|r| *r == "*").map(|i| path[i].to_string());
-            let server = path[root.len()].to_string();
-            let rel = &path[root.len() + 1..];
-            let entry_key = format!("{}\u{0}{}", project.clone().unwrap_or_default(), server);
-            let slot = match remote.iter().position(|(k, _, _)| *k == entry_key) {
-                Some(i) => i,
-                None => {
-                    remote.push((entry_key, None, Vec::new()));
-                    remote.len() - 1
+    let mut on_string =
+        |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
+            for root in roots {
+                if path.len() < root.len() + 2
+                    || !root.iter().zip(path).all(|(r, p)| *r == "*" || r == p)
+                {
+                    continue;
                 }
-            };
-            match rel {
-                ["url" | "serverUrl" | "httpUrl"] => remote[slot].1 = Some(value.to_string()),
-                ["headers", name] => remote[slot].2.push((name.to_string(), value.to_string())),
-                _ => {}
-            }
-            for f in slots::find(rel, value, prev_arg) {
-                let secret_text = match f.encoding {
-                    Encoding::Plain => value[f.range.clone()].to_string(),
-                    Encoding::Url => slots::percent_decode(&value[f.range.clone()]),
+                let project = root
+                    .iter()
+                    .position(|r| *r == "*")
+                    .map(|i| path[i].to_string());
+                let server = path[root.len()].to_string();
+                let rel = &path[root.len() + 1..];
+                let entry_key = format!("{}\u{0}{}", project.clone().unwrap_or_default(), server);
+                let slot = match remote.iter().position(|(k, _, _)| *k == entry_key) {
+                    Some(i) => i,
+                    None => {
+                        remote.push((entry_key, None, Vec::new()));
+                        remote.len() - 1
+                    }
                 };
-                let secret = Secret::new(secret_text);
-                let report = SlotReport {
-                    file: loc.path.clone(),
-                    server: server.clone(),
-                    kind: f.kind,
-                    location: f.location.clone(),
-                    masked: secret.masked(),
-                    provider: guess_provider(&f.name, value),
-                    state: f.state.clone(),
-                    credential: None,
-                };
-                found.push((server.clone(), project.clone(), SlotInternal { file: file_idx, token: token.clone(), range: f.range, encoding: f.encoding, value: secret, report }));
+                match rel {
+                    ["url" | "serverUrl" | "httpUrl"] => remote[slot].1 = Some(value.to_string()),
+                    ["headers", name] => remote[slot].2.push((name.to_string(), value.to_string())),
+                    _ => {}
+                }
+                for f in slots::find(rel, value, prev_arg) {
+                    let secret_text = match f.encoding {
+                        Encoding::Plain => value[f.range.clone()].to_string(),
+                        Encoding::Url => slots::percent_decode(&value[f.range.clone()]),
+                    };
+                    let secret = Secret::new(secret_text);
+                    let report = SlotReport {
+                        file: loc.path.clone(),
+                        server: server.clone(),
+                        kind: f.kind,
+                        location: f.location.clone(),
+                        masked: secret.masked(),
+                        provider: guess_provider(&f.name, value),
+                        state: f.state.clone(),
+                        credential: None,
+                    };
+                    found.push((
+                        server.clone(),
+                        project.clone(),
+                        SlotInternal {
+                            file: file_idx,
+                            token: token.clone(),
+                            range: f.range,
+                            encoding: f.encoding,
+                            value: secret,
+                            report,
+                        },
+                    ));
+                }
             }
-        }
-    };
+        };
     let result = match loc.format {
         Format::Json | Format::Jsonc => {
-            let dialect = if loc.format == Format::Json { Dialect::Json } else { Dialect::Jsonc };
+            let dialect = if loc.format == Format::Json {
+                Dialect::Json
+            } else {
+                Dialect::Jsonc
+            };
             let mut prev: Option<(Vec<String>, String)> = None;
             let mut path_buf: Vec<String> = Vec::new();
             json::walk(text, dialect, |s| {
-                let Some(Seg::Key(k0)) = s.path.first() else { return };
-                if loc.client == ClientId::ClaudeCode && k0 == "projects" && loc.scope == Scope::User {
+                let Some(Seg::Key(k0)) = s.path.first() else {
+                    return;
+                };
+                if loc.client == ClientId::ClaudeCode
+                    && k0 == "projects"
+                    && loc.scope == Scope::User
+                {
                     if let Some(Seg::Key(p)) = s.path.get(1) {
-                        if projects.last().map(|l| l.as_os_str() != p.as_ref()).unwrap_or(true) {
+                        if projects
+                            .last()
+                            .map(|l| l.as_os_str() != p.as_ref())
+                            .unwrap_or(true)
+                        {
                             projects.push(PathBuf::from(p.as_ref()));
                         }
                     }
                 }
                 // Only strings inside a server entry matter: check on the borrowed path, allocate after.
                 let under_root = roots.iter().any(|r| {
-                    s.path.len() >= r.len() + 2 && r.iter().zip(s.path).all(|(want, seg)| seg.key().is_some_and(|k| *want == "*" || *want == k))
+                    s.path.len() >= r.len() + 2
+                        && r.iter().zip(s.path).all(|(want, seg)| {
+                            seg.key().is_some_and(|k| *want == "*" || *want == k)
+                        })
                 });
                 if !under_root {
                     return;
@@ -275,7 +361,9 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
                     Seg::Index(i) => i.to_string(),
                 }));
                 let refs: Vec<&str> = path_buf.iter().map(String::as_str).collect();
-                let prev_arg = prev.as_ref().and_then(|(pp, v)| is_previous_element(pp, &path_buf).then_some(v.as_str()));
+                let prev_arg = prev
+                    .as_ref()
+                    .and_then(|(pp, v)| is_previous_element(pp, &path_buf).then_some(v.as_str()));
                 on_string(&refs, s.span.clone(), &s.value, prev_arg);
                 prev = Some((path_buf.clone(), s.value.to_string()));
             })
@@ -284,7 +372,9 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
             let mut prev: Option<(Vec<String>, String)> = None;
             crate::edit::toml::walk(text, |path, span, value| {
                 let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-                let prev_arg = prev.as_ref().and_then(|(pp, v)| is_previous_element(pp, path).then_some(v.as_str()));
+                let prev_arg = prev
+                    .as_ref()
+                    .and_then(|(pp, v)| is_previous_element(pp, path).then_some(v.as_str()));
                 on_string(&refs, span, value, prev_arg);
                 prev = Some((path.to_vec(), value.to_string()));
             })
@@ -293,6 +383,7 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
     if let Err(e) = result {
         file.status = FileStatus::Invalid;
         file.error = Some(format!("does not parse: {e}"));
+        joined(&mut file, &mut hashing);
         report.files.push(file);
         report.contents.push(None);
         return;
@@ -301,22 +392,46 @@ fn scan_file(report: &mut ScanReport, client: &dyn clients::Client, loc: Locatio
     for (key, url, headers) in remote {
         if let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
             let server = key.split('\u{0}').nth(1).unwrap_or("").to_string();
-            report.remotes.push(RemoteServer { file: loc.path.clone(), server, url, headers });
+            report.remotes.push(RemoteServer {
+                file: loc.path.clone(),
+                server,
+                url,
+                headers,
+            });
         }
     }
     for (server, project, slot) in found {
-        let entry = match file.servers.iter_mut().find(|s| s.name == server && s.project == project) {
+        let entry = match file
+            .servers
+            .iter_mut()
+            .find(|s| s.name == server && s.project == project)
+        {
             Some(e) => e,
             None => {
-                file.servers.push(ServerReport { name: server.clone(), project: project.clone(), slots: Vec::new() });
+                file.servers.push(ServerReport {
+                    name: server.clone(),
+                    project: project.clone(),
+                    slots: Vec::new(),
+                });
                 file.servers.last_mut().unwrap()
             }
         };
         entry.slots.push(slot.report.clone());
         report.internal.push(slot);
     }
+    joined(&mut file, &mut hashing);
     report.files.push(file);
-    report.contents.push(has_slots.then(|| std::sync::Arc::new(bytes)));
+    report.contents.push(has_slots.then_some(bytes));
+}
+
+/// A point near the middle of `bytes` that is not inside a UTF-8 sequence (not a continuation byte), so
+/// the two halves can be validated separately.
+fn utf8_split_point(bytes: &[u8]) -> usize {
+    let mut at = bytes.len() / 2;
+    while at > 0 && (bytes[at] & 0xc0) == 0x80 {
+        at -= 1;
+    }
+    at
 }
 
 /// Is `path` the array element right after `prev` (`…args.2` then `…args.3`)?
@@ -356,7 +471,10 @@ pub fn guess_provider(name: &str, value: &str) -> Option<&'static str> {
 impl ScanReport {
     /// The value of a credential, for the engine's own use (rotation). Never serialized.
     pub(crate) fn secret_of(&self, credential: &str) -> Option<Secret> {
-        self.internal.iter().find(|s| s.report.credential.as_deref() == Some(credential)).map(|s| s.value.clone())
+        self.internal
+            .iter()
+            .find(|s| s.report.credential.as_deref() == Some(credential))
+            .map(|s| s.value.clone())
     }
 }
 
@@ -384,7 +502,11 @@ fn assign_credentials(report: &mut ScanReport, fp: &Fingerprinter) {
     for file in report.files.iter_mut() {
         for server in file.servers.iter_mut() {
             for s in server.slots.iter_mut() {
-                if let Some(i) = report.internal.iter().find(|i| i.report.file == s.file && i.report.server == server.name && i.report.location == s.location) {
+                if let Some(i) = report.internal.iter().find(|i| {
+                    i.report.file == s.file
+                        && i.report.server == server.name
+                        && i.report.location == s.location
+                }) {
                     s.credential = i.report.credential.clone();
                 }
             }
@@ -392,4 +514,3 @@ fn assign_credentials(report: &mut ScanReport, fp: &Fingerprinter) {
     }
     report.credentials = by_id.into_values().collect();
 }
-

@@ -61,9 +61,33 @@ pub struct Found {
     pub name: String,
 }
 
-const SECRET_WORDS: &[&str] = &["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PWD", "PAT", "AUTH", "CREDENTIAL", "CREDENTIALS", "APIKEY", "PRIVATE", "BEARER", "AUTHORIZATION"];
-const NOT_SECRET_SUFFIXES: &[&str] = &["URL", "URI", "PATH", "FILE", "DIR", "ID", "HOST", "PORT", "NAME", "TYPE", "ENDPOINT", "REGION", "EMAIL", "USER", "USERNAME"];
-const KNOWN_SECRET_NAMES: &[&str] = &["BITSCALE_API_KEY", "A2AMARKET_API_KEY", "A2AMARKET_HMAC_SECRET", "FRUXON_KEY", "CF_ACCESS_CLIENT_SECRET"];
+const SECRET_WORDS: &[&str] = &[
+    "KEY",
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PWD",
+    "PAT",
+    "AUTH",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "APIKEY",
+    "PRIVATE",
+    "BEARER",
+    "AUTHORIZATION",
+];
+const NOT_SECRET_SUFFIXES: &[&str] = &[
+    "URL", "URI", "PATH", "FILE", "DIR", "ID", "HOST", "PORT", "NAME", "TYPE", "ENDPOINT",
+    "REGION", "EMAIL", "USER", "USERNAME",
+];
+const KNOWN_SECRET_NAMES: &[&str] = &[
+    "BITSCALE_API_KEY",
+    "A2AMARKET_API_KEY",
+    "A2AMARKET_HMAC_SECRET",
+    "FRUXON_KEY",
+    "CF_ACCESS_CLIENT_SECRET",
+];
 
 /// Split a name like `apiKey`, `X-API-KEY`, `GITHUB_PERSONAL_ACCESS_TOKEN` into upper-case words.
 fn words(name: &str) -> Vec<String> {
@@ -108,22 +132,35 @@ pub fn is_secret_name(name: &str) -> bool {
 pub fn classify(value: &str) -> ValueState {
     let v = value.trim();
     if let Some(inner) = v.strip_prefix("${{").and_then(|r| r.strip_suffix("}}")) {
-        return ValueState::Reference { lives_in: format!("Continue secret '{}'", inner.trim().trim_start_matches("secrets.")) };
+        return ValueState::Reference {
+            lives_in: format!(
+                "Continue secret '{}'",
+                inner.trim().trim_start_matches("secrets.")
+            ),
+        };
     }
     if let Some(inner) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
         if let Some(id) = inner.strip_prefix("input:") {
-            return ValueState::Reference { lives_in: format!("VS Code secret storage (input '{id}')") };
+            return ValueState::Reference {
+                lives_in: format!("VS Code secret storage (input '{id}')"),
+            };
         }
         if let Some(file) = inner.strip_prefix("file:") {
-            return ValueState::Reference { lives_in: format!("file {file}") };
+            return ValueState::Reference {
+                lives_in: format!("file {file}"),
+            };
         }
         let var = inner.strip_prefix("env:").unwrap_or(inner);
         let var = var.split(":-").next().unwrap_or(var);
-        return ValueState::Reference { lives_in: format!("environment variable {var}") };
+        return ValueState::Reference {
+            lives_in: format!("environment variable {var}"),
+        };
     }
     if let Some(var) = v.strip_prefix('$') {
         if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return ValueState::Reference { lives_in: format!("environment variable {var}") };
+            return ValueState::Reference {
+                lives_in: format!("environment variable {var}"),
+            };
         }
     }
     if is_placeholder(v) {
@@ -135,15 +172,40 @@ pub fn classify(value: &str) -> ValueState {
 /// `YOUR_API_KEY`, `your_api_key_here`, `<token>`, `sk_test_YOUR_KEY_HERE`, `xxxx`, `...`
 pub fn is_placeholder(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
-    if v.is_empty() || (v.starts_with('<') && v.ends_with('>')) || (v.starts_with('[') && v.ends_with(']')) {
+    if v.is_empty()
+        || (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with('[') && v.ends_with(']'))
+    {
         return true;
     }
-    let markers = ["your_", "your-", "yourkey", "_here", "-here", "replace_me", "replace-me", "changeme", "change_me", "placeholder", "example", "<", "xxxx", "****", "...", "insert_", "todo"];
+    let markers = [
+        "your_",
+        "your-",
+        "yourkey",
+        "_here",
+        "-here",
+        "replace_me",
+        "replace-me",
+        "changeme",
+        "change_me",
+        "placeholder",
+        "example",
+        "<",
+        "xxxx",
+        "****",
+        "...",
+        "insert_",
+        "todo",
+    ];
     if markers.iter().any(|m| lower.contains(m)) {
         return true;
     }
     // The name of a variable where the value should be: `--api-key=STRIPE_SECRET_KEY`.
-    if v.contains('_') && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') && is_secret_name(v) {
+    if v.contains('_')
+        && v.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && is_secret_name(v)
+    {
         return true;
     }
     // A value with a secret-looking name but only one repeated character ("aaaa", "0000").
@@ -152,18 +214,34 @@ pub fn is_placeholder(v: &str) -> bool {
     chars.all(|c| Some(c) == first)
 }
 
-fn found(kind: SlotKind, location: String, range: Range<usize>, encoding: Encoding, value: &str, name: &str) -> Found {
+fn found(
+    kind: SlotKind,
+    location: String,
+    range: Range<usize>,
+    encoding: Encoding,
+    value: &str,
+    name: &str,
+) -> Found {
     let raw = &value[range.clone()];
     let state = match encoding {
         Encoding::Url => classify(&percent_decode(raw)),
         Encoding::Plain => classify(raw),
     };
-    Found { kind, location, range, encoding, state, name: name.to_string() }
+    Found {
+        kind,
+        location,
+        range,
+        encoding,
+        state,
+        name: name.to_string(),
+    }
 }
 
 /// Skip an auth scheme (`Bearer `, `Basic `, `Token `) at the start of a header value.
 fn after_scheme(v: &str) -> usize {
-    for scheme in ["Bearer ", "bearer ", "BEARER ", "Basic ", "basic ", "Token ", "token "] {
+    for scheme in [
+        "Bearer ", "bearer ", "BEARER ", "Basic ", "basic ", "Token ", "token ",
+    ] {
         if let Some(rest) = v.strip_prefix(scheme) {
             return v.len() - rest.trim_start().len();
         }
@@ -184,13 +262,27 @@ pub fn find(rel: &[&str], value: &str, prev_arg: Option<&str>) -> Vec<Found> {
         ["env" | "envs", name] => {
             if is_secret_name(name) || looks_like_key(value) {
                 let start = after_scheme(value);
-                out.push(found(SlotKind::Env, format!("env.{name}"), start..value.len(), Encoding::Plain, value, name));
+                out.push(found(
+                    SlotKind::Env,
+                    format!("env.{name}"),
+                    start..value.len(),
+                    Encoding::Plain,
+                    value,
+                    name,
+                ));
             }
         }
         ["headers" | "http_headers", name] => {
             if is_header_secret(name) {
                 let start = after_scheme(value);
-                out.push(found(SlotKind::Header, format!("headers.{name}"), start..value.len(), Encoding::Plain, value, name));
+                out.push(found(
+                    SlotKind::Header,
+                    format!("headers.{name}"),
+                    start..value.len(),
+                    Encoding::Plain,
+                    value,
+                    name,
+                ));
             }
         }
         // Codex: these name an env var that holds the secret.
@@ -200,7 +292,9 @@ pub fn find(rel: &[&str], value: &str, prev_arg: Option<&str>) -> Vec<Found> {
                 location: rel.join("."),
                 range: 0..value.len(),
                 encoding: Encoding::Plain,
-                state: ValueState::Reference { lives_in: format!("environment variable {value}") },
+                state: ValueState::Reference {
+                    lives_in: format!("environment variable {value}"),
+                },
                 name: rel.last().unwrap().to_string(),
             });
         }
@@ -208,7 +302,14 @@ pub fn find(rel: &[&str], value: &str, prev_arg: Option<&str>) -> Vec<Found> {
         ["args", i] => out.extend(arg_secrets(value, prev_arg, &format!("args[{i}]"))),
         // Zed extension settings: context_servers.<id>.settings.<name>
         ["settings", name] if is_secret_name(name) => {
-            out.push(found(SlotKind::Env, format!("settings.{name}"), 0..value.len(), Encoding::Plain, value, name));
+            out.push(found(
+                SlotKind::Env,
+                format!("settings.{name}"),
+                0..value.len(),
+                Encoding::Plain,
+                value,
+                name,
+            ));
         }
         // Zed's older nested shape: "command": { "path", "args", "env" }
         ["command", rest @ ..] if !rest.is_empty() => {
@@ -225,11 +326,36 @@ pub fn find(rel: &[&str], value: &str, prev_arg: Option<&str>) -> Vec<Found> {
 
 /// A value that looks like an API key even under an unremarkable name (`sk-…`, `ghp_…`, `ak_…`).
 fn looks_like_key(v: &str) -> bool {
-    const PREFIXES: &[&str] = &["sk-", "sk_", "ghp_", "github_pat_", "xoxb-", "xoxp-", "ak_", "pk_", "rk_", "glpat-"];
+    const PREFIXES: &[&str] = &[
+        "sk-",
+        "sk_",
+        "ghp_",
+        "github_pat_",
+        "xoxb-",
+        "xoxp-",
+        "ak_",
+        "pk_",
+        "rk_",
+        "glpat-",
+    ];
     v.len() >= 16 && !v.contains(' ') && PREFIXES.iter().any(|p| v.starts_with(p))
 }
 
-const SECRET_FLAG_NAMES: &[&str] = &["api-key", "apikey", "api_key", "key", "token", "access-token", "access_token", "auth-token", "secret", "password", "client-secret", "bearer-token", "auth"];
+const SECRET_FLAG_NAMES: &[&str] = &[
+    "api-key",
+    "apikey",
+    "api_key",
+    "key",
+    "token",
+    "access-token",
+    "access_token",
+    "auth-token",
+    "secret",
+    "password",
+    "client-secret",
+    "bearer-token",
+    "auth",
+];
 
 fn arg_secrets(value: &str, prev: Option<&str>, location: &str) -> Vec<Found> {
     // mcp-remote and friends: --header "Name: value"
@@ -241,7 +367,14 @@ fn arg_secrets(value: &str, prev: Option<&str>, location: &str) -> Vec<Found> {
                 let v = &value[after..];
                 let lead = v.len() - v.trim_start().len();
                 let start = after + lead + after_scheme(&v[lead..]);
-                return vec![found(SlotKind::ArgHeader, format!("{location} (--header {name})"), start..value.len(), Encoding::Plain, value, name)];
+                return vec![found(
+                    SlotKind::ArgHeader,
+                    format!("{location} (--header {name})"),
+                    start..value.len(),
+                    Encoding::Plain,
+                    value,
+                    name,
+                )];
             }
         }
         return Vec::new();
@@ -250,17 +383,37 @@ fn arg_secrets(value: &str, prev: Option<&str>, location: &str) -> Vec<Found> {
     if let Some(rest) = value.strip_prefix("--") {
         if let Some(eq) = rest.find('=') {
             let flag = &rest[..eq];
-            if SECRET_FLAG_NAMES.contains(&flag.to_ascii_lowercase().as_str()) || is_secret_name(flag) {
+            if SECRET_FLAG_NAMES.contains(&flag.to_ascii_lowercase().as_str())
+                || is_secret_name(flag)
+            {
                 let start = 2 + eq + 1;
-                return vec![found(SlotKind::ArgFlag, format!("{location} (--{flag}=)"), start..value.len(), Encoding::Plain, value, flag)];
+                return vec![found(
+                    SlotKind::ArgFlag,
+                    format!("{location} (--{flag}=)"),
+                    start..value.len(),
+                    Encoding::Plain,
+                    value,
+                    flag,
+                )];
             }
         }
         return Vec::new();
     }
     // --flag value
     if let Some(flag) = prev.and_then(|p| p.strip_prefix("--")) {
-        if !flag.contains('=') && !value.starts_with('-') && (SECRET_FLAG_NAMES.contains(&flag.to_ascii_lowercase().as_str()) || is_secret_name(flag)) {
-            return vec![found(SlotKind::ArgValue, format!("{location} (after --{flag})"), 0..value.len(), Encoding::Plain, value, flag)];
+        if !flag.contains('=')
+            && !value.starts_with('-')
+            && (SECRET_FLAG_NAMES.contains(&flag.to_ascii_lowercase().as_str())
+                || is_secret_name(flag))
+        {
+            return vec![found(
+                SlotKind::ArgValue,
+                format!("{location} (after --{flag})"),
+                0..value.len(),
+                Encoding::Plain,
+                value,
+                flag,
+            )];
         }
     }
     if value.contains("://") {
@@ -272,7 +425,9 @@ fn arg_secrets(value: &str, prev: Option<&str>, location: &str) -> Vec<Found> {
 /// Secrets inside a URL or DSN: userinfo password, secret query parameters, known secret path segments.
 pub fn url_secrets(url: &str, location: &str) -> Vec<Found> {
     let mut out = Vec::new();
-    let Some(scheme_end) = url.find("://") else { return out };
+    let Some(scheme_end) = url.find("://") else {
+        return out;
+    };
     let auth_start = scheme_end + 3;
     let rest = &url[auth_start..];
     let auth_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -281,12 +436,25 @@ pub fn url_secrets(url: &str, location: &str) -> Vec<Found> {
     if let Some(at) = authority.rfind('@') {
         if let Some(colon) = authority[..at].find(':') {
             let r = auth_start + colon + 1..auth_start + at;
-            out.push(found(SlotKind::DsnPassword, format!("{location} (password)"), r, Encoding::Url, url, "password"));
+            out.push(found(
+                SlotKind::DsnPassword,
+                format!("{location} (password)"),
+                r,
+                Encoding::Url,
+                url,
+                "password",
+            ));
         }
     }
-    let host = authority.rsplit('@').next().unwrap_or(authority).to_ascii_lowercase();
+    let host = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or(authority)
+        .to_ascii_lowercase();
     let path_start = auth_start + auth_len;
-    let path_end = url[path_start..].find(['?', '#']).map_or(url.len(), |i| path_start + i);
+    let path_end = url[path_start..]
+        .find(['?', '#'])
+        .map_or(url.len(), |i| path_start + i);
     let path = &url[path_start..path_end];
     // Known secret path segments.
     let segs: Vec<(usize, &str)> = {
@@ -300,11 +468,25 @@ pub fn url_secrets(url: &str, location: &str) -> Vec<Found> {
     };
     for (i, (off, s)) in segs.iter().enumerate() {
         let prev = |k: usize| i.checked_sub(k).map(|j| segs[j].1);
-        let activepieces = prev(1) == Some("mcp") && prev(2) == Some("v1") && prev(3) == Some("api");
-        let zapier = host.contains("zapier.com") && prev(1) == Some("mcp") && !matches!(*s, "sse" | "mcp" | "");
+        let activepieces =
+            prev(1) == Some("mcp") && prev(2) == Some("v1") && prev(3) == Some("api");
+        let zapier = host.contains("zapier.com")
+            && prev(1) == Some("mcp")
+            && !matches!(*s, "sse" | "mcp" | "");
         if (activepieces || zapier) && !s.is_empty() {
-            let name = if activepieces { "activepieces-token" } else { "zapier-key" };
-            out.push(found(SlotKind::UrlPath, format!("{location} (path)"), *off..*off + s.len(), Encoding::Url, url, name));
+            let name = if activepieces {
+                "activepieces-token"
+            } else {
+                "zapier-key"
+            };
+            out.push(found(
+                SlotKind::UrlPath,
+                format!("{location} (path)"),
+                *off..*off + s.len(),
+                Encoding::Url,
+                url,
+                name,
+            ));
         }
     }
     // Query parameters.
@@ -315,9 +497,21 @@ pub fn url_secrets(url: &str, location: &str) -> Vec<Found> {
         for pair in url[q_start..q_end].split('&') {
             if let Some(eq) = pair.find('=') {
                 let name = &pair[..eq];
-                if is_secret_name(name) || matches!(name.to_ascii_lowercase().as_str(), "key" | "token" | "apikey" | "api_key" | "access_token" | "auth") {
+                if is_secret_name(name)
+                    || matches!(
+                        name.to_ascii_lowercase().as_str(),
+                        "key" | "token" | "apikey" | "api_key" | "access_token" | "auth"
+                    )
+                {
                     let r = off + eq + 1..off + pair.len();
-                    out.push(found(SlotKind::UrlQuery, format!("{location} (?{name}=)"), r, Encoding::Url, url, name));
+                    out.push(found(
+                        SlotKind::UrlQuery,
+                        format!("{location} (?{name}=)"),
+                        r,
+                        Encoding::Url,
+                        url,
+                        name,
+                    ));
                 }
             }
             off += pair.len() + 1;
@@ -369,10 +563,29 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for n in ["BITSCALE_API_KEY", "GITHUB_PERSONAL_ACCESS_TOKEN", "apiKey", "X-API-KEY", "CF-Access-Client-Secret", "DB_PASSWORD", "GITLAB_PAT", "AUTH_HEADER", "A2AMARKET_API_KEY"] {
+        for n in [
+            "BITSCALE_API_KEY",
+            "GITHUB_PERSONAL_ACCESS_TOKEN",
+            "apiKey",
+            "X-API-KEY",
+            "CF-Access-Client-Secret",
+            "DB_PASSWORD",
+            "GITLAB_PAT",
+            "AUTH_HEADER",
+            "A2AMARKET_API_KEY",
+        ] {
             assert!(is_secret_name(n), "{n}");
         }
-        for n in ["API_URL", "KEY_FILE", "CF-Access-Client-Id", "HOME", "A2AMARKET_BASE_URL", "PATH", "TOKEN_PATH", "A2AMARKET_AGENT_ID"] {
+        for n in [
+            "API_URL",
+            "KEY_FILE",
+            "CF-Access-Client-Id",
+            "HOME",
+            "A2AMARKET_BASE_URL",
+            "PATH",
+            "TOKEN_PATH",
+            "A2AMARKET_AGENT_ID",
+        ] {
             assert!(!is_secret_name(n), "{n}");
         }
     }
@@ -380,7 +593,10 @@ mod tests {
     #[test]
     fn env_and_headers_keep_the_scheme() {
         let f = one(&["env", "BITSCALE_API_KEY"], "sk-live-abc123xyz", None);
-        assert_eq!((f.kind, f.range.clone(), &f.state), (SlotKind::Env, 0..17, &ValueState::Secret));
+        assert_eq!(
+            (f.kind, f.range.clone(), &f.state),
+            (SlotKind::Env, 0..17, &ValueState::Secret)
+        );
         let v = "Bearer ghp_abcdefghijklmnop1234";
         let f = one(&["headers", "Authorization"], v, None);
         assert_eq!(&v[f.range], "ghp_abcdefghijklmnop1234");
@@ -392,15 +608,27 @@ mod tests {
     fn args_in_all_shapes() {
         let v = "--api-key=sk_live_51abcdefgh";
         let f = one(&["args", "2"], v, Some("--tools=all"));
-        assert_eq!((f.kind, &v[f.range]), (SlotKind::ArgFlag, "sk_live_51abcdefgh"));
-        let f = one(&["args", "3"], "sbp_0123456789abcdef", Some("--access-token"));
+        assert_eq!(
+            (f.kind, &v[f.range]),
+            (SlotKind::ArgFlag, "sk_live_51abcdefgh")
+        );
+        let f = one(
+            &["args", "3"],
+            "sbp_0123456789abcdef",
+            Some("--access-token"),
+        );
         assert_eq!((f.kind, f.range), (SlotKind::ArgValue, 0..20));
         let v = "Authorization: Bearer abc.def.ghi";
         let f = one(&["args", "3"], v, Some("--header"));
         assert_eq!((f.kind, &v[f.range]), (SlotKind::ArgHeader, "abc.def.ghi"));
         let v = "X-API-KEY:${FRUXON_KEY}";
         let f = one(&["args", "3"], v, Some("--header"));
-        assert_eq!(f.state, ValueState::Reference { lives_in: "environment variable FRUXON_KEY".into() });
+        assert_eq!(
+            f.state,
+            ValueState::Reference {
+                lives_in: "environment variable FRUXON_KEY".into()
+            }
+        );
         assert!(find(&["args", "1"], "-e", Some("run")).is_empty());
         assert!(find(&["args", "2"], "GITHUB_PERSONAL_ACCESS_TOKEN", Some("-e")).is_empty());
     }
@@ -409,26 +637,67 @@ mod tests {
     fn urls() {
         let u = "https://cloud.activepieces.com/api/v1/mcp/apt_9f8e7d6c5b4a/sse";
         let f = one(&["url"], u, None);
-        assert_eq!((f.kind, &u[f.range]), (SlotKind::UrlPath, "apt_9f8e7d6c5b4a"));
+        assert_eq!(
+            (f.kind, &u[f.range]),
+            (SlotKind::UrlPath, "apt_9f8e7d6c5b4a")
+        );
         let u = "https://mcp.exa.ai/mcp?exaApiKey=abc%2Fdef123&x=1";
         let f = one(&["url"], u, None);
-        assert_eq!((f.kind, &u[f.range], f.encoding), (SlotKind::UrlQuery, "abc%2Fdef123", Encoding::Url));
+        assert_eq!(
+            (f.kind, &u[f.range], f.encoding),
+            (SlotKind::UrlQuery, "abc%2Fdef123", Encoding::Url)
+        );
         let u = "postgresql://postgres:s3cr%40t@db.example.com:5432/app";
         let f = one(&["args", "2"], u, Some("-y"));
         assert_eq!((f.kind, &u[f.range]), (SlotKind::DsnPassword, "s3cr%40t"));
-        let u = "postgresql://postgres.bmdz:YOUR_PASSWORD_HERE@aws.pooler.supabase.com:6543/postgres";
+        let u =
+            "postgresql://postgres.bmdz:YOUR_PASSWORD_HERE@aws.pooler.supabase.com:6543/postgres";
         assert_eq!(one(&["args", "2"], u, None).state, ValueState::Placeholder);
         assert!(find(&["url"], "https://api.githubcopilot.com/mcp/", None).is_empty());
     }
 
     #[test]
     fn references_and_placeholders() {
-        assert_eq!(classify("${env:GITHUB_TOKEN}"), ValueState::Reference { lives_in: "environment variable GITHUB_TOKEN".into() });
-        assert_eq!(classify("${input:github_mcp_pat}"), ValueState::Reference { lives_in: "VS Code secret storage (input 'github_mcp_pat')".into() });
-        assert_eq!(classify("${{ secrets.SUPABASE_TOKEN }}"), ValueState::Reference { lives_in: "Continue secret 'SUPABASE_TOKEN'".into() });
-        assert_eq!(classify("$API_KEY"), ValueState::Reference { lives_in: "environment variable API_KEY".into() });
-        assert_eq!(classify("${TOKEN:-x}"), ValueState::Reference { lives_in: "environment variable TOKEN".into() });
-        for p in ["STRIPE_SECRET_KEY", "YOUR_API_KEY", "your_api_key_here", "<token>", "sk_test_YOUR_KEY_HERE", "ak_your_key_here", "xxxxxxxx", "YOUR_GITHUB_PAT"] {
+        assert_eq!(
+            classify("${env:GITHUB_TOKEN}"),
+            ValueState::Reference {
+                lives_in: "environment variable GITHUB_TOKEN".into()
+            }
+        );
+        assert_eq!(
+            classify("${input:github_mcp_pat}"),
+            ValueState::Reference {
+                lives_in: "VS Code secret storage (input 'github_mcp_pat')".into()
+            }
+        );
+        assert_eq!(
+            classify("${{ secrets.SUPABASE_TOKEN }}"),
+            ValueState::Reference {
+                lives_in: "Continue secret 'SUPABASE_TOKEN'".into()
+            }
+        );
+        assert_eq!(
+            classify("$API_KEY"),
+            ValueState::Reference {
+                lives_in: "environment variable API_KEY".into()
+            }
+        );
+        assert_eq!(
+            classify("${TOKEN:-x}"),
+            ValueState::Reference {
+                lives_in: "environment variable TOKEN".into()
+            }
+        );
+        for p in [
+            "STRIPE_SECRET_KEY",
+            "YOUR_API_KEY",
+            "your_api_key_here",
+            "<token>",
+            "sk_test_YOUR_KEY_HERE",
+            "ak_your_key_here",
+            "xxxxxxxx",
+            "YOUR_GITHUB_PAT",
+        ] {
             assert_eq!(classify(p), ValueState::Placeholder, "{p}");
         }
         assert_eq!(classify("sk-live-abc123xyz"), ValueState::Secret);

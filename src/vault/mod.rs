@@ -16,7 +16,9 @@ pub struct Vault {
 
 impl Default for Vault {
     fn default() -> Self {
-        Vault { service: SERVICE.to_string() }
+        Vault {
+            service: SERVICE.to_string(),
+        }
     }
 }
 
@@ -46,7 +48,9 @@ pub fn backend_name() -> &'static str {
 impl Vault {
     /// A vault under another service name (tests use this to keep their entries apart).
     pub fn with_service(service: impl Into<String>) -> Self {
-        Vault { service: service.into() }
+        Vault {
+            service: service.into(),
+        }
     }
 
     pub fn service(&self) -> &str {
@@ -55,35 +59,51 @@ impl Vault {
 
     fn entry(&self, account: &str) -> Result<keyring::Entry> {
         if account.is_empty() {
-            return Err(Error::InvalidInput("a keychain account name must not be empty".into()));
+            return Err(Error::InvalidInput(
+                "a keychain account name must not be empty".into(),
+            ));
         }
         keyring::Entry::new(&self.service, account).map_err(|e| map_err(e, account))
     }
 
     /// Store (create or replace) a secret.
     pub fn store(&self, account: &str, secret: &Secret) -> Result<()> {
-        self.entry(account)?.set_password(secret.expose()).map_err(|e| map_err(e, account))
+        self.entry(account)?
+            .set_password(secret.expose())
+            .map_err(|e| map_err(e, account))
     }
 
     /// Read a secret back.
     pub fn get(&self, account: &str) -> Result<Secret> {
-        self.entry(account)?.get_password().map(Secret::new).map_err(|e| map_err(e, account))
+        self.entry(account)?
+            .get_password()
+            .map(Secret::new)
+            .map_err(|e| map_err(e, account))
     }
 
     /// Delete a secret. Deleting an entry that does not exist is an error (`keychain_entry_missing`).
     pub fn delete(&self, account: &str) -> Result<()> {
-        self.entry(account)?.delete_credential().map_err(|e| map_err(e, account))
+        self.entry(account)?
+            .delete_credential()
+            .map_err(|e| map_err(e, account))
     }
 
     /// Probe the keychain without changing it: a read of an entry that should not exist.
     pub fn status(&self) -> VaultStatus {
-        let probe = self.entry("rekey-probe").and_then(|e| match e.get_password() {
-            Ok(_) => Ok(()),
-            Err(keyring::Error::NoEntry) => Ok(()),
-            Err(err) => Err(map_err(err, "rekey-probe")),
-        });
+        let probe = self
+            .entry("rekey-probe")
+            .and_then(|e| match e.get_password() {
+                Ok(_) => Ok(()),
+                Err(keyring::Error::NoEntry) => Ok(()),
+                Err(err) => Err(map_err(err, "rekey-probe")),
+            });
         match probe {
-            Ok(()) => VaultStatus { available: true, backend: backend_name(), error_code: None, message: None },
+            Ok(()) => VaultStatus {
+                available: true,
+                backend: backend_name(),
+                error_code: None,
+                message: None,
+            },
             Err(e) => VaultStatus {
                 available: false,
                 backend: backend_name(),
@@ -115,7 +135,8 @@ fn map_err(err: keyring::Error, account: &str) -> Error {
 
 fn describe_platform_failure(detail: &str) -> String {
     if detail.contains("Connection") || detail.contains("Address") || detail.contains("DBUS") {
-        "cannot reach the session D-Bus to talk to the Secret Service (no desktop session?)".to_string()
+        "cannot reach the session D-Bus to talk to the Secret Service (no desktop session?)"
+            .to_string()
     } else {
         format!("platform keychain failure: {detail}")
     }

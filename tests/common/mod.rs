@@ -55,6 +55,8 @@ pub fn keyring_tests_enabled(test: &str) -> bool {
     if std::env::var_os("REKEY_TEST_KEYRING").is_some_and(|v| v == "1") {
         return true;
     }
-    eprintln!("SKIPPED {test}: needs the private Secret Service from `./dev test` (REKEY_TEST_KEYRING=1)");
+    eprintln!(
+        "SKIPPED {test}: needs the private Secret Service from `./dev test` (REKEY_TEST_KEYRING=1)"
+    );
     false
 }
