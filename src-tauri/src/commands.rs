@@ -61,7 +61,13 @@ pub fn plan_rotation(
     drafts: State<'_, Drafts>,
 ) -> Result<serde_json::Value, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
-    let plan = rotation::plan(&ctx, &rekey::vault::Vault::default(), &credential, None)?;
+    let plan = rotation::plan(
+        &ctx,
+        &rekey::vault::Vault::default(),
+        &rekey::providers::Http::from_env(),
+        &credential,
+        None,
+    )?;
     let id = format!(
         "draft-{}-{}",
         credential,

@@ -425,7 +425,8 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         } => {
             let grace = grace.as_deref().map(parse_duration).transpose()?;
             let ctx = Context::from_os()?;
-            let plan = crate::rotation::plan(&ctx, &vault::Vault::default(), &credential, grace)?;
+            let plan =
+                crate::rotation::plan(&ctx, &vault::Vault::default(), &http(), &credential, grace)?;
             if json {
                 print_json(out, &plan)?;
             } else {
@@ -443,7 +444,8 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             let grace = grace.as_deref().map(parse_duration).transpose()?;
             let ctx = Context::from_os()?;
             let vault = vault::Vault::default();
-            let plan = crate::rotation::plan(&ctx, &vault, &credential, grace)?;
+            let client = http();
+            let plan = crate::rotation::plan(&ctx, &vault, &client, &credential, grace)?;
             if !json {
                 print_plan(out, &plan)?;
             }
@@ -470,7 +472,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             }
             let mut steps = Vec::new();
             let outcome =
-                crate::rotation::execute(&ctx, &vault, &http(), plan, show_secret, &mut |s| {
+                crate::rotation::execute(&ctx, &vault, &client, plan, show_secret, &mut |s| {
                     steps.push(s)
                 })?;
             if json {

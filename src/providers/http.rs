@@ -60,6 +60,11 @@ impl Http {
         }
     }
 
+    /// Build the client `url` will use now, so the first request does not wait for it.
+    pub fn warm(&self, url: &str) {
+        self.client(url);
+    }
+
     pub fn get(&self, url: &str) -> RequestBuilder {
         self.client(url).get(url)
     }

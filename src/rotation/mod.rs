@@ -52,6 +52,9 @@ pub struct RotationPlan {
     admin: Option<Secret>,
     #[serde(skip)]
     grace: Duration,
+    /// Remote servers in the files to rewrite, as they are now (for the handshake after the rewrite).
+    #[serde(skip)]
+    remotes: Vec<crate::scan::RemoteServer>,
 }
 
 impl RotationPlan {
@@ -90,15 +93,34 @@ pub fn running_clients() -> Vec<&'static str> {
 pub fn plan(
     ctx: &Context,
     vault: &Vault,
+    http: &Http,
     credential: &str,
     grace: Option<Duration>,
 ) -> Result<RotationPlan> {
-    let report = ctx.scan()?;
+    // The keychain probe (a D-Bus connection and an encrypted session on Linux), the process list and
+    // the provider's HTTP client run beside the scan.
+    let (report, link, keychain, running) = std::thread::scope(|s| {
+        let keychain = s.spawn(|| vault.status());
+        let running = s.spawn(running_clients);
+        let link = Links::new(&ctx.data_dir).get(credential);
+        if let Ok(Some(l)) = &link {
+            if let Some(url) = providers::by_id(&l.provider).and_then(|p| p.base_url(l).ok()) {
+                s.spawn(move || http.warm(&url));
+            }
+        }
+        let report = ctx.scan();
+        (
+            report,
+            link,
+            keychain.join().expect("the keychain probe does not panic"),
+            running.join().unwrap_or_default(),
+        )
+    });
+    let report = report?;
     let current = report
         .secret_of(credential)
         .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
-    let link = Links::new(&ctx.data_dir)
-        .get(credential)
+    let link = link
         .map_err(|e| Error::io(&ctx.data_dir, e))?
         .ok_or_else(|| Error::NotLinked(credential.into()))?;
     let provider = providers::by_id(&link.provider)
@@ -169,7 +191,6 @@ pub fn plan(
             }
         }
     };
-    let keychain = vault.status();
     preflight.push(Check {
         ok: keychain.available,
         message: format!(
@@ -180,7 +201,7 @@ pub fn plan(
                 .unwrap_or_else(|| format!("available ({})", keychain.backend))
         ),
     });
-    for c in running_clients() {
+    for c in running {
         let files_of_client = replace
             .files
             .iter()
@@ -214,6 +235,12 @@ pub fn plan(
     } else {
         Duration::ZERO
     };
+    let remotes = report
+        .remotes
+        .iter()
+        .filter(|r| replace.files.iter().any(|f| f.path == r.file))
+        .cloned()
+        .collect();
     Ok(RotationPlan {
         credential: credential.to_string(),
         masked: current.masked(),
@@ -228,6 +255,7 @@ pub fn plan(
         current,
         admin,
         grace,
+        remotes,
     })
 }
 
@@ -389,6 +417,7 @@ pub fn execute(
         &mut entry,
         &plan.replace,
         &rotated.new,
+        Remotes::Planned(&plan.remotes, &plan.current),
         progress,
     )?;
     let _ = Links::new(&ctx.data_dir).rename(&plan.credential, &new_id);
@@ -424,6 +453,7 @@ fn finish(
     entry: &mut Entry,
     replace_plan: &ReplacePlan,
     new: &Secret,
+    remotes: Remotes,
     progress: &mut dyn FnMut(Step),
 ) -> Result<()> {
     let journal = Journal::new(&ctx.data_dir);
@@ -443,7 +473,7 @@ fn finish(
     match provider
         .verify(http, link, new)
         .map_err(|e| format!("verification failed: {e}"))
-        .and_then(|()| handshake_remotes(ctx, http, entry, new))
+        .and_then(|()| handshake_remotes(ctx, http, entry, new, remotes))
     {
         Ok(()) => {
             entry.step = Step::Verified;
@@ -468,9 +498,13 @@ fn handshake_remotes(
     http: &Http,
     entry: &Entry,
     new: &Secret,
+    remotes: Remotes,
 ) -> std::result::Result<(), String> {
-    let report = ctx.scan().map_err(|e| e.to_string())?;
-    for r in &report.remotes {
+    let remotes = match remotes {
+        Remotes::Planned(list, old) => list.iter().map(|r| r.with_secret(old, new)).collect(),
+        Remotes::Rescan => ctx.scan().map_err(|e| e.to_string())?.remotes,
+    };
+    for r in &remotes {
         let written = entry.files.iter().any(|f| f.written && f.path == r.file);
         let uses_new = r.url.contains(new.expose())
             || r.url
@@ -488,6 +522,13 @@ fn handshake_remotes(
         })?;
     }
     Ok(())
+}
+
+/// Where the handshake finds the remote servers: the plan's (with the old key swapped for the new one, as
+/// the rewrite did), or a fresh scan (recovery, which has no plan).
+enum Remotes<'a> {
+    Planned(&'a [crate::scan::RemoteServer], &'a Secret),
+    Rescan,
 }
 
 /// What recovery did with one unfinished rotation.
@@ -561,6 +602,7 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
                     &mut entry,
                     &plan,
                     &new,
+                    Remotes::Rescan,
                     &mut |_| {},
                 )?;
                 if old_link.is_some() {

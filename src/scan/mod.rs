@@ -40,6 +40,28 @@ pub(crate) struct RemoteServer {
     pub headers: Vec<(String, String)>,
 }
 
+impl RemoteServer {
+    /// This entry after a rewrite of `old` to `new` (raw in headers, raw or percent-encoded in the URL).
+    pub fn with_secret(&self, old: &Secret, new: &Secret) -> RemoteServer {
+        let swap = |s: &str| {
+            s.replace(old.expose(), new.expose()).replace(
+                &slots::percent_encode(old.expose()),
+                &slots::percent_encode(new.expose()),
+            )
+        };
+        RemoteServer {
+            file: self.file.clone(),
+            server: self.server.clone(),
+            url: swap(&self.url),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), swap(v)))
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct ClientReport {
     pub id: ClientId,
