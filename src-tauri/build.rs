@@ -11,6 +11,9 @@ const COMMANDS: &[&str] = &[
     "history",
     "subscribe",
     "recovery_report",
+    "lost_usages",
+    "dismiss_lost",
+    "restore_backup",
 ];
 
 fn main() {

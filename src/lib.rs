@@ -7,6 +7,7 @@ pub mod clients;
 pub mod context;
 pub mod edit;
 pub mod error;
+pub mod live;
 pub mod mcp;
 pub mod paths;
 pub mod providers;

@@ -18,10 +18,48 @@ pub fn keychain_status() -> VaultStatus {
 /// Every MCP client config, its servers and slots, and the credentials (masked; no secret crosses IPC).
 /// Also refreshes the tray's "Rotate … key" entries.
 #[tauri::command(async)]
-pub fn scan(app: tauri::AppHandle) -> Result<rekey::scan::ScanReport, rekey::Error> {
-    let report = rekey::context::Context::from_os()?.scan()?;
+pub fn scan(
+    app: tauri::AppHandle,
+    live: State<'_, crate::watcher::Live>,
+) -> Result<serde_json::Value, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let mut last = live.last.lock().unwrap();
+    // Watch before reading, so a write that lands during the scan is not missed.
+    if let Some(before) = last.as_ref() {
+        crate::watcher::follow(&app, &ctx.env, before);
+    }
+    let report = ctx.scan()?;
     crate::tray::refresh(&app);
-    Ok(report)
+    crate::watcher::follow(&app, &ctx.env, &report);
+    // What a client's own rewrite made disappear since the previous scan becomes a restore offer.
+    let lost = last
+        .as_ref()
+        .map(|before| rekey::live::lost_servers(before, &report, &ctx.backups()))
+        .unwrap_or_default();
+    let mut offers = live.offers.lock().unwrap();
+    *offers = rekey::live::merge_lost(std::mem::take(&mut *offers), lost, &report);
+    let serialized = serde_json::to_value(&report).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
+    *last = Some(report);
+    Ok(serialized)
+}
+
+/// Key usages a client's own rewrite removed, with the backup that would bring them back.
+#[tauri::command]
+pub fn lost_usages(live: State<'_, crate::watcher::Live>) -> Vec<rekey::live::Lost> {
+    live.offers.lock().unwrap().clone()
+}
+
+/// The user chose not to restore: forget the offer for this file.
+#[tauri::command]
+pub fn dismiss_lost(path: std::path::PathBuf, live: State<'_, crate::watcher::Live>) {
+    live.offers.lock().unwrap().retain(|o| o.path != path);
+}
+
+/// Put a backup back (the UI confirmed first). The current content is backed up before.
+#[tauri::command(async)]
+pub fn restore_backup(id: String) -> Result<rekey::edit::backup::BackupEntry, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    rekey::live::restore(&ctx.backups(), &id)
 }
 
 /// The window subscribes once to tray actions ("rotate:<credential>").

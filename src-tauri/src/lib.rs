@@ -2,6 +2,7 @@
 
 mod commands;
 mod tray;
+mod watcher;
 
 use tauri::{Manager, WindowEvent};
 
@@ -29,6 +30,7 @@ pub fn run() {
         .manage(commands::Drafts::default())
         .manage(tray::UiEvents::default())
         .manage(commands::Recovery::default())
+        .manage(watcher::Live::default())
         .invoke_handler(tauri::generate_handler![
             commands::engine_info,
             commands::keychain_status,
@@ -40,10 +42,14 @@ pub fn run() {
             commands::reveal_new_key,
             commands::history,
             commands::subscribe,
-            commands::recovery_report
+            commands::recovery_report,
+            commands::lost_usages,
+            commands::dismiss_lost,
+            commands::restore_backup
         ])
         .setup(|app| {
             tray::create(app.handle())?;
+            watcher::start(app.handle());
             // Finish or explain interrupted rotations before the user does anything else.
             commands::recover_at_start(app.handle());
             Ok(())

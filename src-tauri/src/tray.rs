@@ -68,12 +68,17 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, id: &str) {
         Action::ShowWindow => crate::show_main_window(app),
         Action::Rotate(cred) => {
             crate::show_main_window(app);
-            if let Some(ch) = app.state::<UiEvents>().0.lock().unwrap().as_ref() {
-                let _ = ch.send(format!("{ROTATE}{cred}"));
-            }
+            send_to_window(app, &format!("{ROTATE}{cred}"));
         }
         Action::Quit => app.exit(0),
         Action::Ignore => {}
+    }
+}
+
+/// Send an event to the window's subscribed channel (if it subscribed yet).
+pub fn send_to_window<R: Runtime>(app: &AppHandle<R>, event: &str) {
+    if let Some(ch) = app.state::<UiEvents>().0.lock().unwrap().as_ref() {
+        let _ = ch.send(event.to_string());
     }
 }
 

@@ -469,6 +469,62 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         "{audit}"
     );
 
+    // Live view: a config written by another program (replace-by-rename, as editors do) shows up
+    // without any click.
+    let live_key = "sk-live-external-edit-0123456789";
+    std::fs::create_dir_all(claude_desktop.parent().unwrap()).unwrap();
+    let tmp = claude_desktop.with_extension("json.tmp");
+    std::fs::write(
+        &tmp,
+        format!(r#"{{"mcpServers": {{"zapier": {{"command": "npx", "env": {{"ZAPIER_API_KEY": "{live_key}"}}}}}}}}"#),
+    )
+    .unwrap();
+    let edited_at = Instant::now();
+    std::fs::rename(&tmp, &claude_desktop).unwrap();
+    let live_masked = format!("{}…{}", &live_key[..4], &live_key[live_key.len() - 4..]);
+    loop {
+        let masks = c
+            .find_all(By::Css("[data-testid=credential-masked]"))
+            .await
+            .unwrap();
+        let mut texts = Vec::new();
+        for m in &masks {
+            texts.push(m.text().await.unwrap_or_default());
+        }
+        if texts.contains(&live_masked) {
+            break;
+        }
+        assert!(
+            edited_at.elapsed() < WAIT,
+            "the external edit never showed up: {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!("e2e: external edit on screen after {:?}", edited_at.elapsed());
+    assert!(!c.source().await.unwrap().contains(live_key));
+    save_screenshot(&c, "06-live-edit.png").await;
+
+    // Claude Desktop wipes its servers: Rekey says so and offers the content it saw before.
+    let before_wipe = std::fs::read_to_string(&claude_desktop).unwrap();
+    std::fs::write(&claude_desktop, "{\"mcpServers\": {}}\n").unwrap();
+    let offer = wait_for(&c, "[data-testid=lost]").await;
+    let offer_text = offer.text().await.unwrap();
+    assert!(
+        offer_text.contains("Claude Desktop removed the MCP server zapier"),
+        "{offer_text}"
+    );
+    save_screenshot(&c, "07-restore-offer.png").await;
+    wait_for(&c, "[data-testid=restore-offer]").await.click().await.unwrap();
+    // Nothing is written before the confirmation.
+    assert_eq!(
+        std::fs::read_to_string(&claude_desktop).unwrap(),
+        "{\"mcpServers\": {}}\n"
+    );
+    wait_for(&c, "[data-testid=restore-confirm]").await.click().await.unwrap();
+    wait_for(&c, "[data-testid=restored]").await;
+    wait_gone(&c, "[data-testid=lost]").await;
+    assert_eq!(std::fs::read_to_string(&claude_desktop).unwrap(), before_wipe);
+
     c.quit().await.unwrap();
     drop(driver);
 }

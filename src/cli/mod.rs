@@ -743,7 +743,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         Command::Restore { id, yes } => {
             let ctx = Context::from_os()?;
             let backups = ctx.backups();
-            let (entry, bytes) = backups
+            let (entry, _) = backups
                 .get(&id)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             if !yes
@@ -756,14 +756,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 eprintln!("rekey: not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
-            let current =
-                std::fs::read(&entry.original).map_err(|e| crate::Error::io(&entry.original, e))?;
-            let expected =
-                crate::edit::atomic::Expected::hash(crate::edit::atomic::content_hash(&current));
-            crate::edit::atomic::replace_file(&entry.original, &expected, &backups, |old| {
-                Ok(crate::edit::atomic::Splice::whole(old.len(), bytes))
-            })
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+            crate::live::restore(&backups, &entry.id).map_err(|e| CliError::Usage(e.to_string()))?;
             writeln!(
                 out,
                 "restored {} from backup {}",

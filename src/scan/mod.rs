@@ -72,7 +72,7 @@ pub struct ClientReport {
     pub restart_hint: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileStatus {
     Ok,

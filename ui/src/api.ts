@@ -70,13 +70,32 @@ export const api = {
   history: () => call<AuditEntry[]>("history"),
   /** null while start-up recovery runs; then what it did (or why it could not run). */
   recoveryReport: () => call<{ Ok?: Recovered[]; Err?: string } | null>("recovery_report"),
-  /** Tray actions reach the window here, e.g. "rotate:<credential>". */
+  /** Key usages a client's own rewrite removed (e.g. Claude Desktop wiping mcpServers), with a backup. */
+  lostUsages: () => call<Lost[]>("lost_usages"),
+  dismissLost: (path: string) => call<void>("dismiss_lost", { path }),
+  restoreBackup: (id: string) => call<BackupEntry>("restore_backup", { id }),
+  /** Tray actions and the live view reach the window here: "rotate:<credential>", "configs-changed". */
   subscribe: (onEvent: (e: string) => void) => {
     const channel = new Channel<string>();
     channel.onmessage = onEvent;
     return call<void>("subscribe", { channel });
   },
 };
+
+export interface BackupEntry {
+  id: string;
+  original: string;
+  created: string;
+  size: number;
+  parsed: boolean;
+}
+
+export interface Lost {
+  path: string;
+  client: string;
+  servers: string[];
+  backup?: BackupEntry;
+}
 
 /** One line of the audit log (audit.jsonl): never a secret. */
 export interface AuditEntry {
