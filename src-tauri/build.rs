@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "lost_usages",
     "dismiss_lost",
     "restore_backup",
+    "app_mode",
 ];
 
 fn main() {

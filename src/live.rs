@@ -42,7 +42,9 @@ pub fn watch_dirs(config_paths: &[PathBuf]) -> Vec<PathBuf> {
 /// Does a file-system event at `path` matter: a config file itself, or a folder on the way to one
 /// (created or renamed, so that the watch can move closer)?
 pub fn is_relevant(config_paths: &[PathBuf], path: &Path) -> bool {
-    config_paths.iter().any(|c| c == path || c.starts_with(path))
+    config_paths
+        .iter()
+        .any(|c| c == path || c.starts_with(path))
 }
 
 /// MCP servers holding keys that were in a file and are gone from it now, though the file still parses.
@@ -115,7 +117,10 @@ pub fn lost_servers(before: &ScanReport, now: &ScanReport, backups: &Backups) ->
 }
 
 /// The bytes the earlier scan read for this file (kept for files that hold keys).
-fn before_idx_bytes(before: &ScanReport, file: &crate::scan::FileReport) -> Option<std::sync::Arc<Vec<u8>>> {
+fn before_idx_bytes(
+    before: &ScanReport,
+    file: &crate::scan::FileReport,
+) -> Option<std::sync::Arc<Vec<u8>>> {
     let idx = before.files.iter().position(|f| std::ptr::eq(f, file))?;
     before.contents.get(idx)?.clone()
 }
@@ -125,7 +130,10 @@ fn before_idx_bytes(before: &ScanReport, file: &crate::scan::FileReport) -> Opti
 pub fn merge_lost(mut offers: Vec<Lost>, new: Vec<Lost>, now: &ScanReport) -> Vec<Lost> {
     offers.retain(|o| {
         now.files.iter().any(|f| {
-            f.path == o.path && o.servers.iter().any(|s| !f.servers.iter().any(|n| &n.name == s))
+            f.path == o.path
+                && o.servers
+                    .iter()
+                    .any(|s| !f.servers.iter().any(|n| &n.name == s))
         })
     });
     for n in new {
@@ -216,13 +224,19 @@ mod tests {
         assert_eq!(lost[0].servers, ["bitscale"]);
         let backup = lost[0].backup.clone().expect("the backup is offered");
         // It is the content seen just before the wipe (with the unrelated edit), not the older backup.
-        assert_eq!(backups.get(&backup.id).unwrap().1, original.replace("uvx", "uvx2").as_bytes());
+        assert_eq!(
+            backups.get(&backup.id).unwrap().1,
+            original.replace("uvx", "uvx2").as_bytes()
+        );
         // The offer stays across an unrelated rescan, and goes once the servers are back.
         let offers = merge_lost(Vec::new(), lost, &wiped);
         let offers = merge_lost(offers, Vec::new(), &scan_of(&env, &data));
         assert_eq!(offers.len(), 1);
         restore(&backups, &backup.id).unwrap();
-        assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original.replace("uvx", "uvx2"));
+        assert_eq!(
+            std::fs::read_to_string(&cursor).unwrap(),
+            original.replace("uvx", "uvx2")
+        );
         assert!(merge_lost(offers, Vec::new(), &scan_of(&env, &data)).is_empty());
         // A broken (half-written) file is not an offer.
         std::fs::write(&cursor, r#"{"mcpServers": {"#).unwrap();

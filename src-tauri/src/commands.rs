@@ -38,7 +38,8 @@ pub fn scan(
         .unwrap_or_default();
     let mut offers = live.offers.lock().unwrap();
     *offers = rekey::live::merge_lost(std::mem::take(&mut *offers), lost, &report);
-    let serialized = serde_json::to_value(&report).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
+    let serialized =
+        serde_json::to_value(&report).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
     *last = Some(report);
     Ok(serialized)
 }
@@ -223,4 +224,13 @@ pub fn recovery_report(
     state: State<'_, Recovery>,
 ) -> Option<Result<Vec<rotation::Recovered>, String>> {
     state.0.lock().unwrap().clone()
+}
+
+/// Whether this is the demo (`--demo`), and its throwaway home.
+#[tauri::command]
+pub fn app_mode(mode: State<'_, crate::Mode>) -> serde_json::Value {
+    match &mode.demo {
+        Some(d) => serde_json::json!({ "demo": true, "home": d.root.join("home") }),
+        None => serde_json::json!({ "demo": false }),
+    }
 }

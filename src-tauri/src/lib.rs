@@ -1,6 +1,7 @@
 //! The Tauri shell. Commands only translate UI calls into engine calls; every rule lives in `rekey`.
 
 mod commands;
+mod demo;
 mod tray;
 mod watcher;
 
@@ -17,16 +18,77 @@ pub(crate) fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     }
 }
 
+/// Normal, or the demo (`--demo`) with its throwaway home.
+#[derive(Default)]
+pub struct Mode {
+    pub demo: Option<demo::Demo>,
+}
+
+/// Point the whole process at a fresh throwaway home with sample configs and in-process fake providers.
+/// Runs before anything else starts (no other threads yet), so changing the environment is safe.
+fn start_demo() -> demo::Demo {
+    let root = std::env::temp_dir().join(format!("rekey-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let made = std::fs::create_dir_all(&root).and_then(|()| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    });
+    if let Err(e) = made {
+        eprintln!(
+            "rekey-app: cannot create the demo home {}: {e}",
+            root.display()
+        );
+        std::process::exit(1);
+    }
+    for (k, v) in demo::env_for(&root) {
+        std::env::set_var(k, v);
+    }
+    std::env::set_var("REKEY_KEYCHAIN_SERVICE", demo::KEYCHAIN_SERVICE);
+    let demo = demo::prepare(&root).and_then(|d| {
+        demo::link(&d).map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(d)
+    });
+    match demo {
+        Ok(d) => {
+            eprintln!(
+                "rekey-app: demo mode: throwaway home {} and fake providers at {}",
+                root.display(),
+                d.fakes.url
+            );
+            d
+        }
+        Err(e) => {
+            eprintln!("rekey-app: cannot prepare the demo: {e}");
+            demo::clean_up(&root);
+            std::process::exit(1);
+        }
+    }
+}
+
 pub fn run() {
     if let Some(msg) = display_problem() {
         eprintln!("{msg}");
         std::process::exit(2);
     }
-    tauri::Builder::default()
+    let demo = std::env::args()
+        .skip(1)
+        .any(|a| a == "--demo")
+        .then(start_demo);
+    let is_demo = demo.is_some();
+    let mut builder = tauri::Builder::default();
+    if !is_demo {
         // Must be the first plugin: a second launch hands over to the running instance and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+        // (A demo is its own throwaway world and does not hand over to a real instance.)
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main_window(app)
-        }))
+        }));
+    }
+    let app = builder
+        .manage(Mode { demo })
         .manage(commands::Drafts::default())
         .manage(tray::UiEvents::default())
         .manage(commands::Recovery::default())
@@ -45,9 +107,15 @@ pub fn run() {
             commands::recovery_report,
             commands::lost_usages,
             commands::dismiss_lost,
-            commands::restore_backup
+            commands::restore_backup,
+            commands::app_mode
         ])
-        .setup(|app| {
+        .setup(move |app| {
+            if is_demo {
+                if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+                    let _ = w.set_title("Rekey — demo");
+                }
+            }
             tray::create(app.handle())?;
             watcher::start(app.handle());
             // Finish or explain interrupted rotations before the user does anything else.
@@ -63,8 +131,15 @@ pub fn run() {
                 }
             }
         })
-        .run(tauri::generate_context!())
-        .expect("error while running Rekey");
+        .build(tauri::generate_context!())
+        .expect("error while starting Rekey");
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Some(d) = app.state::<Mode>().demo.as_ref() {
+                demo::clean_up(&d.root);
+            }
+        }
+    });
 }
 
 /// On Linux/BSD, GTK panics without a display; say what to do instead.

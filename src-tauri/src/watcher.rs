@@ -54,7 +54,9 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     match watcher {
         Ok(w) => *live.watcher.lock().unwrap() = Some(w),
         Err(e) => {
-            eprintln!("rekey-app: cannot watch config files ({e}); the view refreshes on demand only");
+            eprintln!(
+                "rekey-app: cannot watch config files ({e}); the view refreshes on demand only"
+            );
             return;
         }
     }
@@ -69,13 +71,19 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
 
 /// Watch the folders of every config file the latest scan knows about (folders appear over time: the
 /// watch moves from the nearest existing ancestor to the folder itself once it exists).
-pub fn follow<R: Runtime>(app: &AppHandle<R>, env: &rekey::clients::Env, report: &rekey::scan::ScanReport) {
+pub fn follow<R: Runtime>(
+    app: &AppHandle<R>,
+    env: &rekey::clients::Env,
+    report: &rekey::scan::ScanReport,
+) {
     let live = app.state::<Live>();
     let paths = rekey::live::config_paths(env, report);
     let dirs_now = rekey::live::watch_dirs(&paths);
     *live.paths.lock().unwrap() = paths;
     let mut guard = live.watcher.lock().unwrap();
-    let Some(watcher) = guard.as_mut() else { return };
+    let Some(watcher) = guard.as_mut() else {
+        return;
+    };
     let mut dirs = live.dirs.lock().unwrap();
     for dir in dirs_now {
         if !dirs.contains(&dir) && watcher.watch(&dir, RecursiveMode::NonRecursive).is_ok() {

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
 const WAIT: Duration = Duration::from_secs(20);
+/// One app and one driver at a time (the tests share the display and the keyring).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn enabled() -> bool {
     if std::env::var_os("REKEY_E2E").is_some_and(|v| v == "1") {
@@ -82,10 +84,14 @@ impl Driver {
     /// A WebDriver session that launches the app. Only `tauri:options` is sent: WebKitWebDriver hangs on
     /// capabilities meant for other browsers (e.g. `goog:chromeOptions`).
     async fn session(&self, app: &Path) -> WebDriver {
+        self.session_with(app, &[]).await
+    }
+
+    async fn session_with(&self, app: &Path, args: &[&str]) -> WebDriver {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": app }),
+            serde_json::json!({ "application": app, "args": args }),
         );
         // A fresh connection per command: tauri-driver does not answer a second request on a kept-alive
         // connection, and every command has a timeout so a stuck driver fails the test instead of hanging it.
@@ -170,8 +176,11 @@ async fn text_of(c: &WebDriver, css: &str) -> String {
 }
 
 async fn save_screenshot(c: &WebDriver, name: &str) {
-    // WebKit paints asynchronously: give it a moment so the picture matches the DOM just checked.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // WebKit paints asynchronously and a snapshot can show the frame before the last DOM change: wait,
+    // take a throwaway snapshot (it makes WebKit present the pending frame), wait again, then the real one.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = c.screenshot_as_png().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let png = c.screenshot_as_png().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
     std::fs::write(screenshots_dir().join(name), png).unwrap();
@@ -182,6 +191,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     if !enabled() {
         return;
     }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     // A Cursor config that exists, so the screen must tell found from not found.
     let cursor = env.home().join(".cursor/mcp.json");
@@ -500,7 +510,10 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    eprintln!("e2e: external edit on screen after {:?}", edited_at.elapsed());
+    eprintln!(
+        "e2e: external edit on screen after {:?}",
+        edited_at.elapsed()
+    );
     assert!(!c.source().await.unwrap().contains(live_key));
     save_screenshot(&c, "06-live-edit.png").await;
 
@@ -514,17 +527,76 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         "{offer_text}"
     );
     save_screenshot(&c, "07-restore-offer.png").await;
-    wait_for(&c, "[data-testid=restore-offer]").await.click().await.unwrap();
+    wait_for(&c, "[data-testid=restore-offer]")
+        .await
+        .click()
+        .await
+        .unwrap();
     // Nothing is written before the confirmation.
     assert_eq!(
         std::fs::read_to_string(&claude_desktop).unwrap(),
         "{\"mcpServers\": {}}\n"
     );
-    wait_for(&c, "[data-testid=restore-confirm]").await.click().await.unwrap();
+    wait_for(&c, "[data-testid=restore-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_for(&c, "[data-testid=restored]").await;
     wait_gone(&c, "[data-testid=lost]").await;
-    assert_eq!(std::fs::read_to_string(&claude_desktop).unwrap(), before_wipe);
+    assert_eq!(
+        std::fs::read_to_string(&claude_desktop).unwrap(),
+        before_wipe
+    );
 
+    c.quit().await.unwrap();
+    drop(driver);
+}
+
+#[tokio::test]
+async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session_with(&app, &["--demo"]).await;
+    let banner = wait_for(&c, "[data-testid=demo-banner]").await;
+    assert_eq!(c.title().await.unwrap(), "Rekey — demo");
+    let text = banner.text().await.unwrap();
+    let home = text
+        .split('(')
+        .nth(1)
+        .and_then(|t| t.split(')').next())
+        .unwrap()
+        .to_string();
+    assert!(home.contains("rekey-demo-"), "{text}");
+    // The sample keys are found and already linked to the fakes: BitScale (in both clients) and A2A Market.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let links = c
+            .find_all(By::Css("[data-testid=credential-link]"))
+            .await
+            .unwrap();
+        let mut texts = Vec::new();
+        for l in &links {
+            texts.push(l.text().await.unwrap_or_default());
+        }
+        texts.sort();
+        if texts == ["linked: a2a-market", "linked: bitscale"] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "demo credentials: {texts:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Nothing was written into the test's own home: the demo lives in its own throwaway folder.
+    assert!(!env.home().join(".cursor").exists());
+    assert!(std::path::Path::new(&home)
+        .join(".cursor/mcp.json")
+        .is_file());
+    save_screenshot(&c, "08-demo.png").await;
     c.quit().await.unwrap();
     drop(driver);
 }

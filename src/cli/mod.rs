@@ -756,7 +756,8 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 eprintln!("rekey: not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
-            crate::live::restore(&backups, &entry.id).map_err(|e| CliError::Usage(e.to_string()))?;
+            crate::live::restore(&backups, &entry.id)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
             writeln!(
                 out,
                 "restored {} from backup {}",

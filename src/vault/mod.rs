@@ -15,9 +15,13 @@ pub struct Vault {
 }
 
 impl Default for Vault {
+    /// Service `rekey`, or `$REKEY_KEYCHAIN_SERVICE` when set (the app's demo mode keeps its entries apart).
     fn default() -> Self {
         Vault {
-            service: SERVICE.to_string(),
+            service: std::env::var("REKEY_KEYCHAIN_SERVICE")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| SERVICE.to_string()),
         }
     }
 }

@@ -56,6 +56,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const api = {
   engineInfo: () => call<EngineInfo>("engine_info"),
+  /** The demo (`rekey-app --demo`) runs in a throwaway home against fake providers. */
+  appMode: () => call<{ demo: boolean; home?: string }>("app_mode"),
   keychainStatus: () => call<KeychainStatus>("keychain_status"),
   scan: () => call<ScanReport>("scan"),
   links: () => call<Record<string, string>>("links"),
