@@ -599,4 +599,6 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
     save_screenshot(&c, "08-demo.png").await;
     c.quit().await.unwrap();
     drop(driver);
+    // The driver kills the app, so its own clean-up on Quit did not run.
+    let _ = std::fs::remove_dir_all(std::path::Path::new(&home).parent().unwrap());
 }
