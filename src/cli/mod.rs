@@ -302,10 +302,7 @@ fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io
 fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, CliError> {
     match cli.command {
         Command::Providers { json } => {
-            let list: Vec<_> = crate::providers::all()
-                .iter()
-                .map(|p| serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(), "ids": p.required_ids(), "default_base_url": p.default_base_url() }))
-                .collect();
+            let list = crate::rotation::provider_list();
             if json {
                 print_json(out, &list)?;
             } else {
@@ -364,10 +361,6 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             let p = crate::providers::by_id(&provider)
                 .ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
             let ctx = Context::from_os()?;
-            let report = ctx.scan()?;
-            if !report.credentials.iter().any(|c| c.id == credential) {
-                return Err(crate::Error::UnknownCredential(credential).into());
-            }
             let mut link = crate::providers::Link {
                 provider: p.id().into(),
                 base_url,
@@ -392,29 +385,10 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                     link.ids.insert(k.into(), v);
                 }
             }
-            if let Err(e) = p.base_url(&link) {
-                return Err(crate::Error::Provider(e).into());
-            }
-            let missing: Vec<&str> = p
-                .required_ids()
-                .iter()
-                .copied()
-                .filter(|id| !link.ids.contains_key(*id))
-                .collect();
-            if !missing.is_empty() {
-                return Err(CliError::Usage(format!(
-                    "{} needs: {}",
-                    p.name(),
-                    missing
-                        .iter()
-                        .map(|m| format!("--{}", m.replace('_', "-")))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                )));
-            }
-            crate::rotation::store::Links::new(&ctx.data_dir)
-                .set(&credential, link)
-                .map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
+            crate::rotation::link(&ctx, &credential, link).map_err(|e| match e {
+                crate::Error::InvalidInput(m) => CliError::Usage(flagify(&m)),
+                other => other.into(),
+            })?;
             writeln!(out, "linked {credential} to {}", p.name())?;
             Ok(0)
         }
@@ -782,5 +756,19 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             }
             Ok(if status.available { 0 } else { EXIT_KEYCHAIN })
         }
+    }
+}
+
+/// "X needs: server_id, tenant" as the CLI's flags: "X needs: --server-id --tenant".
+fn flagify(message: &str) -> String {
+    match message.split_once(" needs: ") {
+        Some((who, ids)) => format!(
+            "{who} needs: {}",
+            ids.split(", ")
+                .map(|m| format!("--{}", m.replace('_', "-")))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        None => message.to_string(),
     }
 }

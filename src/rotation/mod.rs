@@ -624,6 +624,55 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
     Ok(out)
 }
 
+/// What the UI and `rekey providers --json` show of each provider.
+pub fn provider_list() -> Vec<serde_json::Value> {
+    providers::all()
+        .iter()
+        .map(|p| {
+            serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(),
+                "ids": p.required_ids(), "default_base_url": p.default_base_url() })
+        })
+        .collect()
+}
+
+/// Link a credential found by the scan to a provider account, after checking the provider exists, the
+/// base URL is allowed and every id the provider needs is there. Links hold no secrets.
+pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
+    let p = providers::by_id(&link.provider)
+        .ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
+    let report = ctx.scan()?;
+    if !report.credentials.iter().any(|c| c.id == credential) {
+        return Err(Error::UnknownCredential(credential.into()));
+    }
+    let link = Link {
+        provider: p.id().into(),
+        base_url: link.base_url.filter(|u| !u.trim().is_empty()),
+        account: link.account.filter(|a| !a.trim().is_empty()),
+        ids: link
+            .ids
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect(),
+    };
+    p.base_url(&link).map_err(Error::Provider)?;
+    let missing: Vec<&str> = p
+        .required_ids()
+        .iter()
+        .copied()
+        .filter(|id| !link.ids.contains_key(*id))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{} needs: {}",
+            p.name(),
+            missing.join(", ")
+        )));
+    }
+    Links::new(&ctx.data_dir)
+        .set(credential, link)
+        .map_err(|e| Error::io(&ctx.data_dir, e))
+}
+
 /// Verify a credential's current key with its provider.
 pub fn verify(ctx: &Context, http: &Http, credential: &str) -> Result<()> {
     let report = ctx.scan()?;
