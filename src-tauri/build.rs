@@ -15,6 +15,10 @@ const COMMANDS: &[&str] = &[
     "dismiss_lost",
     "restore_backup",
     "app_mode",
+    "providers",
+    "link_credential",
+    "verify_credential",
+    "backups",
 ];
 
 fn main() {

@@ -234,3 +234,57 @@ pub fn app_mode(mode: State<'_, crate::Mode>) -> serde_json::Value {
         None => serde_json::json!({ "demo": false }),
     }
 }
+
+/// The providers Rekey can rotate with, and the ids each needs for a link.
+#[tauri::command]
+pub fn providers() -> Vec<serde_json::Value> {
+    rotation::provider_list()
+}
+
+/// Link a credential to a provider account (the engine checks the provider, the URL and the ids).
+#[tauri::command(async)]
+pub fn link_credential(
+    credential: String,
+    provider: String,
+    base_url: Option<String>,
+    ids: std::collections::BTreeMap<String, String>,
+    app: tauri::AppHandle,
+) -> Result<(), rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    rotation::link(
+        &ctx,
+        &credential,
+        rekey::providers::Link {
+            provider,
+            base_url,
+            account: None,
+            ids,
+        },
+    )?;
+    crate::tray::refresh(&app);
+    Ok(())
+}
+
+/// Ask the provider whether the key in the configs works (no rotation). The blocking HTTP client runs
+/// off the async runtime's workers.
+#[tauri::command]
+pub async fn verify_credential(credential: String) -> Result<(), rekey::Error> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let ctx = rekey::context::Context::from_os()?;
+        rotation::verify(&ctx, &rekey::providers::Http::from_env(), &credential)
+    })
+    .await
+    .map_err(|e| rekey::Error::InvalidInput(format!("verification did not finish: {e}")))?
+}
+
+/// Every backup Rekey took, newest first (no contents).
+#[tauri::command(async)]
+pub fn backups() -> Result<Vec<rekey::edit::backup::BackupEntry>, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let mut list = ctx
+        .backups()
+        .list()
+        .map_err(|e| rekey::Error::io(ctx.backups().dir(), e))?;
+    list.reverse();
+    Ok(list)
+}

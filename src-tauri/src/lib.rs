@@ -108,7 +108,11 @@ pub fn run() {
             commands::lost_usages,
             commands::dismiss_lost,
             commands::restore_backup,
-            commands::app_mode
+            commands::app_mode,
+            commands::providers,
+            commands::link_credential,
+            commands::verify_credential,
+            commands::backups
         ])
         .setup(move |app| {
             if is_demo {

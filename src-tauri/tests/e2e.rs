@@ -204,31 +204,13 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     let claude_desktop = env.config().join("Claude/claude_desktop_config.json");
 
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
-    // Link the key to the fake BitScale with the CLI (built beside the app), as a user would.
+    // The credential id, from the CLI (built beside the app), for the planted journal below.
     let cli = app.with_file_name("rekey");
     let mut scan = Command::new(&cli);
     env.apply(&mut scan);
     let report: serde_json::Value =
         serde_json::from_slice(&scan.args(["scan", "--json"]).output().unwrap().stdout).unwrap();
     let cred = report["credentials"][0]["id"].as_str().unwrap().to_string();
-    let mut link = Command::new(&cli);
-    env.apply(&mut link);
-    let linked = link
-        .args([
-            "link",
-            &cred,
-            "--provider",
-            "bitscale",
-            "--base-url",
-            &fakes.url,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        linked.status.success(),
-        "{}",
-        String::from_utf8_lossy(&linked.stderr)
-    );
     eprintln!("e2e: starting tauri-driver");
     // A rotation that was interrupted while calling the provider (as if the app had been killed then).
     let journal = env.root.path().join("data/rekey/journal");
@@ -357,11 +339,68 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         format!("v{}", env!("CARGO_PKG_VERSION"))
     );
 
-    // ---- The rotate flow.
+    // ---- The credential screen: its usages, then link it to the (fake) BitScale and verify it.
     assert_eq!(
         text_of(&c, "[data-testid=credential-link]").await,
-        "linked: bitscale"
+        "unlinked (looks like bitscale)"
     );
+    assert!(
+        c.find(By::Css("[data-testid=rotate]")).await.is_err(),
+        "no rotate before a link"
+    );
+    wait_for(&c, "[data-testid=details]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let slots = text_of(&c, "[data-testid=credential-slots]").await;
+    assert!(
+        slots.contains("bitscale")
+            && slots.contains("env.BITSCALE_API_KEY")
+            && slots.contains(cursor.to_str().unwrap()),
+        "{slots}"
+    );
+    // The provider is prefilled from the key's shape; a bad base URL is refused with the engine's reason.
+    let base = wait_for(&c, "[data-testid=link-base-url]").await;
+    base.send_keys("http://example.com").await.unwrap();
+    wait_for(&c, "[data-testid=link-save]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let refused = text_of(&c, "[data-testid=link-error]").await;
+    assert!(refused.contains("https"), "{refused}");
+    assert!(!env.root.path().join("data/rekey/links.json").exists());
+    base.clear().await.unwrap();
+    base.send_keys(&fakes.url).await.unwrap();
+    wait_for(&c, "[data-testid=link-save]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=verify-now]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&c, "[data-testid=verify-result]").await,
+        "The provider accepts this key."
+    );
+    save_screenshot(&c, "02b-credential.png").await;
+    wait_for(&c, "[data-testid=credential-close]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_gone(&c, "[data-testid=credential-dialog]").await;
+
+    // ---- The rotate flow.
+    let deadline = Instant::now() + WAIT;
+    while text_of(&c, "[data-testid=credential-link]").await != "linked: bitscale" {
+        assert!(Instant::now() < deadline, "the link did not show");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     c.find(By::Css("[data-testid=rotate]"))
         .await
         .unwrap()

@@ -76,6 +76,11 @@ export const api = {
   lostUsages: () => call<Lost[]>("lost_usages"),
   dismissLost: (path: string) => call<void>("dismiss_lost", { path }),
   restoreBackup: (id: string) => call<BackupEntry>("restore_backup", { id }),
+  providers: () => call<ProviderInfo[]>("providers"),
+  linkCredential: (credential: string, provider: string, baseUrl: string | null, ids: Record<string, string>) =>
+    call<void>("link_credential", { credential, provider, baseUrl, ids }),
+  verifyCredential: (credential: string) => call<void>("verify_credential", { credential }),
+  backups: () => call<BackupEntry[]>("backups"),
   /** Tray actions and the live view reach the window here: "rotate:<credential>", "configs-changed". */
   subscribe: (onEvent: (e: string) => void) => {
     const channel = new Channel<string>();
@@ -83,6 +88,16 @@ export const api = {
     return call<void>("subscribe", { channel });
   },
 };
+
+export interface ProviderInfo {
+  id: string;
+  name: string;
+  auth: string;
+  grace: boolean;
+  /** The ids a link needs, e.g. ["server_id"]. */
+  ids: string[];
+  default_base_url: string;
+}
 
 export interface BackupEntry {
   id: string;
