@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "link_credential",
     "verify_credential",
     "backups",
+    "key_ages",
 ];
 
 fn main() {

@@ -8,11 +8,22 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Rekey's settings file (`settings.json` in the data dir). Holds no secrets.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Project folders to scan for `.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`, …
     pub project_folders: Vec<PathBuf>,
+    /// Keys older than this are due for rotation (listed first, counted in the tray).
+    pub max_key_age_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            project_folders: Vec::new(),
+            max_key_age_days: 90,
+        }
+    }
 }
 
 pub struct Context {

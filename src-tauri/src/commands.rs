@@ -288,3 +288,16 @@ pub fn backups() -> Result<Vec<rekey::edit::backup::BackupEntry>, rekey::Error> 
     list.reverse();
     Ok(list)
 }
+
+/// Each key's age (since its rotation or since Rekey first saw it) and whether it is past the max age.
+#[tauri::command(async)]
+pub fn key_ages(
+    live: State<'_, crate::watcher::Live>,
+) -> Result<Vec<rotation::KeyAge>, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let last = live.last.lock().unwrap();
+    match last.as_ref() {
+        Some(report) => rotation::key_ages(&ctx, report, jiff::Timestamp::now()),
+        None => rotation::key_ages(&ctx, &ctx.scan()?, jiff::Timestamp::now()),
+    }
+}

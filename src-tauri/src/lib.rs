@@ -112,7 +112,8 @@ pub fn run() {
             commands::providers,
             commands::link_credential,
             commands::verify_credential,
-            commands::backups
+            commands::backups,
+            commands::key_ages
         ])
         .setup(move |app| {
             if is_demo {

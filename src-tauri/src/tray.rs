@@ -48,14 +48,18 @@ pub fn action_for(id: &str) -> Action {
 #[derive(Default)]
 pub struct UiEvents(pub std::sync::Mutex<Option<Channel<String>>>);
 
-fn rotatable() -> Vec<(String, String)> {
+/// Rotate entries (due keys first) and the tooltip's counts, from engine state.
+fn status() -> rekey::rotation::TrayStatus {
     rekey::context::Context::from_os()
-        .and_then(|ctx| rekey::rotation::tray_entries(&ctx))
+        .and_then(|ctx| rekey::rotation::tray_status(&ctx))
         .unwrap_or_default()
 }
 
-fn build_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
-    let items = menu_entries(&rotatable())
+fn build_menu<R: Runtime>(
+    app: &AppHandle<R>,
+    status: &rekey::rotation::TrayStatus,
+) -> tauri::Result<Menu<R>> {
+    let items = menu_entries(&status.entries)
         .into_iter()
         .map(|(id, label)| MenuItem::with_id(app, id, label, true, None::<&str>))
         .collect::<tauri::Result<Vec<_>>>()?;
@@ -83,12 +87,13 @@ pub fn send_to_window<R: Runtime>(app: &AppHandle<R>, event: &str) {
 }
 
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let status = status();
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(include_bytes!(
             "../../icons/tray/tray.png"
         ))?)
-        .tooltip("Rekey")
-        .menu(&build_menu(app)?)
+        .tooltip(status.tooltip())
+        .menu(&build_menu(app, &status)?)
         .on_menu_event(|app, event| handle(app, event.id().as_ref()))
         .build(app)?;
     Ok(())
@@ -96,8 +101,10 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 
 /// Rebuild the menu from the engine's current state (after a scan or a rotation).
 pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
-    if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), build_menu(app)) {
+    let status = status();
+    if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), build_menu(app, &status)) {
         let _ = tray.set_menu(Some(menu));
+        let _ = tray.set_tooltip(Some(status.tooltip()));
     }
 }
 

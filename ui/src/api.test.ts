@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { api, EngineError, groupByClient, type ConfigFile } from "./api";
+import { api, byAge, EngineError, groupByClient, type ConfigFile } from "./api";
 
 afterEach(() => clearMocks());
 
@@ -71,5 +71,19 @@ describe("usageLabels", () => {
     };
     const c = { id: "cred_1", masked: "sk-l…9f2c", usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
     expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
+  });
+});
+
+describe("byAge", () => {
+  it("puts keys past the max age first, then the oldest", () => {
+    const creds = [{ id: "a" }, { id: "b" }, { id: "c" }, { id: "d" }];
+    const ages = [
+      { credential: "a", since: "", days: 3, due: false },
+      { credential: "b", since: "", days: 120, due: true },
+      { credential: "c", since: "", days: 40, due: false },
+      { credential: "d", since: "", days: 95, due: true },
+    ];
+    expect(byAge(creds, ages).map((c) => c.id)).toEqual(["b", "d", "c", "a"]);
+    expect(byAge(creds, []).map((c) => c.id)).toEqual(["a", "b", "c", "d"]);
   });
 });

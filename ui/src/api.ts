@@ -81,6 +81,7 @@ export const api = {
     call<void>("link_credential", { credential, provider, baseUrl, ids }),
   verifyCredential: (credential: string) => call<void>("verify_credential", { credential }),
   backups: () => call<BackupEntry[]>("backups"),
+  keyAges: () => call<KeyAge[]>("key_ages"),
   /** Tray actions and the live view reach the window here: "rotate:<credential>", "configs-changed". */
   subscribe: (onEvent: (e: string) => void) => {
     const channel = new Channel<string>();
@@ -88,6 +89,24 @@ export const api = {
     return call<void>("subscribe", { channel });
   },
 };
+
+export interface KeyAge {
+  credential: string;
+  since: string;
+  days: number;
+  /** Older than the max key age setting (90 days by default). */
+  due: boolean;
+}
+
+/** Keys past the max age first, then the oldest first; the engine's order otherwise. */
+export function byAge<T extends { id: string }>(creds: T[], ages: KeyAge[]): T[] {
+  const age = (id: string) => ages.find((a) => a.credential === id);
+  return [...creds].sort((a, b) => {
+    const x = age(a.id), y = age(b.id);
+    const due = Number(!!y?.due) - Number(!!x?.due);
+    return due !== 0 ? due : (y?.days ?? 0) - (x?.days ?? 0);
+  });
+}
 
 export interface ProviderInfo {
   id: string;
