@@ -20,6 +20,10 @@ const COMMANDS: &[&str] = &[
     "verify_credential",
     "backups",
     "key_ages",
+    "settings",
+    "save_settings",
+    "admin_credentials",
+    "store_admin_credential",
 ];
 
 fn main() {

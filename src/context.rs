@@ -15,6 +15,9 @@ pub struct Settings {
     pub project_folders: Vec<PathBuf>,
     /// Keys older than this are due for rotation (listed first, counted in the tray).
     pub max_key_age_days: u32,
+    /// How long an old key keeps working after a rotation, for providers with a grace period
+    /// (Cloudflare Access), unless a rotation says otherwise.
+    pub grace_minutes: u32,
 }
 
 impl Default for Settings {
@@ -22,6 +25,7 @@ impl Default for Settings {
         Settings {
             project_folders: Vec::new(),
             max_key_age_days: 90,
+            grace_minutes: 10,
         }
     }
 }
@@ -47,6 +51,30 @@ impl Context {
             data_dir,
             settings,
         })
+    }
+
+    /// Check and save the settings (private, atomic). Bad values are refused and nothing is written.
+    pub fn save_settings(&mut self, settings: Settings) -> Result<()> {
+        if !(1..=3650).contains(&settings.max_key_age_days) {
+            return Err(Error::InvalidInput(
+                "the max key age must be 1 to 3650 days".into(),
+            ));
+        }
+        if settings.grace_minutes > 7 * 24 * 60 {
+            return Err(Error::InvalidInput(
+                "the grace period must be at most 7 days".into(),
+            ));
+        }
+        if let Some(p) = settings.project_folders.iter().find(|p| !p.is_absolute()) {
+            return Err(Error::InvalidInput(format!(
+                "project folders must be absolute paths: {}",
+                p.display()
+            )));
+        }
+        let path = self.data_dir.join("settings.json");
+        crate::rotation::store::write_json(&path, &settings).map_err(|e| Error::io(&path, e))?;
+        self.settings = settings;
+        Ok(())
     }
 
     pub fn backups(&self) -> Backups {

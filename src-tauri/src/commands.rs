@@ -301,3 +301,34 @@ pub fn key_ages(
         None => rotation::key_ages(&ctx, &ctx.scan()?, jiff::Timestamp::now()),
     }
 }
+
+/// Rekey's settings (no secrets in them).
+#[tauri::command(async)]
+pub fn settings() -> Result<rekey::context::Settings, rekey::Error> {
+    Ok(rekey::context::Context::from_os()?.settings)
+}
+
+/// Check and save the settings; the tray and the window's ages follow.
+#[tauri::command(async)]
+pub fn save_settings(
+    settings: rekey::context::Settings,
+    app: tauri::AppHandle,
+) -> Result<(), rekey::Error> {
+    rekey::context::Context::from_os()?.save_settings(settings)?;
+    crate::tray::refresh(&app);
+    Ok(())
+}
+
+/// Which providers need an admin credential and whether it is stored (masked; never the value).
+#[tauri::command(async)]
+pub fn admin_credentials() -> Vec<rotation::AdminCredential> {
+    rotation::admin_credentials(&Vault::default())
+}
+
+/// Store an admin credential typed in the window. It goes straight into the keychain and is never sent
+/// back to the window.
+#[tauri::command(async)]
+pub fn store_admin_credential(provider: String, secret: String) -> Result<(), rekey::Error> {
+    let secret = rekey::Secret::new(secret);
+    rotation::store_admin_credential(&Vault::default(), &provider, &secret)
+}

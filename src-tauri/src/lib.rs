@@ -113,7 +113,11 @@ pub fn run() {
             commands::link_credential,
             commands::verify_credential,
             commands::backups,
-            commands::key_ages
+            commands::key_ages,
+            commands::settings,
+            commands::save_settings,
+            commands::admin_credentials,
+            commands::store_admin_credential
         ])
         .setup(move |app| {
             if is_demo {

@@ -518,6 +518,69 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         "{audit}"
     );
 
+    // Settings: a bad value is refused with the engine's reason and nothing is written; a good one saves.
+    let settings_file = env.root.path().join("data/rekey/settings.json");
+    let max_age = wait_for(&c, "[data-testid=setting-max-age]").await;
+    max_age.clear().await.unwrap();
+    max_age.send_keys("0").await.unwrap();
+    wait_for(&c, "[data-testid=settings-save]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(text_of(&c, "[data-testid=settings-message]")
+        .await
+        .contains("1 to 3650 days"));
+    assert!(!settings_file.exists());
+    max_age.clear().await.unwrap();
+    max_age.send_keys("30").await.unwrap();
+    wait_for(&c, "[data-testid=settings-save]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while text_of(&c, "[data-testid=settings-message]").await != "Settings saved." {
+        assert!(Instant::now() < deadline, "settings not saved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&settings_file).unwrap()).unwrap();
+    assert_eq!(saved["max_key_age_days"], 30);
+    // An admin credential typed here goes to the keychain and only comes back masked.
+    let admin_secret = "ap_platform_key_e2e_0123456789abcdef";
+    let row = wait_for(
+        &c,
+        "[data-testid=admin-credential][data-provider=activepieces] [data-testid=admin-set]",
+    )
+    .await;
+    row.click().await.unwrap();
+    wait_for(&c, "[data-testid=admin-secret]")
+        .await
+        .send_keys(admin_secret)
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=admin-store]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let t = text_of(
+            &c,
+            "[data-testid=admin-credential][data-provider=activepieces]",
+        )
+        .await;
+        if t.contains("ap_p…cdef") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{t}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!c.source().await.unwrap().contains(admin_secret));
+    save_screenshot(&c, "05b-settings.png").await;
+
     // Live view: a config written by another program (replace-by-rename, as editors do) shows up
     // without any click.
     let live_key = "sk-live-external-edit-0123456789";

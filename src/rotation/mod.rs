@@ -233,7 +233,9 @@ pub fn plan(
         }
     }
     let grace = if provider.supports_grace() {
-        grace.unwrap_or(Duration::from_secs(600))
+        grace.unwrap_or(Duration::from_secs(
+            u64::from(ctx.settings.grace_minutes) * 60,
+        ))
     } else {
         Duration::ZERO
     };
@@ -624,6 +626,42 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
         });
     }
     Ok(out)
+}
+
+/// A provider that rotates with an admin credential, and whether one is in the keychain (masked only).
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminCredential {
+    pub provider: &'static str,
+    pub name: &'static str,
+    pub stored: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub masked: Option<String>,
+}
+
+/// The default-account admin credential of every provider that needs one.
+pub fn admin_credentials(vault: &Vault) -> Vec<AdminCredential> {
+    providers::all()
+        .iter()
+        .filter(|p| p.rotate_auth() == providers::RotateAuth::AdminCredential)
+        .map(|p| {
+            let got = vault.get(&admin_account(p.id(), None)).ok();
+            AdminCredential {
+                provider: p.id(),
+                name: p.name(),
+                stored: got.is_some(),
+                masked: got.map(|s| s.masked()),
+            }
+        })
+        .collect()
+}
+
+/// Store a provider's admin credential (default account) in the keychain.
+pub fn store_admin_credential(vault: &Vault, provider: &str, secret: &Secret) -> Result<()> {
+    let p = providers::by_id(provider).ok_or_else(|| Error::UnknownProvider(provider.into()))?;
+    if secret.expose().trim().is_empty() {
+        return Err(Error::InvalidInput("the admin credential is empty".into()));
+    }
+    vault.store(&admin_account(p.id(), None), secret)
 }
 
 /// What the UI and `rekey providers --json` show of each provider.

@@ -82,6 +82,11 @@ export const api = {
   verifyCredential: (credential: string) => call<void>("verify_credential", { credential }),
   backups: () => call<BackupEntry[]>("backups"),
   keyAges: () => call<KeyAge[]>("key_ages"),
+  settings: () => call<Settings>("settings"),
+  saveSettings: (settings: Settings) => call<void>("save_settings", { settings }),
+  adminCredentials: () => call<AdminCredential[]>("admin_credentials"),
+  /** The typed secret goes to the keychain; it never comes back to the window. */
+  storeAdminCredential: (provider: string, secret: string) => call<void>("store_admin_credential", { provider, secret }),
   /** Tray actions and the live view reach the window here: "rotate:<credential>", "configs-changed". */
   subscribe: (onEvent: (e: string) => void) => {
     const channel = new Channel<string>();
@@ -89,6 +94,19 @@ export const api = {
     return call<void>("subscribe", { channel });
   },
 };
+
+export interface Settings {
+  project_folders: string[];
+  max_key_age_days: number;
+  grace_minutes: number;
+}
+
+export interface AdminCredential {
+  provider: string;
+  name: string;
+  stored: boolean;
+  masked?: string;
+}
 
 export interface KeyAge {
   credential: string;
