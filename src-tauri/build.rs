@@ -24,6 +24,8 @@ const COMMANDS: &[&str] = &[
     "save_settings",
     "admin_credentials",
     "store_admin_credential",
+    "replace_manually",
+    "open_folder",
 ];
 
 fn main() {

@@ -182,16 +182,7 @@ mod tests {
     #[test]
     fn a_wiped_mcp_servers_is_an_offer_with_the_last_good_backup_and_restore_brings_it_back() {
         let home = tempfile::tempdir().unwrap();
-        let env = Env {
-            platform: crate::clients::Platform::Linux,
-            home: home.path().to_path_buf(),
-            config_dir: home.path().join(".config"),
-            local_data_dir: None,
-            xdg_config_home: None,
-            claude_config_dir: None,
-            codex_home: None,
-            cline_mcp_settings_path: None,
-        };
+        let env = Env::linux_at(home.path());
         let data = home.path().join("data");
         let backups = Backups::new(data.join("backups"));
         let cursor = home.path().join(".cursor/mcp.json");

@@ -332,3 +332,41 @@ pub fn store_admin_credential(provider: String, secret: String) -> Result<(), re
     let secret = rekey::Secret::new(secret);
     rotation::store_admin_credential(&Vault::default(), &provider, &secret)
 }
+
+/// Replace a key by hand (rotated elsewhere): the new key is written into every config that uses the
+/// current one. It arrives from the window once and is never sent back.
+#[tauri::command(async)]
+pub fn replace_manually(
+    credential: String,
+    secret: String,
+) -> Result<Vec<rekey::replace::FileResult>, rekey::Error> {
+    let new = rekey::Secret::new(secret);
+    let ctx = rekey::context::Context::from_os()?;
+    rekey::replace::replace_credential(&ctx, &credential, &new)
+}
+
+/// Open the folder of a config file Rekey knows about in the desktop's file manager.
+#[tauri::command(async)]
+pub fn open_folder(path: std::path::PathBuf) -> Result<(), rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let report = ctx.scan()?;
+    if !report.files.iter().any(|f| f.path == path) {
+        return Err(rekey::Error::InvalidInput(format!(
+            "{} is not a config file Rekey knows",
+            path.display()
+        )));
+    }
+    let dir = path.parent().unwrap_or(&path).to_path_buf();
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(&dir)
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| rekey::Error::io(&dir, e))
+}

@@ -117,7 +117,9 @@ pub fn run() {
             commands::settings,
             commands::save_settings,
             commands::admin_credentials,
-            commands::store_admin_credential
+            commands::store_admin_credential,
+            commands::replace_manually,
+            commands::open_folder
         ])
         .setup(move |app| {
             if is_demo {

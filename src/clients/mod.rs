@@ -80,6 +80,20 @@ pub struct Env {
 }
 
 impl Env {
+    /// A Linux environment whose home is `home` and config dir `home/.config`, with no overrides.
+    pub fn linux_at(home: &std::path::Path) -> Env {
+        Env {
+            platform: Platform::Linux,
+            home: home.to_path_buf(),
+            config_dir: home.join(".config"),
+            local_data_dir: None,
+            xdg_config_home: None,
+            claude_config_dir: None,
+            codex_home: None,
+            cline_mcp_settings_path: None,
+        }
+    }
+
     /// The environment of this process on this OS.
     pub fn from_os() -> crate::Result<Self> {
         let home = dirs::home_dir().ok_or(crate::Error::NoHomeDir)?;

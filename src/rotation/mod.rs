@@ -880,22 +880,13 @@ pub fn tray_entries(ctx: &Context) -> Result<Vec<(String, String)>> {
 #[cfg(test)]
 mod age_tests {
     use super::*;
-    use crate::clients::{Env, Platform};
+    use crate::clients::Env;
 
     #[test]
     fn key_age_counts_from_first_sight_and_due_keys_lead_the_tray() {
         let home = tempfile::tempdir().unwrap();
         let ctx = Context {
-            env: Env {
-                platform: Platform::Linux,
-                home: home.path().to_path_buf(),
-                config_dir: home.path().join(".config"),
-                local_data_dir: None,
-                xdg_config_home: None,
-                claude_config_dir: None,
-                codex_home: None,
-                cline_mcp_settings_path: None,
-            },
+            env: Env::linux_at(home.path()),
             data_dir: home.path().join("data"),
             settings: Default::default(),
         };

@@ -82,6 +82,10 @@ export const api = {
   verifyCredential: (credential: string) => call<void>("verify_credential", { credential }),
   backups: () => call<BackupEntry[]>("backups"),
   keyAges: () => call<KeyAge[]>("key_ages"),
+  /** Manual replace: the pasted key goes to Rust once and never comes back. */
+  replaceManually: (credential: string, secret: string) =>
+    call<{ path: string; ok: boolean; backup?: string; error?: string }[]>("replace_manually", { credential, secret }),
+  openFolder: (path: string) => call<void>("open_folder", { path }),
   settings: () => call<Settings>("settings"),
   saveSettings: (settings: Settings) => call<void>("save_settings", { settings }),
   adminCredentials: () => call<AdminCredential[]>("admin_credentials"),
