@@ -50,6 +50,11 @@ struct Driver {
 
 impl Driver {
     fn start(env: &TestEnv) -> Driver {
+        Driver::start_with(env, &[])
+    }
+
+    /// With extra environment for the driver and the app it launches (e.g. a dark GTK theme).
+    fn start_with(env: &TestEnv, extra: &[(&str, &str)]) -> Driver {
         use std::os::unix::process::CommandExt;
         let port = free_port();
         let native = free_port();
@@ -66,6 +71,7 @@ impl Driver {
         ))
         .process_group(0);
         env.apply(&mut cmd);
+        cmd.envs(extra.iter().copied());
         let child = cmd
             .spawn()
             .expect("tauri-driver on PATH (./dev test installs it)");
@@ -663,7 +669,8 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
-    let driver = Driver::start(&env);
+    // A desktop set to a dark theme: the window follows it (prefers-color-scheme).
+    let driver = Driver::start_with(&env, &[("GTK_THEME", "Adwaita:dark")]);
     let c = driver.session_with(&app, &["--demo"]).await;
     let banner = wait_for(&c, "[data-testid=demo-banner]").await;
     assert_eq!(c.title().await.unwrap(), "Rekey — demo");
@@ -698,7 +705,14 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
     assert!(std::path::Path::new(&home)
         .join(".cursor/mcp.json")
         .is_file());
-    save_screenshot(&c, "08-demo.png").await;
+    let dark: bool = c
+        .execute("return window.matchMedia('(prefers-color-scheme: dark)').matches;", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(dark, "the window should follow the desktop's dark theme");
+    save_screenshot(&c, "08-demo-dark.png").await;
     c.quit().await.unwrap();
     drop(driver);
     // The driver kills the app, so its own clean-up on Quit did not run.
