@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "store_admin_credential",
     "replace_manually",
     "open_folder",
+    "first_run",
 ];
 
 fn main() {

@@ -370,3 +370,10 @@ pub fn open_folder(path: std::path::PathBuf) -> Result<(), rekey::Error> {
         .map(|_| ())
         .map_err(|e| rekey::Error::io(&dir, e))
 }
+
+/// No settings yet: the window greets the user with the setup wizard (finishing or skipping saves them).
+#[tauri::command(async)]
+pub fn first_run() -> Result<bool, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    Ok(!ctx.data_dir.join("settings.json").exists())
+}

@@ -119,7 +119,8 @@ pub fn run() {
             commands::admin_credentials,
             commands::store_admin_credential,
             commands::replace_manually,
-            commands::open_folder
+            commands::open_folder,
+            commands::first_run
         ])
         .setup(move |app| {
             if is_demo {

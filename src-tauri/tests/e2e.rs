@@ -208,6 +208,9 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     let original = format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{secret}\"}}}}}}}}\n");
     std::fs::write(&cursor, format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{secret}\"}}}}}}}}\n")).unwrap();
     let claude_desktop = env.config().join("Claude/claude_desktop_config.json");
+    // Not a first run (the wizard has its own test): settings exist.
+    std::fs::create_dir_all(env.root.path().join("data/rekey")).unwrap();
+    std::fs::write(env.root.path().join("data/rekey/settings.json"), "{}").unwrap();
 
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
     // The credential id, from the CLI (built beside the app), for the planted journal below.
@@ -537,7 +540,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert!(text_of(&c, "[data-testid=settings-message]")
         .await
         .contains("1 to 3650 days"));
-    assert!(!settings_file.exists());
+    assert_eq!(std::fs::read_to_string(&settings_file).unwrap(), "{}");
     max_age.clear().await.unwrap();
     max_age.send_keys("30").await.unwrap();
     wait_for(&c, "[data-testid=settings-save]")
@@ -673,6 +676,14 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
     let driver = Driver::start_with(&env, &[("GTK_THEME", "Adwaita:dark")]);
     let c = driver.session_with(&app, &["--demo"]).await;
     let banner = wait_for(&c, "[data-testid=demo-banner]").await;
+    // A first run: the setup wizard greets the newcomer; skipping it works too.
+    wait_for(&c, "[data-testid=wizard]").await;
+    wait_for(&c, "[data-testid=wizard-skip]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_gone(&c, "[data-testid=wizard]").await;
     assert_eq!(c.title().await.unwrap(), "Rekey — demo");
     let text = banner.text().await.unwrap();
     let home = text
@@ -706,7 +717,10 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
         .join(".cursor/mcp.json")
         .is_file());
     let dark: bool = c
-        .execute("return window.matchMedia('(prefers-color-scheme: dark)').matches;", vec![])
+        .execute(
+            "return window.matchMedia('(prefers-color-scheme: dark)').matches;",
+            vec![],
+        )
         .await
         .unwrap()
         .convert()
@@ -717,4 +731,98 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
     drop(driver);
     // The driver kills the app, so its own clean-up on Quit did not run.
     let _ = std::fs::remove_dir_all(std::path::Path::new(&home).parent().unwrap());
+}
+
+#[tokio::test]
+async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let fakes = rekey_fakes::FakeProviders::start().unwrap();
+    let key = fakes.current_key(rekey_fakes::Provider::BitScale);
+    let cursor = env.home().join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    let original = format!(
+        "{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{key}\"}}}}}}}}\n"
+    );
+    std::fs::write(&cursor, &original).unwrap();
+    let settings = env.root.path().join("data/rekey/settings.json");
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session(&app).await;
+
+    let wizard = wait_for(&c, "[data-testid=wizard]").await;
+    assert_eq!(
+        wizard.attr("data-step").await.unwrap().as_deref(),
+        Some("Welcome")
+    );
+    save_screenshot(&c, "09-wizard-welcome.png").await;
+    let next = || async {
+        wait_for(&c, "[data-testid=wizard-next]")
+            .await
+            .click()
+            .await
+            .unwrap()
+    };
+    next().await;
+    // Clients, with their paths.
+    assert!(text_of(&c, "[data-testid=wizard-clients]")
+        .await
+        .contains(cursor.to_str().unwrap()));
+    next().await;
+    // Keys, grouped, with the provider guessed from the shape.
+    let keys = text_of(&c, "[data-testid=wizard-keys]").await;
+    assert!(
+        keys.contains("looks like bitscale") && keys.contains("Cursor"),
+        "{keys}"
+    );
+    next().await;
+    // Link: the provider is prefilled; point it at the fake.
+    wait_for(&c, "[data-testid=wizard-base-url]")
+        .await
+        .send_keys(&fakes.url)
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=wizard-link-save]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&c, "[data-testid=wizard-linked]").await,
+        "linked: bitscale"
+    );
+    save_screenshot(&c, "10-wizard-link.png").await;
+    next().await;
+    // BitScale rotates with the key itself: no admin credential needed.
+    wait_for(&c, "[data-testid=wizard-no-admin]").await;
+    next().await;
+    assert!(text_of(&c, "[data-testid=wizard-summary]")
+        .await
+        .starts_with("1 of 1 keys linked"));
+    assert!(!settings.exists(), "nothing saved before Finish");
+    wait_for(&c, "[data-testid=wizard-finish]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_gone(&c, "[data-testid=wizard]").await;
+    // Done: settings exist (no wizard next time), the key is linked and rotatable, no config was touched,
+    // and nothing was rotated.
+    assert!(settings.exists());
+    let deadline = Instant::now() + WAIT;
+    while text_of(&c, "[data-testid=credential-link]").await != "linked: bitscale" {
+        assert!(
+            Instant::now() < deadline,
+            "the overview did not show the link"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for(&c, "[data-testid=rotate]").await;
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
+    c.quit().await.unwrap();
+    drop(driver);
 }

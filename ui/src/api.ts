@@ -86,6 +86,8 @@ export const api = {
   replaceManually: (credential: string, secret: string) =>
     call<{ path: string; ok: boolean; backup?: string; error?: string }[]>("replace_manually", { credential, secret }),
   openFolder: (path: string) => call<void>("open_folder", { path }),
+  /** True until settings exist: the window then opens the setup wizard. */
+  firstRun: () => call<boolean>("first_run"),
   settings: () => call<Settings>("settings"),
   saveSettings: (settings: Settings) => call<void>("save_settings", { settings }),
   adminCredentials: () => call<AdminCredential[]>("admin_credentials"),
