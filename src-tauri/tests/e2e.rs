@@ -826,3 +826,80 @@ async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes
     c.quit().await.unwrap();
     drop(driver);
 }
+
+/// Benchmark, not a test (run by `bench/run.sh app`): how long after an external edit of a config the new
+/// key is on screen. A MutationObserver in the page stamps the moment the DOM shows it; the edit is stamped
+/// here just before the rename; both are wall-clock milliseconds on the same machine.
+#[tokio::test]
+#[ignore]
+async fn bench_edit_to_screen_latency() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.root.path().join("data/rekey")).unwrap();
+    std::fs::write(env.root.path().join("data/rekey/settings.json"), "{}").unwrap();
+    let cursor = env.home().join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    let config = |key: &str| {
+        format!("{{\"mcpServers\": {{\"s\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{key}\"}}}}}}}}\n")
+    };
+    std::fs::write(&cursor, config("sk-live-bench-000000000000")).unwrap();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session(&app).await;
+    wait_for(&c, "[data-testid=credential-masked]").await;
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as f64
+    };
+    let mut latencies = Vec::new();
+    for i in 1..=9 {
+        let key = format!("sk-live-bench-{i:012}");
+        let masked = format!("{}…{}", &key[..4], &key[key.len() - 4..]);
+        c.execute(
+            "window.__seenAt = null; const want = arguments[0];
+             const check = () => { if ([...document.querySelectorAll('[data-testid=credential-masked]')].some((e) => e.textContent === want)) { window.__seenAt = Date.now(); obs.disconnect(); } };
+             const obs = new MutationObserver(check); obs.observe(document.body, { subtree: true, childList: true, characterData: true });",
+            vec![serde_json::json!(masked)],
+        )
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let tmp = cursor.with_extension("json.tmp");
+        std::fs::write(&tmp, config(&key)).unwrap();
+        let edited = now_ms();
+        std::fs::rename(&tmp, &cursor).unwrap();
+        let deadline = Instant::now() + WAIT;
+        let seen = loop {
+            let v: Option<f64> = c
+                .execute("return window.__seenAt;", vec![])
+                .await
+                .unwrap()
+                .convert()
+                .unwrap();
+            if let Some(v) = v {
+                break v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "edit {i} never reached the screen"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        latencies.push(seen - edited);
+    }
+    latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "BENCH edit-to-screen median {:.0} ms (min {:.0}, max {:.0}, {} edits)",
+        latencies[latencies.len() / 2],
+        latencies[0],
+        latencies[latencies.len() - 1],
+        latencies.len()
+    );
+    c.quit().await.unwrap();
+    drop(driver);
+}
