@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
 const WAIT: Duration = Duration::from_secs(20);
+/// Starting a session launches the app: on a loaded 2-core machine a debug build can take a while.
+const SESSION_WAIT: Duration = Duration::from_secs(60);
 /// One app and one driver at a time (the tests share the display and the keyring).
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -103,14 +105,14 @@ impl Driver {
         // connection, and every command has a timeout so a stuck driver fails the test instead of hanging it.
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(0)
-            .timeout(WAIT)
+            .timeout(SESSION_WAIT)
             .build()
             .unwrap();
         let session = WebDriver::builder(format!("http://127.0.0.1:{}", self.port), caps)
             .client(http)
-            .request_timeout(WAIT)
+            .request_timeout(SESSION_WAIT)
             .connect();
-        tokio::time::timeout(WAIT, session)
+        tokio::time::timeout(SESSION_WAIT, session)
             .await
             .expect("new session timed out")
             .expect("WebDriver session with the app")
