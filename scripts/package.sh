@@ -10,6 +10,17 @@ BUNDLES=${1:-deb,appimage}
 [ -d ui/node_modules ] || (cd ui && npm ci --no-audit --no-fund)
 # AppImage bundling runs linuxdeploy, an AppImage itself: without FUSE it must extract itself.
 export APPIMAGE_EXTRACT_AND_RUN=1
-(cd src-tauri && npx --prefix ../ui tauri build --bundles "$BUNDLES")
+status=0
+for bundle in ${BUNDLES//,/ }; do
+  log=$(mktemp)
+  if ! (cd src-tauri && npx --prefix ../ui tauri build --bundles "$bundle") 2>&1 | tee "$log"; then
+    status=1
+    if [ "$bundle" = appimage ] && grep -q "lookup address\|Downloading https://github.com" "$log"; then
+      echo "package: the AppImage needs to download linuxdeploy and AppRun from github.com, which this machine cannot reach; the other packages are built" >&2
+    fi
+  fi
+  rm -f "$log"
+done
 echo "binary: $ROOT/target/release/rekey-app"
-find "$ROOT/target/release/bundle" -maxdepth 2 \( -name '*.deb' -o -name '*.AppImage' \) -printf '%s bytes  %p\n'
+find "$ROOT/target/release/bundle" -maxdepth 2 \( -name '*.deb' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*.msi' -o -name '*-setup.exe' \) -printf '%s bytes  %p\n'
+exit $status
