@@ -105,7 +105,7 @@ bench_app() {
   local T="$W/e2e"; mkdir -p "$T/runtime"; chmod 700 "$T/runtime"
   XDG_RUNTIME_DIR="$T/runtime" REKEY_E2E=1 NO_AT_BRIDGE=1 xvfb-run -a -s '-screen 0 1280x800x24' \
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash -c \
-    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test -q -p rekey-app --test e2e bench_edit_to_screen_latency -- --ignored --nocapture 2>&1' \
+    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test -q -p rekey-app --test e2e bench_edit_to_screen_latency -- --ignored --nocapture 2>&1' 2>&1 \
     | grep '^BENCH' | sed 's/^BENCH /  external edit to screen (target <= 300 ms): /'
 }
 
