@@ -210,6 +210,12 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     let original = format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{secret}\"}}}}}}}}\n");
     std::fs::write(&cursor, format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{secret}\"}}}}}}}}\n")).unwrap();
     let claude_desktop = env.config().join("Claude/claude_desktop_config.json");
+    // Claude Desktop uses the same key, in its own (strict JSON, pretty-printed) style.
+    let claude_original = format!(
+        "{{\n  \"mcpServers\": {{\n    \"bitscale\": {{\n      \"command\": \"uvx\",\n      \"args\": [\"bitscale-mcp\"],\n      \"env\": {{ \"BITSCALE_API_KEY\": \"{secret}\" }}\n    }}\n  }},\n  \"globalShortcut\": \"\"\n}}\n"
+    );
+    std::fs::create_dir_all(claude_desktop.parent().unwrap()).unwrap();
+    std::fs::write(&claude_desktop, &claude_original).unwrap();
     // Not a first run (the wizard has its own test): settings exist.
     std::fs::create_dir_all(env.root.path().join("data/rekey")).unwrap();
     std::fs::write(env.root.path().join("data/rekey/settings.json"), "{}").unwrap();
@@ -283,17 +289,17 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(row(&cursor).0, "cursor");
     assert_eq!(row(&cursor).2, "yes");
     assert_eq!(row(&claude_desktop).0, "claude-desktop");
-    assert_eq!(row(&claude_desktop).2, "no");
+    assert_eq!(row(&claude_desktop).2, "yes");
     assert_eq!(row(&env.home().join(".claude.json")).2, "no");
-    assert_eq!(rows.iter().filter(|r| r.2 == "yes").count(), 1, "{rows:?}");
+    assert_eq!(rows.iter().filter(|r| r.2 == "yes").count(), 2, "{rows:?}");
     let summary = text_of(&c, "[data-testid=config-summary]").await;
     assert!(
-        summary.starts_with(&format!("1 of {} known config locations", rows.len())),
+        summary.starts_with(&format!("2 of {} known config locations", rows.len())),
         "{summary}"
     );
     save_screenshot(&c, "01-first-screen.png").await;
 
-    // The key found in the Cursor config: masked, with its provider guess and where it is used; the raw
+    // The key found in the Cursor and Claude Desktop configs (one credential): masked, with its provider guess and where it is used; the raw
     // value never reaches the WebView.
     assert_eq!(
         text_of(&c, "[data-testid=credential-masked]").await,
@@ -301,11 +307,11 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     );
     assert_eq!(
         text_of(&c, "[data-testid=credential-usages]").await,
-        "Cursor › bitscale"
+        "Claude Desktop › bitscale · Cursor › bitscale"
     );
     let cred_text = text_of(&c, "[data-testid=credential]").await;
     assert!(
-        cred_text.contains("bitscale") && cred_text.contains("used 1 time"),
+        cred_text.contains("bitscale") && cred_text.contains("used 2 times"),
         "{cred_text}"
     );
     assert!(
@@ -434,6 +440,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
     assert!(fakes.state(|s| s.seen.iter().all(|r| r.method != "POST")));
     assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
+    assert_eq!(std::fs::read_to_string(&claude_desktop).unwrap(), claude_original);
     // Now for real: the confirm button only works once the provider's name is typed.
     c.find(By::Css("[data-testid=rotate]"))
         .await
@@ -468,10 +475,14 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         v
     };
     assert_eq!(steps, ["intent", "held", "written", "verified"]);
-    // The Cursor file changed only in the key's bytes.
+    // The Cursor and Claude Desktop files changed only in the key's bytes.
     assert_eq!(
         std::fs::read_to_string(&cursor).unwrap(),
         original.replace(secret, &new_key)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&claude_desktop).unwrap(),
+        claude_original.replace(secret, &new_key)
     );
     // The new key is masked until revealed, and was not in the page before.
     let masked_new = format!("{}…{}", &new_key[..4], &new_key[new_key.len() - 4..]);
@@ -516,7 +527,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert!(
         entry_text.contains("bitscale")
             && entry_text.contains(&masked_new)
-            && entry_text.contains("1 file written"),
+            && entry_text.contains("2 files written"),
         "{entry_text}"
     );
     save_screenshot(&c, "05-after-rotation.png").await;
@@ -597,9 +608,10 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     let live_key = "sk-live-external-edit-0123456789";
     std::fs::create_dir_all(claude_desktop.parent().unwrap()).unwrap();
     let tmp = claude_desktop.with_extension("json.tmp");
+    // The user adds a server to Claude Desktop's config in an editor (the BitScale entry stays).
     std::fs::write(
         &tmp,
-        format!(r#"{{"mcpServers": {{"zapier": {{"command": "npx", "env": {{"ZAPIER_API_KEY": "{live_key}"}}}}}}}}"#),
+        format!(r#"{{"mcpServers": {{"bitscale": {{"command": "uvx", "env": {{"BITSCALE_API_KEY": "{new_key}"}}}}, "zapier": {{"command": "npx", "env": {{"ZAPIER_API_KEY": "{live_key}"}}}}}}}}"#),
     )
     .unwrap();
     let edited_at = Instant::now();
@@ -636,7 +648,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     let offer = wait_for(&c, "[data-testid=lost]").await;
     let offer_text = offer.text().await.unwrap();
     assert!(
-        offer_text.contains("Claude Desktop removed the MCP server zapier"),
+        offer_text.contains("Claude Desktop removed MCP servers bitscale, zapier"),
         "{offer_text}"
     );
     save_screenshot(&c, "07-restore-offer.png").await;
