@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "replace_manually",
     "open_folder",
     "first_run",
+    "launch_at_login",
+    "set_launch_at_login",
 ];
 
 fn main() {

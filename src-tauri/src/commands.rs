@@ -377,3 +377,30 @@ pub fn first_run() -> Result<bool, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
     Ok(!ctx.data_dir.join("settings.json").exists())
 }
+
+/// Whether Rekey starts (in the tray) when the user logs in.
+#[tauri::command]
+pub fn launch_at_login(app: tauri::AppHandle) -> Result<bool, rekey::Error> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch()
+        .is_enabled()
+        .map_err(|e| rekey::Error::InvalidInput(format!("cannot read the login item: {e}")))
+}
+
+/// Turn launch at login on or off (not in the demo, which must not leave anything behind).
+#[tauri::command]
+pub fn set_launch_at_login(
+    enabled: bool,
+    app: tauri::AppHandle,
+    mode: State<'_, crate::Mode>,
+) -> Result<(), rekey::Error> {
+    use tauri_plugin_autostart::ManagerExt;
+    if mode.demo.is_some() {
+        return Err(rekey::Error::InvalidInput(
+            "the demo does not change your login items".into(),
+        ));
+    }
+    let al = app.autolaunch();
+    if enabled { al.enable() } else { al.disable() }
+        .map_err(|e| rekey::Error::InvalidInput(format!("cannot change the login item: {e}")))
+}

@@ -88,6 +88,12 @@ pub fn run() {
         }));
     }
     let app = builder
+        // Launch at login (a Settings switch; off unless the user turns it on). The plugin's own JS
+        // commands are not granted to the window: Rekey's commands below call it.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--hidden"]),
+        ))
         .manage(Mode { demo })
         .manage(commands::Drafts::default())
         .manage(tray::UiEvents::default())
@@ -120,9 +126,17 @@ pub fn run() {
             commands::store_admin_credential,
             commands::replace_manually,
             commands::open_folder,
-            commands::first_run
+            commands::first_run,
+            commands::launch_at_login,
+            commands::set_launch_at_login
         ])
         .setup(move |app| {
+            // Started at login: stay in the tray until the user opens the window.
+            if std::env::args().any(|a| a == "--hidden") {
+                if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+                    let _ = w.hide();
+                }
+            }
             if is_demo {
                 if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
                     let _ = w.set_title("Rekey — demo");

@@ -440,7 +440,10 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
     assert!(fakes.state(|s| s.seen.iter().all(|r| r.method != "POST")));
     assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
-    assert_eq!(std::fs::read_to_string(&claude_desktop).unwrap(), claude_original);
+    assert_eq!(
+        std::fs::read_to_string(&claude_desktop).unwrap(),
+        claude_original
+    );
     // Now for real: the confirm button only works once the provider's name is typed.
     c.find(By::Css("[data-testid=rotate]"))
         .await
@@ -601,7 +604,46 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!c.source().await.unwrap().contains(admin_secret));
+    // Launch at login: off by default; the switch writes an XDG autostart entry that starts Rekey hidden.
+    let login = wait_for(&c, "[data-testid=setting-login]").await;
+    assert!(!login.is_selected().await.unwrap());
+    login.click().await.unwrap();
+    // (auto-launch writes to ~/.config/autostart, not $XDG_CONFIG_HOME/autostart.)
+    let autostart = env.home().join(".config/autostart");
+    let deadline = Instant::now() + WAIT;
+    let entry = loop {
+        let found = std::fs::read_dir(&autostart).ok().and_then(|d| {
+            d.flatten()
+                .find(|e| e.path().extension().is_some_and(|x| x == "desktop"))
+        });
+        if let Some(e) = found {
+            break std::fs::read_to_string(e.path()).unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no autostart entry in {autostart:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(entry.contains("--hidden"), "{entry}");
     save_screenshot(&c, "05b-settings.png").await;
+    wait_for(&c, "[data-testid=setting-login]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while std::fs::read_dir(&autostart)
+        .map(|d| d.count())
+        .unwrap_or(0)
+        > 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the autostart entry was not removed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Live view: a config written by another program (replace-by-rename, as editors do) shows up
     // without any click.

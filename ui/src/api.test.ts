@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { api, byAge, EngineError, groupByClient, type ConfigFile } from "./api";
+import { api, byAge, stateBadges, EngineError, groupByClient, type AuditEntry, type ConfigFile } from "./api";
 
 afterEach(() => clearMocks());
 
@@ -85,5 +85,16 @@ describe("byAge", () => {
     ];
     expect(byAge(creds, ages).map((c) => c.id)).toEqual(["b", "d", "c", "a"]);
     expect(byAge(creds, []).map((c) => c.id)).toEqual(["a", "b", "c", "d"]);
+  });
+});
+
+describe("stateBadges", () => {
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", outcome: "verified", files: [], ...o });
+  it("marks an interrupted rotation from a key and a failed verification of a key", () => {
+    expect(stateBadges("a", [entry({ credential: "a", outcome: "unknown" })])).toEqual(["rotation interrupted"]);
+    expect(stateBadges("b", [entry({ credential: "a", new_credential: "b", outcome: "verify-failed" })])).toEqual(["verify failed"]);
+    // Only the newest entry counts: a later verified rotation clears it.
+    expect(stateBadges("b", [entry({ new_credential: "b", outcome: "verified" }), entry({ new_credential: "b", outcome: "verify-failed" })])).toEqual([]);
+    expect(stateBadges("c", [])).toEqual([]);
   });
 });

@@ -89,6 +89,8 @@ export const api = {
   /** True until settings exist: the window then opens the setup wizard. */
   firstRun: () => call<boolean>("first_run"),
   settings: () => call<Settings>("settings"),
+  launchAtLogin: () => call<boolean>("launch_at_login"),
+  setLaunchAtLogin: (enabled: boolean) => call<void>("set_launch_at_login", { enabled }),
   saveSettings: (settings: Settings) => call<void>("save_settings", { settings }),
   adminCredentials: () => call<AdminCredential[]>("admin_credentials"),
   /** The typed secret goes to the keychain; it never comes back to the window. */
@@ -130,6 +132,17 @@ export function byAge<T extends { id: string }>(creds: T[], ages: KeyAge[]): T[]
     const due = Number(!!y?.due) - Number(!!x?.due);
     return due !== 0 ? due : (y?.days ?? 0) - (x?.days ?? 0);
   });
+}
+
+/** Badges from the audit log: the newest rotation from this key whose outcome is unknown, or the newest
+ * rotation that made this key and could not verify it. */
+export function stateBadges(id: string, history: AuditEntry[]): string[] {
+  const badges: string[] = [];
+  const made = history.find((h) => h.new_credential === id);
+  if (made?.outcome === "verify-failed") badges.push("verify failed");
+  const from = history.find((h) => h.credential === id);
+  if (from && (from.outcome === "unknown" || from.outcome === "intent")) badges.push("rotation interrupted");
+  return badges;
 }
 
 export interface ProviderInfo {

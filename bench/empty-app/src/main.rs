@@ -11,7 +11,9 @@ fn main() {
         .invoke_handler(tauri::generate_handler![ping])
         .setup(|app| {
             tauri::tray::TrayIconBuilder::new()
-                .icon(tauri::image::Image::from_bytes(include_bytes!("../../../icons/tray/tray.png"))?)
+                .icon(tauri::image::Image::from_bytes(include_bytes!(
+                    "../../../icons/tray/tray.png"
+                ))?)
                 .build(app)?;
             Ok(())
         })
