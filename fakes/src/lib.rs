@@ -45,6 +45,9 @@ pub enum Provider {
     Activepieces,
 }
 
+/// The Activepieces project the fake's MCP server belongs to.
+pub const AP_PROJECT_ID: &str = "prj00000000000000000001";
+
 /// One request the fakes saw. Header *names* only: values may be secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
@@ -626,13 +629,43 @@ fn route(
             s.rotations.push(Provider::Activepieces);
             let obj = |with_token: bool| {
                 let mut v = json!({ "id": s.ap_server_id, "created": "2026-01-01T00:00:00.000Z", "updated": "2026-11-21T00:00:00.000Z",
-                    "name": "Demo MCP", "projectId": "prj00000000000000000001", "externalId": "ext00000000000000000001", "tools": [] });
+                    "name": "Demo MCP", "projectId": AP_PROJECT_ID, "externalId": "ext00000000000000000001", "tools": [] });
                 if with_token {
                     v["token"] = json!(s.ap_token);
                 }
                 v
             };
             post_fault(&fault, reply(200, obj(true)), obj(false))
+        }
+        ("GET", ["api", "v1", "mcp-servers"]) => {
+            // The wizard's list: a SeekPage of the project's MCP servers (platform key, projectId required).
+            let s = state.lock().unwrap();
+            if header(req, "Authorization")
+                != Some(format!("Bearer {}", s.ap_platform_key).as_str())
+            {
+                return Outcome::Answer(reply(
+                    401,
+                    json!({ "code": "AUTHENTICATION", "params": { "message": "invalid api key" } }),
+                ));
+            }
+            let query = req.url().split_once('?').map(|(_, q)| q).unwrap_or("");
+            let project = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("projectId="))
+                .unwrap_or("");
+            if project.is_empty() {
+                return Outcome::Answer(reply(
+                    400,
+                    json!({ "code": "VALIDATION", "params": { "message": "projectId is required" } }),
+                ));
+            }
+            let data = if project == AP_PROJECT_ID {
+                vec![json!({ "id": s.ap_server_id, "created": "2026-01-01T00:00:00.000Z", "updated": "2026-11-21T00:00:00.000Z",
+                    "name": "Demo MCP", "projectId": AP_PROJECT_ID, "token": s.ap_token, "externalId": "ext00000000000000000001", "tools": [] })]
+            } else {
+                Vec::new()
+            };
+            Outcome::Answer(reply(200, json!({ "data": data, "next": null, "previous": null })))
         }
         ("GET", ["api", "v1", "mcp", token, "sse"]) => {
             let s = state.lock().unwrap();

@@ -1,5 +1,6 @@
 //! Format-preserving edits: locate exact spans, replace only their bytes, write atomically, back up first.
 
+pub mod add;
 pub mod atomic;
 pub mod backup;
 pub mod json;

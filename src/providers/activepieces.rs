@@ -77,3 +77,58 @@ impl Provider for Activepieces {
         }
     }
 }
+
+/// One of the account's MCP servers, for the wizard's "add an MCP server" step.
+#[derive(Debug)]
+pub struct McpServer {
+    pub id: String,
+    pub name: String,
+    /// The token in its MCP URL: a secret.
+    pub token: Secret,
+}
+
+/// List a project's MCP servers: `GET {base}/v1/mcp-servers?projectId=…` with the platform API key.
+pub fn list_servers(
+    http: &Http,
+    base: &str,
+    admin: &Secret,
+    project_id: &str,
+) -> Result<Vec<McpServer>, ProviderError> {
+    super::http::check_base_url(base)?;
+    let base = base.trim_end_matches('/');
+    let url = format!(
+        "{base}/v1/mcp-servers?projectId={}&limit=100",
+        crate::scan::slots::percent_encode(project_id)
+    );
+    let body = http
+        .send(http.get(&url).bearer_auth(admin.expose()))?
+        .json_ok(message)?;
+    let data = body
+        .get("data")
+        .and_then(|d| d.as_array())
+        .ok_or_else(|| ProviderError::MissingField("data".into()))?;
+    data.iter()
+        .map(|s| {
+            let field = |k: &str| {
+                s.get(k)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+                    .ok_or_else(|| ProviderError::MissingField(k.into()))
+            };
+            Ok(McpServer {
+                id: field("id")?,
+                name: field("name")?,
+                token: Secret::new(field("token")?),
+            })
+        })
+        .collect()
+}
+
+/// The MCP URL a client connects to for a token (the token is in the path).
+pub fn mcp_url(base: &str, token: &Secret) -> String {
+    format!(
+        "{}/v1/mcp/{}/sse",
+        base.trim_end_matches('/'),
+        crate::scan::slots::percent_encode(token.expose())
+    )
+}
