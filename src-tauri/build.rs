@@ -29,6 +29,8 @@ const COMMANDS: &[&str] = &[
     "first_run",
     "launch_at_login",
     "set_launch_at_login",
+    "activepieces_servers",
+    "add_activepieces_server",
 ];
 
 fn main() {

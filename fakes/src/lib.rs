@@ -660,12 +660,17 @@ fn route(
                 ));
             }
             let data = if project == AP_PROJECT_ID {
-                vec![json!({ "id": s.ap_server_id, "created": "2026-01-01T00:00:00.000Z", "updated": "2026-11-21T00:00:00.000Z",
-                    "name": "Demo MCP", "projectId": AP_PROJECT_ID, "token": s.ap_token, "externalId": "ext00000000000000000001", "tools": [] })]
+                vec![
+                    json!({ "id": s.ap_server_id, "created": "2026-01-01T00:00:00.000Z", "updated": "2026-11-21T00:00:00.000Z",
+                    "name": "Demo MCP", "projectId": AP_PROJECT_ID, "token": s.ap_token, "externalId": "ext00000000000000000001", "tools": [] }),
+                ]
             } else {
                 Vec::new()
             };
-            Outcome::Answer(reply(200, json!({ "data": data, "next": null, "previous": null })))
+            Outcome::Answer(reply(
+                200,
+                json!({ "data": data, "next": null, "previous": null }),
+            ))
         }
         ("GET", ["api", "v1", "mcp", token, "sse"]) => {
             let s = state.lock().unwrap();

@@ -404,3 +404,45 @@ pub fn set_launch_at_login(
     if enabled { al.enable() } else { al.disable() }
         .map_err(|e| rekey::Error::InvalidInput(format!("cannot change the login item: {e}")))
 }
+
+/// Wizard: the Activepieces project's MCP servers (names and ids; their tokens stay in Rust).
+#[tauri::command]
+pub async fn activepieces_servers(
+    base_url: Option<String>,
+    project_id: String,
+) -> Result<Vec<rotation::RemoteServerChoice>, rekey::Error> {
+    tauri::async_runtime::spawn_blocking(move || {
+        rotation::activepieces_servers(
+            &Vault::default(),
+            &rekey::providers::Http::from_env(),
+            base_url.as_deref(),
+            &project_id,
+        )
+    })
+    .await
+    .map_err(|e| rekey::Error::InvalidInput(format!("listing did not finish: {e}")))?
+}
+
+/// Wizard: write an Activepieces MCP server into the chosen clients and link its key.
+#[tauri::command]
+pub async fn add_activepieces_server(
+    base_url: Option<String>,
+    project_id: String,
+    server_id: String,
+    clients: Vec<rekey::clients::ClientId>,
+) -> Result<Vec<rotation::Added>, rekey::Error> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let ctx = rekey::context::Context::from_os()?;
+        rotation::add_activepieces_server(
+            &ctx,
+            &Vault::default(),
+            &rekey::providers::Http::from_env(),
+            base_url.as_deref(),
+            &project_id,
+            &server_id,
+            &clients,
+        )
+    })
+    .await
+    .map_err(|e| rekey::Error::InvalidInput(format!("adding did not finish: {e}")))?
+}

@@ -128,7 +128,9 @@ pub fn run() {
             commands::open_folder,
             commands::first_run,
             commands::launch_at_login,
-            commands::set_launch_at_login
+            commands::set_launch_at_login,
+            commands::activepieces_servers,
+            commands::add_activepieces_server
         ])
         .setup(move |app| {
             // Started at login: stay in the tray until the user opens the window.

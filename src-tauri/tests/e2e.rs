@@ -855,9 +855,67 @@ async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes
     // BitScale rotates with the key itself: no admin credential needed.
     wait_for(&c, "[data-testid=wizard-no-admin]").await;
     next().await;
-    assert!(text_of(&c, "[data-testid=wizard-summary]")
+    // Optional: add the account's Activepieces MCP server to Claude Desktop and Cursor.
+    let platform_key = fakes.state(|s| s.ap_platform_key.clone());
+    let ap_token = fakes.current_key(rekey_fakes::Provider::Activepieces);
+    wait_for(&c, "[data-testid=ap-base]")
         .await
-        .starts_with("1 of 1 keys linked"));
+        .send_keys(format!("{}/api", fakes.url))
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=ap-project]")
+        .await
+        .send_keys(rekey_fakes::AP_PROJECT_ID)
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=ap-secret]")
+        .await
+        .send_keys(&platform_key)
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=ap-list]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=ap-add]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let added = text_of(&c, "[data-testid=ap-result]").await;
+    assert!(
+        added.contains("Claude Desktop: added") && added.contains("Cursor: added"),
+        "{added}"
+    );
+    let page = c.source().await.unwrap();
+    assert!(
+        !page.contains(&ap_token) && !page.contains(&platform_key),
+        "a secret reached the page"
+    );
+    save_screenshot(&c, "11-wizard-add-server.png").await;
+    let mcp_url = format!("{}/api/v1/mcp/{ap_token}/sse", fakes.url);
+    let claude: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(env.config().join("Claude/claude_desktop_config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claude["mcpServers"]["activepieces-demo-mcp"]["args"],
+        serde_json::json!(["-y", "mcp-remote", mcp_url])
+    );
+    let cursor_now: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
+    assert_eq!(
+        cursor_now["mcpServers"]["activepieces-demo-mcp"]["url"],
+        mcp_url.as_str()
+    );
+    assert_eq!(
+        cursor_now["mcpServers"]["bitscale"]["env"]["BITSCALE_API_KEY"],
+        key.as_str()
+    );
+    next().await;
+    let summary = text_of(&c, "[data-testid=wizard-summary]").await;
+    assert!(summary.starts_with("2 of 2 keys linked"), "{summary}");
     assert!(!settings.exists(), "nothing saved before Finish");
     wait_for(&c, "[data-testid=wizard-finish]")
         .await
@@ -877,8 +935,12 @@ async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     wait_for(&c, "[data-testid=rotate]").await;
-    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
+    // Nothing was rotated, and the Cursor file only gained the new entry.
+    assert!(std::fs::read_to_string(&cursor)
+        .unwrap()
+        .contains(&format!("\"BITSCALE_API_KEY\": \"{key}\"")));
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::Activepieces), 0);
     c.quit().await.unwrap();
     drop(driver);
 }

@@ -153,7 +153,7 @@ impl Location {
 }
 
 /// Stable identifiers of the supported clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClientId {
     ClaudeDesktop,

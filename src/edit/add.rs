@@ -76,7 +76,9 @@ pub fn add_server(
     servers.append(name, entry);
     let new = root.to_string();
     json::walk(&new, dialect, |_| {}).map_err(|e| {
-        Error::InvalidInput(format!("internal error: the edited file would not parse ({e})"))
+        Error::InvalidInput(format!(
+            "internal error: the edited file would not parse ({e})"
+        ))
     })?;
     match current {
         Some(old) => {
@@ -119,44 +121,112 @@ mod tests {
         let claude = dir.path().join("claude_desktop_config.json");
         let original = "{\n  \"mcpServers\": {\n    \"a\": { \"command\": \"uvx\" }\n  },\n  \"globalShortcut\": \"\"\n}\n";
         std::fs::write(&claude, original).unwrap();
-        add_server(&claude, ClientId::ClaudeDesktop, Format::Json, "activepieces", url, &backups(dir.path())).unwrap();
+        add_server(
+            &claude,
+            ClientId::ClaudeDesktop,
+            Format::Json,
+            "activepieces",
+            url,
+            &backups(dir.path()),
+        )
+        .unwrap();
         let after = std::fs::read_to_string(&claude).unwrap();
         let v: serde_json::Value = serde_json::from_str(&after).unwrap();
-        assert_eq!(v["mcpServers"]["activepieces"]["args"], serde_json::json!(["-y", "mcp-remote", url]));
+        assert_eq!(
+            v["mcpServers"]["activepieces"]["args"],
+            serde_json::json!(["-y", "mcp-remote", url])
+        );
         assert_eq!(v["mcpServers"]["a"]["command"], "uvx");
-        assert!(after.starts_with("{\n  \"mcpServers\": {\n    \"a\": { \"command\": \"uvx\" },"), "{after}");
-        assert!(after.ends_with("  \"globalShortcut\": \"\"\n}\n"), "{after}");
-        assert_eq!(backups(dir.path()).list().unwrap().len(), 1, "backed up first");
+        assert!(
+            after.starts_with("{\n  \"mcpServers\": {\n    \"a\": { \"command\": \"uvx\" },"),
+            "{after}"
+        );
+        assert!(
+            after.ends_with("  \"globalShortcut\": \"\"\n}\n"),
+            "{after}"
+        );
+        assert_eq!(
+            backups(dir.path()).list().unwrap().len(),
+            1,
+            "backed up first"
+        );
         // The same name again is refused and changes nothing.
-        assert!(add_server(&claude, ClientId::ClaudeDesktop, Format::Json, "activepieces", url, &backups(dir.path())).is_err());
+        assert!(add_server(
+            &claude,
+            ClientId::ClaudeDesktop,
+            Format::Json,
+            "activepieces",
+            url,
+            &backups(dir.path())
+        )
+        .is_err());
         assert_eq!(std::fs::read_to_string(&claude).unwrap(), after);
 
         // Cursor: JSONC with a comment, no mcpServers yet.
         let cursor = dir.path().join("mcp.json");
         std::fs::write(&cursor, "{\n  // my settings\n  \"other\": 1\n}\n").unwrap();
-        add_server(&cursor, ClientId::Cursor, Format::Jsonc, "activepieces", url, &backups(dir.path())).unwrap();
+        add_server(
+            &cursor,
+            ClientId::Cursor,
+            Format::Jsonc,
+            "activepieces",
+            url,
+            &backups(dir.path()),
+        )
+        .unwrap();
         let after = std::fs::read_to_string(&cursor).unwrap();
-        assert!(after.contains("// my settings") && after.contains("\"other\": 1"), "{after}");
+        assert!(
+            after.contains("// my settings") && after.contains("\"other\": 1"),
+            "{after}"
+        );
         assert!(after.contains(&format!("\"url\": \"{url}\"")), "{after}");
         json::walk(&after, Dialect::Jsonc, |_| {}).unwrap();
 
         // A missing file is created, private.
         let fresh = dir.path().join("new/mcp.json");
-        add_server(&fresh, ClientId::Cursor, Format::Jsonc, "ap", url, &backups(dir.path())).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fresh).unwrap()).unwrap();
+        add_server(
+            &fresh,
+            ClientId::Cursor,
+            Format::Jsonc,
+            "ap",
+            url,
+            &backups(dir.path()),
+        )
+        .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&fresh).unwrap()).unwrap();
         assert_eq!(v["mcpServers"]["ap"]["url"], url);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
 
         // A strict file with a comment does not parse: refused, untouched.
         let bad = dir.path().join("bad.json");
         std::fs::write(&bad, "{ // no\n}").unwrap();
-        assert!(add_server(&bad, ClientId::ClaudeDesktop, Format::Json, "x", url, &backups(dir.path())).is_err());
+        assert!(add_server(
+            &bad,
+            ClientId::ClaudeDesktop,
+            Format::Json,
+            "x",
+            url,
+            &backups(dir.path())
+        )
+        .is_err());
         assert_eq!(std::fs::read_to_string(&bad).unwrap(), "{ // no\n}");
         // Other clients are not supported by this step.
-        assert!(add_server(&cursor, ClientId::Zed, Format::Jsonc, "y", url, &backups(dir.path())).is_err());
+        assert!(add_server(
+            &cursor,
+            ClientId::Zed,
+            Format::Jsonc,
+            "y",
+            url,
+            &backups(dir.path())
+        )
+        .is_err());
     }
 }

@@ -90,6 +90,10 @@ export const api = {
   firstRun: () => call<boolean>("first_run"),
   settings: () => call<Settings>("settings"),
   launchAtLogin: () => call<boolean>("launch_at_login"),
+  activepiecesServers: (baseUrl: string | null, projectId: string) =>
+    call<{ id: string; name: string }[]>("activepieces_servers", { baseUrl, projectId }),
+  addActivepiecesServer: (baseUrl: string | null, projectId: string, serverId: string, clients: string[]) =>
+    call<{ client: string; path: string; error?: string }[]>("add_activepieces_server", { baseUrl, projectId, serverId, clients }),
   setLaunchAtLogin: (enabled: boolean) => call<void>("set_launch_at_login", { enabled }),
   saveSettings: (settings: Settings) => call<void>("save_settings", { settings }),
   adminCredentials: () => call<AdminCredential[]>("admin_credentials"),
