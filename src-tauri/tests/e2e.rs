@@ -510,6 +510,9 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         .await
         .unwrap();
     wait_gone(&c, "[data-testid=rotate-dialog]").await;
+    // Both clients whose configs changed are flagged for a restart in the overview.
+    let flagged = c.find_all(By::Css("[data-testid=needs-restart]")).await.unwrap();
+    assert_eq!(flagged.len(), 2);
     // The list now shows the new key, still linked.
     let deadline = Instant::now() + WAIT;
     while text_of(&c, "[data-testid=credential-masked]").await != masked_new {
