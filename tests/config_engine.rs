@@ -1,13 +1,33 @@
-//! The config engine against the real-world config files in ../shared/reference/configs/: scan finds
-//! the expected slots, replace round-trips changing only the secret's bytes, broken files are refused.
+//! The config engine against the real-world config files of ../shared/reference/configs/ (vendored in
+//! tests/fixtures/reference-configs/ so a clone tests alone): scan finds the expected slots, replace
+//! round-trips changing only the secret's bytes, broken files are refused.
 mod common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+fn reference_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference-configs")
+}
+
 fn reference(name: &str) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/configs");
-    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    std::fs::read_to_string(reference_dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The vendored copy is the shared reference set, when that is beside the checkout.
+#[test]
+fn the_vendored_reference_configs_match_the_shared_ones() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/configs");
+    let Ok(entries) = std::fs::read_dir(&shared) else {
+        eprintln!("no ../shared/reference/configs beside this checkout: nothing to compare");
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let vendored = std::fs::read(reference_dir().join(&name))
+            .unwrap_or_else(|err| panic!("{name:?} is not vendored: {err}"));
+        assert_eq!(vendored, std::fs::read(e.path()).unwrap(), "{name:?} differs");
+    }
 }
 
 /// Where a reference file goes in a temp home, by the client its name starts with.
