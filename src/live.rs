@@ -63,7 +63,7 @@ pub struct Lost {
 pub fn lost_servers(before: &ScanReport, now: &ScanReport, backups: &Backups) -> Vec<Lost> {
     let mut out = Vec::new();
     let index = backups.list().unwrap_or_default();
-    for old in &before.files {
+    for (idx, old) in before.files.iter().enumerate() {
         if old.servers.is_empty() {
             continue;
         }
@@ -88,7 +88,7 @@ pub fn lost_servers(before: &ScanReport, now: &ScanReport, backups: &Backups) ->
         }
         // What a restore puts back: exactly the content seen before the client's rewrite, kept as a
         // backup (it may hold a key Rekey itself wrote, which older backups do not have).
-        let seen = before_idx_bytes(before, old);
+        let seen = before.contents.get(idx).cloned().flatten();
         let backup = index
             .iter()
             .rev()
@@ -114,15 +114,6 @@ pub fn lost_servers(before: &ScanReport, now: &ScanReport, backups: &Backups) ->
         });
     }
     out
-}
-
-/// The bytes the earlier scan read for this file (kept for files that hold keys).
-fn before_idx_bytes(
-    before: &ScanReport,
-    file: &crate::scan::FileReport,
-) -> Option<std::sync::Arc<Vec<u8>>> {
-    let idx = before.files.iter().position(|f| std::ptr::eq(f, file))?;
-    before.contents.get(idx)?.clone()
 }
 
 /// Keep the offers that still apply after a new scan, and add new ones: an offer stays until the file has

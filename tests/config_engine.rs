@@ -26,7 +26,11 @@ fn the_vendored_reference_configs_match_the_shared_ones() {
         let name = e.file_name();
         let vendored = std::fs::read(reference_dir().join(&name))
             .unwrap_or_else(|err| panic!("{name:?} is not vendored: {err}"));
-        assert_eq!(vendored, std::fs::read(e.path()).unwrap(), "{name:?} differs");
+        assert_eq!(
+            vendored,
+            std::fs::read(e.path()).unwrap(),
+            "{name:?} differs"
+        );
     }
 }
 

@@ -29,7 +29,7 @@ pub fn scan(
         crate::watcher::follow(&app, &ctx.env, before);
     }
     let report = ctx.scan()?;
-    crate::tray::refresh(&app);
+    crate::tray::refresh_from(&app, &ctx, &report);
     crate::watcher::follow(&app, &ctx.env, &report);
     // What a client's own rewrite made disappear since the previous scan becomes a restore offer.
     let lost = last

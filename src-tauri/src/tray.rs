@@ -99,9 +99,24 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Rebuild the menu from the engine's current state (after a scan or a rotation).
+/// Rebuild the menu from the engine's current state (after a rotation, a link, a settings change).
 pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
-    let status = status();
+    apply(app, status());
+}
+
+/// Rebuild the menu from a scan the caller just made (no second scan).
+pub fn refresh_from<R: Runtime>(
+    app: &AppHandle<R>,
+    ctx: &rekey::context::Context,
+    report: &rekey::scan::ScanReport,
+) {
+    apply(
+        app,
+        rekey::rotation::tray_status_of(ctx, report).unwrap_or_default(),
+    );
+}
+
+fn apply<R: Runtime>(app: &AppHandle<R>, status: rekey::rotation::TrayStatus) {
     if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), build_menu(app, &status)) {
         let _ = tray.set_menu(Some(menu));
         let _ = tray.set_tooltip(Some(status.tooltip()));

@@ -671,6 +671,18 @@ pub struct RemoteServerChoice {
     pub name: String,
 }
 
+/// The Activepieces API URL to use: the user's, else production (no trailing slash).
+fn activepieces_base(base_url: Option<&str>) -> String {
+    base_url
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or(providers::Provider::default_base_url(
+            &providers::activepieces::Activepieces,
+        ))
+        .trim()
+        .trim_end_matches('/')
+        .to_string()
+}
+
 fn activepieces_admin(vault: &Vault) -> Result<Secret> {
     vault
         .get(&admin_account("activepieces", None))
@@ -684,14 +696,9 @@ pub fn activepieces_servers(
     base_url: Option<&str>,
     project_id: &str,
 ) -> Result<Vec<RemoteServerChoice>> {
-    let base =
-        base_url
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or(providers::Provider::default_base_url(
-                &providers::activepieces::Activepieces,
-            ));
+    let base = activepieces_base(base_url);
     let admin = activepieces_admin(vault)?;
-    let servers = providers::activepieces::list_servers(http, base, &admin, project_id.trim())
+    let servers = providers::activepieces::list_servers(http, &base, &admin, project_id.trim())
         .map_err(Error::Provider)?;
     Ok(servers
         .into_iter()
@@ -722,13 +729,7 @@ pub fn add_activepieces_server(
     server_id: &str,
     clients_wanted: &[clients::ClientId],
 ) -> Result<Vec<Added>> {
-    let base = base_url
-        .filter(|b| !b.trim().is_empty())
-        .unwrap_or(providers::Provider::default_base_url(
-            &providers::activepieces::Activepieces,
-        ))
-        .trim_end_matches('/')
-        .to_string();
+    let base = activepieces_base(base_url);
     let admin = activepieces_admin(vault)?;
     let servers = providers::activepieces::list_servers(http, &base, &admin, project_id.trim())
         .map_err(Error::Provider)?;
@@ -770,9 +771,7 @@ pub fn add_activepieces_server(
         {
             let mut ids = std::collections::BTreeMap::new();
             ids.insert("server_id".to_string(), server.id.clone());
-            let base_override = (base
-                != providers::Provider::default_base_url(&providers::activepieces::Activepieces))
-            .then(|| base.clone());
+            let base_override = (base != activepieces_base(None)).then(|| base.clone());
             Links::new(&ctx.data_dir)
                 .set(
                     &c.id,
@@ -946,11 +945,15 @@ impl TrayStatus {
 }
 
 pub fn tray_status(ctx: &Context) -> Result<TrayStatus> {
-    let report = ctx.scan()?;
+    tray_status_of(ctx, &ctx.scan()?)
+}
+
+/// `tray_status` from a scan the caller already made.
+pub fn tray_status_of(ctx: &Context, report: &ScanReport) -> Result<TrayStatus> {
     let links = Links::new(&ctx.data_dir)
         .all()
         .map_err(|e| Error::io(&ctx.data_dir, e))?;
-    let ages = key_ages(ctx, &report, jiff::Timestamp::now())?;
+    let ages = key_ages(ctx, report, jiff::Timestamp::now())?;
     let age_of = |id: &str| ages.iter().find(|a| a.credential == id);
     let mut linked: Vec<(&crate::scan::CredentialReport, &Link)> = report
         .credentials
