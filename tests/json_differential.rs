@@ -29,13 +29,62 @@ fn jsonc_result(text: &str) -> Result<(), String> {
     }
 }
 
-fn serde_strings(v: &serde_json::Value, out: &mut Vec<String>) {
-    match v {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(a) => a.iter().for_each(|x| serde_strings(x, out)),
-        serde_json::Value::Object(o) => o.values().for_each(|x| serde_strings(x, out)),
-        _ => {}
+/// Every string *value* (not key) of a document, in document order, as serde_json reads it, keeping the
+/// values under duplicate keys. (`serde_json::Value` keeps only the last of duplicate keys; Rekey's walk
+/// reports every occurrence, so that a rotation rewrites every copy of the old secret.)
+struct Strings<'v>(&'v mut Vec<String>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Strings<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
     }
+}
+
+impl<'de> serde::de::Visitor<'de> for Strings<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.0.push(v.to_owned());
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Strings(self.0))?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+            map.next_value_seed(Strings(self.0))?;
+        }
+        Ok(())
+    }
+}
+
+/// serde_json's verdict on `text` and, if valid, its string values (duplicates kept).
+fn serde_strings(text: &str) -> Result<Vec<String>, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut out = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(text);
+    Strings(&mut out).deserialize(&mut de)?;
+    de.end()?;
+    Ok(out)
 }
 
 fn value() -> impl Strategy<Value = String> {
@@ -90,18 +139,22 @@ proptest! {
     fn strict_json_agrees_with_serde_json(doc in value(), mutated in any::<bool>(), at in any::<usize>(), kind in any::<u8>(),
                                           ch in prop_oneof![Just(','), Just('"'), Just('\\'), Just('}'), Just(']'), Just('/'), Just('0'), Just('\u{1}'), Just('e'), Just('-'), Just('.')]) {
         let text = if mutated { mutate(doc, at, kind, ch) } else { doc };
-        let serde = serde_json::from_str::<serde_json::Value>(&text);
         let mut ours = Vec::new();
         let r = walk(&text, Dialect::Json, |s| ours.push(s.value.into_owned()));
-        // IgnoredAny: serde_json checks the grammar without converting numbers (JSON allows any size).
-        let serde_ok = serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
-        prop_assert_eq!(r.is_ok(), serde_ok, "{:?}: ours {:?} serde {:?}", text, r, serde.as_ref().err());
-        if let Ok(v) = serde {
-            let mut theirs = Vec::new();
-            serde_strings(&v, &mut theirs);
-            ours.sort();
-            theirs.sort();
-            prop_assert_eq!(ours, theirs);
+        // IgnoredAny: serde_json checks the grammar without converting numbers (JSON allows any size) or
+        // decoding escapes.
+        let serde_ok = serde_json::from_str::<serde::de::IgnoredAny>(&text);
+        prop_assert_eq!(r.is_ok(), serde_ok.is_ok(), "{:?}: ours {:?} serde {:?}", text, r, serde_ok.err());
+        match serde_strings(&text) {
+            // Same strings in the same order: the walk visits the document front to back.
+            Ok(theirs) => prop_assert_eq!(ours, theirs, "{:?}", text),
+            // Decoding refuses what JSON's grammar allows: lone surrogate escapes (JSON.parse keeps them;
+            // Rekey reads them as U+FFFD) and numbers beyond f64 (1e400).
+            Err(e) if r.is_ok() => {
+                let e = e.to_string();
+                prop_assert!(e.contains("surrogate") || e.contains("hex escape") || e.contains("number out of range"), "{:?}: {}", text, e)
+            }
+            Err(_) => {}
         }
     }
 
@@ -148,9 +201,20 @@ fn known_edge_cases() {
         ("\u{feff}{}", true),
         ("-0.0e-0", true),
         ("\"\\ud83d\\ude00\"", true),
+        ("{\"k\": {\"a\": \"x\"}, \"k\": \"y\"}", true),
     ] {
         assert_eq!(walk(text, Dialect::Json, |_| {}).is_ok(), ok, "{text:?}");
     }
+    // Duplicate keys are valid JSON (clients keep the last); the walk reports every occurrence, so a
+    // rotation rewrites the old secret wherever it is written.
+    let mut seen = Vec::new();
+    walk(
+        "{\"k\": {\"a\": \"x\"}, \"k\": \"y\"}",
+        Dialect::Json,
+        |s| seen.push(s.value.into_owned()),
+    )
+    .unwrap();
+    assert_eq!(seen, ["x", "y"]);
     assert!(walk("[1, /* c */ 2, // d\n]", Dialect::Jsonc, |_| {}).is_ok());
     assert!(walk("[1 /* unterminated", Dialect::Jsonc, |_| {}).is_err());
 }
