@@ -35,6 +35,9 @@ pub struct FilePlan {
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
     pub server: String,
+    /// Claude Code local scope: the project the server entry belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub location: String,
     pub kind: SlotKind,
     pub before: String,
@@ -45,6 +48,16 @@ pub struct Change {
     range: Range<usize>,
     #[serde(skip)]
     encoding: Encoding,
+}
+
+impl Change {
+    /// The server's name, with its project when the entry is project-scoped (`github (project /src/app)`).
+    pub fn server_label(&self) -> String {
+        match &self.project {
+            Some(p) => format!("{} (project {p})", self.server),
+            None => self.server.clone(),
+        }
+    }
 }
 
 /// A new secret must be usable as-is in every client: no surrounding whitespace, no line breaks.
@@ -97,6 +110,7 @@ pub fn plan_for(report: &ScanReport, old: &Secret) -> ReplacePlan {
         let Some(sha) = f.hash.clone() else { continue };
         let change = Change {
             server: slot.report.server.clone(),
+            project: slot.report.project.clone(),
             location: slot.report.location.clone(),
             kind: slot.report.kind,
             before: old.masked(),

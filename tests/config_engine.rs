@@ -346,6 +346,57 @@ fn claude_code_project_scopes_and_project_files_are_found() {
     assert_eq!(server["project"], project.to_str().unwrap());
 }
 
+/// One `~/.claude.json` often has the same server under several projects (and hand edits leave duplicate
+/// keys, of which the client uses the last): every slot says which project it is in, and a replace
+/// rewrites every copy of the old key.
+#[test]
+fn the_same_server_in_several_projects_is_told_apart_and_every_copy_is_replaced() {
+    let home = TempHome::new();
+    let old = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    let new = "ghp_ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210";
+    let entry =
+        |cmd: &str| format!("{{\"command\": \"{cmd}\", \"env\": {{\"GITHUB_TOKEN\": \"{old}\"}}}}");
+    let before = format!(
+        "{{\n  \"projects\": {{\n    \"/src/a\": {{\"mcpServers\": {{\"gh\": {e}}}}},\n    \"/src/b\": {{\"mcpServers\": {{\"gh\": {e}}}}}\n  }},\n  \"mcpServers\": {{\"gh\": {x}, \"gh\": {y}}}\n}}\n",
+        e = entry("npx"),
+        x = entry("x"),
+        y = entry("y")
+    );
+    let path = home.write("home/.claude.json", &before);
+    let report = scan(&home);
+    let creds = report["credentials"].as_array().unwrap();
+    assert_eq!(creds.len(), 1, "{creds:?}");
+    assert_eq!(creds[0]["usages"], 4);
+    let mut projects: Vec<Option<String>> = creds[0]["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["project"].as_str().map(String::from))
+        .collect();
+    projects.sort();
+    assert_eq!(
+        projects,
+        [None, None, Some("/src/a".into()), Some("/src/b".into())]
+    );
+
+    let out = replace(&home, old, new);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = plan.to_string();
+    assert!(
+        text.contains("\"project\":\"/src/a\"") && text.contains("\"project\":\"/src/b\""),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        before.replace(old, new)
+    );
+}
+
 #[test]
 fn credential_ids_are_keyed_not_plain_hashes() {
     let home = TempHome::new();

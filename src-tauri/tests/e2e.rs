@@ -216,6 +216,19 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     );
     std::fs::create_dir_all(claude_desktop.parent().unwrap()).unwrap();
     std::fs::write(&claude_desktop, &claude_original).unwrap();
+    // Claude Code has it too, under the same server name in two projects of one file.
+    let (proj_a, proj_b) = (env.root.path().join("src/a"), env.root.path().join("src/b"));
+    std::fs::create_dir_all(&proj_a).unwrap();
+    std::fs::create_dir_all(&proj_b).unwrap();
+    let claude_code = env.home().join(".claude.json");
+    let entry =
+        format!("{{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{secret}\"}}}}");
+    let claude_code_original = format!(
+        "{{\n  \"numStartups\": 12345678901234567890123,\n  \"projects\": {{\n    \"{a}\": {{\"mcpServers\": {{\"bitscale\": {entry}}}}},\n    \"{b}\": {{\"mcpServers\": {{\"bitscale\": {entry}}}}}\n  }}\n}}\n",
+        a = proj_a.display(),
+        b = proj_b.display()
+    );
+    std::fs::write(&claude_code, &claude_code_original).unwrap();
     // Not a first run (the wizard has its own test): settings exist.
     std::fs::create_dir_all(env.root.path().join("data/rekey")).unwrap();
     std::fs::write(env.root.path().join("data/rekey/settings.json"), "{}").unwrap();
@@ -290,11 +303,13 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(row(&cursor).2, "yes");
     assert_eq!(row(&claude_desktop).0, "claude-desktop");
     assert_eq!(row(&claude_desktop).2, "yes");
-    assert_eq!(row(&env.home().join(".claude.json")).2, "no");
-    assert_eq!(rows.iter().filter(|r| r.2 == "yes").count(), 2, "{rows:?}");
+    assert_eq!(row(&claude_code).0, "claude-code");
+    assert_eq!(row(&claude_code).2, "yes");
+    assert_eq!(row(&env.home().join(".gemini/settings.json")).2, "no");
+    assert_eq!(rows.iter().filter(|r| r.2 == "yes").count(), 3, "{rows:?}");
     let summary = text_of(&c, "[data-testid=config-summary]").await;
     assert!(
-        summary.starts_with(&format!("2 of {} known config locations", rows.len())),
+        summary.starts_with(&format!("3 of {} known config locations", rows.len())),
         "{summary}"
     );
     save_screenshot(&c, "01-first-screen.png").await;
@@ -305,13 +320,25 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         text_of(&c, "[data-testid=credential-masked]").await,
         format!("{}…{}", &secret[..4], &secret[secret.len() - 4..])
     );
+    // The same server under two projects is two usages, told apart by project.
+    let mut usages: Vec<String> = text_of(&c, "[data-testid=credential-usages]")
+        .await
+        .split(" · ")
+        .map(String::from)
+        .collect();
+    usages.sort();
     assert_eq!(
-        text_of(&c, "[data-testid=credential-usages]").await,
-        "Claude Desktop › bitscale · Cursor › bitscale"
+        usages,
+        [
+            format!("Claude Code › bitscale (project {})", proj_a.display()),
+            format!("Claude Code › bitscale (project {})", proj_b.display()),
+            "Claude Desktop › bitscale".to_string(),
+            "Cursor › bitscale".to_string(),
+        ]
     );
     let cred_text = text_of(&c, "[data-testid=credential]").await;
     assert!(
-        cred_text.contains("bitscale") && cred_text.contains("used 2 times"),
+        cred_text.contains("bitscale") && cred_text.contains("used 4 times"),
         "{cred_text}"
     );
     assert!(
@@ -374,8 +401,16 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert!(
         slots.contains("bitscale")
             && slots.contains("env.BITSCALE_API_KEY")
-            && slots.contains(cursor.to_str().unwrap()),
+            && slots.contains(cursor.to_str().unwrap())
+            && slots.contains(&format!("bitscale (project {})", proj_b.display())),
         "{slots}"
+    );
+    assert_eq!(
+        c.find_all(By::Css("[data-testid=credential-slots] li"))
+            .await
+            .unwrap()
+            .len(),
+        4
     );
     // The provider is prefilled from the key's shape; a bad base URL is refused with the engine's reason.
     let base = wait_for(&c, "[data-testid=link-base-url]").await;
@@ -425,9 +460,12 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         .await
         .unwrap();
     wait_for(&c, "[data-testid=irreversible]").await;
-    assert!(text_of(&c, "[data-testid=plan-files]")
-        .await
-        .contains(cursor.to_str().unwrap()));
+    let plan_text = text_of(&c, "[data-testid=plan-files]").await;
+    assert!(
+        plan_text.contains(cursor.to_str().unwrap())
+            && plan_text.contains(&format!("bitscale (project {})", proj_a.display())),
+        "{plan_text}"
+    );
     save_screenshot(&c, "03-rotate-plan.png").await;
     // Cancel at confirm: the provider saw no rotate call and no file changed.
     c.find(By::Css("[data-testid=rotate-cancel]"))
@@ -443,6 +481,10 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(
         std::fs::read_to_string(&claude_desktop).unwrap(),
         claude_original
+    );
+    assert_eq!(
+        std::fs::read_to_string(&claude_code).unwrap(),
+        claude_code_original
     );
     // Now for real: the confirm button only works once the provider's name is typed.
     c.find(By::Css("[data-testid=rotate]"))
@@ -478,7 +520,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         v
     };
     assert_eq!(steps, ["intent", "held", "written", "verified"]);
-    // The Cursor and Claude Desktop files changed only in the key's bytes.
+    // The Cursor, Claude Desktop and Claude Code files changed only in the key's bytes.
     assert_eq!(
         std::fs::read_to_string(&cursor).unwrap(),
         original.replace(secret, &new_key)
@@ -486,6 +528,11 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(
         std::fs::read_to_string(&claude_desktop).unwrap(),
         claude_original.replace(secret, &new_key)
+    );
+    // Both project copies in ~/.claude.json; the 23-digit number and the layout untouched.
+    assert_eq!(
+        std::fs::read_to_string(&claude_code).unwrap(),
+        claude_code_original.replace(secret, &new_key)
     );
     // The new key is masked until revealed, and was not in the page before.
     let masked_new = format!("{}…{}", &new_key[..4], &new_key[new_key.len() - 4..]);
@@ -510,12 +557,12 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         .await
         .unwrap();
     wait_gone(&c, "[data-testid=rotate-dialog]").await;
-    // Both clients whose configs changed are flagged for a restart in the overview.
+    // All three clients whose configs changed are flagged for a restart in the overview.
     let flagged = c
         .find_all(By::Css("[data-testid=needs-restart]"))
         .await
         .unwrap();
-    assert_eq!(flagged.len(), 2);
+    assert_eq!(flagged.len(), 3);
     // The list now shows the new key, still linked.
     let deadline = Instant::now() + WAIT;
     while text_of(&c, "[data-testid=credential-masked]").await != masked_new {
@@ -536,7 +583,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert!(
         entry_text.contains("bitscale")
             && entry_text.contains(&masked_new)
-            && entry_text.contains("2 files written"),
+            && entry_text.contains("3 files written"),
         "{entry_text}"
     );
     save_screenshot(&c, "05-after-rotation.png").await;

@@ -280,7 +280,10 @@ fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io
             writeln!(
                 out,
                 "    server {:<20} {:<40} {} → {}",
-                c.server, c.location, c.before, c.after
+                c.server_label(),
+                c.location,
+                c.before,
+                c.after
             )?;
         }
     }
@@ -644,7 +647,10 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                         writeln!(
                             out,
                             "    server {:<20} {:<40} {} → {}",
-                            c.server, c.location, c.before, c.after
+                            c.server_label(),
+                            c.location,
+                            c.before,
+                            c.after
                         )?;
                     }
                 }

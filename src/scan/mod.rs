@@ -112,6 +112,10 @@ pub struct ServerReport {
 pub struct SlotReport {
     pub file: PathBuf,
     pub server: String,
+    /// Claude Code local scope: the project (key of `projects` in `~/.claude.json`) the server belongs to.
+    /// The same server name often appears under several projects of one file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub kind: SlotKind,
     pub location: String,
     /// `sk-l…9f2c`; never the value.
@@ -318,6 +322,7 @@ fn scan_file(
                     let report = SlotReport {
                         file: loc.path.clone(),
                         server: server.clone(),
+                        project: project.clone(),
                         kind: f.kind,
                         location: f.location.clone(),
                         masked: secret.masked(),

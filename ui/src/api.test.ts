@@ -53,7 +53,7 @@ describe("groupByClient", () => {
   });
 });
 
-import { usageLabels, type ScanReport } from "./api";
+import { serverLabel, usageLabels, type ScanReport } from "./api";
 
 describe("usageLabels", () => {
   it("names each client and server once", () => {
@@ -71,6 +71,17 @@ describe("usageLabels", () => {
     };
     const c = { id: "cred_1", masked: "sk-l…9f2c", usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
     expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
+  });
+  it("tells the same server under two Claude Code projects apart", () => {
+    const slot = (project?: string) => ({ file: "/h/.claude.json", server: "gh", project, kind: "env", location: "env.GITHUB_TOKEN", masked: "ghp_…6789", state: "secret" as const });
+    const report: ScanReport = {
+      clients: [{ id: "claude-code", name: "Claude Code", installed: true, files: 1, restart_hint: "" }],
+      files: [{ path: "/h/.claude.json", client: "claude-code", format: "json", scope: "user", status: "ok", servers: [] }],
+      credentials: [],
+    };
+    const c = { id: "cred_1", masked: "ghp_…6789", usages: 3, slots: [slot("/src/a"), slot("/src/b"), slot()] };
+    expect(usageLabels(c, report)).toEqual(["Claude Code › gh (project /src/a)", "Claude Code › gh (project /src/b)", "Claude Code › gh"]);
+    expect(serverLabel({ server: "gh" })).toBe("gh");
   });
 });
 

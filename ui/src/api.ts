@@ -195,7 +195,7 @@ export interface RotationPlan {
   provider: string;
   provider_name: string;
   grace_seconds?: number;
-  replace: { files: { path: string; client: string; changes: { server: string; location: string; before: string; after: string }[] }[] };
+  replace: { files: { path: string; client: string; changes: { server: string; project?: string; location: string; before: string; after: string }[] }[] };
   preflight: { ok: boolean; message: string }[];
   warnings: string[];
   restart: [string, string][];
@@ -235,6 +235,8 @@ export type SlotState = "secret" | "placeholder" | "reference";
 export interface Slot {
   file: string;
   server: string;
+  /** Claude Code local scope: the project the server belongs to. */
+  project?: string;
   kind: string;
   location: string;
   masked: string;
@@ -269,6 +271,11 @@ export interface ScanReport {
   credentials: Credential[];
 }
 
+/** A server's name, with its project when the entry is project-scoped: `github (project /src/app)`. */
+export function serverLabel(s: { server: string; project?: string }): string {
+  return s.project ? `${s.server} (project ${s.project})` : s.server;
+}
+
 /** "Claude Desktop › bitscale" for each place a credential is used, in order, without repeats. */
 export function usageLabels(c: Credential, report: ScanReport): string[] {
   const clientName = (path: string) => {
@@ -276,7 +283,7 @@ export function usageLabels(c: Credential, report: ScanReport): string[] {
     const cl = f && report.clients.find((x) => x.id === f.client);
     return cl ? cl.name : "?";
   };
-  const labels = c.slots.map((s) => `${clientName(s.file)} › ${s.server}`);
+  const labels = c.slots.map((s) => `${clientName(s.file)} › ${serverLabel(s)}`);
   return [...new Set(labels)];
 }
 
