@@ -69,6 +69,52 @@ fn start_demo() -> demo::Demo {
     }
 }
 
+/// How many times a launch starts again when the instance it handed over to disappeared.
+const START_ATTEMPTS: u32 = 5;
+const START_ATTEMPT_VAR: &str = "REKEY_START_ATTEMPT";
+
+/// Replace this process with a fresh start of the same program (same arguments, same pid on Unix), after
+/// a short wait that lets the session bus release the old instance's name.
+fn restart_as_only_instance(reason: &str) -> ! {
+    let attempt: u32 = std::env::var(START_ATTEMPT_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        + 1;
+    if attempt > START_ATTEMPTS {
+        eprintln!(
+            "rekey-app: cannot start: another Rekey is running and does not answer ({reason})"
+        );
+        std::process::exit(1);
+    }
+    eprintln!("rekey-app: the running Rekey went away while this launch handed over to it ({reason}); starting again (attempt {attempt})");
+    std::thread::sleep(std::time::Duration::from_millis(250 * u64::from(attempt)));
+    let exe = std::env::current_exe().unwrap_or_else(|e| {
+        eprintln!("rekey-app: cannot start again: {e}");
+        std::process::exit(1);
+    });
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(std::env::args_os().skip(1))
+        .env(START_ATTEMPT_VAR, attempt.to_string());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = cmd.exec();
+        eprintln!("rekey-app: cannot start again: {e}");
+        std::process::exit(1);
+    }
+    #[cfg(not(unix))]
+    {
+        match cmd.spawn() {
+            Ok(_) => std::process::exit(0),
+            Err(e) => {
+                eprintln!("rekey-app: cannot start again: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+}
+
 pub fn run() {
     if let Some(msg) = display_problem() {
         eprintln!("{msg}");
@@ -159,8 +205,19 @@ pub fn run() {
                 }
             }
         })
-        .build(tauri::generate_context!())
-        .expect("error while starting Rekey");
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        // The running instance went away while this launch handed over to it (it was quitting): start
+        // again, now as the only instance.
+        Err(tauri::Error::PluginInitialization(plugin, reason)) if plugin == "single-instance" => {
+            restart_as_only_instance(&reason)
+        }
+        Err(e) => {
+            eprintln!("rekey-app: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
             if let Some(d) = app.state::<Mode>().demo.as_ref() {

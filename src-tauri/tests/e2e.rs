@@ -48,6 +48,8 @@ fn screenshots_dir() -> PathBuf {
 struct Driver {
     child: Child,
     port: u16,
+    /// tauri-driver's and WebKitWebDriver's output, quoted when a session cannot be opened.
+    log: PathBuf,
 }
 
 impl Driver {
@@ -59,7 +61,10 @@ impl Driver {
     fn start_with(env: &TestEnv, extra: &[(&str, &str)]) -> Driver {
         use std::os::unix::process::CommandExt;
         let port = free_port();
-        let native = free_port();
+        let mut native = free_port();
+        while native == port {
+            native = free_port();
+        }
         let mut cmd = Command::new("tauri-driver");
         cmd.args([
             "--port",
@@ -67,24 +72,25 @@ impl Driver {
             "--native-port",
             &native.to_string(),
         ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::File::create(env.root.path().join("tauri-driver.log")).unwrap(),
-        ))
         .process_group(0);
+        let log = env.root.path().join("tauri-driver.log");
+        let file = std::fs::File::create(&log).unwrap();
+        cmd.stdout(Stdio::from(file.try_clone().unwrap()))
+            .stderr(Stdio::from(file));
         env.apply(&mut cmd);
         cmd.envs(extra.iter().copied());
         let child = cmd
             .spawn()
             .expect("tauri-driver on PATH (./dev test installs it)");
-        let driver = Driver { child, port };
+        let driver = Driver { child, port, log };
+        // tauri-driver listens before the WebKitWebDriver it starts does, and a request it cannot forward
+        // is answered by closing the connection ("error sending request"): wait for both.
         let deadline = Instant::now() + WAIT;
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tauri-driver did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        for (p, what) in [(port, "tauri-driver"), (native, "WebKitWebDriver")] {
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                assert!(Instant::now() < deadline, "{what} did not listen on {p}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
         driver
     }
@@ -112,10 +118,15 @@ impl Driver {
             .client(http)
             .request_timeout(SESSION_WAIT)
             .connect();
-        tokio::time::timeout(SESSION_WAIT, session)
-            .await
-            .expect("new session timed out")
-            .expect("WebDriver session with the app")
+        let log = || std::fs::read_to_string(&self.log).unwrap_or_default();
+        match tokio::time::timeout(SESSION_WAIT, session).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => panic!(
+                "WebDriver session with the app: {e:?}\n--- tauri-driver log ---\n{}",
+                log()
+            ),
+            Err(_) => panic!("new session timed out\n--- tauri-driver log ---\n{}", log()),
+        }
     }
 }
 
@@ -128,7 +139,33 @@ impl Drop for Driver {
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Wait (a bounded while) until no process of the group still runs, so that the next test's app does
+        // not meet this one's single-instance D-Bus name or window. (Zombies are left to init to reap.)
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && running_in_group(pgid) > 0 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
+}
+
+/// Processes of process group `pgid` that are not zombies, from /proc/<pid>/stat.
+fn running_in_group(pgid: u32) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+                return false;
+            };
+            let mut f = rest.split_whitespace();
+            let state = f.next().unwrap_or("Z");
+            let group = f.nth(1).and_then(|g| g.parse::<u32>().ok());
+            state != "Z" && state != "X" && group == Some(pgid)
+        })
+        .count()
 }
 
 /// The app's world: HOME and XDG dirs inside one temp folder.
@@ -769,6 +806,62 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         before_wipe
     );
 
+    c.quit().await.unwrap();
+    drop(driver);
+}
+
+/// A launch that meets a dying instance (it still owns the single-instance D-Bus name but disconnects
+/// without answering the hand-over, as a Rekey that is quitting does) starts again as the only instance
+/// instead of failing to start.
+#[tokio::test]
+async fn a_launch_that_meets_a_dying_instance_starts_as_the_only_instance() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.root.path().join("data/rekey")).unwrap();
+    std::fs::write(env.root.path().join("data/rekey/settings.json"), "{}").unwrap();
+    // The name and object path tauri-plugin-single-instance uses for the identifier in tauri.conf.json.
+    let name = "dev.rekey.desktop.SingleInstance";
+    let conn = zbus::blocking::Connection::session().expect("the test session bus");
+    conn.request_name(name)
+        .expect("own the single-instance name");
+    let messages = zbus::blocking::MessageIterator::from(&conn);
+    let (handed_over, seen) = std::sync::mpsc::channel();
+    let dying = std::thread::spawn(move || {
+        for m in messages {
+            let Ok(m) = m else { break };
+            let h = m.header();
+            if h.message_type() == zbus::message::Type::MethodCall
+                && h.member().is_some_and(|m| m.as_str() == "ExecuteCallback")
+            {
+                let _ = handed_over.send(h.path().map(|p| p.to_string()));
+                break;
+            }
+        }
+        // Gone without a reply.
+        drop(conn);
+    });
+
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session(&app).await;
+    assert_eq!(
+        seen.recv_timeout(Duration::from_secs(1))
+            .unwrap()
+            .as_deref(),
+        Some("/dev/rekey/desktop/SingleInstance"),
+        "the launch did not hand over to the running instance first"
+    );
+    dying.join().unwrap();
+    assert_eq!(c.title().await.unwrap(), "Rekey");
+    assert_eq!(
+        text_of(&c, "[data-testid=engine-version]").await,
+        format!("v{}", env!("CARGO_PKG_VERSION"))
+    );
+    let log = std::fs::read_to_string(&driver.log).unwrap();
+    assert!(log.contains("starting again (attempt 1)"), "{log}");
     c.quit().await.unwrap();
     drop(driver);
 }
