@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use std::io::Write;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 const OLD: &str = "sk-live-abcdefghijklmnop";
@@ -21,20 +21,7 @@ fn spawn_replace(home: &TempHome, envs: &[(&str, &str)]) -> Child {
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .args(["replace", "--yes"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{OLD}\n{NEW}\n").as_bytes())
-        .unwrap();
-    child
+    spawn_with_stdin(cmd.args(["replace", "--yes"]), &format!("{OLD}\n{NEW}\n"))
 }
 
 fn wait_paused(dir: &std::path::Path, child: &mut Child) {

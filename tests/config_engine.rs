@@ -63,23 +63,14 @@ fn scan(home: &TempHome) -> Value {
 }
 
 fn replace(home: &TempHome, old: &str, new: &str) -> std::process::Output {
-    use std::io::Write;
     let mut cmd = rekey();
     home.apply(&mut cmd);
-    let mut child = cmd
-        .args(["replace", "--yes", "--json"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{old}\n{new}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    spawn_with_stdin(
+        cmd.args(["replace", "--yes", "--json"]),
+        &format!("{old}\n{new}\n"),
+    )
+    .wait_with_output()
+    .unwrap()
 }
 
 /// (server, location, state) of every slot in the scanned file.
@@ -437,25 +428,16 @@ fn replace_without_yes_and_without_a_terminal_changes_nothing() {
     let original =
         "{\"mcpServers\": {\"s\": {\"env\": {\"API_KEY\": \"sk-live-abcdefghijklmnop\"}}}}";
     let dest = home.write("home/.cursor/mcp.json", original);
-    use std::io::Write;
     let mut cmd = rekey();
     home.apply(&mut cmd);
     use std::os::unix::process::CommandExt;
     cmd.process_group(0); // no controlling terminal reachable through /dev/tty in CI; make it explicit
-    let mut child = cmd
-        .args(["replace"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"sk-live-abcdefghijklmnop\nsk-live-new-0123456789\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = spawn_with_stdin(
+        cmd.args(["replace"]),
+        "sk-live-abcdefghijklmnop\nsk-live-new-0123456789\n",
+    )
+    .wait_with_output()
+    .unwrap();
     // Either no terminal (usage error) or not confirmed: never written.
     assert!(matches!(out.status.code(), Some(2) | Some(6)), "{out:?}");
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), original);
@@ -477,23 +459,11 @@ fn bad_input_gets_a_specific_error_and_changes_nothing() {
         ),
         ("sk-live-abcdefghijklmnop\n new-with-space\n", "whitespace"),
     ] {
-        use std::io::Write;
         let mut cmd = rekey();
         home.apply(&mut cmd);
-        let mut child = cmd
-            .args(["replace", "--yes"])
-            .stdin(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
+        let out = spawn_with_stdin(cmd.args(["replace", "--yes"]), input)
+            .wait_with_output()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{input:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expect), "{input:?}: {err}");

@@ -5,7 +5,6 @@ mod common;
 use common::*;
 use rekey_fakes::{FakeProviders, Provider as P};
 use serde_json::Value;
-use std::io::Write;
 use std::process::{Output, Stdio};
 
 fn run(home: &TempHome, args: &[&str], stdin: &str, envs: &[(&str, &str)]) -> Output {
@@ -15,20 +14,9 @@ fn run(home: &TempHome, args: &[&str], stdin: &str, envs: &[(&str, &str)]) -> Ou
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
+    spawn_with_stdin(cmd.args(args), stdin)
+        .wait_with_output()
         .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn ok(o: &Output) -> String {

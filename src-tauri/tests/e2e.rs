@@ -181,6 +181,11 @@ impl TestEnv {
         }
         TestEnv { root }
     }
+    /// Not a first run: Rekey's settings file exists, so the app opens on the overview, not the wizard.
+    fn settings_exist(&self) {
+        std::fs::create_dir_all(self.root.path().join("data/rekey")).unwrap();
+        std::fs::write(self.root.path().join("data/rekey/settings.json"), "{}").unwrap();
+    }
     fn home(&self) -> PathBuf {
         self.root.path().join("home")
     }
@@ -266,9 +271,8 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         b = proj_b.display()
     );
     std::fs::write(&claude_code, &claude_code_original).unwrap();
-    // Not a first run (the wizard has its own test): settings exist.
-    std::fs::create_dir_all(env.root.path().join("data/rekey")).unwrap();
-    std::fs::write(env.root.path().join("data/rekey/settings.json"), "{}").unwrap();
+    // Not a first run (the wizard has its own test).
+    env.settings_exist();
 
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
     // The credential id, from the CLI (built beside the app), for the planted journal below.
@@ -820,8 +824,7 @@ async fn a_launch_that_meets_a_dying_instance_starts_as_the_only_instance() {
     }
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
-    std::fs::create_dir_all(env.root.path().join("data/rekey")).unwrap();
-    std::fs::write(env.root.path().join("data/rekey/settings.json"), "{}").unwrap();
+    env.settings_exist();
     // The name and object path tauri-plugin-single-instance uses for the identifier in tauri.conf.json.
     let name = "dev.rekey.desktop.SingleInstance";
     let conn = zbus::blocking::Connection::session().expect("the test session bus");
@@ -1115,8 +1118,7 @@ async fn bench_edit_to_screen_latency() {
     }
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
-    std::fs::create_dir_all(env.root.path().join("data/rekey")).unwrap();
-    std::fs::write(env.root.path().join("data/rekey/settings.json"), "{}").unwrap();
+    env.settings_exist();
     let cursor = env.home().join(".cursor/mcp.json");
     std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
     let config = |key: &str| {

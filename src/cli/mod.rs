@@ -181,6 +181,27 @@ enum CliError {
     Json(#[from] serde_json::Error),
 }
 
+/// Each file a plan changes, with its servers' masked before → after.
+fn print_file_plans(
+    out: &mut dyn Write,
+    files: &[crate::replace::FilePlan],
+) -> std::io::Result<()> {
+    for f in files {
+        writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
+        for c in &f.changes {
+            writeln!(
+                out,
+                "    server {:<20} {:<40} {} → {}",
+                c.server_label(),
+                c.location,
+                c.before,
+                c.after
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn print_json(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), CliError> {
     serde_json::to_writer_pretty(&mut *out, v)?;
     writeln!(out)?;
@@ -274,19 +295,7 @@ fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io
         )?,
     }
     writeln!(out, "Files that will change:")?;
-    for f in &p.replace.files {
-        writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
-        for c in &f.changes {
-            writeln!(
-                out,
-                "    server {:<20} {:<40} {} → {}",
-                c.server_label(),
-                c.location,
-                c.before,
-                c.after
-            )?;
-        }
-    }
+    print_file_plans(out, &p.replace.files)?;
     writeln!(out, "Preflight:")?;
     for c in &p.preflight {
         writeln!(
@@ -641,19 +650,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                     new.masked(),
                     plan.files.len()
                 )?;
-                for f in &plan.files {
-                    writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
-                    for c in &f.changes {
-                        writeln!(
-                            out,
-                            "    server {:<20} {:<40} {} → {}",
-                            c.server_label(),
-                            c.location,
-                            c.before,
-                            c.after
-                        )?;
-                    }
-                }
+                print_file_plans(out, &plan.files)?;
             }
             if dry_run {
                 if json {

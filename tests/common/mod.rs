@@ -1,8 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 /// A throwaway home: HOME and every XDG dir point inside one temp folder, so nothing a test does can
 /// touch the user's real configs.
@@ -59,4 +60,22 @@ pub fn keyring_tests_enabled(test: &str) -> bool {
         "SKIPPED {test}: needs the private Secret Service from `./dev test` (REKEY_TEST_KEYRING=1)"
     );
     false
+}
+
+/// Start `cmd` with its output captured and `stdin` written to it (then closed): secrets go in this way,
+/// never as arguments.
+pub fn spawn_with_stdin(cmd: &mut Command, stdin: &str) -> Child {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child
 }
