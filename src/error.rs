@@ -31,6 +31,9 @@ pub enum Error {
     Preflight(String),
     #[error(transparent)]
     Provider(#[from] crate::providers::ProviderError),
+    /// An error whose text went through a [`crate::scrub::Scrubber`]: the original's code, a clean message.
+    #[error("{message}")]
+    Reported { code: &'static str, message: String },
 }
 
 impl Error {
@@ -49,7 +52,22 @@ impl Error {
             Error::UnknownProvider(_) => "unknown_provider",
             Error::Preflight(_) => "preflight_failed",
             Error::Provider(e) => e.code(),
+            Error::Reported { code, .. } => code,
         }
+    }
+
+    /// This error with every secret `scrubber` knows (and every URL query and userinfo) removed from its
+    /// text. The code is kept, so the UI and scripts branch the same way.
+    pub fn scrubbed(self, scrubber: &crate::scrub::Scrubber) -> Error {
+        Error::Reported {
+            code: self.code(),
+            message: scrubber.clean(&self.to_string()),
+        }
+    }
+
+    /// The text that may leave the engine (URL queries and userinfo removed).
+    pub fn public_message(&self) -> String {
+        crate::scrub::text(&self.to_string())
     }
 
     pub fn io(path: impl AsRef<std::path::Path>, err: std::io::Error) -> Self {
@@ -66,7 +84,7 @@ impl Serialize for Error {
         use serde::ser::SerializeStruct;
         let mut s = serializer.serialize_struct("Error", 2)?;
         s.serialize_field("code", self.code())?;
-        s.serialize_field("message", &self.to_string())?;
+        s.serialize_field("message", &self.public_message())?;
         s.end()
     }
 }

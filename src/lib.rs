@@ -14,6 +14,7 @@ pub mod providers;
 pub mod replace;
 pub mod rotation;
 pub mod scan;
+pub mod scrub;
 pub mod secret;
 #[doc(hidden)]
 pub mod testhook;
