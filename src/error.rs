@@ -29,6 +29,12 @@ pub enum Error {
     UnknownProvider(String),
     #[error("preflight failed: {0}")]
     Preflight(String),
+    #[error("a rotation of this key is running {0}; nothing was called. Wait for it to finish (see `rekey history`)")]
+    RotationRunning(String),
+    #[error("the configs changed since you confirmed ({0}); nothing was called. Review the plan again")]
+    PlanChanged(String),
+    #[error("no rotation '{0}' (see `rekey history`)")]
+    UnknownRotation(String),
     #[error(transparent)]
     Provider(#[from] crate::providers::ProviderError),
     /// An error whose text went through a [`crate::scrub::Scrubber`]: the original's code, a clean message.
@@ -51,6 +57,9 @@ impl Error {
             Error::NotLinked(_) => "not_linked",
             Error::UnknownProvider(_) => "unknown_provider",
             Error::Preflight(_) => "preflight_failed",
+            Error::RotationRunning(_) => "rotation_running",
+            Error::PlanChanged(_) => "plan_changed",
+            Error::UnknownRotation(_) => "unknown_rotation",
             Error::Provider(e) => e.code(),
             Error::Reported { code, .. } => code,
         }

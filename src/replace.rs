@@ -13,11 +13,23 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 /// What will change, file by file. Holds no secret values.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ReplacePlan {
     pub files: Vec<FilePlan>,
     /// Usages of the old value Rekey cannot rewrite (references to other stores).
     pub skipped: Vec<String>,
+    /// Config files that do not parse (or cannot be read) but hold the old value's bytes.
+    pub unparsed: Vec<Unparsed>,
+}
+
+/// A config file Rekey cannot edit that still holds the key: the user must fix it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unparsed {
+    pub path: PathBuf,
+    pub client: ClientId,
+    /// 1-based line of the first occurrence.
+    pub line: usize,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -133,7 +145,7 @@ pub fn plan_for(report: &ScanReport, old: &Secret) -> ReplacePlan {
     }
     ReplacePlan {
         files,
-        skipped: Vec::new(),
+        ..Default::default()
     }
 }
 

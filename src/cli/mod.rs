@@ -131,6 +131,18 @@ pub enum Command {
         /// Also print the new secret (once, to stdout).
         #[arg(long)]
         show_secret: bool,
+        /// Go ahead although a config that holds the key does not parse (the rotation then stays
+        /// incomplete until that file is fixed and `rekey finish` runs).
+        #[arg(long)]
+        despite_unparsed: bool,
+    },
+    /// Finish an incomplete rotation: write the new key (from the keychain) into every usage still on the
+    /// old key, after fixing what the rotation listed.
+    Finish {
+        /// The rotation id (see `rekey history`).
+        rotation: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Check a credential's key with its provider.
     Verify { credential: String },
@@ -426,14 +438,27 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             json,
             grace,
             show_secret,
+            despite_unparsed,
         } => {
             let grace = grace.as_deref().map(parse_duration).transpose()?;
             let ctx = Context::from_os()?;
             let vault = vault::Vault::default();
             let client = http();
-            let plan = crate::rotation::plan(&ctx, &vault, &client, &credential, grace)?;
+            let mut plan = crate::rotation::plan(&ctx, &vault, &client, &credential, grace)?;
             if !json {
                 print_plan(out, &plan)?;
+            }
+            if plan.needs_go_ahead() {
+                let go = despite_unparsed
+                    || (!yes
+                        && confirm(
+                            "A config that holds this key does not parse (see above). Go ahead anyway?",
+                        )?);
+                if !go {
+                    eprintln!("rekey: a config that holds this key does not parse: fix it and plan again, or pass --despite-unparsed; nothing changed");
+                    return Ok(EXIT_NOT_CONFIRMED);
+                }
+                plan.go_ahead_despite_unparsed();
             }
             if !plan.ready() {
                 let failed: Vec<&str> = plan
@@ -481,6 +506,17 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 if let Some(e) = &outcome.verify_error {
                     writeln!(out, "Verification FAILED: {e}")?;
                 }
+                if !outcome.left.is_empty() {
+                    writeln!(out, "INCOMPLETE: some usages still hold the old (dead) key:")?;
+                    for l in &outcome.left {
+                        writeln!(out, "  {l}")?;
+                    }
+                    writeln!(
+                        out,
+                        "Fix them, then run: rekey finish {}",
+                        outcome.rotation
+                    )?;
+                }
                 for (client, hint) in &outcome.restart {
                     writeln!(out, "  {client}: {hint}")?;
                 }
@@ -525,6 +561,24 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 }
             }
             Ok(0)
+        }
+        Command::Finish { rotation, json } => {
+            let ctx = Context::from_os()?;
+            let r = crate::rotation::finish_rotation(
+                &ctx,
+                &vault::Vault::default(),
+                &http(),
+                &rotation,
+            )?;
+            if json {
+                print_json(out, &r)?;
+            } else {
+                writeln!(out, "{} ({}): {:?}. {}", r.rotation, r.provider, r.step, r.message)?;
+            }
+            Ok(match r.step {
+                crate::rotation::journal::Step::Verified => 0,
+                _ => EXIT_PARTIAL,
+            })
         }
         Command::Recover { json } => {
             let ctx = Context::from_os()?;

@@ -324,3 +324,45 @@ impl Temp {
         let _ = fs::remove_file(&self.path);
     }
 }
+
+/// Remove Rekey's temp files left beside `config_paths` by a writer that died before its rename (they
+/// hold a new config, so a new key). Only files whose writer process is gone are removed.
+pub fn remove_stray_temps(config_paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    for path in config_paths {
+        let target = resolve(path);
+        let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+            continue;
+        };
+        let prefix = format!(".{}.rekey-", name.to_string_lossy());
+        let Ok(rd) = fs::read_dir(dir) else { continue };
+        for f in rd.flatten() {
+            let n = f.file_name().to_string_lossy().into_owned();
+            let Some(pid) = n
+                .strip_prefix(&prefix)
+                .and_then(|r| r.strip_suffix(".tmp"))
+                .and_then(|p| p.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if !process_alive(pid) && fs::remove_file(f.path()).is_ok() {
+                removed.push(f.path());
+            }
+        }
+    }
+    removed
+}
+
+fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: signal 0 only checks that the process exists.
+        let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}

@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Where a rotation got to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
     /// Planned and confirmed; the provider is about to be called.
+    #[default]
     Intent,
     /// The provider's answer is not known (timeout, connection lost, crash during the call).
     Unknown,
@@ -22,16 +23,25 @@ pub enum Step {
     Written,
     Verified,
     VerifyFailed,
+    /// The provider rotated and the new key is in the keychain, but some usage still holds the old key (a
+    /// file that did not parse, changed under Rekey, or was written back by a running client). Not final:
+    /// the user fixes what is listed and runs Finish, which writes the key from the keychain into the rest.
+    Incomplete,
 }
 
 impl Step {
     /// Nothing more for recovery to do. (`Unknown` needs the user, who was told how to check; the
-    /// history keeps showing it.)
+    /// history keeps showing it.) `Incomplete` is not final: it waits for the user's Finish.
     pub fn is_final(self) -> bool {
         matches!(
             self,
             Step::Unknown | Step::Failed | Step::Shown | Step::Verified | Step::VerifyFailed
         )
+    }
+
+    /// Stopped mid-way by a crash or a kill: recovery's job (as opposed to `Incomplete`, the user's).
+    pub fn interrupted(self) -> bool {
+        matches!(self, Step::Intent | Step::Held | Step::Written)
     }
 }
 
@@ -43,7 +53,36 @@ pub struct FileState {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The process that runs a rotation (shown in "a rotation of this key is running since …"; whether it is
+/// still alive is decided by the rotation's lock, which the OS releases when the process dies).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub pid: u32,
+    /// The process's start time (Linux: clock ticks since boot, from /proc), so a reused pid is not
+    /// mistaken for the owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<u64>,
+}
+
+impl Owner {
+    pub fn this_process() -> Owner {
+        let pid = std::process::id();
+        Owner {
+            pid,
+            start: process_start(pid),
+        }
+    }
+}
+
+/// A process's start time in clock ticks since boot (Linux), None elsewhere or when it is gone.
+pub fn process_start(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Entry {
     pub id: String,
     pub started: String,
@@ -62,6 +101,30 @@ pub struct Entry {
     pub message: Option<String>,
     #[serde(default)]
     pub files: Vec<FileState>,
+    /// Who runs (or ran) this rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    /// The keychain account that holds the new key (`rotation:<id>`: known before the provider is called,
+    /// so a stop at any instant after the key is stored leaves it findable from the intent alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// BLAKE3 of the one-time reveal token handed to the app with the outcome (never the token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reveal_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub revealed: bool,
+    /// Why verification failed, when it did (also with `Incomplete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_error: Option<String>,
+    /// The usages still on the old key when the rotation ended (`Incomplete`), for people to read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<String>,
+    /// Config files that held the old key but did not parse when the rotation ran (Finish looks again).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unparsed: Vec<PathBuf>,
+    /// The user allowed the rotation although some config holding the key does not parse.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub despite_unparsed: bool,
 }
 
 pub struct Journal {
@@ -75,8 +138,19 @@ impl Journal {
         }
     }
 
+    /// Save an entry. Its texts pass the scrubbing boundary (URL queries and userinfo) on the way.
     pub fn save(&self, e: &Entry) -> std::io::Result<()> {
-        super::store::write_json(&self.dir.join(format!("{}.json", e.id)), e)
+        let mut e = e.clone();
+        e.message = e.message.as_deref().map(crate::scrub::text);
+        e.verify_error = e.verify_error.as_deref().map(crate::scrub::text);
+        for f in e.files.iter_mut() {
+            f.error = f.error.as_deref().map(crate::scrub::text);
+        }
+        super::store::write_json(&self.dir.join(format!("{}.json", e.id)), &e)
+    }
+
+    pub fn get(&self, id: &str) -> std::io::Result<Option<Entry>> {
+        Ok(self.all()?.into_iter().find(|e| e.id == id))
     }
 
     pub fn all(&self) -> std::io::Result<Vec<Entry>> {
@@ -100,12 +174,12 @@ impl Journal {
         Ok(out)
     }
 
-    /// Rotations that did not reach a final step.
-    pub fn unfinished(&self) -> std::io::Result<Vec<Entry>> {
+    /// Rotations a crash or a kill stopped mid-way (recovery's job).
+    pub fn interrupted(&self) -> std::io::Result<Vec<Entry>> {
         Ok(self
             .all()?
             .into_iter()
-            .filter(|e| !e.step.is_final())
+            .filter(|e| e.step.interrupted())
             .collect())
     }
 }

@@ -92,16 +92,28 @@ impl Vault {
             .map_err(|e| map_err(e, account))
     }
 
-    /// Probe the keychain without changing it: a read of an entry that should not exist.
+    /// Prove the keychain can store *now*: write a probe entry, read it back, delete it. A running
+    /// Secret Service whose collection is locked answers reads of missing entries happily, so only a write
+    /// tells; on a desktop this write is also what raises the unlock prompt, before anything irreversible.
+    pub fn probe(&self) -> Result<()> {
+        let account = "rekey-probe";
+        let mut value = [0u8; 16];
+        let _ = getrandom::fill(&mut value);
+        let value = Secret::new(value.iter().map(|b| format!("{b:02x}")).collect());
+        self.store(account, &value)?;
+        let back = self.get(account);
+        let _ = self.delete(account);
+        if back? != value {
+            return Err(Error::Keychain(
+                "the keychain returned something else than was stored in it".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the keychain can store right now (see [`Vault::probe`]).
     pub fn status(&self) -> VaultStatus {
-        let probe = self
-            .entry("rekey-probe")
-            .and_then(|e| match e.get_password() {
-                Ok(_) => Ok(()),
-                Err(keyring::Error::NoEntry) => Ok(()),
-                Err(err) => Err(map_err(err, "rekey-probe")),
-            });
-        match probe {
+        match self.probe() {
             Ok(()) => VaultStatus {
                 available: true,
                 backend: backend_name(),
@@ -114,6 +126,18 @@ impl Vault {
                 error_code: Some(e.code()),
                 message: Some(e.to_string()),
             },
+        }
+    }
+}
+
+impl VaultStatus {
+    /// An unavailable keychain, for when the probe itself could not run.
+    pub fn failed(message: &str) -> Self {
+        VaultStatus {
+            available: false,
+            backend: backend_name(),
+            error_code: Some("keychain_error"),
+            message: Some(message.to_string()),
         }
     }
 }

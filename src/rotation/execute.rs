@@ -1,0 +1,218 @@
+//! Running a confirmed plan: lock → re-check → journal → the one irreversible call → keep the new key →
+//! rewrite, verify, re-read (see `finish`).
+//!
+//! The window between the provider's answer and "the new key is kept or shown" is where a key can be
+//! lost, so everything that can fail there is done before the call (fingerprint key loaded, journal
+//! written, keychain proven writable, the keychain account named), and that window has no early return:
+//! the key goes to the keychain under `rotation:<id>`, an account the intent already names, or, if the
+//! keychain refuses, into the outcome to be shown, before any other fallible step.
+
+use super::finish::{finish, Remotes};
+use super::journal::{Entry, FileState, Journal, Owner, Step};
+use super::lock::RotationLock;
+use super::plan::{revalidate, RotationPlan};
+use super::{audit, rotation_account, store::Links, Outcome};
+use crate::context::Context;
+use crate::providers::{self, Http, RotateRequest};
+use crate::replace::FileResult;
+use crate::scrub::Scrubber;
+use crate::vault::Vault;
+use crate::{Error, Result};
+
+/// Run a confirmed plan. `progress` hears each step as it completes.
+pub fn execute(
+    ctx: &Context,
+    vault: &Vault,
+    http: &Http,
+    plan: RotationPlan,
+    show_secret: bool,
+    progress: &mut dyn FnMut(Step),
+) -> Result<Outcome> {
+    let scrubber = Scrubber::new()
+        .with(&plan.current)
+        .with_opt(plan.admin.as_ref());
+    run(ctx, vault, http, plan, show_secret, progress, scrubber.clone())
+        .map_err(|e| e.scrubbed(&scrubber))
+}
+
+fn run(
+    ctx: &Context,
+    vault: &Vault,
+    http: &Http,
+    plan: RotationPlan,
+    show_secret: bool,
+    progress: &mut dyn FnMut(Step),
+    mut scrubber: Scrubber,
+) -> Result<Outcome> {
+    if !plan.ready() {
+        let failed: Vec<&str> = plan
+            .preflight
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.message.as_str())
+            .collect();
+        return Err(Error::Preflight(failed.join("; ")));
+    }
+    let provider = providers::by_id(plan.provider)
+        .ok_or_else(|| Error::UnknownProvider(plan.provider.into()))?;
+
+    // One rotation per key, across processes, from here to the end.
+    let mut lock = RotationLock::acquire(&ctx.data_dir, &plan.credential)?;
+    // Everything that could fail after the call is prepared now.
+    let fp = crate::scan::fingerprint::Fingerprinter::load_or_create(&ctx.data_dir)
+        .map_err(|e| Error::io(&ctx.data_dir, e))?;
+    let fresh = revalidate(ctx, vault, &plan)?;
+    if !fresh.replace.unparsed.is_empty() && !plan.despite_unparsed {
+        let files: Vec<String> = fresh
+            .replace
+            .unparsed
+            .iter()
+            .map(|u| format!("{} (line {})", u.path.display(), u.line))
+            .collect();
+        return Err(Error::Preflight(format!(
+            "{} {} this key but {} not parse: fix {}, or go ahead anyway (the rotation will stay incomplete until you Finish it); nothing was called",
+            files.join(", "),
+            if files.len() == 1 { "holds" } else { "hold" },
+            if files.len() == 1 { "does" } else { "do" },
+            if files.len() == 1 { "it" } else { "them" },
+        )));
+    }
+    let journal = Journal::new(&ctx.data_dir);
+    let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
+    let started = jiff::Timestamp::now();
+    let id = format!(
+        "{}-{}",
+        started.strftime("%Y%m%dT%H%M%S%.6fZ"),
+        std::process::id()
+    );
+    let mut entry = Entry {
+        id: id.clone(),
+        started: started.to_string(),
+        provider: plan.provider.to_string(),
+        credential: plan.credential.clone(),
+        step: Step::Intent,
+        files: fresh
+            .replace
+            .files
+            .iter()
+            .map(|f| FileState {
+                path: f.path.clone(),
+                written: false,
+                error: None,
+            })
+            .collect(),
+        owner: Some(Owner::this_process()),
+        account: Some(rotation_account(&id)),
+        despite_unparsed: plan.despite_unparsed,
+        unparsed: fresh.replace.unparsed.iter().map(|u| u.path.clone()).collect(),
+        ..Default::default()
+    };
+    lock.record(Some(&entry.id))?;
+    journal.save(&entry).map_err(jio)?;
+    crate::testhook::point("journaled").map_err(jio)?;
+    progress(Step::Intent);
+
+    // The one irreversible call. Never retried.
+    let req = RotateRequest {
+        link: &plan.link,
+        current: &plan.current,
+        admin: plan.admin.as_ref(),
+        grace: plan.grace,
+    };
+    let rotated = match provider.rotate(http, &req) {
+        Ok(r) => r,
+        Err(e) => {
+            entry.step = if e.may_have_rotated() {
+                Step::Unknown
+            } else {
+                Step::Failed
+            };
+            entry.message = Some(scrubber.clean(&e.to_string()));
+            // The provider's error is what the user needs; a journal that cannot be written now leaves
+            // the intent, which recovery reports as "may or may not have been rotated" (never silent).
+            let _ = journal.save(&entry);
+            audit(ctx, &entry);
+            progress(entry.step);
+            return Err(Error::Provider(e));
+        }
+    };
+
+    // ---- From here until the key is kept or shown: no early return, no `?`.
+    let new = rotated.new;
+    scrubber.add(&new);
+    let account = rotation_account(&entry.id);
+    let stored = crate::testhook::point("before-keychain-store")
+        .map_err(|e| Error::Keychain(e.to_string()))
+        .and_then(|()| vault.store(&account, &new));
+    entry.new_credential = Some(fp.id(new.expose()));
+    entry.new_masked = Some(new.masked());
+    if let Err(e) = stored {
+        entry.step = Step::Shown;
+        entry.account = None;
+        entry.message = Some(scrubber.clean(&format!("the keychain did not take the new key ({e}); it was shown to the user once and no config was changed")));
+        let _ = journal.save(&entry);
+        audit(ctx, &entry);
+        progress(Step::Shown);
+        return Ok(Outcome {
+            rotation: entry.id,
+            step: Step::Shown,
+            new_credential: entry.new_credential,
+            new_masked: entry.new_masked,
+            stored_in_keychain: false,
+            files: Vec::new(),
+            verify_error: None,
+            left: Vec::new(),
+            restart: plan.restart,
+            reveal_token: None,
+            secret_to_show: Some(new),
+        });
+    }
+    // ---- The key is kept. A failure from here on is recoverable from the keychain.
+
+    // The app's one-time reveal: a token only the outcome carries; the journal keeps its hash.
+    let reveal_token = (!show_secret).then(super::reveal::new_token).flatten();
+    entry.reveal_hash = reveal_token.as_deref().map(super::reveal::hash);
+    entry.step = Step::Held;
+    // If this save fails, the intent still names `rotation:<id>`, where recovery finds the key.
+    let _ = journal.save(&entry);
+    crate::testhook::point("held").map_err(jio)?;
+    progress(Step::Held);
+
+    finish(
+        ctx,
+        http,
+        provider,
+        &plan.link,
+        &mut entry,
+        &fresh.replace,
+        &new,
+        Remotes::Planned(&fresh.remotes, &plan.current),
+        &scrubber,
+        progress,
+    )?;
+    let new_id = entry.new_credential.clone().unwrap_or_default();
+    let _ = Links::new(&ctx.data_dir).rename(&plan.credential, &new_id);
+    drop(lock);
+    Ok(Outcome {
+        rotation: entry.id.clone(),
+        step: entry.step,
+        new_credential: Some(new_id),
+        new_masked: entry.new_masked.clone(),
+        stored_in_keychain: true,
+        files: entry
+            .files
+            .iter()
+            .map(|f| FileResult {
+                path: f.path.clone(),
+                ok: f.written,
+                backup: None,
+                error: f.error.clone(),
+            })
+            .collect(),
+        verify_error: entry.verify_error.clone(),
+        left: entry.left.clone(),
+        restart: plan.restart,
+        reveal_token,
+        secret_to_show: show_secret.then_some(new),
+    })
+}

@@ -1,0 +1,346 @@
+//! The plan: everything the user confirms, made before anything irreversible, and re-checked under the
+//! rotation's lock right before the provider is called.
+
+use super::admin_account;
+use super::store::Links;
+use crate::clients;
+use crate::context::Context;
+use crate::providers::{self, Http, Link};
+use crate::replace::{self, ReplacePlan};
+use crate::vault::Vault;
+use crate::{Error, Result, Secret};
+use serde::Serialize;
+use std::time::Duration;
+
+/// The longest grace period Rekey asks a provider for (the settings' limit too).
+pub const MAX_GRACE: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub ok: bool,
+    pub message: String,
+}
+
+/// Everything the user confirms. Holds the current secret and admin credential for the call, which are
+/// never serialized.
+#[derive(Serialize)]
+pub struct RotationPlan {
+    pub credential: String,
+    pub masked: String,
+    pub provider: &'static str,
+    pub provider_name: &'static str,
+    pub link: Link,
+    /// Seconds the old key keeps working after the call (providers with a grace period only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grace_seconds: Option<u64>,
+    pub replace: ReplacePlan,
+    pub preflight: Vec<Check>,
+    pub warnings: Vec<String>,
+    /// Clients whose files change, and what to do so they pick the new key up.
+    pub restart: Vec<(String, String)>,
+    #[serde(skip)]
+    pub(super) current: Secret,
+    #[serde(skip)]
+    pub(super) admin: Option<Secret>,
+    #[serde(skip)]
+    pub(super) grace: Duration,
+    /// The user said "go ahead anyway" about configs that hold the key but do not parse.
+    #[serde(skip)]
+    pub(super) despite_unparsed: bool,
+}
+
+impl RotationPlan {
+    pub fn ready(&self) -> bool {
+        self.preflight.iter().all(|c| c.ok)
+    }
+
+    /// Some config holds this key but does not parse: the rotation would end `incomplete`, so it needs
+    /// the user's explicit go-ahead ([`RotationPlan::go_ahead_despite_unparsed`]).
+    pub fn needs_go_ahead(&self) -> bool {
+        !self.replace.unparsed.is_empty()
+    }
+
+    /// The user's explicit "go ahead anyway" for [`RotationPlan::needs_go_ahead`].
+    pub fn go_ahead_despite_unparsed(&mut self) {
+        self.despite_unparsed = true;
+    }
+}
+
+/// Which MCP clients are running now (Linux: /proc). Claude Desktop rewrites its config while running.
+pub fn running_clients() -> Vec<&'static str> {
+    let mut found = Vec::new();
+    #[cfg(target_os = "linux")]
+    if let Ok(rd) = std::fs::read_dir("/proc") {
+        for p in rd.flatten() {
+            let Ok(comm) = std::fs::read_to_string(p.path().join("comm")) else {
+                continue;
+            };
+            let c = comm.trim().to_ascii_lowercase();
+            let name = match c.as_str() {
+                "claude-desktop" | "claude_desktop" => Some("Claude Desktop"),
+                "claude" => Some("Claude Code"),
+                "cursor" => Some("Cursor"),
+                _ => None,
+            };
+            if let Some(n) = name {
+                if !found.contains(&n) {
+                    found.push(n);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Build the plan for rotating `credential`.
+pub fn plan(
+    ctx: &Context,
+    vault: &Vault,
+    http: &Http,
+    credential: &str,
+    grace: Option<Duration>,
+) -> Result<RotationPlan> {
+    // The keychain probe (a D-Bus connection and an encrypted session on Linux), the process list and
+    // the provider's HTTP client run beside the scan.
+    let (report, link, keychain, running) = std::thread::scope(|s| {
+        let keychain = s.spawn(|| vault.status());
+        let running = s.spawn(running_clients);
+        let link = Links::new(&ctx.data_dir).get(credential);
+        if let Ok(Some(l)) = &link {
+            if let Some(url) = providers::by_id(&l.provider).and_then(|p| p.base_url(l).ok()) {
+                s.spawn(move || http.warm(&url));
+            }
+        }
+        let report = ctx.scan();
+        (
+            report,
+            link,
+            keychain
+                .join()
+                .unwrap_or_else(|_| crate::vault::VaultStatus::failed("the keychain probe failed")),
+            running.join().unwrap_or_default(),
+        )
+    });
+    let report = report?;
+    let current = report
+        .secret_of(credential)
+        .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    let link = link
+        .map_err(|e| Error::io(&ctx.data_dir, e))?
+        .ok_or_else(|| Error::NotLinked(credential.into()))?;
+    let provider = providers::by_id(&link.provider)
+        .ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
+    let replace = replace::plan_for(&report, &current);
+    let mut preflight = Vec::new();
+    let mut warnings = Vec::new();
+
+    for f in &replace.files {
+        let meta = std::fs::metadata(&f.path);
+        let writable = meta.as_ref().is_ok_and(|m| !m.permissions().readonly());
+        preflight.push(Check {
+            ok: writable,
+            message: format!(
+                "{} is {}",
+                f.path.display(),
+                if writable { "writable" } else { "not writable" }
+            ),
+        });
+    }
+    if replace.files.is_empty() {
+        preflight.push(Check {
+            ok: false,
+            message: "no config file holds this key literally".into(),
+        });
+    }
+    let base = provider.base_url(&link);
+    preflight.push(Check {
+        ok: base.is_ok(),
+        message: match &base {
+            Ok(u) => format!("provider URL {u}"),
+            Err(e) => e.to_string(),
+        },
+    });
+    for id in provider.required_ids() {
+        let ok = link.ids.get(*id).is_some_and(|v| !v.is_empty());
+        preflight.push(Check {
+            ok,
+            message: format!("link id '{id}' {}", if ok { "present" } else { "missing" }),
+        });
+    }
+    let admin = match provider.needs_admin(&link) {
+        false => None,
+        true => {
+            let acct = admin_account(provider.id(), link.account.as_deref());
+            match vault.get(&acct) {
+                Ok(s) => {
+                    preflight.push(Check {
+                        ok: true,
+                        message: format!(
+                            "admin credential for {} in the keychain",
+                            provider.name()
+                        ),
+                    });
+                    Some(s)
+                }
+                Err(e) => {
+                    preflight.push(Check {
+                        ok: false,
+                        message: format!(
+                            "admin credential for {}: {e} (run `rekey login {}`)",
+                            provider.name(),
+                            provider.id()
+                        ),
+                    });
+                    None
+                }
+            }
+        }
+    };
+    preflight.push(Check {
+        ok: keychain.available,
+        message: format!(
+            "keychain: {}",
+            keychain
+                .message
+                .clone()
+                .unwrap_or_else(|| format!("available ({})", keychain.backend))
+        ),
+    });
+    for c in running {
+        let files_of_client = replace
+            .files
+            .iter()
+            .any(|f| clients::by_id(f.client).name() == c);
+        if c == "Claude Desktop" && files_of_client {
+            warnings.push("Claude Desktop is running and rewrites its config file: quit it from its tray icon before rotating, or it may undo the change".into());
+        } else if files_of_client {
+            warnings.push(format!("{c} is running; it will need to reload its config"));
+        }
+    }
+    for s in report
+        .files
+        .iter()
+        .flat_map(|f| f.servers.iter().flat_map(|s| s.slots.iter()))
+    {
+        if let crate::scan::slots::ValueState::Reference { lives_in } = &s.state {
+            if s.provider == Some(provider.id()) {
+                warnings.push(format!("{} ({}) takes its key from {lives_in}: Rekey cannot rewrite it there; update it by hand", s.file.display(), s.server));
+            }
+        }
+    }
+    for u in &replace.unparsed {
+        warnings.push(format!(
+            "{} does not parse ({}); it holds this key at line {}: fix it before rotating, or go ahead anyway and Finish after fixing it (until then that client keeps the dead key)",
+            u.path.display(),
+            u.reason,
+            u.line
+        ));
+    }
+    let mut restart: Vec<(String, String)> = Vec::new();
+    for f in &replace.files {
+        let c = clients::by_id(f.client);
+        if !restart.iter().any(|(n, _)| n == c.name()) {
+            restart.push((c.name().to_string(), c.restart_hint().to_string()));
+        }
+    }
+    let grace = if provider.supports_grace() {
+        let g = grace.unwrap_or(Duration::from_secs(
+            u64::from(ctx.settings.grace_minutes) * 60,
+        ));
+        // Checked here, before anything is journaled or called, so the plan the user confirms is exactly
+        // what is sent (never silently shortened).
+        if g > MAX_GRACE {
+            return Err(Error::InvalidInput(format!(
+                "the grace period can be at most 7 days ({} minutes); asked for {} minutes",
+                MAX_GRACE.as_secs() / 60,
+                g.as_secs() / 60
+            )));
+        }
+        g
+    } else {
+        Duration::ZERO
+    };
+    Ok(RotationPlan {
+        credential: credential.to_string(),
+        masked: current.masked(),
+        provider: provider.id(),
+        provider_name: provider.name(),
+        link,
+        grace_seconds: provider.supports_grace().then_some(grace.as_secs()),
+        replace,
+        preflight,
+        warnings,
+        restart,
+        current,
+        admin,
+        grace,
+        despite_unparsed: false,
+    })
+}
+
+
+/// Where one usage of the key sits: a plan's usages must still be exactly these when it runs.
+fn usages(p: &ReplacePlan) -> Vec<String> {
+    let mut v: Vec<String> = p
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.changes.iter().map(move |c| {
+                format!("{} ({}, {})", f.path.display(), c.server_label(), c.location)
+            })
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// What the plan will do, made again from the configs as they are now, under the rotation's lock and
+/// right before the irreversible call.
+pub(super) struct Fresh {
+    pub replace: ReplacePlan,
+    pub remotes: Vec<crate::scan::RemoteServer>,
+}
+
+/// Re-check the plan's *meaning* (not the files' bytes: Claude Code rewrites `~/.claude.json` every few
+/// seconds, so a byte check would refuse nearly every rotation of a key it holds): the same usages still
+/// hold the same key, the link is the same, and the keychain can store now. Returns the plan made from
+/// the current bytes, which the rotation then writes.
+pub(super) fn revalidate(ctx: &Context, vault: &Vault, plan: &RotationPlan) -> Result<Fresh> {
+    let report = ctx.scan()?;
+    let changed = |why: String| Err(Error::PlanChanged(why));
+    if report.secret_of(&plan.credential).as_ref() != Some(&plan.current) {
+        return changed("no config holds this key any more".into());
+    }
+    let replace = replace::plan_for(&report, &plan.current);
+    let (before, now) = (usages(&plan.replace), usages(&replace));
+    if before != now {
+        let gone: Vec<&String> = before.iter().filter(|u| !now.contains(u)).collect();
+        let new: Vec<&String> = now.iter().filter(|u| !before.contains(u)).collect();
+        let mut why = Vec::new();
+        if !gone.is_empty() {
+            why.push(format!("no longer there: {}", join(&gone)));
+        }
+        if !new.is_empty() {
+            why.push(format!("new: {}", join(&new)));
+        }
+        return changed(why.join("; "));
+    }
+    let link = Links::new(&ctx.data_dir)
+        .get(&plan.credential)
+        .map_err(|e| Error::io(&ctx.data_dir, e))?;
+    if link.as_ref() != Some(&plan.link) {
+        return changed("the key's provider link changed".into());
+    }
+    vault.probe()?;
+    let remotes = report
+        .remotes
+        .iter()
+        .filter(|r| replace.files.iter().any(|f| f.path == r.file))
+        .cloned()
+        .collect();
+    Ok(Fresh { replace, remotes })
+}
+
+fn join(v: &[&String]) -> String {
+    v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,112 @@
+//! Linking keys to providers, checking a key, and the providers' admin credentials in the keychain.
+
+use super::admin_account;
+use super::store::Links;
+use crate::context::Context;
+use crate::providers::{self, Http, Link, ProviderError};
+use crate::vault::Vault;
+use crate::{Error, Result, Secret};
+use serde::Serialize;
+
+/// A provider that rotates with an admin credential, and whether one is in the keychain (masked only).
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminCredential {
+    pub provider: &'static str,
+    pub name: &'static str,
+    pub stored: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub masked: Option<String>,
+}
+
+/// The default-account admin credential of every provider that needs one.
+pub fn admin_credentials(vault: &Vault) -> Vec<AdminCredential> {
+    providers::all()
+        .iter()
+        .filter(|p| p.rotate_auth() == providers::RotateAuth::AdminCredential)
+        .map(|p| {
+            let got = vault.get(&admin_account(p.id(), None)).ok();
+            AdminCredential {
+                provider: p.id(),
+                name: p.name(),
+                stored: got.is_some(),
+                masked: got.map(|s| s.masked()),
+            }
+        })
+        .collect()
+}
+
+/// Store a provider's admin credential (default account) in the keychain.
+pub fn store_admin_credential(vault: &Vault, provider: &str, secret: &Secret) -> Result<()> {
+    let p = providers::by_id(provider).ok_or_else(|| Error::UnknownProvider(provider.into()))?;
+    if secret.expose().trim().is_empty() {
+        return Err(Error::InvalidInput("the admin credential is empty".into()));
+    }
+    vault.store(&admin_account(p.id(), None), secret)
+}
+
+/// What the UI and `rekey providers --json` show of each provider.
+pub fn provider_list() -> Vec<serde_json::Value> {
+    providers::all()
+        .iter()
+        .map(|p| {
+            serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(),
+                "ids": p.required_ids(), "default_base_url": p.default_base_url() })
+        })
+        .collect()
+}
+
+/// Link a credential found by the scan to a provider account, after checking the provider exists, the
+/// base URL is allowed and every id the provider needs is there. Links hold no secrets.
+pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
+    let p = providers::by_id(&link.provider)
+        .ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
+    let report = ctx.scan()?;
+    if !report.credentials.iter().any(|c| c.id == credential) {
+        return Err(Error::UnknownCredential(credential.into()));
+    }
+    let link = Link {
+        provider: p.id().into(),
+        base_url: link.base_url.filter(|u| !u.trim().is_empty()),
+        account: link.account.filter(|a| !a.trim().is_empty()),
+        ids: link
+            .ids
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect(),
+    };
+    p.base_url(&link).map_err(Error::Provider)?;
+    let missing: Vec<&str> = p
+        .required_ids()
+        .iter()
+        .copied()
+        .filter(|id| !link.ids.contains_key(*id))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{} needs: {}",
+            p.name(),
+            missing.join(", ")
+        )));
+    }
+    Links::new(&ctx.data_dir)
+        .set(credential, link)
+        .map_err(|e| Error::io(&ctx.data_dir, e))
+}
+
+/// Verify a credential's current key with its provider.
+pub fn verify(ctx: &Context, http: &Http, credential: &str) -> Result<()> {
+    let report = ctx.scan()?;
+    let link = Links::new(&ctx.data_dir)
+        .get(credential)
+        .map_err(|e| Error::io(&ctx.data_dir, e))?
+        .ok_or_else(|| Error::NotLinked(credential.into()))?;
+    let provider = providers::by_id(&link.provider)
+        .ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
+    let key = report
+        .secret_of(credential)
+        .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    provider
+        .verify(http, &link, &key)
+        .map_err(|e: ProviderError| Error::Provider(e))
+}
+
