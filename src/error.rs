@@ -31,7 +31,9 @@ pub enum Error {
     Preflight(String),
     #[error("a rotation of this key is running {0}; nothing was called. Wait for it to finish (see `rekey history`)")]
     RotationRunning(String),
-    #[error("the configs changed since you confirmed ({0}); nothing was called. Review the plan again")]
+    #[error(
+        "the configs changed since you confirmed ({0}); nothing was called. Review the plan again"
+    )]
     PlanChanged(String),
     #[error("no rotation '{0}' (see `rekey history`)")]
     UnknownRotation(String),

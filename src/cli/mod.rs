@@ -450,10 +450,9 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             }
             if plan.needs_go_ahead() {
                 let go = despite_unparsed
-                    || (!yes
-                        && confirm(
-                            "A config that holds this key does not parse (see above). Go ahead anyway?",
-                        )?);
+                    || (!yes && confirm(
+                        "A config that holds this key does not parse (see above). Go ahead anyway?",
+                    )?);
                 if !go {
                     eprintln!("rekey: a config that holds this key does not parse: fix it and plan again, or pass --despite-unparsed; nothing changed");
                     return Ok(EXIT_NOT_CONFIRMED);
@@ -507,15 +506,14 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                     writeln!(out, "Verification FAILED: {e}")?;
                 }
                 if !outcome.left.is_empty() {
-                    writeln!(out, "INCOMPLETE: some usages still hold the old (dead) key:")?;
+                    writeln!(
+                        out,
+                        "INCOMPLETE: some usages still hold the old (dead) key:"
+                    )?;
                     for l in &outcome.left {
                         writeln!(out, "  {l}")?;
                     }
-                    writeln!(
-                        out,
-                        "Fix them, then run: rekey finish {}",
-                        outcome.rotation
-                    )?;
+                    writeln!(out, "Fix them, then run: rekey finish {}", outcome.rotation)?;
                 }
                 for (client, hint) in &outcome.restart {
                     writeln!(out, "  {client}: {hint}")?;
@@ -573,7 +571,11 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             if json {
                 print_json(out, &r)?;
             } else {
-                writeln!(out, "{} ({}): {:?}. {}", r.rotation, r.provider, r.step, r.message)?;
+                writeln!(
+                    out,
+                    "{} ({}): {:?}. {}",
+                    r.rotation, r.provider, r.step, r.message
+                )?;
             }
             Ok(match r.step {
                 crate::rotation::journal::Step::Verified => 0,

@@ -132,4 +132,3 @@ pub fn add_activepieces_server(
     }
     Ok(out)
 }
-

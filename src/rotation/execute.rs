@@ -31,8 +31,16 @@ pub fn execute(
     let scrubber = Scrubber::new()
         .with(&plan.current)
         .with_opt(plan.admin.as_ref());
-    run(ctx, vault, http, plan, show_secret, progress, scrubber.clone())
-        .map_err(|e| e.scrubbed(&scrubber))
+    run(
+        ctx,
+        vault,
+        http,
+        plan,
+        show_secret,
+        progress,
+        scrubber.clone(),
+    )
+    .map_err(|e| e.scrubbed(&scrubber))
 }
 
 fn run(
@@ -56,6 +64,8 @@ fn run(
     let provider = providers::by_id(plan.provider)
         .ok_or_else(|| Error::UnknownProvider(plan.provider.into()))?;
 
+    // (A test pauses here to change the configs between the confirmation and the call.)
+    crate::testhook::point("confirmed").map_err(|e| Error::io(&ctx.data_dir, e))?;
     // One rotation per key, across processes, from here to the end.
     let mut lock = RotationLock::acquire(&ctx.data_dir, &plan.credential)?;
     // Everything that could fail after the call is prepared now.
@@ -104,7 +114,12 @@ fn run(
         owner: Some(Owner::this_process()),
         account: Some(rotation_account(&id)),
         despite_unparsed: plan.despite_unparsed,
-        unparsed: fresh.replace.unparsed.iter().map(|u| u.path.clone()).collect(),
+        unparsed: fresh
+            .replace
+            .unparsed
+            .iter()
+            .map(|u| u.path.clone())
+            .collect(),
         ..Default::default()
     };
     lock.record(Some(&entry.id))?;
@@ -168,6 +183,8 @@ fn run(
         });
     }
     // ---- The key is kept. A failure from here on is recoverable from the keychain.
+    // (A test pauses here and kills the process: the key is only under the account the intent names.)
+    let _ = crate::testhook::point("stored");
 
     // The app's one-time reveal: a token only the outcome carries; the journal keeps its hash.
     let reveal_token = (!show_secret).then(super::reveal::new_token).flatten();

@@ -129,7 +129,9 @@ fn left_on_old_key(ctx: &Context, entry: &Entry) -> Vec<String> {
             .files
             .iter()
             .any(|f| f.path == *path && f.status != FileStatus::Ok);
-        let listed = left.iter().any(|l| l.starts_with(&path.display().to_string()));
+        let listed = left
+            .iter()
+            .any(|l| l.starts_with(&path.display().to_string()));
         if broken && !listed {
             left.push(format!(
                 "{} does not parse (it held the old key)",
@@ -176,12 +178,7 @@ fn handshake_remotes(
 
 /// Carry a rotation whose new key is in the keychain to its end from the configs as they are now:
 /// rewrite what still holds the old key, verify, re-read. (Recovery after a crash, and Finish.)
-pub(super) fn resume(
-    ctx: &Context,
-    http: &Http,
-    entry: &mut Entry,
-    new: &Secret,
-) -> Result<()> {
+pub(super) fn resume(ctx: &Context, http: &Http, entry: &mut Entry, new: &Secret) -> Result<()> {
     let provider = providers::by_id(&entry.provider)
         .ok_or_else(|| Error::UnknownProvider(entry.provider.clone()))?;
     let links = Links::new(&ctx.data_dir);

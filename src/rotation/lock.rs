@@ -120,7 +120,10 @@ mod tests {
         let err = RotationLock::acquire(d.path(), "cred_0123456789ab").unwrap_err();
         assert_eq!(err.code(), "rotation_running");
         let msg = err.to_string();
-        assert!(msg.contains("since ") && msg.contains(&std::process::id().to_string()), "{msg}");
+        assert!(
+            msg.contains("since ") && msg.contains(&std::process::id().to_string()),
+            "{msg}"
+        );
         assert!(RotationLock::is_held(d.path(), "cred_0123456789ab"));
         // Another key is not blocked.
         RotationLock::acquire(d.path(), "cred_ffffffffffff").unwrap();

@@ -108,7 +108,6 @@ fn audit(ctx: &Context, e: &Entry) {
     }
 }
 
-
 /// What recovery (or Finish) did with one rotation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recovered {

@@ -278,7 +278,6 @@ pub fn plan(
     })
 }
 
-
 /// Where one usage of the key sits: a plan's usages must still be exactly these when it runs.
 fn usages(p: &ReplacePlan) -> Vec<String> {
     let mut v: Vec<String> = p
@@ -286,7 +285,12 @@ fn usages(p: &ReplacePlan) -> Vec<String> {
         .iter()
         .flat_map(|f| {
             f.changes.iter().map(move |c| {
-                format!("{} ({}, {})", f.path.display(), c.server_label(), c.location)
+                format!(
+                    "{} ({}, {})",
+                    f.path.display(),
+                    c.server_label(),
+                    c.location
+                )
             })
         })
         .collect();

@@ -109,4 +109,3 @@ pub fn verify(ctx: &Context, http: &Http, credential: &str) -> Result<()> {
         .verify(http, &link, &key)
         .map_err(|e: ProviderError| Error::Provider(e))
 }
-

@@ -1,0 +1,167 @@
+//! A rotation set-up shared by the rotation tests: fakes, configs in Claude Desktop and Cursor, links.
+use super::*;
+use rekey_fakes::{FakeProviders, Provider as P};
+use serde_json::Value;
+use std::process::Output;
+
+pub fn run(home: &TempHome, args: &[&str], stdin: &str, envs: &[(&str, &str)]) -> Output {
+    let mut cmd = rekey();
+    home.apply(&mut cmd);
+    cmd.env("REKEY_HTTP_TIMEOUT_MS", "3000");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    spawn_with_stdin(cmd.args(args), stdin)
+        .wait_with_output()
+        .unwrap()
+}
+
+pub fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Configs using the provider's key in its real shape, in Claude Desktop and Cursor.
+pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<String>) {
+    let (key, admin) = f.state(|s| match p {
+        P::BitScale => (s.bitscale_key.clone(), None),
+        P::A2aMarket => (s.a2a_key.clone(), None),
+        P::CloudflareAccess => (s.cf.client_secret.clone(), Some(s.cf_api_token.clone())),
+        P::Fruxon => (s.fruxon_key.clone(), Some(s.fruxon_jwt.clone())),
+        P::Activepieces => (s.ap_token.clone(), Some(s.ap_platform_key.clone())),
+    });
+    let url = f.url.clone();
+    let (claude, cursor) = match p {
+        P::BitScale => (
+            format!(r#"{{"mcpServers": {{"bitscale": {{"command": "uvx", "args": ["bitscale-mcp"], "env": {{"BITSCALE_API_KEY": "{key}"}}}}}}}}"#),
+            format!("{{\n  // BitScale\n  \"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"args\": [\"bitscale-mcp\"], \"env\": {{\"BITSCALE_API_KEY\": \"{key}\"}}}}}}\n}}\n"),
+        ),
+        P::A2aMarket => (
+            format!(r#"{{"mcpServers": {{"a2amarket": {{"command": "npx", "args": ["-y", "@hz-abyssal-heart/a2amarket-mcp-server"], "env": {{"A2AMARKET_API_KEY": "{key}", "A2AMARKET_BASE_URL": "{url}"}}}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"a2amarket": {{"command": "npx", "env": {{"A2AMARKET_API_KEY": "{key}"}}}}}}}}"#),
+        ),
+        P::CloudflareAccess => (
+            format!(r#"{{"mcpServers": {{"internal": {{"command": "npx", "args": ["mcp-remote", "https://mcp.internal.example.com/mcp", "--header", "CF-Access-Client-Id:${{CF_ID}}", "--header", "CF-Access-Client-Secret:${{CF_SECRET}}"], "env": {{"CF_ID": "x.access", "CF_SECRET": "{key}"}}}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"internal": {{"url": "{url}/cf-app/mcp", "headers": {{"CF-Access-Client-Id": "{cid}", "CF-Access-Client-Secret": "{key}"}}}}}}}}"#, cid = f.state(|s| s.cf.client_id.clone())),
+        ),
+        P::Fruxon => (
+            format!(r#"{{"mcpServers": {{"fruxon": {{"command": "npx", "args": ["mcp-remote", "https://api.fruxon.com/v1/tenants/acme/integrations/int_0001/mcp:call", "--header", "X-API-KEY:{key}"]}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"fruxon": {{"url": "{url}/v1/tenants/acme/integrations/int_0001/mcp:call", "headers": {{"X-API-KEY": "{key}"}}}}}}}}"#),
+        ),
+        P::Activepieces => (
+            format!(r#"{{"mcpServers": {{"activepieces": {{"command": "npx", "args": ["-y", "mcp-remote", "https://cloud.activepieces.com/api/v1/mcp/{key}/sse"]}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"activepieces": {{"url": "https://cloud.activepieces.com/api/v1/mcp/{key}/sse"}}}}}}"#),
+        ),
+    };
+    home.write("config/Claude/claude_desktop_config.json", &claude);
+    home.write("home/.cursor/mcp.json", &cursor);
+    (key, admin)
+}
+
+pub fn link_args(f: &FakeProviders, p: P) -> Vec<String> {
+    let mut a: Vec<String> = vec!["--base-url".into(), f.base_url(p)];
+    let kv = f.state(|s| match p {
+        P::BitScale => vec![],
+        P::A2aMarket => vec![("--agent-id", s.a2a_agent_id.clone())],
+        P::CloudflareAccess => vec![
+            ("--account-id", s.cf.account_id.clone()),
+            ("--token-id", s.cf.token_id.clone()),
+            ("--client-id", s.cf.client_id.clone()),
+            ("--app-url", format!("{}/cf-app/", f.url)),
+        ],
+        P::Fruxon => vec![
+            ("--tenant", s.fruxon_tenant.clone()),
+            ("--integration", s.fruxon_integration.clone()),
+        ],
+        P::Activepieces => vec![("--server-id", s.ap_server_id.clone())],
+    });
+    for (k, v) in kv {
+        a.push(k.into());
+        a.push(v);
+    }
+    a
+}
+
+/// Fakes, a temp home whose Claude Desktop and Cursor configs hold BitScale's key, linked to the fake:
+/// (fakes, home, the key, its credential id).
+pub fn linked_bitscale() -> (FakeProviders, TempHome, String, String) {
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let (old, _) = configs(&f, P::BitScale, &home);
+    let cred = credential_of(&home, &old[..4]);
+    link(&f, &home, P::BitScale, &cred);
+    (f, home, old, cred)
+}
+
+/// `rekey link <cred> --provider … <ids>`; returns its output.
+pub fn link(f: &FakeProviders, home: &TempHome, p: P, cred: &str) -> String {
+    let mut args = vec![
+        "link".to_string(),
+        cred.to_string(),
+        "--provider".into(),
+        provider_id(p).into(),
+    ];
+    args.extend(link_args(f, p));
+    ok(&run(
+        home,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "",
+        &[],
+    ))
+}
+
+pub fn provider_id(p: P) -> &'static str {
+    match p {
+        P::BitScale => "bitscale",
+        P::A2aMarket => "a2a-market",
+        P::CloudflareAccess => "cloudflare-access",
+        P::Fruxon => "fruxon",
+        P::Activepieces => "activepieces",
+    }
+}
+
+pub fn credential_of(home: &TempHome, key_masked_prefix: &str) -> String {
+    let v: Value = serde_json::from_str(&ok(&run(home, &["scan", "--json"], "", &[]))).unwrap();
+    let creds = v["credentials"].as_array().unwrap();
+    let c = creds
+        .iter()
+        .find(|c| c["masked"].as_str().unwrap().starts_with(key_masked_prefix))
+        .unwrap_or_else(|| panic!("no credential {key_masked_prefix}…: {creds:?}"));
+    c["id"].as_str().unwrap().to_string()
+}
+
+pub fn secret_tool(account: &str) -> Option<String> {
+    let o = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "rekey", "username", account])
+        .output()
+        .unwrap();
+    o.status
+        .success()
+        .then(|| String::from_utf8(o.stdout).unwrap())
+}
+
+/// Every file under the data dir except the backups themselves (which are copies of configs).
+pub fn data_files(home: &TempHome) -> Vec<(std::path::PathBuf, String)> {
+    fn walk(d: &std::path::Path, out: &mut Vec<(std::path::PathBuf, String)>) {
+        for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if !p.parent().unwrap().ends_with("backups") || p.ends_with("index.json") {
+                out.push((
+                    p.clone(),
+                    String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned(),
+                ));
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(&home.dir.path().join("data/rekey"), &mut v);
+    v
+}

@@ -1,0 +1,277 @@
+//! The transaction's promises under interference, through the `rekey` CLI against the fakes and the real
+//! Secret Service: the plan is re-checked under the rotation's lock right before the call, recovery leaves
+//! a running rotation alone, a client that writes its old config back leaves the rotation `incomplete`
+//! until Finish, a locked keychain stops everything before the call, and a plan's grace is bounded.
+mod common;
+use common::fixture::*;
+use common::*;
+use rekey_fakes::Provider as P;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// `rekey rotate <cred> --yes` paused after `step` (test hook), with its output captured.
+fn rotate_paused(home: &TempHome, cred: &str, step: &str, pause: &Path) -> Child {
+    let mut cmd = rekey();
+    home.apply(&mut cmd);
+    cmd.env("REKEY_HTTP_TIMEOUT_MS", "3000")
+        .env("REKEY_TEST_PAUSE_AFTER", step)
+        .env("REKEY_TEST_PAUSE_DIR", pause)
+        .args(["rotate", cred, "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_paused(child: &mut Child, pause: &Path, step: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !pause.join("paused").exists() {
+        assert!(
+            Instant::now() < deadline && child.try_wait().unwrap().is_none(),
+            "never paused at {step}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn resume(child: Child, pause: &Path) -> std::process::Output {
+    std::fs::write(pause.join("resume"), "").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn cursor(home: &TempHome) -> PathBuf {
+    home.dir.path().join("home/.cursor/mcp.json")
+}
+fn claude(home: &TempHome) -> PathBuf {
+    home.dir
+        .path()
+        .join("config/Claude/claude_desktop_config.json")
+}
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
+fn journal_steps(home: &TempHome) -> Vec<String> {
+    let dir = home.dir.path().join("data/rekey/journal");
+    let mut out = Vec::new();
+    for f in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if f.path().extension().is_some_and(|x| x == "json") {
+            let v: Value = serde_json::from_str(&read(&f.path())).unwrap();
+            out.push(v["step"].as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn the_plan_is_rechecked_under_the_lock_right_before_the_call() {
+    if !keyring_tests_enabled("the_plan_is_rechecked_under_the_lock_right_before_the_call") {
+        return;
+    }
+    // A change of meaning between the confirmation and the call (a new usage of the key): refused, nothing
+    // called, nothing journaled.
+    let (f, home, old, cred) = linked_bitscale();
+    let pause = tempfile::tempdir().unwrap();
+    let mut child = rotate_paused(&home, &cred, "confirmed", pause.path());
+    wait_paused(&mut child, pause.path(), "confirmed");
+    let text = read(&cursor(&home)).replace(
+        "\"mcpServers\": {",
+        &format!(
+            "\"mcpServers\": {{\"second\": {{\"env\": {{\"BITSCALE_API_KEY\": \"{old}\"}}}}, "
+        ),
+    );
+    std::fs::write(cursor(&home), &text).unwrap();
+    let o = resume(child, pause.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("changed since you confirmed") && err.contains("second"),
+        "{err}"
+    );
+    assert_eq!(f.rotations(P::BitScale), 0, "the provider was called");
+    assert!(journal_steps(&home).is_empty());
+    assert_eq!(read(&cursor(&home)), text);
+
+    // A change elsewhere in a file (a client bumping its own counters) keeps the meaning: the rotation
+    // goes ahead and keeps that change.
+    let (f, home, old, cred) = linked_bitscale();
+    let pause = tempfile::tempdir().unwrap();
+    let mut child = rotate_paused(&home, &cred, "confirmed", pause.path());
+    wait_paused(&mut child, pause.path(), "confirmed");
+    let text = read(&claude(&home)).replacen('{', "{\"numStartups\": 42, ", 1);
+    std::fs::write(claude(&home), &text).unwrap();
+    let o = resume(child, pause.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let new = f.current_key(P::BitScale);
+    assert_eq!(read(&claude(&home)), text.replace(&old, &new));
+    assert_eq!(f.rotations(P::BitScale), 1);
+}
+
+#[test]
+fn a_second_rotation_and_recovery_leave_a_running_rotation_alone() {
+    if !keyring_tests_enabled("a_second_rotation_and_recovery_leave_a_running_rotation_alone") {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    let pause = tempfile::tempdir().unwrap();
+    let mut child = rotate_paused(&home, &cred, "journaled", pause.path());
+    wait_paused(&mut child, pause.path(), "journaled");
+    // The same key again, from another process: refused with who and since when; nothing called.
+    let o = run(&home, &["rotate", &cred, "--yes"], "", &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("a rotation of this key is running since") && err.contains("process"),
+        "{err}"
+    );
+    // Recovery (the app does it at every start) must not take the running rotation for a dead one.
+    let r: Value = serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
+    assert!(r.as_array().unwrap().is_empty(), "{r}");
+    assert_eq!(journal_steps(&home), ["intent"]);
+    assert_eq!(f.rotations(P::BitScale), 0);
+    // The running one then finishes normally.
+    let o = resume(child, pause.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let new = f.current_key(P::BitScale);
+    assert!(read(&cursor(&home)).contains(&new) && !read(&cursor(&home)).contains(&old));
+    assert_eq!(f.rotations(P::BitScale), 1);
+    assert_eq!(journal_steps(&home), ["verified"]);
+}
+
+#[test]
+fn a_client_that_writes_its_old_config_back_leaves_the_rotation_incomplete_until_finish() {
+    if !keyring_tests_enabled(
+        "a_client_that_writes_its_old_config_back_leaves_the_rotation_incomplete_until_finish",
+    ) {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    let original = read(&cursor(&home));
+    let pause = tempfile::tempdir().unwrap();
+    let mut child = rotate_paused(&home, &cred, "written", pause.path());
+    wait_paused(&mut child, pause.path(), "written");
+    let new = f.current_key(P::BitScale);
+    assert!(read(&cursor(&home)).contains(&new));
+    // Cursor, still running, saves its in-memory config over Rekey's rewrite.
+    std::fs::write(cursor(&home), &original).unwrap();
+    let o = resume(child, pause.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(5), "{out}");
+    assert!(
+        out.contains("INCOMPLETE") && out.contains("mcp.json"),
+        "{out}"
+    );
+    assert!(!out.contains(&new) && !out.contains(&old));
+    let h: Value = serde_json::from_str(&ok(&run(&home, &["history", "--json"], "", &[]))).unwrap();
+    let last = h.as_array().unwrap().last().unwrap();
+    assert_eq!(last["outcome"], "incomplete", "{h}");
+    let rotation = last["rotation"].as_str().unwrap().to_string();
+    // Not final: recovery does not touch it (it is the user's), the tray counts it.
+    let r: Value = serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
+    assert!(r.as_array().unwrap().is_empty(), "{r}");
+    assert_eq!(read(&cursor(&home)), original);
+    let ctx = rekey::context::Context {
+        env: rekey::clients::Env::linux_at(&home.home()),
+        data_dir: home.dir.path().join("data/rekey"),
+        settings: Default::default(),
+    };
+    let status = rekey::rotation::tray_status(&ctx).unwrap();
+    assert_eq!(status.incomplete, 1);
+    assert!(
+        status.tooltip().contains("1 incomplete rotation"),
+        "{}",
+        status.tooltip()
+    );
+    // Finish writes the key from the keychain into what is left, without calling the provider again.
+    let fin = run(&home, &["finish", &rotation], "", &[]);
+    assert!(
+        fin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fin.stderr)
+    );
+    assert_eq!(read(&cursor(&home)), original.replace(&old, &new));
+    assert!(read(&claude(&home)).contains(&new));
+    assert_eq!(f.rotations(P::BitScale), 1);
+    assert_eq!(journal_steps(&home), ["verified"]);
+    let again = run(&home, &["finish", &rotation], "", &[]);
+    assert_ne!(again.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not incomplete"));
+    assert_eq!(rekey::rotation::tray_status(&ctx).unwrap().incomplete, 0);
+}
+
+#[test]
+fn a_grace_period_beyond_the_limit_is_refused_when_planning() {
+    let f = rekey_fakes::FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let (key, _) = configs(&f, P::CloudflareAccess, &home);
+    let cred = credential_of(&home, &key[..4]);
+    link(&f, &home, P::CloudflareAccess, &cred);
+    let o = run(&home, &["plan", &cred, "--grace", "200h"], "", &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("at most 7 days (10080 minutes)"), "{err}");
+    let o = run(
+        &home,
+        &["rotate", &cred, "--yes", "--grace", "200h"],
+        "",
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(f.rotations(P::CloudflareAccess), 0);
+    assert!(journal_steps(&home).is_empty());
+}
+
+/// Runs `script` in a private D-Bus session of its own with a fresh unlocked gnome-keyring, so locking its
+/// collection cannot disturb the other tests' keychain.
+fn in_own_keyring(home: &TempHome, script: &str, envs: &[(&str, String)]) -> std::process::Output {
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-dbus-session.conf");
+    let mut cmd = std::process::Command::new("dbus-run-session");
+    home.apply(&mut cmd);
+    cmd.arg(format!("--config-file={}", conf.display()))
+        .args(["--", "bash", "-c"])
+        .arg(format!(
+            "set -u; echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; {script}"
+        ))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("REKEY", env!("CARGO_BIN_EXE_rekey"))
+        .env("REKEY_HTTP_TIMEOUT_MS", "3000");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_locked_keychain_fails_the_preflight_and_nothing_is_called() {
+    if !keyring_tests_enabled("a_locked_keychain_fails_the_preflight_and_nothing_is_called") {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    let o = in_own_keyring(
+        &home,
+        r#"
+        "$REKEY" doctor >/dev/null || { echo "UNLOCKED DOCTOR FAILED"; exit 0; }
+        gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
+          --method org.freedesktop.Secret.Service.Lock "[objectpath '/org/freedesktop/secrets/collection/login']" >/dev/null
+        timeout 60 "$REKEY" doctor; echo "doctor exit $?"
+        timeout 60 "$REKEY" rotate "$CRED" --yes; echo "rotate exit $?"
+        "#,
+        &[("CRED", cred.clone())],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!out.contains("UNLOCKED DOCTOR FAILED"), "{out}\n{err}");
+    assert!(
+        !out.contains("doctor exit 0"),
+        "doctor said the locked keychain is fine:\n{out}\n{err}"
+    );
+    assert!(out.contains("rotate exit 1"), "{out}\n{err}");
+    assert!(
+        err.contains("preflight failed") && err.contains("keychain"),
+        "{err}"
+    );
+    assert_eq!(f.rotations(P::BitScale), 0, "the provider was called");
+    assert!(read(&cursor(&home)).contains(&old));
+}
