@@ -252,6 +252,8 @@ fn a_locked_keychain_fails_the_preflight_and_nothing_is_called() {
     let o = in_own_keyring(
         &home,
         r#"
+        # The daemon registers on the bus asynchronously: wait until the unlocked keychain answers.
+        for i in $(seq 100); do "$REKEY" doctor >/dev/null 2>&1 && break; sleep 0.1; done
         "$REKEY" doctor >/dev/null || { echo "UNLOCKED DOCTOR FAILED"; exit 0; }
         gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
           --method org.freedesktop.Secret.Service.Lock "[objectpath '/org/freedesktop/secrets/collection/login']" >/dev/null
@@ -274,4 +276,97 @@ fn a_locked_keychain_fails_the_preflight_and_nothing_is_called() {
     );
     assert_eq!(f.rotations(P::BitScale), 0, "the provider was called");
     assert!(read(&cursor(&home)).contains(&old));
+}
+
+fn ctx_of(home: &TempHome) -> rekey::context::Context {
+    let mut env = rekey::clients::Env::linux_at(&home.home());
+    env.config_dir = home.config();
+    rekey::context::Context {
+        env,
+        data_dir: home.dir.path().join("data/rekey"),
+        settings: Default::default(),
+    }
+}
+
+#[test]
+fn the_new_key_is_revealed_once_by_its_rotations_token_even_across_restarts() {
+    if !keyring_tests_enabled(
+        "the_new_key_is_revealed_once_by_its_rotations_token_even_across_restarts",
+    ) {
+        return;
+    }
+    let (f, home, _, cred) = linked_bitscale();
+    let ctx = ctx_of(&home);
+    let service = format!("rekey-test-reveal-{}", std::process::id());
+    let vault = rekey::vault::Vault::with_service(&service);
+    let http = rekey::providers::Http::new(Duration::from_secs(3));
+    let plan = rekey::rotation::plan(&ctx, &vault, &http, &cred, None).unwrap();
+    let outcome = rekey::rotation::execute(&ctx, &vault, &http, plan, false, &mut |_| {}).unwrap();
+    assert_eq!(outcome.step, rekey::rotation::journal::Step::Verified);
+    assert!(outcome.secret_to_show.is_none());
+    let token = outcome.reveal_token.clone().expect("a reveal token");
+    let new = f.current_key(P::BitScale);
+    // The token is not in the journal (only its hash); the outcome's JSON carries it to the window.
+    for (path, text) in data_files(&home) {
+        assert!(!text.contains(&token), "the token in {}", path.display());
+    }
+    // Other values are refused: a credential id (what the old command took), a made-up token.
+    for bad in [
+        cred.as_str(),
+        outcome.new_credential.as_deref().unwrap(),
+        &"0".repeat(64),
+    ] {
+        assert!(rekey::rotation::reveal(&ctx, &vault, bad).is_err(), "{bad}");
+    }
+    // A keychain that cannot give the key does not use the token up.
+    let other = rekey::vault::Vault::with_service(format!("{service}-empty"));
+    let e = rekey::rotation::reveal(&ctx, &other, &token).unwrap_err();
+    assert_eq!(e.code(), "keychain_entry_missing");
+    assert_eq!(
+        rekey::rotation::reveal(&ctx, &vault, &token)
+            .unwrap()
+            .expose(),
+        new
+    );
+    // Once only, and still after a "restart" (a new context reads the journal again).
+    let e = rekey::rotation::reveal(&ctx_of(&home), &vault, &token).unwrap_err();
+    assert!(e.to_string().contains("already shown once"), "{e}");
+    let _ = vault.delete(&format!("rotation:{}", outcome.rotation));
+}
+
+#[test]
+fn a_refused_key_is_shown_even_when_the_journal_cannot_be_written_after_the_call() {
+    if !keyring_tests_enabled(
+        "a_refused_key_is_shown_even_when_the_journal_cannot_be_written_after_the_call",
+    ) {
+        return;
+    }
+    let (f, home, _, cred) = linked_bitscale();
+    let pause = tempfile::tempdir().unwrap();
+    let mut cmd = rekey();
+    home.apply(&mut cmd);
+    let mut child = cmd
+        .env("REKEY_TEST_PAUSE_AFTER", "journaled")
+        .env("REKEY_TEST_PAUSE_DIR", pause.path())
+        .env("REKEY_TEST_CRASH_AFTER", "before-keychain-store")
+        .args(["rotate", &cred, "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_paused(&mut child, pause.path(), "journaled");
+    // The journal's folder becomes a file: every later journal write fails (root ignores modes).
+    let journal = home.dir.path().join("data/rekey/journal");
+    std::fs::rename(&journal, journal.with_extension("moved")).unwrap();
+    std::fs::write(&journal, "").unwrap();
+    let o = resume(child, pause.path());
+    let new = f.current_key(P::BitScale);
+    assert_eq!(f.rotations(P::BitScale), 1);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        out.matches(&new).count(),
+        1,
+        "the new key was not shown: {out}"
+    );
+    assert_eq!(o.status.code(), Some(1));
 }

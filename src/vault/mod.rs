@@ -96,10 +96,15 @@ impl Vault {
     /// Secret Service whose collection is locked answers reads of missing entries happily, so only a write
     /// tells; on a desktop this write is also what raises the unlock prompt, before anything irreversible.
     pub fn probe(&self) -> Result<()> {
-        let account = "rekey-probe";
         let mut value = [0u8; 16];
         let _ = getrandom::fill(&mut value);
         let value = Secret::new(value.iter().map(|b| format!("{b:02x}")).collect());
+        // An account of its own per probe: two processes probing at once must not delete each other's.
+        let account = &format!(
+            "rekey-probe-{}-{}",
+            std::process::id(),
+            &value.expose()[..8]
+        );
         self.store(account, &value)?;
         let back = self.get(account);
         let _ = self.delete(account);
