@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "history",
     "subscribe",
     "recovery_report",
+    "finish_rotation",
     "lost_usages",
     "dismiss_lost",
     "restore_backup",

@@ -70,17 +70,15 @@ pub fn subscribe(channel: Channel<String>, events: State<'_, crate::tray::UiEven
 }
 
 use rekey::rotation::{self, journal::Step, RotationPlan};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 
-/// Rotation plans the user is looking at (prepared, then confirmed or discarded), and the rotations
-/// whose new key was already revealed once.
+/// Rotation plans the user is looking at (prepared, then confirmed or discarded).
 #[derive(Default)]
 pub struct Drafts {
     plans: Mutex<HashMap<String, RotationPlan>>,
-    revealed: Mutex<HashSet<String>>,
 }
 
 /// Which credentials are linked to which provider (no secrets).
@@ -134,10 +132,11 @@ pub fn cancel_rotation(draft: String, drafts: State<'_, Drafts>) {
 pub async fn confirm_rotation(
     draft: String,
     typed: String,
+    despite_unparsed: Option<bool>,
     on_step: Channel<Step>,
     drafts: State<'_, Drafts>,
 ) -> Result<rotation::Outcome, rekey::Error> {
-    let plan = drafts.plans.lock().unwrap().remove(&draft).ok_or_else(|| {
+    let mut plan = drafts.plans.lock().unwrap().remove(&draft).ok_or_else(|| {
         rekey::Error::InvalidInput("this plan is gone; plan the rotation again".into())
     })?;
     if typed.trim() != plan.provider {
@@ -147,6 +146,9 @@ pub async fn confirm_rotation(
         return Err(rekey::Error::InvalidInput(format!(
             "type '{provider}' to confirm"
         )));
+    }
+    if despite_unparsed == Some(true) {
+        plan.go_ahead_despite_unparsed();
     }
     tauri::async_runtime::spawn_blocking(move || {
         let ctx = rekey::context::Context::from_os()?;
@@ -167,25 +169,26 @@ pub async fn confirm_rotation(
     .map_err(|e| rekey::Error::InvalidInput(format!("the rotation task failed: {e}")))?
 }
 
-/// The one-time reveal of a rotation's new key, read back from the keychain. A second call is refused.
+/// The one-time reveal of a rotation's new key: only for the token that rotation's outcome carried, once
+/// (remembered across restarts by the engine).
 #[tauri::command(async)]
-pub fn reveal_new_key(
-    new_credential: String,
-    drafts: State<'_, Drafts>,
-) -> Result<String, rekey::Error> {
-    if !drafts
-        .revealed
-        .lock()
-        .unwrap()
-        .insert(new_credential.clone())
-    {
-        return Err(rekey::Error::InvalidInput(
-            "this key was already shown once; it is in your OS keychain".into(),
-        ));
-    }
-    let secret =
-        rekey::vault::Vault::default().get(&rotation::credential_account(&new_credential))?;
+pub fn reveal_new_key(token: String) -> Result<String, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let secret = rotation::reveal(&ctx, &rekey::vault::Vault::default(), &token)?;
     Ok(secret.expose().to_string())
+}
+
+/// Finish an incomplete rotation (the user fixed what it listed): the key from the keychain goes into
+/// every usage still on the old key.
+#[tauri::command(async)]
+pub fn finish_rotation(rotation: String) -> Result<rotation::Recovered, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    rotation::finish_rotation(
+        &ctx,
+        &rekey::vault::Vault::default(),
+        &rekey::providers::Http::from_env(),
+        &rotation,
+    )
 }
 
 /// The audit log, newest first (no secrets in it by construction).

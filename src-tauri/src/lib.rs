@@ -157,6 +157,7 @@ pub fn run() {
             commands::history,
             commands::subscribe,
             commands::recovery_report,
+            commands::finish_rotation,
             commands::lost_usages,
             commands::dismiss_lost,
             commands::restore_backup,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { api, byAge, stateBadges, EngineError, groupByClient, type AuditEntry, type ConfigFile } from "./api";
+import { api, byAge, incompleteRotation, stateBadges, EngineError, groupByClient, type AuditEntry, type ConfigFile } from "./api";
 
 afterEach(() => clearMocks());
 
@@ -107,5 +107,20 @@ describe("stateBadges", () => {
     // Only the newest entry counts: a later verified rotation clears it.
     expect(stateBadges("b", [entry({ new_credential: "b", outcome: "verified" }), entry({ new_credential: "b", outcome: "verify-failed" })])).toEqual([]);
     expect(stateBadges("c", [])).toEqual([]);
+  });
+});
+
+describe("incomplete rotations", () => {
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", outcome: "verified", files: [], ...o });
+  it("mark both the old and the new key until a Finish is logged", () => {
+    const inc = entry({ rotation: "r1", credential: "old", new_credential: "new", outcome: "incomplete", left: ["a.json (s) still holds the old key"] });
+    expect(stateBadges("old", [inc])).toEqual(["rotation incomplete"]);
+    expect(stateBadges("new", [inc])).toEqual(["rotation incomplete"]);
+    expect(incompleteRotation("old", [inc])?.rotation).toBe("r1");
+    expect(incompleteRotation("new", [inc])?.left).toEqual(["a.json (s) still holds the old key"]);
+    // History is newest first: the Finish's verified line clears it.
+    const done = entry({ rotation: "r1", credential: "old", new_credential: "new", outcome: "verified" });
+    expect(stateBadges("new", [done, inc])).toEqual([]);
+    expect(incompleteRotation("new", [done, inc])).toBeUndefined();
   });
 });

@@ -63,12 +63,15 @@ export const api = {
   links: () => call<Record<string, string>>("links"),
   planRotation: (credential: string) => call<{ draft: string; plan: RotationPlan }>("plan_rotation", { credential }),
   cancelRotation: (draft: string) => call<void>("cancel_rotation", { draft }),
-  confirmRotation: (draft: string, typed: string, onStep: (s: RotationStep) => void) => {
+  confirmRotation: (draft: string, typed: string, despiteUnparsed: boolean, onStep: (s: RotationStep) => void) => {
     const channel = new Channel<RotationStep>();
     channel.onmessage = onStep;
-    return call<RotationOutcome>("confirm_rotation", { draft, typed, onStep: channel });
+    return call<RotationOutcome>("confirm_rotation", { draft, typed, despiteUnparsed, onStep: channel });
   },
-  revealNewKey: (newCredential: string) => call<string>("reveal_new_key", { newCredential }),
+  /** The rotation's one-time reveal: the token comes with its outcome and works once. */
+  revealNewKey: (token: string) => call<string>("reveal_new_key", { token }),
+  /** Finish an incomplete rotation after fixing what it listed. */
+  finishRotation: (rotation: string) => call<Recovered>("finish_rotation", { rotation }),
   history: () => call<AuditEntry[]>("history"),
   /** null while start-up recovery runs; then what it did (or why it could not run). */
   recoveryReport: () => call<{ Ok?: Recovered[]; Err?: string } | null>("recovery_report"),
@@ -144,9 +147,17 @@ export function stateBadges(id: string, history: AuditEntry[]): string[] {
   const badges: string[] = [];
   const made = history.find((h) => h.new_credential === id);
   if (made?.outcome === "verify-failed") badges.push("verify failed");
+  if (made?.outcome === "incomplete") badges.push("rotation incomplete");
   const from = history.find((h) => h.credential === id);
   if (from && (from.outcome === "unknown" || from.outcome === "intent")) badges.push("rotation interrupted");
+  if (from?.outcome === "incomplete" && !badges.includes("rotation incomplete")) badges.push("rotation incomplete");
   return badges;
+}
+
+/** The newest rotation that made or replaced this key and ended incomplete (a config still holds the old key). */
+export function incompleteRotation(id: string, history: AuditEntry[]): AuditEntry | undefined {
+  const newest = history.find((h) => h.new_credential === id || h.credential === id);
+  return newest?.outcome === "incomplete" ? newest : undefined;
 }
 
 export interface ProviderInfo {
@@ -184,10 +195,21 @@ export interface AuditEntry {
   new_key?: string;
   outcome: RotationStep;
   message?: string;
+  /** Usages still on the old key when the rotation ended (outcome "incomplete"). */
+  left?: string[];
   files: string[];
 }
 
-export type RotationStep = "intent" | "unknown" | "failed" | "held" | "shown" | "written" | "verified" | "verify-failed";
+export type RotationStep =
+  | "intent"
+  | "unknown"
+  | "failed"
+  | "held"
+  | "shown"
+  | "written"
+  | "verified"
+  | "verify-failed"
+  | "incomplete";
 
 export interface RotationPlan {
   credential: string;
@@ -195,7 +217,11 @@ export interface RotationPlan {
   provider: string;
   provider_name: string;
   grace_seconds?: number;
-  replace: { files: { path: string; client: string; changes: { server: string; project?: string; location: string; before: string; after: string }[] }[] };
+  replace: {
+    files: { path: string; client: string; changes: { server: string; project?: string; location: string; before: string; after: string }[] }[];
+    /** Configs that hold the key but do not parse: the rotation needs an explicit go-ahead and ends incomplete. */
+    unparsed: { path: string; client: string; line: number; reason: string }[];
+  };
   preflight: { ok: boolean; message: string }[];
   warnings: string[];
   restart: [string, string][];
@@ -209,7 +235,11 @@ export interface RotationOutcome {
   stored_in_keychain: boolean;
   files: { path: string; ok: boolean; error?: string }[];
   verify_error?: string;
+  /** Usages still on the old key (step "incomplete"). */
+  left?: string[];
   restart: [string, string][];
+  /** Exchanged once for the new key (`revealNewKey`). */
+  reveal_token?: string;
   /** Only when the keychain refused the key: this is its one copy. */
   secret_to_show?: string;
 }
@@ -293,4 +323,5 @@ export interface Recovered {
   provider: string;
   step: RotationStep;
   message: string;
+  left?: string[];
 }
