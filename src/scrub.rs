@@ -166,7 +166,7 @@ mod tests {
     fn urls_lose_query_fragment_and_userinfo() {
         assert_eq!(
             text("redirected to https://u:pw@mcp.example.com:8443/mcp/?apiKey=sk-live-123#x, stop"),
-            "redirected to https://mcp.example.com:8443/mcp/?…"
+            "redirected to https://mcp.example.com:8443/mcp/?… stop"
         );
         assert_eq!(
             text("a http://h/p?k=v b \"https://x/y?z\" c"),

@@ -179,16 +179,20 @@ pub fn reveal_new_key(token: String) -> Result<String, rekey::Error> {
 }
 
 /// Finish an incomplete rotation (the user fixed what it listed): the key from the keychain goes into
-/// every usage still on the old key.
-#[tauri::command(async)]
-pub fn finish_rotation(rotation: String) -> Result<rotation::Recovered, rekey::Error> {
-    let ctx = rekey::context::Context::from_os()?;
-    rotation::finish_rotation(
-        &ctx,
-        &rekey::vault::Vault::default(),
-        &rekey::providers::Http::from_env(),
-        &rotation,
-    )
+/// every usage still on the old key. (Blocking HTTP: off the async runtime's workers.)
+#[tauri::command]
+pub async fn finish_rotation(rotation: String) -> Result<rotation::Recovered, rekey::Error> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let ctx = rekey::context::Context::from_os()?;
+        rotation::finish_rotation(
+            &ctx,
+            &rekey::vault::Vault::default(),
+            &rekey::providers::Http::from_env(),
+            &rotation,
+        )
+    })
+    .await
+    .map_err(|e| rekey::Error::InvalidInput(format!("finishing did not complete: {e}")))?
 }
 
 /// The audit log, newest first (no secrets in it by construction).
