@@ -581,6 +581,7 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
                     None => ReplacePlan {
                         files: Vec::new(),
                         skipped: Vec::new(),
+                        unparsed: Vec::new(),
                     },
                 };
                 for f in &plan.files {
