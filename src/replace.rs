@@ -498,7 +498,15 @@ mod manual_tests {
         let text = "{\"mcpServers\": {\"a\": {\"env\": {\"BITSCALE_API_KEY\": \"bs_live_0123456789abcdef\"}}}}";
         std::fs::write(&cursor, text).unwrap();
         let id = ctx.scan().unwrap().credentials[0].id.clone();
-        for bad in ["", "two\nlines", "bs_live_0123456789abcdef"] {
+        for bad in [
+            "",
+            "two\nlines",
+            "bs_live_0123456789abcdef",
+            " bs_live_new_fedcba9876543210",
+            "bs_live_new_fedcba9876543210 ",
+            "bs_live_new_fedcba9876543210\t",
+            "bs_live_new\tfedcba9876543210",
+        ] {
             assert!(
                 replace_credential(&ctx, &id, &Secret::new(bad.into())).is_err(),
                 "{bad:?}"
