@@ -340,7 +340,8 @@ pub fn splice(
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     // TOML: per string token, its decoded value and the (decoded range, new value) edits in it, to check
     // that the edited file reads back exactly that.
-    let mut toml_tokens: Vec<(Range<usize>, String, Vec<(Range<usize>, String)>)> = Vec::new();
+    type TokenEdits = (Range<usize>, String, Vec<(Range<usize>, String)>);
+    let mut toml_tokens: Vec<TokenEdits> = Vec::new();
     for c in &fp.changes {
         let raw = bytes
             .get(c.token.clone())

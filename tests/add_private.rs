@@ -40,7 +40,9 @@ fn a_new_config_is_written_through_a_private_temp_file() {
         .map(|e| e.path())
         .collect();
     assert_eq!(temps.len(), 1, "only the temp file exists yet: {temps:?}");
-    assert!(std::fs::read_to_string(&temps[0]).unwrap().contains("tok3n"));
+    assert!(std::fs::read_to_string(&temps[0])
+        .unwrap()
+        .contains("tok3n"));
     assert_eq!(
         std::fs::metadata(&temps[0]).unwrap().permissions().mode() & 0o777,
         0o600

@@ -13,7 +13,13 @@ const OLD: &str = "sk-live-abcdefghijklmnop";
 const NEW: &str = "sk-live-new-0123456789";
 const OTHER: &str = "sk-other-qrstuvwxyz012345";
 
-fn replace_cmd(home: &TempHome, old: &str, new: &str, args: &[&str], envs: &[(&str, &Path)]) -> Child {
+fn replace_cmd(
+    home: &TempHome,
+    old: &str,
+    new: &str,
+    args: &[&str],
+    envs: &[(&str, &Path)],
+) -> Child {
     let mut cmd = rekey();
     home.apply(&mut cmd);
     for (k, v) in envs {
@@ -156,7 +162,7 @@ fn temp_files_are_private_and_a_dead_writers_are_removed() {
         "the temp file holds the new key: private until the rename"
     );
     // While its writer lives, the temp file is not stray.
-    assert!(rekey::edit::atomic::remove_stray_temps(&[dest.clone()]).is_empty());
+    assert!(rekey::edit::atomic::remove_stray_temps(std::slice::from_ref(&dest)).is_empty());
     assert!(temp.exists());
     child.kill().unwrap(); // SIGKILL: the temp file stays behind
     child.wait().unwrap();
@@ -177,8 +183,8 @@ fn temp_files_are_private_and_a_dead_writers_are_removed() {
     std::fs::write(&live, "x").unwrap();
     let held = std::fs::File::open(&live).unwrap();
     held.lock().unwrap();
-    let removed = rekey::edit::atomic::remove_stray_temps(&[dest.clone()]);
-    assert_eq!(removed, [temp.clone()]);
+    let removed = rekey::edit::atomic::remove_stray_temps(std::slice::from_ref(&dest));
+    assert_eq!(removed, std::slice::from_ref(&temp));
     assert!(!temp.exists());
     assert!(live.exists());
     for k in keep {
@@ -186,8 +192,8 @@ fn temp_files_are_private_and_a_dead_writers_are_removed() {
     }
     drop(held);
     assert_eq!(
-        rekey::edit::atomic::remove_stray_temps(&[dest.clone()]),
-        [live.clone()]
+        rekey::edit::atomic::remove_stray_temps(std::slice::from_ref(&dest)),
+        [live]
     );
     // The config itself was never touched; a new run succeeds and keeps its mode.
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), original);
@@ -214,8 +220,10 @@ fn a_file_changed_outside_the_keys_entry_is_rebased_keeping_the_other_changes() 
     let dest = home.write("home/.claude.json", &claude_json(5, "a", OLD));
     let (child, pause) = paused_replace(&home, OLD, NEW, "confirmed");
     // Claude Code rewrites the file meanwhile: other values change, the key's offset moves.
-    let theirs = claude_json(6, "a much longer cache value than before", OLD)
-        .replace("\"lastCost\": 0.5", "\"lastCost\": 0.75, \"lastSession\": \"x\"");
+    let theirs = claude_json(6, "a much longer cache value than before", OLD).replace(
+        "\"lastCost\": 0.5",
+        "\"lastCost\": 0.75, \"lastSession\": \"x\"",
+    );
     write_by_rename(&dest, &theirs);
     let out = resume(&pause, child);
     assert!(out.status.success(), "{}", text(&out));
@@ -239,9 +247,14 @@ fn a_file_changed_outside_the_keys_entry_is_rebased_keeping_the_other_changes() 
 
 #[test]
 fn a_file_whose_keys_entry_changed_since_the_plan_is_refused_untouched() {
-    let cases: [(&str, fn(&str) -> String); 3] = [
-        ("another value", |s| s.replace(OLD, "sk-live-someone-elses-key")),
-        ("the server is gone", |s| s.replace("\"s\": {", "\"renamed\": {")),
+    type Edit = fn(&str) -> String;
+    let cases: [(&str, Edit); 3] = [
+        ("another value", |s| {
+            s.replace(OLD, "sk-live-someone-elses-key")
+        }),
+        ("the server is gone", |s| {
+            s.replace("\"s\": {", "\"renamed\": {")
+        }),
         ("a truncated write", |s| s[..s.len() - 20].to_string()),
     ];
     for (what, edit) in cases {
@@ -258,7 +271,10 @@ fn a_file_whose_keys_entry_changed_since_the_plan_is_refused_untouched() {
             "{what}: {}",
             text(&out)
         );
-        assert!(!text(&out).contains(OLD) && !text(&out).contains(NEW), "{what}");
+        assert!(
+            !text(&out).contains(OLD) && !text(&out).contains(NEW),
+            "{what}"
+        );
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), theirs, "{what}");
         assert_eq!(names_in(dest.parent().unwrap()), [".claude.json"], "{what}");
     }
@@ -301,7 +317,8 @@ fn a_toml_key_with_escapes_is_replaced_exactly_twice_in_a_row() {
 fn a_config_that_holds_the_key_but_does_not_parse_is_reported_and_replace_is_partial() {
     let home = TempHome::new();
     let valid = home.write("home/.cursor/mcp.json", &cursor_config(&[("a", OLD)]));
-    let truncated = format!("{{\n  \"mcpServers\": {{\n    \"s\": {{\"env\": {{\"API_KEY\": \"{OLD}\"}}");
+    let truncated =
+        format!("{{\n  \"mcpServers\": {{\n    \"s\": {{\"env\": {{\"API_KEY\": \"{OLD}\"}}");
     let broken = home.write("config/Claude/claude_desktop_config.json", &truncated);
     // Invalid but without the key: not listed.
     home.write("home/.gemini/settings.json", "{ \"mcpServers\": ");

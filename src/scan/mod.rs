@@ -330,11 +330,13 @@ fn scan_file(
     report.contents.push(has_slots.then_some(bytes));
 }
 
+/// (server key incl. project, url, headers) of a remote entry.
+type RemoteEntry = (String, Option<String>, Vec<(String, String)>);
+
 /// What one file's walk found: its slots (with server and project) and its remote entries.
 struct Walked {
     found: Vec<(String, Option<String>, SlotInternal)>,
-    /// (server key incl. project, url, headers) of remote entries.
-    remote: Vec<(String, Option<String>, Vec<(String, String)>)>,
+    remote: Vec<RemoteEntry>,
 }
 
 /// Find the slots in one file's text with `client`'s rules; Claude Code's user file also adds the projects
@@ -347,7 +349,7 @@ fn walk_slots(
     projects: &mut Vec<PathBuf>,
 ) -> Result<Walked, json::SyntaxError> {
     let mut found: Vec<(String, Option<String>, SlotInternal)> = Vec::new();
-    let mut remote: Vec<(String, Option<String>, Vec<(String, String)>)> = Vec::new();
+    let mut remote: Vec<RemoteEntry> = Vec::new();
     let roots = client.server_roots();
     let mut on_string =
         |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
