@@ -361,7 +361,7 @@ pub fn splice(
             }
             Format::Toml => {
                 let decoded = crate::edit::toml::DecodedToken::parse(raw)
-                    .ok_or("this TOML string is a multi-line string; edit it by hand")?;
+                    .ok_or("this TOML string is multi-line or uses an escape Rekey does not know; edit it by hand")?;
                 let r = decoded
                     .raw_range(c.range.clone())
                     .ok_or("the key does not line up with this TOML string's escapes")?;

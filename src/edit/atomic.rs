@@ -520,14 +520,21 @@ fn create_locked(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<Temp> {
             }
             Err(e) => return Err(e),
         };
-        // Nobody but a cleaner can hold this fresh file's lock, and only for an instant.
-        file.lock()?;
-        if at_path(&file, &path)? {
-            return Ok(Temp {
-                path,
-                dir: dir.to_path_buf(),
-                file,
-            });
+        // Nobody but a cleaner can hold this fresh file's lock, and only for an instant. If the cleaner
+        // removed the name meanwhile, the file is no longer ours to use: take another.
+        match file.lock().and_then(|()| at_path(&file, &path)) {
+            Ok(true) => {
+                return Ok(Temp {
+                    path,
+                    dir: dir.to_path_buf(),
+                    file,
+                })
+            }
+            Ok(false) => continue,
+            Err(e) => {
+                let _ = fs::remove_file(&path);
+                return Err(e);
+            }
         }
     }
     Err(last.unwrap_or_else(|| std::io::Error::other("no free temp file name")))
