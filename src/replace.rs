@@ -12,23 +12,25 @@ use serde::Serialize;
 use std::ops::Range;
 use std::path::PathBuf;
 
-/// What will change, file by file. Holds no secret values.
+/// What will change, file by file. Serializes no secret values.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ReplacePlan {
     pub files: Vec<FilePlan>,
     /// Usages of the old value Rekey cannot rewrite (references to other stores).
     pub skipped: Vec<String>,
-    /// Config files that do not parse (or cannot be read) but hold the old value's bytes.
+    /// Config files that hold the old value but could not be parsed or read: they stay on the old value
+    /// until the user fixes them.
     pub unparsed: Vec<Unparsed>,
 }
 
-/// A config file Rekey cannot edit that still holds the key: the user must fix it.
+/// A config file the scan could not parse (or read) whose bytes hold the old value.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unparsed {
     pub path: PathBuf,
     pub client: ClientId,
-    /// 1-based line of the first occurrence.
+    /// 1-based line of the first place the value appears (raw, JSON- or TOML-escaped, or percent-encoded).
     pub line: usize,
+    /// Why it could not be used (the parse error, with its position).
     pub reason: String,
 }
 
@@ -42,6 +44,10 @@ pub struct FilePlan {
     /// The bytes the plan was made from (re-checked under the lock before writing).
     #[serde(skip)]
     scanned: Option<std::sync::Arc<Vec<u8>>>,
+    /// The value being replaced: a file that changed since the plan is rewritten only where the planned
+    /// slots still hold it.
+    #[serde(skip)]
+    old: Secret,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -140,13 +146,77 @@ pub fn plan_for(report: &ScanReport, old: &Secret) -> ReplacePlan {
                 hash: sha,
                 changes: vec![change],
                 scanned: report.contents.get(slot.file).cloned().flatten(),
+                old: old.clone(),
             }),
         }
     }
     ReplacePlan {
         files,
-        ..Default::default()
+        skipped: Vec::new(),
+        unparsed: unparsed(report, old),
     }
+}
+
+/// The config files the scan could not parse or read that still hold `old` somewhere in their bytes.
+fn unparsed(report: &ScanReport, old: &Secret) -> Vec<Unparsed> {
+    use crate::scan::FileStatus;
+    let raw = old.expose();
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    let mut json_form = String::new();
+    json::escape(raw, &mut json_form);
+    let mut forms = vec![raw.to_string(), json_form, slots::percent_encode(raw)];
+    if let Ok(t) = crate::edit::toml::escape(raw, b'"') {
+        forms.push(t);
+    }
+    forms.sort();
+    forms.dedup();
+    let scrub = crate::scrub::Scrubber::new().with(old);
+    let mut out = Vec::new();
+    for f in &report.files {
+        if !matches!(f.status, FileStatus::Invalid | FileStatus::Unreadable) {
+            continue;
+        }
+        // Only such files are read again; one that cannot be read at all cannot be searched.
+        let Ok(bytes) = atomic::read_file(&f.path) else {
+            continue;
+        };
+        let Some(at) = forms
+            .iter()
+            .filter_map(|form| find(&bytes, form.as_bytes()))
+            .min()
+        else {
+            continue;
+        };
+        out.push(Unparsed {
+            path: f.path.clone(),
+            client: f.client,
+            line: bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1,
+            reason: scrub.clean(
+                f.error
+                    .as_deref()
+                    .map(|e| e.strip_prefix("does not parse: ").unwrap_or(e))
+                    .unwrap_or("it could not be read"),
+            ),
+        });
+    }
+    out
+}
+
+/// The first position of `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, _) = needle.split_first()?;
+    let last_start = hay.len().checked_sub(needle.len())?;
+    let mut from = 0;
+    while from <= last_start {
+        let at = from + hay[from..=last_start].iter().position(|&b| b == first)?;
+        if hay[at..].starts_with(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The outcome for one file.
@@ -160,8 +230,11 @@ pub struct FileResult {
     pub error: Option<String>,
 }
 
-/// Apply the plan: each file is locked, re-checked against the plan's hash, transformed, validated,
-/// backed up and written atomically. A file that fails is left untouched; the others still proceed.
+/// Apply the plan: each file is locked, re-checked against the plan's bytes, transformed, validated,
+/// backed up and written atomically. A file that changed since the plan (Claude Code rewrites
+/// `~/.claude.json` every few seconds) is re-scanned under the lock and edited as it is now, if every
+/// planned slot still holds the old value; otherwise it is refused. A file that fails is left untouched;
+/// the others still proceed.
 pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileResult> {
     plan.files
         .iter()
@@ -171,7 +244,15 @@ pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileRes
                 bytes: fp.scanned.clone(),
             };
             let r =
-                atomic::replace_file(&fp.path, &expected, backups, |bytes| splice(bytes, fp, new));
+                atomic::replace_file_rebasing(
+                    &fp.path,
+                    &expected,
+                    backups,
+                    |current| match current {
+                        atomic::Current::AsPlanned(bytes) => splice(bytes, fp, new),
+                        atomic::Current::Changed(bytes) => splice(bytes, &rebase(bytes, fp)?, new),
+                    },
+                );
             match r {
                 Ok(o) => FileResult {
                     path: fp.path.clone(),
@@ -190,9 +271,61 @@ pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileRes
         .collect()
 }
 
+/// The plan for `fp`'s file re-made on its current `bytes`: each planned slot is found again by its identity
+/// (server, project, location, kind) and must still hold the old value; otherwise the file is refused.
+fn rebase(bytes: &[u8], fp: &FilePlan) -> std::result::Result<FilePlan, String> {
+    const WHY: &str = "the key's entry changed since the plan";
+    let loc = crate::clients::Location {
+        client: fp.client,
+        path: fp.path.clone(),
+        format: fp.format,
+        scope: crate::clients::Scope::User,
+        variant: None,
+    };
+    let scrub = crate::scrub::Scrubber::new().with(&fp.old);
+    let now = crate::scan::slots_of(&loc, bytes)
+        .map_err(|e| scrub.clean(&format!("{WHY}: the file no longer parses ({e})")))?;
+    let mut taken = vec![false; now.len()];
+    let mut changes = Vec::with_capacity(fp.changes.len());
+    for c in &fp.changes {
+        let same = |s: &crate::scan::SlotInternal| {
+            s.report.server == c.server
+                && s.report.project == c.project
+                && s.report.location == c.location
+                && s.report.kind == c.kind
+        };
+        let Some(i) = (0..now.len()).find(|&i| !taken[i] && same(&now[i])) else {
+            return Err(format!(
+                "{WHY}: server {} {} is gone",
+                c.server_label(),
+                c.location
+            ));
+        };
+        if now[i].value != fp.old {
+            return Err(format!(
+                "{WHY}: server {} {} no longer holds the old key",
+                c.server_label(),
+                c.location
+            ));
+        }
+        taken[i] = true;
+        changes.push(Change {
+            token: now[i].token.clone(),
+            range: now[i].range.clone(),
+            encoding: now[i].encoding,
+            ..c.clone()
+        });
+    }
+    Ok(FilePlan {
+        changes,
+        scanned: None,
+        ..fp.clone()
+    })
+}
+
 /// Produce the new bytes: only the secrets' bytes change. Refuses if the result would not parse.
 /// `bytes` must be the bytes the plan was made from (the caller re-checks them under the lock), so only
-/// the planned string tokens are decoded again here.
+/// the planned string tokens are decoded again here. (A rebased plan's bytes were re-scanned in full.)
 pub fn rewrite(bytes: &[u8], fp: &FilePlan, new: &Secret) -> std::result::Result<Vec<u8>, String> {
     let splice = splice(bytes, fp, new)?;
     Ok(splice.parts(bytes).concat())
@@ -205,6 +338,10 @@ pub fn splice(
     new: &Secret,
 ) -> std::result::Result<atomic::Splice, String> {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    // TOML: per string token, its decoded value and the (decoded range, new value) edits in it, to check
+    // that the edited file reads back exactly that.
+    type TokenEdits = (Range<usize>, String, Vec<(Range<usize>, String)>);
+    let mut toml_tokens: Vec<TokenEdits> = Vec::new();
     for c in &fp.changes {
         let raw = bytes
             .get(c.token.clone())
@@ -223,10 +360,21 @@ pub fn splice(
                 (r, enc)
             }
             Format::Toml => {
-                let decoded = toml_decoded(raw);
-                let r = crate::edit::toml::raw_range(raw, &decoded, c.range.clone())
-                    .ok_or("this TOML string uses escapes or a multi-line form; edit it by hand")?;
-                (r, crate::edit::toml::escape(&value, raw.as_bytes()[0])?)
+                let decoded = crate::edit::toml::DecodedToken::parse(raw)
+                    .ok_or("this TOML string is multi-line or uses an escape Rekey does not know; edit it by hand")?;
+                let r = decoded
+                    .raw_range(c.range.clone())
+                    .ok_or("the key does not line up with this TOML string's escapes")?;
+                let encoded = crate::edit::toml::escape(&value, raw.as_bytes()[0])?;
+                match toml_tokens.iter_mut().find(|(t, _, _)| *t == c.token) {
+                    Some((_, _, e)) => e.push((c.range.clone(), value)),
+                    None => toml_tokens.push((
+                        c.token.clone(),
+                        decoded.value,
+                        vec![(c.range.clone(), value)],
+                    )),
+                }
+                (r, encoded)
             }
         };
         edits.push((
@@ -279,20 +427,37 @@ pub fn splice(
             let out = splice.parts(bytes).concat();
             let text = std::str::from_utf8(&out)
                 .map_err(|_| "the edited file is not UTF-8 text".to_string())?;
-            crate::edit::toml::walk(text, |_, _, _| {})
-                .map_err(|e| format!("the edited file would not parse ({e})"))?
+            // Where each edited token starts in the new text, and the value it must read back as.
+            let mut want: Vec<(usize, String)> = Vec::new();
+            for (token, decoded, mut token_edits) in toml_tokens {
+                token_edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+                let mut value = decoded;
+                for (r, v) in token_edits {
+                    value.replace_range(r, &v);
+                }
+                let shift: isize = splice
+                    .edits
+                    .iter()
+                    .filter(|(r, _)| r.end <= token.start)
+                    .map(|(r, e)| e.len() as isize - r.len() as isize)
+                    .sum();
+                want.push(((token.start as isize + shift) as usize, value));
+            }
+            let mut read_back = 0;
+            let mut wrong = false;
+            crate::edit::toml::walk(text, |_, span, v| {
+                if let Some((_, value)) = want.iter().find(|(at, _)| *at == span.start) {
+                    read_back += 1;
+                    wrong |= v != value;
+                }
+            })
+            .map_err(|e| format!("the edited file would not parse ({e})"))?;
+            if wrong || read_back != want.len() {
+                return Err("the edited TOML string would not read back as the new key".into());
+            }
         }
     }
     Ok(splice)
-}
-
-/// The decoded value of a single-line TOML string token, when it has no escapes.
-fn toml_decoded(raw: &str) -> String {
-    if raw.len() >= 2 {
-        raw[1..raw.len() - 1].to_string()
-    } else {
-        String::new()
-    }
 }
 
 /// Manual rotation of one credential (the user rotated it elsewhere and pastes the new key): every
@@ -302,20 +467,12 @@ pub fn replace_credential(
     credential: &str,
     new: &Secret,
 ) -> crate::Result<Vec<FileResult>> {
-    if new.expose().trim().is_empty() || new.expose().contains(['\n', '\r']) {
-        return Err(crate::Error::InvalidInput(
-            "the new key must be one non-empty line".into(),
-        ));
-    }
     let report = ctx.scan()?;
     let old = report
         .secret_of(credential)
         .ok_or_else(|| crate::Error::UnknownCredential(credential.into()))?;
-    if old == *new {
-        return Err(crate::Error::InvalidInput(
-            "the new key is the same as the current one".into(),
-        ));
-    }
+    // The same rules as every other replace: a pasted key with a stray space or tab is refused.
+    validate_new_secret(&old, new)?;
     let plan = plan_for(&report, &old);
     if plan.files.is_empty() {
         return Err(crate::Error::InvalidInput(
@@ -342,7 +499,15 @@ mod manual_tests {
         let text = "{\"mcpServers\": {\"a\": {\"env\": {\"BITSCALE_API_KEY\": \"bs_live_0123456789abcdef\"}}}}";
         std::fs::write(&cursor, text).unwrap();
         let id = ctx.scan().unwrap().credentials[0].id.clone();
-        for bad in ["", "two\nlines", "bs_live_0123456789abcdef"] {
+        for bad in [
+            "",
+            "two\nlines",
+            "bs_live_0123456789abcdef",
+            " bs_live_new_fedcba9876543210",
+            "bs_live_new_fedcba9876543210 ",
+            "bs_live_new_fedcba9876543210\t",
+            "bs_live_new\tfedcba9876543210",
+        ] {
             assert!(
                 replace_credential(&ctx, &id, &Secret::new(bad.into())).is_err(),
                 "{bad:?}"

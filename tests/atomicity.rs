@@ -98,7 +98,7 @@ fn a_failure_after_the_temp_write_leaves_no_temp_file_and_the_original_intact() 
 }
 
 #[test]
-fn a_file_changed_between_plan_and_write_is_not_written() {
+fn a_file_whose_key_changed_between_plan_and_write_is_not_written() {
     let home = TempHome::new();
     let other = home.write(
         "config/Claude/claude_desktop_config.json",
@@ -114,7 +114,8 @@ fn a_file_changed_between_plan_and_write_is_not_written() {
         ],
     );
     wait_paused(pause.path(), &mut child);
-    let edited = config().replace("// mine", "// edited by someone else");
+    // (A change elsewhere in the file is rebased: tests/write_path.rs.)
+    let edited = config().replace(OLD, "sk-live-someone-elses-key");
     std::fs::write(&dest, &edited).unwrap();
     std::fs::write(pause.path().join("resume"), "").unwrap();
     let out = child.wait_with_output().unwrap();
@@ -124,7 +125,10 @@ fn a_file_changed_between_plan_and_write_is_not_written() {
         "partial: one file written, one refused"
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("changed since the plan"), "{stdout}");
+    assert!(
+        stdout.contains("the key's entry changed since the plan"),
+        "{stdout}"
+    );
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), edited);
     assert!(std::fs::read_to_string(&other).unwrap().contains(NEW));
 }
@@ -138,7 +142,7 @@ fn big_config() -> String {
 }
 
 #[test]
-fn a_big_file_changed_in_place_between_plan_and_write_is_not_written() {
+fn a_big_file_changed_in_place_between_plan_and_write_is_rebased_or_refused() {
     let home = TempHome::new();
     let original = big_config();
     assert!(original.len() > 4 << 20);
@@ -152,7 +156,8 @@ fn a_big_file_changed_in_place_between_plan_and_write_is_not_written() {
         ],
     );
     wait_paused(pause.path(), &mut child);
-    // Same length, one byte near the end differs, written in place (same inode).
+    // Same length, one byte near the end differs, written in place (same inode): the comparison beside
+    // the temp-file write sees it, and the edit is redone on the current bytes.
     let edited = original.replacen("h59999", "h59998", 1);
     assert_eq!(edited.len(), original.len());
     std::fs::OpenOptions::new()
@@ -164,8 +169,39 @@ fn a_big_file_changed_in_place_between_plan_and_write_is_not_written() {
     std::fs::write(pause.path().join("resume"), "").unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        std::fs::read_to_string(&dest).unwrap() == edited.replace(OLD, NEW),
+        "the other writer's bytes stay"
+    );
+    // The key itself changed in place: refused, the other writer's bytes stay.
+    std::fs::write(&dest, &original).unwrap();
+    let mut child = spawn_replace(
+        &home,
+        &[
+            ("REKEY_TEST_PAUSE_AFTER", "confirmed"),
+            ("REKEY_TEST_PAUSE_DIR", pause.path().to_str().unwrap()),
+        ],
+    );
+    std::fs::remove_file(pause.path().join("resume")).unwrap();
+    std::fs::remove_file(pause.path().join("paused")).unwrap();
+    wait_paused(pause.path(), &mut child);
+    let edited = original.replace(OLD, &OLD.to_uppercase());
+    assert_eq!(edited.len(), original.len());
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&dest)
+        .unwrap()
+        .write_all(edited.as_bytes())
+        .unwrap();
+    std::fs::write(pause.path().join("resume"), "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("changed since the plan"), "{stdout}");
+    assert!(
+        stdout.contains("the key's entry changed since the plan"),
+        "{stdout}"
+    );
     assert!(
         std::fs::read_to_string(&dest).unwrap() == edited,
         "the other writer's bytes stay"

@@ -251,13 +251,29 @@ fn the_invalid_codex_example_is_reported_with_a_position_and_never_written() {
         err.contains("line 12, column 26") && err.contains("duplicate key"),
         "{err}"
     );
+    // The broken file holds the value: it is reported with the line of its first use, not skipped.
     let out = replace(&home, "value", "new-value-123456");
     assert_eq!(
         out.status.code(),
-        Some(4),
+        Some(5),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unparsed = &v["plan"]["unparsed"];
+    assert_eq!(unparsed[0]["path"], dest.to_str().unwrap(), "{v}");
+    assert_eq!(unparsed[0]["line"], 10, "{v}");
+    assert!(
+        unparsed[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 12, column 26"),
+        "{v}"
+    );
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), original);
+    // A value it does not hold is "nothing found", with a note that the broken file was not searched.
+    let out = replace(&home, "absent-value-1234", "new-value-123456");
+    assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("was not searched"));
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), original);
 }

@@ -683,11 +683,33 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             let ctx = Context::from_os()?;
             let report = ctx.scan()?;
             let plan = replace::plan(&report, old, new)?;
-            let invalid: Vec<_> = report.files.iter().filter(|f| f.error.is_some()).collect();
+            // Configs that hold the key but do not parse stay on the old key: say so, and never exit 0.
+            let print_unparsed = |out: &mut dyn Write| -> std::io::Result<()> {
+                for u in &plan.unparsed {
+                    writeln!(
+                        out,
+                        "  {} does not parse ({}); it holds this key at line {}: fix it, then run replace again",
+                        u.path.display(),
+                        u.reason,
+                        u.line
+                    )?;
+                }
+                Ok(())
+            };
+            let left = !plan.unparsed.is_empty();
             if plan.files.is_empty() {
                 if json {
                     print_json(out, &serde_json::json!({ "plan": plan, "results": [] }))?;
                 }
+                if left {
+                    if !json {
+                        writeln!(out, "No config Rekey can rewrite holds that secret:")?;
+                        print_unparsed(out)?;
+                    }
+                    eprintln!("rekey: nothing changed");
+                    return Ok(EXIT_PARTIAL);
+                }
+                let invalid: Vec<_> = report.files.iter().filter(|f| f.error.is_some()).collect();
                 eprintln!("rekey: no MCP client config holds that secret; nothing changed");
                 for f in invalid {
                     eprintln!(
@@ -707,6 +729,10 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                     plan.files.len()
                 )?;
                 print_file_plans(out, &plan.files)?;
+                if left {
+                    writeln!(out, "Left on the old key:")?;
+                    print_unparsed(out)?;
+                }
             }
             if dry_run {
                 if json {
@@ -714,7 +740,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 } else {
                     writeln!(out, "Dry run: nothing changed.")?;
                 }
-                return Ok(0);
+                return Ok(if left { EXIT_PARTIAL } else { 0 });
             }
             if !yes && !confirm(&format!("Rewrite {} file(s)?", plan.files.len()))? {
                 eprintln!("rekey: not confirmed; nothing changed");
@@ -739,14 +765,18 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                         Some(e) => writeln!(out, "  FAILED   {e}")?,
                     }
                 }
+                if left {
+                    writeln!(out, "Not rewritten (the old key is still in them):")?;
+                    print_unparsed(out)?;
+                }
             }
             let ok = results.iter().filter(|r| r.ok).count();
-            Ok(if ok == results.len() {
-                0
-            } else if ok == 0 {
+            Ok(if ok == 0 {
                 EXIT_ERROR
-            } else {
+            } else if ok < results.len() || left {
                 EXIT_PARTIAL
+            } else {
+                0
             })
         }
         Command::Backups { json } => {

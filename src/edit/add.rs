@@ -92,15 +92,11 @@ pub fn add_server(
         None => {
             let dir = path.parent().unwrap_or(Path::new("."));
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            atomic::write_atomic(path, new.as_bytes()).map_err(|e| Error::io(path, e))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                // It holds a token: only its owner reads it.
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| Error::io(path, e))?;
-            }
-            Ok(())
+            // It holds a token: the temp file it is written through is private (0600) from its first
+            // byte and a new file keeps that mode, so the config is never readable by others, not even
+            // for an instant or as a leftover of a killed run.
+            atomic::write_atomic_at(path, &[new.as_bytes()], Some("add-temp-write"))
+                .map_err(|e| Error::io(path, e))
         }
     }
 }

@@ -1,10 +1,12 @@
 //! Atomic, locked, verified file replacement.
 //!
-//! `replace_file` takes an advisory lock on the target, re-reads it and checks it still has the hash the
-//! plan was made from, hands the current bytes to a closure that produces the new bytes (or refuses),
-//! backs the old bytes up, then writes a temp file in the same directory, fsyncs it, renames it over the
-//! target and fsyncs the directory. The file's mode (and owner, where permitted) is kept. A symlinked
-//! config is written through to its target; the link stays.
+//! `replace_file` takes an advisory lock on the target, checks that the path still names the locked file,
+//! re-reads it and checks it still has the hash the plan was made from (`replace_file_rebasing` instead
+//! hands a changed file's bytes to the caller to redo its edit), hands the current bytes to a closure that
+//! produces the new bytes (or refuses), backs the old bytes up, then writes a private (0600), locked temp
+//! file in the same directory, fsyncs it, gives it the target's mode (and owner, where permitted), renames
+//! it over the target and fsyncs the directory. A symlinked config is written through to its target; the
+//! link stays. `remove_stray_temps` removes the temp files of writers that were killed.
 
 use crate::edit::backup::Backups;
 use std::fs::{self, File, OpenOptions};
@@ -31,8 +33,13 @@ pub fn content_hash(bytes: &[u8]) -> String {
 /// Read a whole file. Like `std::fs::read`, but a big file's buffer asks the kernel for huge pages first:
 /// filling 100 MB of fresh 4 KiB pages costs more than copying the bytes (a page fault every 4 KiB).
 pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut f = File::open(path)?;
+    read_from(&File::open(path)?)
+}
+
+/// Read all of an open file from its start (see [`read_file`]).
+fn read_from(mut f: &File) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    f.seek(std::io::SeekFrom::Start(0))?;
     let len = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
     let mut buf = Vec::with_capacity(len + 1);
     #[cfg(target_os = "linux")]
@@ -108,66 +115,141 @@ impl Splice {
     }
 }
 
+/// What a rebasing transform is given: the file's bytes under the lock, and whether they are the bytes
+/// the plan was made from.
+#[derive(Debug, Clone, Copy)]
+pub enum Current<'a> {
+    /// Exactly the bytes the plan was made from.
+    AsPlanned(&'a [u8]),
+    /// Someone else wrote the file since the plan: these are its bytes now.
+    Changed(&'a [u8]),
+}
+
+/// Why a transform produced no new content.
+enum Refusal {
+    Changed,
+    Message(String),
+}
+
 /// Replace `path` atomically. `expected` is what the caller planned against; `transform` gets the
-/// current bytes and returns the new content or a refusal message.
+/// current bytes and returns the new content or a refusal message. A file that changed since the plan is
+/// refused ([`WriteError::Changed`]).
 pub fn replace_file(
     path: &Path,
     expected: &Expected,
     backups: &Backups,
     transform: impl FnOnce(&[u8]) -> Result<Splice, String>,
 ) -> Result<WriteOutcome, WriteError> {
+    let mut transform = Some(transform);
+    replace_inner(path, expected, backups, &mut |current| match current {
+        Current::AsPlanned(bytes) => match transform.take() {
+            Some(t) => t(bytes).map_err(Refusal::Message),
+            // A second look (the file was replaced while we waited) is not the plan's file any more.
+            None => Err(Refusal::Changed),
+        },
+        Current::Changed(_) => Err(Refusal::Changed),
+    })
+}
+
+/// Like [`replace_file`], but a file that changed since the plan is handed to `transform` as
+/// [`Current::Changed`] (under the lock) instead of being refused, so the caller can redo its edit on
+/// the current bytes. `transform` may be called more than once (each call sees the bytes it must edit).
+pub fn replace_file_rebasing(
+    path: &Path,
+    expected: &Expected,
+    backups: &Backups,
+    mut transform: impl FnMut(Current<'_>) -> Result<Splice, String>,
+) -> Result<WriteOutcome, WriteError> {
+    replace_inner(path, expected, backups, &mut |current| {
+        transform(current).map_err(Refusal::Message)
+    })
+}
+
+/// How many times a write starts over when the file at the path turns out to be another inode than the
+/// one it locked (another writer renamed a new file into place meanwhile).
+const ATTEMPTS: usize = 5;
+
+enum Attempt {
+    /// The path now names another file than the one locked: start over on it.
+    Moved,
+    Failed(WriteError),
+}
+
+fn replace_inner(
+    path: &Path,
+    expected: &Expected,
+    backups: &Backups,
+    transform: &mut dyn FnMut(Current<'_>) -> Result<Splice, Refusal>,
+) -> Result<WriteOutcome, WriteError> {
     let target = resolve(path);
     let shown = path.display().to_string();
-    let io = |e: std::io::Error| WriteError::Io {
-        path: shown.clone(),
-        message: e.to_string(),
+    for _ in 0..ATTEMPTS {
+        match attempt(path, &target, &shown, expected, backups, transform) {
+            Ok(outcome) => return Ok(outcome),
+            Err(Attempt::Failed(e)) => return Err(e),
+            Err(Attempt::Moved) => continue,
+        }
+    }
+    Err(WriteError::Refused {
+        path: shown,
+        message: "another program kept replacing it while Rekey waited to write it".into(),
+    })
+}
+
+fn attempt(
+    path: &Path,
+    target: &Path,
+    shown: &str,
+    expected: &Expected,
+    backups: &Backups,
+    transform: &mut dyn FnMut(Current<'_>) -> Result<Splice, Refusal>,
+) -> Result<WriteOutcome, Attempt> {
+    let io = |e: std::io::Error| {
+        Attempt::Failed(WriteError::Io {
+            path: shown.to_string(),
+            message: e.to_string(),
+        })
+    };
+    let refused = |r: Refusal| {
+        Attempt::Failed(match r {
+            Refusal::Changed => WriteError::Changed {
+                path: shown.to_string(),
+            },
+            Refusal::Message(message) => WriteError::Refused {
+                path: shown.to_string(),
+                message,
+            },
+        })
     };
 
-    let lock_file = OpenOptions::new().read(true).open(&target).map_err(io)?;
+    let lock_file = OpenOptions::new().read(true).open(target).map_err(io)?;
     lock(&lock_file).map_err(|e| match e {
         Some(e) => io(e),
-        None => WriteError::Refused {
-            path: shown.clone(),
+        None => Attempt::Failed(WriteError::Refused {
+            path: shown.to_string(),
             message: "another program holds a lock on it".into(),
-        },
+        }),
     })?;
+    // The lock is on the inode opened above. If another writer renamed a new file into place while we
+    // waited, that inode is no longer the config: checking its content would check a file nobody reads,
+    // and our rename would drop the other writer's content. So look again at what the path names now
+    // and start over if it moved. (A lock file beside each config would avoid this, but would litter the
+    // clients' folders with files that outlive Rekey; the re-open check needs nothing on disk.)
+    if !at_path(&lock_file, target).map_err(io)? {
+        return Err(Attempt::Moved);
+    }
     // When the plan holds the scanned bytes, compare the file to them in chunks (no second copy of a
     // large file in memory) and edit those bytes; otherwise read and compare hashes. A big file is
     // compared on a second core while the temp file is written and synced: the temp file only replaces
-    // the target if the comparison then says the file is unchanged.
-    let current: std::borrow::Cow<'_, [u8]> = match &expected.bytes {
-        Some(scanned) => std::borrow::Cow::Borrowed(scanned.as_slice()),
-        None => {
-            let bytes = fs::read(&target).map_err(io)?;
-            if !expected.matches(&bytes) {
-                return Err(WriteError::Changed { path: shown });
-            }
-            std::borrow::Cow::Owned(bytes)
-        }
-    };
-    let check = |same: std::io::Result<bool>| match same {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(WriteError::Changed {
-            path: shown.clone(),
-        }),
-        Err(e) => Err(io(e)),
-    };
-    let new = match &expected.bytes {
-        Some(scanned) if scanned.len() < PARALLEL_FROM => {
-            check(same_content(&lock_file, scanned))?;
-            transform(&current)
-        }
-        _ => transform(&current),
-    }
-    .map_err(|message| WriteError::Refused {
-        path: shown.clone(),
-        message,
-    })?;
-    let temp = match &expected.bytes {
+    // the target if the comparison then says the file is unchanged. A file that changed is read through
+    // the locked handle and handed to the transform as `Changed`.
+    let mut ready: Option<Temp> = None;
+    let (current, planned): (std::borrow::Cow<'_, [u8]>, bool) = match &expected.bytes {
         Some(scanned) if scanned.len() >= PARALLEL_FROM => {
+            let new = transform(Current::AsPlanned(scanned)).map_err(refused)?;
             let (same, temp) = std::thread::scope(|s| {
                 let compare = s.spawn(|| same_content(&lock_file, scanned));
-                let temp = Temp::write(&target, &new.parts(&current), Some("temp-write"));
+                let temp = Temp::write(target, &new.parts(scanned), Some("temp-write"));
                 (
                     compare
                         .join()
@@ -176,31 +258,102 @@ pub fn replace_file(
                 )
             });
             let temp = temp.map_err(io)?;
-            if let Err(e) = check(same) {
-                temp.discard();
-                return Err(e);
+            match same {
+                Ok(true) => {
+                    ready = Some(temp);
+                    (std::borrow::Cow::Borrowed(scanned.as_slice()), true)
+                }
+                Ok(false) => {
+                    temp.discard();
+                    let now = read_from(&lock_file).map_err(io)?;
+                    (std::borrow::Cow::Owned(now), false)
+                }
+                Err(e) => {
+                    temp.discard();
+                    return Err(io(e));
+                }
             }
-            temp
         }
-        _ => Temp::write(&target, &new.parts(&current), Some("temp-write")).map_err(io)?,
+        Some(scanned) => {
+            if same_content(&lock_file, scanned).map_err(io)? {
+                (std::borrow::Cow::Borrowed(scanned.as_slice()), true)
+            } else {
+                let now = read_from(&lock_file).map_err(io)?;
+                (std::borrow::Cow::Owned(now), false)
+            }
+        }
+        None => {
+            let now = read_from(&lock_file).map_err(io)?;
+            let same = expected.matches(&now);
+            (std::borrow::Cow::Owned(now), same)
+        }
     };
-    let backup = match backups.save_with(path, Some(&target), &current, &expected.hash, true) {
+    let temp = match ready {
+        Some(t) => t,
+        None => {
+            let view = if planned {
+                Current::AsPlanned(&current)
+            } else {
+                Current::Changed(&current)
+            };
+            let new = transform(view).map_err(refused)?;
+            Temp::write(target, &new.parts(&current), Some("temp-write")).map_err(io)?
+        }
+    };
+    // A writer that does not lock (a client saving its settings by rename) may have replaced the file
+    // while we worked: look once more right before the rename, and start over on the new file.
+    match at_path(&lock_file, target) {
+        Ok(true) => {}
+        Ok(false) => {
+            temp.discard();
+            return Err(Attempt::Moved);
+        }
+        Err(e) => {
+            temp.discard();
+            return Err(io(e));
+        }
+    }
+    let hash = if planned {
+        expected.hash.clone()
+    } else {
+        content_hash(&current)
+    };
+    let backup = match backups.save_with(path, Some(target), &current, &hash, true) {
         Ok(b) => b,
         Err(e) => {
             temp.discard();
-            return Err(WriteError::Backup {
-                path: shown.clone(),
+            return Err(Attempt::Failed(WriteError::Backup {
+                path: shown.to_string(),
                 message: e.to_string(),
-            });
+            }));
         }
     };
-    if let Err(e) = temp.commit(&target) {
+    if let Err(e) = temp.commit(target) {
         let _ = backups.unlink_failed(&backup, &current);
         return Err(io(e));
     }
     let _ = backups.seal(&backup);
     drop(lock_file);
     Ok(WriteOutcome { backup_id: backup })
+}
+
+/// Is `f` still the file at `path` (same device and inode)? A missing path is "no".
+fn at_path(f: &File, path: &Path) -> std::io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let here = f.metadata()?;
+        match fs::metadata(path) {
+            Ok(there) => Ok(here.dev() == there.dev() && here.ino() == there.ino()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (f, path);
+        Ok(true)
+    }
 }
 
 /// From this size on, the comparison under the lock runs beside the temp-file write.
@@ -227,10 +380,15 @@ fn same_content(mut f: &File, expected: &[u8]) -> std::io::Result<bool> {
 /// Take the advisory lock, waiting up to 5 s for another writer. `Err(None)`: still locked.
 fn lock(f: &File) -> Result<(), Option<std::io::Error>> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut waited = false;
     loop {
         match f.try_lock() {
             Ok(()) => return Ok(()),
             Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                if !waited {
+                    waited = true;
+                    crate::testhook::point("lock-busy").map_err(Some)?;
+                }
                 std::thread::sleep(std::time::Duration::from_millis(50))
             }
             Err(fs::TryLockError::WouldBlock) => return Err(None),
@@ -245,51 +403,37 @@ pub struct WriteOutcome {
 }
 
 /// Temp file in the same directory, fsync, keep mode/owner, rename over `target`, fsync the directory.
+/// A new file is created private (0600).
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_atomic_at(target, &[bytes], None)
 }
 
 /// `write_atomic` of the concatenation of `parts`, with a test hook point after the temp file is written.
-fn write_atomic_at(target: &Path, parts: &[&[u8]], hook: Option<&str>) -> std::io::Result<()> {
+pub(crate) fn write_atomic_at(
+    target: &Path,
+    parts: &[&[u8]],
+    hook: Option<&str>,
+) -> std::io::Result<()> {
     Temp::write(target, parts, hook)?.commit(target)
 }
 
-/// A temp file beside its target, written and synced, not yet renamed over the target.
+/// A temp file beside its target, written and synced, not yet renamed over the target. It is private
+/// (0600) until the rename, because it holds the new key; and it is locked while it exists, so
+/// [`remove_stray_temps`] can tell a dead writer's leftover from a live writer's file.
 struct Temp {
     path: PathBuf,
     dir: PathBuf,
+    /// Holds the lock; closed (unlocking) once the file is renamed or removed.
+    file: File,
 }
 
 impl Temp {
     fn write(target: &Path, parts: &[&[u8]], hook: Option<&str>) -> std::io::Result<Temp> {
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = Temp {
-            path: dir.join(format!(".{name}.rekey-{}.tmp", std::process::id())),
-            dir,
-        };
+        let dir = parent_dir(target);
+        let name = target.file_name().unwrap_or_default();
+        let temp = create_locked(&dir, name)?;
         let result = (|| {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temp.path)?;
-            if let Ok(meta) = fs::metadata(target) {
-                f.set_permissions(meta.permissions())?;
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::MetadataExt;
-                    // Keeping the owner needs privileges when it differs from ours; best effort.
-                    let _ = std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid()));
-                }
-            }
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, &temp.file);
             for part in parts {
                 w.write_all(part)?;
             }
@@ -298,7 +442,7 @@ impl Temp {
             if let Some(step) = hook {
                 crate::testhook::point(step)?;
             }
-            f.sync_all()
+            temp.file.sync_all()
         })();
         match result {
             Ok(()) => Ok(temp),
@@ -309,8 +453,22 @@ impl Temp {
         }
     }
 
-    /// Rename over `target` and sync the directory.
+    /// Give the file the target's mode and owner, rename it over `target` and sync the directory.
     fn commit(self, target: &Path) -> std::io::Result<()> {
+        // Only now: until the rename the file must stay private. The mode change is not synced on its
+        // own: after a power loss at worst the config comes back private (0600), never with lost bytes.
+        if let Ok(meta) = fs::metadata(target) {
+            if let Err(e) = self.file.set_permissions(meta.permissions()) {
+                self.discard();
+                return Err(e);
+            }
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                // Keeping the owner needs privileges when it differs from ours; best effort.
+                let _ = std::os::unix::fs::fchown(&self.file, Some(meta.uid()), Some(meta.gid()));
+            }
+        }
         if let Err(e) = fs::rename(&self.path, target) {
             self.discard();
             return Err(e);
@@ -325,44 +483,130 @@ impl Temp {
     }
 }
 
-/// Remove Rekey's temp files left beside `config_paths` by a writer that died before its rename (they
-/// hold a new config, so a new key). Only files whose writer process is gone are removed.
+fn parent_dir(target: &Path) -> PathBuf {
+    target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
+/// `.<name>.rekey-<pid>.tmp` (then `-<pid>-<n>` if taken), created 0600, locked, and checked to still be
+/// at its name once locked (a cleaner may have taken the lock between our create and our lock).
+fn create_locked(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<Temp> {
+    let pid = std::process::id();
+    let mut last = None;
+    for n in 0..100 {
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(if n == 0 {
+            format!(".rekey-{pid}.tmp")
+        } else {
+            format!(".rekey-{pid}-{n}.tmp")
+        });
+        let path = dir.join(temp_name);
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = match opts.open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                last = Some(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        // Nobody but a cleaner can hold this fresh file's lock, and only for an instant. If the cleaner
+        // removed the name meanwhile, the file is no longer ours to use: take another.
+        match file.lock().and_then(|()| at_path(&file, &path)) {
+            Ok(true) => {
+                return Ok(Temp {
+                    path,
+                    dir: dir.to_path_buf(),
+                    file,
+                })
+            }
+            Ok(false) => continue,
+            Err(e) => {
+                let _ = fs::remove_file(&path);
+                return Err(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temp file name")))
+}
+
+/// Is `file_name` one of Rekey's temp files for the config named `config`
+/// (`.<config>.rekey-<pid>.tmp` or `.<config>.rekey-<pid>-<n>.tmp`)?
+fn is_temp_of(file_name: &std::ffi::OsStr, config: &std::ffi::OsStr) -> bool {
+    let rest = file_name
+        .as_encoded_bytes()
+        .strip_prefix(b".")
+        .and_then(|r| r.strip_prefix(config.as_encoded_bytes()))
+        .and_then(|r| r.strip_prefix(b".rekey-"))
+        .and_then(|r| r.strip_suffix(b".tmp"));
+    rest.is_some_and(|r| {
+        !r.is_empty()
+            && r.split(|&b| b == b'-')
+                .all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
+    })
+}
+
+/// Remove the temp files a killed Rekey writer left beside each of `config_paths` (they may hold a new
+/// key). A temp file whose lock can be taken has no live writer: a writer holds its temp file's lock from
+/// creation to rename. Returns the paths removed.
 pub fn remove_stray_temps(config_paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut removed = Vec::new();
-    for path in config_paths {
-        let target = resolve(path);
-        let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
-            continue;
-        };
-        let prefix = format!(".{}.rekey-", name.to_string_lossy());
-        let Ok(rd) = fs::read_dir(dir) else { continue };
-        for f in rd.flatten() {
-            let n = f.file_name().to_string_lossy().into_owned();
-            let Some(pid) = n
-                .strip_prefix(&prefix)
-                .and_then(|r| r.strip_suffix(".tmp"))
-                .and_then(|p| p.parse::<u32>().ok())
-            else {
+    let mut seen = std::collections::HashSet::new();
+    for config in config_paths {
+        // Temp files sit beside the file that holds the bytes (a symlinked config's target).
+        for p in [config.clone(), resolve(config)] {
+            let Some(name) = p.file_name().map(|n| n.to_os_string()) else {
                 continue;
             };
-            if !process_alive(pid) && fs::remove_file(f.path()).is_ok() {
-                removed.push(f.path());
+            let dir = parent_dir(&p);
+            if !seen.insert((dir.clone(), name.clone())) {
+                continue;
+            }
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                if is_temp_of(&e.file_name(), &name) && remove_if_dead(&e.path()) {
+                    removed.push(e.path());
+                }
             }
         }
     }
     removed
 }
 
-fn process_alive(pid: u32) -> bool {
+/// Remove `path` if it is a regular file (not a link) whose lock nobody holds.
+fn remove_if_dead(path: &Path) -> bool {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    let Ok(f) = File::open(path) else {
+        return false;
+    };
+    // `at_path` (which follows links) also proves the file opened is the one inspected above.
+    if f.try_lock().is_err() || !at_path(&f, path).unwrap_or(false) {
+        return false;
+    }
     #[cfg(unix)]
     {
-        // SAFETY: signal 0 only checks that the process exists.
-        let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
-        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+        use std::os::unix::fs::MetadataExt;
+        match f.metadata() {
+            Ok(m) if m.ino() == meta.ino() && m.dev() == meta.dev() => {}
+            _ => return false,
+        }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = pid;
-        true
-    }
+    fs::remove_file(path).is_ok()
 }

@@ -91,16 +91,90 @@ fn walk_value(
     }
 }
 
-/// Where the decoded range `range` of a TOML string token lies in its raw text, when that can be known
-/// exactly: single-line strings whose raw content equals the decoded value (no escapes).
-pub fn raw_range(raw_token: &str, decoded: &str, range: Range<usize>) -> Option<Range<usize>> {
-    let q = raw_token.as_bytes().first().copied()?;
-    if raw_token.starts_with("\"\"\"") || raw_token.starts_with("'''") || (q != b'"' && q != b'\'')
-    {
-        return None;
+/// A single-line TOML string token decoded by hand, with where each decoded byte came from, so an edit of
+/// a decoded range can be made on the raw text through escapes (`\"`, `\\`, `\u00e9`…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedToken {
+    pub value: String,
+    /// `raw[i]`: the offset in the raw token where decoded byte `i` starts, or `None` for the later bytes
+    /// of a character produced by one escape; `raw[value.len()]` is the offset of the closing quote.
+    raw: Vec<Option<usize>>,
+}
+
+impl DecodedToken {
+    /// Decode a basic (`"…"`) or literal (`'…'`) single-line string token. `None` for multi-line strings
+    /// and for anything this decoder does not understand (the caller then refuses to edit it).
+    pub fn parse(raw_token: &str) -> Option<DecodedToken> {
+        let bytes = raw_token.as_bytes();
+        let q = *bytes.first()?;
+        if raw_token.len() < 2
+            || bytes[raw_token.len() - 1] != q
+            || raw_token.starts_with("\"\"\"")
+            || raw_token.starts_with("'''")
+        {
+            return None;
+        }
+        let end = raw_token.len() - 1;
+        let inner = &raw_token[1..end];
+        if q == b'\'' {
+            let mut raw: Vec<Option<usize>> = (1..end).map(Some).collect();
+            raw.push(Some(end));
+            return Some(DecodedToken {
+                value: inner.to_string(),
+                raw,
+            });
+        }
+        if q != b'"' {
+            return None;
+        }
+        let mut value = String::with_capacity(inner.len());
+        let mut raw = Vec::with_capacity(inner.len() + 1);
+        let mut i = 1;
+        while i < end {
+            let c = raw_token[i..].chars().next()?;
+            if c != '\\' {
+                value.push(c);
+                raw.extend((i..i + c.len_utf8()).map(Some));
+                i += c.len_utf8();
+                continue;
+            }
+            let hex = |n: usize| -> Option<char> {
+                let digits = raw_token.get(i + 2..i + 2 + n)?;
+                if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                char::from_u32(u32::from_str_radix(digits, 16).ok()?)
+            };
+            let (decoded, len) = match *bytes.get(i + 1)? {
+                b'b' => ('\u{8}', 2),
+                b't' => ('\t', 2),
+                b'n' => ('\n', 2),
+                b'f' => ('\u{c}', 2),
+                b'r' => ('\r', 2),
+                b'e' => ('\u{1b}', 2),
+                b'"' => ('"', 2),
+                b'\\' => ('\\', 2),
+                b'x' => (hex(2)?, 4),
+                b'u' => (hex(4)?, 6),
+                b'U' => (hex(8)?, 10),
+                _ => return None,
+            };
+            value.push(decoded);
+            raw.push(Some(i));
+            raw.extend(std::iter::repeat_n(None, decoded.len_utf8() - 1));
+            i += len;
+        }
+        if i != end {
+            return None;
+        }
+        raw.push(Some(end));
+        Some(DecodedToken { value, raw })
     }
-    let inner = &raw_token[1..raw_token.len() - 1];
-    (inner == decoded).then(|| range.start + 1..range.end + 1)
+
+    /// Where the decoded range lies in the raw token: `None` if an end falls inside one escape's output.
+    pub fn raw_range(&self, decoded: Range<usize>) -> Option<Range<usize>> {
+        Some((*self.raw.get(decoded.start)?)?..(*self.raw.get(decoded.end)?)?)
+    }
 }
 
 /// Encode `value` for the inside of a TOML string whose opening quote is `quote`.
@@ -150,6 +224,24 @@ mod tests {
                 ("mcp_servers.x.env2.T".into(), "k2".into(), "\"k2\"".into()),
             ]
         );
+    }
+
+    #[test]
+    fn escapes_map_decoded_ranges_to_raw_ranges() {
+        let raw = r#""a\"b\\c\u00e9d\tz""#;
+        let t = DecodedToken::parse(raw).unwrap();
+        let mut walked = String::new();
+        walk(&format!("k = {raw}\n"), |_, _, v| walked = v.to_string()).unwrap();
+        assert_eq!(t.value, walked, "{raw}");
+        assert_eq!(t.value, "a\"b\\cédtz".replace("dtz", "d\tz"));
+        // "é" is two decoded bytes from one escape: its inside is not a boundary.
+        let e = t.value.find('é').unwrap();
+        assert_eq!(t.raw_range(e..e + 2).map(|r| &raw[r]), Some(r"\u00e9"));
+        assert_eq!(t.raw_range(e + 1..e + 2), None);
+        assert_eq!(t.raw_range(0..t.value.len()), Some(1..raw.len() - 1));
+        assert_eq!(DecodedToken::parse(r"'x\y'").unwrap().value, r"x\y");
+        assert_eq!(DecodedToken::parse(r#""""x""""#), None);
+        assert_eq!(DecodedToken::parse(r#""bad\q""#), None);
     }
 
     #[test]

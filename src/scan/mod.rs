@@ -282,9 +282,74 @@ fn scan_file(
         }
     };
     let file_idx = report.files.len();
+    let result = walk_slots(client, &loc, text, file_idx, projects);
+    let (found, remote) = match result {
+        Ok(w) => (w.found, w.remote),
+        Err(e) => {
+            file.status = FileStatus::Invalid;
+            file.error = Some(format!("does not parse: {e}"));
+            joined(&mut file, &mut hashing);
+            report.files.push(file);
+            report.contents.push(None);
+            return;
+        }
+    };
+    let has_slots = !found.is_empty();
+    for (key, url, headers) in remote {
+        if let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
+            let server = key.split('\u{0}').nth(1).unwrap_or("").to_string();
+            report.remotes.push(RemoteServer {
+                file: loc.path.clone(),
+                server,
+                url,
+                headers,
+            });
+        }
+    }
+    for (server, project, slot) in found {
+        let entry = match file
+            .servers
+            .iter_mut()
+            .find(|s| s.name == server && s.project == project)
+        {
+            Some(e) => e,
+            None => {
+                file.servers.push(ServerReport {
+                    name: server.clone(),
+                    project: project.clone(),
+                    slots: Vec::new(),
+                });
+                file.servers.last_mut().unwrap()
+            }
+        };
+        entry.slots.push(slot.report.clone());
+        report.internal.push(slot);
+    }
+    joined(&mut file, &mut hashing);
+    report.files.push(file);
+    report.contents.push(has_slots.then_some(bytes));
+}
+
+/// (server key incl. project, url, headers) of a remote entry.
+type RemoteEntry = (String, Option<String>, Vec<(String, String)>);
+
+/// What one file's walk found: its slots (with server and project) and its remote entries.
+struct Walked {
+    found: Vec<(String, Option<String>, SlotInternal)>,
+    remote: Vec<RemoteEntry>,
+}
+
+/// Find the slots in one file's text with `client`'s rules; Claude Code's user file also adds the projects
+/// it lists to `projects`.
+fn walk_slots(
+    client: &dyn clients::Client,
+    loc: &Location,
+    text: &str,
+    file_idx: usize,
+    projects: &mut Vec<PathBuf>,
+) -> Result<Walked, json::SyntaxError> {
     let mut found: Vec<(String, Option<String>, SlotInternal)> = Vec::new();
-    // (server key incl. project, url, headers) of remote entries.
-    let mut remote: Vec<(String, Option<String>, Vec<(String, String)>)> = Vec::new();
+    let mut remote: Vec<RemoteEntry> = Vec::new();
     let roots = client.server_roots();
     let mut on_string =
         |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
@@ -407,48 +472,18 @@ fn scan_file(
             })
         }
     };
-    if let Err(e) = result {
-        file.status = FileStatus::Invalid;
-        file.error = Some(format!("does not parse: {e}"));
-        joined(&mut file, &mut hashing);
-        report.files.push(file);
-        report.contents.push(None);
-        return;
-    }
-    let has_slots = !found.is_empty();
-    for (key, url, headers) in remote {
-        if let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
-            let server = key.split('\u{0}').nth(1).unwrap_or("").to_string();
-            report.remotes.push(RemoteServer {
-                file: loc.path.clone(),
-                server,
-                url,
-                headers,
-            });
-        }
-    }
-    for (server, project, slot) in found {
-        let entry = match file
-            .servers
-            .iter_mut()
-            .find(|s| s.name == server && s.project == project)
-        {
-            Some(e) => e,
-            None => {
-                file.servers.push(ServerReport {
-                    name: server.clone(),
-                    project: project.clone(),
-                    slots: Vec::new(),
-                });
-                file.servers.last_mut().unwrap()
-            }
-        };
-        entry.slots.push(slot.report.clone());
-        report.internal.push(slot);
-    }
-    joined(&mut file, &mut hashing);
-    report.files.push(file);
-    report.contents.push(has_slots.then_some(bytes));
+    result.map(|()| Walked { found, remote })
+}
+
+/// The slots of one file's current bytes, found exactly as the scan finds them (same client, format and
+/// slot rules). A write uses it to re-locate planned slots in a file that changed since the plan.
+pub(crate) fn slots_of(loc: &Location, bytes: &[u8]) -> Result<Vec<SlotInternal>, String> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| format!("not UTF-8 text (byte {})", e.valid_up_to()))?;
+    let client = clients::by_id(loc.client);
+    walk_slots(client, loc, text, 0, &mut Vec::new())
+        .map(|w| w.found.into_iter().map(|(_, _, s)| s).collect())
+        .map_err(|e| format!("does not parse: {e}"))
 }
 
 /// A point near the middle of `bytes` that is not inside a UTF-8 sequence (not a continuation byte), so
