@@ -370,3 +370,63 @@ fn a_refused_key_is_shown_even_when_the_journal_cannot_be_written_after_the_call
     );
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn a_config_that_does_not_parse_but_holds_the_key_needs_a_go_ahead_and_ends_incomplete() {
+    if !keyring_tests_enabled(
+        "a_config_that_does_not_parse_but_holds_the_key_needs_a_go_ahead_and_ends_incomplete",
+    ) {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    // A user mid-edit: Cursor's file is cut off, the key still in it (line 3).
+    let good = read(&cursor(&home));
+    let broken = format!("{{\n  \"mcpServers\": {{\"bitscale\": {{\n    \"env\": {{\"BITSCALE_API_KEY\": \"{old}\"\n");
+    std::fs::write(cursor(&home), &broken).unwrap();
+    let plan = run(&home, &["plan", &cred], "", &[]);
+    let out = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        out.contains("mcp.json does not parse") && out.contains("at line 3"),
+        "{out}"
+    );
+    let json: Value =
+        serde_json::from_slice(&run(&home, &["plan", &cred, "--json"], "", &[]).stdout).unwrap();
+    assert_eq!(json["replace"]["unparsed"][0]["line"], 3, "{json}");
+    // Without the go-ahead: nothing is called.
+    let o = run(&home, &["rotate", &cred, "--yes"], "", &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--despite-unparsed"));
+    assert_eq!(f.rotations(P::BitScale), 0);
+    // With it: the rotation ends incomplete, the broken file listed; the valid file is rotated.
+    let o = run(
+        &home,
+        &["rotate", &cred, "--yes", "--despite-unparsed"],
+        "",
+        &[],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(5), "{out}");
+    assert!(
+        out.contains("INCOMPLETE") && out.contains("does not parse"),
+        "{out}"
+    );
+    let new = f.current_key(P::BitScale);
+    assert!(read(&claude(&home)).contains(&new));
+    assert_eq!(read(&cursor(&home)), broken);
+    let h: Value = serde_json::from_str(&ok(&run(&home, &["history", "--json"], "", &[]))).unwrap();
+    let last = h.as_array().unwrap().last().unwrap();
+    assert_eq!(last["outcome"], "incomplete");
+    let rotation = last["rotation"].as_str().unwrap().to_string();
+    // Finish while it is still broken: still incomplete. Repaired: the key goes in, verified.
+    let fin = run(&home, &["finish", &rotation], "", &[]);
+    assert_eq!(fin.status.code(), Some(5));
+    std::fs::write(cursor(&home), &good).unwrap();
+    ok(&run(&home, &["finish", &rotation], "", &[]));
+    assert_eq!(read(&cursor(&home)), good.replace(&old, &new));
+    assert_eq!(f.rotations(P::BitScale), 1);
+}
