@@ -10,8 +10,10 @@
 
 use crate::edit::backup::Backups;
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
+
+pub use super::temp::remove_stray_temps;
+use super::temp::Temp;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -338,7 +340,7 @@ fn attempt(
 }
 
 /// Is `f` still the file at `path` (same device and inode)? A missing path is "no".
-fn at_path(f: &File, path: &Path) -> std::io::Result<bool> {
+pub(crate) fn at_path(f: &File, path: &Path) -> std::io::Result<bool> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -415,198 +417,4 @@ pub(crate) fn write_atomic_at(
     hook: Option<&str>,
 ) -> std::io::Result<()> {
     Temp::write(target, parts, hook)?.commit(target)
-}
-
-/// A temp file beside its target, written and synced, not yet renamed over the target. It is private
-/// (0600) until the rename, because it holds the new key; and it is locked while it exists, so
-/// [`remove_stray_temps`] can tell a dead writer's leftover from a live writer's file.
-struct Temp {
-    path: PathBuf,
-    dir: PathBuf,
-    /// Holds the lock; closed (unlocking) once the file is renamed or removed.
-    file: File,
-}
-
-impl Temp {
-    fn write(target: &Path, parts: &[&[u8]], hook: Option<&str>) -> std::io::Result<Temp> {
-        let dir = parent_dir(target);
-        let name = target.file_name().unwrap_or_default();
-        let temp = create_locked(&dir, name)?;
-        let result = (|| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, &temp.file);
-            for part in parts {
-                w.write_all(part)?;
-            }
-            w.flush()?;
-            drop(w);
-            if let Some(step) = hook {
-                crate::testhook::point(step)?;
-            }
-            temp.file.sync_all()
-        })();
-        match result {
-            Ok(()) => Ok(temp),
-            Err(e) => {
-                temp.discard();
-                Err(e)
-            }
-        }
-    }
-
-    /// Give the file the target's mode and owner, rename it over `target` and sync the directory.
-    fn commit(self, target: &Path) -> std::io::Result<()> {
-        // Only now: until the rename the file must stay private. The mode change is not synced on its
-        // own: after a power loss at worst the config comes back private (0600), never with lost bytes.
-        if let Ok(meta) = fs::metadata(target) {
-            if let Err(e) = self.file.set_permissions(meta.permissions()) {
-                self.discard();
-                return Err(e);
-            }
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt;
-                // Keeping the owner needs privileges when it differs from ours; best effort.
-                let _ = std::os::unix::fs::fchown(&self.file, Some(meta.uid()), Some(meta.gid()));
-            }
-        }
-        if let Err(e) = fs::rename(&self.path, target) {
-            self.discard();
-            return Err(e);
-        }
-        #[cfg(unix)]
-        File::open(&self.dir)?.sync_all()?;
-        Ok(())
-    }
-
-    fn discard(self) {
-        let _ = fs::remove_file(&self.path);
-    }
-}
-
-fn parent_dir(target: &Path) -> PathBuf {
-    target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf()
-}
-
-/// `.<name>.rekey-<pid>.tmp` (then `-<pid>-<n>` if taken), created 0600, locked, and checked to still be
-/// at its name once locked (a cleaner may have taken the lock between our create and our lock).
-fn create_locked(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<Temp> {
-    let pid = std::process::id();
-    let mut last = None;
-    for n in 0..100 {
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(if n == 0 {
-            format!(".rekey-{pid}.tmp")
-        } else {
-            format!(".rekey-{pid}-{n}.tmp")
-        });
-        let path = dir.join(temp_name);
-        let mut opts = OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let file = match opts.open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                last = Some(e);
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        // Nobody but a cleaner can hold this fresh file's lock, and only for an instant. If the cleaner
-        // removed the name meanwhile, the file is no longer ours to use: take another.
-        match file.lock().and_then(|()| at_path(&file, &path)) {
-            Ok(true) => {
-                return Ok(Temp {
-                    path,
-                    dir: dir.to_path_buf(),
-                    file,
-                })
-            }
-            Ok(false) => continue,
-            Err(e) => {
-                let _ = fs::remove_file(&path);
-                return Err(e);
-            }
-        }
-    }
-    Err(last.unwrap_or_else(|| std::io::Error::other("no free temp file name")))
-}
-
-/// Is `file_name` one of Rekey's temp files for the config named `config`
-/// (`.<config>.rekey-<pid>.tmp` or `.<config>.rekey-<pid>-<n>.tmp`)?
-fn is_temp_of(file_name: &std::ffi::OsStr, config: &std::ffi::OsStr) -> bool {
-    let rest = file_name
-        .as_encoded_bytes()
-        .strip_prefix(b".")
-        .and_then(|r| r.strip_prefix(config.as_encoded_bytes()))
-        .and_then(|r| r.strip_prefix(b".rekey-"))
-        .and_then(|r| r.strip_suffix(b".tmp"));
-    rest.is_some_and(|r| {
-        !r.is_empty()
-            && r.split(|&b| b == b'-')
-                .all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
-    })
-}
-
-/// Remove the temp files a killed Rekey writer left beside each of `config_paths` (they may hold a new
-/// key). A temp file whose lock can be taken has no live writer: a writer holds its temp file's lock from
-/// creation to rename. Returns the paths removed.
-pub fn remove_stray_temps(config_paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut removed = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for config in config_paths {
-        // Temp files sit beside the file that holds the bytes (a symlinked config's target).
-        for p in [config.clone(), resolve(config)] {
-            let Some(name) = p.file_name().map(|n| n.to_os_string()) else {
-                continue;
-            };
-            let dir = parent_dir(&p);
-            if !seen.insert((dir.clone(), name.clone())) {
-                continue;
-            }
-            let Ok(entries) = fs::read_dir(&dir) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                if is_temp_of(&e.file_name(), &name) && remove_if_dead(&e.path()) {
-                    removed.push(e.path());
-                }
-            }
-        }
-    }
-    removed
-}
-
-/// Remove `path` if it is a regular file (not a link) whose lock nobody holds.
-fn remove_if_dead(path: &Path) -> bool {
-    let Ok(meta) = fs::symlink_metadata(path) else {
-        return false;
-    };
-    if !meta.is_file() {
-        return false;
-    }
-    let Ok(f) = File::open(path) else {
-        return false;
-    };
-    // `at_path` (which follows links) also proves the file opened is the one inspected above.
-    if f.try_lock().is_err() || !at_path(&f, path).unwrap_or(false) {
-        return false;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match f.metadata() {
-            Ok(m) if m.ino() == meta.ino() && m.dev() == meta.dev() => {}
-            _ => return false,
-        }
-    }
-    fs::remove_file(path).is_ok()
 }

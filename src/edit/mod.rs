@@ -4,4 +4,5 @@ pub mod add;
 pub mod atomic;
 pub mod backup;
 pub mod json;
+pub mod temp;
 pub mod toml;
