@@ -174,10 +174,7 @@ mod tests {
         );
         assert_eq!(text("no url here: a://"), "no url here: a://");
         assert_eq!(text("://x?y"), "://x?y");
-        assert_eq!(
-            text("postgres://user:pass@db/x"),
-            "postgres://db/x"
-        );
+        assert_eq!(text("postgres://user:pass@db/x"), "postgres://db/x");
         assert_eq!(text("é https://h/é?é=é"), "é https://h/é?…");
     }
 
@@ -193,7 +190,10 @@ mod tests {
         assert!(!out.contains("0123"), "{out}");
         assert_eq!(out.matches(REDACTED).count(), 3, "{out}");
         // Short values are not searched for.
-        assert_eq!(Scrubber::new().with(&Secret::new("ab".into())).clean("abc"), "abc");
+        assert_eq!(
+            Scrubber::new().with(&Secret::new("ab".into())).clean("abc"),
+            "abc"
+        );
     }
 
     #[test]
