@@ -119,7 +119,8 @@ bench_crash() {
   local kills=${KILLS:-1000} out rc=0
   cargo test --release -q -p rekey --test crash_campaign --no-run 2>/dev/null
   local s e; s=$(date +%s.%N)
-  out=$(HOME="$C/home" XDG_CONFIG_HOME="$C/config" XDG_DATA_HOME="$C/data" XDG_CACHE_HOME="$C/cache" \
+  # A throwaway HOME hides the toolchain from rustup unless CARGO_HOME/RUSTUP_HOME say where it is.
+  out=$(env CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" HOME="$C/home" XDG_CONFIG_HOME="$C/config" XDG_DATA_HOME="$C/data" XDG_CACHE_HOME="$C/cache" \
     XDG_STATE_HOME="$C/state" XDG_RUNTIME_DIR="$C/runtime" REKEY_TEST_KEYRING=1 \
     REKEY_CRASH_KILLS="$kills" ${SEED:+REKEY_CRASH_SEED="$SEED"} \
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash -c \

@@ -342,14 +342,12 @@ fn handle(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
             .collect(),
     });
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let mut outcome = route(&method, &segs, &req, &body, state);
-    if let Outcome::Delayed(d, r) = outcome {
-        std::thread::sleep(d);
-        outcome = Outcome::Answer(r);
+    let outcome = route(&method, &segs, &req, &body, state);
+    if let Outcome::Delayed(d, _) = &outcome {
+        std::thread::sleep(*d);
     }
     match outcome {
-        Outcome::Delayed(..) => unreachable!("delays are taken above"),
-        Outcome::Answer(r) => {
+        Outcome::Answer(r) | Outcome::Delayed(_, r) => {
             // Non-JSON bodies (HTML, SSE, plain text) are sent as the raw text of the string.
             let text = match (&r.body, r.content_type) {
                 (Value::String(raw), ct) if ct != "application/json" => raw.clone(),
