@@ -398,7 +398,7 @@ impl Campaign {
                 ));
             }
         }
-        let in_keychain = rotated && keys1.iter().any(|k| *k == cur);
+        let in_keychain = rotated && keys1.contains(&cur);
         if rotated && on_new > 0 && on_old > 0 {
             r.violations.push((
                 "half-rotated",
