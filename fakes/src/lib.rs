@@ -27,6 +27,9 @@ pub enum Fault {
     RateLimited(u32),
     /// Wait this long before answering (the rotation happens after the wait).
     Delay(Duration),
+    /// Wait `before`, rotate, wait `after`, then answer: a client that dies during either wait leaves
+    /// the provider unrotated or rotated with the answer lost (the crash campaign's two windows).
+    DelayAround { before: Duration, after: Duration },
     /// Rotate, then answer 200 with a body that is not JSON.
     Malformed,
     /// Rotate, then answer 200 without the field that holds the new secret.
@@ -91,6 +94,11 @@ pub struct State {
     pub seen: Vec<Seen>,
     /// How many rotations each provider performed.
     pub rotations: Vec<Provider>,
+    /// Every rotate call received, refused or not, in arrival order (single-flight tests count these).
+    pub rotate_calls: Vec<Provider>,
+    /// Requests being handled now: a client killed mid-call leaves its request running here, and the
+    /// provider's final key is only known once this is back to 0 (see [`FakeProviders::wait_idle`]).
+    pub in_flight: usize,
 }
 
 impl State {
@@ -102,6 +110,13 @@ impl State {
             .map(|(_, f)| f.clone())
             .unwrap_or_default()
     }
+}
+
+/// Record a rotate call and return the fault that applies to it.
+fn rotate_call(state: &Mutex<State>, p: Provider) -> Fault {
+    let mut s = state.lock().unwrap();
+    s.rotate_calls.push(p);
+    s.fault(p)
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(1);
@@ -162,6 +177,8 @@ impl Default for State {
             faults: Vec::new(),
             seen: Vec::new(),
             rotations: Vec::new(),
+            rotate_calls: Vec::new(),
+            in_flight: 0,
         }
     }
 }
@@ -231,6 +248,24 @@ impl FakeProviders {
     pub fn rotations(&self, p: Provider) -> usize {
         self.state(|s| s.rotations.iter().filter(|q| **q == p).count())
     }
+
+    /// How many rotate calls reached the provider (including refused ones).
+    pub fn rotate_calls(&self, p: Provider) -> usize {
+        self.state(|s| s.rotate_calls.iter().filter(|q| **q == p).count())
+    }
+
+    /// Wait until no request is being handled (a killed client's call still runs to its end here).
+    /// False if `timeout` passed first.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while self.state(|s| s.in_flight) > 0 {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        true
+    }
 }
 
 impl Drop for FakeProviders {
@@ -267,11 +302,32 @@ fn header<'a>(req: &'a tiny_http::Request, name: &str) -> Option<&'a str> {
 
 enum Outcome {
     Answer(Reply),
+    /// Answer after this wait (taken with the state unlocked).
+    Delayed(Duration, Reply),
     /// Close the connection without answering.
     Drop,
 }
 
+/// Counts a request in [`State::in_flight`] until it is answered (or its handler panics).
+struct InFlight<'a>(&'a Mutex<State>);
+
+impl<'a> InFlight<'a> {
+    fn enter(state: &'a Mutex<State>) -> Self {
+        state.lock().unwrap().in_flight += 1;
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.0.lock() {
+            s.in_flight -= 1;
+        }
+    }
+}
+
 fn handle(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
+    let _in_flight = InFlight::enter(state);
     let method = req.method().as_str().to_string();
     let path = req.url().split('?').next().unwrap_or("").to_string();
     let mut body = String::new();
@@ -287,8 +343,11 @@ fn handle(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
     });
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let outcome = route(&method, &segs, &req, &body, state);
+    if let Outcome::Delayed(d, _) = &outcome {
+        std::thread::sleep(*d);
+    }
     match outcome {
-        Outcome::Answer(r) => {
+        Outcome::Answer(r) | Outcome::Delayed(_, r) => {
             // Non-JSON bodies (HTML, SSE, plain text) are sent as the raw text of the string.
             let text = match (&r.body, r.content_type) {
                 (Value::String(raw), ct) if ct != "application/json" => raw.clone(),
@@ -319,7 +378,7 @@ fn pre_fault(fault: &Fault, errors: &dyn Fn(u16, &str) -> Reply) -> Option<Outco
             r.headers.push(("Retry-After", secs.to_string()));
             Some(Outcome::Answer(r))
         }
-        Fault::Delay(d) => {
+        Fault::Delay(d) | Fault::DelayAround { before: d, .. } => {
             std::thread::sleep(*d);
             None
         }
@@ -338,6 +397,7 @@ fn post_fault(fault: &Fault, ok: Reply, missing: Value) -> Outcome {
         }),
         Fault::MissingField => Outcome::Answer(reply(200, missing)),
         Fault::DropAfterCommit => Outcome::Drop,
+        Fault::DelayAround { after, .. } => Outcome::Delayed(*after, ok),
         _ => Outcome::Answer(ok),
     }
 }
@@ -358,7 +418,7 @@ fn route(
             if !legacy && state.lock().unwrap().bitscale_legacy_only {
                 return Outcome::Answer(errors(404, "Not Found"));
             }
-            let fault = state.lock().unwrap().fault(Provider::BitScale);
+            let fault = rotate_call(state, Provider::BitScale);
             if let Some(o) = pre_fault(&fault, &errors) {
                 return o;
             }
@@ -396,7 +456,7 @@ fn route(
                     json!({ "error": { "code": c, "message": msg, "http_status": code, "retry_after": if code == 429 { json!(30) } else { Value::Null } } }),
                 )
             };
-            let fault = state.lock().unwrap().fault(Provider::A2aMarket);
+            let fault = rotate_call(state, Provider::A2aMarket);
             if let Some(o) = pre_fault(&fault, &errors) {
                 return o;
             }
@@ -453,7 +513,7 @@ fn route(
                     json!({ "success": false, "errors": [{ "code": c, "message": msg }], "messages": [], "result": null }),
                 )
             };
-            let fault = state.lock().unwrap().fault(Provider::CloudflareAccess);
+            let fault = rotate_call(state, Provider::CloudflareAccess);
             if let Some(o) = pre_fault(&fault, &errors) {
                 return o;
             }
@@ -562,7 +622,7 @@ fn route(
             };
             match action {
                 "rotateKey" => {
-                    let fault = state.lock().unwrap().fault(Provider::Fruxon);
+                    let fault = rotate_call(state, Provider::Fruxon);
                     if let Some(o) = pre_fault(&fault, &problem) {
                         return o;
                     }
@@ -612,7 +672,7 @@ fn route(
                 };
                 reply(code, json!({ "code": c, "params": { "message": msg } }))
             };
-            let fault = state.lock().unwrap().fault(Provider::Activepieces);
+            let fault = rotate_call(state, Provider::Activepieces);
             if let Some(o) = pre_fault(&fault, &errors) {
                 return o;
             }
