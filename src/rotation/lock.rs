@@ -47,7 +47,10 @@ impl RotationLock {
     /// Take the lock of `credential` now, or fail with `rotation_running` (and who holds it since when).
     pub fn acquire(data_dir: &Path, credential: &str) -> Result<RotationLock> {
         match Self::try_acquire(data_dir, credential)? {
-            Ok(lock) => Ok(lock),
+            Ok(mut lock) => {
+                lock.record(None)?;
+                Ok(lock)
+            }
             Err(holder) => Err(Error::RotationRunning(holder)),
         }
     }
@@ -103,7 +106,8 @@ fn describe_holder(mut file: &File) -> String {
     let _ = file.read_to_string(&mut text);
     match serde_json::from_str::<Holder>(&text) {
         Ok(h) => format!("since {} (process {})", h.since, h.owner.pid),
-        Err(_) => "in another process".to_string(),
+        // Taken an instant ago: its holder has not written its name yet.
+        Err(_) => "since just now (in another process)".to_string(),
     }
 }
 
