@@ -33,6 +33,9 @@ pub enum Fault {
     MissingField,
     /// Rotate, then close the connection without answering (the ambiguous case).
     DropAfterCommit,
+    /// Answer `307 Temporary Redirect` with this `Location` (Starlette's `/mcp -> /mcp/?apiKey=…`);
+    /// nothing rotates.
+    Redirect(String),
 }
 
 /// Which provider a fault applies to.
@@ -91,6 +94,8 @@ pub struct State {
     pub seen: Vec<Seen>,
     /// How many rotations each provider performed.
     pub rotations: Vec<Provider>,
+    /// The `X-Idempotency-Key` of every A2A Market call, in order (not a secret).
+    pub a2a_idempotency_keys: Vec<String>,
 }
 
 impl State {
@@ -162,6 +167,7 @@ impl Default for State {
             faults: Vec::new(),
             seen: Vec::new(),
             rotations: Vec::new(),
+            a2a_idempotency_keys: Vec::new(),
         }
     }
 }
@@ -323,6 +329,11 @@ fn pre_fault(fault: &Fault, errors: &dyn Fn(u16, &str) -> Reply) -> Option<Outco
             std::thread::sleep(*d);
             None
         }
+        Fault::Redirect(location) => {
+            let mut r = errors(307, "moved");
+            r.headers.push(("Location", location.clone()));
+            Some(Outcome::Answer(r))
+        }
         _ => None,
     }
 }
@@ -396,6 +407,13 @@ fn route(
                     json!({ "error": { "code": c, "message": msg, "http_status": code, "retry_after": if code == 429 { json!(30) } else { Value::Null } } }),
                 )
             };
+            if let Some(k) = header(req, "X-Idempotency-Key") {
+                state
+                    .lock()
+                    .unwrap()
+                    .a2a_idempotency_keys
+                    .push(k.to_string());
+            }
             let fault = state.lock().unwrap().fault(Provider::A2aMarket);
             if let Some(o) = pre_fault(&fault, &errors) {
                 return o;

@@ -116,6 +116,8 @@ fn restart_as_only_instance(reason: &str) -> ! {
 }
 
 pub fn run() {
+    // A panic's message may hold secret material: print only where it happened.
+    rekey::panic::install_hook();
     if let Some(msg) = display_problem() {
         eprintln!("{msg}");
         std::process::exit(2);
