@@ -10,7 +10,6 @@ use std::io::{BufRead, Read, Write};
 
 mod output;
 use output::{error_text, note, parse_duration, show_once};
-pub use output::{guard_std_fds, Closed};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -478,6 +477,12 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             })();
             if let Some(secret) = &outcome.secret_to_show {
                 match &printed {
+                    Ok(()) if output::stdout_discards() => {
+                        output::last_resort(&mut std::io::stderr(), "it goes to /dev/null", secret);
+                        return Err(CliError::Output(std::io::Error::other(
+                            "the new secret would go to /dev/null; it was printed on stderr instead",
+                        )));
+                    }
                     // (JSON mode printed it inside the outcome.)
                     Ok(()) if json => {}
                     Ok(()) => {

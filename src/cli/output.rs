@@ -5,43 +5,25 @@ use super::CliError;
 use crate::Secret;
 use std::io::Write;
 
-/// Make sure file descriptors 0, 1 and 2 are open before anything else opens a file, and say whether
-/// stdout was closed.
-///
-/// With fd 1 closed, the next file the process opens (a config's temp file, a backup) gets fd 1, and
-/// everything printed "to stdout" would go into it. Each closed standard fd gets `/dev/null` instead; a
-/// closed stdout must still fail the command (output was asked for and cannot be delivered), so the
-/// caller then writes to [`Closed`] instead.
-pub fn guard_std_fds() -> bool {
-    #[cfg(target_os = "linux")]
+/// Does stdout throw away what is written to it (`/dev/null`)? Writes there succeed, so this is the only
+/// way to know that a shown-once secret printed there would be lost. (A stdout closed at start is
+/// `/dev/null` too: the Rust runtime reopens closed standard descriptors on it, so that no file the
+/// process opens later takes their place.)
+pub(super) fn stdout_discards() -> bool {
+    #[cfg(unix)]
     {
-        let mut stdout_closed = false;
-        for fd in 0..=2 {
-            // SAFETY: F_GETFD only queries the descriptor.
-            if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
-                // SAFETY: a constant NUL-terminated path; open() takes the lowest free descriptor,
-                // which is this one since the lower ones are open.
-                unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
-                stdout_closed |= fd == 1;
-            }
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        match (
+            std::fs::metadata("/dev/stdout"),
+            std::fs::metadata("/dev/null"),
+        ) {
+            (Ok(out), Ok(null)) => out.file_type().is_char_device() && out.rdev() == null.rdev(),
+            _ => false,
         }
-        stdout_closed
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(unix))]
     {
         false
-    }
-}
-
-/// Stands for a stdout that was closed when the process started: every write fails.
-pub struct Closed;
-
-impl Write for Closed {
-    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
-        Err(std::io::Error::other("stdout is closed"))
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Err(std::io::Error::other("stdout is closed"))
     }
 }
 
