@@ -9,6 +9,7 @@ pub mod edit;
 pub mod error;
 pub mod live;
 pub mod mcp;
+pub mod panic;
 pub mod paths;
 pub mod providers;
 pub mod replace;

@@ -17,13 +17,9 @@ fn rpc_result(body: &str, content_type: &str) -> Result<serde_json::Value, Provi
     };
     let v = json.ok_or(ProviderError::Malformed { status: 200 })?;
     if let Some(e) = v.get("error") {
-        let msg: String = e
-            .get("message")
-            .and_then(|m| m.as_str())
-            .unwrap_or("error")
-            .chars()
-            .take(200)
-            .collect();
+        let msg = crate::providers::http::sanitize(
+            e.get("message").and_then(|m| m.as_str()).unwrap_or("error"),
+        );
         return Err(ProviderError::UnexpectedStatus {
             status: 200,
             message: format!("JSON-RPC error: {msg}"),

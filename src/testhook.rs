@@ -4,6 +4,8 @@
 //! `REKEY_TEST_PAUSE_AFTER=<step>` with `REKEY_TEST_PAUSE_DIR=<dir>`: after the step, create
 //! `<dir>/paused` and wait (up to 60 s) for `<dir>/resume`, so a test can kill the process or change a
 //! file at that exact moment.
+//! `REKEY_TEST_PANIC=1` makes the CLI panic as it starts, with a payload that looks like a secret, so a
+//! test can check that the panic hook withholds it.
 
 #[allow(unused_variables)]
 pub fn point(step: &str) -> std::io::Result<()> {
@@ -28,3 +30,15 @@ pub fn point(step: &str) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Panic with a secret-looking payload when `REKEY_TEST_PANIC=1` (debug builds only).
+pub fn panic_point() {
+    #[cfg(debug_assertions)]
+    if std::env::var("REKEY_TEST_PANIC").is_ok_and(|v| v == "1") {
+        panic!("{}", PANIC_PAYLOAD);
+    }
+}
+
+/// What [`panic_point`] panics with (shaped like a live API key).
+#[doc(hidden)]
+pub const PANIC_PAYLOAD: &str = "apiKey=sk-live-PanicPayload0123456789abcdef";

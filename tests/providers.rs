@@ -240,6 +240,11 @@ fn every_failure_has_its_own_error_and_says_whether_the_key_may_have_rotated() {
         (Fault::Status(404), "not_found", false),
         (Fault::RateLimited(7), "rate_limited", false),
         (Fault::Status(500), "server_error", false),
+        (Fault::Status(501), "server_error", false),
+        // A gateway may have forwarded the call before failing: the rotation may have happened.
+        (Fault::Status(502), "gateway_error", true),
+        (Fault::Status(503), "gateway_error", true),
+        (Fault::Status(504), "gateway_error", true),
         (Fault::Status(418), "unexpected_status", false),
         (Fault::Malformed, "malformed_response", true),
         (Fault::MissingField, "missing_field", true),

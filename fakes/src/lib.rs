@@ -36,6 +36,9 @@ pub enum Fault {
     MissingField,
     /// Rotate, then close the connection without answering (the ambiguous case).
     DropAfterCommit,
+    /// Answer `307 Temporary Redirect` with this `Location` (Starlette's `/mcp -> /mcp/?apiKey=…`);
+    /// nothing rotates.
+    Redirect(String),
 }
 
 /// Which provider a fault applies to.
@@ -99,6 +102,8 @@ pub struct State {
     /// Requests being handled now: a client killed mid-call leaves its request running here, and the
     /// provider's final key is only known once this is back to 0 (see [`FakeProviders::wait_idle`]).
     pub in_flight: usize,
+    /// The `X-Idempotency-Key` of every A2A Market call, in order (not a secret).
+    pub a2a_idempotency_keys: Vec<String>,
 }
 
 impl State {
@@ -179,6 +184,7 @@ impl Default for State {
             rotations: Vec::new(),
             rotate_calls: Vec::new(),
             in_flight: 0,
+            a2a_idempotency_keys: Vec::new(),
         }
     }
 }
@@ -382,6 +388,11 @@ fn pre_fault(fault: &Fault, errors: &dyn Fn(u16, &str) -> Reply) -> Option<Outco
             std::thread::sleep(*d);
             None
         }
+        Fault::Redirect(location) => {
+            let mut r = errors(307, "moved");
+            r.headers.push(("Location", location.clone()));
+            Some(Outcome::Answer(r))
+        }
         _ => None,
     }
 }
@@ -456,6 +467,13 @@ fn route(
                     json!({ "error": { "code": c, "message": msg, "http_status": code, "retry_after": if code == 429 { json!(30) } else { Value::Null } } }),
                 )
             };
+            if let Some(k) = header(req, "X-Idempotency-Key") {
+                state
+                    .lock()
+                    .unwrap()
+                    .a2a_idempotency_keys
+                    .push(k.to_string());
+            }
             let fault = rotate_call(state, Provider::A2aMarket);
             if let Some(o) = pre_fault(&fault, &errors) {
                 return o;

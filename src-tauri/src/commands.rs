@@ -23,7 +23,7 @@ pub fn scan(
     live: State<'_, crate::watcher::Live>,
 ) -> Result<serde_json::Value, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
-    let mut last = live.last.lock().unwrap();
+    let mut last = crate::lock(&live.last);
     // Watch before reading, so a write that lands during the scan is not missed.
     if let Some(before) = last.as_ref() {
         crate::watcher::follow(&app, &ctx.env, before);
@@ -36,7 +36,7 @@ pub fn scan(
         .as_ref()
         .map(|before| rekey::live::lost_servers(before, &report, &ctx.backups()))
         .unwrap_or_default();
-    let mut offers = live.offers.lock().unwrap();
+    let mut offers = crate::lock(&live.offers);
     *offers = rekey::live::merge_lost(std::mem::take(&mut *offers), lost, &report);
     let serialized =
         serde_json::to_value(&report).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
@@ -47,13 +47,13 @@ pub fn scan(
 /// Key usages a client's own rewrite removed, with the backup that would bring them back.
 #[tauri::command]
 pub fn lost_usages(live: State<'_, crate::watcher::Live>) -> Vec<rekey::live::Lost> {
-    live.offers.lock().unwrap().clone()
+    crate::lock(&live.offers).clone()
 }
 
 /// The user chose not to restore: forget the offer for this file.
 #[tauri::command]
 pub fn dismiss_lost(path: std::path::PathBuf, live: State<'_, crate::watcher::Live>) {
-    live.offers.lock().unwrap().retain(|o| o.path != path);
+    crate::lock(&live.offers).retain(|o| o.path != path);
 }
 
 /// Put a backup back (the UI confirmed first). The current content is backed up before.
@@ -66,7 +66,7 @@ pub fn restore_backup(id: String) -> Result<rekey::edit::backup::BackupEntry, re
 /// The window subscribes once to tray actions ("rotate:<credential>").
 #[tauri::command]
 pub fn subscribe(channel: Channel<String>, events: State<'_, crate::tray::UiEvents>) {
-    *events.0.lock().unwrap() = Some(channel);
+    *crate::lock(&events.0) = Some(channel);
 }
 
 use rekey::rotation::{self, journal::Step, RotationPlan};
@@ -115,14 +115,14 @@ pub fn plan_rotation(
     );
     let json =
         serde_json::to_value(&plan).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
-    drafts.plans.lock().unwrap().insert(id.clone(), plan);
+    crate::lock(&drafts.plans).insert(id.clone(), plan);
     Ok(serde_json::json!({ "draft": id, "plan": json }))
 }
 
 /// Cancel: the draft is dropped; nothing was called or written.
 #[tauri::command]
 pub fn cancel_rotation(draft: String, drafts: State<'_, Drafts>) {
-    drafts.plans.lock().unwrap().remove(&draft);
+    crate::lock(&drafts.plans).remove(&draft);
 }
 
 /// Step 2–3: the user typed the provider's name; run exactly the plan they saw, reporting each step.
@@ -136,13 +136,13 @@ pub async fn confirm_rotation(
     on_step: Channel<Step>,
     drafts: State<'_, Drafts>,
 ) -> Result<rotation::Outcome, rekey::Error> {
-    let mut plan = drafts.plans.lock().unwrap().remove(&draft).ok_or_else(|| {
+    let mut plan = crate::lock(&drafts.plans).remove(&draft).ok_or_else(|| {
         rekey::Error::InvalidInput("this plan is gone; plan the rotation again".into())
     })?;
     if typed.trim() != plan.provider {
         // Keep the draft: the user may try again.
         let provider = plan.provider;
-        drafts.plans.lock().unwrap().insert(draft, plan);
+        crate::lock(&drafts.plans).insert(draft, plan);
         return Err(rekey::Error::InvalidInput(format!(
             "type '{provider}' to confirm"
         )));
@@ -221,7 +221,7 @@ pub fn recover_at_start(app: &tauri::AppHandle) {
                 &rekey::providers::Http::from_env(),
             )
         });
-        *app.state::<Recovery>().0.lock().unwrap() = Some(result.map_err(|e| e.to_string()));
+        *crate::lock(&app.state::<Recovery>().0) = Some(result.map_err(|e| e.to_string()));
     });
 }
 
@@ -230,7 +230,7 @@ pub fn recover_at_start(app: &tauri::AppHandle) {
 pub fn recovery_report(
     state: State<'_, Recovery>,
 ) -> Option<Result<Vec<rotation::Recovered>, String>> {
-    state.0.lock().unwrap().clone()
+    crate::lock(&state.0).clone()
 }
 
 /// Whether this is the demo (`--demo`), and its throwaway home.
@@ -302,7 +302,7 @@ pub fn key_ages(
     live: State<'_, crate::watcher::Live>,
 ) -> Result<Vec<rotation::KeyAge>, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
-    let last = live.last.lock().unwrap();
+    let last = crate::lock(&live.last);
     match last.as_ref() {
         Some(report) => rotation::key_ages(&ctx, report, jiff::Timestamp::now()),
         None => rotation::key_ages(&ctx, &ctx.scan()?, jiff::Timestamp::now()),

@@ -104,20 +104,99 @@ pub fn link(demo: &Demo) -> Result<(), rekey::Error> {
     Ok(())
 }
 
-/// Remove what the demo left: its keychain entries and its throwaway home.
+/// Remove what the demo left: every keychain entry it may have written, and its throwaway home.
+///
+/// The keychain cannot list a service's entries through the `keyring` API, so the names are rebuilt from
+/// what the demo's data dir remembers (links, journal, audit, in whatever JSON shape they are) and from
+/// every provider: `admin:<provider>:<account>` for the default account and every account a link names,
+/// `credential:<id>` for every credential and new credential, `rotation:<id>` for every rotation.
+/// Best effort: a missing entry or a refusing keychain is ignored.
 pub fn clean_up(root: &Path) {
-    let vault = rekey::vault::Vault::default();
-    if let Ok(audit) = std::fs::read_to_string(root.join("data/rekey/audit.jsonl")) {
-        for line in audit.lines() {
-            let id = serde_json::from_str::<serde_json::Value>(line)
-                .ok()
-                .and_then(|v| v["new_credential"].as_str().map(str::to_string));
-            if let Some(id) = id {
-                let _ = vault.delete(&rekey::rotation::credential_account(&id));
+    let vault = rekey::vault::Vault::with_service(KEYCHAIN_SERVICE);
+    for account in keychain_accounts(&root.join("data/rekey")) {
+        let _ = vault.delete(&account);
+    }
+    let _ = std::fs::remove_dir_all(root);
+}
+
+/// The keychain account names the demo may have used, from the files in its data dir.
+fn keychain_accounts(data_dir: &Path) -> std::collections::BTreeSet<String> {
+    let mut found = Found::default();
+    let mut dirs = vec![data_dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            // A JSON document, or JSON lines (the audit log).
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v) => found.walk(&v, None),
+                Err(_) => text
+                    .lines()
+                    .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                    .for_each(|v| found.walk(&v, None)),
             }
         }
     }
-    let _ = std::fs::remove_dir_all(root);
+    let mut accounts = std::collections::BTreeSet::new();
+    found.admin_accounts.insert("default".into());
+    for p in rekey::providers::all() {
+        for a in &found.admin_accounts {
+            accounts.insert(rekey::rotation::admin_account(p.id(), Some(a)));
+        }
+    }
+    for c in &found.credentials {
+        accounts.insert(rekey::rotation::credential_account(c));
+    }
+    for r in &found.rotations {
+        accounts.insert(format!("rotation:{r}"));
+    }
+    accounts
+}
+
+#[derive(Default)]
+struct Found {
+    credentials: std::collections::BTreeSet<String>,
+    rotations: std::collections::BTreeSet<String>,
+    admin_accounts: std::collections::BTreeSet<String>,
+}
+
+impl Found {
+    fn walk(&mut self, v: &serde_json::Value, key: Option<&str>) {
+        match v {
+            serde_json::Value::String(s) if !s.is_empty() => match key {
+                Some("credential" | "new_credential") => {
+                    self.credentials.insert(s.clone());
+                }
+                Some("rotation" | "id") => {
+                    self.rotations.insert(s.clone());
+                }
+                Some("account") => {
+                    self.admin_accounts.insert(s.clone());
+                }
+                _ => {}
+            },
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    // The links file is keyed by credential id.
+                    if v.get("provider").is_some() {
+                        self.credentials.insert(k.clone());
+                    }
+                    self.walk(v, Some(k));
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| self.walk(v, key)),
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -140,5 +219,41 @@ mod tests {
         serde_json::from_str::<serde_json::Value>(&cursor).unwrap();
         let vars = env_for(root.path());
         assert!(vars.iter().all(|(_, p)| p.starts_with(root.path())));
+    }
+
+    #[test]
+    fn clean_up_names_every_entry_the_demo_may_have_written() {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("data/rekey");
+        std::fs::create_dir_all(data.join("journal")).unwrap();
+        std::fs::write(
+            data.join("links.json"),
+            r#"{"cred_a": {"provider": "fruxon", "account": "work", "ids": {}}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            data.join("audit.jsonl"),
+            "{\"rotation\": \"r1\", \"credential\": \"cred_a\", \"new_credential\": \"cred_b\"}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            data.join("journal/r2.json"),
+            r#"{"id": "r2", "credential": "cred_c", "new_credential": null}"#,
+        )
+        .unwrap();
+        let names = keychain_accounts(&data);
+        for want in [
+            "admin:fruxon:default",
+            "admin:fruxon:work",
+            "admin:cloudflare-access:work",
+            "admin:activepieces:default",
+            "credential:cred_a",
+            "credential:cred_b",
+            "credential:cred_c",
+            "rotation:r1",
+            "rotation:r2",
+        ] {
+            assert!(names.contains(want), "{want} missing from {names:?}");
+        }
     }
 }

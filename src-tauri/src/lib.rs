@@ -7,6 +7,13 @@ mod watcher;
 
 use tauri::{Manager, WindowEvent};
 
+/// Lock shared state even if a command panicked while holding it. The state is plain data (a scan
+/// report, drafts, a channel) that stays usable, and a poisoned lock would otherwise fail every later
+/// command until the app restarts.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub const MAIN_WINDOW: &str = "main";
 
 /// Bring the main window back from the tray (or from behind other windows).
@@ -116,6 +123,8 @@ fn restart_as_only_instance(reason: &str) -> ! {
 }
 
 pub fn run() {
+    // A panic's message may hold secret material: print only where it happened.
+    rekey::panic::install_hook();
     if let Some(msg) = display_problem() {
         eprintln!("{msg}");
         std::process::exit(2);

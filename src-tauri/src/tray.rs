@@ -81,7 +81,7 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, id: &str) {
 
 /// Send an event to the window's subscribed channel (if it subscribed yet).
 pub fn send_to_window<R: Runtime>(app: &AppHandle<R>, event: &str) {
-    if let Some(ch) = app.state::<UiEvents>().0.lock().unwrap().as_ref() {
+    if let Some(ch) = crate::lock(&app.state::<UiEvents>().0).as_ref() {
         let _ = ch.send(event.to_string());
     }
 }

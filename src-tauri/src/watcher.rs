@@ -41,7 +41,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             _ => true,
         };
         let ours = {
-            let paths = paths.lock().unwrap();
+            let paths = crate::lock(&paths);
             event
                 .paths
                 .iter()
@@ -52,7 +52,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
         }
     });
     match watcher {
-        Ok(w) => *live.watcher.lock().unwrap() = Some(w),
+        Ok(w) => *crate::lock(&live.watcher) = Some(w),
         Err(e) => {
             eprintln!(
                 "rekey-app: cannot watch config files ({e}); the view refreshes on demand only"
@@ -79,12 +79,12 @@ pub fn follow<R: Runtime>(
     let live = app.state::<Live>();
     let paths = rekey::live::config_paths(env, report);
     let dirs_now = rekey::live::watch_dirs(&paths);
-    *live.paths.lock().unwrap() = paths;
-    let mut guard = live.watcher.lock().unwrap();
+    *crate::lock(&live.paths) = paths;
+    let mut guard = crate::lock(&live.watcher);
     let Some(watcher) = guard.as_mut() else {
         return;
     };
-    let mut dirs = live.dirs.lock().unwrap();
+    let mut dirs = crate::lock(&live.dirs);
     for dir in dirs_now {
         if !dirs.contains(&dir) && watcher.watch(&dir, RecursiveMode::NonRecursive).is_ok() {
             dirs.insert(dir);

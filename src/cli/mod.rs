@@ -8,6 +8,9 @@ use crate::{clients, replace, vault, Secret};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, Read, Write};
 
+mod output;
+use output::{error_text, note, parse_duration, show_once};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "rekey",
@@ -165,13 +168,16 @@ pub const EXIT_NOTHING_FOUND: i32 = 4;
 pub const EXIT_PARTIAL: i32 = 5;
 pub const EXIT_NOT_CONFIRMED: i32 = 6;
 
-/// Run the CLI; returns the process exit code.
+/// Run the CLI; returns the process exit code. Output that cannot be written (a closed pipe, a full
+/// disk) fails the command: a script must not take a silent exit 0 for a delivered result.
 pub fn run(cli: Cli, out: &mut dyn Write) -> i32 {
-    match execute(cli, out, &mut std::io::stdin().lock()) {
+    crate::testhook::panic_point();
+    let result = execute(cli, out, &mut std::io::stdin().lock())
+        .and_then(|code| out.flush().map(|()| code).map_err(CliError::Output));
+    match result {
         Ok(code) => code,
-        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            eprintln!("rekey: {e}");
+            note(&error_text(&e));
             match e {
                 CliError::Engine(ref e) if e.code() == "invalid_input" => EXIT_USAGE,
                 CliError::Usage(_) => EXIT_USAGE,
@@ -262,28 +268,6 @@ fn read_secrets(input: &mut dyn Read, n: usize) -> Result<Vec<Secret>, CliError>
         )));
     }
     Ok(lines)
-}
-
-fn parse_duration(s: &str) -> Result<std::time::Duration, CliError> {
-    let (num, unit) = s.trim().split_at(
-        s.trim()
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(s.trim().len()),
-    );
-    let n: u64 = num
-        .parse()
-        .map_err(|_| CliError::Usage(format!("invalid duration '{s}' (use e.g. 10m, 600s, 1h)")))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => {
-            return Err(CliError::Usage(format!(
-                "invalid duration unit in '{s}' (use s, m or h)"
-            )))
-        }
-    };
-    Ok(std::time::Duration::from_secs(secs))
 }
 
 fn http() -> crate::providers::Http {
@@ -454,7 +438,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                         "A config that holds this key does not parse (see above). Go ahead anyway?",
                     )?);
                 if !go {
-                    eprintln!("rekey: a config that holds this key does not parse: fix it and plan again, or pass --despite-unparsed; nothing changed");
+                    note("a config that holds this key does not parse: fix it and plan again, or pass --despite-unparsed; nothing changed");
                     return Ok(EXIT_NOT_CONFIRMED);
                 }
                 plan.go_ahead_despite_unparsed();
@@ -477,7 +461,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                     plan.provider,
                 )?
             {
-                eprintln!("rekey: not confirmed; nothing changed");
+                note("not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
             let mut steps = Vec::new();
@@ -485,46 +469,66 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 crate::rotation::execute(&ctx, &vault, &client, plan, show_secret, &mut |s| {
                     steps.push(s)
                 })?;
-            if json {
-                print_json(out, &outcome)?;
-            } else {
-                writeln!(out, "Rotation {}: {:?}", outcome.rotation, outcome.step)?;
-                if outcome.stored_in_keychain {
-                    writeln!(
-                        out,
-                        "The new key ({}) is stored in the OS keychain.",
-                        outcome.new_masked.as_deref().unwrap_or("")
-                    )?;
-                }
-                for f in &outcome.files {
-                    match &f.error {
-                        None => writeln!(out, "  written  {}", f.path.display())?,
-                        Some(e) => writeln!(out, "  FAILED   {e}")?,
+            // The rotation happened: a failed write must not stop the shown-once secret below, so the
+            // summary's error waits until the secret has been delivered somewhere.
+            let printed = (|| -> Result<(), CliError> {
+                if json {
+                    print_json(out, &outcome)?;
+                } else {
+                    writeln!(out, "Rotation {}: {:?}", outcome.rotation, outcome.step)?;
+                    if outcome.stored_in_keychain {
+                        writeln!(
+                            out,
+                            "The new key ({}) is stored in the OS keychain.",
+                            outcome.new_masked.as_deref().unwrap_or("")
+                        )?;
+                    }
+                    for f in &outcome.files {
+                        match &f.error {
+                            None => writeln!(out, "  written  {}", f.path.display())?,
+                            Some(e) => writeln!(out, "  FAILED   {}", crate::scrub::text(e))?,
+                        }
+                    }
+                    if let Some(e) = &outcome.verify_error {
+                        writeln!(out, "Verification FAILED: {}", crate::scrub::text(e))?;
+                    }
+                    if !outcome.left.is_empty() {
+                        writeln!(
+                            out,
+                            "INCOMPLETE: some usages still hold the old (dead) key:"
+                        )?;
+                        for l in &outcome.left {
+                            writeln!(out, "  {l}")?;
+                        }
+                        writeln!(out, "Fix them, then run: rekey finish {}", outcome.rotation)?;
+                    }
+                    for (client, hint) in &outcome.restart {
+                        writeln!(out, "  {client}: {hint}")?;
                     }
                 }
-                if let Some(e) = &outcome.verify_error {
-                    writeln!(out, "Verification FAILED: {e}")?;
-                }
-                if !outcome.left.is_empty() {
-                    writeln!(
-                        out,
-                        "INCOMPLETE: some usages still hold the old (dead) key:"
-                    )?;
-                    for l in &outcome.left {
-                        writeln!(out, "  {l}")?;
+                out.flush()?;
+                Ok(())
+            })();
+            if let Some(secret) = &outcome.secret_to_show {
+                match &printed {
+                    Ok(()) if output::stdout_discards() => {
+                        output::last_resort(&mut std::io::stderr(), "it goes to /dev/null", secret);
+                        return Err(CliError::Output(std::io::Error::other(
+                            "the new secret would go to /dev/null; it was printed on stderr instead",
+                        )));
                     }
-                    writeln!(out, "Fix them, then run: rekey finish {}", outcome.rotation)?;
-                }
-                for (client, hint) in &outcome.restart {
-                    writeln!(out, "  {client}: {hint}")?;
+                    // (JSON mode printed it inside the outcome.)
+                    Ok(()) if json => {}
+                    Ok(()) => {
+                        if !outcome.stored_in_keychain {
+                            note("the keychain could not store the new key. Save it now; it is shown once and no config was changed:");
+                        }
+                        show_once(out, &mut std::io::stderr(), secret)?;
+                    }
+                    Err(e) => output::last_resort(&mut std::io::stderr(), &e.to_string(), secret),
                 }
             }
-            if let (Some(secret), false) = (&outcome.secret_to_show, json) {
-                if !outcome.stored_in_keychain {
-                    eprintln!("rekey: the keychain could not store the new key. Save it now; it is shown once and no config was changed:");
-                }
-                writeln!(out, "{}", secret.expose())?;
-            }
+            printed?;
             let all_ok = outcome.files.iter().all(|f| f.ok);
             Ok(match outcome.step {
                 crate::rotation::journal::Step::Verified if all_ok => 0,
@@ -634,7 +638,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
             }
             for f in &report.files {
                 let status = match &f.error {
-                    Some(e) => format!("  ERROR: {e}"),
+                    Some(e) => format!("  ERROR: {}", crate::scrub::text(e)),
                     None => String::new(),
                 };
                 writeln!(out, "{} [{:?}]{}", f.path.display(), f.client, status)?;
@@ -706,17 +710,17 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                         writeln!(out, "No config Rekey can rewrite holds that secret:")?;
                         print_unparsed(out)?;
                     }
-                    eprintln!("rekey: nothing changed");
+                    note("nothing changed");
                     return Ok(EXIT_PARTIAL);
                 }
                 let invalid: Vec<_> = report.files.iter().filter(|f| f.error.is_some()).collect();
-                eprintln!("rekey: no MCP client config holds that secret; nothing changed");
+                note("no MCP client config holds that secret; nothing changed");
                 for f in invalid {
-                    eprintln!(
-                        "rekey: note: {} was not searched: {}",
+                    note(&format!(
+                        "note: {} was not searched: {}",
                         f.path.display(),
-                        f.error.as_deref().unwrap_or("")
-                    );
+                        crate::scrub::text(f.error.as_deref().unwrap_or(""))
+                    ));
                 }
                 return Ok(EXIT_NOTHING_FOUND);
             }
@@ -743,7 +747,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                 return Ok(if left { EXIT_PARTIAL } else { 0 });
             }
             if !yes && !confirm(&format!("Rewrite {} file(s)?", plan.files.len()))? {
-                eprintln!("rekey: not confirmed; nothing changed");
+                note("not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
             crate::testhook::point("confirmed").map_err(CliError::Output)?;
@@ -762,7 +766,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                             r.path.display(),
                             r.backup.as_deref().unwrap_or("")
                         )?,
-                        Some(e) => writeln!(out, "  FAILED   {e}")?,
+                        Some(e) => writeln!(out, "  FAILED   {}", crate::scrub::text(e))?,
                     }
                 }
                 if left {
@@ -816,7 +820,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
                     entry.created
                 ))?
             {
-                eprintln!("rekey: not confirmed; nothing changed");
+                note("not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
             crate::live::restore(&backups, &entry.id)

@@ -13,15 +13,28 @@ fn message(v: &serde_json::Value) -> Option<String> {
     (!code.is_empty() || !msg.is_empty()).then(|| format!("{code} {msg}").trim().to_string())
 }
 
+/// A fresh key for every call: the key names one operation, so one reused for the life of the process
+/// (the app runs for days) would make the provider replay its first answer to every later rotation.
+fn idempotency_key() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness: the time and a counter are still unique per call in this process.
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let t = jiff::Timestamp::now().as_nanosecond() as u64;
+        bytes[..8].copy_from_slice(&t.to_le_bytes());
+        bytes[8..].copy_from_slice(&n.to_le_bytes());
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("rekey-{hex}")
+}
+
 fn headers(
     rb: reqwest::blocking::RequestBuilder,
     key: &Secret,
 ) -> reqwest::blocking::RequestBuilder {
     rb.header("X-Agent-Key", key.expose())
-        .header(
-            "X-Idempotency-Key",
-            crate::scan::slots::percent_encode(&format!("rekey-{}", std::process::id())),
-        )
+        .header("X-Idempotency-Key", idempotency_key())
         .header("X-ACAP-Timestamp", jiff::Timestamp::now().to_string())
 }
 

@@ -56,8 +56,16 @@ impl Provider for CloudflareAccess {
             crate::scan::slots::percent_encode(acc),
             crate::scan::slots::percent_encode(tid)
         );
-        let until = jiff::Timestamp::now()
-            + jiff::SignedDuration::try_from(req.grace).unwrap_or(jiff::SignedDuration::ZERO);
+        // Checked: `Timestamp + duration` panics past the year 9999, and `--grace` is user input.
+        let until = jiff::SignedDuration::try_from(req.grace)
+            .ok()
+            .and_then(|d| jiff::Timestamp::now().checked_add(d).ok())
+            .ok_or_else(|| {
+                ProviderError::InvalidSpec(
+                    "the grace period is too long: the old key's end would be past the year 9999"
+                        .into(),
+                )
+            })?;
         let until_str = until.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
         let mut rb = http
             .post(&url)
@@ -73,7 +81,9 @@ impl Provider for CloudflareAccess {
         if body.get("success").and_then(|s| s.as_bool()) == Some(false) {
             return Err(ProviderError::UnexpectedStatus {
                 status: 200,
-                message: message(&body).unwrap_or_else(|| "success: false".into()),
+                message: message(&body)
+                    .map(|m| super::http::sanitize(&m))
+                    .unwrap_or_else(|| "success: false".into()),
             });
         }
         Ok(Rotated {

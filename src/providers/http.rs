@@ -106,8 +106,12 @@ impl Http {
             ProviderError::Ambiguous(format!("the answer was cut off: {}", describe(&e)))
         })?;
         if (300..400).contains(&status) {
+            // Only scheme, host and path: servers keep the request's query in the target
+            // (Starlette's `307 /mcp -> /mcp/?apiKey=…`), and this text reaches the journal and the UI.
             return Err(ProviderError::Redirected(
-                location.unwrap_or_else(|| status.to_string()),
+                location
+                    .map(|l| sanitize(&crate::scrub::location(&l)))
+                    .unwrap_or_else(|| status.to_string()),
             ));
         }
         Ok(Answer {
@@ -159,6 +163,12 @@ impl Answer {
                         .and_then(|v| v.as_u64())
                 }),
             },
+            // A gateway or proxy failed: it may have forwarded the call before failing, so a rotation
+            // may have happened behind it.
+            s @ (502..=504) => ProviderError::GatewayError {
+                status: s,
+                message: msg,
+            },
             s @ 500..=599 => ProviderError::ServerError {
                 status: s,
                 message: msg,
@@ -171,13 +181,15 @@ impl Answer {
     }
 }
 
-/// Provider messages go into our error texts: keep them short and single-line.
-fn sanitize(m: &str) -> String {
+/// Provider messages go into our error texts: keep them short and single-line, and without URL queries
+/// or userinfo (a provider may echo the request URL, key and all).
+pub(crate) fn sanitize(m: &str) -> String {
     let one_line: String = m
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    one_line.chars().take(200).collect()
+    // Scrub the whole text before shortening it, so a cut never leaves part of a query behind.
+    crate::scrub::text(&one_line).chars().take(200).collect()
 }
 
 fn transport_error(e: &reqwest::Error) -> ProviderError {

@@ -1,9 +1,10 @@
 //! Providers: one adapter per provider behind one trait. Each says how its rotate call is authenticated,
 //! whether the old key can get a grace period, how to verify a key, and which slot kinds its key occupies.
 //!
-//! Every failure has its own error: 401, 403, 404, 429, 5xx, connection refused (nothing sent), timeout or
-//! connection lost after sending (the rotation may or may not have happened), a body that is not JSON,
-//! a body without the new secret. A rotate call is never retried: rotations are not idempotent.
+//! Every failure has its own error: 401, 403, 404, 429, 5xx, a failed gateway (502/503/504: the call
+//! may have been forwarded, so the rotation may have happened), connection refused (nothing sent),
+//! timeout or connection lost after sending (the rotation may or may not have happened), a body that is
+//! not JSON, a body without the new secret. A rotate call is never retried: rotations are not idempotent.
 
 pub mod a2a_market;
 pub mod activepieces;
@@ -98,6 +99,9 @@ pub enum ProviderError {
     RateLimited { retry_after: Option<u64> },
     #[error("the provider failed ({status} server error): {message}; the key was most likely not rotated: check with `rekey verify` before trying again")]
     ServerError { status: u16, message: String },
+    /// 502, 503, 504: a gateway or proxy in front of the provider failed, possibly after forwarding the call.
+    #[error("the provider's gateway failed ({status}): {message}; the request may have reached the provider, so if this was a rotation the key may or may not have been rotated. Do not retry: check with `rekey verify` (does the old key still work?) or in the provider's console")]
+    GatewayError { status: u16, message: String },
     #[error("unexpected answer from the provider ({status}): {message}")]
     UnexpectedStatus { status: u16, message: String },
     #[error("could not connect to the provider ({0}); nothing was sent, nothing changed")]
@@ -125,6 +129,7 @@ impl ProviderError {
             ProviderError::NotFound(_) => "not_found",
             ProviderError::RateLimited { .. } => "rate_limited",
             ProviderError::ServerError { .. } => "server_error",
+            ProviderError::GatewayError { .. } => "gateway_error",
             ProviderError::UnexpectedStatus { .. } => "unexpected_status",
             ProviderError::ConnectionFailed(_) => "connection_failed",
             ProviderError::Ambiguous(_) => "outcome_unknown",
@@ -139,6 +144,7 @@ impl ProviderError {
         matches!(
             self,
             ProviderError::Ambiguous(_)
+                | ProviderError::GatewayError { .. }
                 | ProviderError::Malformed { .. }
                 | ProviderError::MissingField(_)
         )

@@ -520,14 +520,23 @@ pub fn url_secrets(url: &str, location: &str) -> Vec<Found> {
     out
 }
 
+/// Decode `%XX` escapes. Works on bytes: a `%` followed by anything but two hex digits (a multi-byte
+/// character, a sign, the end of the text) is kept as it is, since the text comes from a config file and
+/// must never make the scan fail.
 pub fn percent_decode(s: &str) -> String {
+    fn hex(c: u8) -> Option<u8> {
+        (c as char).to_digit(16).map(|d| d as u8)
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
+        if b[i] == b'%' {
+            if let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
+                out.push(h << 4 | l);
                 i += 3;
                 continue;
             }
@@ -708,5 +717,17 @@ mod tests {
         let s = "a/b+c d%é";
         assert_eq!(percent_decode(&percent_encode(s)), s);
         assert_eq!(percent_encode("abc-_.~"), "abc-_.~");
+    }
+
+    #[test]
+    fn percent_decode_takes_any_text_without_panicking() {
+        // A '%' before a multi-byte character used to slice inside it and panic.
+        assert_eq!(percent_decode("tok%aé"), "tok%aé");
+        assert_eq!(percent_decode("%é"), "%é");
+        assert_eq!(percent_decode("é%"), "é%");
+        assert_eq!(percent_decode("%4"), "%4");
+        // Only two hex digits make an escape (from_str_radix took "+1" as a number).
+        assert_eq!(percent_decode("%+1x"), "%+1x");
+        assert_eq!(percent_decode("%41%4a%4A"), "AJJ");
     }
 }
