@@ -36,6 +36,9 @@ pub enum Fault {
     MissingField,
     /// Rotate, then close the connection without answering (the ambiguous case).
     DropAfterCommit,
+    /// Answer with this status and this message in the provider's error shape (a provider that echoes
+    /// what it was sent, keys included, into its error texts); nothing rotates.
+    StatusWithMessage(u16, String),
     /// Answer `307 Temporary Redirect` with this `Location` (Starlette's `/mcp -> /mcp/?apiKey=…`);
     /// nothing rotates.
     Redirect(String),
@@ -379,6 +382,7 @@ fn handle(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
 fn pre_fault(fault: &Fault, errors: &dyn Fn(u16, &str) -> Reply) -> Option<Outcome> {
     match fault {
         Fault::Status(code) => Some(Outcome::Answer(errors(*code, "injected failure"))),
+        Fault::StatusWithMessage(code, msg) => Some(Outcome::Answer(errors(*code, msg))),
         Fault::RateLimited(secs) => {
             let mut r = errors(429, "rate limited");
             r.headers.push(("Retry-After", secs.to_string()));
