@@ -1,0 +1,259 @@
+//! The config commands: clients, scan, replace, backups, restore, doctor.
+
+use super::output::note;
+use super::*;
+
+pub(super) fn execute(
+    command: Command,
+    out: &mut dyn Write,
+    stdin: &mut dyn Read,
+) -> Result<i32, CliError> {
+    match command {
+        Command::Clients { json } => {
+            let env = clients::Env::from_os()?;
+            let files = clients::user_config_files(&env);
+            if json {
+                print_json(out, &files)?;
+            } else {
+                for f in &files {
+                    let variant = f
+                        .location
+                        .variant
+                        .as_deref()
+                        .map(|v| format!(" ({v})"))
+                        .unwrap_or_default();
+                    let state = if f.exists { "found" } else { "-" };
+                    writeln!(
+                        out,
+                        "{:<6} {:<15} {}{}",
+                        state,
+                        f.client_name,
+                        f.location.path.display(),
+                        variant
+                    )?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Scan { json } => {
+            let report = Context::from_os()?.scan()?;
+            if json {
+                print_json(out, &report)?;
+                return Ok(0);
+            }
+            for f in &report.files {
+                let status = match &f.error {
+                    Some(e) => format!("  ERROR: {}", crate::scrub::text(e)),
+                    None => String::new(),
+                };
+                writeln!(out, "{} [{:?}]{}", f.path.display(), f.client, status)?;
+                for s in &f.servers {
+                    let project = s
+                        .project
+                        .as_deref()
+                        .map(|p| format!(" (project {p})"))
+                        .unwrap_or_default();
+                    writeln!(out, "  server {}{}", s.name, project)?;
+                    for slot in &s.slots {
+                        let what = match &slot.state {
+                            crate::scan::slots::ValueState::Secret => {
+                                slot.credential.clone().unwrap_or_default()
+                            }
+                            crate::scan::slots::ValueState::Placeholder => {
+                                "placeholder, not a credential".into()
+                            }
+                            crate::scan::slots::ValueState::Reference { lives_in } => {
+                                format!("reference: the value lives in {lives_in}; Rekey cannot rewrite it in this file")
+                            }
+                        };
+                        let provider = slot.provider.map(|p| format!(" [{p}]")).unwrap_or_default();
+                        writeln!(
+                            out,
+                            "    {:<40} {:<12} {}{}",
+                            slot.location, slot.masked, what, provider
+                        )?;
+                    }
+                }
+            }
+            writeln!(out, "\n{} credential(s):", report.credentials.len())?;
+            for c in &report.credentials {
+                let provider = c.provider.map(|p| format!(" [{p}]")).unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {} {} used {} time(s){}",
+                    c.id, c.masked, c.usages, provider
+                )?;
+            }
+            Ok(0)
+        }
+        Command::Replace { dry_run, yes, json } => {
+            let secrets = read_secrets(stdin, 2)?;
+            let (old, new) = (&secrets[0], &secrets[1]);
+            let ctx = Context::from_os()?;
+            let report = ctx.scan()?;
+            let plan = replace::plan(&report, old, new)?;
+            // Configs that hold the key but do not parse stay on the old key: say so, and never exit 0.
+            let print_unparsed = |out: &mut dyn Write| -> std::io::Result<()> {
+                for u in &plan.unparsed {
+                    writeln!(
+                        out,
+                        "  {} does not parse ({}); it holds this key at line {}: fix it, then run replace again",
+                        u.path.display(),
+                        u.reason,
+                        u.line
+                    )?;
+                }
+                Ok(())
+            };
+            let left = !plan.unparsed.is_empty();
+            if plan.files.is_empty() {
+                if json {
+                    print_json(out, &serde_json::json!({ "plan": plan, "results": [] }))?;
+                }
+                if left {
+                    if !json {
+                        writeln!(out, "No config Rekey can rewrite holds that secret:")?;
+                        print_unparsed(out)?;
+                    }
+                    note("nothing changed");
+                    return Ok(EXIT_PARTIAL);
+                }
+                let invalid: Vec<_> = report.files.iter().filter(|f| f.error.is_some()).collect();
+                note("no MCP client config holds that secret; nothing changed");
+                for f in invalid {
+                    note(&format!(
+                        "note: {} was not searched: {}",
+                        f.path.display(),
+                        crate::scrub::text(f.error.as_deref().unwrap_or(""))
+                    ));
+                }
+                return Ok(EXIT_NOTHING_FOUND);
+            }
+            if !json {
+                writeln!(
+                    out,
+                    "Plan: replace {} with {} in {} file(s):",
+                    old.masked(),
+                    new.masked(),
+                    plan.files.len()
+                )?;
+                print_file_plans(out, &plan.files)?;
+                if left {
+                    writeln!(out, "Left on the old key:")?;
+                    print_unparsed(out)?;
+                }
+            }
+            if dry_run {
+                if json {
+                    print_json(out, &serde_json::json!({ "plan": plan, "results": [] }))?;
+                } else {
+                    writeln!(out, "Dry run: nothing changed.")?;
+                }
+                return Ok(if left { EXIT_PARTIAL } else { 0 });
+            }
+            if !yes && !confirm(&format!("Rewrite {} file(s)?", plan.files.len()))? {
+                note("not confirmed; nothing changed");
+                return Ok(EXIT_NOT_CONFIRMED);
+            }
+            crate::testhook::point("confirmed").map_err(CliError::Output)?;
+            let results = replace::apply(&plan, new, &ctx.backups());
+            if json {
+                print_json(
+                    out,
+                    &serde_json::json!({ "plan": plan, "results": results }),
+                )?;
+            } else {
+                for r in &results {
+                    match &r.error {
+                        None => writeln!(
+                            out,
+                            "  written  {} (backup {})",
+                            r.path.display(),
+                            r.backup.as_deref().unwrap_or("")
+                        )?,
+                        Some(e) => writeln!(out, "  FAILED   {}", crate::scrub::text(e))?,
+                    }
+                }
+                if left {
+                    writeln!(out, "Not rewritten (the old key is still in them):")?;
+                    print_unparsed(out)?;
+                }
+            }
+            let ok = results.iter().filter(|r| r.ok).count();
+            Ok(if ok == 0 {
+                EXIT_ERROR
+            } else if ok < results.len() || left {
+                EXIT_PARTIAL
+            } else {
+                0
+            })
+        }
+        Command::Backups { json } => {
+            let ctx = Context::from_os()?;
+            let list = ctx
+                .backups()
+                .list()
+                .map_err(|e| crate::Error::io(ctx.backups().dir(), e))?;
+            if json {
+                print_json(out, &list)?;
+            } else if list.is_empty() {
+                writeln!(out, "No backups yet.")?;
+            } else {
+                for b in &list {
+                    writeln!(
+                        out,
+                        "{}  {}  {} bytes{}",
+                        b.id,
+                        b.original.display(),
+                        b.size,
+                        if b.parsed { "" } else { "  (did not parse)" }
+                    )?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Restore { id, yes } => {
+            let ctx = Context::from_os()?;
+            let backups = ctx.backups();
+            let (entry, _) = backups
+                .get(&id)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            if !yes
+                && !confirm(&format!(
+                    "Replace {} with the backup from {}?",
+                    entry.original.display(),
+                    entry.created
+                ))?
+            {
+                note("not confirmed; nothing changed");
+                return Ok(EXIT_NOT_CONFIRMED);
+            }
+            crate::live::restore(&backups, &entry.id)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            writeln!(
+                out,
+                "restored {} from backup {}",
+                entry.original.display(),
+                entry.id
+            )?;
+            Ok(0)
+        }
+        Command::Doctor { json } => {
+            let status = vault::Vault::default().status();
+            if json {
+                print_json(out, &status)?;
+            } else if status.available {
+                writeln!(out, "keychain: available ({})", status.backend)?;
+            } else {
+                writeln!(
+                    out,
+                    "keychain: NOT available ({}): {}",
+                    status.backend,
+                    status.message.as_deref().unwrap_or("")
+                )?;
+            }
+            Ok(if status.available { 0 } else { EXIT_KEYCHAIN })
+        }
+        other => Err(CliError::Usage(format!("not a config command: {other:?}"))),
+    }
+}

@@ -1,0 +1,358 @@
+//! The rotation commands: providers, login, link, plan, rotate, verify, history, finish, recover.
+
+use super::output::{note, parse_duration, show_once};
+use super::*;
+
+pub(super) fn execute(
+    command: Command,
+    out: &mut dyn Write,
+    stdin: &mut dyn Read,
+) -> Result<i32, CliError> {
+    match command {
+        Command::Providers { json } => {
+            let list = crate::rotation::provider_list();
+            if json {
+                print_json(out, &list)?;
+            } else {
+                for p in crate::providers::all() {
+                    let auth = match p.rotate_auth() {
+                        crate::providers::RotateAuth::CurrentKey => "the current key".to_string(),
+                        crate::providers::RotateAuth::AdminCredential => {
+                            format!("an admin credential (rekey login {})", p.id())
+                        }
+                    };
+                    writeln!(
+                        out,
+                        "{:<18} {:<18} rotate authenticated by {}; link ids: {}",
+                        p.id(),
+                        p.name(),
+                        auth,
+                        p.required_ids().join(", ")
+                    )?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Login { provider, account } => {
+            let p = crate::providers::by_id(&provider)
+                .ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
+            let secret = read_secrets(stdin, 1)
+                .map_err(|_| {
+                    CliError::Usage("expected the admin credential as one line on stdin".into())
+                })?
+                .remove(0);
+            let acct = crate::rotation::admin_account(p.id(), account.as_deref());
+            vault::Vault::default().store(&acct, &secret)?;
+            writeln!(
+                out,
+                "stored the {} admin credential ({}) in the keychain as '{acct}'",
+                p.name(),
+                secret.masked()
+            )?;
+            Ok(0)
+        }
+        Command::Link {
+            credential,
+            provider,
+            base_url,
+            account,
+            server_id,
+            tenant,
+            integration,
+            account_id,
+            token_id,
+            client_id,
+            app_url,
+            agent_id,
+            spec,
+        } => {
+            let p = crate::providers::by_id(&provider)
+                .ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
+            let ctx = Context::from_os()?;
+            let mut link = crate::providers::Link {
+                provider: p.id().into(),
+                base_url,
+                account,
+                ids: Default::default(),
+            };
+            for (k, v) in [
+                ("server_id", server_id),
+                ("tenant", tenant),
+                ("integration", integration),
+                ("account_id", account_id),
+                ("token_id", token_id),
+                ("client_id", client_id),
+                ("app_url", app_url),
+                ("agent_id", agent_id),
+                (
+                    "spec",
+                    spec.map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string()),
+                ),
+            ] {
+                if let Some(v) = v {
+                    link.ids.insert(k.into(), v);
+                }
+            }
+            crate::rotation::link(&ctx, &credential, link).map_err(|e| match e {
+                crate::Error::InvalidInput(m) => CliError::Usage(flagify(&m)),
+                other => other.into(),
+            })?;
+            writeln!(out, "linked {credential} to {}", p.name())?;
+            Ok(0)
+        }
+        Command::Plan {
+            credential,
+            json,
+            grace,
+        } => {
+            let grace = grace.as_deref().map(parse_duration).transpose()?;
+            let ctx = Context::from_os()?;
+            let plan =
+                crate::rotation::plan(&ctx, &vault::Vault::default(), &http(), &credential, grace)?;
+            if json {
+                print_json(out, &plan)?;
+            } else {
+                print_plan(out, &plan)?;
+            }
+            Ok(if plan.ready() { 0 } else { EXIT_ERROR })
+        }
+        Command::Rotate {
+            credential,
+            yes,
+            json,
+            grace,
+            show_secret,
+            despite_unparsed,
+        } => {
+            let grace = grace.as_deref().map(parse_duration).transpose()?;
+            let ctx = Context::from_os()?;
+            let vault = vault::Vault::default();
+            let client = http();
+            let mut plan = crate::rotation::plan(&ctx, &vault, &client, &credential, grace)?;
+            if !json {
+                print_plan(out, &plan)?;
+            }
+            if plan.needs_go_ahead() {
+                let go = despite_unparsed
+                    || (!yes && confirm(
+                        "A config that holds this key does not parse (see above). Go ahead anyway?",
+                    )?);
+                if !go {
+                    note("a config that holds this key does not parse: fix it and plan again, or pass --despite-unparsed; nothing changed");
+                    return Ok(EXIT_NOT_CONFIRMED);
+                }
+                plan.go_ahead_despite_unparsed();
+            }
+            if !plan.ready() {
+                let failed: Vec<&str> = plan
+                    .preflight
+                    .iter()
+                    .filter(|c| !c.ok)
+                    .map(|c| c.message.as_str())
+                    .collect();
+                return Err(crate::Error::Preflight(failed.join("; ")).into());
+            }
+            if !yes
+                && !confirm_word(
+                    &format!(
+                        "This is irreversible. Type the provider's name ({}) to rotate: ",
+                        plan.provider
+                    ),
+                    plan.provider,
+                )?
+            {
+                note("not confirmed; nothing changed");
+                return Ok(EXIT_NOT_CONFIRMED);
+            }
+            let mut steps = Vec::new();
+            let outcome =
+                crate::rotation::execute(&ctx, &vault, &client, plan, show_secret, &mut |s| {
+                    steps.push(s)
+                })?;
+            // The rotation happened: a failed write must not stop the shown-once secret below, so the
+            // summary's error waits until the secret has been delivered somewhere.
+            let printed = (|| -> Result<(), CliError> {
+                if json {
+                    print_json(out, &outcome)?;
+                } else {
+                    writeln!(out, "Rotation {}: {:?}", outcome.rotation, outcome.step)?;
+                    if outcome.stored_in_keychain {
+                        writeln!(
+                            out,
+                            "The new key ({}) is stored in the OS keychain.",
+                            outcome.new_masked.as_deref().unwrap_or("")
+                        )?;
+                    }
+                    for f in &outcome.files {
+                        match &f.error {
+                            None => writeln!(out, "  written  {}", f.path.display())?,
+                            Some(e) => writeln!(out, "  FAILED   {}", crate::scrub::text(e))?,
+                        }
+                    }
+                    if let Some(e) = &outcome.verify_error {
+                        writeln!(out, "Verification FAILED: {}", crate::scrub::text(e))?;
+                    }
+                    if !outcome.left.is_empty() {
+                        writeln!(
+                            out,
+                            "INCOMPLETE: some usages still hold the old (dead) key:"
+                        )?;
+                        for l in &outcome.left {
+                            writeln!(out, "  {l}")?;
+                        }
+                        writeln!(out, "Fix them, then run: rekey finish {}", outcome.rotation)?;
+                    }
+                    for (client, hint) in &outcome.restart {
+                        writeln!(out, "  {client}: {hint}")?;
+                    }
+                }
+                out.flush()?;
+                Ok(())
+            })();
+            if let Some(secret) = &outcome.secret_to_show {
+                match &printed {
+                    Ok(()) if output::stdout_discards() => {
+                        output::last_resort(&mut std::io::stderr(), "it goes to /dev/null", secret);
+                        return Err(CliError::Output(std::io::Error::other(
+                            "the new secret would go to /dev/null; it was printed on stderr instead",
+                        )));
+                    }
+                    // (JSON mode printed it inside the outcome.)
+                    Ok(()) if json => {}
+                    Ok(()) => {
+                        if !outcome.stored_in_keychain {
+                            note("the keychain could not store the new key. Save it now; it is shown once and no config was changed:");
+                        }
+                        show_once(out, &mut std::io::stderr(), secret)?;
+                    }
+                    Err(e) => output::last_resort(&mut std::io::stderr(), &e.to_string(), secret),
+                }
+            }
+            printed?;
+            let all_ok = outcome.files.iter().all(|f| f.ok);
+            Ok(match outcome.step {
+                crate::rotation::journal::Step::Verified if all_ok => 0,
+                crate::rotation::journal::Step::Shown => EXIT_ERROR,
+                _ => EXIT_PARTIAL,
+            })
+        }
+        Command::Verify { credential } => {
+            let ctx = Context::from_os()?;
+            crate::rotation::verify(&ctx, &http(), &credential)?;
+            writeln!(out, "{credential}: the provider accepts this key")?;
+            Ok(0)
+        }
+        Command::History { json } => {
+            let ctx = Context::from_os()?;
+            let lines = crate::rotation::store::Audit::new(&ctx.data_dir)
+                .read()
+                .map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
+            if json {
+                print_json(out, &lines)?;
+            } else {
+                for l in &lines {
+                    writeln!(
+                        out,
+                        "{}  {:<18} {:<14} {} → {}",
+                        l["time"].as_str().unwrap_or(""),
+                        l["provider"].as_str().unwrap_or(""),
+                        l["outcome"].as_str().unwrap_or(""),
+                        l["credential"].as_str().unwrap_or(""),
+                        l["new_credential"].as_str().unwrap_or("-")
+                    )?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Finish { rotation, json } => {
+            let ctx = Context::from_os()?;
+            let r = crate::rotation::finish_rotation(
+                &ctx,
+                &vault::Vault::default(),
+                &http(),
+                &rotation,
+            )?;
+            if json {
+                print_json(out, &r)?;
+            } else {
+                writeln!(
+                    out,
+                    "{} ({}): {:?}. {}",
+                    r.rotation, r.provider, r.step, r.message
+                )?;
+            }
+            Ok(match r.step {
+                crate::rotation::journal::Step::Verified => 0,
+                _ => EXIT_PARTIAL,
+            })
+        }
+        Command::Recover { json } => {
+            let ctx = Context::from_os()?;
+            let done = crate::rotation::recover(&ctx, &vault::Vault::default(), &http())?;
+            if json {
+                print_json(out, &done)?;
+            } else if done.is_empty() {
+                writeln!(out, "No interrupted rotation.")?;
+            } else {
+                for r in &done {
+                    writeln!(
+                        out,
+                        "{} ({}): {:?}. {}",
+                        r.rotation, r.provider, r.step, r.message
+                    )?;
+                }
+            }
+            Ok(0)
+        }
+        other => Err(CliError::Usage(format!(
+            "not a rotation command: {other:?}"
+        ))),
+    }
+}
+
+fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Rotate {} ({}) at {}",
+        p.credential, p.masked, p.provider_name
+    )?;
+    match p.grace_seconds {
+        Some(g) if g > 0 => writeln!(
+            out,
+            "The old key keeps working for {g} s after the rotation, then stops."
+        )?,
+        _ => writeln!(
+            out,
+            "The old key STOPS WORKING AT ONCE when the provider rotates it."
+        )?,
+    }
+    writeln!(out, "Files that will change:")?;
+    print_file_plans(out, &p.replace.files)?;
+    writeln!(out, "Preflight:")?;
+    for c in &p.preflight {
+        writeln!(
+            out,
+            "  [{}] {}",
+            if c.ok { "ok" } else { "FAIL" },
+            c.message
+        )?;
+    }
+    for w in &p.warnings {
+        writeln!(out, "  warning: {w}")?;
+    }
+    Ok(())
+}
+
+/// "X needs: server_id, tenant" as the CLI's flags: "X needs: --server-id --tenant".
+fn flagify(message: &str) -> String {
+    match message.split_once(" needs: ") {
+        Some((who, ids)) => format!(
+            "{who} needs: {}",
+            ids.split(", ")
+                .map(|m| format!("--{}", m.replace('_', "-")))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        None => message.to_string(),
+    }
+}
