@@ -212,9 +212,9 @@ pub fn plan(
             .iter()
             .any(|f| clients::by_id(f.client).name() == c);
         if c == "Claude Desktop" && files_of_client {
-            warnings.push("Claude Desktop is running and rewrites its config file: quit it from its tray icon before rotating, or it may undo the change".into());
+            warnings.push("Claude Desktop is running and rewrites its config file: quit it from its tray icon before rotating, or it may undo the change (Rekey re-reads every file at the end and says so if it did)".into());
         } else if files_of_client {
-            warnings.push(format!("{c} is running; it will need to reload its config"));
+            warnings.push(format!("{c} is running; it will need to reload its config, and it may write its old config back over the change (Rekey re-reads every file at the end and says so if it did)"));
         }
     }
     for s in report
