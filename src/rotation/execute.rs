@@ -134,7 +134,15 @@ fn run(
         admin: plan.admin.as_ref(),
         grace: plan.grace,
     };
-    let rotated = match provider.rotate(http, &req) {
+    // A panic while reading the answer would unwind past the new key: it counts as an unknown outcome.
+    let answer =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| provider.rotate(http, &req)))
+            .unwrap_or_else(|_| {
+                Err(providers::ProviderError::Ambiguous(
+                    "Rekey failed while reading the provider's answer".into(),
+                ))
+            });
+    let rotated = match answer {
         Ok(r) => r,
         Err(e) => {
             entry.step = if e.may_have_rotated() {
