@@ -12,6 +12,9 @@ use crate::{Error, Result, Secret};
 use serde::Serialize;
 use std::time::Duration;
 
+/// How long a keychain probe is trusted before the call probes again.
+const KEYCHAIN_FRESH: Duration = Duration::from_secs(5);
+
 /// The longest grace period Rekey asks a provider for (the settings' limit too).
 pub const MAX_GRACE: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -47,6 +50,9 @@ pub struct RotationPlan {
     /// The user said "go ahead anyway" about configs that hold the key but do not parse.
     #[serde(skip)]
     pub(super) despite_unparsed: bool,
+    /// When the keychain last proved it can store (the plan's probe).
+    #[serde(skip)]
+    pub(super) probed: Option<std::time::Instant>,
 }
 
 impl RotationPlan {
@@ -275,6 +281,7 @@ pub fn plan(
         admin,
         grace,
         despite_unparsed: false,
+        probed: keychain.available.then(std::time::Instant::now),
     })
 }
 
@@ -335,7 +342,12 @@ pub(super) fn revalidate(ctx: &Context, vault: &Vault, plan: &RotationPlan) -> R
     if link.as_ref() != Some(&plan.link) {
         return changed("the key's provider link changed".into());
     }
-    vault.probe()?;
+    // A plan confirmed at once (the CLI's --yes) was probed an instant ago; one left open in the app may
+    // have outlived an unlocked keychain (a screen lock since): probe again, which on a desktop raises
+    // the unlock prompt before the call.
+    if plan.probed.is_none_or(|t| t.elapsed() > KEYCHAIN_FRESH) {
+        vault.probe()?;
+    }
     let remotes = report
         .remotes
         .iter()
