@@ -178,6 +178,13 @@ fn a_client_that_writes_its_old_config_back_leaves_the_rotation_incomplete_until
     };
     let status = rekey::rotation::tray_status(&ctx).unwrap();
     assert_eq!(status.incomplete, 1);
+    // The tray offers to finish it, opening the dead key's screen (it is still in Cursor's config).
+    assert_eq!(status.finish.len(), 1);
+    assert_eq!(status.finish[0].0, cred);
+    assert_eq!(
+        status.finish[0].1,
+        "Finish the BitScale rotation (a config holds a dead key)…"
+    );
     assert!(
         status.tooltip().contains("1 incomplete rotation"),
         "{}",
@@ -198,6 +205,10 @@ fn a_client_that_writes_its_old_config_back_leaves_the_rotation_incomplete_until
     assert_ne!(again.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&again.stderr).contains("not incomplete"));
     assert_eq!(rekey::rotation::tray_status(&ctx).unwrap().incomplete, 0);
+    assert!(rekey::rotation::tray_status(&ctx)
+        .unwrap()
+        .finish
+        .is_empty());
 }
 
 #[test]

@@ -10,14 +10,25 @@ use tauri::{AppHandle, Manager, Runtime};
 pub const OPEN: &str = "open";
 pub const QUIT: &str = "quit";
 pub const ROTATE: &str = "rotate:";
+/// Open a key's screen (where an incomplete rotation offers Finish).
+pub const DETAILS: &str = "details:";
 const TRAY_ID: &str = "rekey";
 
-/// The menu's entries (id, label), in order: one "Rotate … key" per linked credential, then Open and Quit.
-pub fn menu_entries(rotatable: &[(String, String)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = rotatable
+/// The menu's entries (id, label), in order: one "Finish … rotation" per incomplete rotation (a config
+/// still holds a dead key: that comes first), one "Rotate … key" per linked credential, then Open and Quit.
+pub fn menu_entries(
+    finish: &[(String, String)],
+    rotatable: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = finish
         .iter()
-        .map(|(cred, label)| (format!("{ROTATE}{cred}"), label.clone()))
+        .map(|(cred, label)| (format!("{DETAILS}{cred}"), label.clone()))
         .collect();
+    v.extend(
+        rotatable
+            .iter()
+            .map(|(cred, label)| (format!("{ROTATE}{cred}"), label.clone())),
+    );
     v.push((OPEN.to_string(), "Open Rekey".to_string()));
     v.push((QUIT.to_string(), "Quit".to_string()));
     v
@@ -29,6 +40,8 @@ pub enum Action {
     ShowWindow,
     /// Open the window at step 1 of the rotate flow for this credential.
     Rotate(String),
+    /// Open the window on this credential's screen.
+    Details(String),
     Quit,
     Ignore,
 }
@@ -37,8 +50,9 @@ pub fn action_for(id: &str) -> Action {
     match id {
         OPEN => Action::ShowWindow,
         QUIT => Action::Quit,
-        _ => match id.strip_prefix(ROTATE) {
-            Some(cred) if !cred.is_empty() => Action::Rotate(cred.to_string()),
+        _ => match (id.strip_prefix(ROTATE), id.strip_prefix(DETAILS)) {
+            (Some(cred), _) if !cred.is_empty() => Action::Rotate(cred.to_string()),
+            (_, Some(cred)) if !cred.is_empty() => Action::Details(cred.to_string()),
             _ => Action::Ignore,
         },
     }
@@ -59,7 +73,7 @@ fn build_menu<R: Runtime>(
     app: &AppHandle<R>,
     status: &rekey::rotation::TrayStatus,
 ) -> tauri::Result<Menu<R>> {
-    let items = menu_entries(&status.entries)
+    let items = menu_entries(&status.finish, &status.entries)
         .into_iter()
         .map(|(id, label)| MenuItem::with_id(app, id, label, true, None::<&str>))
         .collect::<tauri::Result<Vec<_>>>()?;
@@ -73,6 +87,10 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, id: &str) {
         Action::Rotate(cred) => {
             crate::show_main_window(app);
             send_to_window(app, &format!("{ROTATE}{cred}"));
+        }
+        Action::Details(cred) => {
+            crate::show_main_window(app);
+            send_to_window(app, &format!("{DETAILS}{cred}"));
         }
         Action::Quit => app.exit(0),
         Action::Ignore => {}
@@ -129,17 +147,30 @@ mod tests {
 
     #[test]
     fn keys_to_rotate_come_first_then_open_and_quit() {
-        let entries = menu_entries(&[("cred_1".into(), "Rotate BitScale key (sk-l…9f2c)…".into())]);
+        let entries = menu_entries(
+            &[(
+                "cred_0".into(),
+                "Finish the BitScale rotation (a config holds a dead key)…".into(),
+            )],
+            &[("cred_1".into(), "Rotate BitScale key (sk-l…9f2c)…".into())],
+        );
         let labels: Vec<&str> = entries.iter().map(|(_, l)| l.as_str()).collect();
         assert_eq!(
             labels,
-            ["Rotate BitScale key (sk-l…9f2c)…", "Open Rekey", "Quit"]
+            [
+                "Finish the BitScale rotation (a config holds a dead key)…",
+                "Rotate BitScale key (sk-l…9f2c)…",
+                "Open Rekey",
+                "Quit"
+            ]
         );
-        assert_eq!(action_for(&entries[0].0), Action::Rotate("cred_1".into()));
-        assert_eq!(action_for(&entries[1].0), Action::ShowWindow);
-        assert_eq!(action_for(&entries[2].0), Action::Quit);
+        assert_eq!(action_for(&entries[0].0), Action::Details("cred_0".into()));
+        assert_eq!(action_for(&entries[1].0), Action::Rotate("cred_1".into()));
+        assert_eq!(action_for(&entries[2].0), Action::ShowWindow);
+        assert_eq!(action_for(&entries[3].0), Action::Quit);
         assert_eq!(action_for("rotate:"), Action::Ignore);
+        assert_eq!(action_for("details:"), Action::Ignore);
         assert_eq!(action_for("something-else"), Action::Ignore);
-        assert_eq!(menu_entries(&[]).len(), 2);
+        assert_eq!(menu_entries(&[], &[]).len(), 2);
     }
 }

@@ -66,6 +66,8 @@ pub fn key_ages(ctx: &Context, report: &ScanReport, now: jiff::Timestamp) -> Res
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrayStatus {
     pub entries: Vec<(String, String)>,
+    /// One entry per incomplete rotation: (the credential whose screen offers Finish, label).
+    pub finish: Vec<(String, String)>,
     pub due: usize,
     pub interrupted: usize,
     /// Rotations that ended with a usage still on the old key (`incomplete`): waiting for Finish.
@@ -163,8 +165,28 @@ pub fn tray_status_of(ctx: &Context, report: &ScanReport) -> Result<TrayStatus> 
         .iter()
         .filter(|e| e.step == Step::Incomplete)
         .count();
+    // Incomplete rotations: open the key that still sits in a config (the dead one), else the new one.
+    let finish = journal
+        .iter()
+        .filter(|e| e.step == Step::Incomplete)
+        .map(|e| {
+            let old_in_configs = report.credentials.iter().any(|c| c.id == e.credential);
+            let cred = match (&e.new_credential, old_in_configs) {
+                (Some(new), false) => new.clone(),
+                _ => e.credential.clone(),
+            };
+            let name = providers::by_id(&e.provider)
+                .map(|p| p.name())
+                .unwrap_or(e.provider.as_str());
+            (
+                cred,
+                format!("Finish the {name} rotation (a config holds a dead key)…"),
+            )
+        })
+        .collect();
     Ok(TrayStatus {
         entries,
+        finish,
         due: ages.iter().filter(|a| a.due).count(),
         interrupted,
         incomplete,
