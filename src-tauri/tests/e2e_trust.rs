@@ -164,3 +164,94 @@ async fn an_incomplete_rotation_is_shown_on_the_key_and_finished_from_its_screen
     );
     save_screenshot(&c, "21-rotation-finished.png").await;
 }
+
+#[tokio::test]
+async fn a_config_that_does_not_parse_needs_a_go_ahead_in_the_plan_and_the_rotation_says_incomplete(
+) {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let fakes = rekey_fakes::FakeProviders::start().unwrap();
+    let old = fakes.current_key(rekey_fakes::Provider::BitScale);
+    let claude = env.config().join("Claude/claude_desktop_config.json");
+    std::fs::create_dir_all(claude.parent().unwrap()).unwrap();
+    std::fs::write(&claude, format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{old}\"}}}}}}}}\n")).unwrap();
+    // Cursor's file is cut off mid-edit, with the key in it (line 2).
+    let cursor = env.home().join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    let broken = format!(
+        "{{\"mcpServers\": {{\"bitscale\": {{\n  \"env\": {{\"BITSCALE_API_KEY\": \"{old}\"\n"
+    );
+    std::fs::write(&cursor, &broken).unwrap();
+    env.settings_exist();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let cli = app.with_file_name("rekey");
+    let mut scan = Command::new(&cli);
+    env.apply(&mut scan);
+    let report: serde_json::Value =
+        serde_json::from_slice(&scan.args(["scan", "--json"]).output().unwrap().stdout).unwrap();
+    let cred = report["credentials"][0]["id"].as_str().unwrap().to_string();
+    let url = fakes.base_url(rekey_fakes::Provider::BitScale);
+    let mut link = Command::new(&cli);
+    env.apply(&mut link);
+    assert!(link
+        .args(["link", &cred, "--provider", "bitscale", "--base-url", &url])
+        .status()
+        .unwrap()
+        .success());
+
+    let driver = Driver::start(&env);
+    let c = driver.session(&app).await;
+    wait_for(&c, "[data-testid=rotate]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // The plan names the broken file and its line; Rotate stays off until "Go ahead anyway".
+    let unparsed = wait_for(&c, "[data-testid=unparsed]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        unparsed.contains(&cursor.display().to_string()) && unparsed.contains("line 2"),
+        "{unparsed}"
+    );
+    let input = wait_for(&c, "[data-testid=confirm-input]").await;
+    assert!(
+        !input.is_enabled().await.unwrap(),
+        "typing allowed before the go-ahead"
+    );
+    save_screenshot(&c, "22-plan-unparsed.png").await;
+    wait_for(&c, "[data-testid=despite-unparsed]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    input.send_keys("bitscale").await.unwrap();
+    wait_for(&c, "[data-testid=rotate-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let left = wait_for(&c, "[data-testid=rotate-left]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        left.contains("Incomplete") && left.contains(&cursor.display().to_string()),
+        "{left}"
+    );
+    let new = fakes.current_key(rekey_fakes::Provider::BitScale);
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 1);
+    assert!(std::fs::read_to_string(&claude).unwrap().contains(&new));
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), broken);
+    assert!(
+        !c.source().await.unwrap().contains(&new),
+        "the key reached the page"
+    );
+    save_screenshot(&c, "23-rotate-incomplete.png").await;
+}

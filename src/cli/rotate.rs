@@ -340,6 +340,15 @@ fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io
     for w in &p.warnings {
         writeln!(out, "  warning: {w}")?;
     }
+    for u in &p.replace.unparsed {
+        writeln!(
+            out,
+            "  warning: {} does not parse ({}); it holds this key at line {}: fix it before rotating, or go ahead anyway (--despite-unparsed) and `rekey finish` after fixing it (until then that client keeps the dead key)",
+            u.path.display(),
+            u.reason,
+            u.line
+        )?;
+    }
     Ok(())
 }
 

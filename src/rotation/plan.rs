@@ -234,14 +234,6 @@ pub fn plan(
             }
         }
     }
-    for u in &replace.unparsed {
-        warnings.push(format!(
-            "{} does not parse ({}); it holds this key at line {}: fix it before rotating, or go ahead anyway and Finish after fixing it (until then that client keeps the dead key)",
-            u.path.display(),
-            u.reason,
-            u.line
-        ));
-    }
     let mut restart: Vec<(String, String)> = Vec::new();
     for f in &replace.files {
         let c = clients::by_id(f.client);
