@@ -9,6 +9,26 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
+/// The credential the CLI (built beside the app, same keychain) finds in `env`, linked to the fake BitScale.
+fn link_first_key(env: &TestEnv, fakes: &rekey_fakes::FakeProviders) -> String {
+    let cli = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app")).with_file_name("rekey");
+    let rekey = |args: &[&str]| {
+        let mut cmd = Command::new(&cli);
+        env.apply(&mut cmd);
+        cmd.args(args).output().unwrap()
+    };
+    let report: serde_json::Value =
+        serde_json::from_slice(&rekey(&["scan", "--json"]).stdout).unwrap();
+    let cred = report["credentials"][0]["id"].as_str().unwrap().to_string();
+    let url = fakes.base_url(rekey_fakes::Provider::BitScale);
+    assert!(
+        rekey(&["link", &cred, "--provider", "bitscale", "--base-url", &url])
+            .status
+            .success()
+    );
+    cred
+}
+
 #[tokio::test]
 async fn an_incomplete_rotation_is_shown_on_the_key_and_finished_from_its_screen() {
     if !enabled() {
@@ -187,20 +207,7 @@ async fn a_config_that_does_not_parse_needs_a_go_ahead_in_the_plan_and_the_rotat
     std::fs::write(&cursor, &broken).unwrap();
     env.settings_exist();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
-    let cli = app.with_file_name("rekey");
-    let mut scan = Command::new(&cli);
-    env.apply(&mut scan);
-    let report: serde_json::Value =
-        serde_json::from_slice(&scan.args(["scan", "--json"]).output().unwrap().stdout).unwrap();
-    let cred = report["credentials"][0]["id"].as_str().unwrap().to_string();
-    let url = fakes.base_url(rekey_fakes::Provider::BitScale);
-    let mut link = Command::new(&cli);
-    env.apply(&mut link);
-    assert!(link
-        .args(["link", &cred, "--provider", "bitscale", "--base-url", &url])
-        .status()
-        .unwrap()
-        .success());
+    link_first_key(&env, &fakes);
 
     let driver = Driver::start(&env);
     let c = driver.session(&app).await;

@@ -143,15 +143,7 @@ pub(super) fn execute(
                 }
                 plan.go_ahead_despite_unparsed();
             }
-            if !plan.ready() {
-                let failed: Vec<&str> = plan
-                    .preflight
-                    .iter()
-                    .filter(|c| !c.ok)
-                    .map(|c| c.message.as_str())
-                    .collect();
-                return Err(crate::Error::Preflight(failed.join("; ")).into());
-            }
+            plan.check_ready()?;
             if !yes
                 && !confirm_word(
                     &format!(

@@ -52,15 +52,7 @@ fn run(
     progress: &mut dyn FnMut(Step),
     mut scrubber: Scrubber,
 ) -> Result<Outcome> {
-    if !plan.ready() {
-        let failed: Vec<&str> = plan
-            .preflight
-            .iter()
-            .filter(|c| !c.ok)
-            .map(|c| c.message.as_str())
-            .collect();
-        return Err(Error::Preflight(failed.join("; ")));
-    }
+    plan.check_ready()?;
     let provider = providers::by_id(plan.provider)
         .ok_or_else(|| Error::UnknownProvider(plan.provider.into()))?;
 

@@ -60,6 +60,20 @@ impl RotationPlan {
         self.preflight.iter().all(|c| c.ok)
     }
 
+    /// `Ok` when every preflight check passed, else the `preflight_failed` error naming the failed ones.
+    pub fn check_ready(&self) -> Result<()> {
+        if self.ready() {
+            return Ok(());
+        }
+        let failed: Vec<&str> = self
+            .preflight
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.message.as_str())
+            .collect();
+        Err(Error::Preflight(failed.join("; ")))
+    }
+
     /// Some config holds this key but does not parse: the rotation would end `incomplete`, so it needs
     /// the user's explicit go-ahead ([`RotationPlan::go_ahead_despite_unparsed`]).
     pub fn needs_go_ahead(&self) -> bool {
