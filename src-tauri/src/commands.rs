@@ -166,7 +166,7 @@ pub async fn confirm_rotation(
         )
     })
     .await
-    .map_err(|e| rekey::Error::InvalidInput(format!("the rotation task failed: {e}")))?
+    .map_err(|e| task_failed("the rotation task failed", e))?
 }
 
 /// The one-time reveal of a rotation's new key: only for the token that rotation's outcome carried, once
@@ -192,7 +192,7 @@ pub async fn finish_rotation(rotation: String) -> Result<rotation::Recovered, re
         )
     })
     .await
-    .map_err(|e| rekey::Error::InvalidInput(format!("finishing did not complete: {e}")))?
+    .map_err(|e| task_failed("finishing did not complete", e))?
 }
 
 /// The audit log, newest first (no secrets in it by construction).
@@ -221,7 +221,7 @@ pub fn recover_at_start(app: &tauri::AppHandle) {
                 &rekey::providers::Http::from_env(),
             )
         });
-        *crate::lock(&app.state::<Recovery>().0) = Some(result.map_err(|e| e.to_string()));
+        *crate::lock(&app.state::<Recovery>().0) = Some(result.map_err(|e| e.public_message()));
     });
 }
 
@@ -281,7 +281,7 @@ pub async fn verify_credential(credential: String) -> Result<(), rekey::Error> {
         rotation::verify(&ctx, &rekey::providers::Http::from_env(), &credential)
     })
     .await
-    .map_err(|e| rekey::Error::InvalidInput(format!("verification did not finish: {e}")))?
+    .map_err(|e| task_failed("verification did not finish", e))?
 }
 
 /// Every backup Rekey took, newest first (no contents).
@@ -427,7 +427,7 @@ pub async fn activepieces_servers(
         )
     })
     .await
-    .map_err(|e| rekey::Error::InvalidInput(format!("listing did not finish: {e}")))?
+    .map_err(|e| task_failed("listing did not finish", e))?
 }
 
 /// Wizard: write an Activepieces MCP server into the chosen clients and link its key.
@@ -451,5 +451,14 @@ pub async fn add_activepieces_server(
         )
     })
     .await
-    .map_err(|e| rekey::Error::InvalidInput(format!("adding did not finish: {e}")))?
+    .map_err(|e| task_failed("adding did not finish", e))?
+}
+
+/// A blocking task that did not return: its join error can quote a panic's payload (a config value, a
+/// key), so only a fixed text crosses to the window.
+fn task_failed(what: &str, e: tauri::Error) -> rekey::Error {
+    let _ = e;
+    rekey::Error::InvalidInput(format!(
+        "{what}: Rekey hit an internal error (details withheld: they may contain secret material)"
+    ))
 }

@@ -158,7 +158,11 @@ fn run(
     let account = rotation_account(&entry.id);
     let stored = crate::testhook::point("before-keychain-store")
         .map_err(|e| Error::Keychain(e.to_string()))
-        .and_then(|()| vault.store(&account, &new));
+        .and_then(|()| {
+            // A panic in the keychain backend must not unwind past the only copy: treat it as a refusal.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vault.store(&account, &new)))
+                .unwrap_or_else(|_| Err(Error::Keychain("the keychain backend failed".into())))
+        });
     entry.new_credential = Some(fp.id(new.expose()));
     entry.new_masked = Some(new.masked());
     if let Err(e) = stored {

@@ -104,7 +104,14 @@ fn audit(ctx: &Context, e: &Entry) {
         "message": e.message.as_deref().map(crate::scrub::text), "left": e.left, "files": e.files.iter().filter(|f| f.written).map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
     });
     if let Err(err) = Audit::new(&ctx.data_dir).append(&line) {
-        eprintln!("rekey: warning: could not write the audit log: {err}");
+        // Never `eprintln!`: it panics when stderr is closed, and this runs while a shown-once key may
+        // exist only in memory.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "rekey: warning: could not write the audit log: {}",
+            crate::scrub::text(&err.to_string())
+        );
     }
 }
 
