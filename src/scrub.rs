@@ -18,6 +18,8 @@ pub const REDACTED: &str = "<redacted>";
 /// Secrets shorter than this are not searched for: replacing every "ab" would make texts unreadable and
 /// such a value is no secret anyway (the new-secret validation refuses them long before).
 const MIN_SECRET_LEN: usize = 4;
+/// The shortest leading part of a secret removed from the end of a (truncated) text.
+const MIN_TAIL: usize = 6;
 
 /// Removes a set of known secrets (and, like [`text`], URL queries and userinfo) from texts.
 #[derive(Clone, Default)]
@@ -76,6 +78,21 @@ impl Scrubber {
         for f in &self.forms {
             if out.contains(f.expose()) {
                 out = out.replace(f.expose(), REDACTED);
+            }
+        }
+        // A provider text cut to a maximum length can end in the first part of a key: remove such a
+        // tail too (from 6 characters on; shorter tails say nothing about the key).
+        for f in &self.forms {
+            let form = f.expose();
+            let cut = form
+                .char_indices()
+                .map(|(i, _)| i)
+                .filter(|&i| i >= MIN_TAIL)
+                .rev()
+                .find(|&i| out.ends_with(&form[..i]));
+            if let Some(i) = cut {
+                out.truncate(out.len() - i);
+                out.push_str(REDACTED);
             }
         }
         text(&out)
@@ -189,6 +206,10 @@ mod tests {
         assert!(!out.contains("live+key"), "{out}");
         assert!(!out.contains("0123"), "{out}");
         assert_eq!(out.matches(REDACTED).count(), 3, "{out}");
+        // A text cut in the middle of a key loses the part it kept.
+        let cut = format!("detail: invalid key {}", &s.expose()[..9]);
+        assert_eq!(sc.clean(&cut), "detail: invalid key <redacted>");
+        assert_eq!(sc.clean("ends with sk/li"), "ends with sk/li");
         // Short values are not searched for.
         assert_eq!(
             Scrubber::new().with(&Secret::new("ab".into())).clean("abc"),

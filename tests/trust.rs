@@ -441,3 +441,44 @@ fn a_config_that_does_not_parse_but_holds_the_key_needs_a_go_ahead_and_ends_inco
     assert_eq!(read(&cursor(&home)), good.replace(&old, &new));
     assert_eq!(f.rotations(P::BitScale), 1);
 }
+
+#[test]
+fn a_config_that_breaks_during_the_rotation_leaves_it_incomplete_not_verified() {
+    if !keyring_tests_enabled(
+        "a_config_that_breaks_during_the_rotation_leaves_it_incomplete_not_verified",
+    ) {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    let good = read(&cursor(&home));
+    let pause = tempfile::tempdir().unwrap();
+    let mut child = rotate_paused(&home, &cred, "journaled", pause.path());
+    wait_paused(&mut child, pause.path(), "journaled");
+    // An editor autosaves Cursor's file half-written after the plan was re-checked.
+    let half = good[..good.len() - 4].to_string();
+    std::fs::write(cursor(&home), &half).unwrap();
+    let o = resume(child, pause.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(5), "{out}");
+    assert!(
+        out.contains("INCOMPLETE") && out.contains("does not parse"),
+        "{out}"
+    );
+    assert_eq!(read(&cursor(&home)), half);
+    let h: serde_json::Value =
+        serde_json::from_str(&ok(&run(&home, &["history", "--json"], "", &[]))).unwrap();
+    let last = h.as_array().unwrap().last().unwrap();
+    assert_eq!(last["outcome"], "incomplete", "{h}");
+    // Repaired, Finish completes it.
+    std::fs::write(cursor(&home), &good).unwrap();
+    ok(&run(
+        &home,
+        &["finish", last["rotation"].as_str().unwrap()],
+        "",
+        &[],
+    ));
+    assert_eq!(
+        read(&cursor(&home)),
+        good.replace(&old, &f.current_key(P::BitScale))
+    );
+}

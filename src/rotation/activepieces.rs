@@ -44,7 +44,7 @@ pub fn activepieces_servers(
     let base = activepieces_base(base_url);
     let admin = activepieces_admin(vault)?;
     let servers = providers::activepieces::list_servers(http, &base, &admin, project_id.trim())
-        .map_err(Error::Provider)?;
+        .map_err(|e| Error::Provider(e).scrubbed(&crate::scrub::Scrubber::new().with(&admin)))?;
     Ok(servers
         .into_iter()
         .map(|s| RemoteServerChoice {
@@ -77,7 +77,7 @@ pub fn add_activepieces_server(
     let base = activepieces_base(base_url);
     let admin = activepieces_admin(vault)?;
     let servers = providers::activepieces::list_servers(http, &base, &admin, project_id.trim())
-        .map_err(Error::Provider)?;
+        .map_err(|e| Error::Provider(e).scrubbed(&crate::scrub::Scrubber::new().with(&admin)))?;
     let server = servers
         .into_iter()
         .find(|s| s.id == server_id)

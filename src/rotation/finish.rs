@@ -124,6 +124,23 @@ fn left_on_old_key(ctx: &Context, entry: &Entry) -> Vec<String> {
             ));
         }
     }
+    // A file that broke during the rotation (a half-saved edit) was refused and cannot be searched any
+    // more: it still holds the old key.
+    for f in entry.files.iter().filter(|f| !f.written) {
+        let broken = report
+            .files
+            .iter()
+            .any(|r| r.path == f.path && r.status != FileStatus::Ok);
+        let listed = left
+            .iter()
+            .any(|l| l.starts_with(&f.path.display().to_string()));
+        if broken && !listed {
+            left.push(format!(
+                "{} does not parse and was not written (it holds the old key)",
+                f.path.display()
+            ));
+        }
+    }
     for path in &entry.unparsed {
         let broken = report
             .files
@@ -194,9 +211,13 @@ pub(super) fn resume(ctx: &Context, http: &Http, entry: &mut Entry, new: &Secret
         Some(old) => replace::plan_for(&report, old),
         None => ReplacePlan::default(),
     };
-    // Files that no longer hold the old key were written before the stop.
+    // Files that no longer hold the old key, and still parse, were written before the stop.
     for f in entry.files.iter_mut() {
-        if !plan.files.iter().any(|p| p.path == f.path) && f.error.is_none() {
+        let parses = report
+            .files
+            .iter()
+            .any(|r| r.path == f.path && r.status == FileStatus::Ok);
+        if !plan.files.iter().any(|p| p.path == f.path) && f.error.is_none() && parses {
             f.written = true;
         }
     }

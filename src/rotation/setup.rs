@@ -105,7 +105,10 @@ pub fn verify(ctx: &Context, http: &Http, credential: &str) -> Result<()> {
     let key = report
         .secret_of(credential)
         .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    // The provider's text may echo the key back: it leaves through the scrubbing boundary.
     provider
         .verify(http, &link, &key)
-        .map_err(|e: ProviderError| Error::Provider(e))
+        .map_err(|e: ProviderError| {
+            Error::Provider(e).scrubbed(&crate::scrub::Scrubber::new().with(&key))
+        })
 }
