@@ -605,7 +605,14 @@ pub fn raw_offset(raw_token: &str, decoded_offset: usize) -> usize {
             let esc = bytes[raw + 1];
             if esc == b'u' {
                 let code = u32::from_str_radix(&raw_token[raw + 2..raw + 6], 16).unwrap_or(0xfffd);
-                if (0xd800..0xdc00).contains(&code) && raw_token[raw + 6..].starts_with("\\u") {
+                // A pair only when a low surrogate follows, exactly as `unescape` decides (two lone high
+                // surrogates are two U+FFFD).
+                let low = raw_token
+                    .get(raw + 6..raw + 12)
+                    .and_then(|t| t.strip_prefix("\\u"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .is_some_and(|c| (0xdc00..0xe000).contains(&c));
+                if (0xd800..0xdc00).contains(&code) && low {
                     // A surrogate pair is one 4-byte character.
                     raw += 12;
                     decoded += 4;

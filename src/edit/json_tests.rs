@@ -132,3 +132,19 @@ fn escape_round_trips_through_the_parser() {
     let got = strings(&lit, Dialect::Json).unwrap();
     assert_eq!(got[0].1, v);
 }
+
+#[test]
+fn raw_offsets_agree_with_decoding_on_lone_surrogates() {
+    // Two lone high surrogates decode to two U+FFFD (6 bytes), not to one pair.
+    let token = r#""\ud800\ud800KEY""#;
+    let inner = &token[1..token.len() - 1];
+    let decoded = unescape(inner).unwrap();
+    let at = decoded.find("KEY").unwrap();
+    assert_eq!(at, 6);
+    assert_eq!(&token[raw_offset(token, at)..raw_offset(token, at) + 3], "KEY");
+    // A real pair is still one character.
+    let token = r#""\ud83d\ude00KEY""#;
+    let decoded = unescape(&token[1..token.len() - 1]).unwrap();
+    let at = decoded.find("KEY").unwrap();
+    assert_eq!(&token[raw_offset(token, at)..raw_offset(token, at) + 3], "KEY");
+}
