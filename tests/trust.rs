@@ -190,6 +190,16 @@ fn a_client_that_writes_its_old_config_back_leaves_the_rotation_incomplete_until
         "{}",
         status.tooltip()
     );
+    // The key it made cannot be rotated before it is finished (Finish would then write a revoked key).
+    let new_cred = last["new_credential"].as_str().unwrap().to_string();
+    let o = run(&home, &["rotate", &new_cred, "--yes"], "", &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("is not finished") && err.contains(&rotation),
+        "{err}"
+    );
+    assert_eq!(f.rotations(P::BitScale), 1);
     // Finish writes the key from the keychain into what is left, without calling the provider again.
     let fin = run(&home, &["finish", &rotation], "", &[]);
     assert!(

@@ -141,10 +141,16 @@ fn raw_offsets_agree_with_decoding_on_lone_surrogates() {
     let decoded = unescape(inner).unwrap();
     let at = decoded.find("KEY").unwrap();
     assert_eq!(at, 6);
-    assert_eq!(&token[raw_offset(token, at)..raw_offset(token, at) + 3], "KEY");
+    assert_eq!(
+        &token[raw_offset(token, at)..raw_offset(token, at) + 3],
+        "KEY"
+    );
     // A real pair is still one character.
     let token = r#""\ud83d\ude00KEY""#;
     let decoded = unescape(&token[1..token.len() - 1]).unwrap();
     let at = decoded.find("KEY").unwrap();
-    assert_eq!(&token[raw_offset(token, at)..raw_offset(token, at) + 3], "KEY");
+    assert_eq!(
+        &token[raw_offset(token, at)..raw_offset(token, at) + 3],
+        "KEY"
+    );
 }

@@ -254,7 +254,12 @@ pub fn finish_rotation(
         .get(rotation)
         .map_err(jio)?
         .ok_or_else(|| Error::UnknownRotation(rotation.into()))?;
+    // Both keys: the one it replaces and the one it made (which a rotation could otherwise take on).
     let _lock = RotationLock::acquire(&ctx.data_dir, &entry.credential)?;
+    let _lock_new = match &entry.new_credential {
+        Some(new) => Some(RotationLock::acquire(&ctx.data_dir, new)?),
+        None => None,
+    };
     // Read again under the lock: another process may have finished it meanwhile.
     let mut entry = journal
         .get(rotation)

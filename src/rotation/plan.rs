@@ -172,6 +172,12 @@ pub fn plan(
             message: "no config file holds this key literally".into(),
         });
     }
+    if let Some(why) = unfinished_maker(ctx, credential) {
+        preflight.push(Check {
+            ok: false,
+            message: why,
+        });
+    }
     let base = provider.base_url(&link);
     preflight.push(Check {
         ok: base.is_ok(),
@@ -342,6 +348,9 @@ pub(super) fn revalidate(ctx: &Context, vault: &Vault, plan: &RotationPlan) -> R
         }
         return changed(why.join("; "));
     }
+    if let Some(why) = unfinished_maker(ctx, &plan.credential) {
+        return Err(Error::Preflight(why));
+    }
     let link = Links::new(&ctx.data_dir)
         .get(&plan.credential)
         .map_err(|e| Error::io(&ctx.data_dir, e))?;
@@ -365,4 +374,18 @@ pub(super) fn revalidate(ctx: &Context, vault: &Vault, plan: &RotationPlan) -> R
 
 fn join(v: &[&String]) -> String {
     v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// A key made by a rotation that is not finished (incomplete, or interrupted) must not be rotated again
+/// before it is: finishing would then write a key that the second rotation already revoked.
+fn unfinished_maker(ctx: &Context, credential: &str) -> Option<String> {
+    let entries = super::journal::Journal::new(&ctx.data_dir).all().ok()?;
+    let e = entries.iter().rev().find(|e| {
+        e.new_credential.as_deref() == Some(credential)
+            && (e.step == super::journal::Step::Incomplete || e.step.interrupted())
+    })?;
+    Some(format!(
+        "the rotation that made this key ({}) is not finished: some configs still hold the key it replaced; finish it first (`rekey finish {}`, or Finish on the key)",
+        e.id, e.id
+    ))
 }
