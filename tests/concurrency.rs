@@ -69,7 +69,13 @@ fn linked_home(f: &FakeProviders, home: &TempHome, svc: &str) -> String {
         .unwrap()
         .iter()
         .find(|c| c["masked"].as_str().unwrap_or("").starts_with(&key[..4]))
-        .expect("the scan finds the key")["id"]
+        .unwrap_or_else(|| {
+            panic!(
+                "the scan does not find the key {}…: {}",
+                &key[..12],
+                text(&scan)
+            )
+        })["id"]
         .as_str()
         .unwrap()
         .to_string();

@@ -147,6 +147,22 @@ pub fn mint(prefix: &str, len: usize) -> String {
         x ^= x << 17;
         s.push(ALPHABET[(x % ALPHABET.len() as u64) as usize] as char);
     }
+    // A random key that happens to read like a placeholder ("…todo…", "…xxxx…") is not reported as a
+    // key by the scan, which would make a test fail by chance: mint another.
+    let lower = s.to_ascii_lowercase();
+    if [
+        "todo",
+        "xxxx",
+        "example",
+        "changeme",
+        "yourkey",
+        "placeholder",
+    ]
+    .iter()
+    .any(|m| lower[prefix.len()..].contains(m))
+    {
+        return mint(prefix, len);
+    }
     s
 }
 

@@ -34,8 +34,13 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
         if !entry.step.interrupted() {
             continue;
         }
-        let provider = providers::by_id(&entry.provider)
-            .ok_or_else(|| Error::UnknownProvider(entry.provider.clone()))?;
+        let Some(provider) = providers::by_id(&entry.provider) else {
+            out.push(Recovered {
+                message: Error::UnknownProvider(entry.provider.clone()).to_string(),
+                ..Recovered::from(&entry)
+            });
+            continue;
+        };
         // The new key, if the provider's answer got as far as the keychain. The intent names the account
         // before the call, so this also finds a key stored just before a stop.
         let new = match vault.get(&account_of(&entry)) {
@@ -60,7 +65,17 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
                     entry.step = Step::Held;
                     journal.save(&entry).map_err(jio)?;
                 }
-                resume(ctx, http, &mut entry, &new)?;
+                // One rotation that cannot be finished must not keep recovery from the others.
+                if let Err(e) = resume(ctx, http, &mut entry, &new) {
+                    out.push(Recovered {
+                        message: format!(
+                            "could not be finished ({}); run recovery again after fixing that",
+                            e.public_message()
+                        ),
+                        ..Recovered::from(&entry)
+                    });
+                    continue;
+                }
                 if entry.step != Step::Incomplete {
                     entry.message = Some(match &entry.verify_error {
                         Some(v) => format!("finished from the keychain after an interruption; {v}"),

@@ -32,16 +32,21 @@ pub fn reveal(ctx: &Context, vault: &Vault, token: &str) -> Result<Secret> {
     let journal = Journal::new(&ctx.data_dir);
     let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
     let h = hash(token);
-    let mut entry = journal
-        .all()
-        .map_err(jio)?
-        .into_iter()
-        .find(|e| e.reveal_hash.as_deref() == Some(h.as_str()))
-        .ok_or_else(|| {
-            Error::InvalidInput(
-                "no rotation has this reveal token; the new key is in your OS keychain".into(),
-            )
-        })?;
+    let find = || -> Result<super::journal::Entry> {
+        journal
+            .all()
+            .map_err(jio)?
+            .into_iter()
+            .find(|e| e.reveal_hash.as_deref() == Some(h.as_str()))
+            .ok_or_else(|| {
+                Error::InvalidInput(
+                    "no rotation has this reveal token; the new key is in your OS keychain".into(),
+                )
+            })
+    };
+    // Under the rotation's lock (Finish and recovery save the same journal entry), read it again.
+    let _lock = super::lock::RotationLock::acquire(&ctx.data_dir, &find()?.credential)?;
+    let mut entry = find()?;
     if entry.revealed {
         return Err(Error::InvalidInput(
             "this key was already shown once; it is in your OS keychain".into(),

@@ -51,16 +51,32 @@ impl Links {
         Ok(self.all()?.remove(credential))
     }
     pub fn set(&self, credential: &str, link: Link) -> std::io::Result<()> {
-        let mut all = self.all()?;
-        all.insert(credential.to_string(), link);
-        write_json(&self.path, &all)
+        self.update(|all| {
+            all.insert(credential.to_string(), link);
+        })
     }
     /// After a rotation the credential has a new id (its fingerprint): move the link along.
     pub fn rename(&self, old: &str, new: &str) -> std::io::Result<()> {
-        let mut all = self.all()?;
-        if let Some(l) = all.remove(old) {
-            all.insert(new.to_string(), l);
+        self.update(|all| {
+            if let Some(l) = all.remove(old) {
+                all.insert(new.to_string(), l);
+            }
+        })
+    }
+    /// Read, change, write under a lock (`links.json.lock`): rotations of different keys finish in
+    /// parallel, and one's rename must not undo the other's.
+    fn update(&self, change: impl FnOnce(&mut BTreeMap<String, Link>)) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            crate::paths::ensure_private_dir(dir)?;
         }
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.path.with_extension("json.lock"))?;
+        lock.lock()?;
+        let mut all = self.all()?;
+        change(&mut all);
         write_json(&self.path, &all)
     }
 }
