@@ -362,3 +362,30 @@ fn a_config_that_holds_the_key_but_does_not_parse_is_reported_and_replace_is_par
     assert!(text(&out).contains("line 3"), "{}", text(&out));
     assert_eq!(std::fs::read_to_string(&broken).unwrap(), truncated);
 }
+
+#[test]
+fn a_writer_that_saves_in_place_while_rekey_writes_is_not_overwritten() {
+    let home = TempHome::new();
+    let dest = home.write("home/.claude.json", &claude_json(5, "a", OLD));
+    // Paused with the new content in its temp file, right before the rename.
+    let (child, pause) = paused_replace(&home, OLD, NEW, "temp-write");
+    // A client saves in place (same inode, no lock): its change must survive.
+    let theirs = claude_json(7, "saved in place", OLD);
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&dest)
+            .unwrap();
+        f.write_all(theirs.as_bytes()).unwrap();
+    }
+    // The pause point is reached again on the retry: let it through.
+    std::fs::write(pause.path().join("resume"), "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap(),
+        theirs.replace(OLD, NEW)
+    );
+}

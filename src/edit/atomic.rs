@@ -240,6 +240,10 @@ fn attempt(
     if !at_path(&lock_file, target).map_err(io)? {
         return Err(Attempt::Moved);
     }
+    // What the file looked like before we read it: a writer that saves in place (same inode, no lock)
+    // while we work changes its size or modification time, and is then not overwritten (see below).
+    let stamp = |f: &File| f.metadata().map(|m| (m.len(), m.modified().ok()));
+    let before = stamp(&lock_file).map_err(io)?;
     // When the plan holds the scanned bytes, compare the file to them in chunks (no second copy of a
     // large file in memory) and edit those bytes; otherwise read and compare hashes. A big file is
     // compared on a second core while the temp file is written and synced: the temp file only replaces
@@ -305,8 +309,9 @@ fn attempt(
     // A writer that does not lock (a client saving its settings by rename) may have replaced the file
     // while we worked: look once more right before the rename, and start over on the new file.
     match at_path(&lock_file, target) {
-        Ok(true) => {}
-        Ok(false) => {
+        Ok(true) if stamp(&lock_file).ok() == Some(before) => {}
+        // Replaced, or written in place: start over on what is there now.
+        Ok(_) => {
             temp.discard();
             return Err(Attempt::Moved);
         }
