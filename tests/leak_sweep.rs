@@ -119,10 +119,13 @@ fn no_secret_reaches_an_output_a_rekey_file_or_an_ipc_payload() {
             f.set_fault(p, Fault::StatusWithMessage(403, echo.clone()));
             let plan = rekey::rotation::plan(&ctx, &vault, &http, &cred, None).unwrap();
             let plan_json = serde_json::to_string(&plan).unwrap();
+            outputs.push_str(&format!("{:?}", plan.replace));
             let err = rekey::rotation::execute(&ctx, &vault, &http, plan, false, &mut |_| {})
                 .err()
                 .expect("refused");
             outputs.push_str(&plan_json);
+            // Debug output of what the engine holds (a future `{:?}` in a log line must not leak).
+            outputs.push_str(&format!("{:?}", ctx.scan().unwrap()));
             outputs.push_str(&serde_json::to_string(&err).unwrap());
             outputs.push_str(&format!("{err} {err:?}"));
         }

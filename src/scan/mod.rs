@@ -15,7 +15,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 /// The whole picture: `clients`, `files`, `credentials` (the stable JSON shape of `rekey scan --json`).
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub struct ScanReport {
     pub clients: Vec<ClientReport>,
     pub files: Vec<FileReport>,
@@ -32,12 +32,33 @@ pub struct ScanReport {
 }
 
 /// A remote MCP server entry as its client would connect to it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct RemoteServer {
     pub file: PathBuf,
     pub server: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
+}
+
+/// Debug output never shows a URL or header value (they hold keys): only where the entry is.
+impl std::fmt::Debug for RemoteServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteServer")
+            .field("file", &self.file)
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Debug output holds no scanned bytes or remote entries (they hold keys); slots redact themselves.
+impl std::fmt::Debug for ScanReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanReport")
+            .field("clients", &self.clients)
+            .field("files", &self.files)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RemoteServer {
