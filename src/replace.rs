@@ -164,14 +164,7 @@ fn unparsed(report: &ScanReport, old: &Secret) -> Vec<Unparsed> {
     if raw.is_empty() {
         return Vec::new();
     }
-    let mut json_form = String::new();
-    json::escape(raw, &mut json_form);
-    let mut forms = vec![raw.to_string(), json_form, slots::percent_encode(raw)];
-    if let Ok(t) = crate::edit::toml::escape(raw, b'"') {
-        forms.push(t);
-    }
-    forms.sort();
-    forms.dedup();
+    let forms = crate::scrub::forms(raw);
     let scrub = crate::scrub::Scrubber::new().with(old);
     let mut out = Vec::new();
     for f in &report.files {

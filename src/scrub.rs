@@ -55,16 +55,10 @@ impl Scrubber {
 
     /// Remember `secret` in every form it can take inside a message.
     pub fn add(&mut self, secret: &Secret) {
-        let raw = secret.expose();
-        if raw.len() < MIN_SECRET_LEN {
+        if secret.len() < MIN_SECRET_LEN {
             return;
         }
-        let mut forms = vec![raw.to_string(), crate::scan::slots::percent_encode(raw)];
-        let json = serde_json::to_string(raw).unwrap_or_default();
-        if json.len() >= 2 {
-            forms.push(json[1..json.len() - 1].to_string());
-        }
-        for f in forms {
+        for f in forms(secret.expose()) {
             if !self.forms.iter().any(|s| s.expose() == f) {
                 self.forms.push(Secret::new(f));
             }
@@ -102,6 +96,25 @@ impl Scrubber {
     pub fn clean_opt(&self, input: Option<&str>) -> Option<String> {
         input.map(|t| self.clean(t))
     }
+}
+
+/// Every form a secret's bytes take in a config file or a message: raw, JSON-escaped, TOML-escaped (basic
+/// string) and percent-encoded, without repeats. (The scrubber removes them all; `replace` searches the
+/// configs it cannot parse for them.)
+pub fn forms(raw: &str) -> Vec<String> {
+    let mut json = String::new();
+    crate::edit::json::escape(raw, &mut json);
+    let mut v = vec![
+        raw.to_string(),
+        json,
+        crate::scan::slots::percent_encode(raw),
+    ];
+    if let Ok(t) = crate::edit::toml::escape(raw, b'"') {
+        v.push(t);
+    }
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|f| !f.is_empty() && seen.insert(f.clone()));
+    v
 }
 
 /// `input` with the query, fragment and userinfo of every URL in it removed (`?…` marks a removed query).

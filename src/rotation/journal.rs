@@ -149,8 +149,24 @@ impl Journal {
         super::store::write_json(&self.dir.join(format!("{}.json", e.id)), &e)
     }
 
+    /// One rotation's entry, read from its own file (ids are `<time>-<pid>`: anything else is no id).
     pub fn get(&self, id: &str) -> std::io::Result<Option<Entry>> {
-        Ok(self.all()?.into_iter().find(|e| e.id == id))
+        let valid = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+            && !id.starts_with('.');
+        if !valid {
+            return Ok(None);
+        }
+        let path = self.dir.join(format!("{id}.json"));
+        match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     pub fn all(&self) -> std::io::Result<Vec<Entry>> {
