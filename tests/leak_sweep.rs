@@ -105,15 +105,7 @@ fn no_secret_reaches_an_output_a_rekey_file_or_an_ipc_payload() {
         }
         // The same refusal as the app sees it: the error's IPC form.
         {
-            let ctx = rekey::context::Context {
-                env: {
-                    let mut e = rekey::clients::Env::linux_at(&home.home());
-                    e.config_dir = home.config();
-                    e
-                },
-                data_dir: home.dir.path().join("data/rekey"),
-                settings: Default::default(),
-            };
+            let ctx = context_of(&home);
             let vault = rekey::vault::Vault::with_service(&service);
             let http = rekey::providers::Http::new(std::time::Duration::from_secs(3));
             f.set_fault(p, Fault::StatusWithMessage(403, echo.clone()));

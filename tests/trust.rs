@@ -171,11 +171,7 @@ fn a_client_that_writes_its_old_config_back_leaves_the_rotation_incomplete_until
     let r: Value = serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
     assert!(r.as_array().unwrap().is_empty(), "{r}");
     assert_eq!(read(&cursor(&home)), original);
-    let ctx = rekey::context::Context {
-        env: rekey::clients::Env::linux_at(&home.home()),
-        data_dir: home.dir.path().join("data/rekey"),
-        settings: Default::default(),
-    };
+    let ctx = context_of(&home);
     let status = rekey::rotation::tray_status(&ctx).unwrap();
     assert_eq!(status.incomplete, 1);
     // The tray offers to finish it, opening the dead key's screen (it is still in Cursor's config).
@@ -299,16 +295,6 @@ fn a_locked_keychain_fails_the_preflight_and_nothing_is_called() {
     assert!(read(&cursor(&home)).contains(&old));
 }
 
-fn ctx_of(home: &TempHome) -> rekey::context::Context {
-    let mut env = rekey::clients::Env::linux_at(&home.home());
-    env.config_dir = home.config();
-    rekey::context::Context {
-        env,
-        data_dir: home.dir.path().join("data/rekey"),
-        settings: Default::default(),
-    }
-}
-
 #[test]
 fn the_new_key_is_revealed_once_by_its_rotations_token_even_across_restarts() {
     if !keyring_tests_enabled(
@@ -317,7 +303,7 @@ fn the_new_key_is_revealed_once_by_its_rotations_token_even_across_restarts() {
         return;
     }
     let (f, home, _, cred) = linked_bitscale();
-    let ctx = ctx_of(&home);
+    let ctx = context_of(&home);
     let service = format!("rekey-test-reveal-{}", std::process::id());
     let vault = rekey::vault::Vault::with_service(&service);
     let http = rekey::providers::Http::new(Duration::from_secs(3));
@@ -350,7 +336,7 @@ fn the_new_key_is_revealed_once_by_its_rotations_token_even_across_restarts() {
         new
     );
     // Once only, and still after a "restart" (a new context reads the journal again).
-    let e = rekey::rotation::reveal(&ctx_of(&home), &vault, &token).unwrap_err();
+    let e = rekey::rotation::reveal(&context_of(&home), &vault, &token).unwrap_err();
     assert!(e.to_string().contains("already shown once"), "{e}");
     let _ = vault.delete(&format!("rotation:{}", outcome.rotation));
 }

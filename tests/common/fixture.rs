@@ -165,3 +165,14 @@ pub fn data_files(home: &TempHome) -> Vec<(std::path::PathBuf, String)> {
     walk(&home.dir.path().join("data/rekey"), &mut v);
     v
 }
+
+/// The engine's view of a temp home, for tests that call the engine in-process beside the CLI.
+pub fn context_of(home: &TempHome) -> rekey::context::Context {
+    let mut env = rekey::clients::Env::linux_at(&home.home());
+    env.config_dir = home.config();
+    rekey::context::Context {
+        env,
+        data_dir: home.dir.path().join("data/rekey"),
+        settings: Default::default(),
+    }
+}
