@@ -185,6 +185,12 @@ pub trait Client: Sync {
     fn server_roots(&self) -> &'static [&'static [&'static str]] {
         &[&["mcpServers"]]
     }
+    /// This client's words for the places a secret sits, mapped to the shared slot rules' words
+    /// ([`crate::scan::slots::find`]): e.g. OpenCode's `environment.X` is `env.X`. `rel` is the path
+    /// below one server entry. `None` (the default) means the client uses the common shape as it is.
+    fn slot_path<'a>(&self, _rel: &[&'a str]) -> Option<Vec<&'a str>> {
+        None
+    }
     /// What the user must do after a config changes for the client to use it.
     fn restart_hint(&self) -> &'static str {
         "restart the client"

@@ -399,7 +399,8 @@ fn walk_slots(
                     ["headers", name] => remote[slot].2.push((name.to_string(), value.to_string())),
                     _ => {}
                 }
-                for f in slots::find(rel, value, prev_arg) {
+                let mapped = client.slot_path(rel);
+                for f in slots::find(mapped.as_deref().unwrap_or(rel), value, prev_arg) {
                     let secret_text = match f.encoding {
                         Encoding::Plain => value[f.range.clone()].to_string(),
                         Encoding::Url => slots::percent_decode(&value[f.range.clone()]),
