@@ -39,6 +39,10 @@ fn headers(
 }
 
 impl Provider for A2aMarket {
+    fn detects(&self, h: &KeyHint) -> bool {
+        h.upper_name().starts_with("A2AMARKET")
+            || h.value.to_ascii_lowercase().contains("a2amarket")
+    }
     fn id(&self) -> &'static str {
         "a2a-market"
     }

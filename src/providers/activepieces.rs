@@ -16,6 +16,10 @@ fn message(v: &serde_json::Value) -> Option<String> {
 }
 
 impl Provider for Activepieces {
+    fn detects(&self, h: &KeyHint) -> bool {
+        h.upper_name() == "ACTIVEPIECES_TOKEN"
+            || h.value.to_ascii_lowercase().contains("activepieces")
+    }
     fn id(&self) -> &'static str {
         "activepieces"
     }

@@ -14,6 +14,9 @@ fn message(v: &serde_json::Value) -> Option<String> {
 }
 
 impl Provider for BitScale {
+    fn detects(&self, h: &KeyHint) -> bool {
+        h.upper_name().starts_with("BITSCALE") || h.value.to_ascii_lowercase().contains("bitscale")
+    }
     fn id(&self) -> &'static str {
         "bitscale"
     }

@@ -24,6 +24,9 @@ fn message(v: &serde_json::Value) -> Option<String> {
 }
 
 impl Provider for CloudflareAccess {
+    fn detects(&self, h: &KeyHint) -> bool {
+        h.upper_name().starts_with("CF_ACCESS_CLIENT")
+    }
     fn id(&self) -> &'static str {
         "cloudflare-access"
     }

@@ -26,6 +26,9 @@ impl Fruxon {
 }
 
 impl Provider for Fruxon {
+    fn detects(&self, h: &KeyHint) -> bool {
+        h.upper_name().starts_with("FRUXON") || h.value.to_ascii_lowercase().contains("fruxon")
+    }
     fn id(&self) -> &'static str {
         "fruxon"
     }

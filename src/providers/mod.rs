@@ -151,6 +151,23 @@ impl ProviderError {
     }
 }
 
+/// What a scan knows of a found key when it guesses the provider (never serialized, never logged).
+pub struct KeyHint<'a> {
+    /// The env var / header / flag / parameter name that holds it (`BITSCALE_API_KEY`, `Authorization`).
+    pub name: &'a str,
+    /// The whole string the key sits in (a URL, `Bearer …`, `--api-key=…`).
+    pub value: &'a str,
+    /// The key itself.
+    pub key: &'a str,
+}
+
+impl KeyHint<'_> {
+    /// The name in upper case with `-` as `_` (`x-api-key` → `X_API_KEY`).
+    pub fn upper_name(&self) -> String {
+        self.name.to_ascii_uppercase().replace('-', "_")
+    }
+}
+
 /// One provider.
 pub trait Provider: Sync {
     fn id(&self) -> &'static str;
@@ -169,6 +186,12 @@ pub trait Provider: Sync {
     /// The ids a link must carry.
     fn required_ids(&self) -> &'static [&'static str];
     fn default_base_url(&self) -> &'static str;
+    /// Is a key found in a config (its name, the string it sits in, its shape) this provider's?
+    /// Used only to guess; the user confirms with `rekey link`. Detect by the key's prefix, the env or
+    /// header name, and the host in the string (providers-more.md §0).
+    fn detects(&self, _hint: &KeyHint) -> bool {
+        false
+    }
     /// Call the provider's rotate endpoint once (never retried).
     fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError>;
     /// Prove that `key` works, with the provider's own cheapest check.

@@ -413,7 +413,7 @@ fn walk_slots(
                         kind: f.kind,
                         location: f.location.clone(),
                         masked: secret.masked(),
-                        provider: guess_provider(&f.name, value),
+                        provider: guess_provider(&f.name, value, secret.expose()),
                         state: f.state.clone(),
                         credential: None,
                     };
@@ -533,23 +533,14 @@ fn is_previous_element(prev: &[String], path: &[String]) -> bool {
     }
 }
 
-/// Guess the provider from the slot's name and the string it sits in.
-pub fn guess_provider(name: &str, value: &str) -> Option<&'static str> {
-    let n = name.to_ascii_uppercase().replace('-', "_");
-    let v = value.to_ascii_lowercase();
-    if n.starts_with("BITSCALE") || v.contains("bitscale") {
-        Some("bitscale")
-    } else if n.starts_with("A2AMARKET") || v.contains("a2amarket") {
-        Some("a2a-market")
-    } else if n == "ACTIVEPIECES_TOKEN" || v.contains("activepieces") {
-        Some("activepieces")
-    } else if n.starts_with("CF_ACCESS_CLIENT") {
-        Some("cloudflare-access")
-    } else if n.starts_with("FRUXON") || v.contains("fruxon") {
-        Some("fruxon")
-    } else {
-        None
-    }
+/// Guess the provider of a key from its slot's name, the string it sits in and its shape: the first
+/// provider whose [`Provider::detects`](crate::providers::Provider::detects) says yes.
+pub fn guess_provider(name: &str, value: &str, key: &str) -> Option<&'static str> {
+    let hint = crate::providers::KeyHint { name, value, key };
+    crate::providers::all()
+        .iter()
+        .find(|p| p.detects(&hint))
+        .map(|p| p.id())
 }
 
 impl ScanReport {
