@@ -151,6 +151,19 @@ impl ProviderError {
     }
 }
 
+/// How a provider replaces a key (issue 11): what the plan and the confirm step tell the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Model {
+    /// One irreversible call: the old key dies at once and the new one is shown once.
+    RotateInPlace,
+    /// One call; the old key keeps working until a stated time (grace).
+    RotateWithGrace,
+    /// The new key is created while the old one still works; the old one is revoked only after every
+    /// config holds the new key and it is verified.
+    CreateThenRevoke,
+}
+
 /// What a scan knows of a found key when it guesses the provider (never serialized, never logged).
 pub struct KeyHint<'a> {
     /// The env var / header / flag / parameter name that holds it (`BITSCALE_API_KEY`, `Authorization`).
@@ -176,6 +189,14 @@ pub trait Provider: Sync {
     /// Can the old key be kept alive for a grace period after rotation?
     fn supports_grace(&self) -> bool {
         false
+    }
+    /// How this provider replaces a key for this link.
+    fn model(&self, _link: &Link) -> Model {
+        if self.supports_grace() {
+            Model::RotateWithGrace
+        } else {
+            Model::RotateInPlace
+        }
     }
     /// Does rotating this link need an admin credential from the keychain?
     fn needs_admin(&self, _link: &Link) -> bool {
