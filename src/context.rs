@@ -18,6 +18,8 @@ pub struct Settings {
     /// How long an old key keeps working after a rotation, for providers with a grace period
     /// (Cloudflare Access), unless a rotation says otherwise.
     pub grace_minutes: u32,
+    /// Desktop notifications when a key becomes due (at most once a day per key).
+    pub notify_due: bool,
 }
 
 impl Default for Settings {
@@ -26,6 +28,7 @@ impl Default for Settings {
             project_folders: Vec::new(),
             max_key_age_days: 90,
             grace_minutes: 10,
+            notify_due: true,
         }
     }
 }
