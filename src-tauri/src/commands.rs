@@ -135,6 +135,7 @@ pub async fn confirm_rotation(
     despite_unparsed: Option<bool>,
     on_step: Channel<Step>,
     drafts: State<'_, Drafts>,
+    app: tauri::AppHandle,
 ) -> Result<rotation::Outcome, rekey::Error> {
     let mut plan = crate::lock(&drafts.plans).remove(&draft).ok_or_else(|| {
         rekey::Error::InvalidInput("this plan is gone; plan the rotation again".into())
@@ -150,7 +151,8 @@ pub async fn confirm_rotation(
     if despite_unparsed == Some(true) {
         plan.go_ahead_despite_unparsed();
     }
-    tauri::async_runtime::spawn_blocking(move || {
+    let provider = plan.provider_name;
+    let outcome = tauri::async_runtime::spawn_blocking(move || {
         let ctx = rekey::context::Context::from_os()?;
         let http = rekey::providers::Http::from_env();
         // `secret_to_show` is only set when the keychain refused the key: then this answer is its one copy.
@@ -166,7 +168,9 @@ pub async fn confirm_rotation(
         )
     })
     .await
-    .map_err(|e| task_failed("the rotation task failed", e))?
+    .map_err(|e| task_failed("the rotation task failed", e))??;
+    crate::notify::rotation_outcome(&app, provider, &outcome);
+    Ok(outcome)
 }
 
 /// The one-time reveal of a rotation's new key: only for the token that rotation's outcome carried, once

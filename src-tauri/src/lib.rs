@@ -2,6 +2,7 @@
 
 mod commands;
 mod demo;
+mod notify;
 mod tray;
 mod watcher;
 
@@ -149,6 +150,7 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--hidden"]),
         ))
+        .plugin(tauri_plugin_notification::init())
         .manage(Mode { demo })
         .manage(commands::Drafts::default())
         .manage(tray::UiEvents::default())
@@ -202,6 +204,7 @@ pub fn run() {
             }
             tray::create(app.handle())?;
             watcher::start(app.handle());
+            notify::start_checks(app.handle());
             // Finish or explain interrupted rotations before the user does anything else.
             commands::recover_at_start(app.handle());
             Ok(())

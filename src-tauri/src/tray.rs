@@ -132,6 +132,7 @@ pub fn refresh_from<R: Runtime>(
         app,
         rekey::rotation::tray_status_of(ctx, report).unwrap_or_default(),
     );
+    crate::notify::due_keys(app, ctx, report);
 }
 
 fn apply<R: Runtime>(app: &AppHandle<R>, status: rekey::rotation::TrayStatus) {

@@ -1,0 +1,138 @@
+//! Desktop notifications, end to end: the test owns `org.freedesktop.Notifications` on the private session
+//! bus (as a desktop's notification daemon does) and records what the real app sends through the official
+//! notification plugin. A key past its max age is announced once, not again at the next start the same day,
+//! and never when the user turned notifications off; no notification carries the key.
+
+mod harness;
+use harness::*;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::time::Duration;
+
+/// A notification daemon that records (summary, body) of every Notify call.
+struct Daemon {
+    tx: std::sync::Mutex<Sender<(String, String)>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Daemon {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        _actions: Vec<String>,
+        _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let _ = self.tx.lock().unwrap().send((summary, body));
+        1
+    }
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into()]
+    }
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "rekey-test".into(),
+            "rekey".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+    fn close_notification(&self, _id: u32) {}
+}
+
+fn start_daemon() -> (zbus::blocking::Connection, Receiver<(String, String)>) {
+    let (tx, rx) = channel();
+    let conn = zbus::blocking::connection::Builder::session()
+        .unwrap()
+        .name("org.freedesktop.Notifications")
+        .unwrap()
+        .serve_at(
+            "/org/freedesktop/Notifications",
+            Daemon {
+                tx: std::sync::Mutex::new(tx),
+            },
+        )
+        .unwrap()
+        .build()
+        .expect("own org.freedesktop.Notifications on the test session bus");
+    (conn, rx)
+}
+
+#[tokio::test]
+async fn a_due_key_is_announced_once_a_day_and_not_when_turned_off() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let key = "bs_live_notify_0123456789abcdef";
+    let claude = env.config().join("Claude/claude_desktop_config.json");
+    std::fs::create_dir_all(claude.parent().unwrap()).unwrap();
+    std::fs::write(
+        &claude,
+        format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{key}\"}}}}}}}}\n"),
+    )
+    .unwrap();
+    env.settings_exist();
+    // The CLI (built beside the app, same data dir) finds the key; Rekey first saw it 100 days ago.
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let mut cmd = Command::new(app.with_file_name("rekey"));
+    env.apply(&mut cmd);
+    let report: serde_json::Value =
+        serde_json::from_slice(&cmd.args(["scan", "--json"]).output().unwrap().stdout).unwrap();
+    let cred = report["credentials"][0]["id"].as_str().unwrap().to_string();
+    let data = env.root.path().join("data/rekey");
+    let long_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 100);
+    std::fs::write(
+        data.join("seen.json"),
+        serde_json::json!({ cred.clone(): long_ago.to_string() }).to_string(),
+    )
+    .unwrap();
+
+    let (_daemon, notes) = start_daemon();
+    let launch = || async {
+        let driver = Driver::start(&env);
+        let c = driver.session(&app).await;
+        wait_for(&c, "[data-testid=engine-version]").await;
+        (driver, c)
+    };
+
+    // First start: one notice about that key, without the key in it.
+    let (driver, c) = launch().await;
+    let (summary, body) = notes
+        .recv_timeout(Duration::from_secs(20))
+        .expect("no notification about the due key");
+    assert_eq!(summary, "BitScale key is due for rotation");
+    assert!(body.contains("100 days old (your limit is 90)"), "{body}");
+    assert!(!body.contains("0123456789"), "the key leaked: {body}");
+    c.quit().await.unwrap();
+    drop(driver);
+
+    // Started again the same day: silence.
+    let (driver, c) = launch().await;
+    wait_for(&c, "[data-testid=credential-link]").await;
+    assert!(
+        notes.recv_timeout(Duration::from_secs(3)).is_err(),
+        "announced twice in a day"
+    );
+    c.quit().await.unwrap();
+    drop(driver);
+
+    // Turned off (and the day's record gone): silence too.
+    std::fs::write(data.join("settings.json"), r#"{"notify_due": false}"#).unwrap();
+    std::fs::remove_file(data.join("notified.json")).unwrap();
+    let (driver, c) = launch().await;
+    wait_for(&c, "[data-testid=credential-link]").await;
+    assert!(
+        notes.recv_timeout(Duration::from_secs(3)).is_err(),
+        "announced although turned off"
+    );
+    c.quit().await.unwrap();
+    drop(driver);
+}
