@@ -117,6 +117,11 @@ bench_app() {
     NO_AT_BRIDGE=1 xvfb-run -a -s '-screen 0 1280x800x24' \
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash "$ROOT/bench/app-session.sh" 2>&1 | grep -v "fd limit"
   printf '  .deb size   %.1f MB (target <= 10 MB): %s\n' "$(echo "$(stat -c %s "$deb") / 1048576" | bc -l)" "$(basename "$deb")"
+  # The UI bundle the window loads (built into the binary by scripts/package.sh): JS and CSS, gzipped.
+  local js css
+  js=$(cat "$ROOT"/ui/dist/assets/*.js | gzip -9 | wc -c)
+  css=$(cat "$ROOT"/ui/dist/assets/*.css | gzip -9 | wc -c)
+  printf '  UI bundle   JS %.1f kB + CSS %.1f kB gzipped = %.1f kB\n' "$(echo "$js / 1000" | bc -l)" "$(echo "$css / 1000" | bc -l)" "$(echo "($js + $css) / 1000" | bc -l)"
   # Edit-to-screen: the e2e harness (debug build, real WebView through tauri-driver) stamps both ends.
   local T="$W/e2e"; mkdir -p "$T/runtime"; chmod 700 "$T/runtime"
   XDG_RUNTIME_DIR="$T/runtime" REKEY_E2E=1 NO_AT_BRIDGE=1 xvfb-run -a -s '-screen 0 1280x800x24' \
