@@ -10,20 +10,30 @@ use tauri::{AppHandle, Manager, Runtime};
 pub const OPEN: &str = "open";
 pub const QUIT: &str = "quit";
 pub const ROTATE: &str = "rotate:";
+/// Rotate every due key, one plan and one confirmation after the other.
+pub const ROTATE_DUE: &str = "rotate-due";
 /// Open a key's screen (where an incomplete rotation offers Finish).
 pub const DETAILS: &str = "details:";
 const TRAY_ID: &str = "rekey";
 
 /// The menu's entries (id, label), in order: one "Finish … rotation" per incomplete rotation (a config
-/// still holds a dead key: that comes first), one "Rotate … key" per linked credential, then Open and Quit.
+/// still holds a dead key: that comes first), "Rotate due keys…" when several linked keys are due, one
+/// "Rotate … key" per linked credential (due ones first), then Open and Quit.
 pub fn menu_entries(
     finish: &[(String, String)],
+    due: usize,
     rotatable: &[(String, String)],
 ) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = finish
         .iter()
         .map(|(cred, label)| (format!("{DETAILS}{cred}"), label.clone()))
         .collect();
+    if due > 1 {
+        v.push((
+            ROTATE_DUE.to_string(),
+            format!("Rotate the {due} due keys (one plan each)…"),
+        ));
+    }
     v.extend(
         rotatable
             .iter()
@@ -42,6 +52,8 @@ pub enum Action {
     Rotate(String),
     /// Open the window on this credential's screen.
     Details(String),
+    /// Open the window and walk through the due keys' rotations, each confirmed.
+    RotateDue,
     Quit,
     Ignore,
 }
@@ -50,6 +62,7 @@ pub fn action_for(id: &str) -> Action {
     match id {
         OPEN => Action::ShowWindow,
         QUIT => Action::Quit,
+        ROTATE_DUE => Action::RotateDue,
         _ => match (id.strip_prefix(ROTATE), id.strip_prefix(DETAILS)) {
             (Some(cred), _) if !cred.is_empty() => Action::Rotate(cred.to_string()),
             (_, Some(cred)) if !cred.is_empty() => Action::Details(cred.to_string()),
@@ -73,7 +86,7 @@ fn build_menu<R: Runtime>(
     app: &AppHandle<R>,
     status: &rekey::rotation::TrayStatus,
 ) -> tauri::Result<Menu<R>> {
-    let items = menu_entries(&status.finish, &status.entries)
+    let items = menu_entries(&status.finish, status.due_rotatable.len(), &status.entries)
         .into_iter()
         .map(|(id, label)| MenuItem::with_id(app, id, label, true, None::<&str>))
         .collect::<tauri::Result<Vec<_>>>()?;
@@ -91,6 +104,10 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, id: &str) {
         Action::Details(cred) => {
             crate::show_main_window(app);
             send_to_window(app, &format!("{DETAILS}{cred}"));
+        }
+        Action::RotateDue => {
+            crate::show_main_window(app);
+            send_to_window(app, ROTATE_DUE);
         }
         Action::Quit => app.exit(0),
         Action::Ignore => {}
@@ -153,6 +170,7 @@ mod tests {
                 "cred_0".into(),
                 "Finish the BitScale rotation (a config holds a dead key)…".into(),
             )],
+            1,
             &[("cred_1".into(), "Rotate BitScale key (sk-l…9f2c)…".into())],
         );
         let labels: Vec<&str> = entries.iter().map(|(_, l)| l.as_str()).collect();
@@ -172,6 +190,23 @@ mod tests {
         assert_eq!(action_for("rotate:"), Action::Ignore);
         assert_eq!(action_for("details:"), Action::Ignore);
         assert_eq!(action_for("something-else"), Action::Ignore);
-        assert_eq!(menu_entries(&[], &[]).len(), 2);
+        assert_eq!(menu_entries(&[], 0, &[]).len(), 2);
+        // Several due keys: one entry walks through them all (after any Finish entries).
+        let entries = menu_entries(
+            &[],
+            2,
+            &[
+                (
+                    "cred_1".into(),
+                    "Rotate BitScale key (sk-l…9f2c) (due)…".into(),
+                ),
+                (
+                    "cred_2".into(),
+                    "Rotate Fruxon key (fx_l…1234) (due)…".into(),
+                ),
+            ],
+        );
+        assert_eq!(entries[0].1, "Rotate the 2 due keys (one plan each)…");
+        assert_eq!(action_for(&entries[0].0), Action::RotateDue);
     }
 }

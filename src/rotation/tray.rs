@@ -69,6 +69,9 @@ pub struct TrayStatus {
     /// One entry per incomplete rotation: (the credential whose screen offers Finish, label).
     pub finish: Vec<(String, String)>,
     pub due: usize,
+    /// The due keys the tray can rotate (linked), oldest first: "Rotate due keys…" walks through them,
+    /// one plan and one confirmation per key.
+    pub due_rotatable: Vec<String>,
     pub interrupted: usize,
     /// Rotations that ended with a usage still on the old key (`incomplete`): waiting for Finish.
     pub incomplete: usize,
@@ -134,6 +137,11 @@ pub fn tray_status_of(ctx: &Context, report: &ScanReport) -> Result<TrayStatus> 
         let a = age_of(&c.id);
         (!a.is_some_and(|a| a.due), -a.map_or(0, |a| a.days))
     });
+    let due_rotatable = linked
+        .iter()
+        .filter(|(c, _)| age_of(&c.id).is_some_and(|a| a.due))
+        .map(|(c, _)| c.id.clone())
+        .collect();
     let entries = linked
         .into_iter()
         .map(|(c, link)| {
@@ -188,6 +196,7 @@ pub fn tray_status_of(ctx: &Context, report: &ScanReport) -> Result<TrayStatus> 
         entries,
         finish,
         due: ages.iter().filter(|a| a.due).count(),
+        due_rotatable,
         interrupted,
         incomplete,
     })
@@ -266,6 +275,7 @@ mod age_tests {
         );
         assert!(!status.entries[1].1.contains("(due)"));
         assert_eq!(status.tooltip(), "Rekey: 1 key past max age");
+        assert_eq!(status.due_rotatable, [old.clone()]);
         // An interrupted rotation of a key still in the configs is counted too.
         Journal::new(&ctx.data_dir)
             .save(&Entry {
