@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Rekey's benchmarks. Each figure is a ratio against a baseline measured in the same run, on the same
-# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|app|crash|all]
+# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|exec|app|crash|all]
+#
+# exec: a server (/bin/true) started through `rekey exec` with one rekey:// reference in its env, against
+#   the same server started directly; target: <= 20 ms overhead. Private D-Bus session + throwaway keyring.
 #
 # rotate: whole-process `rekey rotate --yes` against the zero-latency fake BitScale (rekey-fakes), one
 #   key used in 5 config files, against `rekey scan` of the same home; targets <= 50 ms and <= 3x scan.
@@ -105,6 +108,13 @@ bench_rotate() {
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash "$ROOT/bench/rotate-session.sh" 2>&1 | grep -v "fd limit"
 }
 
+bench_exec() {
+  local X="$W/exec"; mkdir -p "$X/home" "$X/cfg" "$X/data" "$X/cache" "$X/runtime"; chmod 700 "$X/runtime"
+  HOME="$X/home" XDG_CONFIG_HOME="$X/cfg" XDG_DATA_HOME="$X/data" XDG_CACHE_HOME="$X/cache" XDG_RUNTIME_DIR="$X/runtime" \
+  REKEY="$REKEY" RUNS="$RUNS" \
+    dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash "$ROOT/bench/exec-session.sh" 2>&1 | grep -v "fd limit"
+}
+
 bench_app() {
   need xdotool xdotool
   need xvfb-run xvfb
@@ -151,8 +161,9 @@ need bc bc
 case "${1:-all}" in
   config) bench_config ;;
   rotate) bench_rotate ;;
+  exec) bench_exec ;;
   app) bench_app ;;
   crash) bench_crash ;;
-  all) bench_config; bench_rotate; bench_app ;;
-  *) echo "usage: bench/run.sh [config|rotate|app|crash|all]" >&2; exit 2 ;;
+  all) bench_config; bench_rotate; bench_exec; bench_app ;;
+  *) echo "usage: bench/run.sh [config|rotate|exec|app|crash|all]" >&2; exit 2 ;;
 esac

@@ -12,6 +12,7 @@ pub mod live;
 pub mod mcp;
 pub mod panic;
 pub mod paths;
+pub mod protect;
 pub mod providers;
 pub mod replace;
 pub mod rotation;

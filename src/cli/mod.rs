@@ -161,6 +161,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Start an MCP server with the keys its `rekey://` references name, read from the OS keychain
+    /// (what a protected config's `command` runs). Never prints a key.
+    Exec {
+        /// The server's command and its arguments, after `--`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true, num_args = 1..)]
+        command: Vec<std::ffi::OsString>,
+    },
 }
 
 pub const EXIT_ERROR: i32 = 1;
@@ -174,6 +181,11 @@ pub const EXIT_NOT_CONFIRMED: i32 = 6;
 /// disk) fails the command: a script must not take a silent exit 0 for a delivered result.
 pub fn run(cli: Cli, out: &mut dyn Write) -> i32 {
     crate::testhook::panic_point();
+    // `exec` starts a server in this process's place: nothing else of the CLI runs (and it writes nothing
+    // to stdout, which belongs to the server's MCP stream).
+    if let Command::Exec { command } = &cli.command {
+        return crate::protect::exec::run(command, &vault::Vault::default());
+    }
     let result = execute(cli, out, &mut std::io::stdin().lock())
         .and_then(|code| out.flush().map(|()| code).map_err(CliError::Output));
     match result {

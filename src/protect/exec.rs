@@ -1,0 +1,168 @@
+//! `rekey exec -- <command> <args…>`: start an MCP server with the keys its references name.
+//!
+//! Every `rekey://<id>` in this process's environment and in the arguments is replaced by the key from the
+//! OS keychain; then the server is started. On Unix Rekey `exec`s it: the server replaces Rekey (same pid,
+//! stdio and signals untouched, as if the client had started it directly). On Windows Rekey starts it with
+//! the same stdio, ignores Ctrl-C itself (the server, in the same console, gets it) and exits with its code.
+//! A value is never printed: a problem is one line on stderr (MCP clients show a server's stderr in their
+//! logs) and an exit code of its own.
+
+use super::{account_of, resolve};
+use crate::vault::Vault;
+use crate::{Error, Secret};
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+
+/// No command was given, or an argument or variable that holds a reference is not text.
+pub const EXIT_USAGE: i32 = 64;
+/// The OS keychain cannot be reached.
+pub const EXIT_KEYCHAIN_UNAVAILABLE: i32 = 69;
+/// The keychain is locked: unlock it and restart the server.
+pub const EXIT_KEYCHAIN_LOCKED: i32 = 75;
+/// A reference names no keychain entry (deleted, or a config copied from another machine).
+pub const EXIT_NO_ENTRY: i32 = 78;
+/// The command exists but cannot be run.
+pub const EXIT_CANNOT_RUN: i32 = 126;
+/// The command was not found.
+pub const EXIT_NOT_FOUND: i32 = 127;
+
+/// Why a reference could not be resolved, as the line and code `rekey exec` gives.
+fn failure(id: &str, e: &Error) -> (String, i32) {
+    match e {
+        Error::KeychainLocked => (
+            format!("the OS keychain is locked, so rekey://{id} cannot be read: unlock it (log in to your desktop session) and restart this server"),
+            EXIT_KEYCHAIN_LOCKED,
+        ),
+        Error::KeychainEntryMissing(_) => (
+            format!("rekey://{id} names no key in the OS keychain on this machine: run `rekey protect` for this server again, or `rekey unprotect` to put the key back in the config"),
+            EXIT_NO_ENTRY,
+        ),
+        Error::KeychainUnavailable(_) => (
+            format!("the OS keychain is not available, so rekey://{id} cannot be read ({})", e.code()),
+            EXIT_KEYCHAIN_UNAVAILABLE,
+        ),
+        _ => (
+            format!("cannot read rekey://{id} from the OS keychain ({})", e.code()),
+            EXIT_KEYCHAIN_UNAVAILABLE,
+        ),
+    }
+}
+
+/// The command line and the environment changes, with every reference resolved.
+pub struct Resolved {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    /// Only the variables that held a reference, now holding the key.
+    pub env: Vec<(OsString, OsString)>,
+}
+
+/// Resolve the references in `command` and `vars` with `vault`. Each id is read once.
+pub fn prepare(
+    command: &[OsString],
+    vars: impl IntoIterator<Item = (OsString, OsString)>,
+    vault: &Vault,
+) -> Result<Resolved, (String, i32)> {
+    let Some((program, args)) = command.split_first() else {
+        return Err((
+            "usage: rekey exec -- <command> <args…>".to_string(),
+            EXIT_USAGE,
+        ));
+    };
+    let mut keys: HashMap<String, Secret> = HashMap::new();
+    let mut one = |s: &OsStr, what: &dyn Fn() -> String| -> Result<OsString, (String, i32)> {
+        let Some(text) = s.to_str() else {
+            if s.to_string_lossy().contains(super::SCHEME) {
+                return Err((
+                    format!("{} holds a reference but is not UTF-8 text", what()),
+                    EXIT_USAGE,
+                ));
+            }
+            return Ok(s.to_os_string());
+        };
+        if !text.contains(super::SCHEME) {
+            return Ok(s.to_os_string());
+        }
+        resolve(text, |id| {
+            if !keys.contains_key(id) {
+                let key = vault.get(&account_of(id)).map_err(|e| failure(id, &e))?;
+                keys.insert(id.to_string(), key);
+            }
+            Ok(keys[id].expose().to_string())
+        })
+        .map(OsString::from)
+    };
+    let program = one(program, &|| "the command".to_string())?;
+    let mut resolved_args = Vec::with_capacity(args.len());
+    for (i, a) in args.iter().enumerate() {
+        resolved_args.push(one(a, &|| format!("argument {}", i + 1))?);
+    }
+    let mut env = Vec::new();
+    for (k, v) in vars {
+        let has_ref = v.to_string_lossy().contains(super::SCHEME);
+        if has_ref {
+            let value = one(&v, &|| format!("the variable {}", k.to_string_lossy()))?;
+            env.push((k, value));
+        }
+    }
+    Ok(Resolved {
+        program,
+        args: resolved_args,
+        env,
+    })
+}
+
+/// Run `rekey exec`: returns only when the server could not be started (Unix) or has ended (Windows).
+pub fn run(command: &[OsString], vault: &Vault) -> i32 {
+    let resolved = match prepare(command, std::env::vars_os(), vault) {
+        Ok(r) => r,
+        Err((line, code)) => {
+            eprintln!("rekey exec: {line}");
+            return code;
+        }
+    };
+    let mut cmd = std::process::Command::new(&resolved.program);
+    cmd.args(&resolved.args).envs(resolved.env);
+    let name = resolved.program.to_string_lossy().into_owned();
+    start(cmd, &name)
+}
+
+fn start_failed(name: &str, e: &std::io::Error) -> i32 {
+    let code = match e.kind() {
+        std::io::ErrorKind::NotFound => EXIT_NOT_FOUND,
+        _ => EXIT_CANNOT_RUN,
+    };
+    // The program name comes from the config's `command`, which never holds a key (only args/env may).
+    eprintln!("rekey exec: cannot start {name}: {e}");
+    code
+}
+
+#[cfg(unix)]
+fn start(mut cmd: std::process::Command, name: &str) -> i32 {
+    use std::os::unix::process::CommandExt;
+    // Only returns on failure.
+    let e = cmd.exec();
+    start_failed(name, &e)
+}
+
+#[cfg(windows)]
+fn start(mut cmd: std::process::Command, name: &str) -> i32 {
+    // Ctrl-C reaches every process of the console: Rekey ignores it and waits, the server decides.
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn SetConsoleCtrlHandler(handler: usize, add: i32) -> i32;
+    }
+    // SAFETY: a null handler with add = TRUE only makes this process ignore Ctrl-C.
+    unsafe {
+        SetConsoleCtrlHandler(0, 1);
+    }
+    match cmd.spawn() {
+        Ok(mut child) => match child.wait() {
+            Ok(status) => status.code().unwrap_or(1),
+            Err(e) => {
+                eprintln!("rekey exec: lost {name}: {e}");
+                1
+            }
+        },
+        Err(e) => start_failed(name, &e),
+    }
+}
