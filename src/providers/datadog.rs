@@ -27,7 +27,11 @@ fn message(v: &serde_json::Value) -> Option<String> {
     match e {
         serde_json::Value::Array(a) => Some(
             a.iter()
-                .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
@@ -66,7 +70,10 @@ pub fn api_base_for_site(site: &str) -> Result<String, ProviderError> {
 /// The site of a Datadog MCP or app URL: `https://mcp.us5.datadoghq.com/api/unstable/mcp-server/mcp` →
 /// `us5.datadoghq.com`; `https://app.datadoghq.eu` → `datadoghq.eu`. None for other hosts.
 pub fn site_from_url(url: &str) -> Option<String> {
-    let host = reqwest::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
+    let host = reqwest::Url::parse(url)
+        .ok()?
+        .host_str()?
+        .to_ascii_lowercase();
     let rest = ["mcp.", "app.", "api."]
         .iter()
         .find_map(|p| host.strip_prefix(p))
@@ -102,7 +109,10 @@ fn admin_parts(admin: Option<&Secret>) -> Option<(String, String)> {
 }
 
 fn base(p: &dyn Provider, link: &Link) -> Result<String, ProviderError> {
-    let url = match (&link.base_url, link.ids.get("site").filter(|s| !s.is_empty())) {
+    let url = match (
+        &link.base_url,
+        link.ids.get("site").filter(|s| !s.is_empty()),
+    ) {
         (Some(u), _) => u.clone(),
         (None, Some(site)) => api_base_for_site(site)?,
         (None, None) => p.default_base_url().to_string(),
@@ -129,14 +139,28 @@ fn create(
     })
 }
 
-fn revoke(p: &dyn Provider, http: &Http, req: &RevokeRequest, path: &str) -> Result<(), ProviderError> {
+fn revoke(
+    p: &dyn Provider,
+    http: &Http,
+    req: &RevokeRequest,
+    path: &str,
+) -> Result<(), ProviderError> {
     let url = format!("{}{path}/{}", p.base_url(req.link)?, path_id(req.key_id)?);
-    let rb = admin_headers(http.request(reqwest::Method::DELETE, &url), req.admin, p.id())?;
+    let rb = admin_headers(
+        http.request(reqwest::Method::DELETE, &url),
+        req.admin,
+        p.id(),
+    )?;
     no_body(http.send(rb)?, message)
 }
 
 /// Refuse to replace the key the admin credential itself uses: revoking it would break the credential.
-fn not_the_admin(old: &Secret, admin: Option<&Secret>, which: usize, id: &str) -> Result<(), ProviderError> {
+fn not_the_admin(
+    old: &Secret,
+    admin: Option<&Secret>,
+    which: usize,
+    id: &str,
+) -> Result<(), ProviderError> {
     if let Some(parts) = admin_parts(admin) {
         let used = if which == 0 { parts.0 } else { parts.1 };
         if used == old.expose() {
@@ -162,7 +186,12 @@ impl Provider for DatadogApiKey {
         Model::CreateThenRevoke
     }
     fn slot_kinds(&self) -> &'static [SlotKind] {
-        &[SlotKind::Env, SlotKind::Header, SlotKind::ArgFlag, SlotKind::ArgValue]
+        &[
+            SlotKind::Env,
+            SlotKind::Header,
+            SlotKind::ArgFlag,
+            SlotKind::ArgValue,
+        ]
     }
     fn required_ids(&self) -> &'static [&'static str] {
         &[]
@@ -175,7 +204,9 @@ impl Provider for DatadogApiKey {
     }
     fn detects(&self, h: &KeyHint) -> bool {
         let n = h.upper_name();
-        n.contains("DD_API_KEY") || n.contains("DATADOG_API_KEY") || n == "__APIKEY" && h.value.contains("datadog")
+        n.contains("DD_API_KEY")
+            || n.contains("DATADOG_API_KEY")
+            || n == "__APIKEY" && h.value.contains("datadog")
     }
     fn rotate(&self, _http: &Http, _req: &RotateRequest) -> Result<Rotated, ProviderError> {
         Err(not_in_place(self))
@@ -186,7 +217,13 @@ impl Provider for DatadogApiKey {
     fn revoke(&self, http: &Http, req: &RevokeRequest) -> Result<(), ProviderError> {
         revoke(self, http, req, "/api/v2/api_keys")
     }
-    fn old_key_id(&self, http: &Http, link: &Link, old: &Secret, admin: Option<&Secret>) -> Result<String, ProviderError> {
+    fn old_key_id(
+        &self,
+        http: &Http,
+        link: &Link,
+        old: &Secret,
+        admin: Option<&Secret>,
+    ) -> Result<String, ProviderError> {
         not_the_admin(old, admin, 0, self.id())?;
         if let Ok(id) = link.id("key_id") {
             return Ok(id.to_string());
@@ -205,7 +242,9 @@ impl Provider for DatadogApiKey {
             .json_ok(message)?;
         match body.get("valid").and_then(|v| v.as_bool()) {
             Some(true) => Ok(()),
-            _ => Err(ProviderError::Forbidden("Datadog says the key is not valid".into())),
+            _ => Err(ProviderError::Forbidden(
+                "Datadog says the key is not valid".into(),
+            )),
         }
     }
 }
@@ -224,7 +263,12 @@ impl Provider for DatadogAppKey {
         Model::CreateThenRevoke
     }
     fn slot_kinds(&self) -> &'static [SlotKind] {
-        &[SlotKind::Env, SlotKind::Header, SlotKind::ArgFlag, SlotKind::ArgValue]
+        &[
+            SlotKind::Env,
+            SlotKind::Header,
+            SlotKind::ArgFlag,
+            SlotKind::ArgValue,
+        ]
     }
     fn required_ids(&self) -> &'static [&'static str] {
         &[]
@@ -247,17 +291,32 @@ impl Provider for DatadogAppKey {
         Err(not_in_place(self))
     }
     fn create(&self, http: &Http, req: &CreateRequest) -> Result<Created, ProviderError> {
-        create(self, http, req, "/api/v2/current_user/application_keys", "application_keys")
+        create(
+            self,
+            http,
+            req,
+            "/api/v2/current_user/application_keys",
+            "application_keys",
+        )
     }
     fn revoke(&self, http: &Http, req: &RevokeRequest) -> Result<(), ProviderError> {
         revoke(self, http, req, "/api/v2/current_user/application_keys")
     }
-    fn old_key_id(&self, http: &Http, link: &Link, old: &Secret, admin: Option<&Secret>) -> Result<String, ProviderError> {
+    fn old_key_id(
+        &self,
+        http: &Http,
+        link: &Link,
+        old: &Secret,
+        admin: Option<&Secret>,
+    ) -> Result<String, ProviderError> {
         not_the_admin(old, admin, 1, self.id())?;
         if let Ok(id) = link.id("key_id") {
             return Ok(id.to_string());
         }
-        let url = format!("{}/api/v2/current_user/application_keys", self.base_url(link)?);
+        let url = format!(
+            "{}/api/v2/current_user/application_keys",
+            self.base_url(link)?
+        );
         let answer = http
             .send(admin_headers(http.get(&url), admin, self.id())?)?
             .json_ok(message)?;
@@ -270,13 +329,20 @@ impl Provider for DatadogAppKey {
             .and_then(|d| d.as_array())
             .into_iter()
             .flatten()
-            .filter(|k| k.pointer("/attributes/last4").and_then(|v| v.as_str()) == Some(last4.as_str()))
+            .filter(|k| {
+                k.pointer("/attributes/last4").and_then(|v| v.as_str()) == Some(last4.as_str())
+            })
             .filter_map(|k| take_id(k, &["/id"]))
             .collect();
         match ids.as_slice() {
             [one] => Ok(one.clone()),
-            [] => Err(ProviderError::NotFound("no application key of the current user ends like this one; link it with --key-id".into())),
-            _ => Err(ProviderError::InvalidSpec("several application keys end like this one; link it with --key-id".into())),
+            [] => Err(ProviderError::NotFound(
+                "no application key of the current user ends like this one; link it with --key-id"
+                    .into(),
+            )),
+            _ => Err(ProviderError::InvalidSpec(
+                "several application keys end like this one; link it with --key-id".into(),
+            )),
         }
     }
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {

@@ -11,9 +11,9 @@ pub mod activepieces;
 pub mod bitscale;
 pub mod cloudflare_access;
 pub mod custom;
+pub mod datadog;
 pub mod fruxon;
 pub mod http;
-pub mod datadog;
 pub mod neon;
 pub mod openai;
 

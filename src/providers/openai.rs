@@ -71,7 +71,10 @@ impl Provider for OpenAiAdminKey {
         Err(not_in_place(self))
     }
     fn create(&self, http: &Http, req: &CreateRequest) -> Result<Created, ProviderError> {
-        let url = format!("{}/v1/organization/admin_api_keys", self.base_url(req.link)?);
+        let url = format!(
+            "{}/v1/organization/admin_api_keys",
+            self.base_url(req.link)?
+        );
         let answer = http
             .send(
                 http.post(&url)
@@ -90,7 +93,10 @@ impl Provider for OpenAiAdminKey {
         delete(http, &url, req.live)
     }
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
-        let url = format!("{}/v1/organization/admin_api_keys?limit=1", self.base_url(link)?);
+        let url = format!(
+            "{}/v1/organization/admin_api_keys?limit=1",
+            self.base_url(link)?
+        );
         http.send(http.get(&url).bearer_auth(key.expose()))?
             .json_ok(message)
             .map(|_| ())
