@@ -49,7 +49,7 @@ pub fn provider_list() -> Vec<serde_json::Value> {
     providers::all()
         .iter()
         .map(|p| {
-            serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(),
+            serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(), "model": p.model(&Link::default()),
                 "ids": p.required_ids(), "default_base_url": p.default_base_url() })
         })
         .collect()
