@@ -345,13 +345,23 @@ impl Provider for DatadogAppKey {
             )),
         }
     }
+    /// Without the admin credential in hand (the rotation's verify step): it is read from the keychain.
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
-        // An app key is only checked beside an API key: the admin credential's (from the keychain).
         let acct = crate::rotation::admin_account(self.id(), link.account.as_deref());
         let admin = crate::vault::Vault::default()
             .get(&acct)
             .map_err(|_| ProviderError::MissingAdminCredential(self.id().into()))?;
-        let Some((api, _)) = admin_parts(Some(&admin)) else {
+        self.verify_with(http, link, key, Some(&admin))
+    }
+    /// An app key is only checked beside an API key: the admin credential's.
+    fn verify_with(
+        &self,
+        http: &Http,
+        link: &Link,
+        key: &Secret,
+        admin: Option<&Secret>,
+    ) -> Result<(), ProviderError> {
+        let Some((api, _)) = admin_parts(admin) else {
             return Err(ProviderError::InvalidSpec(format!(
                 "verifying an application key needs an API key: store the admin credential as 'API_KEY:APPLICATION_KEY' (`rekey login {}`)",
                 self.id()

@@ -278,6 +278,17 @@ pub trait Provider: Sync {
     }
     /// Prove that `key` works, with the provider's own cheapest check.
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError>;
+    /// `verify` with the admin credential in hand, for providers whose check needs it beside the key (a
+    /// Datadog application key is only checked together with an API key). Default: `verify`.
+    fn verify_with(
+        &self,
+        http: &Http,
+        link: &Link,
+        key: &Secret,
+        _admin: Option<&Secret>,
+    ) -> Result<(), ProviderError> {
+        self.verify(http, link, key)
+    }
 
     /// The base URL for a link: its override or the default, checked (https, or http to loopback only).
     fn base_url(&self, link: &Link) -> Result<String, ProviderError> {
