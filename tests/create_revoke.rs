@@ -304,6 +304,13 @@ fn a_failed_revoke_is_old_key_still_active_until_revoke_old_works() {
         .as_str()
         .unwrap()
         .contains(&format!("rekey revoke-old {rot}")));
+    let hist = ok(&run(&home, &["history"], "", &[]));
+    assert!(
+        hist.contains(&format!(
+            "old key still active: revoke it (rekey revoke-old {rot})"
+        )),
+        "{hist}"
+    );
     // Still failing: stays visible, exit 5.
     let again = run(&home, &["revoke-old", &rot], "", &[]);
     assert_eq!(again.status.code(), Some(5));
@@ -437,4 +444,32 @@ fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
             serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
         assert!(again.as_array().unwrap().is_empty(), "{step}: {again}");
     }
+}
+
+#[test]
+fn a_datadog_key_sent_to_a_regional_mcp_server_is_linked_to_that_site() {
+    // No keychain involved: scan and link only.
+    let home = TempHome::new();
+    let key = "0123456789abcdef0123456789abcdef";
+    home.write(
+        "home/.cursor/mcp.json",
+        &format!(
+            r#"{{"mcpServers": {{"datadog": {{"type": "http", "url": "https://mcp.datadoghq.eu/api/unstable/mcp-server/mcp", "headers": {{"DD_API_KEY": "{key}", "DD_APPLICATION_KEY": "<YOUR_APPLICATION_KEY>"}}}}}}}}"#
+        ),
+    );
+    let cred = credential_of(&home, &key[..4]);
+    ok(&run(
+        &home,
+        &["link", &cred, "--provider", "datadog-api-key"],
+        "",
+        &[],
+    ));
+    let links: Value = serde_json::from_str(
+        &std::fs::read_to_string(home.dir.path().join("data/rekey/links.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(links[&cred]["ids"]["site"], "datadoghq.eu", "{links}");
+    let plan = run(&home, &["plan", &cred], "", &[]);
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(text.contains("https://api.datadoghq.eu"), "{text}");
 }

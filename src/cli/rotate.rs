@@ -271,6 +271,14 @@ pub(super) fn execute(
                         l["credential"].as_str().unwrap_or(""),
                         l["new_credential"].as_str().unwrap_or("-")
                     )?;
+                    // Create-then-revoke states that wait for the user.
+                    let rot = l["rotation"].as_str().unwrap_or("");
+                    match (l["outcome"].as_str(), l["model"].as_str()) {
+                        (Some("revoke-failed"), _) => writeln!(out, "    old key still active: revoke it (rekey revoke-old {rot})")?,
+                        (Some("kept-both"), _) => writeln!(out, "    both keys active: rekey revoke-old {rot}, or rekey rollback {rot}")?,
+                        (Some("verify-failed"), Some("create-then-revoke")) => writeln!(out, "    old key not revoked: rekey rollback {rot}, or rekey keep-both {rot}")?,
+                        _ => {}
+                    }
                 }
             }
             Ok(0)
