@@ -213,6 +213,10 @@ fn run(
     if let Err(e) = stored {
         entry.step = Step::Shown;
         entry.account = None;
+        // (Create-then-revoke: no config changed and nothing is revoked, so the old key's copy has no use.)
+        if let Some(a) = entry.old_account.take() {
+            let _ = vault.delete(&a);
+        }
         entry.message = Some(scrubber.clean(&format!("the keychain did not take the new key ({e}); it was shown to the user once and no config was changed")));
         let _ = journal.save(&entry);
         audit(ctx, &entry);
