@@ -314,6 +314,7 @@ fn a_failed_revoke_is_old_key_still_active_until_revoke_old_works() {
     // Still failing: stays visible, exit 5.
     let again = run(&home, &["revoke-old", &rot], "", &[]);
     assert_eq!(again.status.code(), Some(5));
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("rotated"));
     set_keys(&f, p, |k| k.revoke_fault = None);
     let done = ok(&run(&home, &["revoke-old", &rot, "--json"], "", &[]));
     let d: Value = serde_json::from_str(&done).unwrap();
@@ -472,4 +473,117 @@ fn a_datadog_key_sent_to_a_regional_mcp_server_is_linked_to_that_site() {
     let plan = run(&home, &["plan", &cred], "", &[]);
     let text = String::from_utf8_lossy(&plan.stdout);
     assert!(text.contains("https://api.datadoghq.eu"), "{text}");
+}
+
+#[test]
+fn a_revoke_whose_answer_was_lost_is_found_done_on_retry() {
+    if !keyring_tests_enabled("a_revoke_whose_answer_was_lost_is_found_done_on_retry") {
+        return;
+    }
+    let p = P::Neon;
+    let (f, home, old, cred, _, _) = linked(p);
+    set_keys(&f, p, |k| k.revoke_fault = Some(504));
+    let o: Value =
+        serde_json::from_slice(&run(&home, &["rotate", &cred, "--yes", "--json"], "", &[]).stdout)
+            .unwrap();
+    assert_eq!(o["step"], "revoke-failed", "{o}");
+    let rot = o["rotation"].as_str().unwrap().to_string();
+    // The provider did revoke it after all (a gateway failed after forwarding): the retry's 404 is
+    // "already gone" only because the old key is now refused.
+    let old_id = f.state(|s| s.neon.key_id.clone());
+    set_keys(&f, p, |k| {
+        k.revoke_fault = None;
+        assert!(k.revoke(&old_id));
+    });
+    let d: Value =
+        serde_json::from_str(&ok(&run(&home, &["revoke-old", &rot, "--json"], "", &[]))).unwrap();
+    assert_eq!(d["step"], "revoked", "{d}");
+    assert!(!keys(&f, p).is_live(&old));
+}
+
+#[test]
+fn an_incomplete_create_then_revoke_rotation_revokes_only_after_finish() {
+    if !keyring_tests_enabled("an_incomplete_create_then_revoke_rotation_revokes_only_after_finish")
+    {
+        return;
+    }
+    let p = P::Neon;
+    let (f, home, old, cred, _, _) = linked(p);
+    let cursor = home.dir.path().join(FILES[1]);
+    let good = read(&home, FILES[1]);
+    let broken = format!(
+        "{{\n  \"mcpServers\": {{\"svc\": {{\n    \"env\": {{\"NEON_API_KEY\": \"{old}\"\n"
+    );
+    std::fs::write(&cursor, &broken).unwrap();
+    let o = run(
+        &home,
+        &["rotate", &cred, "--yes", "--despite-unparsed"],
+        "",
+        &[],
+    );
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(5), "{out}");
+    assert!(
+        out.contains("INCOMPLETE") && out.contains("still active"),
+        "{out}"
+    );
+    let new = f.current_key(p);
+    // Not revoked while the broken file still holds the old key.
+    assert!(keys(&f, p).is_live(&old));
+    let h: Value = serde_json::from_str(&ok(&run(&home, &["history", "--json"], "", &[]))).unwrap();
+    let rot = h[0]["rotation"].as_str().unwrap().to_string();
+    assert_eq!(h[0]["outcome"], "incomplete");
+    std::fs::write(&cursor, &good).unwrap();
+    let fin: Value =
+        serde_json::from_str(&ok(&run(&home, &["finish", &rot, "--json"], "", &[]))).unwrap();
+    assert_eq!(fin["step"], "revoked", "{fin}");
+    assert_eq!(read(&home, FILES[1]), good.replace(&old, &new));
+    assert_eq!(live_rotated(&f, p), vec![new]);
+}
+
+#[test]
+fn the_custom_create_then_revoke_example_rotates_through_the_cli() {
+    if !keyring_tests_enabled("the_custom_create_then_revoke_example_rotates_through_the_cli") {
+        return;
+    }
+    let p = P::Neon;
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let (old, _) = configs(&f, p, &home);
+    let cred = credential_of(&home, &old[..4]);
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/providers/neon-create-revoke.toml");
+    let old_id = f.state(|s| s.neon.key_id.clone());
+    ok(&run(
+        &home,
+        &[
+            "link",
+            &cred,
+            "--provider",
+            "custom",
+            "--spec",
+            &spec.display().to_string(),
+            "--base-url",
+            &f.base_url(p),
+            "--key-id",
+            &old_id,
+        ],
+        "",
+        &[],
+    ));
+    let plan = ok(&run(&home, &["plan", &cred], "", &[]));
+    assert!(plan.contains("no client holds a dead key"), "{plan}");
+    let o: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(o["step"], "revoked", "{o}");
+    let new = f.current_key(p);
+    for file in FILES {
+        assert!(read(&home, file).contains(&new));
+    }
+    assert_eq!(live_rotated(&f, p), vec![new]);
 }

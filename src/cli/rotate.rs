@@ -201,7 +201,12 @@ pub(super) fn execute(
                     if !outcome.left.is_empty() {
                         writeln!(
                             out,
-                            "INCOMPLETE: some usages still hold the old (dead) key:"
+                            "INCOMPLETE: some usages still hold the old {}:",
+                            if outcome.model == crate::providers::Model::CreateThenRevoke {
+                                "key (still active: it is revoked only after every usage holds the new one)"
+                            } else {
+                                "(dead) key"
+                            }
                         )?;
                         for l in &outcome.left {
                             writeln!(out, "  {l}")?;

@@ -81,15 +81,33 @@ pub(super) fn revoke_old(
         Err(e) => {
             entry.step = Step::RevokeFailed;
             entry.message = Some(scrubber.clean(&format!(
-                "every config holds the new key and it works, but the old key is still active: revoke it (`rekey revoke-old {}`, or in {}'s console). The provider said: {e}",
+                "every config holds the new key and it works, but the old key is still active: revoke it (`rekey revoke-old {}`, or in {}'s console). The revoke failed: {}",
                 entry.id,
-                provider.name()
+                provider.name(),
+                revoke_words(&e)
             )));
         }
     }
     journal.save(entry).map_err(jio)?;
     audit(ctx, entry);
     Ok(())
+}
+
+/// A revoke's error in words that fit a revoke (the rotate-centred advice of some errors does not).
+fn revoke_words(e: &ProviderError) -> String {
+    match e {
+        ProviderError::ServerError { status, message }
+        | ProviderError::GatewayError { status, message } => {
+            format!("the provider failed ({status}): {message}")
+        }
+        ProviderError::Ambiguous(m) => format!(
+            "no answer came back ({m}); the old key may or may not be revoked (a retry checks)"
+        ),
+        ProviderError::Malformed { status } => {
+            format!("the provider answered {status} with a body that is not JSON")
+        }
+        other => other.to_string(),
+    }
 }
 
 fn refused(r: std::result::Result<(), ProviderError>) -> bool {
