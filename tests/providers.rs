@@ -87,6 +87,9 @@ fn setup(
                 Some(Secret::new(s.ap_platform_key.clone())),
             )
         }
+        other => {
+            unreachable!("{other:?} is create-then-revoke: see tests/create_revoke_providers.rs")
+        }
     })
 }
 

@@ -17,6 +17,7 @@
 
 mod http;
 mod routes;
+pub mod vendors;
 
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +60,11 @@ pub enum Provider {
     CloudflareAccess,
     Fruxon,
     Activepieces,
+    Neon,
+    DatadogApiKey,
+    DatadogAppKey,
+    OpenAiAdminKey,
+    OpenAiServiceAccountKey,
 }
 
 /// The Activepieces project the fake's MCP server belongs to.
@@ -114,6 +120,9 @@ pub struct State {
     pub in_flight: usize,
     /// The `X-Idempotency-Key` of every A2A Market call, in order (not a secret).
     pub a2a_idempotency_keys: Vec<String>,
+    pub neon: vendors::neon::NeonState,
+    pub datadog: vendors::datadog::DatadogState,
+    pub openai: vendors::openai::OpenAiState,
 }
 
 impl State {
@@ -211,6 +220,9 @@ impl Default for State {
             rotate_calls: Vec::new(),
             in_flight: 0,
             a2a_idempotency_keys: Vec::new(),
+            neon: Default::default(),
+            datadog: Default::default(),
+            openai: Default::default(),
         }
     }
 }
@@ -262,6 +274,11 @@ impl FakeProviders {
     pub fn base_url(&self, p: Provider) -> String {
         match p {
             Provider::Activepieces => format!("{}/api", self.url),
+            Provider::Neon => format!("{}/neon", self.url),
+            Provider::DatadogApiKey | Provider::DatadogAppKey => format!("{}/datadog", self.url),
+            Provider::OpenAiAdminKey | Provider::OpenAiServiceAccountKey => {
+                format!("{}/openai", self.url)
+            }
             _ => self.url.clone(),
         }
     }
@@ -274,6 +291,12 @@ impl FakeProviders {
             Provider::CloudflareAccess => s.cf.client_secret.clone(),
             Provider::Fruxon => s.fruxon_key.clone(),
             Provider::Activepieces => s.ap_token.clone(),
+            // Create-then-revoke vendors: the newest live key of the rotated kind.
+            Provider::Neon => s.neon.keys.newest(),
+            Provider::DatadogApiKey => s.datadog.api.newest(),
+            Provider::DatadogAppKey => s.datadog.app.newest(),
+            Provider::OpenAiAdminKey => s.openai.admin.newest(),
+            Provider::OpenAiServiceAccountKey => s.openai.sa.newest(),
         })
     }
 

@@ -13,6 +13,9 @@ pub(crate) fn route(
     body: &str,
     state: &Arc<Mutex<State>>,
 ) -> Outcome {
+    if let Some(o) = crate::vendors::create_revoke_route(method, segs, req, body, state) {
+        return o;
+    }
     match (method, segs) {
         // ---- BitScale
         ("POST", ["api", "v1", "api-key", "rotate"])

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, Read, Write};
 
 mod config;
+mod ctr;
 mod output;
 mod rotate;
 use output::{error_text, note};
@@ -27,6 +28,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// `Link` carries every provider's ids as flags: the enum is parsed once per run, so its size is moot.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the MCP client config files Rekey looks at on this machine, and which exist.
@@ -113,6 +116,22 @@ pub enum Command {
         /// custom: the provider's TOML spec file (see examples/providers/).
         #[arg(long)]
         spec: Option<std::path::PathBuf>,
+        /// Create-then-revoke providers (Neon, OpenAI, Datadog): the provider's id of this key, so the old
+        /// key can be revoked after the rotation (Datadog finds it itself when this is left out).
+        #[arg(long)]
+        key_id: Option<String>,
+        /// Neon: the organization of an org API key (org keys are managed with an org admin's personal key).
+        #[arg(long)]
+        org_id: Option<String>,
+        /// Neon (project-scoped org key) and OpenAI service accounts: the project id.
+        #[arg(long)]
+        project_id: Option<String>,
+        /// OpenAI: the service account whose key this is.
+        #[arg(long)]
+        service_account_id: Option<String>,
+        /// Datadog: the site (DD_SITE), e.g. datadoghq.eu or us5.datadoghq.com.
+        #[arg(long)]
+        site: Option<String>,
     },
     /// Show what rotating a credential would do (changes nothing).
     Plan {
@@ -167,6 +186,27 @@ pub enum Command {
         /// The server's command and its arguments, after `--`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true, num_args = 1..)]
         command: Vec<std::ffi::OsString>,
+    },
+    /// Create-then-revoke: put the old key back in every config and delete the new key at the provider
+    /// (after a failed verification; run again to retry a deletion that failed).
+    Rollback {
+        rotation: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create-then-revoke: after a failed verification, keep both keys active (the configs keep the new
+    /// one) to look into it; then `revoke-old` or `rollback`.
+    KeepBoth {
+        rotation: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create-then-revoke: revoke the old key of a rotation whose revoke failed ("old key still
+    /// active") or whose keys were both kept.
+    RevokeOld {
+        rotation: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -299,6 +339,9 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         | Command::History { .. }
         | Command::Finish { .. }
         | Command::Recover { .. }) => rotate::execute(c, out, stdin),
+        c @ (Command::Rollback { .. } | Command::KeepBoth { .. } | Command::RevokeOld { .. }) => {
+            ctr::execute(c, out)
+        }
         c => config::execute(c, out, stdin),
     }
 }

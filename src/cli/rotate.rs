@@ -23,9 +23,10 @@ pub(super) fn execute(
                     };
                     writeln!(
                         out,
-                        "{:<18} {:<18} rotate authenticated by {}; link ids: {}",
+                        "{:<24} {:<28} {}; authenticated by {}; link ids: {}",
                         p.id(),
                         p.name(),
+                        super::ctr::model_words(p.model(&Default::default())),
                         auth,
                         p.required_ids().join(", ")
                     )?;
@@ -65,6 +66,11 @@ pub(super) fn execute(
             app_url,
             agent_id,
             spec,
+            key_id,
+            org_id,
+            project_id,
+            service_account_id,
+            site,
         } => {
             let p = crate::providers::by_id(&provider)
                 .ok_or_else(|| crate::Error::UnknownProvider(provider.clone()))?;
@@ -88,6 +94,11 @@ pub(super) fn execute(
                     "spec",
                     spec.map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string()),
                 ),
+                ("key_id", key_id),
+                ("org_id", org_id),
+                ("project_id", project_id),
+                ("service_account_id", service_account_id),
+                ("site", site),
             ] {
                 if let Some(v) = v {
                     link.ids.insert(k.into(), v);
@@ -144,15 +155,17 @@ pub(super) fn execute(
                 plan.go_ahead_despite_unparsed();
             }
             plan.check_ready()?;
-            if !yes
-                && !confirm_word(
-                    &format!(
-                        "This is irreversible. Type the provider's name ({}) to rotate: ",
-                        plan.provider
-                    ),
-                    plan.provider,
-                )?
-            {
+            let prompt = match plan.model {
+                crate::providers::Model::CreateThenRevoke => format!(
+                    "A new key will be created; the old one is revoked only once every config holds the new one and it works. Type the provider's name ({}) to go ahead: ",
+                    plan.provider
+                ),
+                _ => format!(
+                    "This is irreversible. Type the provider's name ({}) to rotate: ",
+                    plan.provider
+                ),
+            };
+            if !yes && !confirm_word(&prompt, plan.provider)? {
                 note("not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
@@ -184,10 +197,16 @@ pub(super) fn execute(
                     if let Some(e) = &outcome.verify_error {
                         writeln!(out, "Verification FAILED: {}", crate::scrub::text(e))?;
                     }
+                    writeln!(out, "Old key: {}", outcome.old_key)?;
                     if !outcome.left.is_empty() {
                         writeln!(
                             out,
-                            "INCOMPLETE: some usages still hold the old (dead) key:"
+                            "INCOMPLETE: some usages still hold the old {}:",
+                            if outcome.model == crate::providers::Model::CreateThenRevoke {
+                                "key (still active: it is revoked only after every usage holds the new one)"
+                            } else {
+                                "(dead) key"
+                            }
                         )?;
                         for l in &outcome.left {
                             writeln!(out, "  {l}")?;
@@ -223,7 +242,12 @@ pub(super) fn execute(
             printed?;
             let all_ok = outcome.files.iter().all(|f| f.ok);
             Ok(match outcome.step {
-                crate::rotation::journal::Step::Verified if all_ok => 0,
+                crate::rotation::journal::Step::Verified
+                | crate::rotation::journal::Step::Revoked
+                    if all_ok =>
+                {
+                    0
+                }
                 crate::rotation::journal::Step::Shown => EXIT_ERROR,
                 _ => EXIT_PARTIAL,
             })
@@ -252,6 +276,14 @@ pub(super) fn execute(
                         l["credential"].as_str().unwrap_or(""),
                         l["new_credential"].as_str().unwrap_or("-")
                     )?;
+                    // Create-then-revoke states that wait for the user.
+                    let rot = l["rotation"].as_str().unwrap_or("");
+                    match (l["outcome"].as_str(), l["model"].as_str()) {
+                        (Some("revoke-failed"), _) => writeln!(out, "    old key still active: revoke it (rekey revoke-old {rot})")?,
+                        (Some("kept-both"), _) => writeln!(out, "    both keys active: rekey revoke-old {rot}, or rekey rollback {rot}")?,
+                        (Some("verify-failed"), Some("create-then-revoke")) => writeln!(out, "    old key not revoked: rekey rollback {rot}, or rekey keep-both {rot}")?,
+                        _ => {}
+                    }
                 }
             }
             Ok(0)
@@ -274,7 +306,8 @@ pub(super) fn execute(
                 )?;
             }
             Ok(match r.step {
-                crate::rotation::journal::Step::Verified => 0,
+                crate::rotation::journal::Step::Verified
+                | crate::rotation::journal::Step::Revoked => 0,
                 _ => EXIT_PARTIAL,
             })
         }
@@ -308,14 +341,17 @@ fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io
         "Rotate {} ({}) at {}",
         p.credential, p.masked, p.provider_name
     )?;
-    match p.grace_seconds {
-        Some(g) if g > 0 => writeln!(
+    match (p.model, p.grace_seconds) {
+        (crate::providers::Model::CreateThenRevoke, _) => writeln!(out, "{}", p.risk)?,
+        (_, Some(g)) if g > 0 => writeln!(
             out,
-            "The old key keeps working for {g} s after the rotation, then stops."
+            "The old key keeps working for {g} s after the rotation, then stops. {}",
+            p.risk
         )?,
         _ => writeln!(
             out,
-            "The old key STOPS WORKING AT ONCE when the provider rotates it."
+            "The old key STOPS WORKING AT ONCE when the provider rotates it. {}",
+            p.risk
         )?,
     }
     writeln!(out, "Files that will change:")?;

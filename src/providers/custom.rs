@@ -17,6 +17,21 @@
 //! `{{current}}` is the key being rotated, `{{admin}}` the admin credential from the keychain
 //! (`rekey login custom --account NAME`), `{{key}}` the key being verified, `{{base}}` the base URL.
 //! The link names the file: `rekey link <id> --provider custom --spec FILE`.
+//!
+//! Create-then-revoke instead of `[rotate]` (see examples/providers/neon-create-revoke.toml):
+//! ```toml
+//! [create]                                   # makes a new key while the old one still works
+//! url = "{{base}}/v1/keys"
+//! headers = { Authorization = "Bearer {{current}}" }
+//! body = '{"name": "{{name}}"}'              # {{name}}: rekey-<rotation id>
+//! secret_pointer = "/key"
+//! id_pointer = "/id"                         # where the new key's id is (to delete it on rollback)
+//! [revoke]                                   # deletes a key by id, once every config holds the new one
+//! method = "DELETE"
+//! url = "{{base}}/v1/keys/{{key_id}}"
+//! headers = { Authorization = "Bearer {{live}}" }   # {{live}}: a key that stays (the new one)
+//! ```
+//! The old key's id comes from the link (`--key-id`).
 
 use super::*;
 use serde::Deserialize;
@@ -28,9 +43,15 @@ pub struct Spec {
     pub name: String,
     #[serde(default)]
     pub base_url: Option<String>,
-    pub rotate: Request,
+    #[serde(default)]
+    pub rotate: Option<Request>,
     #[serde(default)]
     pub verify: Option<Request>,
+    /// Create-then-revoke: the create call (then `revoke` is required).
+    #[serde(default)]
+    pub create: Option<Request>,
+    #[serde(default)]
+    pub revoke: Option<Request>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,6 +65,9 @@ pub struct Request {
     pub body: Option<String>,
     #[serde(default)]
     pub secret_pointer: Option<String>,
+    /// `[create]`: JSON pointer to the new key's id.
+    #[serde(default)]
+    pub id_pointer: Option<String>,
 }
 
 fn post() -> String {
@@ -59,10 +83,34 @@ impl Spec {
         let spec: Spec = toml_edit::de::from_str(&text).map_err(|e| {
             ProviderError::InvalidSpec(format!("invalid provider spec {path}: {}", e.message()))
         })?;
-        if spec.rotate.secret_pointer.is_none() {
-            return Err(ProviderError::InvalidSpec(format!(
-                "provider spec {path}: [rotate] needs secret_pointer"
-            )));
+        let invalid = |m: &str| {
+            Err(ProviderError::InvalidSpec(format!(
+                "provider spec {path}: {m}"
+            )))
+        };
+        match (&spec.rotate, &spec.create, &spec.revoke) {
+            (Some(_), Some(_), _) => {
+                return invalid("has both [rotate] and [create]: pick one model")
+            }
+            (None, None, _) => return invalid(
+                "needs [rotate] (rotate in place) or [create] and [revoke] (create then revoke)",
+            ),
+            (None, Some(_), None) => {
+                return invalid("[create] needs a [revoke] (how to delete a key by {{key_id}})")
+            }
+            (Some(r), None, _) | (None, Some(r), Some(_)) if r.secret_pointer.is_none() => {
+                return invalid("[rotate] or [create] needs secret_pointer")
+            }
+            _ => {}
+        }
+        if let Some(r) = &spec.revoke {
+            if !r.url.contains("{{key_id}}")
+                && !r.body.as_deref().is_some_and(|b| b.contains("{{key_id}}"))
+            {
+                return invalid(
+                    "[revoke] must name the key to delete with {{key_id}} (in its url or body)",
+                );
+            }
         }
         Ok(spec)
     }
@@ -72,7 +120,17 @@ impl Spec {
                 || r.headers.values().any(|v| v.contains("{{admin}}"))
                 || r.body.as_deref().is_some_and(|b| b.contains("{{admin}}"))
         };
-        uses(&self.rotate)
+        [&self.rotate, &self.create, &self.revoke]
+            .into_iter()
+            .flatten()
+            .any(uses)
+    }
+    /// The call that makes the new key, `[rotate]` or `[create]`.
+    fn call(&self) -> &Request {
+        self.create
+            .as_ref()
+            .or(self.rotate.as_ref())
+            .expect("a loaded spec has [rotate] or [create]")
     }
 }
 
@@ -95,6 +153,25 @@ fn send(
     r: &Request,
     vars: &[(&str, &str)],
 ) -> Result<serde_json::Value, ProviderError> {
+    http.send(request(http, r, vars)?)?.json_ok(message)
+}
+
+/// A call whose success may have no body (a `204` delete).
+fn send_no_body(http: &Http, r: &Request, vars: &[(&str, &str)]) -> Result<(), ProviderError> {
+    no_body(http.send(request(http, r, vars)?)?, message)
+}
+
+fn message(v: &serde_json::Value) -> Option<String> {
+    v.get("message")
+        .or_else(|| v.get("error"))
+        .map(|m| m.to_string())
+}
+
+fn request(
+    http: &Http,
+    r: &Request,
+    vars: &[(&str, &str)],
+) -> Result<reqwest::blocking::RequestBuilder, ProviderError> {
     let url = fill(&r.url, vars, true);
     super::http::check_base_url(&url)?;
     let method = reqwest::Method::from_bytes(r.method.to_ascii_uppercase().as_bytes())
@@ -112,11 +189,7 @@ fn send(
             .header("Content-Type", "application/json")
             .body(fill(b, vars, false));
     }
-    http.send(rb)?.json_ok(|v| {
-        v.get("message")
-            .or_else(|| v.get("error"))
-            .map(|m| m.to_string())
-    })
+    Ok(rb)
 }
 
 impl Provider for Custom {
@@ -171,12 +244,60 @@ impl Provider for Custom {
             ("current", req.current.expose()),
             ("admin", admin),
         ];
-        let body = send(http, &spec.rotate, &vars)?;
-        let pointer = spec.rotate.secret_pointer.as_deref().unwrap_or("");
+        let Some(rotate) = &spec.rotate else {
+            return Err(not_in_place(self));
+        };
+        let body = send(http, rotate, &vars)?;
+        let pointer = rotate.secret_pointer.as_deref().unwrap_or("");
         Ok(Rotated {
             new: take_secret(&body, &[pointer], pointer)?,
             old_valid_until: None,
         })
+    }
+    fn model(&self, link: &Link) -> Model {
+        match Spec::load(link) {
+            Ok(s) if s.create.is_some() => Model::CreateThenRevoke,
+            _ => Model::RotateInPlace,
+        }
+    }
+    fn create(&self, http: &Http, req: &CreateRequest) -> Result<Created, ProviderError> {
+        let spec = Spec::load(req.link)?;
+        let base = self.base_url(req.link)?;
+        if spec.needs_admin() && req.admin.is_none() {
+            return Err(ProviderError::MissingAdminCredential(self.id().into()));
+        }
+        let create = spec.call();
+        let vars = [
+            ("base", base.as_str()),
+            ("current", req.current.expose()),
+            ("admin", req.admin.map(|a| a.expose()).unwrap_or("")),
+            ("name", req.name),
+        ];
+        let body = send(http, create, &vars)?;
+        let pointer = create.secret_pointer.as_deref().unwrap_or("");
+        Ok(Created {
+            new: take_secret(&body, &[pointer], pointer)?,
+            new_key_id: create
+                .id_pointer
+                .as_deref()
+                .and_then(|p| take_id(&body, &[p])),
+        })
+    }
+    fn revoke(&self, http: &Http, req: &RevokeRequest) -> Result<(), ProviderError> {
+        let spec = Spec::load(req.link)?;
+        let base = self.base_url(req.link)?;
+        let Some(revoke) = &spec.revoke else {
+            return Err(ProviderError::InvalidSpec(
+                "the spec has no [revoke]".into(),
+            ));
+        };
+        let vars = [
+            ("base", base.as_str()),
+            ("key_id", path_id(req.key_id)?),
+            ("live", req.live.expose()),
+            ("admin", req.admin.map(|a| a.expose()).unwrap_or("")),
+        ];
+        send_no_body(http, revoke, &vars)
     }
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
         let spec = Spec::load(link)?;

@@ -11,8 +11,11 @@ pub mod activepieces;
 pub mod bitscale;
 pub mod cloudflare_access;
 pub mod custom;
+pub mod datadog;
 pub mod fruxon;
 pub mod http;
+pub mod neon;
+pub mod openai;
 
 use crate::scan::slots::SlotKind;
 use crate::Secret;
@@ -74,6 +77,39 @@ pub struct Rotated {
     pub new: Secret,
     /// Until when (unix seconds) the old key keeps working, where the provider says so.
     pub old_valid_until: Option<u64>,
+}
+
+/// What a create call needs (create-then-revoke): the new key is made while the old one still works.
+pub struct CreateRequest<'a> {
+    pub link: &'a Link,
+    /// The key being replaced (it authenticates the create call where the provider allows that: Neon
+    /// personal keys, OpenAI admin keys).
+    pub current: &'a Secret,
+    pub admin: Option<&'a Secret>,
+    /// The new key's name at the provider (`rekey-<rotation id>`), so a key whose answer was lost can be
+    /// found in the provider's console.
+    pub name: &'a str,
+}
+
+/// A key created beside the old one.
+#[derive(Debug)]
+pub struct Created {
+    pub new: Secret,
+    /// The provider's id of the new key (not a secret: it is journaled, so recovery or a rollback can
+    /// delete the key). None when the answer had no id: the key is still kept and used, but a rollback
+    /// cannot delete it (the user is told to, in the provider's console).
+    pub new_key_id: Option<String>,
+}
+
+/// What a revoke (delete) call needs.
+pub struct RevokeRequest<'a> {
+    pub link: &'a Link,
+    /// The provider's id of the key to delete.
+    pub key_id: &'a str,
+    /// A key that still works and may authenticate the call: the new key when the old one is revoked,
+    /// the old key when a rollback deletes the new one.
+    pub live: &'a Secret,
+    pub admin: Option<&'a Secret>,
 }
 
 /// Everything that can go wrong talking to a provider. Messages never contain a secret.
@@ -215,8 +251,44 @@ pub trait Provider: Sync {
     }
     /// Call the provider's rotate endpoint once (never retried).
     fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError>;
+    /// Create-then-revoke: create a new key beside the old one (called once, never retried).
+    fn create(&self, _http: &Http, _req: &CreateRequest) -> Result<Created, ProviderError> {
+        Err(ProviderError::InvalidSpec(format!(
+            "{} does not create keys (it rotates them in place)",
+            self.name()
+        )))
+    }
+    /// Create-then-revoke: delete the key with the provider's id `req.key_id`.
+    fn revoke(&self, _http: &Http, _req: &RevokeRequest) -> Result<(), ProviderError> {
+        Err(ProviderError::InvalidSpec(format!(
+            "{} does not revoke keys by id",
+            self.name()
+        )))
+    }
+    /// Create-then-revoke: the provider's id of the key being replaced (`old`). Default: the link's
+    /// `key_id`, asked once when linking (Neon and OpenAI have no "which key am I" call).
+    fn old_key_id(
+        &self,
+        _http: &Http,
+        link: &Link,
+        _old: &Secret,
+        _admin: Option<&Secret>,
+    ) -> Result<String, ProviderError> {
+        link.id("key_id").map(str::to_string)
+    }
     /// Prove that `key` works, with the provider's own cheapest check.
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError>;
+    /// `verify` with the admin credential in hand, for providers whose check needs it beside the key (a
+    /// Datadog application key is only checked together with an API key). Default: `verify`.
+    fn verify_with(
+        &self,
+        http: &Http,
+        link: &Link,
+        key: &Secret,
+        _admin: Option<&Secret>,
+    ) -> Result<(), ProviderError> {
+        self.verify(http, link, key)
+    }
 
     /// The base URL for a link: its override or the default, checked (https, or http to loopback only).
     fn base_url(&self, link: &Link) -> Result<String, ProviderError> {
@@ -235,6 +307,11 @@ pub fn all() -> &'static [&'static dyn Provider] {
         &fruxon::Fruxon,
         &a2a_market::A2aMarket,
         &custom::Custom,
+        &neon::Neon,
+        &datadog::DatadogApiKey,
+        &datadog::DatadogAppKey,
+        &openai::OpenAiAdminKey,
+        &openai::OpenAiServiceAccountKey,
     ]
 }
 
@@ -258,4 +335,57 @@ pub(crate) fn take_secret(
         }
     }
     Err(ProviderError::MissingField(field_name.to_string()))
+}
+
+/// The new key's id in a create answer: the first of `pointers` that holds a non-empty string or a
+/// number (Neon's ids are numbers). None when the answer has none (the key is still kept).
+pub(crate) fn take_id(body: &serde_json::Value, pointers: &[&str]) -> Option<String> {
+    pointers.iter().find_map(|p| match body.pointer(p)? {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// The result of a call whose success has no body to read (a `204 No Content` delete): any 2xx is
+/// success; otherwise the error for the status, with the provider's message.
+pub(crate) fn no_body(
+    answer: http::Answer,
+    message: impl Fn(&serde_json::Value) -> Option<String>,
+) -> Result<(), ProviderError> {
+    if (200..300).contains(&answer.status) {
+        return Ok(());
+    }
+    answer.json_ok(message).map(|_| ())
+}
+
+/// Refuse a create-then-revoke provider's in-place rotate (the transaction calls `create`).
+pub(crate) fn not_in_place(p: &dyn Provider) -> ProviderError {
+    ProviderError::InvalidSpec(format!(
+        "{} keys are replaced by create-then-revoke, not rotated in place",
+        p.name()
+    ))
+}
+
+/// An id that goes into a URL path: letters, digits, `-`, `_`, `.` only (never `..`), so an id from a
+/// link or an answer cannot change which resource a call reaches.
+pub(crate) fn path_id(id: &str) -> Result<&str, ProviderError> {
+    let ok = !id.is_empty()
+        && id != "."
+        && id != ".."
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(id)
+    } else {
+        Err(ProviderError::InvalidSpec(format!(
+            "'{}' is not a valid key or resource id",
+            sanitize_id(id)
+        )))
+    }
+}
+
+fn sanitize_id(id: &str) -> String {
+    http::sanitize(id).chars().take(40).collect()
 }

@@ -11,9 +11,9 @@ use super::finish::{finish, Remotes};
 use super::journal::{Entry, FileState, Journal, Owner, Step};
 use super::lock::RotationLock;
 use super::plan::{revalidate, RotationPlan};
-use super::{audit, rotation_account, store::Links, Outcome};
+use super::{audit, old_account, rotation_account, store::Links, Outcome};
 use crate::context::Context;
-use crate::providers::{self, Http, RotateRequest};
+use crate::providers::{self, CreateRequest, Http, Model, RotateRequest};
 use crate::replace::FileResult;
 use crate::scrub::Scrubber;
 use crate::vault::Vault;
@@ -114,6 +114,21 @@ fn run(
             .collect(),
         ..Default::default()
     };
+    let model = provider.model(&plan.link);
+    let ctr = model == Model::CreateThenRevoke;
+    if ctr {
+        // Before anything is created: the old key's id (to revoke it at the end) and the old key itself
+        // in the keychain (a rollback puts it back in the configs). Either failing changes nothing.
+        entry.model = Some(Model::CreateThenRevoke);
+        entry.old_key_id = Some(
+            provider
+                .old_key_id(http, &plan.link, &plan.current, plan.admin.as_ref())
+                .map_err(Error::Provider)?,
+        );
+        let old_account = old_account(&id);
+        vault.store(&old_account, &plan.current)?;
+        entry.old_account = Some(old_account);
+    }
     lock.record(Some(&entry.id))?;
     journal.save(&entry).map_err(jio)?;
     crate::testhook::point("journaled").map_err(jio)?;
@@ -126,15 +141,31 @@ fn run(
         admin: plan.admin.as_ref(),
         grace: plan.grace,
     };
+    let name = format!("rekey-{}", entry.id);
+    let create = CreateRequest {
+        link: &plan.link,
+        current: &plan.current,
+        admin: plan.admin.as_ref(),
+        name: &name,
+    };
     // A panic while reading the answer would unwind past the new key: it counts as an unknown outcome.
-    let answer =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| provider.rotate(http, &req)))
-            .unwrap_or_else(|_| {
-                Err(providers::ProviderError::Ambiguous(
-                    "Rekey failed while reading the provider's answer".into(),
-                ))
-            });
-    let rotated = match answer {
+    let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if ctr {
+            provider
+                .create(http, &create)
+                .map(|c| (c.new, c.new_key_id, None))
+        } else {
+            provider
+                .rotate(http, &req)
+                .map(|r| (r.new, None, r.old_valid_until))
+        }
+    }))
+    .unwrap_or_else(|_| {
+        Err(providers::ProviderError::Ambiguous(
+            "Rekey failed while reading the provider's answer".into(),
+        ))
+    });
+    let (new, new_key_id, valid_until) = match answer {
         Ok(r) => r,
         Err(e) => {
             entry.step = if e.may_have_rotated() {
@@ -142,7 +173,14 @@ fn run(
             } else {
                 Step::Failed
             };
-            entry.message = Some(scrubber.clean(&e.to_string()));
+            entry.message = Some(scrubber.clean(&match (ctr, entry.step) {
+                (true, Step::Unknown) => format!("{e} (create-then-revoke: a new key named '{name}' may have been created at {}; the old key still works and no config changed: delete that key in the provider's console if it exists)", provider.name()),
+                (true, _) => format!("{e} (nothing was created; the old key still works and no config changed)"),
+                _ => e.to_string(),
+            }));
+            if let Some(a) = entry.old_account.take() {
+                let _ = vault.delete(&a);
+            }
             // The provider's error is what the user needs; a journal that cannot be written now leaves
             // the intent, which recovery reports as "may or may not have been rotated" (never silent).
             let _ = journal.save(&entry);
@@ -153,8 +191,15 @@ fn run(
     };
 
     // ---- From here until the key is kept or shown: no early return, no `?`.
-    let new = rotated.new;
     scrubber.add(&new);
+    if ctr {
+        // The new key's id first (not a secret): if the process stops before the key is kept, recovery
+        // deletes the key it can no longer use.
+        entry.new_key_id = new_key_id;
+        entry.step = Step::Created;
+        let _ = journal.save(&entry);
+        let _ = crate::testhook::point("created");
+    }
     let account = rotation_account(&entry.id);
     let stored = crate::testhook::point("before-keychain-store")
         .map_err(|e| Error::Keychain(e.to_string()))
@@ -168,10 +213,15 @@ fn run(
     if let Err(e) = stored {
         entry.step = Step::Shown;
         entry.account = None;
+        // (Create-then-revoke: no config changed and nothing is revoked, so the old key's copy has no use.)
+        if let Some(a) = entry.old_account.take() {
+            let _ = vault.delete(&a);
+        }
         entry.message = Some(scrubber.clean(&format!("the keychain did not take the new key ({e}); it was shown to the user once and no config was changed")));
         let _ = journal.save(&entry);
         audit(ctx, &entry);
         progress(Step::Shown);
+        let old_key = super::old_key_status(&entry, model, None);
         return Ok(Outcome {
             rotation: entry.id,
             step: Step::Shown,
@@ -183,6 +233,8 @@ fn run(
             left: Vec::new(),
             restart: plan.restart,
             reveal_token: None,
+            old_key,
+            model,
             secret_to_show: Some(new),
         });
     }
@@ -211,6 +263,11 @@ fn run(
         &scrubber,
         progress,
     )?;
+    if ctr && entry.step == Step::Verified {
+        crate::testhook::point("verified").map_err(jio)?;
+        super::revoke::revoke_old(ctx, vault, http, provider, &plan.link, &mut entry, &new)?;
+        progress(entry.step);
+    }
     let new_id = entry.new_credential.clone().unwrap_or_default();
     let _ = Links::new(&ctx.data_dir).rename(&plan.credential, &new_id);
     drop(lock);
@@ -234,6 +291,17 @@ fn run(
         left: entry.left.clone(),
         restart: plan.restart,
         reveal_token,
+        old_key: super::old_key_status(
+            &entry,
+            model,
+            valid_until.or_else(|| grace_end(plan.grace)),
+        ),
+        model,
         secret_to_show: show_secret.then_some(new),
     })
+}
+
+/// When a grace period asked for now ends (unix seconds), if there is one.
+fn grace_end(grace: std::time::Duration) -> Option<u64> {
+    (!grace.is_zero()).then(|| jiff::Timestamp::now().as_second().max(0) as u64 + grace.as_secs())
 }

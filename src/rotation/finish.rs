@@ -85,11 +85,19 @@ pub(super) fn finish(
             entry.left.join("; "),
             entry.id
         )),
+        Step::VerifyFailed if entry.create_then_revoke() => Some(format!(
+            "{}; nothing was revoked: {}",
+            entry.verify_error.clone().unwrap_or_default(),
+            super::old_key_status(entry, providers::Model::CreateThenRevoke, None)
+        )),
         Step::VerifyFailed => entry.verify_error.clone(),
         _ => None,
     };
     journal.save(entry).map_err(jio)?;
-    audit(ctx, entry);
+    // A verified create-then-revoke rotation goes on to revoke the old key: its audit line is that.
+    if !(entry.create_then_revoke() && entry.step == Step::Verified) {
+        audit(ctx, entry);
+    }
     progress(entry.step);
     Ok(())
 }
@@ -276,5 +284,6 @@ pub fn finish_rotation(
     }
     let new = vault.get(&account_of(&entry))?;
     resume(ctx, http, &mut entry, &new)?;
+    super::revoke::then_revoke(ctx, vault, http, &mut entry, &new)?;
     Ok(Recovered::from(&entry))
 }

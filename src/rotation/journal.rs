@@ -27,6 +27,19 @@ pub enum Step {
     /// file that did not parse, changed under Rekey, or was written back by a running client). Not final:
     /// the user fixes what is listed and runs Finish, which writes the key from the keychain into the rest.
     Incomplete,
+    /// Create-then-revoke: the provider created the new key (its id is journaled; the old key still
+    /// works); the new secret is about to go to the keychain.
+    Created,
+    /// Create-then-revoke: every config holds the new key, it is verified, and the old key is revoked.
+    Revoked,
+    /// Create-then-revoke: every config holds the new, verified key, but revoking the old key failed:
+    /// "old key still active: revoke it" (`rekey revoke-old <rotation>`).
+    RevokeFailed,
+    /// Create-then-revoke: the old key is back in every config and the new key was deleted (or the user
+    /// was told to delete it: see the message).
+    RolledBack,
+    /// Create-then-revoke: the new key failed verification and the user chose to keep both keys for now.
+    KeptBoth,
 }
 
 impl Step {
@@ -35,13 +48,24 @@ impl Step {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            Step::Unknown | Step::Failed | Step::Shown | Step::Verified | Step::VerifyFailed
+            Step::Unknown
+                | Step::Failed
+                | Step::Shown
+                | Step::Verified
+                | Step::VerifyFailed
+                | Step::Revoked
+                | Step::RevokeFailed
+                | Step::RolledBack
+                | Step::KeptBoth
         )
     }
 
     /// Stopped mid-way by a crash or a kill: recovery's job (as opposed to `Incomplete`, the user's).
     pub fn interrupted(self) -> bool {
-        matches!(self, Step::Intent | Step::Held | Step::Written)
+        matches!(
+            self,
+            Step::Intent | Step::Created | Step::Held | Step::Written
+        )
     }
 }
 
@@ -125,6 +149,35 @@ pub struct Entry {
     /// The user allowed the rotation although some config holding the key does not parse.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub despite_unparsed: bool,
+    /// How the key is replaced (absent in entries of rotate-in-place or with-grace rotations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<crate::providers::Model>,
+    /// Create-then-revoke: the provider's id of the key being replaced (not a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_key_id: Option<String>,
+    /// Create-then-revoke: the provider's id of the new key (not a secret), journaled as soon as the
+    /// provider answers, so recovery or a rollback can delete the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_key_id: Option<String>,
+    /// Create-then-revoke: the keychain account that holds the old key until it is revoked (a rollback
+    /// puts it back in the configs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_account: Option<String>,
+    /// Create-then-revoke rollback: the new key was deleted at the provider.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub new_key_deleted: bool,
+}
+
+impl Entry {
+    pub fn create_then_revoke(&self) -> bool {
+        self.model == Some(crate::providers::Model::CreateThenRevoke)
+    }
+
+    /// Stopped mid-way (recovery's job): an interrupted step, or a create-then-revoke rotation that was
+    /// verified but stopped before it revoked the old key.
+    pub fn interrupted(&self) -> bool {
+        self.step.interrupted() || (self.create_then_revoke() && self.step == Step::Verified)
+    }
 }
 
 pub struct Journal {
@@ -195,7 +248,7 @@ impl Journal {
         Ok(self
             .all()?
             .into_iter()
-            .filter(|e| e.step.interrupted())
+            .filter(|e| e.interrupted())
             .collect())
     }
 }

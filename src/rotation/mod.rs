@@ -16,6 +16,8 @@ mod notices;
 mod plan;
 mod recover;
 mod reveal;
+mod revoke;
+mod rollback;
 pub mod setup;
 pub mod store;
 pub mod tray;
@@ -27,6 +29,13 @@ pub use notices::{due_notices, outcome_notice, Notice};
 pub use plan::{plan, running_clients, Check, RotationPlan, MAX_GRACE};
 pub use recover::recover;
 pub use reveal::reveal;
+pub use revoke::revoke_old_rotation;
+
+/// A step's name as the journal and history spell it (`revoke-failed`).
+pub fn step_word(s: Step) -> String {
+    revoke::step_name(s)
+}
+pub use rollback::{keep_both, rollback};
 pub use setup::{
     admin_credentials, link, provider_list, store_admin_credential, verify, AdminCredential,
 };
@@ -50,6 +59,10 @@ pub fn credential_account(credential: &str) -> String {
 /// Where a rotation keeps its new key: named by the rotation, so it is known before the provider answers.
 pub fn rotation_account(rotation: &str) -> String {
     format!("rotation:{rotation}")
+}
+/// Where a create-then-revoke rotation keeps the old key until it is revoked (for a rollback).
+pub fn old_account(rotation: &str) -> String {
+    format!("rotation:{rotation}:old")
 }
 /// The keychain account that holds a journaled rotation's new key.
 pub fn account_of(e: &Entry) -> String {
@@ -81,8 +94,41 @@ pub struct Outcome {
     pub reveal_token: Option<String>,
     /// The new secret, only when it must be shown because the keychain refused it (then this is the one
     /// place it exists). Serialized for the app's one-time display in that case only.
+    ///
+    /// (Before it: how the key was replaced, and what became of the old key, in plain words.)
     #[serde(serialize_with = "ser_secret", skip_serializing_if = "Option::is_none")]
     pub secret_to_show: Option<Secret>,
+    pub model: crate::providers::Model,
+    /// What became of the old key: "old key revoked", "old key still valid until …", "old key still
+    /// active: revoke it (…)", "old key stopped working at once".
+    pub old_key: String,
+}
+
+/// What became of the old key, in plain words (the outcome, Finish, recovery, history).
+pub fn old_key_status(
+    e: &Entry,
+    model: crate::providers::Model,
+    valid_until: Option<u64>,
+) -> String {
+    use crate::providers::Model;
+    let id = &e.id;
+    match model {
+        Model::RotateInPlace => "old key stopped working at once".into(),
+        Model::RotateWithGrace => match valid_until.and_then(|t| jiff::Timestamp::from_second(t as i64).ok()) {
+            Some(t) => format!("old key still valid until {t}"),
+            None => "old key still valid for the grace period".into(),
+        },
+        Model::CreateThenRevoke => match e.step {
+            Step::Revoked => "old key revoked".into(),
+            Step::RevokeFailed => format!("old key still active: revoke it (`rekey revoke-old {id}`)"),
+            Step::VerifyFailed => format!("old key still active and NOT revoked, because the new key failed verification: put the old key back in every config and delete the new one (`rekey rollback {id}`), or keep both and look (`rekey keep-both {id}`)"),
+            Step::Incomplete => format!("old key still active: it is revoked only once every config holds the new key (`rekey finish {id}`)"),
+            Step::KeptBoth => format!("old key still active (both kept): revoke it when ready (`rekey revoke-old {id}`) or go back to it (`rekey rollback {id}`)"),
+            Step::RolledBack if e.new_key_deleted => "old key back in every config; the new key was deleted".into(),
+            Step::RolledBack => format!("old key back in every config; the new key is still active: delete it (`rekey rollback {id}` again, or in the provider's console)"),
+            _ => "old key still works (nothing was revoked)".into(),
+        },
+    }
 }
 
 fn ser_secret<S: serde::Serializer>(
@@ -102,7 +148,7 @@ fn now() -> String {
 fn audit(ctx: &Context, e: &Entry) {
     let line = serde_json::json!({
         "time": now(), "rotation": e.id, "provider": e.provider, "credential": e.credential,
-        "new_credential": e.new_credential, "new_key": e.new_masked, "outcome": e.step,
+        "new_credential": e.new_credential, "new_key": e.new_masked, "outcome": e.step, "model": e.model, "old_key_id": e.old_key_id, "new_key_id": e.new_key_id,
         "message": e.message.as_deref().map(crate::scrub::text), "left": e.left, "files": e.files.iter().filter(|f| f.written).map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
     });
     if let Err(err) = Audit::new(&ctx.data_dir).append(&line) {

@@ -93,7 +93,7 @@ pub fn outcome_notice(provider: &str, outcome: &super::Outcome) -> Notice {
     let written = outcome.files.iter().filter(|f| f.ok).count();
     let files = |n: usize| format!("{n} config {}", if n == 1 { "file" } else { "files" });
     let (title, body) = match outcome.step {
-        Step::Verified => (
+        Step::Verified | Step::Revoked => (
             format!("{provider} key rotated"),
             format!(
                 "{} updated and the new key verified. Restart the clients Rekey lists.",
@@ -129,11 +129,24 @@ pub fn outcome_notice(provider: &str, outcome: &super::Outcome) -> Notice {
             "The provider's answer was lost: the key may or may not have been rotated. Open Rekey."
                 .to_string(),
         ),
+        Step::RevokeFailed => (
+            format!("{provider} rotation needs you"),
+            "Every config holds the new key, but the old key is still active: open Rekey to revoke it."
+                .to_string(),
+        ),
+        Step::RolledBack => (
+            format!("{provider} rotation rolled back"),
+            "The old key is back in every config and the new key was deleted.".to_string(),
+        ),
+        Step::KeptBoth => (
+            format!("{provider} rotation needs you"),
+            "Both keys are active: open Rekey to revoke the old one or roll back.".to_string(),
+        ),
         Step::Failed => (
             format!("{provider} rotation failed"),
             "Nothing changed. Open Rekey to see why.".to_string(),
         ),
-        Step::Intent | Step::Held | Step::Written => (
+        Step::Intent | Step::Created | Step::Held | Step::Written => (
             format!("{provider} rotation interrupted"),
             "Open Rekey: it finishes interrupted rotations.".to_string(),
         ),
@@ -233,6 +246,8 @@ mod tests {
             restart: Vec::new(),
             reveal_token: None,
             secret_to_show: None,
+            model: crate::providers::Model::RotateInPlace,
+            old_key: String::new(),
         };
         let n = outcome_notice("BitScale", &o);
         assert_eq!(n.title, "BitScale key rotated");

@@ -33,6 +33,9 @@ pub struct RotationPlan {
     pub provider: &'static str,
     pub provider_name: &'static str,
     pub link: Link,
+    /// How the key is replaced, and what the user risks, in plain words (the confirm step says it).
+    pub model: providers::Model,
+    pub risk: String,
     /// Seconds the old key keeps working after the call (providers with a grace period only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grace_seconds: Option<u64>,
@@ -278,7 +281,11 @@ pub fn plan(
     } else {
         Duration::ZERO
     };
+    let model = provider.model(&link);
+    let risk = risk_text(model, grace);
     Ok(RotationPlan {
+        model,
+        risk,
         credential: credential.to_string(),
         masked: current.masked(),
         provider: provider.id(),
@@ -388,4 +395,26 @@ fn unfinished_maker(ctx: &Context, credential: &str) -> Option<String> {
         "the rotation that made this key ({}) is not finished: some configs still hold the key it replaced; finish it first (`rekey finish {}`, or Finish on the key)",
         e.id, e.id
     ))
+}
+
+/// What the user risks with each model, in plain words (the plan and the confirm step).
+pub fn risk_text(model: providers::Model, grace: Duration) -> String {
+    match model {
+        providers::Model::RotateInPlace => {
+            "Rotate in place: the old key stops working at once when the provider rotates it; a client that still holds it fails until its config holds the new key.".into()
+        }
+        providers::Model::RotateWithGrace if grace.is_zero() => {
+            "Rotate (no grace period asked): the old key stops working at once.".into()
+        }
+        providers::Model::RotateWithGrace => {
+            let until = jiff::Timestamp::now()
+                .checked_add(jiff::SignedDuration::from_secs(grace.as_secs() as i64))
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            format!("Rotate with grace: the old key keeps working for {} s after the rotation (until about {until}), then stops.", grace.as_secs())
+        }
+        providers::Model::CreateThenRevoke => {
+            "Create then revoke: a new key is created while the old one keeps working, so no client holds a dead key; the old key is revoked only after every config holds the new one and it works. If the new key fails verification nothing is revoked, and you choose: put the old key back and delete the new one (`rekey rollback`), or keep both and look (`rekey keep-both`).".into()
+        }
+    }
 }

@@ -31,7 +31,7 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
         let Some(mut entry) = journal.get(&listed.id).map_err(jio)? else {
             continue;
         };
-        if !entry.step.interrupted() {
+        if !entry.interrupted() {
             continue;
         }
         let Some(provider) = providers::by_id(&entry.provider) else {
@@ -65,8 +65,16 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
                     entry.step = Step::Held;
                     journal.save(&entry).map_err(jio)?;
                 }
-                // One rotation that cannot be finished must not keep recovery from the others.
-                if let Err(e) = resume(ctx, http, &mut entry, &new) {
+                // One rotation that cannot be finished must not keep recovery from the others. (A
+                // create-then-revoke rotation stopped after it was verified only has its revoke left.)
+                let verified = entry.create_then_revoke() && entry.step == Step::Verified;
+                let done = if verified {
+                    Ok(())
+                } else {
+                    resume(ctx, http, &mut entry, &new)
+                }
+                .and_then(|()| super::revoke::then_revoke(ctx, vault, http, &mut entry, &new));
+                if let Err(e) = done {
                     out.push(Recovered {
                         message: format!(
                             "could not be finished ({}); run recovery again after fixing that",
@@ -77,12 +85,58 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
                     continue;
                 }
                 if entry.step != Step::Incomplete {
-                    entry.message = Some(match &entry.verify_error {
+                    let mut m = match &entry.verify_error {
                         Some(v) => format!("finished from the keychain after an interruption; {v}"),
                         None => "finished from the keychain after an interruption".into(),
-                    });
+                    };
+                    if let Some(model) = entry.model {
+                        m = format!("{m}; {}", super::old_key_status(&entry, model, None));
+                    }
+                    entry.message = Some(m);
                     journal.save(&entry).map_err(jio)?;
                 }
+            }
+            (Step::Created, None) if entry.create_then_revoke() => {
+                // The provider made the new key but it never reached the keychain: it is of no use to
+                // anyone. No config changed; the old key still works. Delete the new key.
+                entry.step = Step::RolledBack;
+                entry.message = Some(format!(
+                    "Rekey stopped after {} created the new key and before it was kept: no config changed and the old key still works",
+                    provider.name()
+                ));
+                match entry.old_account.as_deref().map(|a| vault.get(a)) {
+                    Some(Ok(old)) => match super::revoke::link_of(ctx, &entry) {
+                        Ok(link) => super::rollback::delete_new(
+                            vault, http, provider, &link, &mut entry, &old,
+                        ),
+                        Err(e) => {
+                            entry.message = Some(format!("{}; the new key could not be deleted ({}): delete the key named 'rekey-{}' in the provider's console", entry.message.clone().unwrap_or_default(), e.public_message(), entry.id));
+                        }
+                    },
+                    _ => {
+                        entry.message = Some(format!("{}; the old key is not in the keychain, so Rekey cannot delete the new one: delete the key named 'rekey-{}' in the provider's console", entry.message.clone().unwrap_or_default(), entry.id));
+                    }
+                }
+                if entry.new_key_deleted {
+                    if let Some(a) = entry.old_account.take() {
+                        let _ = vault.delete(&a);
+                    }
+                }
+                journal.save(&entry).map_err(jio)?;
+                audit(ctx, &entry);
+            }
+            (Step::Intent, None) if entry.create_then_revoke() => {
+                entry.step = Step::Unknown;
+                entry.message = Some(format!(
+                    "Rekey stopped while asking {} to create the new key: a key named 'rekey-{}' may or may not exist there. The old key still works and no config changed; nothing was retried. Delete that key in the provider's console if it exists",
+                    provider.name(),
+                    entry.id
+                ));
+                if let Some(a) = entry.old_account.take() {
+                    let _ = vault.delete(&a);
+                }
+                journal.save(&entry).map_err(jio)?;
+                audit(ctx, &entry);
             }
             (Step::Intent, None) => {
                 entry.step = Step::Unknown;

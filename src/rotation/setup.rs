@@ -49,7 +49,7 @@ pub fn provider_list() -> Vec<serde_json::Value> {
     providers::all()
         .iter()
         .map(|p| {
-            serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(),
+            serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(), "model": p.model(&Link::default()),
                 "ids": p.required_ids(), "default_base_url": p.default_base_url() })
         })
         .collect()
@@ -64,7 +64,7 @@ pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
     if !report.credentials.iter().any(|c| c.id == credential) {
         return Err(Error::UnknownCredential(credential.into()));
     }
-    let link = Link {
+    let mut link = Link {
         provider: p.id().into(),
         base_url: link.base_url.filter(|u| !u.trim().is_empty()),
         account: link.account.filter(|a| !a.trim().is_empty()),
@@ -74,6 +74,20 @@ pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
             .filter(|(_, v)| !v.trim().is_empty())
             .collect(),
     };
+    // Datadog: without a site or URL, the site of the remote MCP server that sends this key
+    // (`mcp.us5.datadoghq.com` → `us5.datadoghq.com`, providers-more.md §4.1).
+    if p.id().starts_with("datadog-") && link.base_url.is_none() && !link.ids.contains_key("site") {
+        if let Some(key) = report.secret_of(credential) {
+            let site = report
+                .remotes
+                .iter()
+                .filter(|r| r.headers.iter().any(|(_, v)| v.contains(key.expose())))
+                .find_map(|r| providers::datadog::site_from_url(&r.url));
+            if let Some(site) = site {
+                link.ids.insert("site".into(), site);
+            }
+        }
+    }
     p.base_url(&link).map_err(Error::Provider)?;
     let missing: Vec<&str> = p
         .required_ids()

@@ -164,7 +164,7 @@ pub fn tray_status_of(ctx: &Context, report: &ScanReport) -> Result<TrayStatus> 
     let interrupted = journal
         .iter()
         .filter(|e| {
-            e.step.interrupted()
+            e.interrupted()
                 || (e.step == Step::Unknown
                     && report.credentials.iter().any(|c| c.id == e.credential))
         })

@@ -35,6 +35,14 @@ pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<Stri
         P::CloudflareAccess => (s.cf.client_secret.clone(), Some(s.cf_api_token.clone())),
         P::Fruxon => (s.fruxon_key.clone(), Some(s.fruxon_jwt.clone())),
         P::Activepieces => (s.ap_token.clone(), Some(s.ap_platform_key.clone())),
+        P::Neon => (s.neon.key.clone(), None),
+        P::DatadogApiKey => (s.datadog.api_key.clone(), Some(datadog_admin(s))),
+        P::DatadogAppKey => (s.datadog.app_key.clone(), Some(datadog_admin(s))),
+        P::OpenAiAdminKey => (s.openai.admin_key.clone(), None),
+        P::OpenAiServiceAccountKey => (
+            s.openai.sa_key.clone(),
+            Some(s.openai.admin_credential.clone()),
+        ),
     });
     let url = f.url.clone();
     let (claude, cursor) = match p {
@@ -58,6 +66,20 @@ pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<Stri
             format!(r#"{{"mcpServers": {{"activepieces": {{"command": "npx", "args": ["-y", "mcp-remote", "https://cloud.activepieces.com/api/v1/mcp/{key}/sse"]}}}}}}"#),
             format!(r#"{{"mcpServers": {{"activepieces": {{"url": "https://cloud.activepieces.com/api/v1/mcp/{key}/sse"}}}}}}"#),
         ),
+        // Create-then-revoke vendors: the key in an env var, as their MCP servers read it.
+        _ => {
+            let var = match p {
+                P::Neon => "NEON_API_KEY",
+                P::DatadogApiKey => "DD_API_KEY",
+                P::DatadogAppKey => "DD_APP_KEY",
+                P::OpenAiAdminKey => "OPENAI_ADMIN_KEY",
+                _ => "OPENAI_API_KEY",
+            };
+            (
+                format!(r#"{{"mcpServers": {{"svc": {{"command": "npx", "args": ["-y", "svc-mcp"], "env": {{"{var}": "{key}"}}}}}}}}"#),
+                format!("{{\n  // {var}\n  \"mcpServers\": {{\"svc\": {{\"command\": \"npx\", \"env\": {{\"{var}\": \"{key}\"}}}}}}\n}}\n"),
+            )
+        }
     };
     home.write("config/Claude/claude_desktop_config.json", &claude);
     home.write("home/.cursor/mcp.json", &cursor);
@@ -80,6 +102,15 @@ pub fn link_args(f: &FakeProviders, p: P) -> Vec<String> {
             ("--integration", s.fruxon_integration.clone()),
         ],
         P::Activepieces => vec![("--server-id", s.ap_server_id.clone())],
+        P::Neon => vec![("--key-id", s.neon.key_id.clone())],
+        // Datadog finds the API key's id itself (`GET /api/v2/validate`) and the app key's by its last 4.
+        P::DatadogApiKey | P::DatadogAppKey => vec![],
+        P::OpenAiAdminKey => vec![("--key-id", s.openai.admin_key_id.clone())],
+        P::OpenAiServiceAccountKey => vec![
+            ("--key-id", s.openai.sa_key_id.clone()),
+            ("--project-id", s.openai.project_id.clone()),
+            ("--service-account-id", s.openai.service_account_id.clone()),
+        ],
     });
     for (k, v) in kv {
         a.push(k.into());
@@ -123,7 +154,17 @@ pub fn provider_id(p: P) -> &'static str {
         P::CloudflareAccess => "cloudflare-access",
         P::Fruxon => "fruxon",
         P::Activepieces => "activepieces",
+        P::Neon => "neon",
+        P::DatadogApiKey => "datadog-api-key",
+        P::DatadogAppKey => "datadog-app-key",
+        P::OpenAiAdminKey => "openai-admin-key",
+        P::OpenAiServiceAccountKey => "openai-service-account",
     }
+}
+
+/// The Datadog admin credential as `rekey login` takes it: `API_KEY:APPLICATION_KEY`.
+pub fn datadog_admin(s: &rekey_fakes::State) -> String {
+    format!("{}:{}", s.datadog.admin_api_key, s.datadog.admin_app_key)
 }
 
 pub fn credential_of(home: &TempHome, key_masked_prefix: &str) -> String {
