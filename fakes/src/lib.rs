@@ -13,12 +13,12 @@
 
 //!
 //! Layout: this file holds the public surface (fault knobs, state, the server handle); `http.rs` the
-//! shared request loop, reply shapes and how faults wrap a rotate call; `routes.rs` every vendor's endpoints.
+//! shared request loop, reply shapes, how faults wrap rotate and revoke calls, and shared helpers;
+//! `vendors/` one module per vendor with its routes and state helpers, and the dispatcher's list.
 
 mod http;
-mod routes;
+mod vendors;
 
-use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -49,6 +49,9 @@ pub enum Fault {
     /// Answer `307 Temporary Redirect` with this `Location` (Starlette's `/mcp -> /mcp/?apiKey=…`);
     /// nothing rotates.
     Redirect(String),
+    /// Revoke calls (a create-then-revoke vendor's DELETE of the old key) answer this status in the
+    /// vendor's error shape and revoke nothing; rotate/create calls are unaffected.
+    RevokeFails(u16),
 }
 
 /// Which provider a fault applies to.
@@ -109,6 +112,8 @@ pub struct State {
     pub rotations: Vec<Provider>,
     /// Every rotate call received, refused or not, in arrival order (single-flight tests count these).
     pub rotate_calls: Vec<Provider>,
+    /// Every revoke call received (create-then-revoke vendors), refused or not, in arrival order.
+    pub revoke_calls: Vec<Provider>,
     /// Requests being handled now: a client killed mid-call leaves its request running here, and the
     /// provider's final key is only known once this is back to 0 (see [`FakeProviders::wait_idle`]).
     pub in_flight: usize,
@@ -117,7 +122,7 @@ pub struct State {
 }
 
 impl State {
-    fn fault(&self, p: Provider) -> Fault {
+    pub(crate) fn fault(&self, p: Provider) -> Fault {
         self.faults
             .iter()
             .rev()
@@ -173,13 +178,6 @@ pub fn mint(prefix: &str, len: usize) -> String {
     s
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 impl Default for State {
     fn default() -> Self {
         State {
@@ -209,6 +207,7 @@ impl Default for State {
             seen: Vec::new(),
             rotations: Vec::new(),
             rotate_calls: Vec::new(),
+            revoke_calls: Vec::new(),
             in_flight: 0,
             a2a_idempotency_keys: Vec::new(),
         }

@@ -1,0 +1,21 @@
+//! One module per vendor: its routes (rotate, verify, revoke, its MCP app) and its state helpers.
+//!
+//! The dispatcher is a plain list: each vendor's `route` says whether a request is its own (`Some`) or
+//! not (`None`), and the first that answers wins. A new vendor is one `mod` line and one list entry.
+
+use crate::http::{Outcome, Req};
+
+pub(crate) mod a2a_market;
+pub(crate) mod activepieces;
+pub(crate) mod bitscale;
+pub(crate) mod cloudflare_access;
+pub(crate) mod fruxon;
+
+/// Every vendor's route function, tried in order.
+pub(crate) const VENDORS: &[fn(&Req) -> Option<Outcome>] = &[
+    bitscale::route,
+    a2a_market::route,
+    cloudflare_access::route,
+    fruxon::route,
+    activepieces::route,
+];
