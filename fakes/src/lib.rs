@@ -9,7 +9,12 @@
 //! - Cloudflare Access: `POST /client/v4/accounts/{acc}/access/service_tokens/{id}/rotate`, and an
 //!   application behind Access at `GET /cf-app/` that checks `CF-Access-Client-Id`/`-Secret`
 //! - Fruxon: `POST /v1/tenants/{t}/integrations/{i}/mcp:rotateKey`, `POST …/mcp:test` (X-API-KEY)
-//! - Activepieces: `POST /api/v1/mcp-servers/{id}/rotate`, `GET /api/v1/mcp/{token}/sse`
+//! - Activepieces: `POST /api/v1/mcp-servers/{id}/rotate`, `GET /api/v1/mcp/{token}/sse`; project level:
+//!   `POST /api/v1/projects/{p}/mcp-server/rotate`, `POST /api/v1/projects/{p}/mcp-server/http`
+//! - GitLab: `POST /api/v4/personal_access_tokens/self/rotate` (reuse detection), `GET …/self`
+//! - Cloudflare API tokens: `PUT /client/v4/{user|accounts/{a}}/tokens/{id}/value`, `GET …/tokens/verify`
+//! - Paddle: `POST /api-keys/{id}/rotations` (grace from the new key's first use), `GET /api-keys/{id}`
+//! - LaunchDarkly: `POST /api/v2/tokens/{id}/reset?expiry=`, `GET /api/v2/caller-identity`
 
 //!
 //! Layout: this file holds the public surface (fault knobs, state, the server handle); `http.rs` the
@@ -18,6 +23,11 @@
 
 mod http;
 mod vendors;
+
+pub use vendors::cloudflare_api::{CfApiToken, CloudflareApi};
+pub use vendors::gitlab::{GitLab, GitLabToken};
+pub use vendors::launchdarkly::LaunchDarkly;
+pub use vendors::paddle::Paddle;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -62,6 +72,13 @@ pub enum Provider {
     CloudflareAccess,
     Fruxon,
     Activepieces,
+    GitLab,
+    /// Cloudflare API tokens (user and account-owned), not Access service tokens.
+    CloudflareApi,
+    Paddle,
+    LaunchDarkly,
+    /// Activepieces' project-level MCP server (`/v1/projects/{id}/mcp-server`).
+    ActivepiecesProject,
 }
 
 /// The Activepieces project the fake's MCP server belongs to.
@@ -106,6 +123,12 @@ pub struct State {
     pub ap_server_id: String,
     pub ap_platform_key: String,
     pub ap_token: String,
+    /// The project-level MCP server's token (72 characters).
+    pub ap_project_token: String,
+    pub gitlab: GitLab,
+    pub cf_api: CloudflareApi,
+    pub paddle: Paddle,
+    pub launchdarkly: LaunchDarkly,
     pub faults: Vec<(Provider, Fault)>,
     pub seen: Vec<Seen>,
     /// How many rotations each provider performed.
@@ -203,6 +226,11 @@ impl Default for State {
             ap_server_id: "mcpSrv0000000000000001".into(),
             ap_platform_key: mint("sk-", 40),
             ap_token: mint("", 21),
+            ap_project_token: mint("", 72),
+            gitlab: GitLab::default(),
+            cf_api: CloudflareApi::default(),
+            paddle: Paddle::default(),
+            launchdarkly: LaunchDarkly::default(),
             faults: Vec::new(),
             seen: Vec::new(),
             rotations: Vec::new(),
@@ -260,7 +288,7 @@ impl FakeProviders {
     /// The base URL to configure for a provider.
     pub fn base_url(&self, p: Provider) -> String {
         match p {
-            Provider::Activepieces => format!("{}/api", self.url),
+            Provider::Activepieces | Provider::ActivepiecesProject => format!("{}/api", self.url),
             _ => self.url.clone(),
         }
     }
@@ -273,6 +301,15 @@ impl FakeProviders {
             Provider::CloudflareAccess => s.cf.client_secret.clone(),
             Provider::Fruxon => s.fruxon_key.clone(),
             Provider::Activepieces => s.ap_token.clone(),
+            Provider::GitLab => s
+                .gitlab
+                .active()
+                .map(|t| t.token.clone())
+                .unwrap_or_default(),
+            Provider::CloudflareApi => s.cf_api.user.value.clone(),
+            Provider::Paddle => s.paddle.key.clone(),
+            Provider::LaunchDarkly => s.launchdarkly.token.clone(),
+            Provider::ActivepiecesProject => s.ap_project_token.clone(),
         })
     }
 

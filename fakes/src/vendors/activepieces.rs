@@ -1,8 +1,11 @@
 //! Activepieces (under `/api`): the `/v1/mcp-servers` generation (`POST /api/v1/mcp-servers/{id}/rotate`
-//! with the platform API key, the wizard's list, the MCP URL `GET /api/v1/mcp/{token}/sse`). Errors are
-//! `{code, params}`.
+//! with the platform API key, the wizard's list, the MCP URL `GET /api/v1/mcp/{token}/sse`), and the
+//! project-level generation (providers.md §1.1 item 3: `POST /api/v1/projects/{projectId}/mcp-server/rotate`
+//! answering the PopulatedMcpServer with a fresh 72-character `token`, and the client transport
+//! `POST /api/v1/projects/{projectId}/mcp-server/http` that takes `Authorization: Bearer <token>` or
+//! `?token=` and answers 401 `{"error":"Unauthorized"}` otherwise). Errors are `{code, params}`.
 
-use crate::http::{header, post_fault, pre_fault, reply, Outcome, Reply, Req};
+use crate::http::{header, mcp_answer, post_fault, pre_fault, reply, Outcome, Reply, Req};
 use crate::*;
 use serde_json::json;
 
@@ -90,6 +93,42 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
                     404,
                     json!({ "code": "ENTITY_NOT_FOUND", "params": { "message": "mcp not found" } }),
                 ))
+            }
+        }
+        ("POST", ["api", "v1", "projects", project, "mcp-server", "rotate"]) => {
+            let fault = rotate_call(state, Provider::ActivepiecesProject);
+            if let Some(o) = pre_fault(&fault, &ap_error) {
+                return Some(o);
+            }
+            let mut s = state.lock().unwrap();
+            if header(req, "Authorization")
+                != Some(format!("Bearer {}", s.ap_platform_key).as_str())
+            {
+                return Some(Outcome::Answer(ap_error(401, "invalid api key")));
+            }
+            if *project != AP_PROJECT_ID {
+                return Some(Outcome::Answer(ap_error(404, "project not found")));
+            }
+            s.ap_project_token = mint("", 72);
+            s.rotations.push(Provider::ActivepiecesProject);
+            let obj = |with_token: bool| {
+                let mut v = json!({ "id": "mcpPrj0000000000000001", "created": "2026-01-01T00:00:00.000Z",
+                    "updated": "2026-12-03T00:00:00.000Z", "projectId": AP_PROJECT_ID, "status": "ENABLED", "flows": [] });
+                if with_token {
+                    v["token"] = json!(s.ap_project_token);
+                }
+                v
+            };
+            post_fault(&fault, reply(200, obj(true)), obj(false))
+        }
+        ("POST", ["api", "v1", "projects", project, "mcp-server", "http"]) => {
+            let s = state.lock().unwrap();
+            let bearer = header(req, "Authorization").and_then(|a| a.strip_prefix("Bearer "));
+            let token = bearer.or_else(|| r.query_param("token")).unwrap_or("");
+            if *project == AP_PROJECT_ID && token == s.ap_project_token {
+                Outcome::Answer(mcp_answer(r.body, "Activepieces"))
+            } else {
+                Outcome::Answer(reply(401, json!({ "error": "Unauthorized" })))
             }
         }
         _ => return None,

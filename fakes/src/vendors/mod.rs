@@ -9,7 +9,11 @@ pub(crate) mod a2a_market;
 pub(crate) mod activepieces;
 pub(crate) mod bitscale;
 pub(crate) mod cloudflare_access;
+pub(crate) mod cloudflare_api;
 pub(crate) mod fruxon;
+pub(crate) mod gitlab;
+pub(crate) mod launchdarkly;
+pub(crate) mod paddle;
 
 /// Every vendor's route function, tried in order.
 pub(crate) const VENDORS: &[fn(&Req) -> Option<Outcome>] = &[
@@ -18,4 +22,8 @@ pub(crate) const VENDORS: &[fn(&Req) -> Option<Outcome>] = &[
     cloudflare_access::route,
     fruxon::route,
     activepieces::route,
+    gitlab::route,
+    cloudflare_api::route,
+    paddle::route,
+    launchdarkly::route,
 ];
