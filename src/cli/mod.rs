@@ -99,6 +99,8 @@ pub enum Command {
         #[arg(long)]
         integration: Option<String>,
         /// Cloudflare Access: account id, service token id, client id, and an application URL behind Access to verify against.
+        /// Cloudflare API tokens: account id (account-owned cfat_ tokens) and token id (optional).
+        /// Paddle, LaunchDarkly: token id (optional: read from the key or asked from the provider).
         #[arg(long)]
         account_id: Option<String>,
         #[arg(long)]
@@ -110,6 +112,9 @@ pub enum Command {
         /// A2A Market: the agent id.
         #[arg(long)]
         agent_id: Option<String>,
+        /// Activepieces project-level MCP server: the project id (read from the server's URL when absent).
+        #[arg(long)]
+        project_id: Option<String>,
         /// custom: the provider's TOML spec file (see examples/providers/).
         #[arg(long)]
         spec: Option<std::path::PathBuf>,

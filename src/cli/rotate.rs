@@ -21,14 +21,24 @@ pub(super) fn execute(
                             format!("an admin credential (rekey login {})", p.id())
                         }
                     };
+                    let model = match p.model(&crate::providers::Link::default()) {
+                        crate::providers::Model::RotateInPlace => "rotate-in-place",
+                        crate::providers::Model::RotateWithGrace => "rotate-with-grace",
+                        crate::providers::Model::CreateThenRevoke => "create-then-revoke",
+                    };
+                    let ids = p.required_ids().join(", ");
                     writeln!(
                         out,
-                        "{:<18} {:<18} rotate authenticated by {}; link ids: {}",
+                        "{:<22} {:<34} {:<18} rotate authenticated by {}; link ids: {}",
                         p.id(),
                         p.name(),
+                        model,
                         auth,
-                        p.required_ids().join(", ")
+                        if ids.is_empty() { "none" } else { &ids }
                     )?;
+                    if !p.help().is_empty() {
+                        writeln!(out, "{:<22} {}", "", p.help())?;
+                    }
                 }
             }
             Ok(0)
@@ -64,6 +74,7 @@ pub(super) fn execute(
             client_id,
             app_url,
             agent_id,
+            project_id,
             spec,
         } => {
             let p = crate::providers::by_id(&provider)
@@ -84,6 +95,7 @@ pub(super) fn execute(
                 ("client_id", client_id),
                 ("app_url", app_url),
                 ("agent_id", agent_id),
+                ("project_id", project_id),
                 (
                     "spec",
                     spec.map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string()),

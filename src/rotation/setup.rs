@@ -50,7 +50,8 @@ pub fn provider_list() -> Vec<serde_json::Value> {
         .iter()
         .map(|p| {
             serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(),
-                "ids": p.required_ids(), "default_base_url": p.default_base_url() })
+                "ids": p.required_ids(), "default_base_url": p.default_base_url(),
+                "model": p.model(&Link::default()), "help": p.help() })
         })
         .collect()
 }
@@ -64,7 +65,7 @@ pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
     if !report.credentials.iter().any(|c| c.id == credential) {
         return Err(Error::UnknownCredential(credential.into()));
     }
-    let link = Link {
+    let mut link = Link {
         provider: p.id().into(),
         base_url: link.base_url.filter(|u| !u.trim().is_empty()),
         account: link.account.filter(|a| !a.trim().is_empty()),
@@ -74,6 +75,20 @@ pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
             .filter(|(_, v)| !v.trim().is_empty())
             .collect(),
     };
+    // What the configs already say (base URL, ids), and keys this provider cannot rotate.
+    let key = report
+        .secret_of(credential)
+        .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    let (urls, env) = report.notes_of(credential);
+    p.complete_link(
+        &mut link,
+        &providers::Usage {
+            key: &key,
+            urls: &urls,
+            env: &env,
+        },
+    )
+    .map_err(Error::InvalidInput)?;
     p.base_url(&link).map_err(Error::Provider)?;
     let missing: Vec<&str> = p
         .required_ids()
