@@ -113,7 +113,10 @@ fn setup(
             None,
         ),
         P::ActivepiecesProject => {
-            ids(&mut link, &[("project_id", rekey_fakes::AP_PROJECT_ID.into())]);
+            ids(
+                &mut link,
+                &[("project_id", rekey_fakes::AP_PROJECT_ID.into())],
+            );
             (
                 providers::by_id("activepieces-project").unwrap(),
                 link.clone(),
