@@ -124,10 +124,25 @@ fn setup(
                 Some(Secret::new(s.ap_platform_key.clone())),
             )
         }
+        P::Rootly => {
+            ids(
+                &mut link,
+                &[
+                    ("token_id", s.rootly.key_id.clone()),
+                    ("app_url", format!("{}/rootly-mcp/mcp", f.url)),
+                ],
+            );
+            (
+                providers::by_id("rootly").unwrap(),
+                link.clone(),
+                Secret::new(s.rootly.token.clone()),
+                None,
+            )
+        }
     })
 }
 
-const ALL: [P; 10] = [
+const ALL: [P; 11] = [
     P::BitScale,
     P::A2aMarket,
     P::CloudflareAccess,
@@ -138,6 +153,7 @@ const ALL: [P; 10] = [
     P::Paddle,
     P::LaunchDarkly,
     P::ActivepiecesProject,
+    P::Rootly,
 ];
 
 #[test]

@@ -352,6 +352,41 @@ fn launchdarkly_grace_is_the_expiry_sent_and_surfaces_in_old_valid_until() {
 }
 
 #[test]
+fn rootly_grace_is_what_rootly_says_and_only_when_the_organization_enables_it() {
+    let f = FakeProviders::start().unwrap();
+    let rt = providers::by_id("rootly").unwrap();
+    let (id, mcp) = f.state(|s| (s.rootly.key_id.clone(), format!("{}/rootly-mcp/mcp", f.url)));
+    let l = link(&f, P::Rootly, &[("token_id", &id), ("app_url", &mcp)]);
+    let old = Secret::new(f.current_key(P::Rootly));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // 10 minutes of grace asked: Rootly answers grace_period_ends_at, surfaced as old_valid_until.
+    let r = rotate("rootly", &l, &old, None, Duration::from_secs(600)).unwrap();
+    let until = r.old_valid_until.expect("grace_period_ends_at");
+    assert!((now + 600..=now + 602).contains(&until), "{until} vs {now}");
+    rt.verify(&http(), &l, &old)
+        .expect("the old token works during the grace");
+    rt.verify(&http(), &l, &r.new).unwrap();
+    // The organization has no grace period: no end time in the answer, the old token dies at once.
+    f.state(|s| s.rootly.grace_enabled = false);
+    let r2 = rotate("rootly", &l, &r.new, None, Duration::from_secs(600)).unwrap();
+    assert_eq!(r2.old_valid_until, None);
+    assert_eq!(
+        rt.verify(&http(), &l, &r.new).unwrap_err().code(),
+        "unauthorized"
+    );
+    // Over Rootly's 24 hours: refused before sending; another key's id: 403 (self only).
+    let err = rotate("rootly", &l, &r2.new, None, Duration::from_secs(86_460)).unwrap_err();
+    assert_eq!(err.code(), "invalid_spec", "{err}");
+    let other = link(&f, P::Rootly, &[("token_id", "someone-else")]);
+    let err = rotate("rootly", &other, &r2.new, None, Duration::ZERO).unwrap_err();
+    assert_eq!(err.code(), "forbidden", "{err}");
+    assert_eq!(f.rotations(P::Rootly), 2);
+}
+
+#[test]
 fn activepieces_project_generation_rotates_and_is_told_from_the_url() {
     let f = FakeProviders::start().unwrap();
     let ap = providers::by_id("activepieces-project").unwrap();
@@ -456,6 +491,7 @@ fn the_scan_guesses_each_new_provider_from_the_key_name_or_host() {
     assert_eq!(g("PADDLE_API_KEY", "k", "k"), Some("paddle"));
     let ld = "api-0123abcd-0123-4567-89ab-0123456789ab";
     assert_eq!(g("--api-key", ld, ld), Some("launchdarkly"));
+    assert_eq!(g("ROOTLY_API_TOKEN", "k", "k"), Some("rootly"));
     // CF_ACCESS_* stays Cloudflare Access.
     assert_eq!(
         g("CF_ACCESS_CLIENT_SECRET", "s", "s"),

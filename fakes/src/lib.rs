@@ -15,6 +15,7 @@
 //! - Cloudflare API tokens: `PUT /client/v4/{user|accounts/{a}}/tokens/{id}/value`, `GET …/tokens/verify`
 //! - Paddle: `POST /api-keys/{id}/rotations` (grace from the new key's first use), `GET /api-keys/{id}`
 //! - LaunchDarkly: `POST /api/v2/tokens/{id}/reset?expiry=`, `GET /api/v2/caller-identity`
+//! - Rootly: `POST /v1/api_keys/{id}/rotate` (grace), its remote MCP server at `POST /rootly-mcp/mcp`
 
 //!
 //! Layout: this file holds the public surface (fault knobs, state, the server handle); `http.rs` the
@@ -28,6 +29,7 @@ pub use vendors::cloudflare_api::{CfApiToken, CloudflareApi};
 pub use vendors::gitlab::{GitLab, GitLabToken};
 pub use vendors::launchdarkly::LaunchDarkly;
 pub use vendors::paddle::Paddle;
+pub use vendors::rootly::Rootly;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -79,6 +81,7 @@ pub enum Provider {
     LaunchDarkly,
     /// Activepieces' project-level MCP server (`/v1/projects/{id}/mcp-server`).
     ActivepiecesProject,
+    Rootly,
 }
 
 /// The Activepieces project the fake's MCP server belongs to.
@@ -129,6 +132,7 @@ pub struct State {
     pub cf_api: CloudflareApi,
     pub paddle: Paddle,
     pub launchdarkly: LaunchDarkly,
+    pub rootly: Rootly,
     pub faults: Vec<(Provider, Fault)>,
     pub seen: Vec<Seen>,
     /// How many rotations each provider performed.
@@ -231,6 +235,7 @@ impl Default for State {
             cf_api: CloudflareApi::default(),
             paddle: Paddle::default(),
             launchdarkly: LaunchDarkly::default(),
+            rootly: Rootly::default(),
             faults: Vec::new(),
             seen: Vec::new(),
             rotations: Vec::new(),
@@ -310,6 +315,7 @@ impl FakeProviders {
             Provider::Paddle => s.paddle.key.clone(),
             Provider::LaunchDarkly => s.launchdarkly.token.clone(),
             Provider::ActivepiecesProject => s.ap_project_token.clone(),
+            Provider::Rootly => s.rootly.token.clone(),
         })
     }
 

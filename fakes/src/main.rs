@@ -42,6 +42,10 @@ fn main() {
             "  launchdarkly  base {}  token {}",
             fakes.url, s.launchdarkly.token
         );
+        println!(
+            "  rootly        base {}  key id {}  token {}  mcp {}/rootly-mcp/mcp",
+            fakes.url, s.rootly.key_id, s.rootly.token, fakes.url
+        );
     });
     println!("(these are fake, throwaway keys)");
     // Machine-readable line for scripts.

@@ -19,6 +19,7 @@ pub mod cloudflare_api;
 pub mod gitlab;
 pub mod launchdarkly;
 pub mod paddle;
+pub mod rootly;
 
 use crate::scan::slots::SlotKind;
 use crate::Secret;
@@ -276,6 +277,7 @@ pub fn all() -> &'static [&'static dyn Provider] {
         &paddle::Paddle,
         &launchdarkly::LaunchDarkly,
         &activepieces_project::ActivepiecesProject,
+        &rootly::Rootly,
         &custom::Custom,
     ]
 }

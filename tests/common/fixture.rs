@@ -40,6 +40,7 @@ pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<Stri
         P::Paddle => (s.paddle.key.clone(), None),
         P::LaunchDarkly => (s.launchdarkly.token.clone(), None),
         P::ActivepiecesProject => (s.ap_project_token.clone(), Some(s.ap_platform_key.clone())),
+        P::Rootly => (s.rootly.token.clone(), None),
     });
     let url = f.url.clone();
     let (claude, cursor) = match p {
@@ -90,6 +91,11 @@ pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<Stri
             format!(r#"{{"mcpServers": {{"Activepieces": {{"command": "npx", "args": ["-y", "mcp-remote", "{url}/api/v1/projects/{prj}/mcp-server/http", "--header", "Authorization:Bearer {key}"]}}}}}}"#, prj = rekey_fakes::AP_PROJECT_ID),
             format!(r#"{{"mcpServers": {{"Activepieces": {{"url": "{url}/api/v1/projects/{prj}/mcp-server/http?token={key}"}}}}}}"#, prj = rekey_fakes::AP_PROJECT_ID),
         ),
+        // Rootly's remote MCP server with a Bearer header (the fake's stands in for mcp.rootly.com).
+        P::Rootly => (
+            format!(r#"{{"mcpServers": {{"rootly": {{"command": "npx", "args": ["-y", "mcp-remote", "https://mcp.rootly.com/mcp", "--header", "Authorization:Bearer {key}"]}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"rootly": {{"url": "{url}/rootly-mcp/mcp", "headers": {{"Authorization": "Bearer {key}"}}}}}}}}"#),
+        ),
     };
     home.write("config/Claude/claude_desktop_config.json", &claude);
     home.write("home/.cursor/mcp.json", &cursor);
@@ -119,6 +125,10 @@ pub fn link_args(f: &FakeProviders, p: P) -> Vec<String> {
         P::GitLab | P::CloudflareApi | P::Paddle | P::LaunchDarkly | P::ActivepiecesProject => {
             vec![]
         }
+        P::Rootly => vec![
+            ("--token-id", s.rootly.key_id.clone()),
+            ("--app-url", format!("{}/rootly-mcp/mcp", f.url)),
+        ],
     });
     for (k, v) in kv {
         a.push(k.into());
@@ -167,6 +177,7 @@ pub fn provider_id(p: P) -> &'static str {
         P::Paddle => "paddle",
         P::LaunchDarkly => "launchdarkly",
         P::ActivepiecesProject => "activepieces-project",
+        P::Rootly => "rootly",
     }
 }
 

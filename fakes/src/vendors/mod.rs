@@ -14,6 +14,7 @@ pub(crate) mod fruxon;
 pub(crate) mod gitlab;
 pub(crate) mod launchdarkly;
 pub(crate) mod paddle;
+pub(crate) mod rootly;
 
 /// Every vendor's route function, tried in order.
 pub(crate) const VENDORS: &[fn(&Req) -> Option<Outcome>] = &[
@@ -26,4 +27,5 @@ pub(crate) const VENDORS: &[fn(&Req) -> Option<Outcome>] = &[
     cloudflare_api::route,
     paddle::route,
     launchdarkly::route,
+    rootly::route,
 ];
