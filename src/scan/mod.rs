@@ -4,7 +4,7 @@
 pub mod fingerprint;
 mod notes;
 pub mod slots;
-pub(crate) use notes::ServerNote;
+pub(crate) use notes::{RemoteServer, ServerNote};
 
 use crate::clients::{self, ClientId, Env, Format, Location, Scope};
 use crate::edit::json::{self, Dialect, Seg};
@@ -38,25 +38,6 @@ pub struct ScanReport {
     pub(crate) notes: Vec<ServerNote>,
 }
 
-/// A remote MCP server entry as its client would connect to it.
-#[derive(Clone)]
-pub(crate) struct RemoteServer {
-    pub file: PathBuf,
-    pub server: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-}
-
-/// Debug output never shows a URL or header value (they hold keys): only where the entry is.
-impl std::fmt::Debug for RemoteServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteServer")
-            .field("file", &self.file)
-            .field("server", &self.server)
-            .finish_non_exhaustive()
-    }
-}
-
 /// Debug output holds no scanned bytes or remote entries (they hold keys); slots redact themselves.
 impl std::fmt::Debug for ScanReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,28 +46,6 @@ impl std::fmt::Debug for ScanReport {
             .field("files", &self.files)
             .field("credentials", &self.credentials)
             .finish_non_exhaustive()
-    }
-}
-
-impl RemoteServer {
-    /// This entry after a rewrite of `old` to `new` (raw in headers, raw or percent-encoded in the URL).
-    pub fn with_secret(&self, old: &Secret, new: &Secret) -> RemoteServer {
-        let swap = |s: &str| {
-            s.replace(old.expose(), new.expose()).replace(
-                &slots::percent_encode(old.expose()),
-                &slots::percent_encode(new.expose()),
-            )
-        };
-        RemoteServer {
-            file: self.file.clone(),
-            server: self.server.clone(),
-            url: swap(&self.url),
-            headers: self
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), swap(v)))
-                .collect(),
-        }
     }
 }
 
