@@ -87,18 +87,76 @@ fn setup(
                 Some(Secret::new(s.ap_platform_key.clone())),
             )
         }
+        // The new providers need no link ids: the token ids come from the key or the provider.
+        P::GitLab => (
+            providers::by_id("gitlab").unwrap(),
+            link.clone(),
+            Secret::new(s.gitlab.active().unwrap().token.clone()),
+            None,
+        ),
+        P::CloudflareApi => (
+            providers::by_id("cloudflare-api-token").unwrap(),
+            link.clone(),
+            Secret::new(s.cf_api.user.value.clone()),
+            Some(Secret::new(s.cf_api.admin.clone())),
+        ),
+        P::Paddle => (
+            providers::by_id("paddle").unwrap(),
+            link.clone(),
+            Secret::new(s.paddle.key.clone()),
+            None,
+        ),
+        P::LaunchDarkly => (
+            providers::by_id("launchdarkly").unwrap(),
+            link.clone(),
+            Secret::new(s.launchdarkly.token.clone()),
+            None,
+        ),
+        P::ActivepiecesProject => {
+            ids(
+                &mut link,
+                &[("project_id", rekey_fakes::AP_PROJECT_ID.into())],
+            );
+            (
+                providers::by_id("activepieces-project").unwrap(),
+                link.clone(),
+                Secret::new(s.ap_project_token.clone()),
+                Some(Secret::new(s.ap_platform_key.clone())),
+            )
+        }
+        P::Rootly => {
+            ids(
+                &mut link,
+                &[
+                    ("token_id", s.rootly.key_id.clone()),
+                    ("app_url", format!("{}/rootly-mcp/mcp", f.url)),
+                ],
+            );
+            (
+                providers::by_id("rootly").unwrap(),
+                link.clone(),
+                Secret::new(s.rootly.token.clone()),
+                None,
+            )
+        }
         other => {
             unreachable!("{other:?} is create-then-revoke: see tests/create_revoke_providers.rs")
         }
     })
 }
 
-const ALL: [P; 5] = [
+const ALL: [P; 11] = [
     P::BitScale,
     P::A2aMarket,
     P::CloudflareAccess,
     P::Fruxon,
     P::Activepieces,
+    P::GitLab,
+    P::CloudflareApi,
+    P::Paddle,
+    P::LaunchDarkly,
+    P::ActivepiecesProject,
+    P::Rootly,
 ];
 
 #[test]
@@ -306,8 +364,9 @@ fn every_failure_has_its_own_error_and_says_whether_the_key_may_have_rotated() {
             let new = f.current_key(p);
             assert!(!text.contains(&new), "{p:?} {fault:?}: new key in '{text}'");
             // A rotate call is never retried. (BitScale's 404 means "no such endpoint": it then tries the
-            // older path once; a 404 cannot have rotated anything.)
-            let calls = f.state(|s| s.seen.iter().filter(|x| x.method == "POST").count());
+            // older path once; a 404 cannot have rotated anything.) Read-only look-ups before the call
+            // (GitLab's lifetime, a token's id) are not rotate calls.
+            let calls = f.rotate_calls(p);
             let expected = if p == P::BitScale && *fault == Fault::Status(404) {
                 2
             } else {
@@ -368,7 +427,12 @@ fn nothing_is_sent_to_an_unreachable_or_disallowed_base_url() {
 #[test]
 fn admin_providers_without_an_admin_credential_or_ids_fail_before_sending() {
     let f = FakeProviders::start().unwrap();
-    for p in [P::CloudflareAccess, P::Fruxon, P::Activepieces] {
+    for p in [
+        P::CloudflareAccess,
+        P::Fruxon,
+        P::Activepieces,
+        P::ActivepiecesProject,
+    ] {
         let (prov, link, old, _) = setup(&f, p);
         let err = prov
             .rotate(

@@ -1,10 +1,51 @@
-//! The fakes' shared HTTP core: replies in each vendor's shape, the fault knobs applied around a rotate
-//! call, and the request loop that hands each request to the route table (`routes.rs`).
+//! The fakes' shared HTTP core: the request loop that hands each request to the vendor modules
+//! (`vendors/`), replies, the fault knobs applied around rotate and revoke calls, and small helpers
+//! (clock, RFC 3339, a tiny MCP server) the vendors share.
 
-use crate::routes::route;
 use crate::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// One request as the vendor modules see it.
+pub(crate) struct Req<'a> {
+    pub(crate) method: &'a str,
+    /// The path's segments (`/a/b` is `["a", "b"]`).
+    pub(crate) segs: &'a [&'a str],
+    /// The raw query string (without `?`), maybe empty.
+    pub(crate) query: &'a str,
+    pub(crate) req: &'a tiny_http::Request,
+    pub(crate) body: &'a str,
+    pub(crate) state: &'a Arc<Mutex<State>>,
+}
+
+impl Req<'_> {
+    /// The raw (undecoded) value of a query parameter.
+    pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.split('&').find_map(|kv| {
+            kv.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('='))
+        })
+    }
+
+    /// A request header's value.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        header(self.req, name)
+    }
+}
+
+/// Ask each vendor in turn; the first that knows the route answers.
+fn route(r: &Req) -> Outcome {
+    crate::vendors::VENDORS
+        .iter()
+        .find_map(|vendor| vendor(r))
+        .unwrap_or_else(|| {
+            Outcome::Answer(reply(
+                404,
+                json!({ "error": "no such route in the fake providers" }),
+            ))
+        })
+}
 
 pub(crate) struct Reply {
     pub(crate) status: u16,
@@ -59,6 +100,11 @@ pub(crate) fn handle(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
     let _in_flight = InFlight::enter(state);
     let method = req.method().as_str().to_string();
     let path = req.url().split('?').next().unwrap_or("").to_string();
+    let query = req
+        .url()
+        .split_once('?')
+        .map(|(_, q)| q.to_string())
+        .unwrap_or_default();
     let mut body = String::new();
     let _ = std::io::Read::read_to_string(req.as_reader(), &mut body);
     state.lock().unwrap().seen.push(Seen {
@@ -71,7 +117,14 @@ pub(crate) fn handle(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
             .collect(),
     });
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let outcome = route(&method, &segs, &req, &body, state);
+    let outcome = route(&Req {
+        method: &method,
+        segs: &segs,
+        query: &query,
+        req: &req,
+        body: &body,
+        state,
+    });
     if let Outcome::Delayed(d, _) = &outcome {
         std::thread::sleep(*d);
     }
@@ -112,6 +165,8 @@ pub(crate) fn pre_fault(fault: &Fault, errors: &dyn Fn(u16, &str) -> Reply) -> O
             std::thread::sleep(*d);
             None
         }
+        // Applies to revoke calls only (see [`revoke_fault`]).
+        Fault::RevokeFails(_) => None,
         Fault::Redirect(location) => {
             let mut r = errors(307, "moved");
             r.headers.push(("Location", location.clone()));
@@ -134,5 +189,109 @@ pub(crate) fn post_fault(fault: &Fault, ok: Reply, missing: Value) -> Outcome {
         Fault::DropAfterCommit => Outcome::Drop,
         Fault::DelayAround { after, .. } => Outcome::Delayed(*after, ok),
         _ => Outcome::Answer(ok),
+    }
+}
+
+/// Record a revoke call (create-then-revoke vendors' DELETE) and apply [`Fault::RevokeFails`]: Some(the
+/// error answer in the vendor's shape) when the revoke must fail; the key then stays alive.
+#[allow(dead_code)] // for the create-then-revoke vendors' DELETE routes (Neon, Datadog, OpenAI)
+pub(crate) fn revoke_fault(
+    state: &Mutex<State>,
+    p: Provider,
+    errors: &dyn Fn(u16, &str) -> Reply,
+) -> Option<Outcome> {
+    let fault = {
+        let mut s = state.lock().unwrap();
+        s.revoke_calls.push(p);
+        s.fault(p)
+    };
+    match fault {
+        Fault::RevokeFails(code) => Some(Outcome::Answer(errors(code, "injected revoke failure"))),
+        _ => None,
+    }
+}
+
+/// Seconds since the epoch, now.
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Milliseconds since the epoch, now.
+pub(crate) fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A JSON-RPC answer of a tiny MCP server (Streamable HTTP): initialize, tools/list, notifications.
+pub(crate) fn mcp_answer(body: &str, name: &str) -> Reply {
+    let rpc: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let Some(id) = rpc.get("id").cloned() else {
+        // A notification: accepted, no body.
+        return Reply {
+            status: 202,
+            body: json!(""),
+            headers: vec![],
+            content_type: "text/plain",
+        };
+    };
+    let result = match rpc.get("method").and_then(|m| m.as_str()) {
+        Some("initialize") => {
+            json!({ "protocolVersion": "2025-06-18", "capabilities": { "tools": {} }, "serverInfo": { "name": name, "version": "1" } })
+        }
+        Some("tools/list") => {
+            json!({ "tools": [{ "name": "echo", "inputSchema": { "type": "object" } }] })
+        }
+        _ => json!({}),
+    };
+    let mut r = reply(200, json!({ "jsonrpc": "2.0", "id": id, "result": result }));
+    r.headers.push(("Mcp-Session-Id", "fake-session-1".into()));
+    r
+}
+
+/// Seconds since the epoch of an RFC 3339 UTC time like `2026-11-21T10:00:00Z` (fractions allowed).
+pub(crate) fn parse_rfc3339_utc(t: &str) -> Option<u64> {
+    let t = t.strip_suffix('Z')?;
+    let (date, time) = t.split_once('T')?;
+    let days = days_from_civil(date)?;
+    let time = time.split('.').next()?;
+    let mut h = time.split(':').map(|x| x.parse::<i64>().ok());
+    let (hh, mm, ss) = (h.next()??, h.next()??, h.next()??);
+    u64::try_from(days * 86400 + hh * 3600 + mm * 60 + ss).ok()
+}
+
+/// Days since the epoch of a date `YYYY-MM-DD` (Howard Hinnant's algorithm).
+pub(crate) fn days_from_civil(date: &str) -> Option<i64> {
+    let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146097 + doe - 719468)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(parse_rfc3339_utc("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339_utc("2026-11-21T10:00:00.5Z"),
+            Some(1_795_255_200)
+        );
+        assert_eq!(parse_rfc3339_utc("2026-11-21T10:00:00+01:00"), None);
+        assert_eq!(days_from_civil("1970-01-02"), Some(1));
+        assert_eq!(days_from_civil("2026-13-01"), None);
     }
 }

@@ -9,17 +9,28 @@
 //! - Cloudflare Access: `POST /client/v4/accounts/{acc}/access/service_tokens/{id}/rotate`, and an
 //!   application behind Access at `GET /cf-app/` that checks `CF-Access-Client-Id`/`-Secret`
 //! - Fruxon: `POST /v1/tenants/{t}/integrations/{i}/mcp:rotateKey`, `POST …/mcp:test` (X-API-KEY)
-//! - Activepieces: `POST /api/v1/mcp-servers/{id}/rotate`, `GET /api/v1/mcp/{token}/sse`
+//! - Activepieces: `POST /api/v1/mcp-servers/{id}/rotate`, `GET /api/v1/mcp/{token}/sse`; project level:
+//!   `POST /api/v1/projects/{p}/mcp-server/rotate`, `POST /api/v1/projects/{p}/mcp-server/http`
+//! - GitLab: `POST /api/v4/personal_access_tokens/self/rotate` (reuse detection), `GET …/self`
+//! - Cloudflare API tokens: `PUT /client/v4/{user|accounts/{a}}/tokens/{id}/value`, `GET …/tokens/verify`
+//! - Paddle: `POST /api-keys/{id}/rotations` (grace from the new key's first use), `GET /api-keys/{id}`
+//! - LaunchDarkly: `POST /api/v2/tokens/{id}/reset?expiry=`, `GET /api/v2/caller-identity`
+//! - Rootly: `POST /v1/api_keys/{id}/rotate` (grace), its remote MCP server at `POST /rootly-mcp/mcp`
 
 //!
 //! Layout: this file holds the public surface (fault knobs, state, the server handle); `http.rs` the
-//! shared request loop, reply shapes and how faults wrap a rotate call; `routes.rs` every vendor's endpoints.
+//! shared request loop, reply shapes, how faults wrap rotate and revoke calls, and shared helpers;
+//! `vendors/` one module per vendor with its routes and state helpers, and the dispatcher's list.
 
 mod http;
-mod routes;
 pub mod vendors;
 
-use serde_json::json;
+pub use vendors::cloudflare_api::{CfApiToken, CloudflareApi};
+pub use vendors::gitlab::{GitLab, GitLabToken};
+pub use vendors::launchdarkly::LaunchDarkly;
+pub use vendors::paddle::Paddle;
+pub use vendors::rootly::Rootly;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -50,6 +61,9 @@ pub enum Fault {
     /// Answer `307 Temporary Redirect` with this `Location` (Starlette's `/mcp -> /mcp/?apiKey=…`);
     /// nothing rotates.
     Redirect(String),
+    /// Revoke calls (a create-then-revoke vendor's DELETE of the old key) answer this status in the
+    /// vendor's error shape and revoke nothing; rotate/create calls are unaffected.
+    RevokeFails(u16),
 }
 
 /// Which provider a fault applies to.
@@ -65,6 +79,14 @@ pub enum Provider {
     DatadogAppKey,
     OpenAiAdminKey,
     OpenAiServiceAccountKey,
+    GitLab,
+    /// Cloudflare API tokens (user and account-owned), not Access service tokens.
+    CloudflareApi,
+    Paddle,
+    LaunchDarkly,
+    /// Activepieces' project-level MCP server (`/v1/projects/{id}/mcp-server`).
+    ActivepiecesProject,
+    Rootly,
 }
 
 /// The Activepieces project the fake's MCP server belongs to.
@@ -109,12 +131,21 @@ pub struct State {
     pub ap_server_id: String,
     pub ap_platform_key: String,
     pub ap_token: String,
+    /// The project-level MCP server's token (72 characters).
+    pub ap_project_token: String,
+    pub gitlab: GitLab,
+    pub cf_api: CloudflareApi,
+    pub paddle: Paddle,
+    pub launchdarkly: LaunchDarkly,
+    pub rootly: Rootly,
     pub faults: Vec<(Provider, Fault)>,
     pub seen: Vec<Seen>,
     /// How many rotations each provider performed.
     pub rotations: Vec<Provider>,
     /// Every rotate call received, refused or not, in arrival order (single-flight tests count these).
     pub rotate_calls: Vec<Provider>,
+    /// Every revoke call received (create-then-revoke vendors), refused or not, in arrival order.
+    pub revoke_calls: Vec<Provider>,
     /// Requests being handled now: a client killed mid-call leaves its request running here, and the
     /// provider's final key is only known once this is back to 0 (see [`FakeProviders::wait_idle`]).
     pub in_flight: usize,
@@ -126,7 +157,7 @@ pub struct State {
 }
 
 impl State {
-    fn fault(&self, p: Provider) -> Fault {
+    pub(crate) fn fault(&self, p: Provider) -> Fault {
         self.faults
             .iter()
             .rev()
@@ -182,13 +213,6 @@ pub fn mint(prefix: &str, len: usize) -> String {
     s
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 impl Default for State {
     fn default() -> Self {
         State {
@@ -214,10 +238,17 @@ impl Default for State {
             ap_server_id: "mcpSrv0000000000000001".into(),
             ap_platform_key: mint("sk-", 40),
             ap_token: mint("", 21),
+            ap_project_token: mint("", 72),
+            gitlab: GitLab::default(),
+            cf_api: CloudflareApi::default(),
+            paddle: Paddle::default(),
+            launchdarkly: LaunchDarkly::default(),
+            rootly: Rootly::default(),
             faults: Vec::new(),
             seen: Vec::new(),
             rotations: Vec::new(),
             rotate_calls: Vec::new(),
+            revoke_calls: Vec::new(),
             in_flight: 0,
             a2a_idempotency_keys: Vec::new(),
             neon: Default::default(),
@@ -273,7 +304,7 @@ impl FakeProviders {
     /// The base URL to configure for a provider.
     pub fn base_url(&self, p: Provider) -> String {
         match p {
-            Provider::Activepieces => format!("{}/api", self.url),
+            Provider::Activepieces | Provider::ActivepiecesProject => format!("{}/api", self.url),
             Provider::Neon => format!("{}/neon", self.url),
             Provider::DatadogApiKey | Provider::DatadogAppKey => format!("{}/datadog", self.url),
             Provider::OpenAiAdminKey | Provider::OpenAiServiceAccountKey => {
@@ -297,6 +328,16 @@ impl FakeProviders {
             Provider::DatadogAppKey => s.datadog.app.newest(),
             Provider::OpenAiAdminKey => s.openai.admin.newest(),
             Provider::OpenAiServiceAccountKey => s.openai.sa.newest(),
+            Provider::GitLab => s
+                .gitlab
+                .active()
+                .map(|t| t.token.clone())
+                .unwrap_or_default(),
+            Provider::CloudflareApi => s.cf_api.user.value.clone(),
+            Provider::Paddle => s.paddle.key.clone(),
+            Provider::LaunchDarkly => s.launchdarkly.token.clone(),
+            Provider::ActivepiecesProject => s.ap_project_token.clone(),
+            Provider::Rootly => s.rootly.token.clone(),
         })
     }
 

@@ -20,6 +20,32 @@ fn main() {
             "  activepieces  base {}/api  server {}  platform key {}  token {}",
             fakes.url, s.ap_server_id, s.ap_platform_key, s.ap_token
         );
+        println!(
+            "  activepieces-project  base {}/api  project {}  token {}",
+            fakes.url,
+            rekey_fakes::AP_PROJECT_ID,
+            s.ap_project_token
+        );
+        if let Some(t) = s.gitlab.active() {
+            println!("  gitlab        base {}  token {}", fakes.url, t.token);
+        }
+        println!(
+            "  cloudflare-api-token  base {}  admin {}  user token {}  account {} token {}",
+            fakes.url,
+            s.cf_api.admin,
+            s.cf_api.user.value,
+            s.cf_api.account_id,
+            s.cf_api.account.value
+        );
+        println!("  paddle        base {}  key {}", fakes.url, s.paddle.key);
+        println!(
+            "  launchdarkly  base {}  token {}",
+            fakes.url, s.launchdarkly.token
+        );
+        println!(
+            "  rootly        base {}  key id {}  token {}  mcp {}/rootly-mcp/mcp",
+            fakes.url, s.rootly.key_id, s.rootly.token, fakes.url
+        );
     });
     println!("(these are fake, throwaway keys)");
     // Machine-readable line for scripts.

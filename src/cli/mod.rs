@@ -102,6 +102,8 @@ pub enum Command {
         #[arg(long)]
         integration: Option<String>,
         /// Cloudflare Access: account id, service token id, client id, and an application URL behind Access to verify against.
+        /// Cloudflare API tokens: account id (account-owned cfat_ tokens) and token id (optional).
+        /// Paddle, LaunchDarkly: token id (optional: read from the key or asked from the provider).
         #[arg(long)]
         account_id: Option<String>,
         #[arg(long)]
@@ -123,7 +125,8 @@ pub enum Command {
         /// Neon: the organization of an org API key (org keys are managed with an org admin's personal key).
         #[arg(long)]
         org_id: Option<String>,
-        /// Neon (project-scoped org key) and OpenAI service accounts: the project id.
+        /// Neon (project-scoped org key) and OpenAI service accounts: the project id. Activepieces
+        /// project-level MCP server: the project id (read from the server's URL when absent).
         #[arg(long)]
         project_id: Option<String>,
         /// OpenAI: the service account whose key this is.

@@ -21,15 +21,20 @@ pub(super) fn execute(
                             format!("an admin credential (rekey login {})", p.id())
                         }
                     };
+                    let model = super::ctr::model_words(p.model(&Default::default()));
+                    let ids = p.required_ids().join(", ");
                     writeln!(
                         out,
-                        "{:<24} {:<28} {}; authenticated by {}; link ids: {}",
+                        "{:<22} {:<34} {:<18} rotate authenticated by {}; link ids: {}",
                         p.id(),
                         p.name(),
-                        super::ctr::model_words(p.model(&Default::default())),
+                        model,
                         auth,
-                        p.required_ids().join(", ")
+                        if ids.is_empty() { "none" } else { &ids }
                     )?;
+                    if !p.help().is_empty() {
+                        writeln!(out, "{:<22} {}", "", p.help())?;
+                    }
                 }
             }
             Ok(0)

@@ -17,8 +17,22 @@ fn message(v: &serde_json::Value) -> Option<String> {
 
 impl Provider for Activepieces {
     fn detects(&self, h: &KeyHint) -> bool {
-        h.upper_name() == "ACTIVEPIECES_TOKEN"
-            || h.value.to_ascii_lowercase().contains("activepieces")
+        // The project-level generation's URL is `activepieces-project`'s.
+        (h.upper_name() == "ACTIVEPIECES_TOKEN"
+            || h.value.to_ascii_lowercase().contains("activepieces"))
+            && !h.value.contains("/mcp-server/http")
+    }
+    fn complete_link(&self, _link: &mut Link, usage: &Usage) -> Result<(), String> {
+        use super::activepieces_project::{
+            is_oauth_generation, parse_project_url, OAUTH_GENERATION,
+        };
+        if usage.urls.iter().any(|u| is_oauth_generation(u)) {
+            return Err(OAUTH_GENERATION.into());
+        }
+        if usage.urls.iter().any(|u| parse_project_url(u).is_some()) {
+            return Err("this key belongs to an Activepieces project-level MCP server (…/v1/projects/{id}/mcp-server/http): link it with --provider activepieces-project".into());
+        }
+        Ok(())
     }
     fn id(&self) -> &'static str {
         "activepieces"

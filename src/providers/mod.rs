@@ -16,6 +16,13 @@ pub mod fruxon;
 pub mod http;
 pub mod neon;
 pub mod openai;
+// Issue 11, part 1: more providers (append-only below).
+pub mod activepieces_project;
+pub mod cloudflare_api;
+pub mod gitlab;
+pub mod launchdarkly;
+pub mod paddle;
+pub mod rootly;
 
 use crate::scan::slots::SlotKind;
 use crate::Secret;
@@ -217,6 +224,18 @@ impl KeyHint<'_> {
     }
 }
 
+/// What the configs that hold a key say about it, for [`Provider::complete_link`] at `rekey link` and
+/// plan time (never serialized, never logged).
+pub struct Usage<'a> {
+    /// The key itself.
+    pub key: &'a Secret,
+    /// The MCP URLs (`url`, `serverUrl`, …) of the entries that hold it.
+    pub urls: &'a [String],
+    /// `(name, value)` of the env vars a provider asked for with [`Provider::base_url_env`], from the
+    /// entries that hold the key.
+    pub env: &'a [(String, String)],
+}
+
 /// One provider.
 pub trait Provider: Sync {
     fn id(&self) -> &'static str;
@@ -248,6 +267,25 @@ pub trait Provider: Sync {
     /// header name, and the host in the string (providers-more.md §0).
     fn detects(&self, _hint: &KeyHint) -> bool {
         false
+    }
+    /// One line for the link form and `rekey providers`: what the admin credential must be, where the
+    /// ids come from. Empty when there is nothing to add.
+    fn help(&self) -> &'static str {
+        ""
+    }
+    /// The env var of an MCP server entry that holds this provider's API URL (GitLab's `GITLAB_API_URL`).
+    fn base_url_env(&self) -> Option<&'static str> {
+        None
+    }
+    /// At link (and plan) time: refuse a key this provider cannot rotate, with a clear message (a
+    /// Cloudflare Global API Key, Activepieces' OAuth generation), and fill in what the configs already
+    /// say (base URL, ids) where the link lacks it. Nothing is sent anywhere.
+    fn complete_link(&self, _link: &mut Link, _usage: &Usage) -> Result<(), String> {
+        Ok(())
+    }
+    /// A sentence for the plan about when the old key stops working, where that is not a fixed time.
+    fn grace_note(&self, _grace: Duration) -> Option<String> {
+        None
     }
     /// Call the provider's rotate endpoint once (never retried).
     fn rotate(&self, http: &Http, req: &RotateRequest) -> Result<Rotated, ProviderError>;
@@ -306,6 +344,12 @@ pub fn all() -> &'static [&'static dyn Provider] {
         &cloudflare_access::CloudflareAccess,
         &fruxon::Fruxon,
         &a2a_market::A2aMarket,
+        &gitlab::GitLab,
+        &cloudflare_api::CloudflareApi,
+        &paddle::Paddle,
+        &launchdarkly::LaunchDarkly,
+        &activepieces_project::ActivepiecesProject,
+        &rootly::Rootly,
         &custom::Custom,
         &neon::Neon,
         &datadog::DatadogApiKey,

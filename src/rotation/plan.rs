@@ -181,6 +181,22 @@ pub fn plan(
             message: why,
         });
     }
+    // A key the provider cannot rotate (linked before this check existed, or by hand) fails here, before
+    // any call.
+    let (urls, env) = report.notes_of(credential);
+    if let Err(why) = provider.complete_link(
+        &mut link.clone(),
+        &providers::Usage {
+            key: &current,
+            urls: &urls,
+            env: &env,
+        },
+    ) {
+        preflight.push(Check {
+            ok: false,
+            message: why,
+        });
+    }
     let base = provider.base_url(&link);
     preflight.push(Check {
         ok: base.is_ok(),
@@ -281,6 +297,9 @@ pub fn plan(
     } else {
         Duration::ZERO
     };
+    if provider.supports_grace() {
+        warnings.extend(provider.grace_note(grace));
+    }
     let model = provider.model(&link);
     let risk = risk_text(model, grace);
     Ok(RotationPlan {

@@ -49,8 +49,9 @@ pub fn provider_list() -> Vec<serde_json::Value> {
     providers::all()
         .iter()
         .map(|p| {
-            serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(), "model": p.model(&Link::default()),
-                "ids": p.required_ids(), "default_base_url": p.default_base_url() })
+            serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(),
+                "ids": p.required_ids(), "default_base_url": p.default_base_url(),
+                "model": p.model(&Link::default()), "help": p.help() })
         })
         .collect()
 }
@@ -74,6 +75,20 @@ pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
             .filter(|(_, v)| !v.trim().is_empty())
             .collect(),
     };
+    // What the configs already say (base URL, ids), and keys this provider cannot rotate.
+    let key = report
+        .secret_of(credential)
+        .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    let (urls, env) = report.notes_of(credential);
+    p.complete_link(
+        &mut link,
+        &providers::Usage {
+            key: &key,
+            urls: &urls,
+            env: &env,
+        },
+    )
+    .map_err(Error::InvalidInput)?;
     // Datadog: without a site or URL, the site of the remote MCP server that sends this key
     // (`mcp.us5.datadoghq.com` → `us5.datadoghq.com`, providers-more.md §4.1).
     if p.id().starts_with("datadog-") && link.base_url.is_none() && !link.ids.contains_key("site") {

@@ -2,7 +2,9 @@
 //! slot; slots holding the same value are one credential.
 
 pub mod fingerprint;
+mod notes;
 pub mod slots;
+pub(crate) use notes::{RemoteServer, ServerNote};
 
 use crate::clients::{self, ClientId, Env, Format, Location, Scope};
 use crate::edit::json::{self, Dialect, Seg};
@@ -29,25 +31,11 @@ pub struct ScanReport {
     /// Remote MCP servers (url + headers), for the post-rotation handshake. Holds secrets: never serialized.
     #[serde(skip)]
     pub(crate) remotes: Vec<RemoteServer>,
-}
-
-/// A remote MCP server entry as its client would connect to it.
-#[derive(Clone)]
-pub(crate) struct RemoteServer {
-    pub file: PathBuf,
-    pub server: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-}
-
-/// Debug output never shows a URL or header value (they hold keys): only where the entry is.
-impl std::fmt::Debug for RemoteServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteServer")
-            .field("file", &self.file)
-            .field("server", &self.server)
-            .finish_non_exhaustive()
-    }
+    /// What the entries say besides their secrets, for linking a key to its provider: their URLs (`url`,
+    /// or an `args` element that is a URL) and the env vars providers ask for (`GITLAB_API_URL`). URLs
+    /// may hold keys: never serialized.
+    #[serde(skip)]
+    pub(crate) notes: Vec<ServerNote>,
 }
 
 /// Debug output holds no scanned bytes or remote entries (they hold keys); slots redact themselves.
@@ -58,28 +46,6 @@ impl std::fmt::Debug for ScanReport {
             .field("files", &self.files)
             .field("credentials", &self.credentials)
             .finish_non_exhaustive()
-    }
-}
-
-impl RemoteServer {
-    /// This entry after a rewrite of `old` to `new` (raw in headers, raw or percent-encoded in the URL).
-    pub fn with_secret(&self, old: &Secret, new: &Secret) -> RemoteServer {
-        let swap = |s: &str| {
-            s.replace(old.expose(), new.expose()).replace(
-                &slots::percent_encode(old.expose()),
-                &slots::percent_encode(new.expose()),
-            )
-        };
-        RemoteServer {
-            file: self.file.clone(),
-            server: self.server.clone(),
-            url: swap(&self.url),
-            headers: self
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), swap(v)))
-                .collect(),
-        }
     }
 }
 
@@ -189,6 +155,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         internal: Vec::new(),
         contents: Vec::new(),
         remotes: Vec::new(),
+        notes: Vec::new(),
     };
     let mut projects: Vec<PathBuf> = opts.project_folders.clone();
     let mut seen = std::collections::HashSet::new();
@@ -304,8 +271,8 @@ fn scan_file(
     };
     let file_idx = report.files.len();
     let result = walk_slots(client, &loc, text, file_idx, projects);
-    let (found, remote) = match result {
-        Ok(w) => (w.found, w.remote),
+    let (found, remote, notes) = match result {
+        Ok(w) => (w.found, w.remote, w.notes),
         Err(e) => {
             file.status = FileStatus::Invalid;
             file.error = Some(format!("does not parse: {e}"));
@@ -316,6 +283,14 @@ fn scan_file(
         }
     };
     let has_slots = !found.is_empty();
+    for (key, name, value) in notes {
+        report.notes.push(ServerNote {
+            file: loc.path.clone(),
+            server: key.split('\u{0}').nth(1).unwrap_or("").to_string(),
+            name,
+            value,
+        });
+    }
     for (key, url, headers) in remote {
         if let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
             let server = key.split('\u{0}').nth(1).unwrap_or("").to_string();
@@ -358,6 +333,8 @@ type RemoteEntry = (String, Option<String>, Vec<(String, String)>);
 struct Walked {
     found: Vec<(String, Option<String>, SlotInternal)>,
     remote: Vec<RemoteEntry>,
+    /// (server key incl. project, env name or None for a URL, value).
+    notes: Vec<(String, Option<String>, String)>,
 }
 
 /// Find the slots in one file's text with `client`'s rules; Claude Code's user file also adds the projects
@@ -371,6 +348,7 @@ fn walk_slots(
 ) -> Result<Walked, json::SyntaxError> {
     let mut found: Vec<(String, Option<String>, SlotInternal)> = Vec::new();
     let mut remote: Vec<RemoteEntry> = Vec::new();
+    let mut notes: Vec<(String, Option<String>, String)> = Vec::new();
     let roots = client.server_roots();
     let mut on_string =
         |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
@@ -390,10 +368,25 @@ fn walk_slots(
                 let slot = match remote.iter().position(|(k, _, _)| *k == entry_key) {
                     Some(i) => i,
                     None => {
-                        remote.push((entry_key, None, Vec::new()));
+                        remote.push((entry_key.clone(), None, Vec::new()));
                         remote.len() - 1
                     }
                 };
+                match rel {
+                    ["url" | "serverUrl" | "httpUrl"] | ["args", _]
+                        if value.starts_with("https://") || value.starts_with("http://") =>
+                    {
+                        notes.push((entry_key.clone(), None, value.to_string()))
+                    }
+                    ["env", name]
+                        if crate::providers::all()
+                            .iter()
+                            .any(|p| p.base_url_env() == Some(*name)) =>
+                    {
+                        notes.push((entry_key.clone(), Some(name.to_string()), value.to_string()))
+                    }
+                    _ => {}
+                }
                 match rel {
                     ["url" | "serverUrl" | "httpUrl"] => remote[slot].1 = Some(value.to_string()),
                     ["headers", name] => remote[slot].2.push((name.to_string(), value.to_string())),
@@ -494,7 +487,11 @@ fn walk_slots(
             })
         }
     };
-    result.map(|()| Walked { found, remote })
+    result.map(|()| Walked {
+        found,
+        remote,
+        notes,
+    })
 }
 
 /// The slots of one file's current bytes, found exactly as the scan finds them (same client, format and

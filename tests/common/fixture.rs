@@ -43,6 +43,12 @@ pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<Stri
             s.openai.sa_key.clone(),
             Some(s.openai.admin_credential.clone()),
         ),
+        P::GitLab => (s.gitlab.active().unwrap().token.clone(), None),
+        P::CloudflareApi => (s.cf_api.user.value.clone(), Some(s.cf_api.admin.clone())),
+        P::Paddle => (s.paddle.key.clone(), None),
+        P::LaunchDarkly => (s.launchdarkly.token.clone(), None),
+        P::ActivepiecesProject => (s.ap_project_token.clone(), Some(s.ap_platform_key.clone())),
+        P::Rootly => (s.rootly.token.clone(), None),
     });
     let url = f.url.clone();
     let (claude, cursor) = match p {
@@ -66,6 +72,38 @@ pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<Stri
             format!(r#"{{"mcpServers": {{"activepieces": {{"command": "npx", "args": ["-y", "mcp-remote", "https://cloud.activepieces.com/api/v1/mcp/{key}/sse"]}}}}}}"#),
             format!(r#"{{"mcpServers": {{"activepieces": {{"url": "https://cloud.activepieces.com/api/v1/mcp/{key}/sse"}}}}}}"#),
         ),
+        // @zereight/mcp-gitlab: env, with the instance in GITLAB_API_URL (the link reads the base URL from
+        // it); and the `--token=` / `--api-url=` argument form.
+        P::GitLab => (
+            format!(r#"{{"mcpServers": {{"gitlab": {{"command": "npx", "args": ["-y", "@zereight/mcp-gitlab"], "env": {{"GITLAB_PERSONAL_ACCESS_TOKEN": "{key}", "GITLAB_API_URL": "{url}/api/v4"}}}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"gitlab": {{"command": "npx", "args": ["-y", "@zereight/mcp-gitlab", "--token={key}", "--api-url={url}/api/v4"]}}}}}}"#),
+        ),
+        // Cloudflare's remote MCP server through mcp-remote with a Bearer header; a community server's env.
+        P::CloudflareApi => (
+            format!(r#"{{"mcpServers": {{"cloudflare": {{"command": "npx", "args": ["mcp-remote", "https://mcp.cloudflare.com/mcp", "--header", "Authorization:Bearer {key}"]}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"cloudflare": {{"command": "npx", "args": ["-y", "cloudflare-mcp-server"], "env": {{"CLOUDFLARE_API_TOKEN": "{key}"}}}}}}}}"#),
+        ),
+        // @paddle/paddle-mcp: `--api-key=` in one argument; env PADDLE_API_KEY.
+        P::Paddle => (
+            format!(r#"{{"mcpServers": {{"paddle": {{"command": "npx", "args": ["-y", "@paddle/paddle-mcp", "--api-key={key}", "--environment=production"]}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"paddle": {{"command": "npx", "args": ["-y", "@paddle/paddle-mcp"], "env": {{"PADDLE_API_KEY": "{key}", "PADDLE_ENVIRONMENT": "production"}}}}}}}}"#),
+        ),
+        // @launchdarkly/mcp-server: the key as its own argument after --api-key.
+        P::LaunchDarkly => (
+            format!(r#"{{"mcpServers": {{"LaunchDarkly": {{"command": "npx", "args": ["-y", "--package", "@launchdarkly/mcp-server", "--", "mcp", "start", "--api-key", "{key}"]}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"LaunchDarkly": {{"command": "npx", "args": ["-y", "--package", "@launchdarkly/mcp-server", "--", "mcp", "start", "--api-key", "{key}"]}}}}}}"#),
+        ),
+        // The project-level MCP server: Bearer through mcp-remote, and `?token=` in Cursor's URL (the link
+        // reads the project id and base URL from these URLs).
+        P::ActivepiecesProject => (
+            format!(r#"{{"mcpServers": {{"Activepieces": {{"command": "npx", "args": ["-y", "mcp-remote", "{url}/api/v1/projects/{prj}/mcp-server/http", "--header", "Authorization:Bearer {key}"]}}}}}}"#, prj = rekey_fakes::AP_PROJECT_ID),
+            format!(r#"{{"mcpServers": {{"Activepieces": {{"url": "{url}/api/v1/projects/{prj}/mcp-server/http?token={key}"}}}}}}"#, prj = rekey_fakes::AP_PROJECT_ID),
+        ),
+        // Rootly's remote MCP server with a Bearer header (the fake's stands in for mcp.rootly.com).
+        P::Rootly => (
+            format!(r#"{{"mcpServers": {{"rootly": {{"command": "npx", "args": ["-y", "mcp-remote", "https://mcp.rootly.com/mcp", "--header", "Authorization:Bearer {key}"]}}}}}}"#),
+            format!(r#"{{"mcpServers": {{"rootly": {{"url": "{url}/rootly-mcp/mcp", "headers": {{"Authorization": "Bearer {key}"}}}}}}}}"#),
+        ),
         // Create-then-revoke vendors: the key in an env var, as their MCP servers read it.
         _ => {
             let var = match p {
@@ -87,7 +125,11 @@ pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<Stri
 }
 
 pub fn link_args(f: &FakeProviders, p: P) -> Vec<String> {
-    let mut a: Vec<String> = vec!["--base-url".into(), f.base_url(p)];
+    // GitLab and Activepieces' project server: the link reads the base URL from the configs.
+    let mut a: Vec<String> = match p {
+        P::GitLab | P::ActivepiecesProject => vec![],
+        _ => vec!["--base-url".into(), f.base_url(p)],
+    };
     let kv = f.state(|s| match p {
         P::BitScale => vec![],
         P::A2aMarket => vec![("--agent-id", s.a2a_agent_id.clone())],
@@ -110,6 +152,13 @@ pub fn link_args(f: &FakeProviders, p: P) -> Vec<String> {
             ("--key-id", s.openai.sa_key_id.clone()),
             ("--project-id", s.openai.project_id.clone()),
             ("--service-account-id", s.openai.service_account_id.clone()),
+        ],
+        P::GitLab | P::CloudflareApi | P::Paddle | P::LaunchDarkly | P::ActivepiecesProject => {
+            vec![]
+        }
+        P::Rootly => vec![
+            ("--token-id", s.rootly.key_id.clone()),
+            ("--app-url", format!("{}/rootly-mcp/mcp", f.url)),
         ],
     });
     for (k, v) in kv {
@@ -159,6 +208,12 @@ pub fn provider_id(p: P) -> &'static str {
         P::DatadogAppKey => "datadog-app-key",
         P::OpenAiAdminKey => "openai-admin-key",
         P::OpenAiServiceAccountKey => "openai-service-account",
+        P::GitLab => "gitlab",
+        P::CloudflareApi => "cloudflare-api-token",
+        P::Paddle => "paddle",
+        P::LaunchDarkly => "launchdarkly",
+        P::ActivepiecesProject => "activepieces-project",
+        P::Rootly => "rootly",
     }
 }
 
