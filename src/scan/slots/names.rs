@@ -97,6 +97,25 @@ pub fn classify(value: &str) -> ValueState {
             lives_in: format!("environment variable {var}"),
         };
     }
+    // OpenCode and Kilo: `{env:NAME}`, `{file:path}`.
+    if let Some(inner) = v.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+        if let Some(var) = inner.strip_prefix("env:") {
+            return ValueState::Reference {
+                lives_in: format!("environment variable {var}"),
+            };
+        }
+        if let Some(file) = inner.strip_prefix("file:") {
+            return ValueState::Reference {
+                lives_in: format!("file {file}"),
+            };
+        }
+    }
+    // Crush: `$(cmd)` is replaced by the output of a command (the command is not shown: it may name a vault).
+    if v.starts_with("$(") && v.ends_with(')') {
+        return ValueState::Reference {
+            lives_in: "the output of a shell command the client runs ($(…))".to_string(),
+        };
+    }
     if let Some(var) = v.strip_prefix('$') {
         if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return ValueState::Reference {
