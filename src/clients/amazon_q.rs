@@ -3,7 +3,10 @@
 //! Source: docs.aws.amazon.com/amazonq/latest/qdeveloper-ug/qdev-mcp (per clients-more.md): legacy global
 //! `~/.aws/amazonq/mcp.json`; CLI agent files `~/.aws/amazonq/cli-agents/*.json` (field `mcpServers`); the
 //! IDE's `~/.aws/amazonq/agents/default.json`; workspace `.amazonq/mcp.json` and `.amazonq/cli-agents/*.json`.
-//! `~` on every OS. Agent files are listed as they exist when the scan runs.
+//! `~` on every OS. Agent files are listed as they exist when the scan runs. Checked with the search tool
+//! 2026-12: aws/amazon-q-developer-cli docs/agent-file-locations.md (global `~/.aws/amazonq/cli-agents/`,
+//! workspace `.amazonq/cli-agents/`; agent files carry `mcpServers` and `useLegacyMcpJson`), and AWS's
+//! "Configuring MCP with Amazon Q CLI" post (`~/.aws/amazonq/mcp.json`). `agents/default.json` is not re-checked.
 use super::*;
 
 pub struct AmazonQ;

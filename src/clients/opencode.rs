@@ -4,8 +4,11 @@
 //! servers in your opencode config under `mcp`"; local `type: local`, `command` an array, `environment`;
 //! remote `url`, `headers`); opencode.ai/docs/config (global `~/.config/opencode/opencode.json`, found
 //! through xdg-basedir so `$XDG_CONFIG_HOME` moves it on every OS; project `opencode.json(c)` and
-//! `.opencode/`; `{env:VAR}` and `{file:path}` substitutions). The `mcp.servers.<id>` shape named in an
-//! older note was not found in the docs: only `mcp.<id>` is read.
+//! `.opencode/`; `{env:VAR}` and `{file:path}` substitutions). A write-up of OpenCode's config.ts
+//! (okwinds/openagentic-sdk docs/plans/opencode-parity-v2-02-config.md) adds `~/.opencode/opencode.json(c)`,
+//! always loaded. The legacy global `config.json` is from memory of config.ts, not re-checked. The
+//! `OPENCODE_CONFIG` file is not followed. The `mcp.servers.<id>` shape named in an older note was not
+//! found in the docs: only `mcp.<id>` is read.
 use super::*;
 
 pub struct Opencode;
@@ -19,10 +22,17 @@ impl Client for Opencode {
     }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         let dir = env.xdg_config().join("opencode");
-        ["opencode.json", "opencode.jsonc", "config.json"]
-            .into_iter()
-            .map(|f| Location::new(self.id(), dir.join(f), Format::Jsonc))
-            .collect()
+        let dot = env.home.join(".opencode");
+        [
+            dir.join("opencode.json"),
+            dir.join("opencode.jsonc"),
+            dir.join("config.json"),
+            dot.join("opencode.json"),
+            dot.join("opencode.jsonc"),
+        ]
+        .into_iter()
+        .map(|p| Location::new(self.id(), p, Format::Jsonc))
+        .collect()
     }
     fn project_locations(&self, project: &Path) -> Vec<Location> {
         [

@@ -213,6 +213,8 @@ fn xdg_clients_use_dot_config_on_every_os_and_honour_xdg_config_home() {
             "/home/u/.config/opencode/opencode.json",
             "/home/u/.config/opencode/opencode.jsonc",
             "/home/u/.config/opencode/config.json",
+            "/home/u/.opencode/opencode.json",
+            "/home/u/.opencode/opencode.jsonc",
         ]
     );
     let mut mac = env(Platform::Macos);

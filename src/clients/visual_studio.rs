@@ -1,7 +1,7 @@
 //! Visual Studio (Windows). VS Code's shape: root `servers`, `inputs` references (`${input:id}`).
-//! Source: learn.microsoft.com/visualstudio/ide/mcp-servers (per clients-more.md): user
-//! `%USERPROFILE%\.mcp.json` (Windows only, so no user file elsewhere), solution `<solution>\.mcp.json`
-//! and `<solution>\.vs\mcp.json`. A project `.mcp.json` is read once, by the first client listing it
+//! Source: learn.microsoft.com/visualstudio/ide/mcp-servers (checked with the search tool 2026-12: "create
+//! `<SOLUTIONDIR>\.mcp.json` or `%USERPROFILE%\.mcp.json`", root `servers`): the user file is Windows only,
+//! so there is none elsewhere. `<solution>\.vs\mcp.json` per clients-more.md (not seen in this check). A project `.mcp.json` is read once, by the first client listing it
 //! (Claude Code, `mcpServers`): a Visual Studio `servers` entry there is not reported.
 use super::*;
 

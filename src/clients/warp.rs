@@ -1,6 +1,6 @@
-//! Warp. `mcpServers` with `env`, `working_directory`, `url`. Files `~/.warp/.mcp.json` and
-//! `<repo>/.warp/.mcp.json` (warpdotdev skill "agent-add-mcp"; install-mcp src/commands/install.ts, per
-//! clients-more.md). Older Warp kept servers only in Warp Drive (cloud): nothing to scan there.
+//! Warp. `mcpServers` with `env`, `working_directory`, `url`. Files `~/.warp/.mcp.json` (global) and
+//! `{repo_root}/.warp/.mcp.json` (project): confirmed in warpdotdev/warp's skill "agent-add-mcp"
+//! (skills.sh, search tool 2026-12); also install-mcp src/commands/install.ts. Older Warp kept servers only in Warp Drive (cloud): nothing to scan there.
 use super::*;
 
 pub struct Warp;
