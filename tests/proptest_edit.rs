@@ -201,7 +201,7 @@ proptest! {
         };
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &before).unwrap();
-        let env = Env { platform: Platform::Linux, home: home.clone(), config_dir, local_data_dir: None, xdg_config_home: None, claude_config_dir: None, codex_home: None, cline_mcp_settings_path: None };
+        let env = Env { platform: Platform::Linux, home: home.clone(), config_dir, local_data_dir: None, xdg_config_home: None, claude_config_dir: None, codex_home: None, cline_mcp_settings_path: None, copilot_home: None };
         let report = scan(&ScanOptions { env, project_folders: vec![], fingerprinter: Fingerprinter::with_key([7; 32]) });
         let plan = rekey::replace::plan(&report, &Secret::new(old.clone()), &Secret::new(new.clone())).unwrap();
         prop_assert_eq!(plan.files.len(), 1);

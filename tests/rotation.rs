@@ -314,6 +314,7 @@ fn the_tray_offers_each_linked_key() {
         claude_config_dir: None,
         codex_home: None,
         cline_mcp_settings_path: None,
+        copilot_home: None,
     };
     let ctx = rekey::context::Context {
         env,

@@ -32,6 +32,9 @@ pub(super) fn execute(
                         variant
                     )?;
                 }
+                for (name, why) in clients::not_scannable() {
+                    writeln!(out, "{:<6} {:<15} not scannable: {why}", "n/a", name)?;
+                }
             }
             Ok(0)
         }

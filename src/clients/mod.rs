@@ -19,6 +19,23 @@ mod vscode;
 mod windsurf;
 mod zed;
 
+mod amazon_q;
+mod amp;
+mod antigravity;
+mod augment;
+mod boltai;
+mod copilot_cli;
+mod crush;
+mod devin;
+mod junie;
+mod kilo;
+mod kiro;
+mod opencode;
+mod qwen;
+mod trae;
+mod visual_studio;
+mod warp;
+
 /// The OS whose conventions a path follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -77,6 +94,8 @@ pub struct Env {
     pub codex_home: Option<PathBuf>,
     /// `$CLINE_MCP_SETTINGS_PATH`: the Cline CLI's settings file.
     pub cline_mcp_settings_path: Option<PathBuf>,
+    /// `$COPILOT_HOME`: moves the GitHub Copilot CLI's `~/.copilot` folder.
+    pub copilot_home: Option<PathBuf>,
 }
 
 impl Env {
@@ -91,7 +110,16 @@ impl Env {
             claude_config_dir: None,
             codex_home: None,
             cline_mcp_settings_path: None,
+            copilot_home: None,
         }
+    }
+
+    /// `$XDG_CONFIG_HOME`, else `~/.config`, on every OS: where tools built on XDG conventions (OpenCode,
+    /// Crush, Kilo, Devin, Amp) keep their config, even on macOS and Windows.
+    pub fn xdg_config(&self) -> PathBuf {
+        self.xdg_config_home
+            .clone()
+            .unwrap_or_else(|| self.home.join(".config"))
     }
 
     /// The environment of this process on this OS.
@@ -114,6 +142,7 @@ impl Env {
             claude_config_dir: var("CLAUDE_CONFIG_DIR"),
             codex_home: var("CODEX_HOME"),
             cline_mcp_settings_path: var("CLINE_MCP_SETTINGS_PATH"),
+            copilot_home: var("COPILOT_HOME"),
             home,
             config_dir,
         })
@@ -167,6 +196,23 @@ pub enum ClientId {
     RooCode,
     LmStudio,
     Codex,
+    // Issue 10, part 2: the JSON/JSONC clients beyond the first eleven.
+    Opencode,
+    Kiro,
+    Antigravity,
+    Trae,
+    CopilotCli,
+    AmazonQ,
+    Warp,
+    QwenCode,
+    DevinDesktop,
+    Junie,
+    Crush,
+    Amp,
+    KiloCode,
+    Augment,
+    Boltai,
+    VisualStudio,
 }
 
 /// One MCP client.
@@ -191,6 +237,12 @@ pub trait Client: Sync {
     fn slot_path<'a>(&self, _rel: &[&'a str]) -> Option<Vec<&'a str>> {
         None
     }
+    /// Folders whose existence means the client is installed even when it has no config file yet
+    /// (`~/.kiro`, `~/.config/opencode`): the scan reports such a client as `installed`. Empty (the
+    /// default): installed means one of its config files exists.
+    fn config_dirs(&self, _env: &Env) -> Vec<PathBuf> {
+        Vec::new()
+    }
     /// What the user must do after a config changes for the client to use it.
     fn restart_hint(&self) -> &'static str {
         "restart the client"
@@ -211,6 +263,22 @@ pub fn all() -> &'static [&'static dyn Client] {
         &roo::RooCode,
         &lmstudio::LmStudio,
         &codex::Codex,
+        &opencode::Opencode,
+        &kiro::Kiro,
+        &antigravity::Antigravity,
+        &trae::Trae,
+        &copilot_cli::CopilotCli,
+        &amazon_q::AmazonQ,
+        &warp::Warp,
+        &qwen::QwenCode,
+        &devin::DevinDesktop,
+        &junie::Junie,
+        &crush::Crush,
+        &amp::Amp,
+        &kilo::KiloCode,
+        &augment::Augment,
+        &boltai::BoltAi,
+        &visual_studio::VisualStudio,
     ]
 }
 
@@ -256,128 +324,89 @@ pub fn user_config_files(env: &Env) -> Vec<ConfigFile> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Clients that keep MCP servers where Rekey cannot read them (an app database, a settings UI): the app
+/// and CLI list them as "not scannable: configure in the app". (name, why)
+pub fn not_scannable() -> &'static [(&'static str, &'static str)] {
+    &[
+        (
+            "Cherry Studio",
+            "keeps MCP servers in its internal store (moving to SQLite), not in a config file",
+        ),
+        (
+            "JetBrains AI Assistant",
+            "keeps MCP servers in the IDE's settings UI (Junie, JetBrains' agent, is scanned)",
+        ),
+        ("Msty", "no documented MCP config file was found"),
+    ]
+}
 
-    pub(crate) fn env(platform: Platform) -> Env {
-        match platform {
-            Platform::Linux => Env {
-                platform,
-                home: "/home/u".into(),
-                config_dir: "/home/u/.config".into(),
-                local_data_dir: None,
-                xdg_config_home: None,
-                claude_config_dir: None,
-                codex_home: None,
-                cline_mcp_settings_path: None,
-            },
-            Platform::Macos => Env {
-                platform,
-                home: "/Users/u".into(),
-                config_dir: "/Users/u/Library/Application Support".into(),
-                local_data_dir: None,
-                xdg_config_home: None,
-                claude_config_dir: None,
-                codex_home: None,
-                cline_mcp_settings_path: None,
-            },
-            Platform::Windows => Env {
-                platform,
-                home: "C:/Users/u".into(),
-                config_dir: "C:/Users/u/AppData/Roaming".into(),
-                local_data_dir: Some("C:/Users/u/AppData/Local".into()),
-                xdg_config_home: None,
-                claude_config_dir: None,
-                codex_home: None,
-                cline_mcp_settings_path: None,
-            },
-        }
-    }
-
-    fn paths(id: ClientId, env: &Env) -> Vec<String> {
-        by_id(id)
-            .user_locations(env)
-            .into_iter()
-            .map(|l| l.path.to_string_lossy().into_owned())
-            .collect()
-    }
-
-    #[test]
-    fn claude_desktop_paths_per_os() {
-        assert_eq!(
-            paths(ClientId::ClaudeDesktop, &env(Platform::Linux)),
-            ["/home/u/.config/Claude/claude_desktop_config.json"]
-        );
-        assert_eq!(
-            paths(ClientId::ClaudeDesktop, &env(Platform::Macos)),
-            ["/Users/u/Library/Application Support/Claude/claude_desktop_config.json"]
-        );
-        assert_eq!(
-            paths(ClientId::ClaudeDesktop, &env(Platform::Windows)),
-            [
-                "C:/Users/u/AppData/Roaming/Claude/claude_desktop_config.json",
-                "C:/Users/u/AppData/Local/Packages/Claude_pzs8sxrjxfjjc/LocalCache/Roaming/Claude/claude_desktop_config.json",
-            ]
-        );
-    }
-
-    #[test]
-    fn env_overrides_move_claude_code_and_codex() {
-        let mut e = env(Platform::Linux);
-        assert_eq!(paths(ClientId::ClaudeCode, &e), ["/home/u/.claude.json"]);
-        assert_eq!(paths(ClientId::Codex, &e), ["/home/u/.codex/config.toml"]);
-        e.claude_config_dir = Some("/cfg/claude".into());
-        e.codex_home = Some("/cfg/codex".into());
-        assert_eq!(
-            paths(ClientId::ClaudeCode, &e),
-            ["/cfg/claude/.claude.json"]
-        );
-        assert_eq!(paths(ClientId::Codex, &e), ["/cfg/codex/config.toml"]);
-    }
-
-    #[test]
-    fn zed_honours_xdg_on_macos_and_appdata_on_windows() {
-        let mut mac = env(Platform::Macos);
-        assert_eq!(
-            paths(ClientId::Zed, &mac),
-            ["/Users/u/.config/zed/settings.json"]
-        );
-        mac.xdg_config_home = Some("/x".into());
-        assert_eq!(paths(ClientId::Zed, &mac), ["/x/zed/settings.json"]);
-        assert_eq!(
-            paths(ClientId::Zed, &env(Platform::Windows)),
-            ["C:/Users/u/AppData/Roaming/Zed/settings.json"]
-        );
-    }
-
-    #[test]
-    fn vscode_lists_stable_insiders_and_legacy_settings() {
-        let p = paths(ClientId::Vscode, &env(Platform::Linux));
-        assert!(
-            p.contains(&"/home/u/.config/Code/User/mcp.json".to_string()),
-            "{p:?}"
-        );
-        assert!(
-            p.contains(&"/home/u/.config/Code - Insiders/User/mcp.json".to_string()),
-            "{p:?}"
-        );
-        assert!(
-            p.contains(&"/home/u/.config/Code/User/settings.json".to_string()),
-            "{p:?}"
-        );
-    }
-
-    #[test]
-    fn every_client_has_a_user_location_on_every_os() {
-        for p in [Platform::Linux, Platform::Macos, Platform::Windows] {
-            for c in all() {
-                assert!(
-                    !c.user_locations(&env(p)).is_empty(),
-                    "{} on {p:?}",
-                    c.name()
-                );
+/// A JSON path as a location shows it: `environment.API_KEY`, `command[2]`.
+fn render(path: &[&str]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        if !out.is_empty() && seg.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
             }
+            out.push_str(seg);
         }
+    }
+    out
+}
+
+/// A slot's location in the client's own words: when [`Client::slot_path`] mapped `rel` to `mapped`
+/// (OpenCode's `command[2]` to `args[1]`), the location the shared rules wrote for `mapped` is given
+/// back with `rel` at its start, so the user reads what is in the file.
+pub(crate) fn in_client_words(rel: &[&str], mapped: &[&str], location: String) -> String {
+    let theirs = render(mapped);
+    match location.strip_prefix(&theirs) {
+        Some(rest) => format!("{}{rest}", render(rel)),
+        None => location,
     }
 }
+
+/// Index strings `"0"`, `"1"`, … with a `'static` life, for [`Client::slot_path`] maps that renumber
+/// array elements (OpenCode's `command.N` is `args.(N-1)`). `None` past the first 4096.
+pub(crate) fn index_str(n: usize) -> Option<&'static str> {
+    static INDICES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    INDICES
+        .get_or_init(|| (0..4096).map(|i| i.to_string()).collect())
+        .get(n)
+        .map(String::as_str)
+}
+
+/// The OpenCode shape (also Kilo's `kilo.json`): `command` is one array whose element 0 is the program
+/// and the rest its arguments, so `command.N` is `args.(N-1)`; `environment` is `env`.
+pub(crate) fn opencode_slot_path<'a>(rel: &[&'a str]) -> Option<Vec<&'a str>> {
+    match rel {
+        ["command", n] => {
+            let n: usize = n.parse().ok()?;
+            match n.checked_sub(1) {
+                Some(i) => Some(vec!["args", index_str(i)?]),
+                None => Some(vec!["command"]),
+            }
+        }
+        ["environment", name] => Some(vec!["env", name]),
+        _ => None,
+    }
+}
+
+/// Every existing `*.json` file directly in `dir`, sorted (Amazon Q's agent files).
+pub(crate) fn json_files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[cfg(test)]
+mod tests;

@@ -191,7 +191,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         report.clients.push(ClientReport {
             id: client.id(),
             name: client.name(),
-            installed: files > 0,
+            installed: files > 0 || client.config_dirs(&opts.env).iter().any(|d| d.is_dir()),
             files,
             restart_hint: client.restart_hint(),
         });
@@ -393,7 +393,10 @@ fn walk_slots(
                     _ => {}
                 }
                 let mapped = client.slot_path(rel);
-                for f in slots::find(mapped.as_deref().unwrap_or(rel), value, prev_arg) {
+                for mut f in slots::find(mapped.as_deref().unwrap_or(rel), value, prev_arg) {
+                    if let Some(m) = &mapped {
+                        f.location = clients::in_client_words(rel, m, f.location);
+                    }
                     let secret_text = match f.encoding {
                         Encoding::Plain => value[f.range.clone()].to_string(),
                         Encoding::Url => slots::percent_decode(&value[f.range.clone()]),

@@ -37,7 +37,8 @@ impl TempHome {
             .env("XDG_STATE_HOME", p.join("state"))
             .env_remove("CLAUDE_CONFIG_DIR")
             .env_remove("CODEX_HOME")
-            .env_remove("CLINE_MCP_SETTINGS_PATH");
+            .env_remove("CLINE_MCP_SETTINGS_PATH")
+            .env_remove("COPILOT_HOME");
     }
     pub fn write(&self, rel: impl AsRef<Path>, content: &str) -> PathBuf {
         let path = self.dir.path().join(rel);

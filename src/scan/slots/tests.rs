@@ -166,3 +166,31 @@ fn percent_decode_takes_any_text_without_panicking() {
     assert_eq!(percent_decode("%+1x"), "%+1x");
     assert_eq!(percent_decode("%41%4a%4A"), "AJJ");
 }
+
+#[test]
+fn opencode_and_crush_references() {
+    assert_eq!(
+        classify("{env:CONTEXT7_API_KEY}"),
+        ValueState::Reference {
+            lives_in: "environment variable CONTEXT7_API_KEY".into()
+        }
+    );
+    assert_eq!(
+        classify("{file:~/.secrets/key}"),
+        ValueState::Reference {
+            lives_in: "file ~/.secrets/key".into()
+        }
+    );
+    let f = one(&["headers", "Authorization"], "Bearer {env:TOKEN}", None);
+    assert!(matches!(f.state, ValueState::Reference { .. }), "{f:?}");
+    let f = one(&["headers", "API-Key"], "$(echo $API_KEY)", None);
+    match f.state {
+        ValueState::Reference { lives_in } => {
+            assert!(lives_in.contains("shell command"), "{lives_in}");
+            assert!(!lives_in.contains("API_KEY"), "{lives_in}");
+        }
+        s => panic!("{s:?}"),
+    }
+    // A brace that is not a substitution stays a literal.
+    assert_eq!(classify("{abc123def456}"), ValueState::Secret);
+}
