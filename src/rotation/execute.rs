@@ -182,6 +182,7 @@ fn run(
             verify_error: None,
             left: Vec::new(),
             restart: plan.restart,
+            also_update: plan.also_update,
             reveal_token: None,
             secret_to_show: Some(new),
         });
@@ -233,6 +234,7 @@ fn run(
         verify_error: entry.verify_error.clone(),
         left: entry.left.clone(),
         restart: plan.restart,
+        also_update: plan.also_update,
         reveal_token,
         secret_to_show: show_secret.then_some(new),
     })

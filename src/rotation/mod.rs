@@ -22,7 +22,9 @@ pub mod tray;
 pub use activepieces::{activepieces_servers, add_activepieces_server, Added, RemoteServerChoice};
 pub use execute::execute;
 pub use finish::finish_rotation;
-pub use plan::{plan, running_clients, Check, RotationPlan, MAX_GRACE};
+pub use plan::{
+    also_update, plan, running_clients, AlsoUpdate, Certainty, Check, RotationPlan, MAX_GRACE,
+};
 pub use recover::recover;
 pub use reveal::reveal;
 pub use setup::{
@@ -73,6 +75,9 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left: Vec<String>,
     pub restart: Vec<(String, String)>,
+    /// The plan's places outside the configs that hold (or may hold) the old key: a to-do for the user,
+    /// never counted as `incomplete` (Rekey cannot write there).
+    pub also_update: Vec<AlsoUpdate>,
     /// The one-time token the app exchanges for the new key (`reveal`), once. Only the window that ran
     /// the rotation gets it; the journal keeps its hash.
     #[serde(skip_serializing_if = "Option::is_none")]
