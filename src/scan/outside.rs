@@ -429,6 +429,32 @@ mod tests {
     }
 
     #[test]
+    fn an_extension_file_is_found_again_from_its_path_alone() {
+        // A write re-reads a changed file with a Location that has no variant: the path says it all.
+        let loc = crate::clients::Location {
+            client: ClientId::ClaudeDesktop,
+            path: "/h/.config/Claude/Claude Extensions Settings/io.bitscale.mcp.json".into(),
+            format: crate::clients::Format::Json,
+            scope: crate::clients::Scope::User,
+            variant: None,
+        };
+        let text = br#"{"isEnabled":true,"userConfig":{"api_key":"bs_live_0123456789abcdef","x":"__encrypted__:AAAA"}}"#;
+        let found = super::super::slots_of(&loc, text).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].report.server, "io.bitscale.mcp");
+        assert_eq!(found[0].report.location, "userConfig.api_key");
+        assert_eq!(found[0].report.provider, Some("bitscale"));
+        assert!(matches!(
+            found[1].report.state,
+            ValueState::Reference { .. }
+        ));
+        // The same bytes in claude_desktop_config.json hold no server entry.
+        let mut config = loc.clone();
+        config.path = "/h/.config/Claude/claude_desktop_config.json".into();
+        assert!(super::super::slots_of(&config, text).unwrap().is_empty());
+    }
+
+    #[test]
     fn gemini_sensitive_settings_are_keychain_references_and_plain_env_secrets_are_known() {
         let d = tempfile::tempdir().unwrap();
         let ext = d.path().join("bitscale");
