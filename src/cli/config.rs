@@ -87,6 +87,24 @@ pub(super) fn execute(
                     c.id, c.masked, c.usages, provider
                 )?;
             }
+            if !report.held_elsewhere.is_empty() {
+                writeln!(
+                    out,
+                    "\n{} held elsewhere (outside the configs; Rekey does not rewrite these):",
+                    report.held_elsewhere.len()
+                )?;
+                for h in &report.held_elsewhere {
+                    let value = match (&h.credential, &h.masked) {
+                        (Some(c), Some(m)) => format!("{c} {m}"),
+                        (Some(c), None) => c.clone(),
+                        _ => "value not readable by Rekey".into(),
+                    };
+                    let provider = h.provider.map(|p| format!(" [{p}]")).unwrap_or_default();
+                    writeln!(out, "  {}: {value}{provider}", h.source)?;
+                    writeln!(out, "    lives in {}", h.lives_in)?;
+                    writeln!(out, "    to update: {}", h.update)?;
+                }
+            }
             Ok(0)
         }
         Command::Replace { dry_run, yes, json } => {

@@ -221,6 +221,10 @@ pub(super) fn execute(
                     for (client, hint) in &outcome.restart {
                         writeln!(out, "  {client}: {hint}")?;
                     }
+                    if !outcome.also_update.is_empty() {
+                        writeln!(out, "To do: also update it in these places, by hand (Rekey cannot write there):")?;
+                        print_also_update(out, &outcome.also_update)?;
+                    }
                 }
                 out.flush()?;
                 Ok(())
@@ -373,6 +377,13 @@ fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io
     for w in &p.warnings {
         writeln!(out, "  warning: {w}")?;
     }
+    if !p.also_update.is_empty() {
+        writeln!(
+            out,
+            "Also update it in these places, by hand after the rotation (Rekey cannot write there; they do not make the rotation incomplete):"
+        )?;
+        print_also_update(out, &p.also_update)?;
+    }
     for u in &p.replace.unparsed {
         writeln!(
             out,
@@ -381,6 +392,25 @@ fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io
             u.reason,
             u.line
         )?;
+    }
+    Ok(())
+}
+
+/// The places outside the configs that hold (or may hold) the key, each with how to update it.
+fn print_also_update(
+    out: &mut dyn Write,
+    places: &[crate::rotation::AlsoUpdate],
+) -> std::io::Result<()> {
+    for a in places {
+        let how_sure = match a.certainty {
+            crate::rotation::Certainty::Holds => "holds this key",
+            crate::rotation::Certainty::MayHold => {
+                "may hold this key (its value is encrypted or in a keychain; same provider)"
+            }
+        };
+        writeln!(out, "  - {}: {how_sure}", a.source)?;
+        writeln!(out, "      lives in {}", a.lives_in)?;
+        writeln!(out, "      to update: {}", a.update)?;
     }
     Ok(())
 }

@@ -9,6 +9,19 @@ impl Client for ClaudeCode {
     fn name(&self) -> &'static str {
         "Claude Code"
     }
+    /// The native build is `claude` (`claude.exe` in `%USERPROFILE%\.local\bin` on Windows, where
+    /// Claude Desktop's executable has the same name); the npm build is node running the package's script.
+    fn process_names(&self, p: Platform) -> &'static [&'static str] {
+        match p {
+            Platform::Windows => &[
+                "/.local/bin/claude.exe",
+                "node_modules/@anthropic-ai/claude-code/",
+            ],
+            Platform::Macos | Platform::Linux => {
+                &["claude", "node_modules/@anthropic-ai/claude-code/"]
+            }
+        }
+    }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         let dir = env
             .claude_config_dir

@@ -9,6 +9,13 @@ impl Client for Codex {
     fn name(&self) -> &'static str {
         "Codex"
     }
+    /// The native `codex` (the npm package's launcher is a node script that starts it).
+    fn process_names(&self, p: Platform) -> &'static [&'static str] {
+        match p {
+            Platform::Windows => &["codex.exe", "node_modules/@openai/codex/"],
+            Platform::Macos | Platform::Linux => &["codex", "node_modules/@openai/codex/"],
+        }
+    }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         let dir = env
             .codex_home

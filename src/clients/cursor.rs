@@ -9,6 +9,13 @@ impl Client for Cursor {
     fn name(&self) -> &'static str {
         "Cursor"
     }
+    fn process_names(&self, p: Platform) -> &'static [&'static str] {
+        match p {
+            Platform::Windows => &["Cursor.exe"],
+            Platform::Macos => &["Cursor"],
+            Platform::Linux => &["cursor"],
+        }
+    }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         vec![Location::new(
             self.id(),

@@ -9,6 +9,14 @@ impl Client for GeminiCli {
     fn name(&self) -> &'static str {
         "Gemini CLI"
     }
+    /// Gemini CLI is a node script: `node …/bin/gemini` (its npm link), or on Windows `node.exe` running
+    /// the package's `dist/index.js` from npm's global folder.
+    fn process_names(&self, p: Platform) -> &'static [&'static str] {
+        match p {
+            Platform::Windows => &["node_modules/@google/gemini-cli/"],
+            Platform::Macos | Platform::Linux => &["gemini", "node_modules/@google/gemini-cli/"],
+        }
+    }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         // Gemini tolerates comments in its settings.
         vec![Location::new(

@@ -9,6 +9,13 @@ impl Client for LmStudio {
     fn name(&self) -> &'static str {
         "LM Studio"
     }
+    fn process_names(&self, p: Platform) -> &'static [&'static str] {
+        match p {
+            Platform::Windows => &["LM Studio.exe"],
+            Platform::Macos => &["LM Studio"],
+            Platform::Linux => &["lm-studio", "lmstudio"],
+        }
+    }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         vec![Location::new(
             self.id(),

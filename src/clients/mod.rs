@@ -14,6 +14,8 @@ mod codex;
 mod cursor;
 mod gemini;
 mod lmstudio;
+pub mod process;
+pub(crate) use claude_desktop::extension_id as claude_extension_id;
 mod roo;
 mod vscode;
 mod windsurf;
@@ -246,6 +248,13 @@ pub trait Client: Sync {
     /// What the user must do after a config changes for the client to use it.
     fn restart_hint(&self) -> &'static str {
         "restart the client"
+    }
+    /// The names of this client's processes on `platform`, for "is it running?" (see
+    /// [`process`] for how an entry matches: an exact process name, or a path fragment with a `/`).
+    /// The default is none: a client that says nothing is never reported as running. Every client that
+    /// has a process of its own should fill it for each OS.
+    fn process_names(&self, _platform: Platform) -> &'static [&'static str] {
+        &[]
     }
 }
 

@@ -9,6 +9,10 @@ impl Client for RooCode {
     fn name(&self) -> &'static str {
         "Roo Code"
     }
+    /// None: Roo Code runs inside its host editor (VS Code, Cursor, Windsurf…), whose own entry names it.
+    fn process_names(&self, _p: Platform) -> &'static [&'static str] {
+        &[]
+    }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         vscode_family_user_dirs(env)
             .into_iter()

@@ -9,6 +9,20 @@ impl Client for VsCode {
     fn name(&self) -> &'static str {
         "VS Code"
     }
+    /// On macOS VS Code's main executable is named `Electron` on many versions (as Cursor's and
+    /// Windsurf's may be): it is matched by its bundle path, never by that name.
+    fn process_names(&self, p: Platform) -> &'static [&'static str] {
+        match p {
+            Platform::Windows => &["Code.exe", "Code - Insiders.exe"],
+            Platform::Macos => &[
+                "Code",
+                "Code - Insiders",
+                "/Visual Studio Code.app/Contents/MacOS/",
+                "/Visual Studio Code - Insiders.app/Contents/MacOS/",
+            ],
+            Platform::Linux => &["code", "code-insiders"],
+        }
+    }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         let mut v = Vec::new();
         for (app, variant) in [("Code", None), ("Code - Insiders", Some("Insiders"))] {

@@ -9,6 +9,13 @@ impl Client for Windsurf {
     fn name(&self) -> &'static str {
         "Windsurf"
     }
+    fn process_names(&self, p: Platform) -> &'static [&'static str] {
+        match p {
+            Platform::Windows => &["Windsurf.exe"],
+            Platform::Macos => &["Windsurf"],
+            Platform::Linux => &["windsurf"],
+        }
+    }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         vec![Location::new(
             self.id(),

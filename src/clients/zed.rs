@@ -9,6 +9,15 @@ impl Client for Zed {
     fn name(&self) -> &'static str {
         "Zed"
     }
+    /// macOS: `Zed.app/Contents/MacOS/zed`; Linux: `zed-editor` (the `zed` CLI starts it; some distros
+    /// name the package's launcher `zeditor`).
+    fn process_names(&self, p: Platform) -> &'static [&'static str] {
+        match p {
+            Platform::Windows => &["Zed.exe"],
+            Platform::Macos => &["zed"],
+            Platform::Linux => &["zed", "zed-editor", "zeditor"],
+        }
+    }
     fn user_locations(&self, env: &Env) -> Vec<Location> {
         let dir = match env.platform {
             Platform::Windows => env.config_dir.join("Zed"),

@@ -232,6 +232,7 @@ fn run(
             verify_error: None,
             left: Vec::new(),
             restart: plan.restart,
+            also_update: plan.also_update,
             reveal_token: None,
             old_key,
             model,
@@ -290,6 +291,7 @@ fn run(
         verify_error: entry.verify_error.clone(),
         left: entry.left.clone(),
         restart: plan.restart,
+        also_update: plan.also_update,
         reveal_token,
         old_key: super::old_key_status(
             &entry,

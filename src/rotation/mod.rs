@@ -26,7 +26,9 @@ pub use activepieces::{activepieces_servers, add_activepieces_server, Added, Rem
 pub use execute::execute;
 pub use finish::finish_rotation;
 pub use notices::{due_notices, outcome_notice, Notice};
-pub use plan::{plan, running_clients, Check, RotationPlan, MAX_GRACE};
+pub use plan::{
+    also_update, plan, running_clients, AlsoUpdate, Certainty, Check, RotationPlan, MAX_GRACE,
+};
 pub use recover::recover;
 pub use reveal::reveal;
 pub use revoke::revoke_old_rotation;
@@ -88,6 +90,9 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left: Vec<String>,
     pub restart: Vec<(String, String)>,
+    /// The plan's places outside the configs that hold (or may hold) the old key: a to-do for the user,
+    /// never counted as `incomplete` (Rekey cannot write there).
+    pub also_update: Vec<AlsoUpdate>,
     /// The one-time token the app exchanges for the new key (`reveal`), once. Only the window that ran
     /// the rotation gets it; the journal keeps its hash.
     #[serde(skip_serializing_if = "Option::is_none")]

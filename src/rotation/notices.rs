@@ -93,6 +93,18 @@ pub fn outcome_notice(provider: &str, outcome: &super::Outcome) -> Notice {
     let written = outcome.files.iter().filter(|f| f.ok).count();
     let files = |n: usize| format!("{n} config {}", if n == 1 { "file" } else { "files" });
     let (title, body) = match outcome.step {
+        Step::Verified | Step::Revoked if !outcome.also_update.is_empty() => (
+            format!("{provider} key rotated: finish by hand"),
+            format!(
+                "{} updated and the new key verified. {} outside the config files {} it by hand: open Rekey.",
+                files(written),
+                match outcome.also_update.len() {
+                    1 => "One place".to_string(),
+                    n => format!("{n} places"),
+                },
+                if outcome.also_update.len() == 1 { "needs" } else { "need" }
+            ),
+        ),
         Step::Verified | Step::Revoked => (
             format!("{provider} key rotated"),
             format!(
@@ -248,11 +260,30 @@ mod tests {
             secret_to_show: None,
             model: crate::providers::Model::RotateInPlace,
             old_key: String::new(),
+            also_update: Vec::new(),
         };
         let n = outcome_notice("BitScale", &o);
         assert_eq!(n.title, "BitScale key rotated");
         assert!(n.body.starts_with("2 config files updated"), "{}", n.body);
         assert_eq!(n.credential, "cred_new");
+        o.also_update = vec![crate::rotation::AlsoUpdate {
+            certainty: crate::rotation::Certainty::MayHold,
+            client: crate::clients::ClientId::ClaudeDesktop,
+            client_name: "Claude Desktop",
+            source: "extension linear".into(),
+            lives_in: "encrypted extension settings".into(),
+            update: "Settings > Extensions > Linear".into(),
+            file: "/x.json".into(),
+        }];
+        let n = outcome_notice("BitScale", &o);
+        assert_eq!(n.title, "BitScale key rotated: finish by hand");
+        assert!(
+            n.body
+                .contains("One place outside the config files needs it by hand"),
+            "{}",
+            n.body
+        );
+        o.also_update.clear();
         o.step = crate::rotation::journal::Step::Incomplete;
         o.left = vec!["/b: bitscale".into()];
         let n = outcome_notice("BitScale", &o);

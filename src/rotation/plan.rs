@@ -44,6 +44,9 @@ pub struct RotationPlan {
     pub warnings: Vec<String>,
     /// Clients whose files change, and what to do so they pick the new key up.
     pub restart: Vec<(String, String)>,
+    /// Places outside the configs Rekey rewrites that hold this key, or may hold it: the user updates
+    /// them by hand after the rotation (Rekey cannot write there, so they never make it `incomplete`).
+    pub also_update: Vec<AlsoUpdate>,
     #[serde(skip)]
     pub(super) current: Secret,
     #[serde(skip)]
@@ -89,30 +92,68 @@ impl RotationPlan {
     }
 }
 
-/// Which MCP clients are running now (Linux: /proc). Claude Desktop rewrites its config while running.
+/// Which MCP clients are running now, by name (every OS: [`clients::process`]). Claude Desktop rewrites
+/// its config while running.
 pub fn running_clients() -> Vec<&'static str> {
-    let mut found = Vec::new();
-    #[cfg(target_os = "linux")]
-    if let Ok(rd) = std::fs::read_dir("/proc") {
-        for p in rd.flatten() {
-            let Ok(comm) = std::fs::read_to_string(p.path().join("comm")) else {
-                continue;
+    clients::process::running_now()
+        .into_iter()
+        .map(|id| clients::by_id(id).name())
+        .collect()
+}
+
+/// How sure the plan is that a place outside the configs holds the key being rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Certainty {
+    /// The same key: the value there has this credential's id.
+    Holds,
+    /// A key of the same provider whose value Rekey cannot read (encrypted, or in another keychain).
+    MayHold,
+}
+
+/// One place to update by hand after the rotation (`plan --json`'s and `rotate --json`'s
+/// `also_update[]`; the field names are stable).
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoUpdate {
+    pub certainty: Certainty,
+    pub client: clients::ClientId,
+    pub client_name: &'static str,
+    /// What holds it: "Claude Code plugin linear@official, option api_key".
+    pub source: String,
+    /// Where the value lives.
+    pub lives_in: String,
+    /// What the user does there.
+    pub update: String,
+    /// The file it was found in (Rekey never writes it).
+    pub file: std::path::PathBuf,
+}
+
+/// The places outside the configs that hold `credential`, or may hold a key of `provider`.
+pub fn also_update(
+    report: &crate::scan::ScanReport,
+    credential: &str,
+    provider: &str,
+) -> Vec<AlsoUpdate> {
+    report
+        .held_elsewhere
+        .iter()
+        .filter_map(|h| {
+            let certainty = match &h.credential {
+                Some(c) if c == credential => Certainty::Holds,
+                None if h.provider == Some(provider) => Certainty::MayHold,
+                _ => return None,
             };
-            let c = comm.trim().to_ascii_lowercase();
-            let name = match c.as_str() {
-                "claude-desktop" | "claude_desktop" => Some("Claude Desktop"),
-                "claude" => Some("Claude Code"),
-                "cursor" => Some("Cursor"),
-                _ => None,
-            };
-            if let Some(n) = name {
-                if !found.contains(&n) {
-                    found.push(n);
-                }
-            }
-        }
-    }
-    found
+            Some(AlsoUpdate {
+                certainty,
+                client: h.client,
+                client_name: clients::by_id(h.client).name(),
+                source: h.source.clone(),
+                lives_in: h.lives_in.clone(),
+                update: h.update.clone(),
+                file: h.file.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Build the plan for rotating `credential`.
@@ -268,7 +309,12 @@ pub fn plan(
         .flat_map(|f| f.servers.iter().flat_map(|s| s.slots.iter()))
     {
         if let crate::scan::slots::ValueState::Reference { lives_in } = &s.state {
-            if s.provider == Some(provider.id()) {
+            // (Those held elsewhere are in `also_update`, with how to update them.)
+            let listed = report
+                .held_elsewhere
+                .iter()
+                .any(|h| h.file == s.file && h.lives_in == *lives_in);
+            if s.provider == Some(provider.id()) && !listed {
                 warnings.push(format!("{} ({}) takes its key from {lives_in}: Rekey cannot rewrite it there; update it by hand", s.file.display(), s.server));
             }
         }
@@ -315,6 +361,7 @@ pub fn plan(
         preflight,
         warnings,
         restart,
+        also_update: also_update(&report, credential, provider.id()),
         current,
         admin,
         grace,

@@ -3,6 +3,7 @@
 
 pub mod fingerprint;
 mod notes;
+pub mod outside;
 pub mod slots;
 pub(crate) use notes::{RemoteServer, ServerNote};
 
@@ -10,18 +11,22 @@ use crate::clients::{self, ClientId, Env, Format, Location, Scope};
 use crate::edit::json::{self, Dialect, Seg};
 use crate::Secret;
 use fingerprint::Fingerprinter;
+pub use outside::HeldElsewhere;
 use serde::Serialize;
 use slots::{Encoding, SlotKind, ValueState};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
-/// The whole picture: `clients`, `files`, `credentials` (the stable JSON shape of `rekey scan --json`).
+/// The whole picture: `clients`, `files`, `credentials`, `held_elsewhere` (the stable JSON shape of
+/// `rekey scan --json`).
 #[derive(Serialize)]
 pub struct ScanReport {
     pub clients: Vec<ClientReport>,
     pub files: Vec<FileReport>,
     pub credentials: Vec<CredentialReport>,
+    /// Places outside the configs Rekey rewrites that hold a key ([`outside`]).
+    pub held_elsewhere: Vec<HeldElsewhere>,
     /// What `replace` needs to edit: not serialized.
     #[serde(skip)]
     pub(crate) internal: Vec<SlotInternal>,
@@ -45,6 +50,7 @@ impl std::fmt::Debug for ScanReport {
             .field("clients", &self.clients)
             .field("files", &self.files)
             .field("credentials", &self.credentials)
+            .field("held_elsewhere", &self.held_elsewhere)
             .finish_non_exhaustive()
     }
 }
@@ -152,6 +158,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         clients: Vec::new(),
         files: Vec::new(),
         credentials: Vec::new(),
+        held_elsewhere: Vec::new(),
         internal: Vec::new(),
         contents: Vec::new(),
         remotes: Vec::new(),
@@ -197,6 +204,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         });
     }
     assign_credentials(&mut report, &opts.fingerprinter);
+    report.held_elsewhere = outside::held_elsewhere(&opts.env, &opts.fingerprinter, &report);
     report
 }
 
@@ -349,11 +357,16 @@ fn walk_slots(
     let mut found: Vec<(String, Option<String>, SlotInternal)> = Vec::new();
     let mut remote: Vec<RemoteEntry> = Vec::new();
     let mut notes: Vec<(String, Option<String>, String)> = Vec::new();
-    let roots = client.server_roots();
+    // A Claude Desktop extension settings file is one server (the extension) whose entry is `userConfig`.
+    let ext = clients::claude_extension_id(loc);
+    let (roots, depth) = match ext {
+        Some(_) => (outside::EXTENSION_ROOTS, 1),
+        None => (client.server_roots(), 2),
+    };
     let mut on_string =
         |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
             for root in roots {
-                if path.len() < root.len() + 2
+                if path.len() < root.len() + depth
                     || !root.iter().zip(path).all(|(r, p)| *r == "*" || r == p)
                 {
                     continue;
@@ -362,8 +375,8 @@ fn walk_slots(
                     .iter()
                     .position(|r| *r == "*")
                     .map(|i| path[i].to_string());
-                let server = path[root.len()].to_string();
-                let rel = &path[root.len() + 1..];
+                let server = ext.map_or_else(|| path[root.len()].to_string(), str::to_string);
+                let rel = &path[root.len() + depth - 1..];
                 let entry_key = format!("{}\u{0}{}", project.clone().unwrap_or_default(), server);
                 let slot = match remote.iter().position(|(k, _, _)| *k == entry_key) {
                     Some(i) => i,
@@ -393,8 +406,14 @@ fn walk_slots(
                     _ => {}
                 }
                 let mapped = client.slot_path(rel);
-                for mut f in slots::find(mapped.as_deref().unwrap_or(rel), value, prev_arg) {
-                    if let Some(m) = &mapped {
+                let found_here = match ext {
+                    Some(id) => outside::extension_slots(id, rel, value),
+                    None => slots::find(mapped.as_deref().unwrap_or(rel), value, prev_arg),
+                };
+                // An extension's id names its vendor more often than its settings' names do.
+                let hint = ext.map(|id| format!("{id} {value}"));
+                for mut f in found_here {
+                    if let (Some(m), None) = (&mapped, ext) {
                         f.location = clients::in_client_words(rel, m, f.location);
                     }
                     let secret_text = match f.encoding {
@@ -409,7 +428,11 @@ fn walk_slots(
                         kind: f.kind,
                         location: f.location.clone(),
                         masked: secret.masked(),
-                        provider: guess_provider(&f.name, value, secret.expose()),
+                        provider: guess_provider(
+                            &f.name,
+                            hint.as_deref().unwrap_or(value),
+                            secret.expose(),
+                        ),
                         state: f.state.clone(),
                         credential: None,
                     };
@@ -457,7 +480,7 @@ fn walk_slots(
                 }
                 // Only strings inside a server entry matter: check on the borrowed path, allocate after.
                 let under_root = roots.iter().any(|r| {
-                    s.path.len() >= r.len() + 2
+                    s.path.len() >= r.len() + depth
                         && r.iter().zip(s.path).all(|(want, seg)| {
                             seg.key().is_some_and(|k| *want == "*" || *want == k)
                         })
