@@ -49,6 +49,9 @@ pub enum Format {
     /// JSON with comments and trailing commas allowed.
     Jsonc,
     Toml,
+    /// YAML: edited scalar by scalar (`edit::yaml`); block scalars, shared anchors and multi-document
+    /// files are refused.
+    Yaml,
 }
 
 /// Global (per user) or project (per folder) scope.

@@ -482,16 +482,21 @@ fn walk_slots(
                 prev = Some((path_buf.clone(), s.value.to_string()));
             })
         }
-        Format::Toml => {
+        Format::Toml | Format::Yaml => {
             let mut prev: Option<(Vec<String>, String)> = None;
-            crate::edit::toml::walk(text, |path, span, value| {
+            let mut each = |path: &[String], span: Range<usize>, value: &str| {
                 let refs: Vec<&str> = path.iter().map(String::as_str).collect();
                 let prev_arg = prev
                     .as_ref()
                     .and_then(|(pp, v)| is_previous_element(pp, path).then_some(v.as_str()));
                 on_string(&refs, span, value, prev_arg);
                 prev = Some((path.to_vec(), value.to_string()));
-            })
+            };
+            if loc.format == Format::Toml {
+                crate::edit::toml::walk(text, &mut each)
+            } else {
+                crate::edit::yaml::walk(text, &mut each)
+            }
         }
     };
     result.map(|()| Walked { found, remote })
