@@ -18,6 +18,10 @@ mod roo;
 mod vscode;
 mod windsurf;
 mod zed;
+// YAML clients (issue 10).
+mod continue_dev;
+mod goose;
+mod librechat;
 
 /// The OS whose conventions a path follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -170,6 +174,10 @@ pub enum ClientId {
     RooCode,
     LmStudio,
     Codex,
+    Goose,
+    Continue,
+    #[serde(rename = "librechat")]
+    LibreChat,
 }
 
 /// One MCP client.
@@ -198,6 +206,47 @@ pub trait Client: Sync {
     fn restart_hint(&self) -> &'static str {
         "restart the client"
     }
+    /// The field of a server entry that names it, when entries are a list (Continue's `mcpServers:
+    /// - name: …`): the entry is reported under that name instead of its index, wherever it sits in the
+    /// entry. Entries without it keep their key.
+    fn server_name_field(&self) -> Option<&'static str> {
+        None
+    }
+    /// A string at `rel` (below a server entry) whose value is the *name* of a secret this client keeps
+    /// in another store (Goose's `env_keys`): `Some(where that store is)`, reported as a reference.
+    fn stored_secret_names(&self, _rel: &[&str]) -> Option<&'static str> {
+        None
+    }
+    /// `path` is one of this client's flat `NAME: value` secret files (Goose's `secrets.yaml`), not a
+    /// server config: each top-level value is an `env.NAME` slot of the server [`SecretStore`] names.
+    fn secret_store(&self, _path: &Path) -> Option<SecretStore> {
+        None
+    }
+}
+
+/// How the values of a flat secret file are labelled: by the server entry that names each one, else by
+/// `label`.
+#[derive(Debug, Clone, Default)]
+pub struct SecretStore {
+    pub label: String,
+    /// (secret name, server that uses it)
+    pub users: Vec<(String, String)>,
+}
+
+impl SecretStore {
+    pub fn server_of(&self, name: &str) -> String {
+        let users: Vec<&str> = self
+            .users
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        if users.is_empty() {
+            self.label.clone()
+        } else {
+            users.join(", ")
+        }
+    }
 }
 
 /// All supported clients, in the order the UI lists them.
@@ -214,6 +263,9 @@ pub fn all() -> &'static [&'static dyn Client] {
         &roo::RooCode,
         &lmstudio::LmStudio,
         &codex::Codex,
+        &goose::Goose,
+        &continue_dev::Continue,
+        &librechat::LibreChat,
     ]
 }
 
@@ -372,9 +424,83 @@ mod tests {
     }
 
     #[test]
+    fn yaml_clients_paths_per_os() {
+        assert_eq!(
+            paths(ClientId::Goose, &env(Platform::Linux)),
+            [
+                "/home/u/.config/goose/config.yaml",
+                "/home/u/.config/goose/secrets.yaml"
+            ]
+        );
+        let mut mac = env(Platform::Macos);
+        assert_eq!(
+            paths(ClientId::Goose, &mac)[0],
+            "/Users/u/.config/goose/config.yaml"
+        );
+        mac.xdg_config_home = Some("/x".into());
+        assert_eq!(paths(ClientId::Goose, &mac)[0], "/x/goose/config.yaml");
+        assert_eq!(
+            paths(ClientId::Goose, &env(Platform::Windows)),
+            [
+                "C:/Users/u/AppData/Roaming/Block/goose/config/config.yaml",
+                "C:/Users/u/AppData/Roaming/Block/goose/config/secrets.yaml"
+            ]
+        );
+        for (p, want) in [
+            (Platform::Linux, "/home/u/.continue/config.yaml"),
+            (Platform::Macos, "/Users/u/.continue/config.yaml"),
+            (Platform::Windows, "C:/Users/u/.continue/config.yaml"),
+        ] {
+            assert_eq!(paths(ClientId::Continue, &env(p)), [want]);
+            assert!(paths(ClientId::LibreChat, &env(p)).is_empty());
+        }
+        let project = std::path::Path::new("/srv/chat");
+        assert_eq!(
+            by_id(ClientId::LibreChat).project_locations(project)[0].path,
+            project.join("librechat.yaml")
+        );
+        let ids: Vec<String> = [ClientId::Goose, ClientId::Continue, ClientId::LibreChat]
+            .iter()
+            .map(|i| serde_json::to_string(i).unwrap())
+            .collect();
+        assert_eq!(ids, ["\"goose\"", "\"continue\"", "\"librechat\""]);
+    }
+
+    #[test]
+    fn continue_lists_the_block_files_of_mcp_servers_folders() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join(".continue/mcpServers");
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["b.yaml", "a.json", "c.yml", "notes.txt"] {
+            std::fs::write(dir.join(f), "").unwrap();
+        }
+        let locs = by_id(ClientId::Continue).user_locations(&Env::linux_at(home.path()));
+        let got: Vec<(String, Format)> = locs
+            .iter()
+            .map(|l| {
+                let p = l.path.strip_prefix(home.path()).unwrap();
+                (p.to_string_lossy().into_owned(), l.format)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (".continue/config.yaml".to_string(), Format::Yaml),
+                (".continue/mcpServers/a.json".to_string(), Format::Json),
+                (".continue/mcpServers/b.yaml".to_string(), Format::Yaml),
+                (".continue/mcpServers/c.yml".to_string(), Format::Yaml),
+            ]
+        );
+        let project = by_id(ClientId::Continue).project_locations(home.path());
+        assert_eq!(project.len(), 3);
+        assert!(project.iter().all(|l| l.scope == Scope::Project));
+    }
+
+    #[test]
     fn every_client_has_a_user_location_on_every_os() {
         for p in [Platform::Linux, Platform::Macos, Platform::Windows] {
-            for c in all() {
+            // LibreChat is a server deployment: only the project folders the user adds.
+            for c in all().iter().filter(|c| c.id() != ClientId::LibreChat) {
                 assert!(
                     !c.user_locations(&env(p)).is_empty(),
                     "{} on {p:?}",

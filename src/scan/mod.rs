@@ -1,12 +1,14 @@
 //! Scanning MCP client configs for secrets: every file of every client, every server entry, every
 //! slot; slots holding the same value are one credential.
 
+mod entries;
 pub mod fingerprint;
 pub mod slots;
 
 use crate::clients::{self, ClientId, Env, Format, Location, Scope};
 use crate::edit::json::{self, Dialect, Seg};
 use crate::Secret;
+use entries::is_previous_element;
 use fingerprint::Fingerprinter;
 use serde::Serialize;
 use slots::{Encoding, SlotKind, ValueState};
@@ -371,7 +373,16 @@ fn walk_slots(
 ) -> Result<Walked, json::SyntaxError> {
     let mut found: Vec<(String, Option<String>, SlotInternal)> = Vec::new();
     let mut remote: Vec<RemoteEntry> = Vec::new();
-    let roots = client.server_roots();
+    // A flat secret file (Goose's secrets.yaml) is read as one entry per value: `<server>.env.NAME`.
+    let store = client.secret_store(&loc.path);
+    let roots: &[&[&str]] = if store.is_some() {
+        &[&[]]
+    } else {
+        client.server_roots()
+    };
+    // Entries named by a field (Continue's list items): (entry key, name), applied after the walk.
+    let mut names: Vec<(String, String)> = Vec::new();
+    let name_field = client.server_name_field();
     let mut on_string =
         |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
             for root in roots {
@@ -387,6 +398,11 @@ fn walk_slots(
                 let server = path[root.len()].to_string();
                 let rel = &path[root.len() + 1..];
                 let entry_key = format!("{}\u{0}{}", project.clone().unwrap_or_default(), server);
+                let mapped = client.slot_path(rel);
+                let rel = mapped.as_deref().unwrap_or(rel);
+                if name_field.is_some_and(|f| rel == [f]) {
+                    names.push((entry_key.clone(), value.to_string()));
+                }
                 let slot = match remote.iter().position(|(k, _, _)| *k == entry_key) {
                     Some(i) => i,
                     None => {
@@ -399,8 +415,10 @@ fn walk_slots(
                     ["headers", name] => remote[slot].2.push((name.to_string(), value.to_string())),
                     _ => {}
                 }
-                let mapped = client.slot_path(rel);
-                for f in slots::find(mapped.as_deref().unwrap_or(rel), value, prev_arg) {
+                let stored = client
+                    .stored_secret_names(rel)
+                    .map(|lives_in| entries::stored_name(value, lives_in));
+                for f in slots::find(rel, value, prev_arg).into_iter().chain(stored) {
                     let secret_text = match f.encoding {
                         Encoding::Plain => value[f.range.clone()].to_string(),
                         Encoding::Url => slots::percent_decode(&value[f.range.clone()]),
@@ -485,7 +503,12 @@ fn walk_slots(
         Format::Toml | Format::Yaml => {
             let mut prev: Option<(Vec<String>, String)> = None;
             let mut each = |path: &[String], span: Range<usize>, value: &str| {
-                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                let label = store.as_ref().map(|s| path.first().map(|n| s.server_of(n)));
+                let refs: Vec<&str> = match (&label, path) {
+                    (Some(Some(label)), [name]) => vec![label, "env", name],
+                    (Some(_), _) => return,
+                    (None, _) => path.iter().map(String::as_str).collect(),
+                };
                 let prev_arg = prev
                     .as_ref()
                     .and_then(|(pp, v)| is_previous_element(pp, path).then_some(v.as_str()));
@@ -499,7 +522,9 @@ fn walk_slots(
             }
         }
     };
-    result.map(|()| Walked { found, remote })
+    result?;
+    entries::apply_names(&names, &mut found, &mut remote);
+    Ok(Walked { found, remote })
 }
 
 /// The slots of one file's current bytes, found exactly as the scan finds them (same client, format and
@@ -521,21 +546,6 @@ fn utf8_split_point(bytes: &[u8]) -> usize {
         at -= 1;
     }
     at
-}
-
-/// Is `path` the array element right after `prev` (`…args.2` then `…args.3`)?
-fn is_previous_element(prev: &[String], path: &[String]) -> bool {
-    if prev.len() != path.len() || path.is_empty() {
-        return false;
-    }
-    let n = path.len() - 1;
-    if prev[..n] != path[..n] {
-        return false;
-    }
-    match (prev[n].parse::<usize>(), path[n].parse::<usize>()) {
-        (Ok(a), Ok(b)) => a + 1 == b,
-        _ => false,
-    }
 }
 
 /// Guess the provider of a key from its slot's name, the string it sits in and its shape: the first
