@@ -112,11 +112,17 @@ fn render(d: &Doc, secret: &str) -> String {
         }
         let (key, value) = match &e.slot {
             Slot::Env(name) => ("envs", (name.clone(), secret.to_string())),
-            Slot::Bearer => ("headers", ("Authorization".into(), format!("Bearer {secret}"))),
+            Slot::Bearer => (
+                "headers",
+                ("Authorization".into(), format!("Bearer {secret}")),
+            ),
             Slot::UrlQuery => {
                 out.push_str(&format!(
                     "{i2}uri: {}{c}{nl}",
-                    styled(&format!("https://x.example/mcp?token={secret}&v=1"), e.style)
+                    styled(
+                        &format!("https://x.example/mcp?token={secret}&v=1"),
+                        e.style
+                    )
                 ));
                 out.push_str(&format!("{i2}timeout: 300{nl}"));
                 continue;
@@ -167,8 +173,12 @@ fn rewrite(before: &str, old: &str, new: &str) -> Result<String, String> {
     .unwrap();
     assert_eq!(plan.files.len(), 1, "{before}\n{:?}", report.files);
     assert!(!plan.files[0].changes.is_empty());
-    rekey::replace::rewrite(before.as_bytes(), &plan.files[0], &Secret::new(new.to_string()))
-        .map(|b| String::from_utf8(b).unwrap())
+    rekey::replace::rewrite(
+        before.as_bytes(),
+        &plan.files[0],
+        &Secret::new(new.to_string()),
+    )
+    .map(|b| String::from_utf8(b).unwrap())
 }
 
 proptest! {

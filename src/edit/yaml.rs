@@ -412,8 +412,7 @@ pub fn plain_is_string(v: &str) -> bool {
         return false;
     }
     let t = v.strip_prefix(['-', '+']).unwrap_or(v);
-    let int =
-        |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix) || c == '_');
+    let int = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
     if int(t, 10)
         || t.strip_prefix("0x").is_some_and(|h| int(h, 16))
         || t.strip_prefix("0o").is_some_and(|o| int(o, 8))
@@ -424,7 +423,7 @@ pub fn plain_is_string(v: &str) -> bool {
     // Floats: digits with one `.` and/or an exponent.
     let numeric = t
         .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_'));
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
     !(numeric && t.chars().any(|c| c.is_ascii_digit()) && t.parse::<f64>().is_ok())
 }
 
