@@ -97,8 +97,7 @@ fn main() {
         let text = match loc.format {
             Format::Json | Format::Jsonc => serde_json::to_string_pretty(&doc).unwrap(),
             Format::Toml => toml(&root, &servers(&key)),
-            #[allow(unreachable_patterns)]
-            _ => {
+            Format::Yaml => {
                 let mut s = String::new();
                 yaml(&doc, 0, &mut s);
                 s

@@ -330,6 +330,9 @@ pub fn splice(
     fp: &FilePlan,
     new: &Secret,
 ) -> std::result::Result<atomic::Splice, String> {
+    if fp.format == Format::Yaml {
+        return splice_yaml(bytes, fp, new);
+    }
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     // TOML: per string token, its decoded value and the (decoded range, new value) edits in it, to check
     // that the edited file reads back exactly that.
@@ -369,6 +372,7 @@ pub fn splice(
                 }
                 (r, encoded)
             }
+            Format::Yaml => return Err("internal error: YAML is edited by splice_yaml".into()),
         };
         edits.push((
             c.token.start + raw_range.start..c.token.start + raw_range.end,
@@ -449,8 +453,37 @@ pub fn splice(
                 return Err("the edited TOML string would not read back as the new key".into());
             }
         }
+        Format::Yaml => {}
     }
     Ok(splice)
+}
+
+/// YAML: `edit::yaml::edits` escapes each secret for its scalar's style, refuses what it cannot edit
+/// safely, and re-parses the edited text to check every scalar reads back as planned.
+fn splice_yaml(
+    bytes: &[u8],
+    fp: &FilePlan,
+    new: &Secret,
+) -> std::result::Result<atomic::Splice, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
+    let wanted: Vec<(Range<usize>, Range<usize>, String)> = fp
+        .changes
+        .iter()
+        .map(|c| {
+            let value = match c.encoding {
+                Encoding::Plain => new.expose().to_string(),
+                Encoding::Url => slots::percent_encode(new.expose()),
+            };
+            (c.token.clone(), c.range.clone(), value)
+        })
+        .collect();
+    let edits = crate::edit::yaml::edits(text, &wanted)?;
+    Ok(atomic::Splice {
+        edits: edits
+            .into_iter()
+            .map(|(r, e)| (r, e.into_bytes()))
+            .collect(),
+    })
 }
 
 /// Manual rotation of one credential (the user rotated it elsewhere and pastes the new key): every

@@ -46,7 +46,7 @@ fn destination(name: &str) -> Option<&'static str> {
         "zed" => "config/zed/settings.json",
         "gemini-cli" => "home/.gemini/settings.json",
         "codex" => "home/.codex/config.toml",
-        _ => return None, // Continue and Goose (YAML) are not supported clients yet.
+        _ => return None, // YAML clients (Continue, Goose, LibreChat): tests/config_yaml.rs
     })
 }
 

@@ -12,6 +12,14 @@ use super::*;
 pub struct AmazonQ;
 
 impl Client for AmazonQ {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["q.exe", "qchat.exe"],
+            super::Platform::Macos => &["q", "qchat", "/Amazon Q.app/Contents/MacOS/"],
+            super::Platform::Linux => &["q", "qchat"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::AmazonQ
     }

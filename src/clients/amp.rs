@@ -11,6 +11,15 @@ use super::*;
 pub struct Amp;
 
 impl Client for Amp {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    /// Amp's CLI is an npm package (`@sourcegraph/amp`); the editor extension runs inside the editor.
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["node_modules/@sourcegraph/amp/"],
+            super::Platform::Macos => &["amp", "node_modules/@sourcegraph/amp/"],
+            super::Platform::Linux => &["amp", "node_modules/@sourcegraph/amp/"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Amp
     }

@@ -10,6 +10,14 @@ use super::*;
 pub struct Antigravity;
 
 impl Client for Antigravity {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["Antigravity.exe", "agy.exe"],
+            super::Platform::Macos => &["Antigravity", "/Antigravity.app/Contents/MacOS/", "agy"],
+            super::Platform::Linux => &["antigravity", "agy"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Antigravity
     }

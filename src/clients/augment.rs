@@ -6,6 +6,15 @@ use super::*;
 pub struct Augment;
 
 impl Client for Augment {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    /// Only the Auggie CLI (npm `@augmentcode/auggie`); the editor extensions run inside their editor.
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["node_modules/@augmentcode/auggie/"],
+            super::Platform::Macos => &["auggie", "node_modules/@augmentcode/auggie/"],
+            super::Platform::Linux => &["auggie", "node_modules/@augmentcode/auggie/"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Augment
     }

@@ -5,6 +5,15 @@ use super::*;
 pub struct BoltAi;
 
 impl Client for BoltAi {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    /// BoltAI is a macOS app only.
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &[],
+            super::Platform::Macos => &["BoltAI", "/BoltAI.app/Contents/MacOS/"],
+            super::Platform::Linux => &[],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Boltai
     }

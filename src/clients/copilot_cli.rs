@@ -12,6 +12,14 @@ use super::*;
 pub struct CopilotCli;
 
 impl Client for CopilotCli {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["copilot.exe", "node_modules/@github/copilot/"],
+            super::Platform::Macos => &["copilot", "node_modules/@github/copilot/"],
+            super::Platform::Linux => &["copilot", "node_modules/@github/copilot/"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::CopilotCli
     }

@@ -10,6 +10,14 @@ use super::*;
 pub struct Crush;
 
 impl Client for Crush {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["crush.exe"],
+            super::Platform::Macos => &["crush"],
+            super::Platform::Linux => &["crush"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Crush
     }

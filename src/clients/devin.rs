@@ -18,6 +18,14 @@ fn user_dir(env: &Env) -> PathBuf {
 }
 
 impl Client for DevinDesktop {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["Devin.exe", "devin.exe"],
+            super::Platform::Macos => &["Devin", "/Devin.app/Contents/MacOS/", "devin"],
+            super::Platform::Linux => &["devin"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::DevinDesktop
     }

@@ -6,6 +6,15 @@ use super::*;
 pub struct Junie;
 
 impl Client for Junie {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    /// Only the Junie CLI; the IDE plugin runs inside a JetBrains IDE.
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["junie.exe"],
+            super::Platform::Macos => &["junie"],
+            super::Platform::Linux => &["junie"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Junie
     }

@@ -12,6 +12,15 @@ use super::*;
 pub struct KiloCode;
 
 impl Client for KiloCode {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    /// The Kilo CLI (npm `@kilocode/cli`); the extension runs inside VS Code.
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["kilo.exe", "node_modules/@kilocode/cli/"],
+            super::Platform::Macos => &["kilo", "node_modules/@kilocode/cli/"],
+            super::Platform::Linux => &["kilo", "node_modules/@kilocode/cli/"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::KiloCode
     }

@@ -6,6 +6,14 @@ use super::*;
 pub struct Kiro;
 
 impl Client for Kiro {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["Kiro.exe"],
+            super::Platform::Macos => &["Kiro", "/Kiro.app/Contents/MacOS/"],
+            super::Platform::Linux => &["kiro"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Kiro
     }

@@ -20,6 +20,10 @@ mod roo;
 mod vscode;
 mod windsurf;
 mod zed;
+// YAML clients (issue 10).
+mod continue_dev;
+mod goose;
+mod librechat;
 
 mod amazon_q;
 mod amp;
@@ -68,6 +72,9 @@ pub enum Format {
     /// JSON with comments and trailing commas allowed.
     Jsonc,
     Toml,
+    /// YAML: edited scalar by scalar (`edit::yaml`); block scalars, shared anchors and multi-document
+    /// files are refused.
+    Yaml,
 }
 
 /// Global (per user) or project (per folder) scope.
@@ -215,6 +222,10 @@ pub enum ClientId {
     Augment,
     Boltai,
     VisualStudio,
+    Goose,
+    Continue,
+    #[serde(rename = "librechat")]
+    LibreChat,
 }
 
 /// One MCP client.
@@ -256,6 +267,47 @@ pub trait Client: Sync {
     fn process_names(&self, _platform: Platform) -> &'static [&'static str] {
         &[]
     }
+    /// The field of a server entry that names it, when entries are a list (Continue's `mcpServers:
+    /// - name: …`): the entry is reported under that name instead of its index, wherever it sits in the
+    /// entry. Entries without it keep their key.
+    fn server_name_field(&self) -> Option<&'static str> {
+        None
+    }
+    /// A string at `rel` (below a server entry) whose value is the *name* of a secret this client keeps
+    /// in another store (Goose's `env_keys`): `Some(where that store is)`, reported as a reference.
+    fn stored_secret_names(&self, _rel: &[&str]) -> Option<&'static str> {
+        None
+    }
+    /// `path` is one of this client's flat `NAME: value` secret files (Goose's `secrets.yaml`), not a
+    /// server config: each top-level value is an `env.NAME` slot of the server [`SecretStore`] names.
+    fn secret_store(&self, _path: &Path) -> Option<SecretStore> {
+        None
+    }
+}
+
+/// How the values of a flat secret file are labelled: by the server entry that names each one, else by
+/// `label`.
+#[derive(Debug, Clone, Default)]
+pub struct SecretStore {
+    pub label: String,
+    /// (secret name, server that uses it)
+    pub users: Vec<(String, String)>,
+}
+
+impl SecretStore {
+    pub fn server_of(&self, name: &str) -> String {
+        let users: Vec<&str> = self
+            .users
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        if users.is_empty() {
+            self.label.clone()
+        } else {
+            users.join(", ")
+        }
+    }
 }
 
 /// All supported clients, in the order the UI lists them.
@@ -288,6 +340,9 @@ pub fn all() -> &'static [&'static dyn Client] {
         &augment::Augment,
         &boltai::BoltAi,
         &visual_studio::VisualStudio,
+        &goose::Goose,
+        &continue_dev::Continue,
+        &librechat::LibreChat,
     ]
 }
 

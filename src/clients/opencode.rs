@@ -14,6 +14,14 @@ use super::*;
 pub struct Opencode;
 
 impl Client for Opencode {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["opencode.exe", "node_modules/opencode-ai/"],
+            super::Platform::Macos => &["opencode", "node_modules/opencode-ai/"],
+            super::Platform::Linux => &["opencode", "node_modules/opencode-ai/"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Opencode
     }

@@ -292,6 +292,25 @@ mod tests {
             running_in(&[desktop], Platform::Linux),
             [ClientId::ClaudeDesktop]
         );
+        // The newer clients: a Go binary, an npm CLI found by its package path, a YAML client.
+        let more = [
+            p("crush", "/home/u/go/bin/crush"),
+            script(
+                "node",
+                "/home/u/.npm-global/lib/node_modules/@qwen-code/qwen-code/cli.js",
+            ),
+            p("goose", "/usr/local/bin/goose"),
+            p("warp-terminal", "/opt/warpdotdev/warp-terminal/warp"),
+        ];
+        assert_eq!(
+            running_in(&more, Platform::Linux),
+            [
+                ClientId::Warp,
+                ClientId::QwenCode,
+                ClientId::Crush,
+                ClientId::Goose
+            ]
+        );
         // Plain node, a shell, a process named like a client in another case: nobody.
         let none = [
             script("node", "/srv/app/server.js"),
@@ -309,7 +328,11 @@ mod tests {
                 .iter()
                 .all(|p| c.process_names(*p).is_empty());
             // Cline and Roo Code run inside their host editor; they have no process of their own.
-            let hosted = matches!(c.id(), ClientId::Cline | ClientId::RooCode);
+            // LibreChat is a server deployment, restarted where it is deployed.
+            let hosted = matches!(
+                c.id(),
+                ClientId::Cline | ClientId::RooCode | ClientId::LibreChat
+            );
             assert_eq!(empty, hosted, "{}", c.name());
         }
     }

@@ -6,6 +6,15 @@ use super::*;
 pub struct QwenCode;
 
 impl Client for QwenCode {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    /// Qwen Code is an npm CLI (`@qwen-code/qwen-code`): node runs its script, found by its package path.
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["node_modules/@qwen-code/qwen-code/"],
+            super::Platform::Macos => &["qwen", "node_modules/@qwen-code/qwen-code/"],
+            super::Platform::Linux => &["qwen", "node_modules/@qwen-code/qwen-code/"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::QwenCode
     }

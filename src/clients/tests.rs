@@ -116,8 +116,11 @@ fn vscode_lists_stable_insiders_and_legacy_settings() {
 fn every_client_has_a_user_location_on_every_os() {
     for p in [Platform::Linux, Platform::Macos, Platform::Windows] {
         for c in all() {
-            // Visual Studio runs on Windows only.
-            if c.id() == ClientId::VisualStudio && p != Platform::Windows {
+            // Visual Studio runs on Windows only; LibreChat is a server deployment: only the project
+            // folders the user adds.
+            if (c.id() == ClientId::VisualStudio && p != Platform::Windows)
+                || c.id() == ClientId::LibreChat
+            {
                 continue;
             }
             assert!(
@@ -446,4 +449,77 @@ fn not_scannable_names_the_three_known_clients() {
     let names: Vec<&str> = not_scannable().iter().map(|(n, _)| *n).collect();
     assert_eq!(names, ["Cherry Studio", "JetBrains AI Assistant", "Msty"]);
     assert!(not_scannable().iter().all(|(_, why)| !why.is_empty()));
+}
+
+#[test]
+fn yaml_clients_paths_per_os() {
+    assert_eq!(
+        paths(ClientId::Goose, &env(Platform::Linux)),
+        [
+            "/home/u/.config/goose/config.yaml",
+            "/home/u/.config/goose/secrets.yaml"
+        ]
+    );
+    let mut mac = env(Platform::Macos);
+    assert_eq!(
+        paths(ClientId::Goose, &mac)[0],
+        "/Users/u/.config/goose/config.yaml"
+    );
+    mac.xdg_config_home = Some("/x".into());
+    assert_eq!(paths(ClientId::Goose, &mac)[0], "/x/goose/config.yaml");
+    assert_eq!(
+        paths(ClientId::Goose, &env(Platform::Windows)),
+        [
+            "C:/Users/u/AppData/Roaming/Block/goose/config/config.yaml",
+            "C:/Users/u/AppData/Roaming/Block/goose/config/secrets.yaml"
+        ]
+    );
+    for (p, want) in [
+        (Platform::Linux, "/home/u/.continue/config.yaml"),
+        (Platform::Macos, "/Users/u/.continue/config.yaml"),
+        (Platform::Windows, "C:/Users/u/.continue/config.yaml"),
+    ] {
+        assert_eq!(paths(ClientId::Continue, &env(p)), [want]);
+        assert!(paths(ClientId::LibreChat, &env(p)).is_empty());
+    }
+    let project = std::path::Path::new("/srv/chat");
+    assert_eq!(
+        by_id(ClientId::LibreChat).project_locations(project)[0].path,
+        project.join("librechat.yaml")
+    );
+    let ids: Vec<String> = [ClientId::Goose, ClientId::Continue, ClientId::LibreChat]
+        .iter()
+        .map(|i| serde_json::to_string(i).unwrap())
+        .collect();
+    assert_eq!(ids, ["\"goose\"", "\"continue\"", "\"librechat\""]);
+}
+
+#[test]
+fn continue_lists_the_block_files_of_mcp_servers_folders() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".continue/mcpServers");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["b.yaml", "a.json", "c.yml", "notes.txt"] {
+        std::fs::write(dir.join(f), "").unwrap();
+    }
+    let locs = by_id(ClientId::Continue).user_locations(&Env::linux_at(home.path()));
+    let got: Vec<(String, Format)> = locs
+        .iter()
+        .map(|l| {
+            let p = l.path.strip_prefix(home.path()).unwrap();
+            (p.to_string_lossy().into_owned(), l.format)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (".continue/config.yaml".to_string(), Format::Yaml),
+            (".continue/mcpServers/a.json".to_string(), Format::Json),
+            (".continue/mcpServers/b.yaml".to_string(), Format::Yaml),
+            (".continue/mcpServers/c.yml".to_string(), Format::Yaml),
+        ]
+    );
+    let project = by_id(ClientId::Continue).project_locations(home.path());
+    assert_eq!(project.len(), 3);
+    assert!(project.iter().all(|l| l.scope == Scope::Project));
 }

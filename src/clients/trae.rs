@@ -8,6 +8,14 @@ use super::*;
 pub struct Trae;
 
 impl Client for Trae {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["Trae.exe"],
+            super::Platform::Macos => &["Trae", "/Trae.app/Contents/MacOS/"],
+            super::Platform::Linux => &["trae"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Trae
     }

@@ -8,6 +8,15 @@ use super::*;
 pub struct VisualStudio;
 
 impl Client for VisualStudio {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    /// Visual Studio runs on Windows only.
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["devenv.exe"],
+            super::Platform::Macos => &[],
+            super::Platform::Linux => &[],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::VisualStudio
     }

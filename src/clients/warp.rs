@@ -6,6 +6,14 @@ use super::*;
 pub struct Warp;
 
 impl Client for Warp {
+    /// Process names per OS (from each app's packaging: executable names and npm package paths).
+    fn process_names(&self, p: super::Platform) -> &'static [&'static str] {
+        match p {
+            super::Platform::Windows => &["warp.exe"],
+            super::Platform::Macos => &["/Warp.app/Contents/MacOS/"],
+            super::Platform::Linux => &["warp", "warp-terminal"],
+        }
+    }
     fn id(&self) -> ClientId {
         ClientId::Warp
     }

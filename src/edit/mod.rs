@@ -6,3 +6,4 @@ pub mod backup;
 pub mod json;
 pub mod temp;
 pub mod toml;
+pub mod yaml;

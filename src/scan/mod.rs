@@ -1,15 +1,20 @@
 //! Scanning MCP client configs for secrets: every file of every client, every server entry, every
 //! slot; slots holding the same value are one credential.
 
+mod entries;
 pub mod fingerprint;
 mod notes;
 pub mod outside;
 pub mod slots;
+mod walk;
 pub(crate) use notes::{RemoteServer, ServerNote};
+pub(crate) use walk::slots_of;
+use walk::walk_slots;
 
 use crate::clients::{self, ClientId, Env, Format, Location, Scope};
-use crate::edit::json::{self, Dialect, Seg};
+
 use crate::Secret;
+
 use fingerprint::Fingerprinter;
 pub use outside::HeldElsewhere;
 use serde::Serialize;
@@ -334,203 +339,6 @@ fn scan_file(
     report.contents.push(has_slots.then_some(bytes));
 }
 
-/// (server key incl. project, url, headers) of a remote entry.
-type RemoteEntry = (String, Option<String>, Vec<(String, String)>);
-
-/// What one file's walk found: its slots (with server and project) and its remote entries.
-struct Walked {
-    found: Vec<(String, Option<String>, SlotInternal)>,
-    remote: Vec<RemoteEntry>,
-    /// (server key incl. project, env name or None for a URL, value).
-    notes: Vec<(String, Option<String>, String)>,
-}
-
-/// Find the slots in one file's text with `client`'s rules; Claude Code's user file also adds the projects
-/// it lists to `projects`.
-fn walk_slots(
-    client: &dyn clients::Client,
-    loc: &Location,
-    text: &str,
-    file_idx: usize,
-    projects: &mut Vec<PathBuf>,
-) -> Result<Walked, json::SyntaxError> {
-    let mut found: Vec<(String, Option<String>, SlotInternal)> = Vec::new();
-    let mut remote: Vec<RemoteEntry> = Vec::new();
-    let mut notes: Vec<(String, Option<String>, String)> = Vec::new();
-    // A Claude Desktop extension settings file is one server (the extension) whose entry is `userConfig`.
-    let ext = clients::claude_extension_id(loc);
-    let (roots, depth) = match ext {
-        Some(_) => (outside::EXTENSION_ROOTS, 1),
-        None => (client.server_roots(), 2),
-    };
-    let mut on_string =
-        |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
-            for root in roots {
-                if path.len() < root.len() + depth
-                    || !root.iter().zip(path).all(|(r, p)| *r == "*" || r == p)
-                {
-                    continue;
-                }
-                let project = root
-                    .iter()
-                    .position(|r| *r == "*")
-                    .map(|i| path[i].to_string());
-                let server = ext.map_or_else(|| path[root.len()].to_string(), str::to_string);
-                let rel = &path[root.len() + depth - 1..];
-                let entry_key = format!("{}\u{0}{}", project.clone().unwrap_or_default(), server);
-                let slot = match remote.iter().position(|(k, _, _)| *k == entry_key) {
-                    Some(i) => i,
-                    None => {
-                        remote.push((entry_key.clone(), None, Vec::new()));
-                        remote.len() - 1
-                    }
-                };
-                match rel {
-                    ["url" | "serverUrl" | "httpUrl"] | ["args", _]
-                        if value.starts_with("https://") || value.starts_with("http://") =>
-                    {
-                        notes.push((entry_key.clone(), None, value.to_string()))
-                    }
-                    ["env", name]
-                        if crate::providers::all()
-                            .iter()
-                            .any(|p| p.base_url_env() == Some(*name)) =>
-                    {
-                        notes.push((entry_key.clone(), Some(name.to_string()), value.to_string()))
-                    }
-                    _ => {}
-                }
-                match rel {
-                    ["url" | "serverUrl" | "httpUrl"] => remote[slot].1 = Some(value.to_string()),
-                    ["headers", name] => remote[slot].2.push((name.to_string(), value.to_string())),
-                    _ => {}
-                }
-                let mapped = client.slot_path(rel);
-                let found_here = match ext {
-                    Some(id) => outside::extension_slots(id, rel, value),
-                    None => slots::find(mapped.as_deref().unwrap_or(rel), value, prev_arg),
-                };
-                // An extension's id names its vendor more often than its settings' names do.
-                let hint = ext.map(|id| format!("{id} {value}"));
-                for mut f in found_here {
-                    if let (Some(m), None) = (&mapped, ext) {
-                        f.location = clients::in_client_words(rel, m, f.location);
-                    }
-                    let secret_text = match f.encoding {
-                        Encoding::Plain => value[f.range.clone()].to_string(),
-                        Encoding::Url => slots::percent_decode(&value[f.range.clone()]),
-                    };
-                    let secret = Secret::new(secret_text);
-                    let report = SlotReport {
-                        file: loc.path.clone(),
-                        server: server.clone(),
-                        project: project.clone(),
-                        kind: f.kind,
-                        location: f.location.clone(),
-                        masked: secret.masked(),
-                        provider: guess_provider(
-                            &f.name,
-                            hint.as_deref().unwrap_or(value),
-                            secret.expose(),
-                        ),
-                        state: f.state.clone(),
-                        credential: None,
-                    };
-                    found.push((
-                        server.clone(),
-                        project.clone(),
-                        SlotInternal {
-                            file: file_idx,
-                            token: token.clone(),
-                            range: f.range,
-                            encoding: f.encoding,
-                            value: secret,
-                            report,
-                        },
-                    ));
-                }
-            }
-        };
-    let result = match loc.format {
-        Format::Json | Format::Jsonc => {
-            let dialect = if loc.format == Format::Json {
-                Dialect::Json
-            } else {
-                Dialect::Jsonc
-            };
-            let mut prev: Option<(Vec<String>, String)> = None;
-            let mut path_buf: Vec<String> = Vec::new();
-            json::walk(text, dialect, |s| {
-                let Some(Seg::Key(k0)) = s.path.first() else {
-                    return;
-                };
-                if loc.client == ClientId::ClaudeCode
-                    && k0 == "projects"
-                    && loc.scope == Scope::User
-                {
-                    if let Some(Seg::Key(p)) = s.path.get(1) {
-                        if projects
-                            .last()
-                            .map(|l| l.as_os_str() != p.as_ref())
-                            .unwrap_or(true)
-                        {
-                            projects.push(PathBuf::from(p.as_ref()));
-                        }
-                    }
-                }
-                // Only strings inside a server entry matter: check on the borrowed path, allocate after.
-                let under_root = roots.iter().any(|r| {
-                    s.path.len() >= r.len() + depth
-                        && r.iter().zip(s.path).all(|(want, seg)| {
-                            seg.key().is_some_and(|k| *want == "*" || *want == k)
-                        })
-                });
-                if !under_root {
-                    return;
-                }
-                path_buf.clear();
-                path_buf.extend(s.path.iter().map(|p| match p {
-                    Seg::Key(k) => k.to_string(),
-                    Seg::Index(i) => i.to_string(),
-                }));
-                let refs: Vec<&str> = path_buf.iter().map(String::as_str).collect();
-                let prev_arg = prev
-                    .as_ref()
-                    .and_then(|(pp, v)| is_previous_element(pp, &path_buf).then_some(v.as_str()));
-                on_string(&refs, s.span.clone(), &s.value, prev_arg);
-                prev = Some((path_buf.clone(), s.value.to_string()));
-            })
-        }
-        Format::Toml => {
-            let mut prev: Option<(Vec<String>, String)> = None;
-            crate::edit::toml::walk(text, |path, span, value| {
-                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-                let prev_arg = prev
-                    .as_ref()
-                    .and_then(|(pp, v)| is_previous_element(pp, path).then_some(v.as_str()));
-                on_string(&refs, span, value, prev_arg);
-                prev = Some((path.to_vec(), value.to_string()));
-            })
-        }
-    };
-    result.map(|()| Walked {
-        found,
-        remote,
-        notes,
-    })
-}
-
-/// The slots of one file's current bytes, found exactly as the scan finds them (same client, format and
-/// slot rules). A write uses it to re-locate planned slots in a file that changed since the plan.
-pub(crate) fn slots_of(loc: &Location, bytes: &[u8]) -> Result<Vec<SlotInternal>, String> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| format!("not UTF-8 text (byte {})", e.valid_up_to()))?;
-    let client = clients::by_id(loc.client);
-    walk_slots(client, loc, text, 0, &mut Vec::new())
-        .map(|w| w.found.into_iter().map(|(_, _, s)| s).collect())
-        .map_err(|e| format!("does not parse: {e}"))
-}
-
 /// A point near the middle of `bytes` that is not inside a UTF-8 sequence (not a continuation byte), so
 /// the two halves can be validated separately.
 fn utf8_split_point(bytes: &[u8]) -> usize {
@@ -539,21 +347,6 @@ fn utf8_split_point(bytes: &[u8]) -> usize {
         at -= 1;
     }
     at
-}
-
-/// Is `path` the array element right after `prev` (`…args.2` then `…args.3`)?
-fn is_previous_element(prev: &[String], path: &[String]) -> bool {
-    if prev.len() != path.len() || path.is_empty() {
-        return false;
-    }
-    let n = path.len() - 1;
-    if prev[..n] != path[..n] {
-        return false;
-    }
-    match (prev[n].parse::<usize>(), path[n].parse::<usize>()) {
-        (Ok(a), Ok(b)) => a + 1 == b,
-        _ => false,
-    }
 }
 
 /// Guess the provider of a key from its slot's name, the string it sits in and its shape: the first

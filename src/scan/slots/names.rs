@@ -73,12 +73,28 @@ pub fn is_secret_name(name: &str) -> bool {
 pub fn classify(value: &str) -> ValueState {
     let v = value.trim();
     if let Some(inner) = v.strip_prefix("${{").and_then(|r| r.strip_suffix("}}")) {
+        let inner = inner.trim();
+        let (what, name) = match inner.split_once('.') {
+            Some(("inputs", n)) => ("input", n),
+            Some(("secrets", n)) => ("secret", n),
+            _ => ("secret", inner),
+        };
         return ValueState::Reference {
             lives_in: format!(
-                "Continue secret '{}'",
-                inner.trim().trim_start_matches("secrets.")
+                "Continue {what} '{name}' (Continue secrets: .continue/.env, the workspace .env or the Continue Hub)"
             ),
         };
+    }
+    // LibreChat's per-user values (`customUserVars`, `{{LIBRECHAT_USER_ID}}`).
+    if let Some(inner) = v.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")) {
+        if !inner.trim().is_empty() && !inner.contains(['{', '}']) {
+            return ValueState::Reference {
+                lives_in: format!(
+                    "LibreChat per-user value {}, set in LibreChat",
+                    inner.trim()
+                ),
+            };
+        }
     }
     if let Some(inner) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
         if let Some(id) = inner.strip_prefix("input:") {

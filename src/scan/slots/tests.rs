@@ -118,7 +118,19 @@ fn references_and_placeholders() {
     assert_eq!(
         classify("${{ secrets.SUPABASE_TOKEN }}"),
         ValueState::Reference {
-            lives_in: "Continue secret 'SUPABASE_TOKEN'".into()
+            lives_in: "Continue secret 'SUPABASE_TOKEN' (Continue secrets: .continue/.env, the workspace .env or the Continue Hub)".into()
+        }
+    );
+    assert_eq!(
+        classify("${{ inputs.API }}"),
+        ValueState::Reference {
+            lives_in: "Continue input 'API' (Continue secrets: .continue/.env, the workspace .env or the Continue Hub)".into()
+        }
+    );
+    assert_eq!(
+        classify("{{MY_SERVICE_API_KEY}}"),
+        ValueState::Reference {
+            lives_in: "LibreChat per-user value MY_SERVICE_API_KEY, set in LibreChat".into()
         }
     );
     assert_eq!(

@@ -1,0 +1,58 @@
+//! Server entries beyond the common shape: entries named by a field, names of secrets kept in another
+//! store, and where one array element follows another (for `--flag value` pairs).
+
+use super::slots::{Encoding, Found, SlotKind, ValueState};
+use super::walk::RemoteEntry;
+use super::SlotInternal;
+
+/// `value` names a secret kept in `lives_in` (Goose's `env_keys`): a reference slot `env.<value>`.
+pub(super) fn stored_name(value: &str, lives_in: &str) -> Found {
+    Found {
+        kind: SlotKind::Env,
+        location: format!("env.{value}"),
+        range: 0..value.len(),
+        encoding: Encoding::Plain,
+        state: ValueState::Reference {
+            lives_in: lives_in.into(),
+        },
+        name: value.to_string(),
+    }
+}
+
+/// Entries named by a field (Continue's list items, `names`: (entry key, name)) take that name, in
+/// their slots and remote entries; the field may come after the secrets in the entry.
+pub(super) fn apply_names(
+    names: &[(String, String)],
+    found: &mut [(String, Option<String>, SlotInternal)],
+    remote: &mut [RemoteEntry],
+) {
+    let named = |key: &str| names.iter().find(|(k, _)| k == key).map(|(_, n)| n.clone());
+    for (server, project, slot) in found.iter_mut() {
+        let key = format!("{}\u{0}{server}", project.clone().unwrap_or_default());
+        if let Some(n) = named(&key) {
+            slot.report.server = n.clone();
+            *server = n;
+        }
+    }
+    for (key, _, _) in remote.iter_mut() {
+        if let Some(n) = named(key) {
+            let project = key.split('\u{0}').next().unwrap_or("").to_string();
+            *key = format!("{project}\u{0}{n}");
+        }
+    }
+}
+
+/// Is `path` the array element right after `prev` (`…args.2` then `…args.3`)?
+pub(super) fn is_previous_element(prev: &[String], path: &[String]) -> bool {
+    if prev.len() != path.len() || path.is_empty() {
+        return false;
+    }
+    let n = path.len() - 1;
+    if prev[..n] != path[..n] {
+        return false;
+    }
+    match (prev[n].parse::<usize>(), path[n].parse::<usize>()) {
+        (Ok(a), Ok(b)) => a + 1 == b,
+        _ => false,
+    }
+}
