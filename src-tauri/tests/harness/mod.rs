@@ -271,26 +271,29 @@ pub async fn assert_accessible(c: &WebDriver, what: &str) {
         .execute_async(
             "const done = arguments[arguments.length - 1];
              axe.run(document, { resultTypes: ['violations'] })
-               .then((r) => done(r.violations
+               .then((r) => done({ passes: r.passes.length, violations: r.violations
                  .filter((v) => v.impact === 'serious' || v.impact === 'critical')
                  .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-                   nodes: v.nodes.slice(0, 6).map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '')) }))))
-               .catch((e) => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));",
+                   nodes: v.nodes.slice(0, 6).map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '')) })) }))
+               .catch((e) => done({ passes: 0, violations: [{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }] }));",
             vec![],
         )
         .await
         .expect("run axe-core")
         .json()
         .clone();
-    let list = found.as_array().cloned().unwrap_or_default();
+    let list = found["violations"].as_array().cloned().unwrap_or_default();
+    let passes = found["passes"].as_u64().unwrap_or(0);
     eprintln!(
-        "e2e: axe on {what}: {} serious or critical violations",
+        "e2e: axe on {what}: {passes} rules passed, {} serious or critical violations",
         list.len()
     );
+    // Rules that passed prove axe looked at the page (a failed run passes none).
+    assert!(passes > 10, "axe-core did not check {what}: {found}");
     assert!(
         list.is_empty(),
         "axe-core found serious or critical violations on {what}:\n{}",
-        serde_json::to_string_pretty(&found).unwrap()
+        serde_json::to_string_pretty(&found["violations"]).unwrap()
     );
 }
 
