@@ -235,3 +235,70 @@ pub async fn save_screenshot(c: &WebDriver, name: &str) {
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
     std::fs::write(screenshots_dir().join(name), png).unwrap();
 }
+
+/// Open a screen from the sidebar ("keys", "clients", "history", "backups", "settings") and wait for it.
+pub async fn goto(c: &WebDriver, screen: &str) {
+    wait_for(c, &format!("[data-testid=nav-{screen}]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(c, &format!("#{screen}-title")).await;
+}
+
+/// axe-core's `axe.min.js` from ui/node_modules (`npm ci` in ui/ puts it there).
+fn axe_source() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `npm ci` in ui/)", path.display()))
+}
+
+/// Runs axe-core on the page as it is now and fails on any serious or critical violation, listing each
+/// with the elements it found. `what` names the screen in the failure.
+pub async fn assert_accessible(c: &WebDriver, what: &str) {
+    let loaded: bool = c
+        .execute("return typeof window.axe === 'object';", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    if !loaded {
+        c.execute(&format!("{}\n;return true;", axe_source()), vec![])
+            .await
+            .expect("inject axe-core");
+    }
+    let found: serde_json::Value = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then((r) => done({ passes: r.passes.length, violations: r.violations
+                 .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                 .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                   nodes: v.nodes.slice(0, 6).map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '')) })) }))
+               .catch((e) => done({ passes: 0, violations: [{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }] }));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core")
+        .json()
+        .clone();
+    let list = found["violations"].as_array().cloned().unwrap_or_default();
+    let passes = found["passes"].as_u64().unwrap_or(0);
+    eprintln!(
+        "e2e: axe on {what}: {passes} rules passed, {} serious or critical violations",
+        list.len()
+    );
+    // Rules that passed prove axe looked at the page (a failed run passes none).
+    assert!(passes > 10, "axe-core did not check {what}: {found}");
+    assert!(
+        list.is_empty(),
+        "axe-core found serious or critical violations on {what}:\n{}",
+        serde_json::to_string_pretty(&found["violations"]).unwrap()
+    );
+}
+
+/// A screenshot and an axe-core check of the page as it is now.
+pub async fn look_at(c: &WebDriver, name: &str) {
+    save_screenshot(c, name).await;
+    assert_accessible(c, name).await;
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { glance, keyName, nextIndex, providerLabel, ageText } from "./view";
+import type { AuditEntry, Credential, ScanReport, Slot } from "./api";
+
+const slot = (server: string, state: Slot["state"] = "secret"): Slot => ({
+  file: "/h/.cursor/mcp.json", server, kind: "env", location: "env.KEY", masked: "sk-l…abcd", state,
+});
+const cred = (id: string, servers: string[], provider?: string): Credential => ({
+  id, masked: "sk-l…abcd", provider, usages: servers.length, slots: servers.map((s) => slot(s)),
+});
+
+describe("view helpers", () => {
+  it("names a key after the servers that use it", () => {
+    expect(keyName(cred("a", ["github", "github"]))).toBe("github");
+    expect(keyName(cred("a", ["github", "linear"]))).toBe("github, linear");
+    expect(keyName(cred("a", ["a", "b", "c"]))).toBe("a +2");
+    expect(keyName(cred("a", []))).toBe("Unnamed key");
+  });
+
+  it("says the provider, as a guess when the key is not linked", () => {
+    const providers = [{ id: "bitscale", name: "BitScale", auth: "key", grace: false, ids: [], default_base_url: "" }];
+    expect(providerLabel(cred("a", ["x"], "bitscale"), "bitscale", providers)).toBe("BitScale");
+    expect(providerLabel(cred("a", ["x"], "bitscale"), undefined, providers)).toBe("probably BitScale");
+    expect(providerLabel(cred("a", ["x"]), undefined, providers)).toBe("provider unknown");
+  });
+
+  it("counts due, unfinished and plaintext keys for the header", () => {
+    const report: ScanReport = { clients: [], files: [], credentials: [cred("a", ["s"]), cred("b", ["t"]), cred("c", [])] };
+    const history: AuditEntry[] = [
+      { time: "", rotation: "r1", provider: "p", credential: "a", outcome: "unknown", files: [] },
+      { time: "", rotation: "r0", provider: "p", credential: "x", new_credential: "b", outcome: "incomplete", files: [] },
+    ];
+    const ages = [
+      { credential: "a", since: "", days: 100, due: true },
+      { credential: "gone", since: "", days: 100, due: true },
+    ];
+    expect(glance(report, ages, history)).toEqual({ due: 1, unfinished: 2, plaintext: 2 });
+    expect(glance(null, [], [])).toEqual({ due: 0, unfinished: 0, plaintext: 0 });
+  });
+
+  it("moves through a list with the arrow keys, wrapping", () => {
+    expect(nextIndex("ArrowDown", 2, 3)).toBe(0);
+    expect(nextIndex("ArrowUp", 0, 3)).toBe(2);
+    expect(nextIndex("End", 0, 3)).toBe(2);
+    expect(nextIndex("x", 0, 3)).toBeNull();
+    expect(nextIndex("ArrowDown", 0, 0)).toBeNull();
+    expect(ageText({ credential: "", since: "", days: 1, due: false })).toBe("1 day old");
+  });
+});

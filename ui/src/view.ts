@@ -1,0 +1,93 @@
+// Pure helpers for the shell's screens: names, summaries and plain words. No IPC here (that is api.ts).
+import { stateBadges, type AuditEntry, type Credential, type KeyAge, type ProviderInfo, type RotationStep, type ScanReport } from "./api";
+
+export type Screen = "keys" | "clients" | "history" | "backups" | "settings";
+
+export const screens: { id: Screen; label: string }[] = [
+  { id: "keys", label: "Keys" },
+  { id: "clients", label: "Clients" },
+  { id: "history", label: "History" },
+  { id: "backups", label: "Backups" },
+  { id: "settings", label: "Settings" },
+];
+
+/** A key's name for people: the MCP servers that use it ("github", "github, linear", "github +2"). */
+export function keyName(c: Credential): string {
+  const servers = [...new Set(c.slots.map((s) => s.server))];
+  if (servers.length === 0) return "Unnamed key";
+  if (servers.length <= 2) return servers.join(", ");
+  return `${servers[0]} +${servers.length - 1}`;
+}
+
+/** The provider's display name: the linked one, else the guess from the key's shape (said as a guess). */
+export function providerLabel(c: Credential, linkedTo: string | undefined, providers: ProviderInfo[]): string {
+  const name = (id: string) => providers.find((p) => p.id === id)?.name ?? id;
+  if (linkedTo) return name(linkedTo);
+  if (c.provider) return `probably ${name(c.provider)}`;
+  return "provider unknown";
+}
+
+/** "new today", "1 day old", "120 days old". */
+export function ageText(a: KeyAge): string {
+  if (a.days === 0) return "new today";
+  return `${a.days} ${a.days === 1 ? "day" : "days"} old`;
+}
+
+export interface Glance {
+  due: number;
+  /** Keys whose newest rotation was interrupted (outcome unknown) or ended incomplete. */
+  unfinished: number;
+  /** Credentials with at least one literal (plaintext) use in a config file. */
+  plaintext: number;
+}
+
+/** What the header shows at a glance. */
+export function glance(report: ScanReport | null, ages: KeyAge[], history: AuditEntry[]): Glance {
+  const creds = report?.credentials ?? [];
+  const ids = new Set(creds.map((c) => c.id));
+  return {
+    due: ages.filter((a) => a.due && ids.has(a.credential)).length,
+    unfinished: creds.filter((c) =>
+      stateBadges(c.id, history).some((b) => b === "rotation interrupted" || b === "rotation incomplete"),
+    ).length,
+    plaintext: creds.filter((c) => c.slots.some((s) => s.state === "secret")).length,
+  };
+}
+
+/** Plain words for a rotation outcome in the history. */
+export const outcomeText: Record<RotationStep, string> = {
+  intent: "interrupted",
+  unknown: "outcome unknown",
+  failed: "refused by the provider",
+  held: "interrupted after the key was saved",
+  shown: "keychain refused the key",
+  written: "written, not verified",
+  verified: "done",
+  "verify-failed": "verification failed",
+  incomplete: "incomplete",
+};
+
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** Local date and time, or the text itself when it is not a date. */
+export function when(iso: string): string {
+  const d = new Date(iso);
+  return isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** The next index for arrow-key navigation in a list of `n` items (wraps; Home/End jump). */
+export function nextIndex(key: string, i: number, n: number): number | null {
+  if (n === 0) return null;
+  switch (key) {
+    case "ArrowDown":
+      return (i + 1) % n;
+    case "ArrowUp":
+      return (i - 1 + n) % n;
+    case "Home":
+      return 0;
+    case "End":
+      return n - 1;
+    default:
+      return null;
+  }
+}
