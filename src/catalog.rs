@@ -139,6 +139,11 @@ pub fn clients_markdown() -> String {
             formats.join(", ")
         ));
     }
+    for (name, why) in clients::not_scannable() {
+        out.push_str(&format!(
+            "| {name} | not scannable: configure in the app ({why}) | | | | |\n"
+        ));
+    }
     out
 }
 

@@ -460,9 +460,22 @@ pub async fn add_activepieces_server(
 
 /// A blocking task that did not return: its join error can quote a panic's payload (a config value, a
 /// key), so only a fixed text crosses to the window.
-fn task_failed(what: &str, e: tauri::Error) -> rekey::Error {
+pub(crate) fn task_failed(what: &str, e: tauri::Error) -> rekey::Error {
     let _ = e;
     rekey::Error::InvalidInput(format!(
         "{what}: Rekey hit an internal error (details withheld: they may contain secret material)"
     ))
+}
+
+/// Clients that keep their MCP servers where Rekey cannot read them: (name, why), for the Clients screen.
+#[tauri::command]
+pub fn not_scannable_clients() -> Vec<(&'static str, &'static str)> {
+    rekey::clients::not_scannable().to_vec()
+}
+
+/// The linked keys that are due, oldest first: the queue "Rotate due keys…" walks, one plan each.
+#[tauri::command(async)]
+pub fn due_rotatable() -> Result<Vec<String>, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    Ok(rotation::tray_status(&ctx)?.due_rotatable)
 }

@@ -30,6 +30,8 @@ pub fn prepare(root: &Path) -> std::io::Result<Demo> {
     let fakes = FakeProviders::start()?;
     let bitscale = fakes.current_key(Provider::BitScale);
     let a2a = fakes.current_key(Provider::A2aMarket);
+    // Neon creates the new key before revoking the old one: the demo's zero-downtime rotation.
+    let neon = fakes.current_key(Provider::Neon);
     let home = root.join("home");
     let config = root.join("config");
     for d in [&home, &config, &root.join("data"), &root.join("cache")] {
@@ -69,6 +71,11 @@ pub fn prepare(root: &Path) -> std::io::Result<Demo> {
       "command": "uvx",
       "args": ["bitscale-mcp"],
       "env": {{ "BITSCALE_API_KEY": "{bitscale}" }}
+    }},
+    "neon": {{
+      "command": "npx",
+      "args": ["-y", "@neondatabase/mcp-server-neon", "start"],
+      "env": {{ "NEON_API_KEY": "{neon}" }}
     }}
   }}
 }}
@@ -88,14 +95,22 @@ pub fn link(demo: &Demo) -> Result<(), rekey::Error> {
     let links = rekey::rotation::store::Links::new(&ctx.data_dir);
     for c in &report.credentials {
         let Some(provider) = c.provider else { continue };
+        let base_url = match provider {
+            "neon" => demo.fakes.base_url(Provider::Neon),
+            _ => demo.fakes.url.clone(),
+        };
         let mut link = rekey::providers::Link {
             provider: provider.to_string(),
-            base_url: Some(demo.fakes.url.clone()),
+            base_url: Some(base_url),
             account: None,
             ids: Default::default(),
         };
         if provider == "a2a-market" {
             link.ids.insert("agent_id".into(), "agt_demo_0001".into());
+        }
+        if provider == "neon" {
+            let id = demo.fakes.state(|s| s.neon.key_id.clone());
+            link.ids.insert("key_id".into(), id);
         }
         links
             .set(&c.id, link)
@@ -157,7 +172,9 @@ fn keychain_accounts(data_dir: &Path) -> std::collections::BTreeSet<String> {
         accounts.insert(rekey::rotation::credential_account(c));
     }
     for r in &found.rotations {
-        accounts.insert(format!("rotation:{r}"));
+        accounts.insert(rekey::rotation::rotation_account(r));
+        // A create-then-revoke rotation keeps the old key beside the new one until it is revoked.
+        accounts.insert(rekey::rotation::old_account(r));
     }
     accounts
 }
@@ -214,6 +231,7 @@ mod tests {
         let key = demo.fakes.current_key(Provider::BitScale);
         assert!(claude.contains(&key) && cursor.contains(&key));
         assert!(claude.contains(&demo.fakes.current_key(Provider::A2aMarket)));
+        assert!(cursor.contains(&demo.fakes.current_key(Provider::Neon)));
         // Both are valid JSON (Claude Desktop's file is strict JSON).
         serde_json::from_str::<serde_json::Value>(&claude).unwrap();
         serde_json::from_str::<serde_json::Value>(&cursor).unwrap();
@@ -252,6 +270,7 @@ mod tests {
             "credential:cred_c",
             "rotation:r1",
             "rotation:r2",
+            "rotation:r2:old",
         ] {
             assert!(names.contains(want), "{want} missing from {names:?}");
         }

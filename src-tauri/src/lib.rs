@@ -1,5 +1,6 @@
 //! The Tauri shell. Commands only translate UI calls into engine calls; every rule lives in `rekey`.
 
+mod choices;
 mod commands;
 mod demo;
 mod notify;
@@ -188,7 +189,12 @@ pub fn run() {
             commands::launch_at_login,
             commands::set_launch_at_login,
             commands::activepieces_servers,
-            commands::add_activepieces_server
+            commands::add_activepieces_server,
+            commands::not_scannable_clients,
+            commands::due_rotatable,
+            choices::rollback_rotation,
+            choices::keep_both_keys,
+            choices::revoke_old_key
         ])
         .setup(move |app| {
             // Started at login: stay in the tray until the user opens the window.

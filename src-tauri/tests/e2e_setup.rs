@@ -90,7 +90,7 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
         .unwrap()
         .to_string();
     assert!(home.contains("rekey-demo-"), "{text}");
-    // The sample keys are found and already linked to the fakes: BitScale (in both clients) and A2A Market.
+    // The sample keys are found and already linked to the fakes: BitScale (in both clients), A2A Market and Neon.
     let deadline = Instant::now() + WAIT;
     loop {
         let links = c
@@ -102,7 +102,7 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
             texts.push(l.text().await.unwrap_or_default());
         }
         texts.sort();
-        if texts == ["linked: a2a-market", "linked: bitscale"] {
+        if texts == ["linked: a2a-market", "linked: bitscale", "linked: neon"] {
             break;
         }
         assert!(Instant::now() < deadline, "demo credentials: {texts:?}");

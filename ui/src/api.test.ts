@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { api, byAge, incompleteRotation, stateBadges, EngineError, groupByClient, type AuditEntry, type ConfigFile } from "./api";
+import { api, byAge, incompleteRotation, pendingChoice, stateBadges, EngineError, groupByClient, type AuditEntry, type ConfigFile } from "./api";
 
 afterEach(() => clearMocks());
 
@@ -68,6 +68,7 @@ describe("usageLabels", () => {
         { path: "/d", client: "claude-desktop", format: "json", scope: "user", status: "ok", servers: [] },
       ],
       credentials: [],
+      held_elsewhere: [],
     };
     const c = { id: "cred_1", masked: "sk-l…9f2c", usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
     expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
@@ -78,6 +79,7 @@ describe("usageLabels", () => {
       clients: [{ id: "claude-code", name: "Claude Code", installed: true, files: 1, restart_hint: "" }],
       files: [{ path: "/h/.claude.json", client: "claude-code", format: "json", scope: "user", status: "ok", servers: [] }],
       credentials: [],
+      held_elsewhere: [],
     };
     const c = { id: "cred_1", masked: "ghp_…6789", usages: 3, slots: [slot("/src/a"), slot("/src/b"), slot()] };
     expect(usageLabels(c, report)).toEqual(["Claude Code › gh (project /src/a)", "Claude Code › gh (project /src/b)", "Claude Code › gh"]);
@@ -122,5 +124,21 @@ describe("incomplete rotations", () => {
     const done = entry({ rotation: "r1", credential: "old", new_credential: "new", outcome: "verified" });
     expect(stateBadges("new", [done, inc])).toEqual([]);
     expect(incompleteRotation("new", [done, inc])).toBeUndefined();
+  });
+});
+
+describe("create-then-revoke choices", () => {
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "neon", credential: "old", new_credential: "new", outcome: "verified", model: "create-then-revoke", files: [], ...o });
+  it("wait for the user after a failed verify, a kept pair or a failed revoke, until a later line clears them", () => {
+    for (const outcome of ["verify-failed", "kept-both", "revoke-failed"] as const) {
+      expect(pendingChoice("new", [entry({ outcome })])?.rotation).toBe("r");
+      expect(pendingChoice("old", [entry({ outcome })])?.outcome).toBe(outcome);
+    }
+    expect(stateBadges("new", [entry({ outcome: "revoke-failed" })])).toEqual(["old key still active"]);
+    expect(stateBadges("new", [entry({ outcome: "kept-both" })])).toEqual(["old key still active"]);
+    // Newest first: the revoke that worked clears it; an in-place provider's failed verify is not a choice.
+    expect(pendingChoice("new", [entry({ outcome: "revoked" }), entry({ outcome: "revoke-failed" })])).toBeUndefined();
+    expect(pendingChoice("new", [entry({ outcome: "verify-failed", model: "rotate-in-place" })])).toBeUndefined();
+    expect(stateBadges("old", [entry({ outcome: "created" })])).toEqual(["rotation interrupted"]);
   });
 });

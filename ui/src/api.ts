@@ -102,6 +102,16 @@ export const api = {
   adminCredentials: () => call<AdminCredential[]>("admin_credentials"),
   /** The typed secret goes to the keychain; it never comes back to the window. */
   storeAdminCredential: (provider: string, secret: string) => call<void>("store_admin_credential", { provider, secret }),
+  /** Create-then-revoke, after a failed verification (or kept both): the old key back in every config, the new one deleted. */
+  rollbackRotation: (rotation: string) => call<Recovered>("rollback_rotation", { rotation }),
+  /** Create-then-revoke, after a failed verification: leave both keys live to look first. */
+  keepBothKeys: (rotation: string) => call<Recovered>("keep_both_keys", { rotation }),
+  /** Create-then-revoke: revoke the old key once the new one is in every config. */
+  revokeOldKey: (rotation: string) => call<Recovered>("revoke_old_key", { rotation }),
+  /** Clients whose MCP servers Rekey cannot read: [name, why]. */
+  notScannableClients: () => call<[string, string][]>("not_scannable_clients"),
+  /** Linked keys that are due, oldest first ("Rotate due keys…" walks them, one plan each). */
+  dueRotatable: () => call<string[]>("due_rotatable"),
   /** Tray actions and the live view reach the window here: "rotate:<credential>", "configs-changed". */
   subscribe: (onEvent: (e: string) => void) => {
     const channel = new Channel<string>();
@@ -114,6 +124,8 @@ export interface Settings {
   project_folders: string[];
   max_key_age_days: number;
   grace_minutes: number;
+  /** Desktop notifications when a key becomes due (at most once a day per key). */
+  notify_due: boolean;
 }
 
 export interface AdminCredential {
@@ -148,8 +160,9 @@ export function stateBadges(id: string, history: AuditEntry[]): string[] {
   const made = history.find((h) => h.new_credential === id);
   if (made?.outcome === "verify-failed") badges.push("verify failed");
   if (made?.outcome === "incomplete") badges.push("rotation incomplete");
+  if (made?.outcome === "revoke-failed" || made?.outcome === "kept-both") badges.push("old key still active");
   const from = history.find((h) => h.credential === id);
-  if (from && (from.outcome === "unknown" || from.outcome === "intent")) badges.push("rotation interrupted");
+  if (from && (from.outcome === "unknown" || from.outcome === "intent" || from.outcome === "created")) badges.push("rotation interrupted");
   if (from?.outcome === "incomplete" && !badges.includes("rotation incomplete")) badges.push("rotation incomplete");
   return badges;
 }
@@ -160,11 +173,29 @@ export function incompleteRotation(id: string, history: AuditEntry[]): AuditEntr
   return newest?.outcome === "incomplete" ? newest : undefined;
 }
 
+/** A create-then-revoke rotation of this key waiting for the user: a failed verification (roll back or keep
+ * both), both keys kept, or an old key that is still active because its revoke failed. */
+export function pendingChoice(id: string, history: AuditEntry[]): AuditEntry | undefined {
+  const newest = history.find((h) => h.new_credential === id || h.credential === id);
+  if (!newest || newest.model !== "create-then-revoke") return undefined;
+  return ["verify-failed", "kept-both", "revoke-failed"].includes(newest.outcome) ? newest : undefined;
+}
+
+/** How a provider replaces a key, in a few words. */
+export const modelWords: Record<Model, string> = {
+  "rotate-in-place": "rotate in place: the old key dies at once",
+  "rotate-with-grace": "rotate with grace: the old key works until a stated time",
+  "create-then-revoke": "create then revoke: no config ever holds a dead key",
+};
+
 export interface ProviderInfo {
   id: string;
   name: string;
   auth: string;
   grace: boolean;
+  model: Model;
+  /** What the admin credential must be, where the ids come from ("" when nothing to add). */
+  help: string;
   /** The ids a link needs, e.g. ["server_id"]. */
   ids: string[];
   default_base_url: string;
@@ -194,6 +225,7 @@ export interface AuditEntry {
   new_credential?: string;
   new_key?: string;
   outcome: RotationStep;
+  model?: Model;
   message?: string;
   /** Usages still on the old key when the rotation ended (outcome "incomplete"). */
   left?: string[];
@@ -209,13 +241,34 @@ export type RotationStep =
   | "written"
   | "verified"
   | "verify-failed"
-  | "incomplete";
+  | "incomplete"
+  | "created"
+  | "revoked"
+  | "revoke-failed"
+  | "rolled-back"
+  | "kept-both";
+
+export type Model = "rotate-in-place" | "rotate-with-grace" | "create-then-revoke";
+
+/** A place outside the configs that holds (or may hold) the key: the user updates it by hand. */
+export interface AlsoUpdate {
+  certainty: "holds" | "may-hold";
+  client: string;
+  client_name: string;
+  source: string;
+  lives_in: string;
+  update: string;
+  file: string;
+}
 
 export interface RotationPlan {
   credential: string;
   masked: string;
   provider: string;
   provider_name: string;
+  model: Model;
+  /** What the user risks, in plain words (the confirm step says it). */
+  risk: string;
   grace_seconds?: number;
   replace: {
     files: { path: string; client: string; changes: { server: string; project?: string; location: string; before: string; after: string }[] }[];
@@ -225,6 +278,7 @@ export interface RotationPlan {
   preflight: { ok: boolean; message: string }[];
   warnings: string[];
   restart: [string, string][];
+  also_update: AlsoUpdate[];
 }
 
 export interface RotationOutcome {
@@ -242,6 +296,10 @@ export interface RotationOutcome {
   reveal_token?: string;
   /** Only when the keychain refused the key: this is its one copy. */
   secret_to_show?: string;
+  model: Model;
+  /** What became of the old key: "old key revoked", "old key still valid until …", … */
+  old_key: string;
+  also_update: AlsoUpdate[];
 }
 
 /** Group config files by client, keeping the engine's order. */
@@ -299,6 +357,19 @@ export interface ScanReport {
   clients: { id: string; name: string; installed: boolean; files: number; restart_hint: string }[];
   files: ScannedFile[];
   credentials: Credential[];
+  /** Places outside the configs Rekey rewrites that hold a key (extension settings, plugin secrets). */
+  held_elsewhere: HeldElsewhere[];
+}
+
+export interface HeldElsewhere {
+  client: string;
+  source: string;
+  file: string;
+  lives_in: string;
+  update: string;
+  credential?: string;
+  masked?: string;
+  provider?: string;
 }
 
 /** A server's name, with its project when the entry is project-scoped: `github (project /src/app)`. */

@@ -18,14 +18,14 @@ describe("view helpers", () => {
   });
 
   it("says the provider, as a guess when the key is not linked", () => {
-    const providers = [{ id: "bitscale", name: "BitScale", auth: "key", grace: false, ids: [], default_base_url: "" }];
+    const providers = [{ id: "bitscale", name: "BitScale", auth: "key", grace: false, model: "rotate-in-place" as const, help: "", ids: [], default_base_url: "" }];
     expect(providerLabel(cred("a", ["x"], "bitscale"), "bitscale", providers)).toBe("BitScale");
     expect(providerLabel(cred("a", ["x"], "bitscale"), undefined, providers)).toBe("probably BitScale");
     expect(providerLabel(cred("a", ["x"]), undefined, providers)).toBe("provider unknown");
   });
 
   it("counts due, unfinished and plaintext keys for the header", () => {
-    const report: ScanReport = { clients: [], files: [], credentials: [cred("a", ["s"]), cred("b", ["t"]), cred("c", [])] };
+    const report: ScanReport = { clients: [], files: [], credentials: [cred("a", ["s"]), cred("b", ["t"]), cred("c", [])], held_elsewhere: [] };
     const history: AuditEntry[] = [
       { time: "", rotation: "r1", provider: "p", credential: "a", outcome: "unknown", files: [] },
       { time: "", rotation: "r0", provider: "p", credential: "x", new_credential: "b", outcome: "incomplete", files: [] },

@@ -48,7 +48,7 @@ export function glance(report: ScanReport | null, ages: KeyAge[], history: Audit
   return {
     due: ages.filter((a) => a.due && ids.has(a.credential)).length,
     unfinished: creds.filter((c) =>
-      stateBadges(c.id, history).some((b) => b === "rotation interrupted" || b === "rotation incomplete"),
+      stateBadges(c.id, history).some((b) => b === "rotation interrupted" || b === "rotation incomplete" || b === "old key still active"),
     ).length,
     plaintext: creds.filter((c) => c.slots.some((s) => s.state === "secret")).length,
   };
@@ -65,6 +65,11 @@ export const outcomeText: Record<RotationStep, string> = {
   verified: "done",
   "verify-failed": "verification failed",
   incomplete: "incomplete",
+  created: "interrupted after the new key was created",
+  revoked: "done, old key revoked",
+  "revoke-failed": "done, but the old key is still active",
+  "rolled-back": "rolled back to the old key",
+  "kept-both": "both keys kept",
 };
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -1,0 +1,156 @@
+//! End to end in the real app: the demo's zero-downtime rotation. Neon creates the new key before the old
+//! one is revoked, so no config ever holds a dead key; the plan says so, and the outcome says the old key
+//! was revoked.
+
+mod harness;
+use harness::*;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+
+fn neon_key(cursor: &std::path::Path) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cursor).unwrap()).unwrap();
+    v["mcpServers"]["neon"]["env"]["NEON_API_KEY"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    env.settings_exist();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session_with(&app, &["--demo"]).await;
+    let banner = wait_for(&c, "[data-testid=demo-banner]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let home = PathBuf::from(
+        banner
+            .split('(')
+            .nth(1)
+            .and_then(|t| t.split(')').next())
+            .unwrap(),
+    );
+    let cursor = home.join(".cursor/mcp.json");
+    let cursor_before = std::fs::read_to_string(&cursor).unwrap();
+    let old = neon_key(&cursor);
+
+    // Open the Neon key (linked by the demo) and start its rotation.
+    let deadline = Instant::now() + WAIT;
+    let row = 'found: loop {
+        for row in c
+            .find_all(By::Css("[data-testid=credential]"))
+            .await
+            .unwrap()
+        {
+            let link = row.find(By::Css("[data-testid=credential-link]")).await;
+            if let Ok(l) = link {
+                if l.text().await.unwrap_or_default() == "linked: neon" {
+                    break 'found row;
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo's Neon key did not show"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    row.find(By::Css("[data-testid=details]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=rotate]")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    // The plan names the model and what the user risks: nothing is irreversible here.
+    let model = text_of(&c, "[data-testid=plan-model]").await;
+    assert!(model.contains("create then revoke"), "{model}");
+    let risk = text_of(&c, "[data-testid=plan-risk]").await;
+    assert!(!risk.is_empty());
+    assert!(c
+        .find_all(By::Css("[data-testid=irreversible]"))
+        .await
+        .unwrap()
+        .is_empty());
+    look_at(&c, "40-ctr-plan.png").await;
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), cursor_before);
+
+    let word = text_of(&c, "[data-testid=confirm-word]").await;
+    assert_eq!(word, "neon");
+    wait_for(&c, "[data-testid=confirm-input]")
+        .await
+        .send_keys("neon")
+        .await
+        .unwrap();
+    c.find(By::Css("[data-testid=rotate-confirm]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=rotate-done]").await;
+    let mut steps = Vec::new();
+    for el in c
+        .find_all(By::Css("[data-testid=rotate-step]"))
+        .await
+        .unwrap()
+    {
+        steps.push(el.attr("data-step").await.unwrap().unwrap());
+    }
+    // Created before anything else, revoked last: the old key died only once every config held the new one.
+    assert_eq!(steps.first().map(String::as_str), Some("intent"));
+    assert!(steps.contains(&"created".to_string()), "{steps:?}");
+    assert_eq!(
+        steps.last().map(String::as_str),
+        Some("revoked"),
+        "{steps:?}"
+    );
+    let old_key = text_of(&c, "[data-testid=old-key]").await;
+    assert!(old_key.contains("old key revoked"), "{old_key}");
+    let title = text_of(&c, "#rotate-title").await;
+    assert!(title.contains("is rotated"), "{title}");
+    look_at(&c, "41-ctr-done.png").await;
+
+    // Cursor's file changed in the key's bytes only.
+    let new = neon_key(&cursor);
+    assert_ne!(new, old);
+    assert_eq!(
+        std::fs::read_to_string(&cursor).unwrap(),
+        cursor_before.replace(&old, &new)
+    );
+    assert!(
+        !c.source().await.unwrap().contains(&new),
+        "the new key reached the page before Reveal"
+    );
+    c.find(By::Css("[data-testid=rotate-done]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_gone(&c, "[data-testid=rotate-flow]").await;
+    goto(&c, "history").await;
+    let entry = wait_for(&c, "[data-testid=history-entry]").await;
+    assert_eq!(
+        entry.attr("data-outcome").await.unwrap().as_deref(),
+        Some("revoked")
+    );
+    c.quit().await.unwrap();
+    drop(driver);
+    let _ = std::fs::remove_dir_all(home.parent().unwrap());
+}
