@@ -199,6 +199,7 @@ fn run(
         entry.step = Step::Created;
         let _ = journal.save(&entry);
         let _ = crate::testhook::point("created");
+        progress(Step::Created);
     }
     let account = rotation_account(&entry.id);
     let stored = crate::testhook::point("before-keychain-store")
