@@ -151,11 +151,19 @@ async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
         .unwrap();
     wait_gone(&c, "[data-testid=rotate-flow]").await;
     goto(&c, "history").await;
-    let entry = wait_for(&c, "[data-testid=history-entry]").await;
-    assert_eq!(
-        entry.attr("data-outcome").await.unwrap().as_deref(),
-        Some("revoked")
-    );
+    // The list re-renders when the scan after the rotation lands: read it afresh until it settles.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let entry = wait_for(&c, "[data-testid=history-entry]").await;
+        if let Ok(Some(o)) = entry.attr("data-outcome").await {
+            if o == "revoked" {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "history: no revoked rotation");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    look_at(&c, "42-ctr-history.png").await;
     c.quit().await.unwrap();
     drop(driver);
     let _ = std::fs::remove_dir_all(home.parent().unwrap());
