@@ -32,6 +32,11 @@ const COMMANDS: &[&str] = &[
     "set_launch_at_login",
     "activepieces_servers",
     "add_activepieces_server",
+    "not_scannable_clients",
+    "due_rotatable",
+    "rollback_rotation",
+    "keep_both_keys",
+    "revoke_old_key",
 ];
 
 fn main() {

@@ -102,6 +102,12 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     // Clients: the config paths, computed here from the temp HOME/XDG dirs the app was given.
     goto(&c, "clients").await;
     wait_for(&c, "[data-testid=config-file]").await;
+    // The clients not found on this machine are folded under the ones found: unfold them to read them.
+    wait_for(&c, "[data-testid=absent-clients] summary")
+        .await
+        .click()
+        .await
+        .unwrap();
     let mut rows = Vec::new();
     for el in c
         .find_all(By::Css("[data-testid=config-file]"))

@@ -168,3 +168,112 @@ async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
     drop(driver);
     let _ = std::fs::remove_dir_all(home.parent().unwrap());
 }
+
+/// A Neon key whose new key fails its check: the window revokes nothing, offers the choice, and "Put the
+/// old key back" restores the config byte for byte and deletes the new key at the provider.
+#[tokio::test]
+async fn a_failed_check_offers_the_choice_and_rollback_restores_the_config() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    env.settings_exist();
+    let fakes = rekey_fakes::FakeProviders::start().unwrap();
+    let old = fakes.current_key(rekey_fakes::Provider::Neon);
+    let claude = env.config().join("Claude/claude_desktop_config.json");
+    std::fs::create_dir_all(claude.parent().unwrap()).unwrap();
+    let original = format!("{{\"mcpServers\": {{\"neon\": {{\"command\": \"npx\", \"args\": [\"-y\", \"@neondatabase/mcp-server-neon\", \"start\"], \"env\": {{\"NEON_API_KEY\": \"{old}\"}}}}}}}}\n");
+    std::fs::write(&claude, &original).unwrap();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let cli = app.with_file_name("rekey");
+    let rekey = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(&cli);
+        env.apply(&mut cmd);
+        cmd.args(args).output().unwrap()
+    };
+    let report: serde_json::Value =
+        serde_json::from_slice(&rekey(&["scan", "--json"]).stdout).unwrap();
+    let cred = report["credentials"][0]["id"].as_str().unwrap().to_string();
+    let url = fakes.base_url(rekey_fakes::Provider::Neon);
+    let key_id = fakes.state(|s| s.neon.key_id.clone());
+    let linked = rekey(&[
+        "link",
+        &cred,
+        "--provider",
+        "neon",
+        "--base-url",
+        &url,
+        "--key-id",
+        &key_id,
+    ]);
+    assert!(linked.status.success(), "{linked:?}");
+    fakes.state(|s| s.neon.keys.verify_fault = Some(401));
+
+    let driver = Driver::start(&env);
+    let c = driver.session(&app).await;
+    wait_for(&c, "[data-testid=details]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=rotate]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=confirm-input]")
+        .await
+        .send_keys("neon")
+        .await
+        .unwrap();
+    c.find(By::Css("[data-testid=rotate-confirm]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=ctr-choices]").await;
+    let new = fakes.current_key(rekey_fakes::Provider::Neon);
+    assert_ne!(new, old);
+    // Nothing revoked: both keys still work; the config holds the new one.
+    let live = |f: &rekey_fakes::FakeProviders| {
+        f.state(|s| {
+            s.neon
+                .keys
+                .keys
+                .iter()
+                .filter(|k| !k.revoked)
+                .map(|k| k.key.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    assert!(live(&fakes).contains(&old) && live(&fakes).contains(&new));
+    assert_eq!(
+        std::fs::read_to_string(&claude).unwrap(),
+        original.replace(&old, &new)
+    );
+    look_at(&c, "43-ctr-verify-failed.png").await;
+    c.find(By::Css("[data-testid=rollback]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let result = text_of(&c, "[data-testid=choice-result]").await;
+    assert!(result.starts_with("The old key is back in every config"), "{result}");
+    // The deleted new key is no longer offered for saving.
+    assert!(c
+        .find_all(By::Css("[data-testid=new-key]"))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(text_of(&c, "[data-testid=rotate-done]").await, "Close");
+    look_at(&c, "44-ctr-rolled-back.png").await;
+    assert_eq!(std::fs::read_to_string(&claude).unwrap(), original);
+    let still = live(&fakes);
+    assert!(still.contains(&old) && !still.contains(&new), "{still:?}");
+    assert!(!c.source().await.unwrap().contains(&new));
+    c.quit().await.unwrap();
+    drop(driver);
+}
