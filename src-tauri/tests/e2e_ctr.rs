@@ -261,7 +261,10 @@ async fn a_failed_check_offers_the_choice_and_rollback_restores_the_config() {
         .await
         .unwrap();
     let result = text_of(&c, "[data-testid=choice-result]").await;
-    assert!(result.starts_with("The old key is back in every config"), "{result}");
+    assert!(
+        result.starts_with("The old key is back in every config"),
+        "{result}"
+    );
     // The deleted new key is no longer offered for saving.
     assert!(c
         .find_all(By::Css("[data-testid=new-key]"))

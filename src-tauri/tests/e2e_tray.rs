@@ -48,6 +48,69 @@ fn root_screenshot(name: &str) {
         .status();
 }
 
+/// Debian's trayer on the test's display: an XEmbed tray host the app's icon docks into.
+fn start_trayer() -> Killed {
+    Killed(
+        Command::new("trayer")
+            .args([
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "pixel",
+                "--width",
+                "200",
+                "--heighttype",
+                "pixel",
+                "--height",
+                "40",
+                "--transparent",
+                "false",
+                "--tint",
+                "0xffffff",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("trayer (apt install trayer)"),
+    )
+}
+
+/// Wait for the app's icon in trayer, check its size, and left-click it until the menu window opens.
+async fn open_tray_menu() {
+    let deadline = Instant::now() + WAIT;
+    let icon = loop {
+        if let Some(w) = tray_icon_window() {
+            break w;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app's icon never docked into trayer"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let geometry = xdotool(&["getwindowgeometry", &icon]);
+    assert!(
+        geometry.contains("Geometry: 32x"),
+        "a 32 px tray icon: {geometry}"
+    );
+
+    // A left click opens the menu: a new visible window of the app.
+    let before = app_windows();
+    xdotool(&["mousemove", "--window", &icon, "16", "16", "click", "1"]);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let now = app_windows();
+        if now.iter().any(|w| !before.contains(w)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no menu opened on a click");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
 #[tokio::test]
 async fn a_rotate_entry_of_the_real_tray_menu_opens_that_keys_plan() {
     if !enabled() {
@@ -82,65 +145,12 @@ async fn a_rotate_entry_of_the_real_tray_menu_opens_that_keys_plan() {
     );
 
     // The tray host first, as on a desktop: the app docks its icon into it when it starts.
-    let _trayer = Killed(
-        Command::new("trayer")
-            .args([
-                "--edge",
-                "top",
-                "--align",
-                "right",
-                "--widthtype",
-                "pixel",
-                "--width",
-                "200",
-                "--heighttype",
-                "pixel",
-                "--height",
-                "40",
-                "--transparent",
-                "false",
-                "--tint",
-                "0xffffff",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("trayer (apt install trayer)"),
-    );
+    let _trayer = start_trayer();
     let driver = Driver::start(&env);
     let c = driver.session(&app).await;
     wait_for(&c, "[data-testid=credential-link]").await;
 
-    let deadline = Instant::now() + WAIT;
-    let icon = loop {
-        if let Some(w) = tray_icon_window() {
-            break w;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the app's icon never docked into trayer"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let geometry = xdotool(&["getwindowgeometry", &icon]);
-    assert!(
-        geometry.contains("Geometry: 32x"),
-        "a 32 px tray icon: {geometry}"
-    );
-
-    // A left click opens the menu: a new visible window of the app.
-    let before = app_windows();
-    xdotool(&["mousemove", "--window", &icon, "16", "16", "click", "1"]);
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let now = app_windows();
-        if now.iter().any(|w| !before.contains(w)) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no menu opened on a click");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    open_tray_menu().await;
     root_screenshot("30-tray-menu.png");
     // The first entry is the key's "Rotate BitScale key (…)…" (menu order is unit-tested in tray.rs).
     xdotool(&["key", "Down"]);
@@ -156,6 +166,129 @@ async fn a_rotate_entry_of_the_real_tray_menu_opens_that_keys_plan() {
     save_screenshot(&c, "31-tray-opened-plan.png").await;
     assert_eq!(fakes.rotate_calls(rekey_fakes::Provider::BitScale), 0);
     assert_eq!(std::fs::read_to_string(&claude).unwrap(), original);
+    c.quit().await.unwrap();
+    drop(driver);
+}
+
+/// Two linked keys past their max age: the tray's first entry is "Rotate the 2 due keys (one plan each)…";
+/// it walks them in the window one plan at a time, each confirmed on its own, and Cancel stops the walk.
+#[tokio::test]
+async fn rotate_due_keys_from_the_tray_walks_one_confirmed_plan_per_key() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let fakes = rekey_fakes::FakeProviders::start().unwrap();
+    let bitscale = fakes.current_key(rekey_fakes::Provider::BitScale);
+    let a2a = fakes.current_key(rekey_fakes::Provider::A2aMarket);
+    let claude = env.config().join("Claude/claude_desktop_config.json");
+    std::fs::create_dir_all(claude.parent().unwrap()).unwrap();
+    std::fs::write(&claude, format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"args\": [\"bitscale-mcp\"], \"env\": {{\"BITSCALE_API_KEY\": \"{bitscale}\"}}}}, \"a2a\": {{\"command\": \"npx\", \"args\": [\"-y\", \"@a2amarket/mcp\"], \"env\": {{\"A2AMARKET_API_KEY\": \"{a2a}\"}}}}}}}}\n")).unwrap();
+    env.settings_exist();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let cli = app.with_file_name("rekey");
+    let rekey = |args: &[&str]| {
+        let mut cmd = Command::new(&cli);
+        env.apply(&mut cmd);
+        let out = cmd.args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        out
+    };
+    let report: serde_json::Value =
+        serde_json::from_slice(&rekey(&["scan", "--json"]).stdout).unwrap();
+    let cred_of = |prefix: &str| {
+        report["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["masked"].as_str().unwrap().starts_with(prefix))
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (bs, am) = (cred_of(&bitscale[..4]), cred_of(&a2a[..4]));
+    rekey(&[
+        "link",
+        &bs,
+        "--provider",
+        "bitscale",
+        "--base-url",
+        &fakes.url,
+    ]);
+    rekey(&[
+        "link",
+        &am,
+        "--provider",
+        "a2a-market",
+        "--base-url",
+        &fakes.url,
+        "--agent-id",
+        "agt_demo_0001",
+    ]);
+    // Both first seen 200 days ago: past the default max age of 90 days.
+    let seen = serde_json::json!({ &bs: "2026-05-01T00:00:00Z", &am: "2026-05-02T00:00:00Z" });
+    std::fs::write(
+        env.data_dir().join("seen.json"),
+        serde_json::to_string(&seen).unwrap(),
+    )
+    .unwrap();
+
+    let _trayer = start_trayer();
+    let driver = Driver::start(&env);
+    let c = driver.session(&app).await;
+    wait_for(&c, "[data-testid=credential-link]").await;
+    open_tray_menu().await;
+    root_screenshot("32-tray-due-menu.png");
+    // The first entry is "Rotate the 2 due keys (one plan each)…".
+    xdotool(&["key", "Down"]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    xdotool(&["key", "Return"]);
+
+    // Key 1 of 2, the oldest (BitScale): its own plan and its own confirmation.
+    let deadline = Instant::now() + WAIT;
+    while text_of(&c, "[data-testid=rotate-queue]").await != "Due key 1 of 2" {
+        assert!(Instant::now() < deadline, "the walk did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(text_of(&c, "#rotate-title").await.contains("BitScale"));
+    assert_eq!(fakes.rotate_calls(rekey_fakes::Provider::BitScale), 0);
+    wait_for(&c, "[data-testid=confirm-input]")
+        .await
+        .send_keys("bitscale")
+        .await
+        .unwrap();
+    c.find(thirtyfour::By::Css("[data-testid=rotate-confirm]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=rotate-done]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 1);
+
+    // Key 2 of 2 waits for its own confirmation: nothing rotated at A2A Market yet.
+    let deadline = Instant::now() + WAIT;
+    while text_of(&c, "[data-testid=rotate-queue]").await != "Due key 2 of 2" {
+        assert!(Instant::now() < deadline, "the walk did not go on");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(text_of(&c, "#rotate-title").await.contains("A2A"));
+    save_screenshot(&c, "33-due-key-2-of-2.png").await;
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::A2aMarket), 0);
+    // Cancel stops the walk and rotates nothing.
+    wait_for(&c, "[data-testid=rotate-cancel]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_gone(&c, "[data-testid=rotate-flow]").await;
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::A2aMarket), 0);
     c.quit().await.unwrap();
     drop(driver);
 }

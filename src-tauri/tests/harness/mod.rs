@@ -186,6 +186,10 @@ impl TestEnv {
         std::fs::create_dir_all(self.root.path().join("data/rekey")).unwrap();
         std::fs::write(self.root.path().join("data/rekey/settings.json"), "{}").unwrap();
     }
+    /// Rekey's data dir in this environment (settings, links, seen.json, journal, audit).
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.path().join("data/rekey")
+    }
     pub fn home(&self) -> PathBuf {
         self.root.path().join("home")
     }
