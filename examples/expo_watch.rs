@@ -239,8 +239,9 @@ fn main() {
     let (initial, changes) = watcher.stop().expect("read the events");
     if !out.status.success() {
         eprintln!(
-            "expo_watch: {} failed: {}",
+            "expo_watch: {} failed: {}{}",
             cmd[0],
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
         std::process::exit(1);

@@ -92,6 +92,16 @@ fn create_then_revoke_rewrites_every_file_before_the_old_key_dies() {
         r.margin_us.unwrap() < 0,
         "revoked after the rewrites: {r:?}"
     );
+    // Rotated again (as the benchmark does, RUNS times): the link now names the new key's id, so the
+    // second rotation revokes the key the configs held, not the one revoked already.
+    let mid = f.current_key(P::Neon);
+    let cred = credential_of(&home, &mid[..4]);
+    let out = ok(&run(&home, &["rotate", &cred, "--yes", "--json"], "", &[]));
+    let o: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(o["step"], "revoked", "{o}");
+    let d = f.deaths(P::Neon);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert_eq!(d[1].key, mid);
 }
 
 #[test]
