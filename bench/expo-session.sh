@@ -3,7 +3,7 @@
 # output in $HOME/fakes.out): the exposure window per rotation model. For one provider per model, one key
 # in the same 5 config files, RUNS times `rekey rotate --yes` under examples/expo_watch.rs, which takes when
 # the key died from the fake itself (GET /_fake/deaths) and when each file stopped holding it from inotify
-# (each in the wall clock), and prints `EXPO <exposure ms> <last rewrite - death ms> <files>`.
+# (each in the wall clock), and prints `EXPO <exposure ms> <last rewrite - death ms> <files> <first ...>`.
 deaths_url=$(awk '/^DEATHS /{print $2}' "$HOME/fakes.out")
 read -r _ neon_url neon_id neon_key < <(grep '^NEON ' "$HOME/fakes.out")
 read -r _ rootly_url rootly_id rootly_key < <(grep '^ROOTLY ' "$HOME/fakes.out")
@@ -62,7 +62,7 @@ rows = [("rotate-in-place", "bitscale", "bitscale", "<= 20 ms"),
         ("rotate-with-grace", "rootly (10 min)", "rootly", "0"),
         ("create-then-revoke", "neon", "neon", "0"),
         ("with grace, --grace 0", "rootly", "rootly-nograce", "<= 20 ms")]
-print(f"  {'model':<22} {'provider':<16} {'median':>9} {'max':>9}   {'last rewrite - death':>20}   target")
+print(f"  {'model':<22} {'provider':<16} {'median':>9} {'max':>9}   {'first / last rewrite - death':>30}   target")
 for model, label, name, target in rows:
     lines = [l.split() for l in open(f"{home}/expo-{name}/expo") if l.startswith("EXPO")]
     ok = [l for l in lines if l[1] != "FAIL" and l[3] == "5"]
@@ -71,9 +71,11 @@ for model, label, name, target in rows:
         print(f"  {model:<22} {label:<16} {'FAILED':>9}   ({bad} runs failed or did not track 5 files)")
         continue
     exp = [float(l[1]) for l in ok]
-    margins = [float(l[2]) for l in ok if l[2] != "none"]
-    m = statistics.median(margins) if margins else None
-    ms = "none" if m is None else (f"{m / 60000:+.1f} min" if abs(m) >= 60000 else f"{m:+.1f} ms")
+    def med(col):
+        v = [float(l[col]) for l in ok if len(l) > col and l[col] != "none"]
+        m = statistics.median(v) if v else None
+        return "none" if m is None else (f"{m / 60000:+.1f} min" if abs(m) >= 60000 else f"{m:+.1f} ms")
+    ms = f"{med(4)} / {med(2)}"
     extra = f"   ({bad} runs failed)" if bad else ""
-    print(f"  {model:<22} {label:<16} {statistics.median(exp):6.1f} ms {max(exp):6.1f} ms   {ms:>20}   {target}{extra}")
+    print(f"  {model:<22} {label:<16} {statistics.median(exp):6.1f} ms {max(exp):6.1f} ms   {ms:>30}   {target}{extra}")
 EOF

@@ -10,8 +10,8 @@
 //! watcher reads the event, after the rename: an upper bound, late by the watcher's wake-up time.
 //!
 //! Usage (bench/rotate-session.sh): expo_watch DEATHS_URL FILE... -- COMMAND ARGS...
-//! Runs COMMAND while watching, then prints `EXPO <exposure ms> <last rewrite − death ms> <files>`
-//! (`EXPO 0 none <files>` when no key held by a file died: a grace period still running). Exits 1 when
+//! Runs COMMAND while watching, then prints `EXPO <exposure ms> <last rewrite − death ms> <files>
+//! <first rewrite − death ms>` (`none` for both differences when no key held by a file has died). Exits 1 when
 //! a file still holds a dead key, or COMMAND failed. Linux only.
 
 #[cfg(target_os = "linux")]
@@ -155,6 +155,9 @@ mod linux {
         /// The last file's rewrite minus the key's death, in µs (negative: before it died); None when
         /// no key held by a file has died (yet).
         pub margin_us: Option<i64>,
+        /// The first file's rewrite minus the key's death, in µs (what went before the files: keeping the
+        /// new key, the journal).
+        pub first_us: Option<i64>,
         /// Files that held a key that died.
         pub files: usize,
     }
@@ -176,6 +179,7 @@ mod linux {
         let mut report = Report {
             exposure: Duration::ZERO,
             margin_us: None,
+            first_us: None,
             files: 0,
         };
         let holds = |content: &[u8], key: &str| {
@@ -195,6 +199,7 @@ mod linux {
                 };
                 let m = signed_us(cleared.at, *died);
                 report.margin_us = Some(report.margin_us.map_or(m, |x| x.max(m)));
+                report.first_us = Some(report.first_us.map_or(m, |x| x.min(m)));
                 report.exposure = report.exposure.max(Duration::from_micros(m.max(0) as u64));
             }
         }
@@ -249,13 +254,15 @@ fn main() {
     let report = deaths(url).and_then(|d| exposure(&initial, &changes, &d));
     match report {
         Ok(r) => {
-            let margin = r
-                .margin_us
-                .map_or("none".to_string(), |m| format!("{:.3}", m as f64 / 1000.0));
+            let ms = |us: Option<i64>| {
+                us.map_or("none".to_string(), |m| format!("{:.3}", m as f64 / 1000.0))
+            };
             println!(
-                "EXPO {:.3} {margin} {}",
+                "EXPO {:.3} {} {} {}",
                 r.exposure.as_secs_f64() * 1000.0,
-                r.files
+                ms(r.margin_us),
+                r.files,
+                ms(r.first_us)
             );
         }
         Err(e) => {
