@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Inside bench/run.sh's private D-Bus session: unlock a throwaway keyring, start the fake providers, put
-# one BitScale key in 5 config files, and time `rekey rotate --yes` against `rekey scan` of that home.
+# one BitScale key in 5 config files, and time `rekey rotate --yes` against `rekey scan` of that home;
+# then the exposure window per rotation model (bench/expo-session.sh).
 set -euo pipefail
 echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 "$FAKES" > "$HOME/fakes.out" &
@@ -30,3 +31,5 @@ printf '\nrotate against the zero-latency fake BitScale, one key in 5 config fil
 printf '  rekey rotate --yes       %6.1f ms (target <= 50 ms)\n' "$(echo "$r * 1000" | bc -l)"
 printf '  rekey scan --json        %6.1f ms   rotate/scan = %.1fx (target <= 3x)\n' "$(echo "$c * 1000" | bc -l)" "$(echo "$r / $c" | bc -l)"
 printf '  config files holding the latest key after the runs: %s of 5\n' "$files"
+# The exposure window per rotation model (BitScale, Rootly, Neon, each in the same 5 files).
+source "$(dirname "$0")/expo-session.sh"

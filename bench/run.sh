@@ -8,6 +8,11 @@
 # rotate: whole-process `rekey rotate --yes` against the zero-latency fake BitScale (rekey-fakes), one
 #   key used in 5 config files, against `rekey scan` of the same home; targets <= 50 ms and <= 3x scan.
 #   Runs inside a private D-Bus session with a throwaway gnome-keyring (the new key goes to the keychain).
+#   Then the exposure window per rotation model (bench/expo-session.sh): the time any config file holds a
+#   key the provider no longer accepts, from the fake's own record of each key's death (GET /_fake/deaths)
+#   and inotify stamps of the files renamed into place (examples/expo_watch.rs), one wall clock; BitScale
+#   (in place; target <= 20 ms), Rootly with its 10 min grace (target 0), Neon (create-then-revoke;
+#   target 0), and Rootly with --grace 0 (in place again; reported). Median and max of RUNS.
 # config: whole-process `rekey replace --yes` on a generated 100 MB ~/.claude.json, against
 #   - a durable copy of the same file (dd ... conv=fsync: reading, writing and syncing the bytes is the
 #     physical floor of a safe rewrite), target <= 2x;
@@ -102,9 +107,10 @@ bench_config() {
 
 bench_rotate() {
   cargo build --release -q -p rekey-fakes
+  cargo build --release -q -p rekey --example expo_watch
   local R="$W/rotate"; mkdir -p "$R/home" "$R/cfg" "$R/data" "$R/cache" "$R/runtime"; chmod 700 "$R/runtime"
   HOME="$R/home" XDG_CONFIG_HOME="$R/cfg" XDG_DATA_HOME="$R/data" XDG_CACHE_HOME="$R/cache" XDG_RUNTIME_DIR="$R/runtime" \
-  REKEY="$REKEY" FAKES="$ROOT/target/release/rekey-fakes" RUNS="$RUNS" \
+  REKEY="$REKEY" FAKES="$ROOT/target/release/rekey-fakes" EXPO="$ROOT/target/release/examples/expo_watch" RUNS="$RUNS" \
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash "$ROOT/bench/rotate-session.sh" 2>&1 | grep -v "fd limit"
 }
 

@@ -34,8 +34,24 @@ impl Req<'_> {
     }
 }
 
-/// Ask each vendor in turn; the first that knows the route answers.
+/// Ask each vendor in turn; the first that knows the route answers. `GET /_fake/deaths` is the fake's
+/// own: when each key stopped being accepted ([`Death`]), for a benchmark in another process.
 fn route(r: &Req) -> Outcome {
+    if (r.method, r.segs) == ("GET", &["_fake", "deaths"][..]) {
+        let s = r.state.lock().unwrap();
+        let deaths: Vec<Value> = s
+            .deaths
+            .iter()
+            .map(|d| {
+                let us =
+                    d.at.duration_since(UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_micros() as u64;
+                json!({ "provider": format!("{:?}", d.provider), "key": d.key, "died_at_us": us })
+            })
+            .collect();
+        return Outcome::Answer(reply(200, json!({ "deaths": deaths })));
+    }
     crate::vendors::VENDORS
         .iter()
         .find_map(|vendor| vendor(r))

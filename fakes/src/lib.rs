@@ -100,6 +100,18 @@ pub struct Seen {
     pub header_names: Vec<String>,
 }
 
+/// The instant a key stopped being accepted, in the fake's own clock. A wall clock (`SystemTime`, i.e.
+/// CLOCK_REALTIME), so another process on the machine (the benchmark's file watcher) can compare it with
+/// its own instants. Recorded where the vendor module invalidates the key: a rotation in place or a
+/// revoke (the instant of the call), a rotation with grace (the grace period's end, maybe in the future),
+/// a replaced key still in grace (the instant it was replaced). The keys are the fake's throwaway keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Death {
+    pub provider: Provider,
+    pub key: String,
+    pub at: SystemTime,
+}
+
 #[derive(Debug, Clone)]
 pub struct CloudflareToken {
     pub account_id: String,
@@ -154,9 +166,29 @@ pub struct State {
     pub neon: vendors::neon::NeonState,
     pub datadog: vendors::datadog::DatadogState,
     pub openai: vendors::openai::OpenAiState,
+    /// When each key stopped being accepted (see [`Death`]); served at `GET /_fake/deaths`.
+    pub deaths: Vec<Death>,
 }
 
 impl State {
+    /// Record that `key` stops being accepted at `at`. A key already recorded keeps the earlier instant
+    /// (a key in grace that is replaced again dies at the replacement, not at its grace's end).
+    pub(crate) fn died(&mut self, provider: Provider, key: &str, at: SystemTime) {
+        match self.deaths.iter_mut().find(|d| d.key == key) {
+            Some(d) => d.at = d.at.min(at),
+            None => self.deaths.push(Death {
+                provider,
+                key: key.to_string(),
+                at,
+            }),
+        }
+    }
+
+    /// Record that `key` stops being accepted now.
+    pub(crate) fn died_now(&mut self, provider: Provider, key: &str) {
+        self.died(provider, key, SystemTime::now());
+    }
+
     pub(crate) fn fault(&self, p: Provider) -> Fault {
         self.faults
             .iter()
@@ -254,6 +286,7 @@ impl Default for State {
             neon: Default::default(),
             datadog: Default::default(),
             openai: Default::default(),
+            deaths: Vec::new(),
         }
     }
 }
@@ -338,6 +371,17 @@ impl FakeProviders {
             Provider::LaunchDarkly => s.launchdarkly.token.clone(),
             Provider::ActivepiecesProject => s.ap_project_token.clone(),
             Provider::Rootly => s.rootly.token.clone(),
+        })
+    }
+
+    /// When each key of this provider stopped (or will stop) being accepted (see [`Death`]).
+    pub fn deaths(&self, p: Provider) -> Vec<Death> {
+        self.state(|s| {
+            s.deaths
+                .iter()
+                .filter(|d| d.provider == p)
+                .cloned()
+                .collect()
         })
     }
 

@@ -48,8 +48,17 @@ fn main() {
         );
     });
     println!("(these are fake, throwaway keys)");
-    // Machine-readable line for scripts.
-    fakes.state(|s| println!("BITSCALE {} {}", fakes.url, s.bitscale_key));
+    // Machine-readable lines for scripts (bench/rotate-session.sh): `VENDOR <base url> <ids…> <key>`.
+    fakes.state(|s| {
+        println!("BITSCALE {} {}", fakes.url, s.bitscale_key);
+        println!("NEON {}/neon {} {}", fakes.url, s.neon.key_id, s.neon.key);
+        println!(
+            "ROOTLY {} {} {}",
+            fakes.url, s.rootly.key_id, s.rootly.token
+        );
+        // When each key stopped being accepted (GET: JSON `deaths[]` of {provider, key, died_at_us}).
+        println!("DEATHS {}/_fake/deaths", fakes.url);
+    });
     use std::io::Write;
     let _ = std::io::stdout().flush();
     loop {

@@ -271,7 +271,11 @@ fn run(
         progress(entry.step);
     }
     let new_id = entry.new_credential.clone().unwrap_or_default();
-    let _ = Links::new(&ctx.data_dir).rename(&plan.credential, &new_id);
+    let _ = Links::new(&ctx.data_dir).rename_keyed(
+        &plan.credential,
+        &new_id,
+        entry.new_key_id.as_deref(),
+    );
     drop(lock);
     Ok(Outcome {
         rotation: entry.id.clone(),

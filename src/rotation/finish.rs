@@ -243,7 +243,7 @@ pub(super) fn resume(ctx: &Context, http: &Http, entry: &mut Entry, new: &Secret
         &mut |_| {},
     )?;
     if old_link.is_some() {
-        let _ = links.rename(&entry.credential, &new_id);
+        let _ = links.rename_keyed(&entry.credential, &new_id, entry.new_key_id.as_deref());
     }
     Ok(())
 }

@@ -81,7 +81,11 @@ pub fn rollback(ctx: &Context, vault: &Vault, http: &Http, rotation: &str) -> Re
         journal.save(&entry).map_err(jio)?;
         // The key is the old credential again: its link moves back.
         if let Some(n) = &entry.new_credential {
-            let _ = super::store::Links::new(&ctx.data_dir).rename(n, &entry.credential);
+            let _ = super::store::Links::new(&ctx.data_dir).rename_keyed(
+                n,
+                &entry.credential,
+                entry.old_key_id.as_deref(),
+            );
         }
         let _ = vault.delete(&old_account);
         entry.old_account = None;

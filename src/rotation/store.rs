@@ -57,8 +57,17 @@ impl Links {
     }
     /// After a rotation the credential has a new id (its fingerprint): move the link along.
     pub fn rename(&self, old: &str, new: &str) -> std::io::Result<()> {
+        self.rename_keyed(old, new, None)
+    }
+    /// [`Links::rename`], and when the link names its key by id (`key_id`, a create-then-revoke vendor's
+    /// key) and `key_id` is known, that id too: the next rotation revokes the key the configs hold now,
+    /// not the one revoked by this rotation (or, after a rollback, the old key's id again).
+    pub fn rename_keyed(&self, old: &str, new: &str, key_id: Option<&str>) -> std::io::Result<()> {
         self.update(|all| {
-            if let Some(l) = all.remove(old) {
+            if let Some(mut l) = all.remove(old) {
+                if let (Some(slot), Some(id)) = (l.ids.get_mut("key_id"), key_id) {
+                    *slot = id.to_string();
+                }
                 all.insert(new.to_string(), l);
             }
         })

@@ -39,7 +39,8 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             if *agent != s.a2a_agent_id {
                 return Some(Outcome::Answer(errors(404, "Agent not found")));
             }
-            s.a2a_key = mint("ak_live_", 24);
+            let old = std::mem::replace(&mut s.a2a_key, mint("ak_live_", 24));
+            s.died_now(Provider::A2aMarket, &old);
             s.rotations.push(Provider::A2aMarket);
             let key = s.a2a_key.clone();
             let body = match s.a2a_shape.as_str() {

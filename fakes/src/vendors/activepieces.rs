@@ -36,7 +36,8 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             if *id != s.ap_server_id {
                 return Some(Outcome::Answer(ap_error(404, "mcp server not found")));
             }
-            s.ap_token = mint("", 21);
+            let old = std::mem::replace(&mut s.ap_token, mint("", 21));
+            s.died_now(Provider::Activepieces, &old);
             s.rotations.push(Provider::Activepieces);
             let obj = |with_token: bool| {
                 let mut v = json!({ "id": s.ap_server_id, "created": "2026-01-01T00:00:00.000Z", "updated": "2026-11-21T00:00:00.000Z",
@@ -109,7 +110,8 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             if *project != AP_PROJECT_ID {
                 return Some(Outcome::Answer(ap_error(404, "project not found")));
             }
-            s.ap_project_token = mint("", 72);
+            let old = std::mem::replace(&mut s.ap_project_token, mint("", 72));
+            s.died_now(Provider::ActivepiecesProject, &old);
             s.rotations.push(Provider::ActivepiecesProject);
             let obj = |with_token: bool| {
                 let mut v = json!({ "id": "mcpPrj0000000000000001", "created": "2026-01-01T00:00:00.000Z",

@@ -23,7 +23,8 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             if header(req, "X-API-KEY") != Some(s.bitscale_key.as_str()) {
                 return Some(Outcome::Answer(errors(401, "Invalid API key")));
             }
-            s.bitscale_key = mint("sk-live-", 24);
+            let old = std::mem::replace(&mut s.bitscale_key, mint("sk-live-", 24));
+            s.died_now(Provider::BitScale, &old);
             s.rotations.push(Provider::BitScale);
             let ok = reply(200, json!({ "api_key": s.bitscale_key }));
             post_fault(&fault, ok, json!({ "status": "ok" }))

@@ -83,6 +83,16 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
                 None => now_secs(),
             };
             let old = std::mem::replace(&mut s.cf.client_secret, mint("", 64));
+            // Accepted while `now_secs() < until`: dead from the instant `until` (or now, if past).
+            let now = SystemTime::now();
+            s.died(
+                Provider::CloudflareAccess,
+                &old,
+                now.max(UNIX_EPOCH + Duration::from_secs(until)),
+            );
+            if let Some((earlier, _)) = s.cf.previous.take() {
+                s.died(Provider::CloudflareAccess, &earlier, now);
+            }
             s.cf.previous = Some((old, until));
             s.rotations.push(Provider::CloudflareAccess);
             let result = json!({ "id": s.cf.token_id, "client_id": s.cf.client_id, "client_secret": s.cf.client_secret, "name": "rekey demo", "duration": "8760h" });

@@ -91,8 +91,9 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
                 _ => return Some(Outcome::Answer(errors(404, "Could not find token"))),
             };
             let prefix = if acct.is_some() { "cfat_" } else { "cfut_" };
-            target.value = mint(prefix, 46);
+            let old = std::mem::replace(&mut target.value, mint(prefix, 46));
             let new = target.value.clone();
+            s.died_now(Provider::CloudflareApi, &old);
             s.rotations.push(Provider::CloudflareApi);
             post_fault(
                 &fault,

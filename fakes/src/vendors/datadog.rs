@@ -160,6 +160,13 @@ pub(crate) fn route(
             if !keys.revoke(id) {
                 return Some(Outcome::Answer(errors(404, "Not found")));
             }
+            let key = keys.by_id(id).map(|k| k.key.clone()).unwrap_or_default();
+            let p = if app_kind {
+                Provider::DatadogAppKey
+            } else {
+                Provider::DatadogApiKey
+            };
+            s.died_now(p, &key);
             Outcome::Answer(Reply {
                 status: 204,
                 body: json!(""),

@@ -44,7 +44,8 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             if *t != s.fruxon_tenant || integration != s.fruxon_integration {
                 return Some(Outcome::Answer(problem(404, "Integration not found")));
             }
-            s.fruxon_key = mint("frx_", 32);
+            let old = std::mem::replace(&mut s.fruxon_key, mint("frx_", 32));
+            s.died_now(Provider::Fruxon, &old);
             s.rotations.push(Provider::Fruxon);
             let obj = |with_key: bool| {
                 let mut v = json!({

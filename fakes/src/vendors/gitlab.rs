@@ -115,8 +115,11 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             };
             if s.gitlab.tokens[i].revoked {
                 // Reuse detection: the whole family is revoked, no token is created.
-                for t in s.gitlab.tokens.iter_mut() {
-                    t.revoked = true;
+                let now = SystemTime::now();
+                for i in 0..s.gitlab.tokens.len() {
+                    s.gitlab.tokens[i].revoked = true;
+                    let token = s.gitlab.tokens[i].token.clone();
+                    s.died(Provider::GitLab, &token, now);
                 }
                 return Some(Outcome::Answer(errors(401, "")));
             }
@@ -146,6 +149,8 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             }
             s.gitlab.sent_expires_at.push(expires_at.clone());
             s.gitlab.tokens[i].revoked = true;
+            let old = s.gitlab.tokens[i].token.clone();
+            s.died_now(Provider::GitLab, &old);
             let next = GitLabToken {
                 id: s.gitlab.tokens.iter().map(|t| t.id).max().unwrap_or(0) + 1,
                 token: mint("glpat-", 20),

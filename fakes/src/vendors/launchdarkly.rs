@@ -95,6 +95,13 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             };
             s.launchdarkly.sent_expiry.push(expiry);
             let old = std::mem::replace(&mut s.launchdarkly.token, format!("api-{}", uuid_like()));
+            // Accepted while `now_millis() < expiry`: dead from `expiry` (or now, if past or absent).
+            let now = SystemTime::now();
+            let dies = expiry.map_or(now, |ms| now.max(UNIX_EPOCH + Duration::from_millis(ms)));
+            s.died(Provider::LaunchDarkly, &old, dies);
+            if let Some((earlier, _)) = s.launchdarkly.previous.take() {
+                s.died(Provider::LaunchDarkly, &earlier, now);
+            }
             s.launchdarkly.previous = Some((old, expiry.unwrap_or_else(now_millis)));
             s.rotations.push(Provider::LaunchDarkly);
             let tok = |with_value: bool| {

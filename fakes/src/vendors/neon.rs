@@ -89,6 +89,8 @@ pub(crate) fn route(
             if !n.keys.revoke(id) {
                 return Some(Outcome::Answer(errors(404, "API key not found")));
             }
+            let key = n.keys.by_id(id).map(|k| k.key.clone()).unwrap_or_default();
+            s.died_now(Provider::Neon, &key);
             Outcome::Answer(reply(
                 200,
                 json!({ "id": id.parse::<u64>().unwrap_or(0), "name": name, "revoked": true, "last_used_at": null, "last_used_from_addr": "" }),

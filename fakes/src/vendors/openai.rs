@@ -149,6 +149,13 @@ pub(crate) fn route(
             if !project_ok || !keys.revoke(id) {
                 return Some(Outcome::Answer(errors(404, "No such API key")));
             }
+            let key = keys.by_id(id).map(|k| k.key.clone()).unwrap_or_default();
+            let p = if sa {
+                Provider::OpenAiServiceAccountKey
+            } else {
+                Provider::OpenAiAdminKey
+            };
+            s.died_now(p, &key);
             let object = if sa {
                 "organization.project.api_key.deleted"
             } else {

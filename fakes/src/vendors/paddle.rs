@@ -44,6 +44,18 @@ impl Paddle {
     }
 }
 
+/// [`Paddle::authenticate`], recording the old key's death when this request starts its grace period
+/// (the new key's first use: the old key dies `grace` seconds from now).
+fn authenticate(s: &mut State, presented: &str) -> bool {
+    let pending = matches!(s.paddle.previous, Some((_, _, None)));
+    let ok = s.paddle.authenticate(presented);
+    if let Some((old, grace, Some(_))) = s.paddle.previous.clone().filter(|_| pending) {
+        let now = SystemTime::now();
+        s.died(Provider::Paddle, &old, now + Duration::from_secs(grace));
+    }
+    ok
+}
+
 fn errors(code: u16, msg: &str) -> Reply {
     let (t, c) = match code {
         400 => ("request_error", "bad_request"),
@@ -75,7 +87,7 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
                 return Some(o);
             }
             let mut s = state.lock().unwrap();
-            if !s.paddle.authenticate(bearer(r)) {
+            if !authenticate(&mut s, bearer(r)) {
                 return Some(Outcome::Answer(errors(
                     401,
                     "Authentication header included, but incorrectly formatted or invalid",
@@ -98,6 +110,11 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
                 mint("pdl_live_apikey_01jkdpbhazx0000000000000ab_", 24),
             );
             // A new rotation cancels a pending one: only the key that authenticated survives as "old".
+            // The earlier old key (pending or in grace) dies now; the new old key's death is recorded
+            // when its grace starts (the new key's first use).
+            if let Some((earlier, ..)) = s.paddle.previous.take() {
+                s.died_now(Provider::Paddle, &earlier);
+            }
             s.paddle.previous = Some((old, grace, None));
             s.rotations.push(Provider::Paddle);
             let rot = |with_key: bool| {
@@ -113,7 +130,7 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
         }
         ("GET", ["api-keys", id]) => {
             let mut s = state.lock().unwrap();
-            if !s.paddle.authenticate(bearer(r)) {
+            if !authenticate(&mut s, bearer(r)) {
                 return Some(Outcome::Answer(errors(
                     401,
                     "Authentication header included, but incorrectly formatted or invalid",

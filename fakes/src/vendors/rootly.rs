@@ -107,6 +107,14 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             };
             let ends = (s.rootly.grace_enabled && minutes > 0).then(|| now_secs() + minutes * 60);
             let old = std::mem::replace(&mut s.rootly.token, mint("", 40));
+            // The old token dies at the grace's end (at once without grace); one still in grace from an
+            // earlier rotation dies now (`previous` only holds one).
+            let now = SystemTime::now();
+            let dies = ends.map_or(now, |_| now + Duration::from_secs(minutes * 60));
+            s.died(Provider::Rootly, &old, dies);
+            if let Some((earlier, _)) = s.rootly.previous.take() {
+                s.died(Provider::Rootly, &earlier, now);
+            }
             s.rootly.previous = Some((old, ends.unwrap_or_else(now_secs)));
             s.rotations.push(Provider::Rootly);
             let obj = |with_token: bool| {
