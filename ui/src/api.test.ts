@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { api, byAge, incompleteRotation, stateBadges, EngineError, groupByClient, type AuditEntry, type ConfigFile } from "./api";
+import { api, byAge, incompleteRotation, stateBadges, EngineError, groupByClient, type AuditEntry, type ClientId, type ConfigFile } from "./api";
 
 afterEach(() => clearMocks());
 
-const file = (client: string, path: string, exists = false): ConfigFile => ({
+const file = (client: ClientId, path: string, exists = false): ConfigFile => ({
   client,
   client_name: client.toUpperCase(),
   path,
@@ -57,7 +57,7 @@ import { serverLabel, usageLabels, type ScanReport } from "./api";
 
 describe("usageLabels", () => {
   it("names each client and server once", () => {
-    const slot = (file: string, server: string) => ({ file, server, kind: "env", location: "env.K", masked: "sk-l…9f2c", state: "secret" as const, credential: "cred_1" });
+    const slot = (file: string, server: string) => ({ file, server, kind: "env" as const, location: "env.K", masked: "sk-l…9f2c", state: "secret" as const, credential: "cred_1" });
     const report: ScanReport = {
       clients: [
         { id: "cursor", name: "Cursor", installed: true, files: 1, restart_hint: "" },
@@ -68,16 +68,18 @@ describe("usageLabels", () => {
         { path: "/d", client: "claude-desktop", format: "json", scope: "user", status: "ok", servers: [] },
       ],
       credentials: [],
+      held_elsewhere: [],
     };
     const c = { id: "cred_1", masked: "sk-l…9f2c", usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
     expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
   });
   it("tells the same server under two Claude Code projects apart", () => {
-    const slot = (project?: string) => ({ file: "/h/.claude.json", server: "gh", project, kind: "env", location: "env.GITHUB_TOKEN", masked: "ghp_…6789", state: "secret" as const });
+    const slot = (project?: string) => ({ file: "/h/.claude.json", server: "gh", project, kind: "env" as const, location: "env.GITHUB_TOKEN", masked: "ghp_…6789", state: "secret" as const });
     const report: ScanReport = {
       clients: [{ id: "claude-code", name: "Claude Code", installed: true, files: 1, restart_hint: "" }],
       files: [{ path: "/h/.claude.json", client: "claude-code", format: "json", scope: "user", status: "ok", servers: [] }],
       credentials: [],
+      held_elsewhere: [],
     };
     const c = { id: "cred_1", masked: "ghp_…6789", usages: 3, slots: [slot("/src/a"), slot("/src/b"), slot()] };
     expect(usageLabels(c, report)).toEqual(["Claude Code › gh (project /src/a)", "Claude Code › gh (project /src/b)", "Claude Code › gh"]);
@@ -100,7 +102,7 @@ describe("byAge", () => {
 });
 
 describe("stateBadges", () => {
-  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", outcome: "verified", files: [], ...o });
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
   it("marks an interrupted rotation from a key and a failed verification of a key", () => {
     expect(stateBadges("a", [entry({ credential: "a", outcome: "unknown" })])).toEqual(["rotation interrupted"]);
     expect(stateBadges("b", [entry({ credential: "a", new_credential: "b", outcome: "verify-failed" })])).toEqual(["verify failed"]);
@@ -111,7 +113,7 @@ describe("stateBadges", () => {
 });
 
 describe("incomplete rotations", () => {
-  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", outcome: "verified", files: [], ...o });
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
   it("mark both the old and the new key until a Finish is logged", () => {
     const inc = entry({ rotation: "r1", credential: "old", new_credential: "new", outcome: "incomplete", left: ["a.json (s) still holds the old key"] });
     expect(stateBadges("old", [inc])).toEqual(["rotation incomplete"]);
