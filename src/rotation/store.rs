@@ -157,3 +157,40 @@ impl Audit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_entries_read_old_and_new_lines_and_skip_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let audit = Audit::new(dir.path());
+        // A line from before create-then-revoke (no model, key ids or left), then one written now.
+        std::fs::write(
+            dir.path().join("audit.jsonl"),
+            "{\"time\":\"t0\",\"rotation\":\"r0\",\"provider\":\"bitscale\",\"credential\":\"a\",\
+             \"new_credential\":\"b\",\"new_key\":\"sk-n…1234\",\"outcome\":\"verified\",\
+             \"message\":null,\"files\":[\"/c.json\"]}\nnot json\n{\"outcome\":\"no-such-step\"}\n",
+        )
+        .unwrap();
+        let now = AuditEntry {
+            time: "t1".into(),
+            rotation: "r1".into(),
+            outcome: Step::RevokeFailed,
+            model: Some(Model::CreateThenRevoke),
+            left: vec!["x".into()],
+            ..Default::default()
+        };
+        audit.append(&now).unwrap();
+        let got = audit.entries().unwrap();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].new_credential.as_deref(), Some("b"));
+        assert_eq!(got[0].model, None);
+        assert!(got[0].left.is_empty());
+        assert_eq!(got[1].outcome, Step::RevokeFailed);
+        // Every field is written, `null` when unknown (as the history has always read them).
+        let line = serde_json::to_value(&now).unwrap();
+        assert!(line["new_key_id"].is_null() && line.get("new_key_id").is_some());
+    }
+}
