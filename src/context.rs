@@ -6,9 +6,10 @@ use crate::scan::{self, fingerprint::Fingerprinter, ScanOptions, ScanReport};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use ts_rs::TS;
 
 /// Rekey's settings file (`settings.json` in the data dir). Holds no secrets.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Settings {
     /// Project folders to scan for `.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`, …

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod context;
 pub mod edit;
 pub mod error;
+pub mod ipc;
 pub mod live;
 pub mod mcp;
 pub mod panic;
@@ -27,12 +28,13 @@ pub use error::{Error, Result};
 pub use secret::Secret;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 /// The engine's version (the workspace version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What the app's first screen shows: the engine's version and where it looks for MCP configs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct EngineInfo {
     pub version: &'static str,
     pub platform: clients::Platform,

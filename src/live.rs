@@ -8,6 +8,7 @@ use crate::scan::{FileStatus, ScanReport};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use ts_rs::TS;
 
 /// Every config file Rekey reads or could read (user level, and the project files the scan found).
 pub fn config_paths(env: &Env, report: &ScanReport) -> Vec<PathBuf> {
@@ -48,13 +49,14 @@ pub fn is_relevant(config_paths: &[PathBuf], path: &Path) -> bool {
 }
 
 /// MCP servers holding keys that were in a file and are gone from it now, though the file still parses.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 pub struct Lost {
     pub path: PathBuf,
     pub client: String,
     /// The servers (with key usages) that disappeared.
     pub servers: Vec<String>,
     /// The backup a restore puts back: the content seen before the rewrite (or the newest that parsed).
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<BackupEntry>,
 }

@@ -11,9 +11,10 @@ use crate::{Error, Result, Secret};
 use serde::Serialize;
 use std::ops::Range;
 use std::path::PathBuf;
+use ts_rs::TS;
 
 /// What will change, file by file. Serializes no secret values.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct ReplacePlan {
     pub files: Vec<FilePlan>,
     /// Usages of the old value Rekey cannot rewrite (references to other stores).
@@ -24,7 +25,7 @@ pub struct ReplacePlan {
 }
 
 /// A config file the scan could not parse (or read) whose bytes hold the old value.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Unparsed {
     pub path: PathBuf,
     pub client: ClientId,
@@ -34,7 +35,7 @@ pub struct Unparsed {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct FilePlan {
     pub path: PathBuf,
     pub client: ClientId,
@@ -50,10 +51,11 @@ pub struct FilePlan {
     old: Secret,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Change {
     pub server: String,
     /// Claude Code local scope: the project the server entry belongs to.
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     pub location: String,
@@ -213,12 +215,14 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// The outcome for one file.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct FileResult {
     pub path: PathBuf,
     pub ok: bool,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -1,5 +1,6 @@
 //! Tauri commands: thin translations to engine calls. Errors cross as `{code, message}`.
 
+use rekey::ipc::{AppMode, Json, PlanDraft};
 use rekey::vault::{Vault, VaultStatus};
 use rekey::EngineInfo;
 
@@ -21,7 +22,7 @@ pub fn keychain_status() -> VaultStatus {
 pub fn scan(
     app: tauri::AppHandle,
     live: State<'_, crate::watcher::Live>,
-) -> Result<serde_json::Value, rekey::Error> {
+) -> Result<Json<rekey::scan::ScanReport>, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
     let mut last = crate::lock(&live.last);
     // Watch before reading, so a write that lands during the scan is not missed.
@@ -38,8 +39,7 @@ pub fn scan(
         .unwrap_or_default();
     let mut offers = crate::lock(&live.offers);
     *offers = rekey::live::merge_lost(std::mem::take(&mut *offers), lost, &report);
-    let serialized =
-        serde_json::to_value(&report).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
+    let serialized = Json::of(&report)?;
     *last = Some(report);
     Ok(serialized)
 }
@@ -96,7 +96,7 @@ pub fn links() -> Result<HashMap<String, String>, rekey::Error> {
 pub fn plan_rotation(
     credential: String,
     drafts: State<'_, Drafts>,
-) -> Result<serde_json::Value, rekey::Error> {
+) -> Result<PlanDraft, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
     let plan = rotation::plan(
         &ctx,
@@ -113,10 +113,12 @@ pub fn plan_rotation(
             .map(|d| d.as_nanos())
             .unwrap_or(0)
     );
-    let json =
-        serde_json::to_value(&plan).map_err(|e| rekey::Error::InvalidInput(e.to_string()))?;
+    let json = Json::of(&plan)?;
     crate::lock(&drafts.plans).insert(id.clone(), plan);
-    Ok(serde_json::json!({ "draft": id, "plan": json }))
+    Ok(PlanDraft {
+        draft: id,
+        plan: json,
+    })
 }
 
 /// Cancel: the draft is dropped; nothing was called or written.
@@ -201,10 +203,10 @@ pub async fn finish_rotation(rotation: String) -> Result<rotation::Recovered, re
 
 /// The audit log, newest first (no secrets in it by construction).
 #[tauri::command(async)]
-pub fn history() -> Result<Vec<serde_json::Value>, rekey::Error> {
+pub fn history() -> Result<Vec<rotation::store::AuditEntry>, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
     let mut lines = rotation::store::Audit::new(&ctx.data_dir)
-        .read()
+        .entries()
         .map_err(|e| rekey::Error::io(&ctx.data_dir, e))?;
     lines.reverse();
     Ok(lines)
@@ -239,16 +241,16 @@ pub fn recovery_report(
 
 /// Whether this is the demo (`--demo`), and its throwaway home.
 #[tauri::command]
-pub fn app_mode(mode: State<'_, crate::Mode>) -> serde_json::Value {
-    match &mode.demo {
-        Some(d) => serde_json::json!({ "demo": true, "home": d.root.join("home") }),
-        None => serde_json::json!({ "demo": false }),
+pub fn app_mode(mode: State<'_, crate::Mode>) -> AppMode {
+    AppMode {
+        demo: mode.demo.is_some(),
+        home: mode.demo.as_ref().map(|d| d.root.join("home")),
     }
 }
 
 /// The providers Rekey can rotate with, and the ids each needs for a link.
 #[tauri::command]
-pub fn providers() -> Vec<serde_json::Value> {
+pub fn providers() -> Vec<rotation::ProviderInfo> {
     rotation::provider_list()
 }
 

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use ts_rs::TS;
 
 mod claude_code;
 mod claude_desktop;
@@ -43,7 +44,7 @@ mod visual_studio;
 mod warp;
 
 /// The OS whose conventions a path follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Linux,
@@ -64,7 +65,7 @@ impl Platform {
 }
 
 /// File format of a config file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Strict JSON: the client rejects comments and trailing commas.
@@ -78,7 +79,7 @@ pub enum Format {
 }
 
 /// Global (per user) or project (per folder) scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     User,
@@ -159,13 +160,14 @@ impl Env {
 }
 
 /// One config file a client may read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Location {
     pub client: ClientId,
     pub path: PathBuf,
     pub format: Format,
     pub scope: Scope,
     /// Which variant this is when a client has several ("Insiders", "MSIX", "legacy settings.json").
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
 }
@@ -191,7 +193,7 @@ impl Location {
 }
 
 /// Stable identifiers of the supported clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClientId {
     ClaudeDesktop,
@@ -362,8 +364,10 @@ pub(crate) fn vscode_family_user_dirs(env: &Env) -> Vec<(&'static str, PathBuf)>
 }
 
 /// A client's config file as the engine reports it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ConfigFile {
+    /// The same as `location.client`, which the JSON already has: serializing it too wrote `client` twice.
+    #[serde(skip)]
     pub client: ClientId,
     pub client_name: &'static str,
     #[serde(flatten)]

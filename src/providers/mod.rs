@@ -29,11 +29,12 @@ use crate::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
+use ts_rs::TS;
 
 pub use http::Http;
 
 /// How the rotate call proves who it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum RotateAuth {
     /// The key being rotated authenticates its own rotation (BitScale, A2A Market).
@@ -43,13 +44,15 @@ pub enum RotateAuth {
 }
 
 /// How a credential is tied to a provider account: kept in Rekey's data dir, never with a secret in it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Link {
     pub provider: String,
     /// Overrides the provider's production URL (self-hosted servers, tests).
+    #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Which stored admin credential to use (`rekey login <provider> --account NAME`).
+    #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// The provider's ids: `server_id`, `tenant`, `integration`, `account_id`, `token_id`, `agent_id`,
@@ -195,7 +198,7 @@ impl ProviderError {
 }
 
 /// How a provider replaces a key (issue 11): what the plan and the confirm step tell the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Model {
     /// One irreversible call: the old key dies at once and the new one is shown once.

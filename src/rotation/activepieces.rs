@@ -8,9 +8,10 @@ use crate::providers::{self, Http, Link};
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// An Activepieces MCP server as the window sees it (the token in its URL never leaves the engine).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct RemoteServerChoice {
     pub id: String,
     pub name: String,
@@ -55,10 +56,11 @@ pub fn activepieces_servers(
 }
 
 /// What adding a server to one client did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Added {
     pub client: String,
     pub path: std::path::PathBuf,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

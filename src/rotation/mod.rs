@@ -40,6 +40,7 @@ pub fn step_word(s: Step) -> String {
 pub use rollback::{keep_both, rollback};
 pub use setup::{
     admin_credentials, link, provider_list, store_admin_credential, verify, AdminCredential,
+    ProviderInfo,
 };
 pub use tray::{key_ages, tray_entries, tray_status, tray_status_of, KeyAge, TrayStatus};
 
@@ -49,6 +50,7 @@ use crate::Secret;
 use journal::{Entry, Step};
 use serde::Serialize;
 use store::Audit;
+use ts_rs::TS;
 
 /// Keychain account names.
 pub fn admin_account(provider: &str, account: Option<&str>) -> String {
@@ -76,7 +78,7 @@ pub fn account_of(e: &Entry) -> String {
 }
 
 /// What a rotation did.
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct Outcome {
     pub rotation: String,
     pub step: Step,
@@ -84,9 +86,11 @@ pub struct Outcome {
     pub new_masked: Option<String>,
     pub stored_in_keychain: bool,
     pub files: Vec<FileResult>,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_error: Option<String>,
     /// Usages still on the old key (`incomplete`): what the user must fix before Finish.
+    #[ts(optional = nullable)] // may be absent (never null)
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left: Vec<String>,
     pub restart: Vec<(String, String)>,
@@ -95,12 +99,14 @@ pub struct Outcome {
     pub also_update: Vec<AlsoUpdate>,
     /// The one-time token the app exchanges for the new key (`reveal`), once. Only the window that ran
     /// the rotation gets it; the journal keeps its hash.
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reveal_token: Option<String>,
     /// The new secret, only when it must be shown because the keychain refused it (then this is the one
     /// place it exists). Serialized for the app's one-time display in that case only.
     ///
     /// (Before it: how the key was replaced, and what became of the old key, in plain words.)
+    #[ts(optional, type = "string")]
     #[serde(serialize_with = "ser_secret", skip_serializing_if = "Option::is_none")]
     pub secret_to_show: Option<Secret>,
     pub model: crate::providers::Model,
@@ -151,11 +157,26 @@ fn now() -> String {
 }
 
 fn audit(ctx: &Context, e: &Entry) {
-    let line = serde_json::json!({
-        "time": now(), "rotation": e.id, "provider": e.provider, "credential": e.credential,
-        "new_credential": e.new_credential, "new_key": e.new_masked, "outcome": e.step, "model": e.model, "old_key_id": e.old_key_id, "new_key_id": e.new_key_id,
-        "message": e.message.as_deref().map(crate::scrub::text), "left": e.left, "files": e.files.iter().filter(|f| f.written).map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
-    });
+    let line = store::AuditEntry {
+        time: now(),
+        rotation: e.id.clone(),
+        provider: e.provider.clone(),
+        credential: e.credential.clone(),
+        new_credential: e.new_credential.clone(),
+        new_key: e.new_masked.clone(),
+        outcome: e.step,
+        model: e.model,
+        old_key_id: e.old_key_id.clone(),
+        new_key_id: e.new_key_id.clone(),
+        message: e.message.as_deref().map(crate::scrub::text),
+        left: e.left.clone(),
+        files: e
+            .files
+            .iter()
+            .filter(|f| f.written)
+            .map(|f| f.path.display().to_string())
+            .collect(),
+    };
     if let Err(err) = Audit::new(&ctx.data_dir).append(&line) {
         // Never `eprintln!`: it panics when stderr is closed, and this runs while a shown-once key may
         // exist only in memory.
@@ -169,12 +190,13 @@ fn audit(ctx: &Context, e: &Entry) {
 }
 
 /// What recovery (or Finish) did with one rotation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Recovered {
     pub rotation: String,
     pub provider: String,
     pub step: Step,
     pub message: String,
+    #[ts(optional = nullable)] // may be absent (never null)
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left: Vec<String>,
 }

@@ -11,6 +11,7 @@ use crate::vault::Vault;
 use crate::{Error, Result, Secret};
 use serde::Serialize;
 use std::time::Duration;
+use ts_rs::TS;
 
 /// How long a keychain probe is trusted before the call probes again.
 const KEYCHAIN_FRESH: Duration = Duration::from_secs(5);
@@ -18,7 +19,7 @@ const KEYCHAIN_FRESH: Duration = Duration::from_secs(5);
 /// The longest grace period Rekey asks a provider for (the settings' limit too).
 pub const MAX_GRACE: Duration = Duration::from_secs(7 * 24 * 3600);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Check {
     pub ok: bool,
     pub message: String,
@@ -26,7 +27,7 @@ pub struct Check {
 
 /// Everything the user confirms. Holds the current secret and admin credential for the call, which are
 /// never serialized.
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct RotationPlan {
     pub credential: String,
     pub masked: String,
@@ -37,6 +38,7 @@ pub struct RotationPlan {
     pub model: providers::Model,
     pub risk: String,
     /// Seconds the old key keeps working after the call (providers with a grace period only).
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grace_seconds: Option<u64>,
     pub replace: ReplacePlan,
@@ -102,7 +104,7 @@ pub fn running_clients() -> Vec<&'static str> {
 }
 
 /// How sure the plan is that a place outside the configs holds the key being rotated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Certainty {
     /// The same key: the value there has this credential's id.
@@ -113,7 +115,7 @@ pub enum Certainty {
 
 /// One place to update by hand after the rotation (`plan --json`'s and `rotate --json`'s
 /// `also_update[]`; the field names are stable).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct AlsoUpdate {
     pub certainty: Certainty,
     pub client: clients::ClientId,

@@ -7,13 +7,15 @@ use crate::providers::{self, Http, Link, ProviderError};
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// A provider that rotates with an admin credential, and whether one is in the keychain (masked only).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct AdminCredential {
     pub provider: &'static str,
     pub name: &'static str,
     pub stored: bool,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub masked: Option<String>,
 }
@@ -44,14 +46,37 @@ pub fn store_admin_credential(vault: &Vault, provider: &str, secret: &Secret) ->
     vault.store(&admin_account(p.id(), None), secret)
 }
 
+/// What the UI and `rekey providers --json` show of one provider (the field names are stable).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProviderInfo {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// How the rotate call authenticates.
+    pub auth: providers::RotateAuth,
+    /// The provider can keep the old key working for a while (grace period).
+    pub grace: bool,
+    /// The ids a link needs, e.g. `["server_id"]`.
+    pub ids: &'static [&'static str],
+    pub default_base_url: &'static str,
+    /// How the key is replaced (for a link without ids).
+    pub model: providers::Model,
+    /// What the user needs to know before linking ("" when nothing).
+    pub help: &'static str,
+}
+
 /// What the UI and `rekey providers --json` show of each provider.
-pub fn provider_list() -> Vec<serde_json::Value> {
+pub fn provider_list() -> Vec<ProviderInfo> {
     providers::all()
         .iter()
-        .map(|p| {
-            serde_json::json!({ "id": p.id(), "name": p.name(), "auth": p.rotate_auth(), "grace": p.supports_grace(),
-                "ids": p.required_ids(), "default_base_url": p.default_base_url(),
-                "model": p.model(&Link::default()), "help": p.help() })
+        .map(|p| ProviderInfo {
+            id: p.id(),
+            name: p.name(),
+            auth: p.rotate_auth(),
+            grace: p.supports_grace(),
+            ids: p.required_ids(),
+            default_base_url: p.default_base_url(),
+            model: p.model(&Link::default()),
+            help: p.help(),
         })
         .collect()
 }

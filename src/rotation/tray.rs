@@ -8,9 +8,10 @@ use crate::scan::ScanReport;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::HashMap;
+use ts_rs::TS;
 
 /// How old a key is: since the rotation that made it, else since Rekey first saw it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 pub struct KeyAge {
     pub credential: String,
     pub since: String,

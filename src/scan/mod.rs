@@ -22,10 +22,11 @@ use slots::{Encoding, SlotKind, ValueState};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
+use ts_rs::TS;
 
 /// The whole picture: `clients`, `files`, `credentials`, `held_elsewhere` (the stable JSON shape of
 /// `rekey scan --json`).
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct ScanReport {
     pub clients: Vec<ClientReport>,
     pub files: Vec<FileReport>,
@@ -60,7 +61,7 @@ impl std::fmt::Debug for ScanReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct ClientReport {
     pub id: ClientId,
     pub name: &'static str,
@@ -70,7 +71,7 @@ pub struct ClientReport {
     pub restart_hint: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileStatus {
     Ok,
@@ -80,38 +81,43 @@ pub enum FileStatus {
     Unreadable,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct FileReport {
     pub path: PathBuf,
     pub client: ClientId,
     pub format: Format,
     pub scope: Scope,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     pub status: FileStatus,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// BLAKE3 hash of the bytes scanned (hex); a write re-checks the file against what was scanned.
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
     pub servers: Vec<ServerReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct ServerReport {
     pub name: String,
     /// Claude Code local scope: the project path the entry belongs to.
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     pub slots: Vec<SlotReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct SlotReport {
     pub file: PathBuf,
     pub server: String,
     /// Claude Code local scope: the project (key of `projects` in `~/.claude.json`) the server belongs to.
     /// The same server name often appears under several projects of one file.
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     pub kind: SlotKind,
@@ -120,16 +126,19 @@ pub struct SlotReport {
     pub masked: String,
     #[serde(flatten)]
     pub state: ValueState,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<&'static str>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct CredentialReport {
     pub id: String,
     pub masked: String,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<&'static str>,
     pub usages: usize,

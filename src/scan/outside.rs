@@ -24,11 +24,12 @@ use crate::clients::{ClientId, Env};
 use crate::Secret;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use ts_rs::TS;
 use zeroize::Zeroizing;
 
 /// A place outside the configs Rekey rewrites that holds (or may hold) a key. `rekey scan --json`'s
 /// `held_elsewhere[]`; the field names are stable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct HeldElsewhere {
     pub client: ClientId,
     /// What holds it, in the client's words: "Claude Code plugin linear@official, option api_key".
@@ -40,12 +41,15 @@ pub struct HeldElsewhere {
     /// How the user updates it there.
     pub update: String,
     /// The credential id, when Rekey could read the value (not for encrypted or keychain values).
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
     /// The masked value: plain `.env` values only (never anything from `.credentials.json`).
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub masked: Option<String>,
     /// The provider guessed from the names around it (and the value, when known).
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<&'static str>,
 }

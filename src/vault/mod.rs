@@ -4,6 +4,7 @@
 
 use crate::{Error, Result, Secret};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// The keychain service name under which every Rekey entry is stored.
 pub const SERVICE: &str = "rekey";
@@ -27,14 +28,16 @@ impl Default for Vault {
 }
 
 /// Whether the keychain can be used right now, for the UI and `rekey doctor`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 pub struct VaultStatus {
     pub available: bool,
     /// The backend in use on this OS.
     pub backend: &'static str,
     /// Why it is unavailable (a stable error code and a message), when it is.
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<&'static str>,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }

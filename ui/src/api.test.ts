@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { api, byAge, incompleteRotation, pendingChoice, stateBadges, EngineError, groupByClient, type AuditEntry, type ConfigFile } from "./api";
+import { api, byAge, incompleteRotation, pendingChoice, stateBadges, EngineError, groupByClient, type AuditEntry, type ClientId, type ConfigFile } from "./api";
 
 afterEach(() => clearMocks());
 
-const file = (client: string, path: string, exists = false): ConfigFile => ({
+const file = (client: ClientId, path: string, exists = false): ConfigFile => ({
   client,
   client_name: client.toUpperCase(),
   path,
@@ -57,7 +57,7 @@ import { serverLabel, usageLabels, type ScanReport } from "./api";
 
 describe("usageLabels", () => {
   it("names each client and server once", () => {
-    const slot = (file: string, server: string) => ({ file, server, kind: "env", location: "env.K", masked: "sk-l…9f2c", state: "secret" as const, credential: "cred_1" });
+    const slot = (file: string, server: string) => ({ file, server, kind: "env" as const, location: "env.K", masked: "sk-l…9f2c", state: "secret" as const, credential: "cred_1" });
     const report: ScanReport = {
       clients: [
         { id: "cursor", name: "Cursor", installed: true, files: 1, restart_hint: "" },
@@ -74,7 +74,7 @@ describe("usageLabels", () => {
     expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
   });
   it("tells the same server under two Claude Code projects apart", () => {
-    const slot = (project?: string) => ({ file: "/h/.claude.json", server: "gh", project, kind: "env", location: "env.GITHUB_TOKEN", masked: "ghp_…6789", state: "secret" as const });
+    const slot = (project?: string) => ({ file: "/h/.claude.json", server: "gh", project, kind: "env" as const, location: "env.GITHUB_TOKEN", masked: "ghp_…6789", state: "secret" as const });
     const report: ScanReport = {
       clients: [{ id: "claude-code", name: "Claude Code", installed: true, files: 1, restart_hint: "" }],
       files: [{ path: "/h/.claude.json", client: "claude-code", format: "json", scope: "user", status: "ok", servers: [] }],
@@ -102,7 +102,7 @@ describe("byAge", () => {
 });
 
 describe("stateBadges", () => {
-  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", outcome: "verified", files: [], ...o });
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
   it("marks an interrupted rotation from a key and a failed verification of a key", () => {
     expect(stateBadges("a", [entry({ credential: "a", outcome: "unknown" })])).toEqual(["rotation interrupted"]);
     expect(stateBadges("b", [entry({ credential: "a", new_credential: "b", outcome: "verify-failed" })])).toEqual(["verify failed"]);
@@ -113,7 +113,7 @@ describe("stateBadges", () => {
 });
 
 describe("incomplete rotations", () => {
-  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", outcome: "verified", files: [], ...o });
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
   it("mark both the old and the new key until a Finish is logged", () => {
     const inc = entry({ rotation: "r1", credential: "old", new_credential: "new", outcome: "incomplete", left: ["a.json (s) still holds the old key"] });
     expect(stateBadges("old", [inc])).toEqual(["rotation incomplete"]);
@@ -128,7 +128,7 @@ describe("incomplete rotations", () => {
 });
 
 describe("create-then-revoke choices", () => {
-  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "neon", credential: "old", new_credential: "new", outcome: "verified", model: "create-then-revoke", files: [], ...o });
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "neon", credential: "old", new_credential: "new", new_key: null, outcome: "verified", model: "create-then-revoke", old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
   it("wait for the user after a failed verify, a kept pair or a failed revoke, until a later line clears them", () => {
     for (const outcome of ["verify-failed", "kept-both", "revoke-failed"] as const) {
       expect(pendingChoice("new", [entry({ outcome })])?.rotation).toBe("r");

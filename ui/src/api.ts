@@ -1,31 +1,45 @@
 // The only module that talks to Rust. Every engine call the UI makes goes through here.
 import { Channel, invoke } from "@tauri-apps/api/core";
 
-export type Platform = "linux" | "macos" | "windows";
-export type Format = "json" | "jsonc" | "toml";
+// Every type the engine sends is generated from its Rust definition (ui/src/generated/types.ts, written by
+// tests/ts_types.rs; see docs/development.md). This module is the one door: import them from here.
+import type {
+  Added,
+  AdminCredential,
+  AppMode,
+  AuditEntry,
+  BackupEntry,
+  ClientId,
+  ConfigFile,
+  CredentialReport,
+  EngineInfo,
+  FileReport,
+  FileResult,
+  KeyAge,
+  Lost,
+  Model,
+  Outcome,
+  PlanDraft,
+  ProviderInfo,
+  Recovered,
+  RemoteServerChoice,
+  ScanReport,
+  Settings,
+  SlotReport,
+  Step,
+  VaultStatus,
+} from "./generated/types";
 
-export interface ConfigFile {
-  client: string;
-  client_name: string;
-  path: string;
-  format: Format;
-  scope: "user" | "project";
-  variant?: string;
-  exists: boolean;
-}
+export type * from "./generated/types";
 
-export interface EngineInfo {
-  version: string;
-  platform: Platform;
-  config_files: ConfigFile[];
-}
-
-export interface KeychainStatus {
-  available: boolean;
-  backend: string;
-  error_code?: string;
-  message?: string;
-}
+/** The UI's names for some engine types. */
+export type KeychainStatus = VaultStatus;
+export type RotationStep = Step;
+export type RotationOutcome = Outcome;
+export type ScannedFile = FileReport;
+export type Credential = CredentialReport;
+export type Slot = SlotReport;
+export type SlotState = SlotReport["state"];
 
 /** An engine error as it crosses IPC: a stable code to branch on and a message for people. */
 export class EngineError extends Error {
@@ -57,11 +71,11 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const api = {
   engineInfo: () => call<EngineInfo>("engine_info"),
   /** The demo (`rekey-app --demo`) runs in a throwaway home against fake providers. */
-  appMode: () => call<{ demo: boolean; home?: string }>("app_mode"),
-  keychainStatus: () => call<KeychainStatus>("keychain_status"),
+  appMode: () => call<AppMode>("app_mode"),
+  keychainStatus: () => call<VaultStatus>("keychain_status"),
   scan: () => call<ScanReport>("scan"),
   links: () => call<Record<string, string>>("links"),
-  planRotation: (credential: string) => call<{ draft: string; plan: RotationPlan }>("plan_rotation", { credential }),
+  planRotation: (credential: string) => call<PlanDraft>("plan_rotation", { credential }),
   cancelRotation: (draft: string) => call<void>("cancel_rotation", { draft }),
   confirmRotation: (draft: string, typed: string, despiteUnparsed: boolean, onStep: (s: RotationStep) => void) => {
     const channel = new Channel<RotationStep>();
@@ -87,16 +101,16 @@ export const api = {
   keyAges: () => call<KeyAge[]>("key_ages"),
   /** Manual replace: the pasted key goes to Rust once and never comes back. */
   replaceManually: (credential: string, secret: string) =>
-    call<{ path: string; ok: boolean; backup?: string; error?: string }[]>("replace_manually", { credential, secret }),
+    call<FileResult[]>("replace_manually", { credential, secret }),
   openFolder: (path: string) => call<void>("open_folder", { path }),
   /** True until settings exist: the window then opens the setup wizard. */
   firstRun: () => call<boolean>("first_run"),
   settings: () => call<Settings>("settings"),
   launchAtLogin: () => call<boolean>("launch_at_login"),
   activepiecesServers: (baseUrl: string | null, projectId: string) =>
-    call<{ id: string; name: string }[]>("activepieces_servers", { baseUrl, projectId }),
-  addActivepiecesServer: (baseUrl: string | null, projectId: string, serverId: string, clients: string[]) =>
-    call<{ client: string; path: string; error?: string }[]>("add_activepieces_server", { baseUrl, projectId, serverId, clients }),
+    call<RemoteServerChoice[]>("activepieces_servers", { baseUrl, projectId }),
+  addActivepiecesServer: (baseUrl: string | null, projectId: string, serverId: string, clients: ClientId[]) =>
+    call<Added[]>("add_activepieces_server", { baseUrl, projectId, serverId, clients }),
   setLaunchAtLogin: (enabled: boolean) => call<void>("set_launch_at_login", { enabled }),
   saveSettings: (settings: Settings) => call<void>("save_settings", { settings }),
   adminCredentials: () => call<AdminCredential[]>("admin_credentials"),
@@ -119,29 +133,6 @@ export const api = {
     return call<void>("subscribe", { channel });
   },
 };
-
-export interface Settings {
-  project_folders: string[];
-  max_key_age_days: number;
-  grace_minutes: number;
-  /** Desktop notifications when a key becomes due (at most once a day per key). */
-  notify_due: boolean;
-}
-
-export interface AdminCredential {
-  provider: string;
-  name: string;
-  stored: boolean;
-  masked?: string;
-}
-
-export interface KeyAge {
-  credential: string;
-  since: string;
-  days: number;
-  /** Older than the max key age setting (90 days by default). */
-  due: boolean;
-}
 
 /** Keys past the max age first, then the oldest first; the engine's order otherwise. */
 export function byAge<T extends { id: string }>(creds: T[], ages: KeyAge[]): T[] {
@@ -188,120 +179,6 @@ export const modelWords: Record<Model, string> = {
   "create-then-revoke": "create then revoke: no config ever holds a dead key",
 };
 
-export interface ProviderInfo {
-  id: string;
-  name: string;
-  auth: string;
-  grace: boolean;
-  model: Model;
-  /** What the admin credential must be, where the ids come from ("" when nothing to add). */
-  help: string;
-  /** The ids a link needs, e.g. ["server_id"]. */
-  ids: string[];
-  default_base_url: string;
-}
-
-export interface BackupEntry {
-  id: string;
-  original: string;
-  created: string;
-  size: number;
-  parsed: boolean;
-}
-
-export interface Lost {
-  path: string;
-  client: string;
-  servers: string[];
-  backup?: BackupEntry;
-}
-
-/** One line of the audit log (audit.jsonl): never a secret. */
-export interface AuditEntry {
-  time: string;
-  rotation: string;
-  provider: string;
-  credential: string;
-  new_credential?: string;
-  new_key?: string;
-  outcome: RotationStep;
-  model?: Model;
-  message?: string;
-  /** Usages still on the old key when the rotation ended (outcome "incomplete"). */
-  left?: string[];
-  files: string[];
-}
-
-export type RotationStep =
-  | "intent"
-  | "unknown"
-  | "failed"
-  | "held"
-  | "shown"
-  | "written"
-  | "verified"
-  | "verify-failed"
-  | "incomplete"
-  | "created"
-  | "revoked"
-  | "revoke-failed"
-  | "rolled-back"
-  | "kept-both";
-
-export type Model = "rotate-in-place" | "rotate-with-grace" | "create-then-revoke";
-
-/** A place outside the configs that holds (or may hold) the key: the user updates it by hand. */
-export interface AlsoUpdate {
-  certainty: "holds" | "may-hold";
-  client: string;
-  client_name: string;
-  source: string;
-  lives_in: string;
-  update: string;
-  file: string;
-}
-
-export interface RotationPlan {
-  credential: string;
-  masked: string;
-  provider: string;
-  provider_name: string;
-  model: Model;
-  /** What the user risks, in plain words (the confirm step says it). */
-  risk: string;
-  grace_seconds?: number;
-  replace: {
-    files: { path: string; client: string; changes: { server: string; project?: string; location: string; before: string; after: string }[] }[];
-    /** Configs that hold the key but do not parse: the rotation needs an explicit go-ahead and ends incomplete. */
-    unparsed: { path: string; client: string; line: number; reason: string }[];
-  };
-  preflight: { ok: boolean; message: string }[];
-  warnings: string[];
-  restart: [string, string][];
-  also_update: AlsoUpdate[];
-}
-
-export interface RotationOutcome {
-  rotation: string;
-  step: RotationStep;
-  new_credential?: string;
-  new_masked?: string;
-  stored_in_keychain: boolean;
-  files: { path: string; ok: boolean; error?: string }[];
-  verify_error?: string;
-  /** Usages still on the old key (step "incomplete"). */
-  left?: string[];
-  restart: [string, string][];
-  /** Exchanged once for the new key (`revealNewKey`). */
-  reveal_token?: string;
-  /** Only when the keychain refused the key: this is its one copy. */
-  secret_to_show?: string;
-  model: Model;
-  /** What became of the old key: "old key revoked", "old key still valid until …", … */
-  old_key: string;
-  also_update: AlsoUpdate[];
-}
-
 /** Group config files by client, keeping the engine's order. */
 export function groupByClient(files: ConfigFile[]): { client: string; name: string; files: ConfigFile[] }[] {
   const groups = new Map<string, { client: string; name: string; files: ConfigFile[] }>();
@@ -318,60 +195,6 @@ export function groupByClient(files: ConfigFile[]): { client: string; name: stri
 
 // ---- scan (the shape is documented in docs/scan-json.md)
 
-export type SlotState = "secret" | "placeholder" | "reference";
-
-export interface Slot {
-  file: string;
-  server: string;
-  /** Claude Code local scope: the project the server belongs to. */
-  project?: string;
-  kind: string;
-  location: string;
-  masked: string;
-  state: SlotState;
-  lives_in?: string;
-  credential?: string;
-  provider?: string;
-}
-
-export interface ScannedFile {
-  path: string;
-  client: string;
-  format: Format;
-  scope: "user" | "project";
-  variant?: string;
-  status: "ok" | "invalid" | "unreadable";
-  error?: string;
-  servers: { name: string; project?: string; slots: Slot[] }[];
-}
-
-export interface Credential {
-  id: string;
-  masked: string;
-  provider?: string;
-  usages: number;
-  slots: Slot[];
-}
-
-export interface ScanReport {
-  clients: { id: string; name: string; installed: boolean; files: number; restart_hint: string }[];
-  files: ScannedFile[];
-  credentials: Credential[];
-  /** Places outside the configs Rekey rewrites that hold a key (extension settings, plugin secrets). */
-  held_elsewhere: HeldElsewhere[];
-}
-
-export interface HeldElsewhere {
-  client: string;
-  source: string;
-  file: string;
-  lives_in: string;
-  update: string;
-  credential?: string;
-  masked?: string;
-  provider?: string;
-}
-
 /** A server's name, with its project when the entry is project-scoped: `github (project /src/app)`. */
 export function serverLabel(s: { server: string; project?: string }): string {
   return s.project ? `${s.server} (project ${s.project})` : s.server;
@@ -386,13 +209,4 @@ export function usageLabels(c: Credential, report: ScanReport): string[] {
   };
   const labels = c.slots.map((s) => `${clientName(s.file)} › ${serverLabel(s)}`);
   return [...new Set(labels)];
-}
-
-/** What start-up recovery did with one interrupted rotation. */
-export interface Recovered {
-  rotation: string;
-  provider: string;
-  step: RotationStep;
-  message: string;
-  left?: string[];
 }

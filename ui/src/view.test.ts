@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { glance, keyName, nextIndex, providerLabel, ageText } from "./view";
-import type { AuditEntry, Credential, ScanReport, Slot } from "./api";
+import type { AuditEntry, Credential, ProviderInfo, ScanReport, Slot } from "./api";
 
-const slot = (server: string, state: Slot["state"] = "secret"): Slot => ({
+const slot = (server: string, state: "secret" | "placeholder" = "secret"): Slot => ({
   file: "/h/.cursor/mcp.json", server, kind: "env", location: "env.KEY", masked: "sk-l…abcd", state,
 });
 const cred = (id: string, servers: string[], provider?: string): Credential => ({
@@ -18,7 +18,9 @@ describe("view helpers", () => {
   });
 
   it("says the provider, as a guess when the key is not linked", () => {
-    const providers = [{ id: "bitscale", name: "BitScale", auth: "key", grace: false, model: "rotate-in-place" as const, help: "", ids: [], default_base_url: "" }];
+    const providers: ProviderInfo[] = [
+      { id: "bitscale", name: "BitScale", auth: "current-key", grace: false, ids: [], default_base_url: "", model: "rotate-in-place", help: "" },
+    ];
     expect(providerLabel(cred("a", ["x"], "bitscale"), "bitscale", providers)).toBe("BitScale");
     expect(providerLabel(cred("a", ["x"], "bitscale"), undefined, providers)).toBe("probably BitScale");
     expect(providerLabel(cred("a", ["x"]), undefined, providers)).toBe("provider unknown");
@@ -26,9 +28,10 @@ describe("view helpers", () => {
 
   it("counts due, unfinished and plaintext keys for the header", () => {
     const report: ScanReport = { clients: [], files: [], credentials: [cred("a", ["s"]), cred("b", ["t"]), cred("c", [])], held_elsewhere: [] };
+    const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "p", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
     const history: AuditEntry[] = [
-      { time: "", rotation: "r1", provider: "p", credential: "a", outcome: "unknown", files: [] },
-      { time: "", rotation: "r0", provider: "p", credential: "x", new_credential: "b", outcome: "incomplete", files: [] },
+      entry({ rotation: "r1", credential: "a", outcome: "unknown" }),
+      entry({ rotation: "r0", credential: "x", new_credential: "b", outcome: "incomplete" }),
     ];
     const ages = [
       { credential: "a", since: "", days: 100, due: true },

@@ -65,9 +65,10 @@ export const outcomeText: Record<RotationStep, string> = {
   verified: "done",
   "verify-failed": "verification failed",
   incomplete: "incomplete",
+  // Create-then-revoke rotations (the engine's `Step` has them; the history showed the raw word before).
   created: "interrupted after the new key was created",
   revoked: "done, old key revoked",
-  "revoke-failed": "done, but the old key is still active",
+  "revoke-failed": "done, but the old key is still active: revoke it",
   "rolled-back": "rolled back to the old key",
   "kept-both": "both keys kept",
 };

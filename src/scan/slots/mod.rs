@@ -15,9 +15,10 @@ pub use url::{percent_decode, percent_encode, url_secrets};
 
 use serde::Serialize;
 use std::ops::Range;
+use ts_rs::TS;
 
 /// The shape of the place a secret sits in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum SlotKind {
     /// `env.NAME`
@@ -48,7 +49,7 @@ pub enum Encoding {
 }
 
 /// What a found value is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum ValueState {
     /// A literal credential Rekey can rewrite.

@@ -1,0 +1,426 @@
+// Generated from the engine's Rust types by tests/ts_types.rs (ts-rs): do not edit by hand.
+// Regenerate: REKEY_BLESS=1 cargo test -p rekey --test ts_types
+
+/**
+ * What adding a server to one client did.
+ */
+export type Added = { client: string, path: string, error?: string, };
+
+/**
+ * A provider that rotates with an admin credential, and whether one is in the keychain (masked only).
+ */
+export type AdminCredential = { provider: string, name: string, stored: boolean, masked?: string, };
+
+/**
+ * One place to update by hand after the rotation (`plan --json`'s and `rotate --json`'s
+ * `also_update[]`; the field names are stable).
+ */
+export type AlsoUpdate = { certainty: Certainty, client: ClientId, client_name: string, 
+/**
+ * What holds it: "Claude Code plugin linear@official, option api_key".
+ */
+source: string, 
+/**
+ * Where the value lives.
+ */
+lives_in: string, 
+/**
+ * What the user does there.
+ */
+update: string, 
+/**
+ * The file it was found in (Rekey never writes it).
+ */
+file: string, };
+
+/**
+ * Whether the app runs as the demo (`rekey-app --demo`), and its throwaway home.
+ */
+export type AppMode = { demo: boolean, home?: string, };
+
+/**
+ * One line of the audit log (never a secret). Every field is written (`null` when unknown); lines from
+ * versions that wrote fewer fields read with the defaults.
+ */
+export type AuditEntry = { time: string, rotation: string, provider: string, 
+/**
+ * The credential's id before the rotation.
+ */
+credential: string, new_credential: string | null, 
+/**
+ * The new key, masked.
+ */
+new_key: string | null, 
+/**
+ * The step the rotation ended at.
+ */
+outcome: Step, model: Model | null, 
+/**
+ * Create-then-revoke: the provider's ids of the old and the new key (not secrets).
+ */
+old_key_id: string | null, new_key_id: string | null, message: string | null, 
+/**
+ * Usages still on the old key when the rotation ended (`incomplete`).
+ */
+left: Array<string>, 
+/**
+ * The config files that were written.
+ */
+files: Array<string>, };
+
+export type BackupEntry = { id: string, 
+/**
+ * The config file this is a copy of, as the user knows it (not resolved through symlinks).
+ */
+original: string, created: string, hash: string, size: number, 
+/**
+ * Did the copy parse when it was taken?
+ */
+parsed: boolean, };
+
+/**
+ * How sure the plan is that a place outside the configs holds the key being rotated.
+ */
+export type Certainty = "holds" | "may-hold";
+
+export type Change = { server: string, 
+/**
+ * Claude Code local scope: the project the server entry belongs to.
+ */
+project?: string, location: string, kind: SlotKind, before: string, after: string, };
+
+export type Check = { ok: boolean, message: string, };
+
+/**
+ * Stable identifiers of the supported clients.
+ */
+export type ClientId = "claude-desktop" | "claude-code" | "cursor" | "vscode" | "windsurf" | "gemini-cli" | "zed" | "cline" | "roo-code" | "lm-studio" | "codex" | "opencode" | "kiro" | "antigravity" | "trae" | "copilot-cli" | "amazon-q" | "warp" | "qwen-code" | "devin-desktop" | "junie" | "crush" | "amp" | "kilo-code" | "augment" | "boltai" | "visual-studio" | "goose" | "continue" | "librechat";
+
+export type ClientReport = { id: ClientId, name: string, 
+/**
+ * At least one of its config files exists.
+ */
+installed: boolean, files: number, restart_hint: string, };
+
+/**
+ * A client's config file as the engine reports it.
+ */
+export type ConfigFile = { client_name: string, exists: boolean, client: ClientId, path: string, format: Format, scope: Scope, 
+/**
+ * Which variant this is when a client has several ("Insiders", "MSIX", "legacy settings.json").
+ */
+variant?: string, };
+
+export type CredentialReport = { id: string, masked: string, provider?: string, usages: number, slots: Array<SlotReport>, };
+
+/**
+ * What the app's first screen shows: the engine's version and where it looks for MCP configs.
+ */
+export type EngineInfo = { version: string, platform: Platform, config_files: Array<ConfigFile>, };
+
+export type FilePlan = { path: string, client: ClientId, format: Format, hash: string, changes: Array<Change>, };
+
+export type FileReport = { path: string, client: ClientId, format: Format, scope: Scope, variant?: string, status: FileStatus, error?: string, 
+/**
+ * BLAKE3 hash of the bytes scanned (hex); a write re-checks the file against what was scanned.
+ */
+hash?: string, servers: Array<ServerReport>, };
+
+/**
+ * The outcome for one file.
+ */
+export type FileResult = { path: string, ok: boolean, backup?: string, error?: string, };
+
+export type FileStatus = "ok" | "invalid" | "unreadable";
+
+/**
+ * File format of a config file.
+ */
+export type Format = "json" | "jsonc" | "toml" | "yaml";
+
+/**
+ * A place outside the configs Rekey rewrites that holds (or may hold) a key. `rekey scan --json`'s
+ * `held_elsewhere[]`; the field names are stable.
+ */
+export type HeldElsewhere = { client: ClientId, 
+/**
+ * What holds it, in the client's words: "Claude Code plugin linear@official, option api_key".
+ */
+source: string, 
+/**
+ * The file it was found in (Rekey never writes it).
+ */
+file: string, 
+/**
+ * Where the value lives.
+ */
+lives_in: string, 
+/**
+ * How the user updates it there.
+ */
+update: string, 
+/**
+ * The credential id, when Rekey could read the value (not for encrypted or keychain values).
+ */
+credential?: string, 
+/**
+ * The masked value: plain `.env` values only (never anything from `.credentials.json`).
+ */
+masked?: string, 
+/**
+ * The provider guessed from the names around it (and the value, when known).
+ */
+provider?: string, };
+
+/**
+ * How old a key is: since the rotation that made it, else since Rekey first saw it.
+ */
+export type KeyAge = { credential: string, since: string, days: number, 
+/**
+ * Older than the `max_key_age_days` setting.
+ */
+due: boolean, };
+
+/**
+ * How a credential is tied to a provider account: kept in Rekey's data dir, never with a secret in it.
+ */
+export type Link = { provider: string, 
+/**
+ * Overrides the provider's production URL (self-hosted servers, tests).
+ */
+base_url?: string, 
+/**
+ * Which stored admin credential to use (`rekey login <provider> --account NAME`).
+ */
+account?: string, 
+/**
+ * The provider's ids: `server_id`, `tenant`, `integration`, `account_id`, `token_id`, `agent_id`,
+ * and for Cloudflare Access `client_id` and `app_url` (an application behind Access to verify against).
+ */
+ids: { [key in string]: string }, };
+
+/**
+ * MCP servers holding keys that were in a file and are gone from it now, though the file still parses.
+ */
+export type Lost = { path: string, client: string, 
+/**
+ * The servers (with key usages) that disappeared.
+ */
+servers: Array<string>, 
+/**
+ * The backup a restore puts back: the content seen before the rewrite (or the newest that parsed).
+ */
+backup?: BackupEntry, };
+
+/**
+ * How a provider replaces a key (issue 11): what the plan and the confirm step tell the user.
+ */
+export type Model = "rotate-in-place" | "rotate-with-grace" | "create-then-revoke";
+
+/**
+ * What a rotation did.
+ */
+export type Outcome = { rotation: string, step: Step, new_credential: string | null, new_masked: string | null, stored_in_keychain: boolean, files: Array<FileResult>, verify_error?: string, 
+/**
+ * Usages still on the old key (`incomplete`): what the user must fix before Finish.
+ */
+left?: Array<string>, restart: Array<[string, string]>, 
+/**
+ * The plan's places outside the configs that hold (or may hold) the old key: a to-do for the user,
+ * never counted as `incomplete` (Rekey cannot write there).
+ */
+also_update: Array<AlsoUpdate>, 
+/**
+ * The one-time token the app exchanges for the new key (`reveal`), once. Only the window that ran
+ * the rotation gets it; the journal keeps its hash.
+ */
+reveal_token?: string, 
+/**
+ * The new secret, only when it must be shown because the keychain refused it (then this is the one
+ * place it exists). Serialized for the app's one-time display in that case only.
+ *
+ * (Before it: how the key was replaced, and what became of the old key, in plain words.)
+ */
+secret_to_show?: string, model: Model, 
+/**
+ * What became of the old key: "old key revoked", "old key still valid until …", "old key still
+ * active: revoke it (…)", "old key stopped working at once".
+ */
+old_key: string, };
+
+/**
+ * A rotation plan the window shows, and the draft id that confirms or cancels exactly that plan.
+ */
+export type PlanDraft = { draft: string, plan: RotationPlan, };
+
+/**
+ * The OS whose conventions a path follows.
+ */
+export type Platform = "linux" | "macos" | "windows";
+
+/**
+ * What the UI and `rekey providers --json` show of one provider (the field names are stable).
+ */
+export type ProviderInfo = { id: string, name: string, 
+/**
+ * How the rotate call authenticates.
+ */
+auth: RotateAuth, 
+/**
+ * The provider can keep the old key working for a while (grace period).
+ */
+grace: boolean, 
+/**
+ * The ids a link needs, e.g. `["server_id"]`.
+ */
+ids: Array<string>, default_base_url: string, 
+/**
+ * How the key is replaced (for a link without ids).
+ */
+model: Model, 
+/**
+ * What the user needs to know before linking ("" when nothing).
+ */
+help: string, };
+
+/**
+ * What recovery (or Finish) did with one rotation.
+ */
+export type Recovered = { rotation: string, provider: string, step: Step, message: string, left?: Array<string>, };
+
+/**
+ * An Activepieces MCP server as the window sees it (the token in its URL never leaves the engine).
+ */
+export type RemoteServerChoice = { id: string, name: string, };
+
+/**
+ * What will change, file by file. Serializes no secret values.
+ */
+export type ReplacePlan = { files: Array<FilePlan>, 
+/**
+ * Usages of the old value Rekey cannot rewrite (references to other stores).
+ */
+skipped: Array<string>, 
+/**
+ * Config files that hold the old value but could not be parsed or read: they stay on the old value
+ * until the user fixes them.
+ */
+unparsed: Array<Unparsed>, };
+
+/**
+ * How the rotate call proves who it is.
+ */
+export type RotateAuth = "current-key" | "admin-credential";
+
+/**
+ * Everything the user confirms. Holds the current secret and admin credential for the call, which are
+ * never serialized.
+ */
+export type RotationPlan = { credential: string, masked: string, provider: string, provider_name: string, link: Link, 
+/**
+ * How the key is replaced, and what the user risks, in plain words (the confirm step says it).
+ */
+model: Model, risk: string, 
+/**
+ * Seconds the old key keeps working after the call (providers with a grace period only).
+ */
+grace_seconds?: number, replace: ReplacePlan, preflight: Array<Check>, warnings: Array<string>, 
+/**
+ * Clients whose files change, and what to do so they pick the new key up.
+ */
+restart: Array<[string, string]>, 
+/**
+ * Places outside the configs Rekey rewrites that hold this key, or may hold it: the user updates
+ * them by hand after the rotation (Rekey cannot write there, so they never make it `incomplete`).
+ */
+also_update: Array<AlsoUpdate>, };
+
+/**
+ * The whole picture: `clients`, `files`, `credentials`, `held_elsewhere` (the stable JSON shape of
+ * `rekey scan --json`).
+ */
+export type ScanReport = { clients: Array<ClientReport>, files: Array<FileReport>, credentials: Array<CredentialReport>, 
+/**
+ * Places outside the configs Rekey rewrites that hold a key ([`outside`]).
+ */
+held_elsewhere: Array<HeldElsewhere>, };
+
+/**
+ * Global (per user) or project (per folder) scope.
+ */
+export type Scope = "user" | "project";
+
+export type ServerReport = { name: string, 
+/**
+ * Claude Code local scope: the project path the entry belongs to.
+ */
+project?: string, slots: Array<SlotReport>, };
+
+/**
+ * Rekey's settings file (`settings.json` in the data dir). Holds no secrets.
+ */
+export type Settings = { 
+/**
+ * Project folders to scan for `.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`, …
+ */
+project_folders: Array<string>, 
+/**
+ * Keys older than this are due for rotation (listed first, counted in the tray).
+ */
+max_key_age_days: number, 
+/**
+ * How long an old key keeps working after a rotation, for providers with a grace period
+ * (Cloudflare Access), unless a rotation says otherwise.
+ */
+grace_minutes: number, 
+/**
+ * Desktop notifications when a key becomes due (at most once a day per key).
+ */
+notify_due: boolean, };
+
+/**
+ * The shape of the place a secret sits in.
+ */
+export type SlotKind = "env" | "header" | "arg-flag" | "arg-value" | "arg-header" | "url-path" | "url-query" | "dsn-password";
+
+export type SlotReport = { file: string, server: string, 
+/**
+ * Claude Code local scope: the project (key of `projects` in `~/.claude.json`) the server belongs to.
+ * The same server name often appears under several projects of one file.
+ */
+project?: string, kind: SlotKind, location: string, 
+/**
+ * `sk-l…9f2c`; never the value.
+ */
+masked: string, credential?: string, provider?: string, } & ({ "state": "secret" } | { "state": "reference", lives_in: string, } | { "state": "placeholder" });
+
+/**
+ * Where a rotation got to.
+ */
+export type Step = "intent" | "unknown" | "failed" | "held" | "shown" | "written" | "verified" | "verify-failed" | "incomplete" | "created" | "revoked" | "revoke-failed" | "rolled-back" | "kept-both";
+
+/**
+ * A config file the scan could not parse (or read) whose bytes hold the old value.
+ */
+export type Unparsed = { path: string, client: ClientId, 
+/**
+ * 1-based line of the first place the value appears (raw, JSON- or TOML-escaped, or percent-encoded).
+ */
+line: number, 
+/**
+ * Why it could not be used (the parse error, with its position).
+ */
+reason: string, };
+
+/**
+ * Whether the keychain can be used right now, for the UI and `rekey doctor`.
+ */
+export type VaultStatus = { available: boolean, 
+/**
+ * The backend in use on this OS.
+ */
+backend: string, 
+/**
+ * Why it is unavailable (a stable error code and a message), when it is.
+ */
+error_code?: string, message?: string, };
