@@ -7,6 +7,7 @@
 //! provider or the variable, and random hex), so the config still says which secret goes where.
 
 pub mod exec;
+pub mod index;
 
 use std::ops::Range;
 
