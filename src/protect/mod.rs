@@ -8,6 +8,7 @@
 
 pub mod exec;
 pub mod index;
+pub mod wrap;
 
 use std::ops::Range;
 
