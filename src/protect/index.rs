@@ -115,11 +115,7 @@ pub fn attach(report: &mut ScanReport, index: &BTreeMap<String, Protected>) {
             .map(|pr| pr.id())
             .or(slot.report.provider);
         slot.report.provider = provider;
-        let c = match report
-            .credentials
-            .iter_mut()
-            .find(|c| c.id == p.credential)
-        {
+        let c = match report.credentials.iter_mut().find(|c| c.id == p.credential) {
             Some(c) => c,
             None => {
                 report.credentials.push(CredentialReport {

@@ -93,14 +93,11 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
     } else {
         0
     };
-    let parsed = match jsonc_parser::parse_to_ast(
-        &text[bom..],
-        &Default::default(),
-        &Default::default(),
-    ) {
-        Ok(p) => p,
-        Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
-    };
+    let parsed =
+        match jsonc_parser::parse_to_ast(&text[bom..], &Default::default(), &Default::default()) {
+            Ok(p) => p,
+            Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
+        };
     let Some(root) = parsed.value else {
         return Shape::Unsupported("the file is empty".into());
     };
@@ -142,7 +139,9 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
         for key in path {
             match get(node, key) {
                 Some(i) => {
-                    let Value::Object(o) = node else { unreachable!() };
+                    let Value::Object(o) = node else {
+                        unreachable!()
+                    };
                     node = &o.properties[i].value;
                 }
                 None => {
@@ -309,16 +308,28 @@ pub fn is_wrapped(shape: &Shape) -> bool {
             command,
             args: Some(a),
             ..
-        } => is_rekey(&command.value) && v(a, 0) == Some("exec") && v(a, 1) == Some("--") && a.elems.len() >= 3,
+        } => {
+            is_rekey(&command.value)
+                && v(a, 0) == Some("exec")
+                && v(a, 1) == Some("--")
+                && a.elems.len() >= 3
+        }
         Shape::Array(a) => {
-            v(a, 0).is_some_and(is_rekey) && v(a, 1) == Some("exec") && v(a, 2) == Some("--") && a.elems.len() >= 4
+            v(a, 0).is_some_and(is_rekey)
+                && v(a, 1) == Some("exec")
+                && v(a, 2) == Some("--")
+                && a.elems.len() >= 4
         }
         _ => false,
     }
 }
 
 /// The edits that make the entry start `rekey exec -- <its command…>` with `bin` as the program.
-pub fn wrap(format: Format, shape: &Shape, bin: &str) -> Result<Vec<(Range<usize>, String)>, String> {
+pub fn wrap(
+    format: Format,
+    shape: &Shape,
+    bin: &str,
+) -> Result<Vec<(Range<usize>, String)>, String> {
     let q = |s: &str| quote(format, s);
     match shape {
         Shape::Split {
@@ -379,7 +390,10 @@ pub fn unwrap(format: Format, text: &str, shape: &Shape) -> Option<Vec<(Range<us
             }
             Some(edits)
         }
-        Shape::Array(a) => Some(vec![(a.elems[0].span.start..a.elems[3].span.start, String::new())]),
+        Shape::Array(a) => Some(vec![(
+            a.elems[0].span.start..a.elems[3].span.start,
+            String::new(),
+        )]),
         _ => None,
     }
 }
@@ -398,7 +412,9 @@ pub fn apply_edits(bytes: &[u8], edits: &[(Range<usize>, String)]) -> Vec<u8> {
 }
 
 /// Sort edits by position and refuse overlapping ones (an insertion may sit at the start of an edit).
-pub fn sorted(mut edits: Vec<(Range<usize>, String)>) -> Result<Vec<(Range<usize>, String)>, String> {
+pub fn sorted(
+    mut edits: Vec<(Range<usize>, String)>,
+) -> Result<Vec<(Range<usize>, String)>, String> {
     edits.sort_by_key(|(r, _)| (r.start, r.end));
     if edits.windows(2).any(|w| w[1].0.start < w[0].0.end) {
         return Err("two changes overlap".into());
@@ -475,13 +491,28 @@ mod tests {
     fn remote_and_unknown_shapes_are_refused() {
         let m: &[&[&str]] = &[&["mcpServers"]];
         let remote = "{\"mcpServers\": {\"bs\": {\"url\": \"https://x\", \"headers\": {}}}}";
-        assert!(matches!(shape(Format::Json, remote, m, None, "bs"), Shape::Remote));
+        assert!(matches!(
+            shape(Format::Json, remote, m, None, "bs"),
+            Shape::Remote
+        ));
         let zed = "{\"mcpServers\": {\"bs\": {\"command\": {\"path\": \"uvx\"}}}}";
-        assert!(matches!(shape(Format::Json, zed, m, None, "bs"), Shape::Unsupported(_)));
-        assert!(matches!(shape(Format::Yaml, "x: 1", m, None, "bs"), Shape::Unsupported(_)));
+        assert!(matches!(
+            shape(Format::Json, zed, m, None, "bs"),
+            Shape::Unsupported(_)
+        ));
+        assert!(matches!(
+            shape(Format::Yaml, "x: 1", m, None, "bs"),
+            Shape::Unsupported(_)
+        ));
         let proj = "{\"projects\": {\"/p\": {\"mcpServers\": {\"bs\": {\"command\": \"uvx\"}}}}}";
         assert!(matches!(
-            shape(Format::Json, proj, &[&["mcpServers"], &["projects", "*", "mcpServers"]], Some("/p"), "bs"),
+            shape(
+                Format::Json,
+                proj,
+                &[&["mcpServers"], &["projects", "*", "mcpServers"]],
+                Some("/p"),
+                "bs"
+            ),
             Shape::Split { .. }
         ));
     }

@@ -114,7 +114,10 @@ fn is_header_secret(name: &str) -> bool {
 
 /// What a usage protected by Rekey says it is: the key lives in the OS keychain under this reference.
 pub fn protected_lives_in(id: &str) -> String {
-    format!("protected: in the keychain ({}{id})", crate::protect::SCHEME)
+    format!(
+        "protected: in the keychain ({}{id})",
+        crate::protect::SCHEME
+    )
 }
 
 /// Find the secrets in one string of an MCP server entry. `rel` is the path below the entry

@@ -218,9 +218,16 @@ fn rekey_references_are_protected_usages_wherever_they_sit() {
             "{f:?}"
         );
     };
-    let f = one(&["env", "BITSCALE_API_KEY"], "rekey://bitscale-1a2b3c", None);
+    let f = one(
+        &["env", "BITSCALE_API_KEY"],
+        "rekey://bitscale-1a2b3c",
+        None,
+    );
     protected(&f, "bitscale-1a2b3c");
-    assert_eq!((f.location.as_str(), f.range.clone()), ("env.BITSCALE_API_KEY", 0..23));
+    assert_eq!(
+        (f.location.as_str(), f.range.clone()),
+        ("env.BITSCALE_API_KEY", 0..23)
+    );
     let v = "--api-key=rekey://k1";
     let f = one(&["args", "2"], v, None);
     protected(&f, "k1");
@@ -238,5 +245,8 @@ fn rekey_references_are_protected_usages_wherever_they_sit() {
     let f = one(&["env", "SOMETHING"], "rekey://k3", None);
     protected(&f, "k3");
     // A literal key is still a secret.
-    assert_eq!(one(&["env", "API_KEY"], "sk-live-0123456789", None).state, ValueState::Secret);
+    assert_eq!(
+        one(&["env", "API_KEY"], "sk-live-0123456789", None).state,
+        ValueState::Secret
+    );
 }
