@@ -177,7 +177,62 @@ fn a_protected_key_reaches_its_servers_rotates_without_touching_configs_and_come
         None,
         "a reference no config uses is forgotten"
     );
-    let _ = f;
+
+    // Protect again, link the protected key (the configs hold only references), rotate it.
+    ok(&run(&home, &["protect", &cred, "--yes"], "", &[]));
+    link(&f, &home, P::BitScale, &cred);
+    let (claude1, cursor1) = (read(&claude), read(&cursor));
+    let plan = ok(&run(&home, &["plan", &cred], "", &[]));
+    assert!(
+        plan.contains("0 files change; the new key goes into the keychain, and servers pick up the new key when the client restarts them"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Claude Desktop: ") && plan.contains("Cursor: "),
+        "restart hints stay: {plan}"
+    );
+    let o: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(o["step"], "verified", "{o}");
+    assert!(o["files"].as_array().unwrap().is_empty(), "{o}");
+    let new = f.current_key(P::BitScale);
+    assert_ne!(new, key);
+    assert_eq!(read(&claude), claude1, "no config file changed");
+    assert_eq!(read(&cursor), cursor1, "no config file changed");
+    let v: Value = serde_json::from_str(&read(&claude)).unwrap();
+    let id2 = v["mcpServers"]["bitscale"]["env"]["BITSCALE_API_KEY"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("rekey://")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        secret_tool(&format!("ref:{id2}")).as_deref(),
+        Some(new.as_str())
+    );
+    start_servers(&home, &claude);
+    start_servers(&home, &cursor);
+    for which in ["claude-env", "claude-arg", "cursor-env"] {
+        assert_eq!(
+            received(&home, which),
+            sha256(&new),
+            "{which} gets the new key"
+        );
+    }
+    // The key keeps its place under its new id (linked, protected), and rotates again.
+    let new_id = o["new_credential"].as_str().unwrap();
+    ok(&run(&home, &["verify", new_id], "", &[]));
+    let scan: Value = serde_json::from_str(&ok(&run(&home, &["scan", "--json"], "", &[]))).unwrap();
+    assert_eq!(scan["credentials"][0]["id"], new_id, "{scan}");
+    // Unprotect: the new key back in the configs, every other byte as before Protect.
+    ok(&run(&home, &["unprotect", new_id, "--yes"], "", &[]));
+    assert_eq!(read(&claude), claude0.replace(&key, &new));
+    assert_eq!(read(&cursor), cursor0.replace(&key, &new));
 }
 
 #[test]

@@ -162,3 +162,27 @@ pub fn reference_id(value: &str) -> Option<&str> {
         _ => None,
     }
 }
+
+/// The references of `credential` and the key they hold, read from the keychain (`ref:<id>`) and checked
+/// against the credential id: `(vec![], None)` when the key is not protected.
+pub fn protected_key(
+    ctx: &crate::context::Context,
+    vault: &crate::vault::Vault,
+    credential: &str,
+) -> crate::Result<(Vec<String>, Option<crate::Secret>)> {
+    let refs = Index::new(&ctx.data_dir)
+        .refs_of(credential)
+        .map_err(|e| crate::Error::io(ctx.data_dir.join("protected.json"), e))?;
+    let Some(first) = refs.first() else {
+        return Ok((refs, None));
+    };
+    let value = vault.get(&super::account_of(first))?;
+    let fp = crate::scan::fingerprint::Fingerprinter::load_or_create(&ctx.data_dir)
+        .map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
+    if fp.id(value.expose()) != credential {
+        return Err(crate::Error::InvalidInput(format!(
+            "the keychain entry of rekey://{first} no longer holds the key {credential} (it was changed outside Rekey); run `rekey scan` and protect the key again"
+        )));
+    }
+    Ok((refs, Some(value)))
+}
