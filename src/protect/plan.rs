@@ -160,12 +160,15 @@ pub(super) fn value_edit(
     Ok((token.start + r.start..token.start + r.end, enc))
 }
 
+/// Slots of one server entry: ((server, project), its slots).
+pub(super) type EntrySlots<'a> = ((String, Option<String>), Vec<&'a SlotInternal>);
+
 /// The slots of `bytes` grouped by server entry, in file order, keeping those `keep` says.
 pub(super) fn by_entry(
     slots: &[SlotInternal],
     keep: impl Fn(&SlotInternal) -> bool,
-) -> Vec<((String, Option<String>), Vec<&SlotInternal>)> {
-    let mut out: Vec<((String, Option<String>), Vec<&SlotInternal>)> = Vec::new();
+) -> Vec<EntrySlots<'_>> {
+    let mut out: Vec<EntrySlots<'_>> = Vec::new();
     for s in slots.iter().filter(|s| keep(s)) {
         let key = (s.report.server.clone(), s.report.project.clone());
         match out.iter_mut().find(|(k, _)| *k == key) {
