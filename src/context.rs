@@ -88,10 +88,18 @@ impl Context {
     pub fn scan(&self) -> Result<ScanReport> {
         let fingerprinter = Fingerprinter::load_or_create(&self.data_dir)
             .map_err(|e| Error::io(&self.data_dir, e))?;
-        Ok(scan::scan(&ScanOptions {
+        let mut report = scan::scan(&ScanOptions {
             env: self.env.clone(),
             project_folders: self.settings.project_folders.clone(),
             fingerprinter,
-        }))
+        });
+        // Protected usages (`rekey://<id>`) are reported under the credential their reference holds.
+        let index = crate::protect::index::Index::new(&self.data_dir)
+            .all()
+            .map_err(|e| Error::io(self.data_dir.join("protected.json"), e))?;
+        if !index.is_empty() {
+            crate::protect::index::attach(&mut report, &index);
+        }
+        Ok(report)
     }
 }

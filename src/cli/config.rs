@@ -65,6 +65,14 @@ pub(super) fn execute(
                             crate::scan::slots::ValueState::Placeholder => {
                                 "placeholder, not a credential".into()
                             }
+                            crate::scan::slots::ValueState::Reference { lives_in }
+                                if lives_in.starts_with("protected:") =>
+                            {
+                                match &slot.credential {
+                                    Some(c) => format!("{lives_in}; {c}"),
+                                    None => lives_in.clone(),
+                                }
+                            }
                             crate::scan::slots::ValueState::Reference { lives_in } => {
                                 format!("reference: the value lives in {lives_in}; Rekey cannot rewrite it in this file")
                             }
@@ -78,6 +86,13 @@ pub(super) fn execute(
                     }
                 }
             }
+            writeln!(
+                out,
+                "\n{} key(s) in plaintext ({} usage(s)); {} usage(s) protected (rekey://, in the keychain)",
+                report.summary.plaintext_keys,
+                report.summary.plaintext_usages,
+                report.summary.protected_usages
+            )?;
             writeln!(out, "\n{} credential(s):", report.credentials.len())?;
             for c in &report.credentials {
                 let provider = c.provider.map(|p| format!(" [{p}]")).unwrap_or_default();

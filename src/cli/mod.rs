@@ -11,6 +11,7 @@ use std::io::{BufRead, Read, Write};
 mod config;
 mod ctr;
 mod output;
+mod protect;
 mod rotate;
 use output::{error_text, note};
 
@@ -190,6 +191,28 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true, num_args = 1..)]
         command: Vec<std::ffi::OsString>,
     },
+    /// Keep a key out of the config files: store it in the OS keychain and rewrite every usage to a
+    /// `rekey://<id>` reference, with the server started through `rekey exec`. Shows the plan and asks.
+    Protect {
+        /// The credential id (from `rekey scan`).
+        credential: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a protected key back in every config that uses its reference (and stop going through
+    /// `rekey exec`). Shows the plan and asks.
+    Unprotect {
+        /// The reference id (`bitscale-1a2b3c` or `rekey://bitscale-1a2b3c`) or the credential id.
+        reference: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Create-then-revoke: put the old key back in every config and delete the new key at the provider
     /// (after a failed verification; run again to retry a deletion that failed).
     Rollback {
@@ -342,6 +365,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         | Command::History { .. }
         | Command::Finish { .. }
         | Command::Recover { .. }) => rotate::execute(c, out, stdin),
+        c @ (Command::Protect { .. } | Command::Unprotect { .. }) => protect::execute(c, out),
         c @ (Command::Rollback { .. } | Command::KeepBoth { .. } | Command::RevokeOld { .. }) => {
             ctr::execute(c, out)
         }

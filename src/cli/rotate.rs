@@ -363,8 +363,20 @@ fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io
             p.risk
         )?,
     }
+    for n in &p.notes {
+        writeln!(out, "{n}")?;
+    }
     writeln!(out, "Files that will change:")?;
+    if p.replace.files.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
     print_file_plans(out, &p.replace.files)?;
+    if !p.restart.is_empty() {
+        writeln!(out, "Afterwards, so the clients use the new key:")?;
+        for (client, hint) in &p.restart {
+            writeln!(out, "  {client}: {hint}")?;
+        }
+    }
     writeln!(out, "Preflight:")?;
     for c in &p.preflight {
         writeln!(

@@ -7,6 +7,13 @@
 //! provider or the variable, and random hex), so the config still says which secret goes where.
 
 pub mod exec;
+pub mod index;
+mod plan;
+mod unprotect;
+pub mod wrap;
+
+pub use plan::{apply_protect, plan_protect, Applied, FileChange, ProtectPlan, Refused, Usage};
+pub use unprotect::{apply_unprotect, plan_unprotect, UnprotectPlan};
 
 use std::ops::Range;
 

@@ -106,6 +106,7 @@ fn run(
         owner: Some(Owner::this_process()),
         account: Some(rotation_account(&id)),
         despite_unparsed: plan.despite_unparsed,
+        refs: plan.protected.clone(),
         unparsed: fresh
             .replace
             .unparsed
@@ -255,6 +256,7 @@ fn run(
 
     finish(
         ctx,
+        vault,
         http,
         provider,
         &plan.link,

@@ -25,6 +25,7 @@ pub(super) enum Remotes<'a> {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn finish(
     ctx: &Context,
+    vault: &Vault,
     http: &Http,
     provider: &dyn providers::Provider,
     link: &Link,
@@ -37,6 +38,7 @@ pub(super) fn finish(
 ) -> Result<()> {
     let journal = Journal::new(&ctx.data_dir);
     let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
+    let refs_left = update_references(ctx, vault, entry, new);
     for r in replace::apply(replace_plan, new, &ctx.backups()) {
         let error = scrubber.clean_opt(r.error.as_deref());
         match entry.files.iter_mut().find(|f| f.path == r.path) {
@@ -70,6 +72,7 @@ pub(super) fn finish(
     // Read every config once more: a refused or unparseable file, or a running client that wrote its
     // old in-memory state back over the rewrite, leaves a usage on the old key.
     entry.left = left_on_old_key(ctx, entry);
+    entry.left.extend(refs_left);
     entry.step = if !entry.left.is_empty() {
         Step::Incomplete
     } else if entry.verify_error.is_some() {
@@ -100,6 +103,40 @@ pub(super) fn finish(
     }
     progress(entry.step);
     Ok(())
+}
+
+/// A protected key: each keychain entry `ref:<id>` of the rotated key takes the new key (checked by reading
+/// it back), and the index moves the reference to the new credential id, so the configs, which hold only
+/// `rekey://<id>`, need no change. Returns what is still on the old key.
+fn update_references(ctx: &Context, vault: &Vault, entry: &Entry, new: &Secret) -> Vec<String> {
+    let mut left = Vec::new();
+    let mut done = Vec::new();
+    for id in &entry.refs {
+        let account = crate::protect::account_of(id);
+        let stored = vault
+            .store(&account, new)
+            .and_then(|()| vault.get(&account))
+            .map(|back| back == *new);
+        match stored {
+            Ok(true) => done.push(id.clone()),
+            Ok(false) => left.push(format!(
+                "the keychain entry of rekey://{id} did not take the new key"
+            )),
+            Err(e) => left.push(format!(
+                "the keychain entry of rekey://{id} still holds the old key ({e})"
+            )),
+        }
+    }
+    if let Some(new_id) = &entry.new_credential {
+        let masked = entry.new_masked.clone().unwrap_or_else(|| new.masked());
+        let index = crate::protect::index::Index::new(&ctx.data_dir);
+        if let Err(e) = index.rotated(&done, new_id, &masked) {
+            left.push(format!(
+                "Rekey's list of protected keys could not be updated ({e})"
+            ));
+        }
+    }
+    left
 }
 
 fn count(n: usize, what: &str) -> String {
@@ -203,7 +240,13 @@ fn handshake_remotes(
 
 /// Carry a rotation whose new key is in the keychain to its end from the configs as they are now:
 /// rewrite what still holds the old key, verify, re-read. (Recovery after a crash, and Finish.)
-pub(super) fn resume(ctx: &Context, http: &Http, entry: &mut Entry, new: &Secret) -> Result<()> {
+pub(super) fn resume(
+    ctx: &Context,
+    vault: &Vault,
+    http: &Http,
+    entry: &mut Entry,
+    new: &Secret,
+) -> Result<()> {
     let provider = providers::by_id(&entry.provider)
         .ok_or_else(|| Error::UnknownProvider(entry.provider.clone()))?;
     let links = Links::new(&ctx.data_dir);
@@ -232,6 +275,7 @@ pub(super) fn resume(ctx: &Context, http: &Http, entry: &mut Entry, new: &Secret
     let scrubber = Scrubber::new().with(new).with_opt(old.as_ref());
     finish(
         ctx,
+        vault,
         http,
         provider,
         &link,
@@ -283,7 +327,7 @@ pub fn finish_rotation(
         )));
     }
     let new = vault.get(&account_of(&entry))?;
-    resume(ctx, http, &mut entry, &new)?;
+    resume(ctx, vault, http, &mut entry, &new)?;
     super::revoke::then_revoke(ctx, vault, http, &mut entry, &new)?;
     Ok(Recovered::from(&entry))
 }

@@ -164,6 +164,10 @@ pub struct Entry {
     /// puts it back in the configs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_account: Option<String>,
+    /// The `rekey://` references that hold the key (keychain entries `ref:<id>`): the rotation puts the
+    /// new key there too (recovery and Finish do it again if the process stopped before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refs: Vec<String>,
     /// Create-then-revoke rollback: the new key was deleted at the provider.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub new_key_deleted: bool,

@@ -49,6 +49,15 @@ pub struct RotationPlan {
     /// Places outside the configs Rekey rewrites that hold this key, or may hold it: the user updates
     /// them by hand after the rotation (Rekey cannot write there, so they never make it `incomplete`).
     pub also_update: Vec<AlsoUpdate>,
+    /// The `rekey://` references that hold this key (protected usages): the rotation puts the new key in
+    /// their keychain entries, and their configs do not change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
+    pub protected: Vec<String>,
+    /// What the user should know about the plan ("0 files change; …").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
+    pub notes: Vec<String>,
     #[serde(skip)]
     pub(super) current: Secret,
     #[serde(skip)]
@@ -188,8 +197,11 @@ pub fn plan(
         )
     });
     let report = report?;
+    // A protected key: its references and the key their keychain entry holds (see `protect::index`).
+    let (protected, kept) = crate::protect::index::protected_key(ctx, vault, credential)?;
     let current = report
         .secret_of(credential)
+        .or_else(|| kept.clone())
         .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
     let link = link
         .map_err(|e| Error::io(&ctx.data_dir, e))?
@@ -212,10 +224,33 @@ pub fn plan(
             ),
         });
     }
-    if replace.files.is_empty() {
+    let mut notes = Vec::new();
+    if replace.files.is_empty() && protected.is_empty() {
         preflight.push(Check {
             ok: false,
             message: "no config file holds this key literally".into(),
+        });
+    }
+    if let Some(k) = &kept {
+        preflight.push(Check {
+            ok: *k == current,
+            message: if *k == current {
+                "the keychain holds this protected key".into()
+            } else {
+                "the keychain entry of this key's reference holds another key than the configs: unprotect it or protect it again first".into()
+            },
+        });
+    }
+    if !protected.is_empty() {
+        let refs = protected
+            .iter()
+            .map(|r| format!("{}{r}", crate::protect::SCHEME))
+            .collect::<Vec<_>>()
+            .join(", ");
+        notes.push(if replace.files.is_empty() {
+            format!("This key is protected ({refs}): 0 files change; the new key goes into the keychain, and servers pick up the new key when the client restarts them.")
+        } else {
+            format!("Protected usages ({refs}) get the new key from the keychain (their files do not change); the literal usages below are rewritten.")
         });
     }
     if let Some(why) = unfinished_maker(ctx, credential) {
@@ -311,6 +346,10 @@ pub fn plan(
         .flat_map(|f| f.servers.iter().flat_map(|s| s.slots.iter()))
     {
         if let crate::scan::slots::ValueState::Reference { lives_in } = &s.state {
+            // (Rekey's own references: the rotation updates their keychain entries.)
+            if lives_in.starts_with("protected:") {
+                continue;
+            }
             // (Those held elsewhere are in `also_update`, with how to update them.)
             let listed = report
                 .held_elsewhere
@@ -322,8 +361,23 @@ pub fn plan(
         }
     }
     let mut restart: Vec<(String, String)> = Vec::new();
-    for f in &replace.files {
-        let c = clients::by_id(f.client);
+    let protected_clients = report
+        .files
+        .iter()
+        .filter(|f| {
+            f.servers.iter().flat_map(|s| s.slots.iter()).any(|s| {
+                s.credential.as_deref() == Some(credential)
+                    && matches!(s.state, crate::scan::slots::ValueState::Reference { .. })
+            })
+        })
+        .map(|f| f.client);
+    for client in replace
+        .files
+        .iter()
+        .map(|f| f.client)
+        .chain(protected_clients)
+    {
+        let c = clients::by_id(client);
         if !restart.iter().any(|(n, _)| n == c.name()) {
             restart.push((c.name().to_string(), c.restart_hint().to_string()));
         }
@@ -364,6 +418,8 @@ pub fn plan(
         warnings,
         restart,
         also_update: also_update(&report, credential, provider.id()),
+        protected,
+        notes,
         current,
         admin,
         grace,
@@ -406,8 +462,19 @@ pub(super) struct Fresh {
 pub(super) fn revalidate(ctx: &Context, vault: &Vault, plan: &RotationPlan) -> Result<Fresh> {
     let report = ctx.scan()?;
     let changed = |why: String| Err(Error::PlanChanged(why));
-    if report.secret_of(&plan.credential).as_ref() != Some(&plan.current) {
-        return changed("no config holds this key any more".into());
+    let literal = report.secret_of(&plan.credential);
+    if plan.protected.is_empty() {
+        if literal.as_ref() != Some(&plan.current) {
+            return changed("no config holds this key any more".into());
+        }
+    } else {
+        if literal.as_ref().is_some_and(|l| *l != plan.current) {
+            return changed("the configs hold another key under this id".into());
+        }
+        let (refs, kept) = crate::protect::index::protected_key(ctx, vault, &plan.credential)?;
+        if refs != plan.protected || kept.as_ref() != Some(&plan.current) {
+            return changed("the key's protected references changed".into());
+        }
     }
     let replace = replace::plan_for(&report, &plan.current);
     let (before, now) = (usages(&plan.replace), usages(&replace));

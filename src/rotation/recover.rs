@@ -71,7 +71,7 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
                 let done = if verified {
                     Ok(())
                 } else {
-                    resume(ctx, http, &mut entry, &new)
+                    resume(ctx, vault, http, &mut entry, &new)
                 }
                 .and_then(|()| super::revoke::then_revoke(ctx, vault, http, &mut entry, &new));
                 if let Err(e) = done {

@@ -101,9 +101,7 @@ pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
             .collect(),
     };
     // What the configs already say (base URL, ids), and keys this provider cannot rotate.
-    let key = report
-        .secret_of(credential)
-        .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    let key = key_of(ctx, &report, credential)?;
     let (urls, env) = report.notes_of(credential);
     p.complete_link(
         &mut link,
@@ -156,13 +154,26 @@ pub fn verify(ctx: &Context, http: &Http, credential: &str) -> Result<()> {
         .ok_or_else(|| Error::NotLinked(credential.into()))?;
     let provider = providers::by_id(&link.provider)
         .ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
-    let key = report
-        .secret_of(credential)
-        .ok_or_else(|| Error::UnknownCredential(credential.into()))?;
+    let key = key_of(ctx, &report, credential)?;
     // The provider's text may echo the key back: it leaves through the scrubbing boundary.
     provider
         .verify(http, &link, &key)
         .map_err(|e: ProviderError| {
             Error::Provider(e).scrubbed(&crate::scrub::Scrubber::new().with(&key))
         })
+}
+
+/// A credential's key: from the configs when one holds it literally, else (a protected key) from the
+/// keychain entry of its reference.
+fn key_of(
+    ctx: &Context,
+    report: &crate::scan::ScanReport,
+    credential: &str,
+) -> Result<crate::Secret> {
+    if let Some(k) = report.secret_of(credential) {
+        return Ok(k);
+    }
+    crate::protect::index::protected_key(ctx, &crate::vault::Vault::default(), credential)?
+        .1
+        .ok_or_else(|| Error::UnknownCredential(credential.into()))
 }

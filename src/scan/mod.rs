@@ -33,6 +33,8 @@ pub struct ScanReport {
     pub credentials: Vec<CredentialReport>,
     /// Places outside the configs Rekey rewrites that hold a key ([`outside`]).
     pub held_elsewhere: Vec<HeldElsewhere>,
+    /// Counts for the overview: what is left in plaintext, what is protected.
+    pub summary: Summary,
     /// What `replace` needs to edit: not serialized.
     #[serde(skip)]
     pub(crate) internal: Vec<SlotInternal>,
@@ -49,6 +51,17 @@ pub struct ScanReport {
     pub(crate) notes: Vec<ServerNote>,
 }
 
+/// How many keys are still in plaintext in the configs, and how many usages are protected (`rekey://`).
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct Summary {
+    /// Credentials with at least one literal usage (state `secret`) in a config.
+    pub plaintext_keys: usize,
+    /// Usages (slots) that hold a key literally (state `secret`).
+    pub plaintext_usages: usize,
+    /// Usages that hold a `rekey://` reference (state `reference`, "protected: in the keychain").
+    pub protected_usages: usize,
+}
+
 /// Debug output holds no scanned bytes or remote entries (they hold keys); slots redact themselves.
 impl std::fmt::Debug for ScanReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,6 +70,7 @@ impl std::fmt::Debug for ScanReport {
             .field("files", &self.files)
             .field("credentials", &self.credentials)
             .field("held_elsewhere", &self.held_elsewhere)
+            .field("summary", &self.summary)
             .finish_non_exhaustive()
     }
 }
@@ -173,6 +187,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         files: Vec::new(),
         credentials: Vec::new(),
         held_elsewhere: Vec::new(),
+        summary: Summary::default(),
         internal: Vec::new(),
         contents: Vec::new(),
         remotes: Vec::new(),
@@ -218,6 +233,19 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         });
     }
     assign_credentials(&mut report, &opts.fingerprinter);
+    report.summary = Summary {
+        plaintext_keys: report.credentials.len(),
+        plaintext_usages: report
+            .internal
+            .iter()
+            .filter(|s| s.report.state == ValueState::Secret)
+            .count(),
+        protected_usages: report
+            .internal
+            .iter()
+            .filter(|s| crate::protect::index::reference_id(s.value.expose()).is_some())
+            .count(),
+    };
     report.held_elsewhere = outside::held_elsewhere(&opts.env, &opts.fingerprinter, &report);
     report
 }
@@ -373,7 +401,10 @@ impl ScanReport {
     pub(crate) fn secret_of(&self, credential: &str) -> Option<Secret> {
         self.internal
             .iter()
-            .find(|s| s.report.credential.as_deref() == Some(credential))
+            .find(|s| {
+                s.report.credential.as_deref() == Some(credential)
+                    && s.report.state == ValueState::Secret
+            })
             .map(|s| s.value.clone())
     }
 }

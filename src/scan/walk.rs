@@ -117,7 +117,15 @@ pub(super) fn walk_slots(
                         project: project.clone(),
                         kind: f.kind,
                         location: f.location.clone(),
-                        masked: secret.masked(),
+                        // A `rekey://` reference is not a secret: it is shown as it is.
+                        masked: match &f.state {
+                            slots::ValueState::Reference { .. }
+                                if secret.expose().starts_with(crate::protect::SCHEME) =>
+                            {
+                                secret.expose().to_string()
+                            }
+                            _ => secret.masked(),
+                        },
                         provider: guess_provider(
                             &f.name,
                             hint.as_deref().unwrap_or(value),

@@ -69,6 +69,7 @@ describe("usageLabels", () => {
       ],
       credentials: [],
       held_elsewhere: [],
+      summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 },
     };
     const c = { id: "cred_1", masked: "sk-l…9f2c", usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
     expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
@@ -80,6 +81,7 @@ describe("usageLabels", () => {
       files: [{ path: "/h/.claude.json", client: "claude-code", format: "json", scope: "user", status: "ok", servers: [] }],
       credentials: [],
       held_elsewhere: [],
+      summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 },
     };
     const c = { id: "cred_1", masked: "ghp_…6789", usages: 3, slots: [slot("/src/a"), slot("/src/b"), slot()] };
     expect(usageLabels(c, report)).toEqual(["Claude Code › gh (project /src/a)", "Claude Code › gh (project /src/b)", "Claude Code › gh"]);

@@ -113,9 +113,76 @@ fn is_header_secret(name: &str) -> bool {
     name.eq_ignore_ascii_case("authorization") || is_secret_name(name)
 }
 
+/// What a usage protected by Rekey says it is: the key lives in the OS keychain under this reference.
+pub fn protected_lives_in(id: &str) -> String {
+    format!(
+        "protected: in the keychain ({}{id})",
+        crate::protect::SCHEME
+    )
+}
+
 /// Find the secrets in one string of an MCP server entry. `rel` is the path below the entry
 /// (e.g. `["env", "BITSCALE_API_KEY"]`, `["args", "3"]`), `prev_arg` the previous element of `args`.
+///
+/// A `rekey://<id>` reference anywhere in the string (`--api-key=rekey://…`, `Bearer rekey://…`, a URL
+/// path segment, or under a name that says nothing) is reported as a usage of its own, state
+/// `reference`, whose range is exactly the reference; a literal slot that overlaps it is dropped.
 pub fn find(rel: &[&str], value: &str, prev_arg: Option<&str>) -> Vec<Found> {
+    let mut out = find_literal(rel, value, prev_arg);
+    let refs = crate::protect::find(value);
+    if refs.is_empty() {
+        return out;
+    }
+    let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
+    let mut protected = Vec::with_capacity(refs.len());
+    for r in refs {
+        let like = out.iter().find(|f| overlaps(&f.range, &r.range));
+        let (kind, location, name) = match like {
+            Some(f) => (f.kind, f.location.clone(), f.name.clone()),
+            None => (
+                match rel.first() {
+                    Some(&"headers" | &"http_headers") => SlotKind::Header,
+                    Some(&"url" | &"serverUrl" | &"httpUrl" | &"uri") => SlotKind::UrlPath,
+                    Some(&"args") => SlotKind::ArgFlag,
+                    _ => SlotKind::Env,
+                },
+                render_rel(rel),
+                rel.last().copied().unwrap_or_default().to_string(),
+            ),
+        };
+        protected.push(Found {
+            kind,
+            location,
+            range: r.range.clone(),
+            encoding: Encoding::Plain,
+            state: ValueState::Reference {
+                lives_in: protected_lives_in(r.id),
+            },
+            name,
+        });
+    }
+    out.retain(|f| !protected.iter().any(|p| overlaps(&f.range, &p.range)));
+    out.extend(protected);
+    out
+}
+
+/// `env.NAME`, `args[3]`: a path below an entry as locations show it.
+fn render_rel(rel: &[&str]) -> String {
+    let mut s = String::new();
+    for seg in rel {
+        if seg.parse::<usize>().is_ok() && !s.is_empty() {
+            s.push_str(&format!("[{seg}]"));
+        } else {
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(seg);
+        }
+    }
+    s
+}
+
+fn find_literal(rel: &[&str], value: &str, prev_arg: Option<&str>) -> Vec<Found> {
     let mut out = Vec::new();
     match rel {
         // env values (Codex also: `env` inline tables). Values may themselves be "Bearer …".

@@ -206,3 +206,47 @@ fn opencode_and_crush_references() {
     // A brace that is not a substitution stays a literal.
     assert_eq!(classify("{abc123def456}"), ValueState::Secret);
 }
+
+#[test]
+fn rekey_references_are_protected_usages_wherever_they_sit() {
+    let protected = |f: &Found, id: &str| {
+        assert_eq!(
+            f.state,
+            ValueState::Reference {
+                lives_in: format!("protected: in the keychain (rekey://{id})")
+            },
+            "{f:?}"
+        );
+    };
+    let f = one(
+        &["env", "BITSCALE_API_KEY"],
+        "rekey://bitscale-1a2b3c",
+        None,
+    );
+    protected(&f, "bitscale-1a2b3c");
+    assert_eq!(
+        (f.location.as_str(), f.range.clone()),
+        ("env.BITSCALE_API_KEY", 0..23)
+    );
+    let v = "--api-key=rekey://k1";
+    let f = one(&["args", "2"], v, None);
+    protected(&f, "k1");
+    assert_eq!(&v[f.range.clone()], "rekey://k1");
+    assert_eq!(f.kind, SlotKind::ArgFlag);
+    let v = "Authorization: Bearer rekey://k2";
+    let f = one(&["args", "4"], v, Some("--header"));
+    protected(&f, "k2");
+    assert_eq!(&v[f.range.clone()], "rekey://k2");
+    let v = "https://cloud.activepieces.com/api/v1/mcp/rekey://ap-01/sse";
+    let f = one(&["args", "2"], v, None);
+    protected(&f, "ap-01");
+    assert_eq!(&v[f.range.clone()], "rekey://ap-01");
+    // Under a name that says nothing about a secret, too.
+    let f = one(&["env", "SOMETHING"], "rekey://k3", None);
+    protected(&f, "k3");
+    // A literal key is still a secret.
+    assert_eq!(
+        one(&["env", "API_KEY"], "sk-live-0123456789", None).state,
+        ValueState::Secret
+    );
+}

@@ -333,7 +333,16 @@ restart: Array<[string, string]>,
  * Places outside the configs Rekey rewrites that hold this key, or may hold it: the user updates
  * them by hand after the rotation (Rekey cannot write there, so they never make it `incomplete`).
  */
-also_update: Array<AlsoUpdate>, };
+also_update: Array<AlsoUpdate>, 
+/**
+ * The `rekey://` references that hold this key (protected usages): the rotation puts the new key in
+ * their keychain entries, and their configs do not change.
+ */
+protected?: Array<string>, 
+/**
+ * What the user should know about the plan ("0 files change; …").
+ */
+notes?: Array<string>, };
 
 /**
  * The whole picture: `clients`, `files`, `credentials`, `held_elsewhere` (the stable JSON shape of
@@ -343,7 +352,11 @@ export type ScanReport = { clients: Array<ClientReport>, files: Array<FileReport
 /**
  * Places outside the configs Rekey rewrites that hold a key ([`outside`]).
  */
-held_elsewhere: Array<HeldElsewhere>, };
+held_elsewhere: Array<HeldElsewhere>, 
+/**
+ * Counts for the overview: what is left in plaintext, what is protected.
+ */
+summary: Summary, };
 
 /**
  * Global (per user) or project (per folder) scope.
@@ -398,6 +411,23 @@ masked: string, credential?: string, provider?: string, } & ({ "state": "secret"
  * Where a rotation got to.
  */
 export type Step = "intent" | "unknown" | "failed" | "held" | "shown" | "written" | "verified" | "verify-failed" | "incomplete" | "created" | "revoked" | "revoke-failed" | "rolled-back" | "kept-both";
+
+/**
+ * How many keys are still in plaintext in the configs, and how many usages are protected (`rekey://`).
+ */
+export type Summary = { 
+/**
+ * Credentials with at least one literal usage (state `secret`) in a config.
+ */
+plaintext_keys: number, 
+/**
+ * Usages (slots) that hold a key literally (state `secret`).
+ */
+plaintext_usages: number, 
+/**
+ * Usages that hold a `rekey://` reference (state `reference`, "protected: in the keychain").
+ */
+protected_usages: number, };
 
 /**
  * A config file the scan could not parse (or read) whose bytes hold the old value.

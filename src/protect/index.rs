@@ -1,0 +1,188 @@
+//! Which credential each reference holds: `protected.json` in the data dir (no secrets).
+//!
+//! A credential id is a keyed fingerprint of the key's value, and links, the journal and the app name
+//! keys by it. A config that holds only `rekey://<id>` says nothing about the value, and reading the
+//! keychain during every scan would be slow (and, on macOS, a prompt). So Protect records, for each
+//! reference id, the credential id of the key it stored, its masked form and its provider; the scan
+//! ([`attach`]) reports a reference's usages under that credential, so a protected key keeps its id, its
+//! link and its place in the key list, and a key used both literally and through a reference is one
+//! credential. A rotation of the key updates the keychain entry `ref:<id>` and moves the reference to the
+//! new credential id (as it moves the link). The keychain stays the truth for the value: a rotation
+//! reads the current key from `ref:<id>` and refuses if its fingerprint is not the recorded credential.
+
+use crate::scan::{CredentialReport, ScanReport};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What one reference holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protected {
+    /// The credential id (fingerprint) of the key in `ref:<id>`.
+    pub credential: String,
+    /// The key, masked (`bs_l…cdef`).
+    pub masked: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
+/// `protected.json`: reference id → [`Protected`].
+pub struct Index {
+    path: PathBuf,
+}
+
+impl Index {
+    pub fn new(data_dir: &Path) -> Self {
+        Index {
+            path: data_dir.join("protected.json"),
+        }
+    }
+
+    pub fn all(&self) -> std::io::Result<BTreeMap<String, Protected>> {
+        match std::fs::read(&self.path) {
+            Ok(b) => serde_json::from_slice(&b)
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", self.path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The reference ids that hold `credential`.
+    pub fn refs_of(&self, credential: &str) -> std::io::Result<Vec<String>> {
+        Ok(self
+            .all()?
+            .into_iter()
+            .filter(|(_, p)| p.credential == credential)
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    pub fn set(&self, id: &str, p: Protected) -> std::io::Result<()> {
+        self.update(|all| {
+            all.insert(id.to_string(), p);
+        })
+    }
+
+    pub fn remove(&self, id: &str) -> std::io::Result<()> {
+        self.update(|all| {
+            all.remove(id);
+        })
+    }
+
+    /// After a rotation, the references that held `old` hold `new` (its id and masked form).
+    pub fn rotated(&self, refs: &[String], new: &str, masked: &str) -> std::io::Result<()> {
+        self.update(|all| {
+            for id in refs {
+                if let Some(p) = all.get_mut(id) {
+                    p.credential = new.to_string();
+                    p.masked = masked.to_string();
+                }
+            }
+        })
+    }
+
+    /// Read, change, write under a lock (`protected.json.lock`), private and atomic.
+    fn update(&self, change: impl FnOnce(&mut BTreeMap<String, Protected>)) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            crate::paths::ensure_private_dir(dir)?;
+        }
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.path.with_extension("json.lock"))?;
+        lock.lock()?;
+        let mut all = self.all()?;
+        change(&mut all);
+        crate::rotation::store::write_json(&self.path, &all)
+    }
+}
+
+/// Report every `rekey://<id>` usage the index knows under its credential: the slot gets the credential
+/// id, and the credential (made if the configs hold the key nowhere literally) lists it. Usages of
+/// references the index does not know stay `reference` without a credential.
+pub fn attach(report: &mut ScanReport, index: &BTreeMap<String, Protected>) {
+    for slot in report.internal.iter_mut() {
+        let Some(id) = reference_id(slot.value.expose()) else {
+            continue;
+        };
+        let Some(p) = index.get(id) else { continue };
+        slot.report.credential = Some(p.credential.clone());
+        let provider = p
+            .provider
+            .as_deref()
+            .and_then(crate::providers::by_id)
+            .map(|pr| pr.id())
+            .or(slot.report.provider);
+        slot.report.provider = provider;
+        let c = match report.credentials.iter_mut().find(|c| c.id == p.credential) {
+            Some(c) => c,
+            None => {
+                report.credentials.push(CredentialReport {
+                    id: p.credential.clone(),
+                    masked: p.masked.clone(),
+                    provider,
+                    usages: 0,
+                    slots: Vec::new(),
+                });
+                report.credentials.last_mut().expect("just pushed")
+            }
+        };
+        c.usages += 1;
+        c.provider = c.provider.or(provider);
+        c.slots.push(slot.report.clone());
+    }
+    report.credentials.sort_by(|a, b| a.id.cmp(&b.id));
+    // Mirror into the per-file view.
+    for file in report.files.iter_mut() {
+        for server in file.servers.iter_mut() {
+            for s in server.slots.iter_mut() {
+                if s.credential.is_some() {
+                    continue;
+                }
+                if let Some(i) = report.internal.iter().find(|i| {
+                    i.report.file == s.file
+                        && i.report.server == server.name
+                        && i.report.project == s.project
+                        && i.report.location == s.location
+                }) {
+                    s.credential = i.report.credential.clone();
+                    s.provider = i.report.provider;
+                }
+            }
+        }
+    }
+}
+
+/// The id of a slot value that is exactly one reference.
+pub fn reference_id(value: &str) -> Option<&str> {
+    let found = super::find(value);
+    match found.as_slice() {
+        [f] if f.range == (0..value.len()) => Some(f.id),
+        _ => None,
+    }
+}
+
+/// The references of `credential` and the key they hold, read from the keychain (`ref:<id>`) and checked
+/// against the credential id: `(vec![], None)` when the key is not protected.
+pub fn protected_key(
+    ctx: &crate::context::Context,
+    vault: &crate::vault::Vault,
+    credential: &str,
+) -> crate::Result<(Vec<String>, Option<crate::Secret>)> {
+    let refs = Index::new(&ctx.data_dir)
+        .refs_of(credential)
+        .map_err(|e| crate::Error::io(ctx.data_dir.join("protected.json"), e))?;
+    let Some(first) = refs.first() else {
+        return Ok((refs, None));
+    };
+    let value = vault.get(&super::account_of(first))?;
+    let fp = crate::scan::fingerprint::Fingerprinter::load_or_create(&ctx.data_dir)
+        .map_err(|e| crate::Error::io(&ctx.data_dir, e))?;
+    if fp.id(value.expose()) != credential {
+        return Err(crate::Error::InvalidInput(format!(
+            "the keychain entry of rekey://{first} no longer holds the key {credential} (it was changed outside Rekey); run `rekey scan` and protect the key again"
+        )));
+    }
+    Ok((refs, Some(value)))
+}

@@ -1,0 +1,492 @@
+//! Protect: plan which usages of a key become `rekey://<id>` (and which cannot), then keep the key in the
+//! keychain under `ref:<id>` and rewrite the configs. The file machinery (per-file edits computed from the
+//! file's bytes, locked atomic writes with backups, a re-plan of a file that changed since) is shared
+//! with Unprotect.
+
+use super::index::{Index, Protected};
+use super::wrap::{self, Shape};
+use crate::clients::{self, ClientId, Format, Location, Scope};
+use crate::context::Context;
+use crate::edit::atomic::{self, Expected, Splice};
+use crate::replace::FileResult;
+use crate::scan::slots::{self, ValueState};
+use crate::scan::{ScanReport, SlotInternal};
+use crate::vault::Vault;
+use crate::{Error, Result, Secret};
+use serde::Serialize;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One usage that changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    pub server: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    pub location: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl Usage {
+    pub fn server_label(&self) -> String {
+        label(&self.server, self.project.as_deref())
+    }
+}
+
+fn label(server: &str, project: Option<&str>) -> String {
+    match project {
+        Some(p) => format!("{server} (project {p})"),
+        None => server.to_string(),
+    }
+}
+
+/// A usage that stays as it is, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refused {
+    pub file: PathBuf,
+    pub client: ClientId,
+    pub server: String,
+    pub location: String,
+    pub reason: String,
+}
+
+/// One config file that changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    pub path: PathBuf,
+    pub client: ClientId,
+    pub format: Format,
+    pub usages: Vec<Usage>,
+    /// Servers whose `command` changes (wrapped in `rekey exec --`, or unwrapped).
+    pub commands: Vec<String>,
+    #[serde(skip)]
+    pub(super) hash: String,
+    #[serde(skip)]
+    pub(super) scanned: Option<Arc<Vec<u8>>>,
+    #[serde(skip)]
+    pub(super) variant: Option<String>,
+}
+
+/// What the edits of one file are, computed from its bytes.
+#[derive(Default)]
+pub(super) struct Edits {
+    pub edits: Vec<(Range<usize>, String)>,
+    pub usages: Vec<Usage>,
+    pub commands: Vec<String>,
+    pub refused: Vec<Refused>,
+}
+
+/// Everything `rekey protect` shows before it asks.
+#[derive(Debug, Serialize)]
+pub struct ProtectPlan {
+    pub credential: String,
+    pub masked: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<&'static str>,
+    /// The new reference id: the keychain entry is `ref:<id>`, configs hold `rekey://<id>`.
+    pub reference: String,
+    /// The program wrapped entries start (`rekey exec -- …`).
+    pub rekey_bin: String,
+    pub files: Vec<FileChange>,
+    /// Usages that stay literal, each with why.
+    pub cannot: Vec<Refused>,
+    pub notes: Vec<String>,
+    pub restart: Vec<(String, String)>,
+    #[serde(skip)]
+    value: Secret,
+}
+
+/// What Protect or Unprotect did.
+#[derive(Debug, Serialize)]
+pub struct Applied {
+    pub reference: String,
+    pub files: Vec<FileResult>,
+    pub restart: Vec<(String, String)>,
+}
+
+pub(super) fn location_of(
+    path: &std::path::Path,
+    client: ClientId,
+    format: Format,
+    variant: Option<String>,
+) -> Location {
+    Location {
+        client,
+        path: path.to_path_buf(),
+        format,
+        scope: Scope::User,
+        variant,
+    }
+}
+
+/// Only a server's environment and arguments reach it through `rekey exec`.
+fn passes_through(location: &str) -> bool {
+    ["env.", "envs.", "environment.", "args[", "command["]
+        .iter()
+        .any(|p| location.starts_with(p))
+}
+
+/// The edit that puts `new` in place of the decoded `range` of the string token at `token`.
+pub(super) fn value_edit(
+    format: Format,
+    text: &str,
+    token: &Range<usize>,
+    range: &Range<usize>,
+    new: &str,
+) -> std::result::Result<(Range<usize>, String), String> {
+    let raw = text
+        .get(token.clone())
+        .ok_or("the file is shorter than planned")?;
+    let (r, enc) = match format {
+        Format::Json | Format::Jsonc => {
+            let r = crate::edit::json::raw_offset(raw, range.start)
+                ..crate::edit::json::raw_offset(raw, range.end);
+            let mut enc = String::new();
+            crate::edit::json::escape(new, &mut enc);
+            (r, enc)
+        }
+        Format::Toml => {
+            let decoded = crate::edit::toml::DecodedToken::parse(raw)
+                .ok_or("this TOML string is multi-line or uses an escape Rekey does not know; edit it by hand")?;
+            let r = decoded
+                .raw_range(range.clone())
+                .ok_or("the key does not line up with this TOML string's escapes")?;
+            (r, crate::edit::toml::escape(new, raw.as_bytes()[0])?)
+        }
+        Format::Yaml => return Err("Rekey does not yet protect keys in YAML configs".into()),
+    };
+    Ok((token.start + r.start..token.start + r.end, enc))
+}
+
+/// Slots of one server entry: ((server, project), its slots).
+pub(super) type EntrySlots<'a> = ((String, Option<String>), Vec<&'a SlotInternal>);
+
+/// The slots of `bytes` grouped by server entry, in file order, keeping those `keep` says.
+pub(super) fn by_entry(
+    slots: &[SlotInternal],
+    keep: impl Fn(&SlotInternal) -> bool,
+) -> Vec<EntrySlots<'_>> {
+    let mut out: Vec<EntrySlots<'_>> = Vec::new();
+    for s in slots.iter().filter(|s| keep(s)) {
+        let key = (s.report.server.clone(), s.report.project.clone());
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(s),
+            None => out.push((key, vec![s])),
+        }
+    }
+    out
+}
+
+/// Protect's edits of one file: every literal use of `value` in an entry that can run `rekey exec`
+/// becomes `rekey://<reference>`, and the entry's command is wrapped (once).
+pub(super) fn protect_edits(
+    loc: &Location,
+    bytes: &[u8],
+    value: &Secret,
+    reference: &str,
+    bin: &str,
+) -> std::result::Result<Edits, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
+    let slots = crate::scan::slots_of(loc, bytes)?;
+    let client = clients::by_id(loc.client);
+    let reference_text = format!("{}{reference}", super::SCHEME);
+    let mut out = Edits::default();
+    let entries = by_entry(&slots, |s| {
+        s.value == *value && s.report.state == ValueState::Secret
+    });
+    for ((server, project), found) in entries {
+        let refuse = |out: &mut Edits, reason: String| {
+            for s in &found {
+                out.refused.push(Refused {
+                    file: loc.path.clone(),
+                    client: loc.client,
+                    server: label(&server, project.as_deref()),
+                    location: s.report.location.clone(),
+                    reason: reason.clone(),
+                });
+            }
+        };
+        let shape = wrap::shape(
+            loc.format,
+            text,
+            client.server_roots(),
+            project.as_deref(),
+            &server,
+        );
+        match &shape {
+            Shape::Remote => {
+                refuse(&mut out, "cannot be protected in this client: the client connects to the URL itself (it runs no command Rekey could wrap)".into());
+                continue;
+            }
+            Shape::Unsupported(why) => {
+                refuse(&mut out, format!("cannot be protected: {why}"));
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(s) = found.iter().find(|s| !passes_through(&s.report.location)) {
+            refuse(&mut out, format!("cannot be protected: `rekey exec` hands keys to a server only through its environment and arguments, and this entry also holds it in {}", s.report.location));
+            continue;
+        }
+        let mut edits = Vec::new();
+        for s in &found {
+            edits.push(value_edit(
+                loc.format,
+                text,
+                &s.token,
+                &s.range,
+                &reference_text,
+            )?);
+        }
+        if !wrap::is_wrapped(&shape) {
+            match wrap::wrap(loc.format, &shape, bin) {
+                Ok(w) => {
+                    edits.extend(w);
+                    out.commands.push(label(&server, project.as_deref()));
+                }
+                Err(why) => {
+                    refuse(&mut out, format!("cannot be protected: {why}"));
+                    continue;
+                }
+            }
+        }
+        out.edits.extend(edits);
+        for s in &found {
+            out.usages.push(Usage {
+                server: server.clone(),
+                project: project.clone(),
+                location: s.report.location.clone(),
+                before: s.value.masked(),
+                after: reference_text.clone(),
+            });
+        }
+    }
+    out.edits = wrap::sorted(std::mem::take(&mut out.edits))?;
+    // The edited file must parse, hold the reference in every planned usage, and run the wrapper.
+    let new = wrap::apply_edits(bytes, &out.edits);
+    let after = crate::scan::slots_of(loc, &new)
+        .map_err(|e| format!("internal error: the edited file would not be valid ({e})"))?;
+    let holding = after
+        .iter()
+        .filter(|s| s.value.expose() == reference_text)
+        .count();
+    if holding < out.usages.len() {
+        return Err("internal error: an edited usage would not read back as the reference".into());
+    }
+    Ok(out)
+}
+
+/// Plan protecting `credential`: every literal usage, which can be protected and which cannot.
+pub fn plan_protect(ctx: &Context, credential: &str) -> Result<ProtectPlan> {
+    let report = ctx.scan()?;
+    plan_protect_in(&report, credential, &wrap::rekey_bin()?)
+}
+
+fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<ProtectPlan> {
+    let value = report.secret_of(credential).ok_or_else(|| {
+        match report.credentials.iter().any(|c| c.id == credential) {
+            true => Error::InvalidInput(format!(
+                "{credential} is already protected: no config holds it literally"
+            )),
+            false => Error::UnknownCredential(credential.into()),
+        }
+    })?;
+    let cred = report.credentials.iter().find(|c| c.id == credential);
+    let provider = cred.and_then(|c| c.provider);
+    let reference = super::new_id(provider.unwrap_or_else(|| {
+        cred.and_then(|c| c.slots.first())
+            .map(|s| s.location.rsplit('.').next().unwrap_or("key"))
+            .unwrap_or("key")
+    }));
+    let mut files = Vec::new();
+    let mut cannot = Vec::new();
+    for (i, f) in report.files.iter().enumerate() {
+        let holds = report
+            .internal
+            .iter()
+            .any(|s| s.file == i && s.value == value && s.report.state == ValueState::Secret);
+        if !holds {
+            continue;
+        }
+        let (Some(hash), Some(bytes)) = (f.hash.clone(), report.contents.get(i).cloned().flatten())
+        else {
+            continue;
+        };
+        let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
+        match protect_edits(&loc, &bytes, &value, &reference, bin) {
+            Ok(e) => {
+                cannot.extend(e.refused);
+                if !e.usages.is_empty() {
+                    files.push(FileChange {
+                        path: f.path.clone(),
+                        client: f.client,
+                        format: f.format,
+                        usages: e.usages,
+                        commands: e.commands,
+                        hash,
+                        scanned: Some(bytes),
+                        variant: f.variant.clone(),
+                    });
+                }
+            }
+            Err(why) => cannot.push(Refused {
+                file: f.path.clone(),
+                client: f.client,
+                server: String::new(),
+                location: String::new(),
+                reason: format!("cannot be protected: {why}"),
+            }),
+        }
+    }
+    let mut notes = Vec::new();
+    if cannot
+        .iter()
+        .any(|c| c.reason.contains("connects to the URL itself"))
+    {
+        notes.push("A remote server could be run through `rekey exec -- npx -y mcp-remote <url> --header …` instead; Rekey does not offer that yet: such usages keep the key in the config.".into());
+    }
+    let restart = restart_of(&files);
+    Ok(ProtectPlan {
+        credential: credential.to_string(),
+        masked: value.masked(),
+        provider,
+        reference,
+        rekey_bin: bin.to_string(),
+        files,
+        cannot,
+        notes,
+        restart,
+        value,
+    })
+}
+
+pub(super) fn restart_of(files: &[FileChange]) -> Vec<(String, String)> {
+    let mut restart: Vec<(String, String)> = Vec::new();
+    for f in files {
+        let c = clients::by_id(f.client);
+        if !restart.iter().any(|(n, _)| n == c.name()) {
+            restart.push((c.name().to_string(), c.restart_hint().to_string()));
+        }
+    }
+    restart
+}
+
+/// Run a confirmed plan: the key goes into the keychain under `ref:<reference>` (and is read back) and
+/// the index records it, before any file is touched; then each file is rewritten.
+pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result<Applied> {
+    if plan.files.is_empty() {
+        return Err(Error::InvalidInput(
+            "no usage of this key can be protected (see why above); nothing changed".into(),
+        ));
+    }
+    let account = super::account_of(&plan.reference);
+    vault.store(&account, &plan.value)?;
+    if vault.get(&account)? != plan.value {
+        return Err(Error::Keychain(
+            "the keychain did not give the key back as stored; no config changed".into(),
+        ));
+    }
+    Index::new(&ctx.data_dir)
+        .set(
+            &plan.reference,
+            Protected {
+                credential: plan.credential.clone(),
+                masked: plan.masked.clone(),
+                provider: plan.provider.map(str::to_string),
+            },
+        )
+        .map_err(|e| Error::io(ctx.data_dir.join("protected.json"), e))?;
+    let bin = plan.rekey_bin.clone();
+    let value = plan.value.clone();
+    let reference = plan.reference.clone();
+    let files = apply_files(ctx, &plan.files, &Scrub(&plan.value), |loc, bytes| {
+        protect_edits(loc, bytes, &value, &reference, &bin)
+    });
+    Ok(Applied {
+        reference: plan.reference.clone(),
+        files,
+        restart: plan.restart.clone(),
+    })
+}
+
+/// Keeps a key out of error messages.
+pub(super) struct Scrub<'a>(pub &'a Secret);
+
+/// Write each file: locked, backed up, atomic. The edits are made again from the bytes under the lock;
+/// a file that changed since the plan is written only if the same usages change in it.
+pub(super) fn apply_files(
+    ctx: &Context,
+    files: &[FileChange],
+    scrub: &Scrub,
+    edits: impl Fn(&Location, &[u8]) -> std::result::Result<Edits, String>,
+) -> Vec<FileResult> {
+    let scrubber = crate::scrub::Scrubber::new().with(scrub.0);
+    let backups = ctx.backups();
+    files
+        .iter()
+        .map(|f| {
+            let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
+            let expected = Expected {
+                hash: f.hash.clone(),
+                bytes: f.scanned.clone(),
+            };
+            let r = atomic::replace_file_rebasing(&f.path, &expected, &backups, |current| {
+                let (bytes, changed) = match current {
+                    atomic::Current::AsPlanned(b) => (b, false),
+                    atomic::Current::Changed(b) => (b, true),
+                };
+                let e = edits(&loc, bytes)?;
+                if changed && (e.usages != f.usages || e.commands != f.commands) {
+                    return Err("the file changed since the plan and its entries no longer match it; plan again".into());
+                }
+                Ok(Splice {
+                    edits: e
+                        .edits
+                        .into_iter()
+                        .map(|(r, s)| (r, s.into_bytes()))
+                        .collect(),
+                })
+            });
+            match r {
+                Ok(o) => FileResult {
+                    path: f.path.clone(),
+                    ok: true,
+                    backup: Some(o.backup_id),
+                    error: None,
+                },
+                Err(e) => FileResult {
+                    path: f.path.clone(),
+                    ok: false,
+                    backup: None,
+                    error: Some(scrubber.clean(&e.to_string())),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Is the reference at decoded `range` of this token inside a URL (then its value is percent-encoded)?
+pub(super) fn in_url(text: &str, token: &Range<usize>, range: &Range<usize>) -> bool {
+    let raw = &text[token.clone()];
+    let cut = match raw.as_bytes().first() {
+        Some(b'"') | Some(b'\'') => crate::edit::json::raw_offset(raw, range.start).min(raw.len()),
+        _ => range.start.min(raw.len()),
+    };
+    raw.get(..cut).is_some_and(|b| b.contains("://"))
+}
+
+/// `value` as it goes back in place of a reference.
+pub(super) fn literal_for(
+    text: &str,
+    token: &Range<usize>,
+    range: &Range<usize>,
+    value: &Secret,
+) -> String {
+    if in_url(text, token, range) {
+        slots::percent_encode(value.expose())
+    } else {
+        value.expose().to_string()
+    }
+}

@@ -1,0 +1,224 @@
+//! Unprotect: the key comes back from the keychain into every usage of its reference, and an entry that
+//! holds no other reference stops going through `rekey exec`. An entry that did not change since Protect
+//! is byte-identical to what it was before.
+
+use super::index::Index;
+use super::plan::{
+    apply_files, by_entry, literal_for, location_of, restart_of, value_edit, Applied, Edits,
+    FileChange, Scrub, Usage,
+};
+use super::wrap;
+use crate::clients::{self, Location};
+use crate::context::Context;
+use crate::vault::Vault;
+use crate::{Error, Result, Secret};
+use serde::Serialize;
+
+/// Everything `rekey unprotect` shows before it asks.
+#[derive(Debug, Serialize)]
+pub struct UnprotectPlan {
+    /// The reference ids whose usages go back to the literal key.
+    pub references: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+    pub masked: String,
+    pub files: Vec<FileChange>,
+    pub restart: Vec<(String, String)>,
+    #[serde(skip)]
+    values: Vec<(String, Secret)>,
+}
+
+/// Unprotect's edits of one file for reference `id` holding `value`.
+fn unprotect_edits(
+    loc: &Location,
+    bytes: &[u8],
+    id: &str,
+    value: &Secret,
+) -> std::result::Result<Edits, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
+    let slots = crate::scan::slots_of(loc, bytes)?;
+    let client = clients::by_id(loc.client);
+    let reference = format!("{}{id}", super::SCHEME);
+    let mut out = Edits::default();
+    for ((server, project), found) in by_entry(&slots, |s| s.value.expose() == reference) {
+        for s in &found {
+            let literal = literal_for(text, &s.token, &s.range, value);
+            out.edits
+                .push(value_edit(loc.format, text, &s.token, &s.range, &literal)?);
+            out.usages.push(Usage {
+                server: server.clone(),
+                project: project.clone(),
+                location: s.report.location.clone(),
+                before: reference.clone(),
+                after: value.masked(),
+            });
+        }
+        // Another reference still in this entry needs the wrapper.
+        let others = slots.iter().any(|s| {
+            s.report.server == server
+                && s.report.project == project
+                && super::index::reference_id(s.value.expose()).is_some_and(|o| o != id)
+        });
+        if others {
+            continue;
+        }
+        let shape = wrap::shape(
+            loc.format,
+            text,
+            client.server_roots(),
+            project.as_deref(),
+            &server,
+        );
+        if let Some(edits) = wrap::unwrap(loc.format, text, &shape) {
+            out.edits.extend(edits);
+            out.commands.push(match &project {
+                Some(p) => format!("{server} (project {p})"),
+                None => server.clone(),
+            });
+        }
+    }
+    out.edits = wrap::sorted(std::mem::take(&mut out.edits))?;
+    let new = wrap::apply_edits(bytes, &out.edits);
+    let after = crate::scan::slots_of(loc, &new)
+        .map_err(|e| format!("internal error: the edited file would not be valid ({e})"))?;
+    if after.iter().any(|s| s.value.expose() == reference) {
+        return Err("internal error: a usage would still hold the reference".into());
+    }
+    Ok(out)
+}
+
+/// The references `what` names: a reference id (`bitscale-1a2b3c` or `rekey://bitscale-1a2b3c`), or a
+/// credential id whose key is protected.
+fn references_of(
+    ctx: &Context,
+    report: &crate::scan::ScanReport,
+    what: &str,
+) -> Result<Vec<String>> {
+    let what = what.strip_prefix(super::SCHEME).unwrap_or(what);
+    let index = Index::new(&ctx.data_dir);
+    let io = |e| Error::io(ctx.data_dir.join("protected.json"), e);
+    let all = index.all().map_err(io)?;
+    if all.contains_key(what) {
+        return Ok(vec![what.to_string()]);
+    }
+    let refs = index.refs_of(what).map_err(io)?;
+    if !refs.is_empty() {
+        return Ok(refs);
+    }
+    // A reference this Rekey did not record (a config copied from elsewhere) but the configs use.
+    let used = report
+        .internal
+        .iter()
+        .any(|s| super::index::reference_id(s.value.expose()) == Some(what));
+    if used {
+        return Ok(vec![what.to_string()]);
+    }
+    Err(Error::UnknownCredential(what.to_string()))
+}
+
+/// Plan unprotecting `what` (a reference id or a credential id).
+pub fn plan_unprotect(ctx: &Context, vault: &Vault, what: &str) -> Result<UnprotectPlan> {
+    let report = ctx.scan()?;
+    let references = references_of(ctx, &report, what)?;
+    let mut values = Vec::new();
+    for id in &references {
+        values.push((id.clone(), vault.get(&super::account_of(id))?));
+    }
+    let mut files = Vec::new();
+    for (i, f) in report.files.iter().enumerate() {
+        let (Some(hash), Some(bytes)) = (f.hash.clone(), report.contents.get(i).cloned().flatten())
+        else {
+            continue;
+        };
+        let holds = report.internal.iter().any(|s| {
+            s.file == i
+                && super::index::reference_id(s.value.expose())
+                    .is_some_and(|id| references.iter().any(|r| r == id))
+        });
+        if !holds {
+            continue;
+        }
+        let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
+        let e = edits_all(&loc, &bytes, &values).map_err(|why| {
+            Error::InvalidInput(format!("{}: {why}; nothing changed", f.path.display()))
+        })?;
+        if !e.usages.is_empty() {
+            files.push(FileChange {
+                path: f.path.clone(),
+                client: f.client,
+                format: f.format,
+                usages: e.usages,
+                commands: e.commands,
+                hash,
+                scanned: Some(bytes),
+                variant: f.variant.clone(),
+            });
+        }
+    }
+    if files.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "no config uses {}; nothing changed",
+            references
+                .iter()
+                .map(|r| format!("{}{r}", super::SCHEME))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let credential = Index::new(&ctx.data_dir)
+        .all()
+        .ok()
+        .and_then(|all| all.get(&references[0]).map(|p| p.credential.clone()));
+    Ok(UnprotectPlan {
+        masked: values[0].1.masked(),
+        references,
+        credential,
+        restart: restart_of(&files),
+        files,
+        values,
+    })
+}
+
+/// The edits of every reference of the plan in one file (one after the other on the edited bytes would
+/// shift positions: each reference's edits are made on the original bytes, and must not overlap).
+fn edits_all(
+    loc: &Location,
+    bytes: &[u8],
+    values: &[(String, Secret)],
+) -> std::result::Result<Edits, String> {
+    let mut all = Edits::default();
+    for (id, value) in values {
+        let e = unprotect_edits(loc, bytes, id, value)?;
+        all.edits.extend(e.edits);
+        all.usages.extend(e.usages);
+        all.commands.extend(e.commands);
+    }
+    all.edits = wrap::sorted(all.edits)?;
+    Ok(all)
+}
+
+/// Run a confirmed plan. A reference no config uses any more is forgotten: its keychain entry and its
+/// index entry are deleted.
+pub fn apply_unprotect(ctx: &Context, vault: &Vault, plan: &UnprotectPlan) -> Result<Applied> {
+    let scrub_value = plan.values[0].1.clone();
+    let files = apply_files(ctx, &plan.files, &Scrub(&scrub_value), |loc, bytes| {
+        edits_all(loc, bytes, &plan.values)
+    });
+    if let Ok(report) = ctx.scan() {
+        for id in &plan.references {
+            let used = report
+                .internal
+                .iter()
+                .any(|s| super::index::reference_id(s.value.expose()) == Some(id.as_str()));
+            if !used {
+                let _ = vault.delete(&super::account_of(id));
+                let _ = Index::new(&ctx.data_dir).remove(id);
+            }
+        }
+    }
+    Ok(Applied {
+        reference: plan.references.join(", "),
+        files,
+        restart: plan.restart.clone(),
+    })
+}

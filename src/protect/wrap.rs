@@ -1,0 +1,519 @@
+//! A server entry's command, wrapped in `rekey exec --` and unwrapped again, as byte edits of the
+//! config's text (JSON/JSONC through jsonc-parser's AST for positions, TOML through toml_edit's spans).
+//!
+//! Wrapping changes `"command": "uvx", "args": ["bitscale-mcp"]` into
+//! `"command": "/usr/bin/rekey", "args": ["exec", "--", "uvx", "bitscale-mcp"]`: the command token is
+//! replaced and three strings are inserted before the first argument; nothing else of the file moves.
+//! OpenCode/Kilo keep the program in the `command` array: `["/usr/bin/rekey", "exec", "--", "uvx", …]`.
+//! Without `args`, `, "args": ["exec", "--", "uvx"]` is inserted right after the command. Unwrapping
+//! removes exactly those bytes again, so an entry that did not change since is byte-identical.
+//! YAML clients (Goose, Continue, LibreChat) and other shapes are refused with a reason.
+
+use crate::clients::Format;
+use std::ops::Range;
+
+/// A string token: its byte span (quotes included) and its decoded value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tok {
+    pub span: Range<usize>,
+    pub value: String,
+}
+
+/// An array of strings: where its content starts (after `[`) and its elements.
+#[derive(Debug, Clone)]
+pub struct Args {
+    pub open: usize,
+    pub elems: Vec<Tok>,
+}
+
+/// How an entry starts its server.
+#[derive(Debug, Clone)]
+pub enum Shape {
+    /// `command` (a string) and `args` (absent when `None`). `inline`: a TOML inline table.
+    Split {
+        command: Tok,
+        args: Option<Args>,
+        inline: bool,
+    },
+    /// `command` is an array: program then arguments (OpenCode, Kilo).
+    Array(Args),
+    /// The client connects to a URL itself: no command to wrap.
+    Remote,
+    /// Anything else, with why it cannot be wrapped.
+    Unsupported(String),
+}
+
+/// The path of the `rekey` binary written into wrapped entries: `$REKEY_BIN` (packaging, tests), else
+/// this running binary.
+pub fn rekey_bin() -> crate::Result<String> {
+    if let Some(b) = std::env::var_os("REKEY_BIN").filter(|b| !b.is_empty()) {
+        return Ok(b.to_string_lossy().into_owned());
+    }
+    let exe = std::env::current_exe()
+        .map_err(|e| crate::Error::InvalidInput(format!("cannot find the rekey binary: {e}")))?;
+    Ok(exe.to_string_lossy().into_owned())
+}
+
+/// Is `program` a `rekey` binary (any path)?
+pub fn is_rekey(program: &str) -> bool {
+    let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    name == "rekey" || name == "rekey.exe"
+}
+
+/// The entry of `server` (under the first root that has it; `*` is `project`) in `text`.
+pub fn shape(
+    format: Format,
+    text: &str,
+    roots: &[&[&str]],
+    project: Option<&str>,
+    server: &str,
+) -> Shape {
+    let paths: Vec<Vec<&str>> = roots
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|s| if *s == "*" { project.unwrap_or("") } else { *s })
+                .chain(std::iter::once(server))
+                .collect()
+        })
+        .collect();
+    match format {
+        Format::Json | Format::Jsonc => json_shape(text, &paths),
+        Format::Toml => toml_shape(text, &paths),
+        Format::Yaml => Shape::Unsupported(
+            "Rekey cannot yet wrap servers in YAML configs (Goose, Continue, LibreChat)".into(),
+        ),
+    }
+}
+
+fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
+    use jsonc_parser::ast::{ObjectPropName, Value};
+    let bom = if text.starts_with(crate::edit::json::BOM) {
+        crate::edit::json::BOM.len()
+    } else {
+        0
+    };
+    let parsed =
+        match jsonc_parser::parse_to_ast(&text[bom..], &Default::default(), &Default::default()) {
+            Ok(p) => p,
+            Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
+        };
+    let Some(root) = parsed.value else {
+        return Shape::Unsupported("the file is empty".into());
+    };
+    let prop_name = |n: &ObjectPropName| match n {
+        ObjectPropName::String(s) => s.value.to_string(),
+        ObjectPropName::Word(w) => w.value.to_string(),
+    };
+    let get = |v: &'_ Value<'_>, key: &str| -> Option<usize> {
+        match v {
+            Value::Object(o) => o.properties.iter().position(|p| prop_name(&p.name) == key),
+            _ => None,
+        }
+    };
+    let tok = |v: &Value| match v {
+        Value::StringLit(s) => Some(Tok {
+            span: bom + s.range.start..bom + s.range.end,
+            value: s.value.to_string(),
+        }),
+        _ => None,
+    };
+    let strings = |v: &Value, what: &str| -> Result<Args, String> {
+        let Value::Array(a) = v else {
+            return Err(format!("its `{what}` is not an array"));
+        };
+        let elems = a
+            .elements
+            .iter()
+            .map(tok)
+            .collect::<Option<Vec<_>>>()
+            .ok_or(format!("its `{what}` holds a value that is not a string"))?;
+        Ok(Args {
+            open: bom + a.range.start + 1,
+            elems,
+        })
+    };
+    for path in paths {
+        let mut node = &root;
+        let mut found = true;
+        for key in path {
+            match get(node, key) {
+                Some(i) => {
+                    let Value::Object(o) = node else {
+                        unreachable!()
+                    };
+                    node = &o.properties[i].value;
+                }
+                None => {
+                    found = false;
+                    break;
+                }
+            }
+        }
+        if !found {
+            continue;
+        }
+        let Value::Object(entry) = node else {
+            return Shape::Unsupported("the server entry is not an object".into());
+        };
+        let prop = |k: &str| {
+            entry
+                .properties
+                .iter()
+                .find(|p| prop_name(&p.name) == k)
+                .map(|p| &p.value)
+        };
+        return match prop("command") {
+            Some(Value::StringLit(_)) => {
+                let command = tok(prop("command").unwrap()).unwrap();
+                let args = match prop("args").map(|a| strings(a, "args")).transpose() {
+                    Ok(a) => a,
+                    Err(e) => return Shape::Unsupported(e),
+                };
+                Shape::Split {
+                    command,
+                    args,
+                    inline: false,
+                }
+            }
+            Some(v @ Value::Array(_)) => match strings(v, "command") {
+                Ok(a) if !a.elems.is_empty() => Shape::Array(a),
+                Ok(_) => Shape::Unsupported("its `command` is empty".into()),
+                Err(e) => Shape::Unsupported(e),
+            },
+            Some(_) => Shape::Unsupported(
+                "its `command` is neither a string nor an array (Zed's older `command` object is not supported yet)".into(),
+            ),
+            None if ["url", "serverUrl", "httpUrl", "uri"]
+                .iter()
+                .any(|k| prop(k).is_some()) =>
+            {
+                Shape::Remote
+            }
+            None => Shape::Unsupported("the entry has no `command`".into()),
+        };
+    }
+    Shape::Unsupported("the server entry was not found".into())
+}
+
+fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
+    use toml_edit::{Item, Value};
+    let doc: toml_edit::Document<&str> = match toml_edit::Document::parse(text) {
+        Ok(d) => d,
+        Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
+    };
+    let tok = |v: &Value| match v {
+        Value::String(s) => s.span().map(|span| Tok {
+            span,
+            value: s.value().to_string(),
+        }),
+        _ => None,
+    };
+    for path in paths {
+        let (last, parents) = path.split_last().expect("a path has the server");
+        let mut table = doc.as_table();
+        let mut ok = true;
+        for key in parents {
+            match table.get(key) {
+                Some(Item::Table(t)) => table = t,
+                _ => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let (std_table, inline_table) = match table.get(last) {
+            Some(Item::Table(t)) => (Some(t), None),
+            Some(Item::Value(Value::InlineTable(t))) => (None, Some(t)),
+            Some(_) => return Shape::Unsupported("the server entry is not a table".into()),
+            None => continue,
+        };
+        let inline = inline_table.is_some();
+        let get = |k: &str| -> Option<&Value> {
+            match (std_table, inline_table) {
+                (Some(t), _) => t.get(k).and_then(Item::as_value),
+                (_, Some(t)) => t.get(k),
+                _ => None,
+            }
+        };
+        let Some(command) = get("command") else {
+            return if get("url").is_some() {
+                Shape::Remote
+            } else {
+                Shape::Unsupported("the entry has no `command`".into())
+            };
+        };
+        let Some(command) = tok(command) else {
+            return Shape::Unsupported("its `command` is not a string".into());
+        };
+        let args = match get("args") {
+            None => None,
+            Some(Value::Array(a)) => {
+                let Some(open) = a.span().map(|s| s.start + 1) else {
+                    return Shape::Unsupported("its `args` has no position".into());
+                };
+                match a.iter().map(tok).collect::<Option<Vec<_>>>() {
+                    Some(elems) => Some(Args { open, elems }),
+                    None => {
+                        return Shape::Unsupported(
+                            "its `args` holds a value that is not a string".into(),
+                        )
+                    }
+                }
+            }
+            Some(_) => return Shape::Unsupported("its `args` is not an array".into()),
+        };
+        return Shape::Split {
+            command,
+            args,
+            inline,
+        };
+    }
+    Shape::Unsupported("the server entry was not found".into())
+}
+
+/// A quoted string token in `format`.
+fn quote(format: Format, s: &str) -> Result<String, String> {
+    match format {
+        Format::Json | Format::Jsonc => {
+            let mut out = String::from("\"");
+            crate::edit::json::escape(s, &mut out);
+            out.push('"');
+            Ok(out)
+        }
+        Format::Toml => Ok(format!("\"{}\"", crate::edit::toml::escape(s, b'"')?)),
+        Format::Yaml => Err("YAML entries are not wrapped".into()),
+    }
+}
+
+/// The `args` member inserted after the command when the entry had none.
+fn args_member(format: Format, inline: bool, list: &str) -> String {
+    match (format, inline) {
+        (Format::Toml, false) => format!("\nargs = [{list}]"),
+        (Format::Toml, true) => format!(", args = [{list}]"),
+        _ => format!(", \"args\": [{list}]"),
+    }
+}
+
+/// Does this entry already start its server through `rekey exec --`?
+pub fn is_wrapped(shape: &Shape) -> bool {
+    fn v(a: &Args, i: usize) -> Option<&str> {
+        a.elems.get(i).map(|t| t.value.as_str())
+    }
+    match shape {
+        Shape::Split {
+            command,
+            args: Some(a),
+            ..
+        } => {
+            is_rekey(&command.value)
+                && v(a, 0) == Some("exec")
+                && v(a, 1) == Some("--")
+                && a.elems.len() >= 3
+        }
+        Shape::Array(a) => {
+            v(a, 0).is_some_and(is_rekey)
+                && v(a, 1) == Some("exec")
+                && v(a, 2) == Some("--")
+                && a.elems.len() >= 4
+        }
+        _ => false,
+    }
+}
+
+/// The edits that make the entry start `rekey exec -- <its command…>` with `bin` as the program.
+pub fn wrap(
+    format: Format,
+    shape: &Shape,
+    bin: &str,
+) -> Result<Vec<(Range<usize>, String)>, String> {
+    let q = |s: &str| quote(format, s);
+    match shape {
+        Shape::Split {
+            command,
+            args,
+            inline,
+        } => {
+            let mut edits = vec![(command.span.clone(), q(bin)?)];
+            let lead = format!("{}, {}, {}", q("exec")?, q("--")?, q(&command.value)?);
+            edits.push(match args {
+                Some(a) => match a.elems.first() {
+                    Some(first) => (first.span.start..first.span.start, format!("{lead}, ")),
+                    None => (a.open..a.open, lead),
+                },
+                None => {
+                    let at = command.span.end;
+                    (at..at, args_member(format, *inline, &lead))
+                }
+            });
+            Ok(edits)
+        }
+        Shape::Array(a) => {
+            let first = &a.elems[0];
+            let lead = format!("{}, {}, {}, ", q(bin)?, q("exec")?, q("--")?);
+            Ok(vec![(first.span.start..first.span.start, lead)])
+        }
+        Shape::Remote => Err("the client connects to the URL itself".into()),
+        Shape::Unsupported(why) => Err(why.clone()),
+    }
+}
+
+/// The edits that undo [`wrap`] on a wrapped entry (`None` when it is not wrapped): the program comes back
+/// from the first argument after `--` (its token copied as it is), the inserted strings go.
+pub fn unwrap(format: Format, text: &str, shape: &Shape) -> Option<Vec<(Range<usize>, String)>> {
+    if !is_wrapped(shape) {
+        return None;
+    }
+    match shape {
+        Shape::Split {
+            command,
+            args: Some(a),
+            inline,
+        } => {
+            let program = &a.elems[2];
+            let mut edits = vec![(command.span.clone(), text[program.span.clone()].to_string())];
+            if let Some(next) = a.elems.get(3) {
+                edits.push((a.elems[0].span.start..next.span.start, String::new()));
+            } else {
+                // Wrapping inserted the whole `args` member right after the command: take it out again.
+                let list = &text[a.elems[0].span.start..program.span.end];
+                let member = args_member(format, *inline, list);
+                let after = command.span.end;
+                if text[after..].starts_with(&member) {
+                    edits.push((after..after + member.len(), String::new()));
+                } else {
+                    edits.push((a.elems[0].span.start..program.span.end, String::new()));
+                }
+            }
+            Some(edits)
+        }
+        Shape::Array(a) => Some(vec![(
+            a.elems[0].span.start..a.elems[3].span.start,
+            String::new(),
+        )]),
+        _ => None,
+    }
+}
+
+/// Apply sorted, non-overlapping edits to `bytes`.
+pub fn apply_edits(bytes: &[u8], edits: &[(Range<usize>, String)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 128);
+    let mut pos = 0;
+    for (r, e) in edits {
+        out.extend_from_slice(&bytes[pos..r.start]);
+        out.extend_from_slice(e.as_bytes());
+        pos = r.end;
+    }
+    out.extend_from_slice(&bytes[pos..]);
+    out
+}
+
+/// Sort edits by position and refuse overlapping ones (an insertion may sit at the start of an edit).
+pub fn sorted(
+    mut edits: Vec<(Range<usize>, String)>,
+) -> Result<Vec<(Range<usize>, String)>, String> {
+    edits.sort_by_key(|(r, _)| (r.start, r.end));
+    if edits.windows(2).any(|w| w[1].0.start < w[0].0.end) {
+        return Err("two changes overlap".into());
+    }
+    Ok(edits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(format: Format, text: &str, roots: &[&[&str]], wrapped: &str) {
+        let s = shape(format, text, roots, None, "bs");
+        assert!(!is_wrapped(&s), "{s:?}");
+        let edits = sorted(wrap(format, &s, "/opt/rekey").unwrap()).unwrap();
+        let after = String::from_utf8(apply_edits(text.as_bytes(), &edits)).unwrap();
+        assert_eq!(after, wrapped);
+        let s2 = shape(format, &after, roots, None, "bs");
+        assert!(is_wrapped(&s2), "{s2:?}");
+        let back = sorted(unwrap(format, &after, &s2).unwrap()).unwrap();
+        let back = String::from_utf8(apply_edits(after.as_bytes(), &back)).unwrap();
+        assert_eq!(back, text, "unwrap is byte-identical");
+    }
+
+    #[test]
+    fn entries_are_wrapped_and_unwrapped_byte_for_byte() {
+        let m: &[&[&str]] = &[&["mcpServers"]];
+        roundtrip(
+            Format::Json,
+            "\u{feff}{\"mcpServers\": {\"bs\": {\"command\": \"uvx\", \"args\": [\"bitscale-mcp\"], \"env\": {\"K\": \"é\"}}}}",
+            m,
+            "\u{feff}{\"mcpServers\": {\"bs\": {\"command\": \"/opt/rekey\", \"args\": [\"exec\", \"--\", \"uvx\", \"bitscale-mcp\"], \"env\": {\"K\": \"é\"}}}}",
+        );
+        roundtrip(
+            Format::Jsonc,
+            "{\r\n  // c\r\n  \"mcpServers\": {\"bs\": {\"command\": \"uvx\" /* x */, \"env\": {}}}\r\n}",
+            m,
+            "{\r\n  // c\r\n  \"mcpServers\": {\"bs\": {\"command\": \"/opt/rekey\", \"args\": [\"exec\", \"--\", \"uvx\"] /* x */, \"env\": {}}}\r\n}",
+        );
+        roundtrip(
+            Format::Json,
+            "{\"mcpServers\": {\"bs\": {\"args\": [],\n \"command\": \"npx\"}}}",
+            m,
+            "{\"mcpServers\": {\"bs\": {\"args\": [\"exec\", \"--\", \"npx\"],\n \"command\": \"/opt/rekey\"}}}",
+        );
+        roundtrip(
+            Format::Jsonc,
+            "{\"mcp\": {\"bs\": {\"type\": \"local\", \"command\": [\"uvx\", \"bitscale-mcp\"]}}}",
+            &[&["mcp"]],
+            "{\"mcp\": {\"bs\": {\"type\": \"local\", \"command\": [\"/opt/rekey\", \"exec\", \"--\", \"uvx\", \"bitscale-mcp\"]}}}",
+        );
+        let t: &[&[&str]] = &[&["mcp_servers"]];
+        roundtrip(
+            Format::Toml,
+            "[mcp_servers.bs]\ncommand = \"uvx\" # run\nargs = ['bitscale-mcp']\n",
+            t,
+            "[mcp_servers.bs]\ncommand = \"/opt/rekey\" # run\nargs = [\"exec\", \"--\", \"uvx\", 'bitscale-mcp']\n",
+        );
+        roundtrip(
+            Format::Toml,
+            "[mcp_servers.bs]\ncommand = \"uvx\"\n[mcp_servers.bs.env]\nK = \"v\"\n",
+            t,
+            "[mcp_servers.bs]\ncommand = \"/opt/rekey\"\nargs = [\"exec\", \"--\", \"uvx\"]\n[mcp_servers.bs.env]\nK = \"v\"\n",
+        );
+        roundtrip(
+            Format::Toml,
+            "mcp_servers.bs = { command = \"uvx\" }\n",
+            t,
+            "mcp_servers.bs = { command = \"/opt/rekey\", args = [\"exec\", \"--\", \"uvx\"] }\n",
+        );
+    }
+
+    #[test]
+    fn remote_and_unknown_shapes_are_refused() {
+        let m: &[&[&str]] = &[&["mcpServers"]];
+        let remote = "{\"mcpServers\": {\"bs\": {\"url\": \"https://x\", \"headers\": {}}}}";
+        assert!(matches!(
+            shape(Format::Json, remote, m, None, "bs"),
+            Shape::Remote
+        ));
+        let zed = "{\"mcpServers\": {\"bs\": {\"command\": {\"path\": \"uvx\"}}}}";
+        assert!(matches!(
+            shape(Format::Json, zed, m, None, "bs"),
+            Shape::Unsupported(_)
+        ));
+        assert!(matches!(
+            shape(Format::Yaml, "x: 1", m, None, "bs"),
+            Shape::Unsupported(_)
+        ));
+        let proj = "{\"projects\": {\"/p\": {\"mcpServers\": {\"bs\": {\"command\": \"uvx\"}}}}}";
+        assert!(matches!(
+            shape(
+                Format::Json,
+                proj,
+                &[&["mcpServers"], &["projects", "*", "mcpServers"]],
+                Some("/p"),
+                "bs"
+            ),
+            Shape::Split { .. }
+        ));
+    }
+}
