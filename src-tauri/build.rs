@@ -37,6 +37,9 @@ const COMMANDS: &[&str] = &[
     "rollback_rotation",
     "keep_both_keys",
     "revoke_old_key",
+    "plan_protection",
+    "confirm_protection",
+    "cancel_protection",
 ];
 
 fn main() {

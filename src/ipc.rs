@@ -24,6 +24,14 @@ pub struct PlanDraft {
     pub plan: Json<RotationPlan>,
 }
 
+/// A protect plan the window shows, and the draft id that confirms or cancels exactly that plan.
+#[derive(Debug, Serialize, TS)]
+pub struct ProtectDraft {
+    pub draft: String,
+    #[ts(as = "crate::protect::ProtectPlan")]
+    pub plan: Json<crate::protect::ProtectPlan>,
+}
+
 /// A value already serialized, remembering its type: for a command that keeps the value itself (the app
 /// holds on to a plan or a scan that is not `Clone`) and sends its JSON.
 pub struct Json<T> {

@@ -51,6 +51,8 @@ fn generate() -> String {
     c.visit::<rekey::EngineInfo>();
     c.visit::<rekey::ipc::AppMode>();
     c.visit::<rekey::ipc::PlanDraft>();
+    c.visit::<rekey::ipc::ProtectDraft>();
+    c.visit::<rekey::protect::Applied>();
     c.visit::<rekey::vault::VaultStatus>();
     c.visit::<rekey::scan::ScanReport>();
     c.visit::<rekey::live::Lost>();

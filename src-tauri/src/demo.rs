@@ -171,6 +171,12 @@ fn keychain_accounts(data_dir: &Path) -> std::collections::BTreeSet<String> {
     for c in &found.credentials {
         accounts.insert(rekey::rotation::credential_account(c));
     }
+    // Protected keys: `protected.json` is keyed by reference id; each has its keychain entry `ref:<id>`.
+    if let Ok(text) = std::fs::read_to_string(data_dir.join("protected.json")) {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&text) {
+            accounts.extend(map.keys().map(|id| rekey::protect::account_of(id)));
+        }
+    }
     for r in &found.rotations {
         accounts.insert(rekey::rotation::rotation_account(r));
         // A create-then-revoke rotation keeps the old key beside the new one until it is revoked.
@@ -259,6 +265,11 @@ mod tests {
             r#"{"id": "r2", "credential": "cred_c", "new_credential": null}"#,
         )
         .unwrap();
+        std::fs::write(
+            data.join("protected.json"),
+            r#"{"bitscale-1a2b3c": {"credential": "cred_a", "masked": "bs_l…wxyz"}}"#,
+        )
+        .unwrap();
         let names = keychain_accounts(&data);
         for want in [
             "admin:fruxon:default",
@@ -271,6 +282,7 @@ mod tests {
             "rotation:r1",
             "rotation:r2",
             "rotation:r2:old",
+            "ref:bitscale-1a2b3c",
         ] {
             assert!(names.contains(want), "{want} missing from {names:?}");
         }

@@ -4,6 +4,7 @@ mod choices;
 mod commands;
 mod demo;
 mod notify;
+mod protect;
 mod tray;
 mod watcher;
 
@@ -154,6 +155,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .manage(Mode { demo })
         .manage(commands::Drafts::default())
+        .manage(protect::ProtectDrafts::default())
         .manage(tray::UiEvents::default())
         .manage(commands::Recovery::default())
         .manage(watcher::Live::default())
@@ -194,7 +196,10 @@ pub fn run() {
             commands::due_rotatable,
             choices::rollback_rotation,
             choices::keep_both_keys,
-            choices::revoke_old_key
+            choices::revoke_old_key,
+            protect::plan_protection,
+            protect::confirm_protection,
+            protect::cancel_protection
         ])
         .setup(move |app| {
             // Started at login: stay in the tray until the user opens the window.

@@ -280,3 +280,126 @@ async fn a_failed_check_offers_the_choice_and_rollback_restores_the_config() {
     c.quit().await.unwrap();
     drop(driver);
 }
+
+/// Protect in the window: the demo's BitScale key leaves both config files (Claude Desktop and Cursor),
+/// which now hold a `rekey://` reference and start the server through the `rekey` CLI beside the app.
+#[tokio::test]
+async fn the_demo_protects_a_key_from_its_screen() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session_with(&app, &["--demo"]).await;
+    let banner = wait_for(&c, "[data-testid=demo-banner]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let home = PathBuf::from(
+        banner
+            .split('(')
+            .nth(1)
+            .and_then(|t| t.split(')').next())
+            .unwrap(),
+    );
+    wait_for(&c, "[data-testid=wizard-skip]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_gone(&c, "[data-testid=wizard]").await;
+    let cursor = home.join(".cursor/mcp.json");
+    let claude = home
+        .parent()
+        .unwrap()
+        .join("config/Claude/claude_desktop_config.json");
+    let key = {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
+        v["mcpServers"]["bitscale"]["env"]["BITSCALE_API_KEY"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let deadline = Instant::now() + WAIT;
+    let row = 'found: loop {
+        for row in c
+            .find_all(By::Css("[data-testid=credential]"))
+            .await
+            .unwrap()
+        {
+            if let Ok(l) = row.find(By::Css("[data-testid=credential-link]")).await {
+                if l.text().await.unwrap_or_default() == "linked: bitscale" {
+                    break 'found row;
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo's BitScale key did not show"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    row.find(By::Css("[data-testid=details]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=protect]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let files = text_of(&c, "[data-testid=protect-files]").await;
+    assert!(
+        files.contains("mcp.json") && files.contains("claude_desktop_config.json"),
+        "{files}"
+    );
+    let reference = text_of(&c, "[data-testid=protect-reference]").await;
+    assert!(reference.starts_with("rekey://"), "{reference}");
+    look_at(&c, "45-protect-plan.png").await;
+    // Nothing written before the confirmation.
+    assert!(std::fs::read_to_string(&cursor).unwrap().contains(&key));
+    c.find(By::Css("[data-testid=protect-confirm]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = text_of(&c, "[data-testid=key-notice]").await;
+    assert!(notice.starts_with("Protected: 2 config files"), "{notice}");
+    for f in [&cursor, &claude] {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(!text.contains(&key), "{f:?} still holds the key");
+        assert!(text.contains(&reference), "{f:?}: {text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let entry = &v["mcpServers"]["bitscale"];
+        let command = entry["command"].as_str().unwrap();
+        assert_eq!(
+            std::path::Path::new(command),
+            app.with_file_name("rekey"),
+            "{f:?}: the CLI beside the app"
+        );
+        assert_eq!(entry["args"][0], "exec");
+        assert_eq!(entry["args"][2], "uvx");
+    }
+    // The list says so once the live view rescans.
+    let deadline = Instant::now() + WAIT;
+    while c
+        .find_all(By::Css("[data-testid=credential-protected]"))
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "no protected badge");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    look_at(&c, "46-protected.png").await;
+    c.quit().await.unwrap();
+    drop(driver);
+    let _ = std::fs::remove_dir_all(home.parent().unwrap());
+}

@@ -17,11 +17,13 @@ use serde::Serialize;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
+use ts_rs::TS;
 
 /// One usage that changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Usage {
     pub server: String,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     pub location: String,
@@ -43,7 +45,7 @@ fn label(server: &str, project: Option<&str>) -> String {
 }
 
 /// A usage that stays as it is, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Refused {
     pub file: PathBuf,
     pub client: ClientId,
@@ -53,7 +55,7 @@ pub struct Refused {
 }
 
 /// One config file that changes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct FileChange {
     pub path: PathBuf,
     pub client: ClientId,
@@ -79,10 +81,11 @@ pub(super) struct Edits {
 }
 
 /// Everything `rekey protect` shows before it asks.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct ProtectPlan {
     pub credential: String,
     pub masked: String,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<&'static str>,
     /// The new reference id: the keychain entry is `ref:<id>`, configs hold `rekey://<id>`.
@@ -99,7 +102,7 @@ pub struct ProtectPlan {
 }
 
 /// What Protect or Unprotect did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct Applied {
     pub reference: String,
     pub files: Vec<FileResult>,

@@ -20,6 +20,8 @@ import type {
   Model,
   Outcome,
   PlanDraft,
+  ProtectDraft,
+  Applied,
   ProviderInfo,
   Recovered,
   RemoteServerChoice,
@@ -126,6 +128,11 @@ export const api = {
   notScannableClients: () => call<[string, string][]>("not_scannable_clients"),
   /** Linked keys that are due, oldest first ("Rotate due keys…" walks them, one plan each). */
   dueRotatable: () => call<string[]>("due_rotatable"),
+  /** Protect step 1: the plan to take this key out of its config files (nothing is written). */
+  planProtection: (credential: string) => call<ProtectDraft>("plan_protection", { credential }),
+  /** Protect step 2: the key into the keychain, then the exact planned files rewritten. */
+  confirmProtection: (draft: string) => call<Applied>("confirm_protection", { draft }),
+  cancelProtection: (draft: string) => call<void>("cancel_protection", { draft }),
   /** Tray actions and the live view reach the window here: "rotate:<credential>", "configs-changed". */
   subscribe: (onEvent: (e: string) => void) => {
     const channel = new Channel<string>();

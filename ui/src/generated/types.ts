@@ -39,6 +39,11 @@ file: string, };
 export type AppMode = { demo: boolean, home?: string, };
 
 /**
+ * What Protect or Unprotect did.
+ */
+export type Applied = { reference: string, files: Array<FileResult>, restart: Array<[string, string]>, };
+
+/**
  * One line of the audit log (never a secret). Every field is written (`null` when unknown); lines from
  * versions that wrote fewer fields read with the defaults.
  */
@@ -117,6 +122,15 @@ export type CredentialReport = { id: string, masked: string, provider?: string, 
  * What the app's first screen shows: the engine's version and where it looks for MCP configs.
  */
 export type EngineInfo = { version: string, platform: Platform, config_files: Array<ConfigFile>, };
+
+/**
+ * One config file that changes.
+ */
+export type FileChange = { path: string, client: ClientId, format: Format, usages: Array<Usage>, 
+/**
+ * Servers whose `command` changes (wrapped in `rekey exec --`, or unwrapped).
+ */
+commands: Array<string>, };
 
 export type FilePlan = { path: string, client: ClientId, format: Format, hash: string, changes: Array<Change>, };
 
@@ -259,6 +273,28 @@ export type PlanDraft = { draft: string, plan: RotationPlan, };
 export type Platform = "linux" | "macos" | "windows";
 
 /**
+ * A protect plan the window shows, and the draft id that confirms or cancels exactly that plan.
+ */
+export type ProtectDraft = { draft: string, plan: ProtectPlan, };
+
+/**
+ * Everything `rekey protect` shows before it asks.
+ */
+export type ProtectPlan = { credential: string, masked: string, provider?: string, 
+/**
+ * The new reference id: the keychain entry is `ref:<id>`, configs hold `rekey://<id>`.
+ */
+reference: string, 
+/**
+ * The program wrapped entries start (`rekey exec -- …`).
+ */
+rekey_bin: string, files: Array<FileChange>, 
+/**
+ * Usages that stay literal, each with why.
+ */
+cannot: Array<Refused>, notes: Array<string>, restart: Array<[string, string]>, };
+
+/**
  * What the UI and `rekey providers --json` show of one provider (the field names are stable).
  */
 export type ProviderInfo = { id: string, name: string, 
@@ -287,6 +323,11 @@ help: string, };
  * What recovery (or Finish) did with one rotation.
  */
 export type Recovered = { rotation: string, provider: string, step: Step, message: string, left?: Array<string>, };
+
+/**
+ * A usage that stays as it is, and why.
+ */
+export type Refused = { file: string, client: ClientId, server: string, location: string, reason: string, };
 
 /**
  * An Activepieces MCP server as the window sees it (the token in its URL never leaves the engine).
@@ -441,6 +482,11 @@ line: number,
  * Why it could not be used (the parse error, with its position).
  */
 reason: string, };
+
+/**
+ * One usage that changes.
+ */
+export type Usage = { server: string, project?: string, location: string, before: string, after: string, };
 
 /**
  * Whether the keychain can be used right now, for the UI and `rekey doctor`.

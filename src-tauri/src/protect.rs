@@ -1,0 +1,55 @@
+//! Tauri commands for Protect: take a key out of its config files (`rekey://` references resolved from the
+//! keychain by `rekey exec`). A plan first, held here as a draft, then the exact plan the user saw applied,
+//! or dropped. Each is one engine call.
+
+use rekey::ipc::{Json, ProtectDraft};
+use rekey::protect::{Applied, ProtectPlan};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tauri::State;
+
+/// Protect plans the window is showing, by draft id.
+#[derive(Default)]
+pub struct ProtectDrafts(Mutex<HashMap<String, ProtectPlan>>);
+
+/// Step 1: which usages would hold `rekey://<id>`, which servers get wrapped, what stays literal and why.
+/// Nothing is written.
+#[tauri::command(async)]
+pub fn plan_protection(
+    credential: String,
+    drafts: State<'_, ProtectDrafts>,
+) -> Result<ProtectDraft, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let plan = rekey::protect::plan_protect(&ctx, &credential)?;
+    let id = format!("protect-{}-{}", credential, plan.reference);
+    let json = Json::of(&plan)?;
+    crate::lock(&drafts.0).insert(id.clone(), plan);
+    Ok(ProtectDraft {
+        draft: id,
+        plan: json,
+    })
+}
+
+/// Step 2: the key into the keychain first, then every planned file rewritten (locked, backed up).
+#[tauri::command(async)]
+pub fn confirm_protection(
+    draft: String,
+    drafts: State<'_, ProtectDrafts>,
+    app: tauri::AppHandle,
+) -> Result<Applied, rekey::Error> {
+    let plan = crate::lock(&drafts.0).remove(&draft).ok_or_else(|| {
+        rekey::Error::InvalidInput(
+            "this plan is no longer open: make a new one (nothing was changed)".into(),
+        )
+    })?;
+    let ctx = rekey::context::Context::from_os()?;
+    let applied = rekey::protect::apply_protect(&ctx, &rekey::vault::Vault::default(), &plan)?;
+    crate::tray::refresh(&app);
+    Ok(applied)
+}
+
+/// Drop a plan the user did not confirm.
+#[tauri::command]
+pub fn cancel_protection(draft: String, drafts: State<'_, ProtectDrafts>) {
+    crate::lock(&drafts.0).remove(&draft);
+}
