@@ -403,3 +403,95 @@ async fn the_demo_protects_a_key_from_its_screen() {
     drop(driver);
     let _ = std::fs::remove_dir_all(home.parent().unwrap());
 }
+
+/// "Protect all": one plan for every key still in plain text, one confirmation, and no key left in the
+/// demo's config files.
+#[tokio::test]
+async fn protect_all_takes_every_demo_key_out_of_the_configs_with_one_confirmation() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session_with(&app, &["--demo"]).await;
+    let banner = wait_for(&c, "[data-testid=demo-banner]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let home = PathBuf::from(
+        banner
+            .split('(')
+            .nth(1)
+            .and_then(|t| t.split(')').next())
+            .unwrap(),
+    );
+    wait_for(&c, "[data-testid=wizard-skip]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_gone(&c, "[data-testid=wizard]").await;
+    let files = [
+        home.join(".cursor/mcp.json"),
+        home.parent()
+            .unwrap()
+            .join("config/Claude/claude_desktop_config.json"),
+    ];
+    let before: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    wait_for(&c, "[data-testid=protect-all-open]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while c
+        .find_all(By::Css("[data-testid=protect-all-keys] li"))
+        .await
+        .unwrap()
+        .len()
+        < 3
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the plan did not list the 3 keys"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    look_at(&c, "47-protect-all-plan.png").await;
+    let after: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    assert_eq!(after, before, "nothing written before the confirmation");
+    wait_for(&c, "[data-testid=protect-all-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let notice = text_of(&c, "[data-testid=key-notice]").await;
+    assert!(notice.starts_with("Protected 3 keys"), "{notice}");
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for (name, entry) in v["mcpServers"].as_object().unwrap() {
+            for (var, value) in entry["env"].as_object().unwrap() {
+                if var.ends_with("_KEY") {
+                    assert!(
+                        value.as_str().unwrap().starts_with("rekey://"),
+                        "{f:?} {name} {var}: {value}"
+                    );
+                }
+            }
+            assert_eq!(entry["args"][0], "exec", "{f:?} {name}");
+        }
+    }
+    c.quit().await.unwrap();
+    drop(driver);
+    let _ = std::fs::remove_dir_all(home.parent().unwrap());
+}
