@@ -16,6 +16,8 @@
 //! - Paddle: `POST /api-keys/{id}/rotations` (grace from the new key's first use), `GET /api-keys/{id}`
 //! - LaunchDarkly: `POST /api/v2/tokens/{id}/reset?expiry=`, `GET /api/v2/caller-identity`
 //! - Rootly: `POST /v1/api_keys/{id}/rotate` (grace), its remote MCP server at `POST /rootly-mcp/mcp`
+//! - Vercel (under `/vercel`): `POST /v3/user/tokens`, `DELETE /v3/user/tokens/{id|current}`,
+//!   `GET /v5/user/tokens/{id|current}`, `GET /v2/user`
 
 //!
 //! Layout: this file holds the public surface (fault knobs, state, the server handle); `http.rs` the
@@ -87,6 +89,8 @@ pub enum Provider {
     /// Activepieces' project-level MCP server (`/v1/projects/{id}/mcp-server`).
     ActivepiecesProject,
     Rootly,
+    /// Vercel access tokens (create-then-revoke, under `/vercel`).
+    Vercel,
 }
 
 /// The Activepieces project the fake's MCP server belongs to.
@@ -166,6 +170,7 @@ pub struct State {
     pub neon: vendors::neon::NeonState,
     pub datadog: vendors::datadog::DatadogState,
     pub openai: vendors::openai::OpenAiState,
+    pub vercel: vendors::vercel::VercelState,
     /// When each key stopped being accepted (see [`Death`]); served at `GET /_fake/deaths`.
     pub deaths: Vec<Death>,
 }
@@ -286,6 +291,7 @@ impl Default for State {
             neon: Default::default(),
             datadog: Default::default(),
             openai: Default::default(),
+            vercel: Default::default(),
             deaths: Vec::new(),
         }
     }
@@ -343,6 +349,7 @@ impl FakeProviders {
             Provider::OpenAiAdminKey | Provider::OpenAiServiceAccountKey => {
                 format!("{}/openai", self.url)
             }
+            Provider::Vercel => format!("{}/vercel", self.url),
             _ => self.url.clone(),
         }
     }
@@ -371,6 +378,7 @@ impl FakeProviders {
             Provider::LaunchDarkly => s.launchdarkly.token.clone(),
             Provider::ActivepiecesProject => s.ap_project_token.clone(),
             Provider::Rootly => s.rootly.token.clone(),
+            Provider::Vercel => s.vercel.keys.newest(),
         })
     }
 

@@ -46,6 +46,10 @@ fn main() {
             "  rootly        base {}  key id {}  token {}  mcp {}/rootly-mcp/mcp",
             fakes.url, s.rootly.key_id, s.rootly.token, fakes.url
         );
+        println!(
+            "  vercel        base {}/vercel  admin {}  token id {}  token {}",
+            fakes.url, s.vercel.admin_token, s.vercel.key_id, s.vercel.key
+        );
     });
     println!("(these are fake, throwaway keys)");
     // Machine-readable lines for scripts (bench/rotate-session.sh): `VENDOR <base url> <ids…> <key>`.

@@ -23,6 +23,7 @@ pub mod gitlab;
 pub mod launchdarkly;
 pub mod paddle;
 pub mod rootly;
+pub mod vercel;
 
 use crate::scan::slots::SlotKind;
 use crate::Secret;
@@ -359,6 +360,7 @@ pub fn all() -> &'static [&'static dyn Provider] {
         &datadog::DatadogAppKey,
         &openai::OpenAiAdminKey,
         &openai::OpenAiServiceAccountKey,
+        &vercel::Vercel,
     ]
 }
 

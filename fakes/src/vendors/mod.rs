@@ -2,7 +2,7 @@
 //!
 //! The dispatcher is a plain list: each vendor's `route` says whether a request is its own (`Some`) or
 //! not (`None`), and the first that answers wins. A new vendor is one `mod` line and one list entry.
-//! The create-then-revoke vendors (Neon, Datadog, OpenAI) keep their keys in [`keystore`].
+//! The create-then-revoke vendors (Neon, Datadog, OpenAI, Vercel) keep their keys in [`keystore`].
 
 use crate::http::{Outcome, Req};
 
@@ -20,6 +20,7 @@ pub mod neon;
 pub mod openai;
 pub(crate) mod paddle;
 pub(crate) mod rootly;
+pub mod vercel;
 
 /// Every vendor's route function, tried in order.
 pub(crate) const VENDORS: &[fn(&Req) -> Option<Outcome>] = &[
@@ -36,10 +37,11 @@ pub(crate) const VENDORS: &[fn(&Req) -> Option<Outcome>] = &[
     create_revoke_route,
 ];
 
-/// The create-then-revoke vendors' routes (`/neon`, `/datadog`, `/openai`).
+/// The create-then-revoke vendors' routes (`/neon`, `/datadog`, `/openai`, `/vercel`).
 fn create_revoke_route(r: &Req) -> Option<Outcome> {
     let (method, segs, req, body, state) = (r.method, r.segs, r.req, r.body, r.state);
     neon::route(method, segs, req, body, state)
         .or_else(|| datadog::route(method, segs, req, body, state))
         .or_else(|| openai::route(method, segs, req, body, state))
+        .or_else(|| vercel::route(method, segs, req, body, state))
 }
