@@ -10,12 +10,13 @@ use rekey_fakes::{vendors::keystore::Keys, FakeProviders, Provider as P};
 use serde_json::Value;
 use std::process::Stdio;
 
-const ALL: [P; 5] = [
+const ALL: [P; 6] = [
     P::Neon,
     P::DatadogApiKey,
     P::DatadogAppKey,
     P::OpenAiAdminKey,
     P::OpenAiServiceAccountKey,
+    P::Vercel,
 ];
 const FILES: [&str; 2] = [
     "config/Claude/claude_desktop_config.json",
@@ -29,6 +30,7 @@ fn keys(f: &FakeProviders, p: P) -> Keys {
         P::DatadogAppKey => s.datadog.app.clone(),
         P::OpenAiAdminKey => s.openai.admin.clone(),
         P::OpenAiServiceAccountKey => s.openai.sa.clone(),
+        P::Vercel => s.vercel.keys.clone(),
         other => unreachable!("{other:?}"),
     })
 }
@@ -41,6 +43,7 @@ fn set_keys(f: &FakeProviders, p: P, change: impl FnOnce(&mut Keys)) {
             P::DatadogAppKey => &mut s.datadog.app,
             P::OpenAiAdminKey => &mut s.openai.admin,
             P::OpenAiServiceAccountKey => &mut s.openai.sa,
+            P::Vercel => &mut s.vercel.keys,
             other => unreachable!("{other:?}"),
         })
     })
@@ -197,7 +200,12 @@ fn a_failed_verify_revokes_nothing_and_rollback_restores_every_config_byte_for_b
     ) {
         return;
     }
-    for p in [P::Neon, P::DatadogAppKey, P::OpenAiServiceAccountKey] {
+    for p in [
+        P::Neon,
+        P::DatadogAppKey,
+        P::OpenAiServiceAccountKey,
+        P::Vercel,
+    ] {
         let (f, home, old, cred, _, _) = linked(p);
         let before: Vec<String> = FILES.iter().map(|x| read(&home, x)).collect();
         set_keys(&f, p, |k| k.verify_fault = Some(401));

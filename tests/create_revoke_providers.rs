@@ -1,5 +1,5 @@
 //! The create-then-revoke providers (Neon, Datadog API and application keys, OpenAI admin and
-//! service-account keys, and a custom TOML spec) against the fakes over real HTTP on 127.0.0.1: create
+//! service-account keys, Vercel access tokens, and a custom TOML spec) against the fakes over real HTTP on 127.0.0.1: create
 //! while the old key still works, revoke by id, and every failure with its own error.
 
 use rekey::providers::{
@@ -13,12 +13,13 @@ fn http() -> Http {
     Http::new(Duration::from_secs(1))
 }
 
-const ALL: [P; 5] = [
+const ALL: [P; 6] = [
     P::Neon,
     P::DatadogApiKey,
     P::DatadogAppKey,
     P::OpenAiAdminKey,
     P::OpenAiServiceAccountKey,
+    P::Vercel,
 ];
 
 struct Setup {
@@ -75,9 +76,16 @@ fn setup(f: &FakeProviders, p: P) -> Setup {
                 s.openai.sa_key_id.clone(),
             )
         }
+        P::Vercel => (
+            "vercel",
+            s.vercel.key.clone(),
+            Some(Secret::new(s.vercel.admin_token.clone())),
+            s.vercel.key_id.clone(),
+        ),
         other => unreachable!("{other:?}"),
     });
-    if !matches!(p, P::DatadogApiKey | P::DatadogAppKey) {
+    // Datadog and Vercel find the old key's id themselves.
+    if !matches!(p, P::DatadogApiKey | P::DatadogAppKey | P::Vercel) {
         link.ids.insert("key_id".into(), old_id.clone());
     }
     link.provider = id.into();
@@ -98,6 +106,7 @@ fn keys(f: &FakeProviders, p: P) -> Keys {
         P::DatadogAppKey => s.datadog.app.clone(),
         P::OpenAiAdminKey => s.openai.admin.clone(),
         P::OpenAiServiceAccountKey => s.openai.sa.clone(),
+        P::Vercel => s.vercel.keys.clone(),
         other => unreachable!("{other:?}"),
     })
 }
@@ -110,6 +119,7 @@ fn set_keys(f: &FakeProviders, p: P, change: impl FnOnce(&mut Keys)) {
             P::DatadogAppKey => &mut s.datadog.app,
             P::OpenAiAdminKey => &mut s.openai.admin,
             P::OpenAiServiceAccountKey => &mut s.openai.sa,
+            P::Vercel => &mut s.vercel.keys,
             other => unreachable!("{other:?}"),
         })
     })
@@ -148,7 +158,7 @@ fn each_provider_creates_beside_the_old_key_and_revokes_it_by_id() {
         assert_eq!(x.prov.model(&x.link), Model::CreateThenRevoke, "{p:?}");
         let verify = |k: &Secret| x.prov.verify_with(&http, &x.link, k, x.admin.as_ref());
         verify(&x.old).unwrap_or_else(|e| panic!("{p:?}: the old key verifies before: {e}"));
-        // The old key's id: from the link, or found by the provider (Datadog).
+        // The old key's id: from the link, or found by the provider (Datadog, Vercel).
         let id = x
             .prov
             .old_key_id(&http, &x.link, &x.old, x.admin.as_ref())
@@ -300,6 +310,7 @@ fn admin_providers_without_an_admin_credential_fail_before_sending() {
         P::DatadogApiKey,
         P::DatadogAppKey,
         P::OpenAiServiceAccountKey,
+        P::Vercel,
     ] {
         let mut x = setup(&f, p);
         x.admin = None;
@@ -419,6 +430,96 @@ fn each_provider_detects_its_keys() {
         "OPENAI_API_KEY",
         "sk-proj-abc"
     ));
+    // Vercel: no key prefix is documented, so only a VERCEL name or a vercel.com host.
+    assert!(d("vercel", "VERCEL_TOKEN", "0123abcd"));
+    assert!(d("vercel", "vercel-api-token", "0123abcd"));
+    assert!(!d("vercel", "API_TOKEN", "vcp_0123abcd"));
+    let h = |value: &str| {
+        providers::by_id("vercel")
+            .unwrap()
+            .detects(&providers::KeyHint {
+                name: "Authorization",
+                value,
+                key: "0123abcd",
+            })
+    };
+    assert!(h("https://mcp.vercel.com/?token=0123abcd"));
+    assert!(h("https://api.vercel.com"));
+    for not in [
+        "https://my-app.vercel.app/mcp",
+        "https://notvercel.com/x",
+        "https://vercel.com.evil.example/x",
+        "Bearer 0123abcd",
+    ] {
+        assert!(!h(not), "{not}");
+    }
+}
+
+#[test]
+fn vercel_creates_with_the_full_account_token_and_deletes_the_old_one_by_id() {
+    let f = FakeProviders::start().unwrap();
+    let x = setup(&f, P::Vercel);
+    let http = http();
+    assert!(x.prov.needs_admin(&x.link));
+    assert!(x.prov.required_ids().is_empty(), "the link asks for no id");
+    // The old token's id comes from `GET /v5/user/tokens/current`, authenticated by the old token.
+    assert_eq!(
+        x.prov
+            .old_key_id(&http, &x.link, &x.old, x.admin.as_ref())
+            .unwrap(),
+        x.old_id
+    );
+    // A scoped token (the MCP one) cannot create tokens: Vercel needs full account access.
+    let mut scoped = setup(&f, P::Vercel);
+    scoped.admin = Some(x.old.clone());
+    assert_eq!(create(&scoped).unwrap_err().code(), "forbidden");
+    // Logged in with the very token being replaced: refused before anything is created.
+    let err = x
+        .prov
+        .old_key_id(&http, &x.link, &x.old, Some(&x.old))
+        .unwrap_err();
+    assert!(err.to_string().contains("this very token"), "{err}");
+    assert!(!err.to_string().contains(x.old.expose()));
+    assert_eq!(f.rotations(P::Vercel), 0);
+    let c = create(&x).unwrap();
+    // `current` is never an id Rekey deletes (with the admin token as bearer it would delete that one),
+    // neither from the link nor at revoke: refused unsent.
+    let sent = f.state(|s| s.seen.len());
+    assert_eq!(
+        revoke(&x, "current", &c.new).unwrap_err().code(),
+        "invalid_spec"
+    );
+    let mut l = x.link.clone();
+    l.ids.insert("key_id".into(), "Current".into());
+    assert_eq!(
+        x.prov
+            .old_key_id(&http, &l, &x.old, x.admin.as_ref())
+            .unwrap_err()
+            .code(),
+        "invalid_spec"
+    );
+    assert_eq!(f.state(|s| s.seen.len()), sent, "nothing sent");
+    // A `--key-id` in the link is used as given.
+    l.ids.insert("key_id".into(), x.old_id.clone());
+    assert_eq!(
+        x.prov
+            .old_key_id(&http, &l, &x.old, x.admin.as_ref())
+            .unwrap(),
+        x.old_id
+    );
+    revoke(&x, &x.old_id, &c.new).unwrap();
+    // The old token is gone; the new one and the admin token still work.
+    let ks = keys(&f, P::Vercel);
+    assert!(!ks.is_live(x.old.expose()));
+    assert!(ks.is_live(c.new.expose()));
+    assert!(ks.is_live(x.admin.as_ref().unwrap().expose()));
+    assert_eq!(
+        x.prov.verify(&http, &x.link, &x.old).unwrap_err().code(),
+        "forbidden"
+    );
+    // A rollback deletes the new token by its id the same way.
+    revoke(&x, c.new_key_id.as_deref().unwrap(), &x.old).unwrap();
+    assert!(!keys(&f, P::Vercel).is_live(c.new.expose()));
 }
 
 #[test]

@@ -49,6 +49,7 @@ pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<Stri
         P::LaunchDarkly => (s.launchdarkly.token.clone(), None),
         P::ActivepiecesProject => (s.ap_project_token.clone(), Some(s.ap_platform_key.clone())),
         P::Rootly => (s.rootly.token.clone(), None),
+        P::Vercel => (s.vercel.key.clone(), Some(s.vercel.admin_token.clone())),
     });
     let url = f.url.clone();
     let (claude, cursor) = match p {
@@ -103,6 +104,12 @@ pub fn configs(f: &FakeProviders, p: P, home: &TempHome) -> (String, Option<Stri
         P::Rootly => (
             format!(r#"{{"mcpServers": {{"rootly": {{"command": "npx", "args": ["-y", "mcp-remote", "https://mcp.rootly.com/mcp", "--header", "Authorization:Bearer {key}"]}}}}}}"#),
             format!(r#"{{"mcpServers": {{"rootly": {{"url": "{url}/rootly-mcp/mcp", "headers": {{"Authorization": "Bearer {key}"}}}}}}}}"#),
+        ),
+        // Vercel: its MCP config slot was not checked (the reference), so a generic server with the token in
+        // env names containing VERCEL (the adapter's only detection): VERCEL_TOKEN and VERCEL_API_TOKEN.
+        P::Vercel => (
+            format!(r#"{{"mcpServers": {{"vercel": {{"command": "npx", "args": ["-y", "svc-mcp"], "env": {{"VERCEL_TOKEN": "{key}"}}}}}}}}"#),
+            format!("{{\n  // Vercel\n  \"mcpServers\": {{\"vercel\": {{\"command\": \"npx\", \"env\": {{\"VERCEL_API_TOKEN\": \"{key}\"}}}}}}\n}}\n"),
         ),
         // Create-then-revoke vendors: the key in an env var, as their MCP servers read it.
         _ => {
@@ -160,6 +167,8 @@ pub fn link_args(f: &FakeProviders, p: P) -> Vec<String> {
             ("--token-id", s.rootly.key_id.clone()),
             ("--app-url", format!("{}/rootly-mcp/mcp", f.url)),
         ],
+        // Vercel finds the old token's id itself (`GET /v5/user/tokens/current`).
+        P::Vercel => vec![],
     });
     for (k, v) in kv {
         a.push(k.into());
@@ -214,6 +223,7 @@ pub fn provider_id(p: P) -> &'static str {
         P::LaunchDarkly => "launchdarkly",
         P::ActivepiecesProject => "activepieces-project",
         P::Rootly => "rootly",
+        P::Vercel => "vercel",
     }
 }
 
