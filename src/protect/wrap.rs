@@ -43,17 +43,6 @@ pub enum Shape {
     Unsupported(String),
 }
 
-/// The path of the `rekey` binary written into wrapped entries: `$REKEY_BIN` (packaging, tests), else
-/// this running binary.
-pub fn rekey_bin() -> crate::Result<String> {
-    if let Some(b) = std::env::var_os("REKEY_BIN").filter(|b| !b.is_empty()) {
-        return Ok(b.to_string_lossy().into_owned());
-    }
-    let exe = std::env::current_exe()
-        .map_err(|e| crate::Error::InvalidInput(format!("cannot find the rekey binary: {e}")))?;
-    Ok(exe.to_string_lossy().into_owned())
-}
-
 /// Is `program` a `rekey` binary (any path)?
 pub fn is_rekey(program: &str) -> bool {
     let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
