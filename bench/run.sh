@@ -133,6 +133,13 @@ bench_app() {
     NO_AT_BRIDGE=1 xvfb-run -a -s '-screen 0 1280x800x24' \
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash "$ROOT/bench/app-session.sh" 2>&1 | grep -v "fd limit"
   printf '  .deb size   %.1f MB (target <= 10 MB): %s\n' "$(echo "$(stat -c %s "$deb") / 1048576" | bc -l)" "$(basename "$deb")"
+  # The .deb installs the CLI beside the app: protected MCP entries start /usr/bin/rekey (docs/packaging.md).
+  local bins; bins=$(dpkg-deb -c "$deb" | awk '{print $NF}' | grep -E '^\./usr/bin/rekey(-app)?$' | sed 's|^\.||' | sort | tr '\n' ' ')
+  if [ "$bins" = "/usr/bin/rekey /usr/bin/rekey-app " ]; then
+    echo "  .deb ships  /usr/bin/rekey-app and /usr/bin/rekey: ok"
+  else
+    echo "  .deb ships  FAIL: expected /usr/bin/rekey-app and /usr/bin/rekey, found: ${bins:-nothing}"
+  fi
   # The UI bundle the window loads (built into the binary by scripts/package.sh): JS and CSS, gzipped.
   local js css
   js=$(cat "$ROOT"/ui/dist/assets/*.js | gzip -9 | wc -c)

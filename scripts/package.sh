@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Build the release app and its Linux packages: target/release/rekey-app, and the .deb and AppImage under
+# Build the release app and its Linux packages: target/release/rekey-app, and the .deb, .rpm and AppImage under
 # target/release/bundle/. Uses the Tauri CLI from ui/node_modules (npm @tauri-apps/cli ships its binary).
+# Every package carries the `rekey` CLI too (/usr/bin/rekey in the .deb and .rpm; see docs/packaging.md): protected
+# MCP entries start it by its absolute path. It is built here first, because the bundle config copies
+# target/release/rekey into the packages (tauri build's beforeBuildCommand only builds the UI).
 # The bundle config (src-tauri/tauri.conf.json) also describes the macOS (.app/.dmg) and Windows (MSI/NSIS)
 # bundles; build those on their own OS with the same command and `--bundles app,dmg` or `--bundles msi,nsis`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-BUNDLES=${1:-deb,appimage}
+BUNDLES=${1:-deb,rpm,appimage}
 [ -d ui/node_modules ] || (cd ui && npm ci --no-audit --no-fund)
 # AppImage bundling runs linuxdeploy, an AppImage itself: without FUSE it must extract itself.
 export APPIMAGE_EXTRACT_AND_RUN=1
+cargo build --release -p rekey --bin rekey
 status=0
 for bundle in ${BUNDLES//,/ }; do
   log=$(mktemp)
@@ -21,6 +25,24 @@ for bundle in ${BUNDLES//,/ }; do
   fi
   rm -f "$log"
 done
+# Each native package must install the CLI beside the app (the path protected entries start).
+check_bins() { # <package> <lister...>
+  local pkg=$1; shift
+  local bins; bins=$("$@" "$pkg" | sed 's|^\.||' | grep -E '^/usr/bin/rekey(-app)?$' | sort | tr '\n' ' ')
+  if [ "$bins" = "/usr/bin/rekey /usr/bin/rekey-app " ]; then
+    echo "package: $(basename "$pkg") installs /usr/bin/rekey-app and /usr/bin/rekey"
+  else
+    echo "package: $(basename "$pkg") does not install both /usr/bin/rekey-app and /usr/bin/rekey (found: ${bins:-neither})" >&2
+    status=1
+  fi
+}
+deb_files() { dpkg-deb -c "$1" | awk '{print $NF}'; }
+for bundle in ${BUNDLES//,/ }; do
+  case $bundle in
+    deb) for f in "$ROOT"/target/release/bundle/deb/*.deb; do [ -e "$f" ] && check_bins "$f" deb_files; done ;;
+    rpm) for f in "$ROOT"/target/release/bundle/rpm/*.rpm; do [ -e "$f" ] && check_bins "$f" python3 "$ROOT/scripts/rpm-files.py"; done ;;
+  esac
+done
 echo "binary: $ROOT/target/release/rekey-app"
-find "$ROOT/target/release/bundle" -maxdepth 2 \( -name '*.deb' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*.msi' -o -name '*-setup.exe' \) -printf '%s bytes  %p\n'
+find "$ROOT/target/release/bundle" -maxdepth 2 \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*.msi' -o -name '*-setup.exe' \) -printf '%s bytes  %p\n'
 exit $status

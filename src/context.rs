@@ -85,6 +85,17 @@ impl Context {
         Backups::new(self.data_dir.join("backups"))
     }
 
+    /// Protected entries whose `rekey` is gone ([`crate::protect::bin::stale_entries`]), for `rekey doctor`:
+    /// a scan that writes nothing (no fingerprint key is created; credential ids are not needed here).
+    pub fn stale_rekey(&self) -> Vec<crate::protect::StaleRekey> {
+        scan::scan(&ScanOptions {
+            env: self.env.clone(),
+            project_folders: self.settings.project_folders.clone(),
+            fingerprinter: Fingerprinter::with_key([0; 32]),
+        })
+        .stale_rekey
+    }
+
     pub fn scan(&self) -> Result<ScanReport> {
         let fingerprinter = Fingerprinter::load_or_create(&self.data_dir)
             .map_err(|e| Error::io(&self.data_dir, e))?;

@@ -39,14 +39,25 @@ pub struct EngineInfo {
     pub version: &'static str,
     pub platform: clients::Platform,
     pub config_files: Vec<clients::ConfigFile>,
+    /// The `rekey` CLI protected entries start ([`protect::rekey_bin`]), shown in Settings.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rekey_cli: Option<String>,
+    /// Why the CLI cannot be found (then `rekey_cli` is absent).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rekey_cli_error: Option<String>,
 }
 
 /// Engine facts for this process's environment.
 pub fn engine_info() -> Result<EngineInfo> {
     let env = clients::Env::from_os()?;
+    let cli = protect::rekey_bin();
     Ok(EngineInfo {
         version: VERSION,
         platform: env.platform,
         config_files: clients::user_config_files(&env),
+        rekey_cli: cli.as_ref().ok().cloned(),
+        rekey_cli_error: cli.err().map(|e| e.to_string()),
     })
 }

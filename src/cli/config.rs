@@ -93,6 +93,9 @@ pub(super) fn execute(
                 report.summary.plaintext_usages,
                 report.summary.protected_usages
             )?;
+            for s in &report.stale_rekey {
+                writeln!(out, "WARNING: {} ({})", s.warning, s.file.display())?;
+            }
             writeln!(out, "\n{} credential(s):", report.credentials.len())?;
             for c in &report.credentials {
                 let provider = c.provider.map(|p| format!(" [{p}]")).unwrap_or_default();
@@ -276,17 +279,38 @@ pub(super) fn execute(
         }
         Command::Doctor { json } => {
             let status = vault::Vault::default().status();
+            // Where protected entries point, and those that point to a `rekey` that is gone. Neither
+            // changes the exit code: `doctor` answers "is the keychain usable" (scripts wait on it).
+            let bin = crate::protect::rekey_bin();
+            let stale = Context::from_os()
+                .map(|c| c.stale_rekey())
+                .unwrap_or_default();
             if json {
-                print_json(out, &status)?;
-            } else if status.available {
-                writeln!(out, "keychain: available ({})", status.backend)?;
+                let mut v = serde_json::to_value(&status)?;
+                v["rekey_bin"] = match &bin {
+                    Ok(b) => b.as_str().into(),
+                    Err(_) => serde_json::Value::Null,
+                };
+                v["stale_rekey"] = serde_json::to_value(&stale)?;
+                print_json(out, &v)?;
             } else {
-                writeln!(
-                    out,
-                    "keychain: NOT available ({}): {}",
-                    status.backend,
-                    status.message.as_deref().unwrap_or("")
-                )?;
+                if status.available {
+                    writeln!(out, "keychain: available ({})", status.backend)?;
+                } else {
+                    writeln!(
+                        out,
+                        "keychain: NOT available ({}): {}",
+                        status.backend,
+                        status.message.as_deref().unwrap_or("")
+                    )?;
+                }
+                match &bin {
+                    Ok(b) => writeln!(out, "rekey CLI: {b} (protected servers start this path)")?,
+                    Err(e) => writeln!(out, "rekey CLI: NOT found: {e}")?,
+                }
+                for s in &stale {
+                    writeln!(out, "WARNING: {} ({})", s.warning, s.file.display())?;
+                }
             }
             Ok(if status.available { 0 } else { EXIT_KEYCHAIN })
         }

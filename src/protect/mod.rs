@@ -6,12 +6,14 @@
 //! keychain alone and no config file changes. The id is readable (`bitscale-1a2b3c`: a name from the
 //! provider or the variable, and random hex), so the config still says which secret goes where.
 
+pub mod bin;
 pub mod exec;
 pub mod index;
 mod plan;
 mod unprotect;
 pub mod wrap;
 
+pub use bin::{rekey_bin, StaleRekey};
 pub use plan::{apply_protect, plan_protect, Applied, FileChange, ProtectPlan, Refused, Usage};
 pub use unprotect::{apply_unprotect, plan_unprotect, UnprotectPlan};
 

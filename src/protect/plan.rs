@@ -284,7 +284,7 @@ pub(super) fn protect_edits(
 /// Plan protecting `credential`: every literal usage, which can be protected and which cannot.
 pub fn plan_protect(ctx: &Context, credential: &str) -> Result<ProtectPlan> {
     let report = ctx.scan()?;
-    plan_protect_in(&report, credential, &wrap::rekey_bin()?)
+    plan_protect_in(&report, credential, &super::rekey_bin()?)
 }
 
 fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<ProtectPlan> {

@@ -43,28 +43,6 @@ pub enum Shape {
     Unsupported(String),
 }
 
-/// The path of the `rekey` binary written into wrapped entries: `$REKEY_BIN` (packaging, tests), else
-/// this running binary when it is `rekey`, else the `rekey` beside it (the app's binary sits next to the
-/// CLI in every build and bundle).
-pub fn rekey_bin() -> crate::Result<String> {
-    if let Some(b) = std::env::var_os("REKEY_BIN").filter(|b| !b.is_empty()) {
-        return Ok(b.to_string_lossy().into_owned());
-    }
-    let exe = std::env::current_exe()
-        .map_err(|e| crate::Error::InvalidInput(format!("cannot find the rekey binary: {e}")))?;
-    let exe_s = exe.to_string_lossy().into_owned();
-    if is_rekey(&exe_s) {
-        return Ok(exe_s);
-    }
-    let name = if cfg!(windows) { "rekey.exe" } else { "rekey" };
-    match exe.parent().map(|d| d.join(name)) {
-        Some(sibling) if sibling.is_file() => Ok(sibling.to_string_lossy().into_owned()),
-        _ => Err(crate::Error::InvalidInput(format!(
-            "the rekey command-line tool is not installed beside {exe_s}: reinstall Rekey"
-        ))),
-    }
-}
-
 /// Is `program` a `rekey` binary (any path)?
 pub fn is_rekey(program: &str) -> bool {
     let name = program.rsplit(['/', '\\']).next().unwrap_or(program);

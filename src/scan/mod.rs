@@ -35,6 +35,9 @@ pub struct ScanReport {
     pub held_elsewhere: Vec<HeldElsewhere>,
     /// Counts for the overview: what is left in plaintext, what is protected.
     pub summary: Summary,
+    /// Protected entries whose `rekey` (the `command` of `rekey exec --`) no longer exists or cannot run:
+    /// their servers cannot start until Rekey is reinstalled or the entry is protected again.
+    pub stale_rekey: Vec<crate::protect::StaleRekey>,
     /// What `replace` needs to edit: not serialized.
     #[serde(skip)]
     pub(crate) internal: Vec<SlotInternal>,
@@ -71,6 +74,7 @@ impl std::fmt::Debug for ScanReport {
             .field("credentials", &self.credentials)
             .field("held_elsewhere", &self.held_elsewhere)
             .field("summary", &self.summary)
+            .field("stale_rekey", &self.stale_rekey)
             .finish_non_exhaustive()
     }
 }
@@ -188,6 +192,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         credentials: Vec::new(),
         held_elsewhere: Vec::new(),
         summary: Summary::default(),
+        stale_rekey: Vec::new(),
         internal: Vec::new(),
         contents: Vec::new(),
         remotes: Vec::new(),
@@ -247,6 +252,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
             .count(),
     };
     report.held_elsewhere = outside::held_elsewhere(&opts.env, &opts.fingerprinter, &report);
+    report.stale_rekey = crate::protect::bin::stale_entries(&report);
     report
 }
 

@@ -69,6 +69,7 @@ describe("usageLabels", () => {
       ],
       credentials: [],
       held_elsewhere: [],
+      stale_rekey: [],
       summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 },
     };
     const c = { id: "cred_1", masked: "sk-l…9f2c", usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
@@ -81,6 +82,7 @@ describe("usageLabels", () => {
       files: [{ path: "/h/.claude.json", client: "claude-code", format: "json", scope: "user", status: "ok", servers: [] }],
       credentials: [],
       held_elsewhere: [],
+      stale_rekey: [],
       summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 },
     };
     const c = { id: "cred_1", masked: "ghp_…6789", usages: 3, slots: [slot("/src/a"), slot("/src/b"), slot()] };
