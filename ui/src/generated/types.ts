@@ -116,7 +116,15 @@ export type CredentialReport = { id: string, masked: string, provider?: string, 
 /**
  * What the app's first screen shows: the engine's version and where it looks for MCP configs.
  */
-export type EngineInfo = { version: string, platform: Platform, config_files: Array<ConfigFile>, };
+export type EngineInfo = { version: string, platform: Platform, config_files: Array<ConfigFile>, 
+/**
+ * The `rekey` CLI protected entries start ([`protect::rekey_bin`]), shown in Settings.
+ */
+rekey_cli?: string, 
+/**
+ * Why the CLI cannot be found (then `rekey_cli` is absent).
+ */
+rekey_cli_error?: string, };
 
 export type FilePlan = { path: string, client: ClientId, format: Format, hash: string, changes: Array<Change>, };
 
@@ -356,7 +364,12 @@ held_elsewhere: Array<HeldElsewhere>,
 /**
  * Counts for the overview: what is left in plaintext, what is protected.
  */
-summary: Summary, };
+summary: Summary, 
+/**
+ * Protected entries whose `rekey` (the `command` of `rekey exec --`) no longer exists or cannot run:
+ * their servers cannot start until Rekey is reinstalled or the entry is protected again.
+ */
+stale_rekey: Array<StaleRekey>, };
 
 /**
  * Global (per user) or project (per folder) scope.
@@ -406,6 +419,23 @@ project?: string, kind: SlotKind, location: string,
  * `sk-l…9f2c`; never the value.
  */
 masked: string, credential?: string, provider?: string, } & ({ "state": "secret" } | { "state": "reference", lives_in: string, } | { "state": "placeholder" });
+
+/**
+ * A server entry that starts `rekey exec --` from a path that no longer exists or cannot run.
+ */
+export type StaleRekey = { file: string, client: ClientId, server: string, project?: string, 
+/**
+ * The `rekey` path the entry starts.
+ */
+command: string, 
+/**
+ * `missing` or `not-executable`.
+ */
+problem: string, 
+/**
+ * What to tell the user.
+ */
+warning: string, };
 
 /**
  * Where a rotation got to.
