@@ -134,7 +134,7 @@ bench_app() {
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash "$ROOT/bench/app-session.sh" 2>&1 | grep -v "fd limit"
   printf '  .deb size   %.1f MB (target <= 10 MB): %s\n' "$(echo "$(stat -c %s "$deb") / 1048576" | bc -l)" "$(basename "$deb")"
   # The .deb installs the CLI beside the app: protected MCP entries start /usr/bin/rekey (docs/packaging.md).
-  local bins; bins=$(dpkg-deb -c "$deb" | awk '{print $NF}' | grep -E '^\./usr/bin/rekey(-app)?$' | sed 's|^\.||' | sort | tr '\n' ' ')
+  local bins; bins=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|; s|^\([^/]\)|/\1|' | { grep -E '^/usr/bin/rekey(-app)?$' || true; } | sort | tr '\n' ' ')
   if [ "$bins" = "/usr/bin/rekey /usr/bin/rekey-app " ]; then
     echo "  .deb ships  /usr/bin/rekey-app and /usr/bin/rekey: ok"
   else

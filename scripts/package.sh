@@ -28,7 +28,8 @@ done
 # Each native package must install the CLI beside the app (the path protected entries start).
 check_bins() { # <package> <lister...>
   local pkg=$1; shift
-  local bins; bins=$("$@" "$pkg" | sed 's|^\.||' | grep -E '^/usr/bin/rekey(-app)?$' | sort | tr '\n' ' ')
+  # dpkg-deb lists `usr/bin/x` or `./usr/bin/x`, the rpm header `/usr/bin/x`: compare as `/usr/bin/x`.
+  local bins; bins=$("$@" "$pkg" | sed 's|^\./|/|; s|^\([^/]\)|/\1|' | { grep -E '^/usr/bin/rekey(-app)?$' || true; } | sort | tr '\n' ' ')
   if [ "$bins" = "/usr/bin/rekey /usr/bin/rekey-app " ]; then
     echo "package: $(basename "$pkg") installs /usr/bin/rekey-app and /usr/bin/rekey"
   else

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""List the file paths an .rpm installs, from its header (no `rpm` tool needed): one path a line.
+"""List the file paths an .rpm installs, from its header (no `rpm` tool needed): one path a line;
+with -l, each preceded by its mode in octal (`100755 /usr/bin/rekey`).
 
 RPM layout: a 96-byte lead, the signature header (padded to 8 bytes), then the main header, whose
 BASENAMES (1117), DIRNAMES (1118) and DIRINDEXES (1116) tags name every file."""
@@ -31,7 +32,7 @@ def strings(data, at, n):
     return out
 
 
-def main(path):
+def main(path, long=False):
     data = open(path, "rb").read()
     if data[:4] != b"\xed\xab\xee\xdb":
         sys.exit(f"rpm-files: {path} is not an RPM")
@@ -46,9 +47,15 @@ def main(path):
     dirs = strings(data, at, n)
     _, at, n = tags[1116]
     idx = struct.unpack(f">{n}I", data[at:at + 4 * n])
-    for b, i in zip(base, idx):
-        print(dirs[i] + b)
+    modes = [None] * len(base)
+    if long and 1030 in tags:
+        _, at, n = tags[1030]
+        modes = struct.unpack(f">{n}H", data[at:at + 2 * n])
+    for b, i, m in zip(base, idx, modes):
+        print(f"{m:o} {dirs[i]}{b}" if long else dirs[i] + b)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    args = sys.argv[1:]
+    long = args[:1] == ["-l"]
+    main(args[-1], long)
