@@ -17,17 +17,9 @@ fn neon_key(cursor: &std::path::Path) -> String {
         .to_string()
 }
 
-#[tokio::test]
-async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
-    if !enabled() {
-        return;
-    }
-    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
-    let env = TestEnv::new();
-    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
-    let driver = Driver::start(&env);
-    let c = driver.session_with(&app, &["--demo"]).await;
-    let banner = wait_for(&c, "[data-testid=demo-banner]")
+/// The demo's throwaway home (from its banner), once its first-run wizard is skipped (the demo's home is new).
+async fn demo_home_past_the_wizard(c: &WebDriver) -> PathBuf {
+    let banner = wait_for(c, "[data-testid=demo-banner]")
         .await
         .text()
         .await
@@ -39,38 +31,56 @@ async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
             .and_then(|t| t.split(')').next())
             .unwrap(),
     );
-    // The demo's home is new: its setup wizard comes first; skip it.
-    wait_for(&c, "[data-testid=wizard-skip]")
+    wait_for(c, "[data-testid=wizard-skip]")
         .await
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=wizard]").await;
-    let cursor = home.join(".cursor/mcp.json");
-    let cursor_before = std::fs::read_to_string(&cursor).unwrap();
-    let old = neon_key(&cursor);
+    wait_gone(c, "[data-testid=wizard]").await;
+    home
+}
 
-    // Open the Neon key (linked by the demo) and start its rotation.
+/// The key list's row of the key linked to `provider`, once it shows.
+async fn key_linked_to(c: &WebDriver, provider: &str) -> WebElement {
+    let want = format!("linked: {provider}");
     let deadline = Instant::now() + WAIT;
-    let row = 'found: loop {
+    loop {
         for row in c
             .find_all(By::Css("[data-testid=credential]"))
             .await
             .unwrap()
         {
-            let link = row.find(By::Css("[data-testid=credential-link]")).await;
-            if let Ok(l) = link {
-                if l.text().await.unwrap_or_default() == "linked: neon" {
-                    break 'found row;
+            if let Ok(l) = row.find(By::Css("[data-testid=credential-link]")).await {
+                if l.text().await.unwrap_or_default() == want {
+                    return row;
                 }
             }
         }
         assert!(
             Instant::now() < deadline,
-            "the demo's Neon key did not show"
+            "the demo's {provider} key did not show"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    }
+}
+
+#[tokio::test]
+async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session_with(&app, &["--demo"]).await;
+    let home = demo_home_past_the_wizard(&c).await;
+    let cursor = home.join(".cursor/mcp.json");
+    let cursor_before = std::fs::read_to_string(&cursor).unwrap();
+    let old = neon_key(&cursor);
+
+    // Open the Neon key (linked by the demo) and start its rotation.
+    let row = key_linked_to(&c, "neon").await;
     row.find(By::Css("[data-testid=details]"))
         .await
         .unwrap()
@@ -293,24 +303,7 @@ async fn the_demo_protects_a_key_from_its_screen() {
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
     let driver = Driver::start(&env);
     let c = driver.session_with(&app, &["--demo"]).await;
-    let banner = wait_for(&c, "[data-testid=demo-banner]")
-        .await
-        .text()
-        .await
-        .unwrap();
-    let home = PathBuf::from(
-        banner
-            .split('(')
-            .nth(1)
-            .and_then(|t| t.split(')').next())
-            .unwrap(),
-    );
-    wait_for(&c, "[data-testid=wizard-skip]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_gone(&c, "[data-testid=wizard]").await;
+    let home = demo_home_past_the_wizard(&c).await;
     let cursor = home.join(".cursor/mcp.json");
     let claude = home
         .parent()
@@ -324,25 +317,7 @@ async fn the_demo_protects_a_key_from_its_screen() {
             .unwrap()
             .to_string()
     };
-    let deadline = Instant::now() + WAIT;
-    let row = 'found: loop {
-        for row in c
-            .find_all(By::Css("[data-testid=credential]"))
-            .await
-            .unwrap()
-        {
-            if let Ok(l) = row.find(By::Css("[data-testid=credential-link]")).await {
-                if l.text().await.unwrap_or_default() == "linked: bitscale" {
-                    break 'found row;
-                }
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the demo's BitScale key did not show"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let row = key_linked_to(&c, "bitscale").await;
     row.find(By::Css("[data-testid=details]"))
         .await
         .unwrap()
@@ -416,24 +391,7 @@ async fn protect_all_takes_every_demo_key_out_of_the_configs_with_one_confirmati
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
     let driver = Driver::start(&env);
     let c = driver.session_with(&app, &["--demo"]).await;
-    let banner = wait_for(&c, "[data-testid=demo-banner]")
-        .await
-        .text()
-        .await
-        .unwrap();
-    let home = PathBuf::from(
-        banner
-            .split('(')
-            .nth(1)
-            .and_then(|t| t.split(')').next())
-            .unwrap(),
-    );
-    wait_for(&c, "[data-testid=wizard-skip]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_gone(&c, "[data-testid=wizard]").await;
+    let home = demo_home_past_the_wizard(&c).await;
     let files = [
         home.join(".cursor/mcp.json"),
         home.parent()
