@@ -25,6 +25,19 @@ for bundle in ${BUNDLES//,/ }; do
   fi
   rm -f "$log"
 done
+# Tauri's deb bundler compresses data.tar with gzip; Debian's own packages use xz, which packs these two
+# binaries to about half the size (12.1 MB -> 6.1 MB measured). Re-pack each .deb the way dpkg-deb builds them:
+# same files, modes and control data (`-R` keeps both), root ownership (as Tauri writes it), xz level 9.
+repack_deb() { # <deb>
+  local deb=$1 dir; dir=$(mktemp -d)
+  dpkg-deb -R "$deb" "$dir/pkg"
+  dpkg-deb --root-owner-group -Zxz -z9 -b "$dir/pkg" "$deb.xz" >/dev/null
+  mv "$deb.xz" "$deb"
+  rm -rf "$dir"
+}
+case ",$BUNDLES," in *,deb,*)
+  for f in "$ROOT"/target/release/bundle/deb/*.deb; do [ -e "$f" ] && repack_deb "$f"; done ;;
+esac
 # Each native package must install the CLI beside the app (the path protected entries start).
 check_bins() { # <package> <lister...>
   local pkg=$1; shift
