@@ -30,7 +30,14 @@ launch() {
   HOME="$home/home" XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
     REKEY_DATA_DIR="$home/data/rekey" setsid "$bin" >/dev/null 2>&1 &
   pid=$!
-  timeout 20 xdotool search --sync --onlyvisible --name "^${title}\$" >/dev/null
+  # Poll every 10 ms: `xdotool search --sync` sleeps 0.5 s between tries, which would round every start-up
+  # to the same half second; and a window that goes away between its listing and its query makes xdotool fail
+  # (BadWindow), so a failed try is just a try.
+  local deadline=$(( $(date +%s) + 20 ))
+  until xdotool search --onlyvisible --name "^${title}\$" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "bench: no '$title' window within 20 s" >&2; break; }
+    sleep 0.01
+  done
   e=$(date +%s.%N)
   sleep "${IDLE:-4}"
   local pss; pss=$(pss_tree "$pid")
