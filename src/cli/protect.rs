@@ -3,7 +3,7 @@
 
 use super::output::note;
 use super::*;
-use crate::protect::{Applied, FileChange, Refused};
+use crate::protect::{Applied, Choice, FileChange, Refused, RemoteOption};
 
 pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliError> {
     let ctx = Context::from_os()?;
@@ -11,10 +11,15 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
     let (applied, json) = match command {
         Command::Protect {
             credential,
+            via_mcp_remote,
             yes,
             json,
         } => {
-            let plan = crate::protect::plan_protect(&ctx, &credential)?;
+            let choice = match via_mcp_remote {
+                true => Choice::All,
+                false => Choice::None,
+            };
+            let plan = crate::protect::plan_protect_with(&ctx, &credential, choice)?;
             if json && !yes {
                 print_json(out, &plan)?;
                 return Ok(if plan.files.is_empty() {
@@ -38,6 +43,7 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
                     )?;
                 }
                 print_refused(out, &plan.cannot)?;
+                print_offered(out, &plan.remote, plan.npx.as_deref())?;
                 for n in &plan.notes {
                     writeln!(out, "  note: {n}")?;
                 }
@@ -102,6 +108,9 @@ fn print_changes(out: &mut dyn Write, files: &[FileChange]) -> std::io::Result<(
         for c in &f.commands {
             writeln!(out, "    server {c:<20} command (rekey exec --)")?;
         }
+        for c in &f.mcp_remote {
+            writeln!(out, "    server {c:<20} runs through mcp-remote (rekey exec -- npx -y mcp-remote <its url>)")?;
+        }
     }
     Ok(())
 }
@@ -120,6 +129,33 @@ fn print_refused(out: &mut dyn Write, refused: &[Refused]) -> std::io::Result<()
             r.server,
             r.location,
             r.reason
+        )?;
+    }
+    Ok(())
+}
+
+fn print_offered(
+    out: &mut dyn Write,
+    remote: &[RemoteOption],
+    npx: Option<&str>,
+) -> std::io::Result<()> {
+    let offered: Vec<&RemoteOption> = remote.iter().filter(|r| !r.chosen).collect();
+    if offered.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "These remote servers keep the key in the config unless run through mcp-remote (add --via-mcp-remote; uses {}):",
+        npx.unwrap_or("npx")
+    )?;
+    for r in offered {
+        writeln!(
+            out,
+            "  {} [{:?}] server {} ({})",
+            r.file.display(),
+            r.client,
+            r.server,
+            r.url
         )?;
     }
     Ok(())

@@ -10,11 +10,16 @@ pub mod bin;
 pub mod exec;
 pub mod index;
 mod plan;
+pub mod remote;
 mod unprotect;
 pub mod wrap;
 
 pub use bin::{rekey_bin, StaleRekey};
-pub use plan::{apply_protect, plan_protect, Applied, FileChange, ProtectPlan, Refused, Usage};
+pub use plan::{
+    apply_protect, plan_protect, plan_protect_with, Applied, FileChange, ProtectPlan, Refused,
+    Usage,
+};
+pub use remote::{Choice, RemoteOption};
 pub use unprotect::{apply_unprotect, plan_unprotect, UnprotectPlan};
 
 use std::ops::Range;

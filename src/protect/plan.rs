@@ -4,6 +4,7 @@
 //! with Unprotect.
 
 use super::index::{Index, Protected};
+use super::remote::{self, Converted, Offer, RemoteOption, Via};
 use super::wrap::{self, Shape};
 use crate::clients::{self, ClientId, Format, Location, Scope};
 use crate::context::Context;
@@ -63,6 +64,10 @@ pub struct FileChange {
     pub usages: Vec<Usage>,
     /// Servers whose `command` changes (wrapped in `rekey exec --`, or unwrapped).
     pub commands: Vec<String>,
+    /// Remote servers that will run through `rekey exec -- npx -y mcp-remote` (or go back to their URL).
+    pub mcp_remote: Vec<String>,
+    #[serde(skip)]
+    pub(super) converted: Vec<Converted>,
     #[serde(skip)]
     pub(super) hash: String,
     #[serde(skip)]
@@ -77,6 +82,9 @@ pub(super) struct Edits {
     pub edits: Vec<(Range<usize>, String)>,
     pub usages: Vec<Usage>,
     pub commands: Vec<String>,
+    pub mcp_remote: Vec<String>,
+    pub converted: Vec<Converted>,
+    pub offered: Vec<RemoteOption>,
     pub refused: Vec<Refused>,
 }
 
@@ -95,10 +103,19 @@ pub struct ProtectPlan {
     pub files: Vec<FileChange>,
     /// Usages that stay literal, each with why.
     pub cannot: Vec<Refused>,
+    /// Remote servers (the client connects to a URL) whose key can be protected by running them through
+    /// mcp-remote, each chosen or not (off unless asked for).
+    pub remote: Vec<RemoteOption>,
+    /// The `npx` found on PATH, which converted entries start.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub npx: Option<String>,
     pub notes: Vec<String>,
     pub restart: Vec<(String, String)>,
     #[serde(skip)]
     value: Secret,
+    #[serde(skip)]
+    via: Via,
 }
 
 /// What Protect or Unprotect did.
@@ -183,13 +200,15 @@ pub(super) fn by_entry(
 }
 
 /// Protect's edits of one file: every literal use of `value` in an entry that can run `rekey exec`
-/// becomes `rekey://<reference>`, and the entry's command is wrapped (once).
+/// becomes `rekey://<reference>`, and the entry's command is wrapped (once); a remote entry the user chose
+/// (`via`) is run through mcp-remote.
 pub(super) fn protect_edits(
     loc: &Location,
     bytes: &[u8],
     value: &Secret,
     reference: &str,
     bin: &str,
+    via: &Via,
 ) -> std::result::Result<Edits, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
     let slots = crate::scan::slots_of(loc, bytes)?;
@@ -220,7 +239,40 @@ pub(super) fn protect_edits(
         );
         match &shape {
             Shape::Remote => {
-                refuse(&mut out, "cannot be protected in this client: the client connects to the URL itself (it runs no command Rekey could wrap)".into());
+                let label = label(&server, project.as_deref());
+                let e = remote::Entry {
+                    file: &loc.path,
+                    client: loc.client,
+                    format: loc.format,
+                    text,
+                    roots: client.server_roots(),
+                    project: project.as_deref(),
+                    server: &server,
+                    key_slots: &found,
+                    all_slots: slots
+                        .iter()
+                        .filter(|s| s.report.server == server && s.report.project == project)
+                        .collect(),
+                };
+                match remote::offer(&e, via, reference, bin) {
+                    Offer::Cannot(why) => out.refused.extend(remote::refusals(&e, &label, &why)),
+                    Offer::Offered(o) => out.offered.push(o),
+                    Offer::Convert(c, option) => {
+                        out.offered.push(option);
+                        out.edits.extend(c.edits);
+                        out.converted.push(c.record);
+                        out.mcp_remote.push(label);
+                        for s in &found {
+                            out.usages.push(Usage {
+                                server: server.clone(),
+                                project: project.clone(),
+                                location: s.report.location.clone(),
+                                before: s.value.masked(),
+                                after: reference_text.clone(),
+                            });
+                        }
+                    }
+                }
                 continue;
             }
             Shape::Unsupported(why) => {
@@ -282,12 +334,33 @@ pub(super) fn protect_edits(
 }
 
 /// Plan protecting `credential`: every literal usage, which can be protected and which cannot.
+/// Remote usages are offered, not changed: see [`plan_protect_with`].
 pub fn plan_protect(ctx: &Context, credential: &str) -> Result<ProtectPlan> {
-    let report = ctx.scan()?;
-    plan_protect_in(&report, credential, &super::rekey_bin()?)
+    plan_protect_with(ctx, credential, remote::Choice::None)
 }
 
-fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<ProtectPlan> {
+/// Plan protecting `credential`, running the remote usages `choice` names through mcp-remote (with the
+/// `npx` this process's PATH finds).
+pub fn plan_protect_with(
+    ctx: &Context,
+    credential: &str,
+    choice: remote::Choice,
+) -> Result<ProtectPlan> {
+    let report = ctx.scan()?;
+    let via = Via {
+        choice,
+        npx: remote::find_npx(std::env::var_os("PATH").as_deref())
+            .map(|p| p.to_string_lossy().into_owned()),
+    };
+    plan_protect_in(&report, credential, &super::rekey_bin()?, via)
+}
+
+fn plan_protect_in(
+    report: &ScanReport,
+    credential: &str,
+    bin: &str,
+    via: Via,
+) -> Result<ProtectPlan> {
     let value = report.secret_of(credential).ok_or_else(|| {
         match report.credentials.iter().any(|c| c.id == credential) {
             true => Error::InvalidInput(format!(
@@ -305,6 +378,7 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
     }));
     let mut files = Vec::new();
     let mut cannot = Vec::new();
+    let mut offered = Vec::new();
     for (i, f) in report.files.iter().enumerate() {
         let holds = report
             .internal
@@ -318,9 +392,10 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
             continue;
         };
         let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
-        match protect_edits(&loc, &bytes, &value, &reference, bin) {
+        match protect_edits(&loc, &bytes, &value, &reference, bin, &via) {
             Ok(e) => {
                 cannot.extend(e.refused);
+                offered.extend(e.offered);
                 if !e.usages.is_empty() {
                     files.push(FileChange {
                         path: f.path.clone(),
@@ -328,6 +403,8 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
                         format: f.format,
                         usages: e.usages,
                         commands: e.commands,
+                        mcp_remote: e.mcp_remote,
+                        converted: e.converted,
                         hash,
                         scanned: Some(bytes),
                         variant: f.variant.clone(),
@@ -344,11 +421,8 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
         }
     }
     let mut notes = Vec::new();
-    if cannot
-        .iter()
-        .any(|c| c.reason.contains("connects to the URL itself"))
-    {
-        notes.push("A remote server could be run through `rekey exec -- npx -y mcp-remote <url> --header …` instead; Rekey does not offer that yet: such usages keep the key in the config.".into());
+    if !offered.is_empty() {
+        notes.push(format!("Remote servers connect to their URL themselves, so their key stays in the config unless you choose to run them through `{bin} exec -- {} -y mcp-remote <url> --header …` (mcp-remote is a Node.js package npx downloads on first use); the client then starts mcp-remote, which connects to the URL with the key from the keychain.", via.npx.as_deref().unwrap_or("npx")));
     }
     let restart = restart_of(&files);
     Ok(ProtectPlan {
@@ -359,9 +433,12 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
         rekey_bin: bin.to_string(),
         files,
         cannot,
+        remote: offered,
+        npx: via.npx.clone(),
         notes,
         restart,
         value,
+        via,
     })
 }
 
@@ -398,6 +475,11 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
                 credential: plan.credential.clone(),
                 masked: plan.masked.clone(),
                 provider: plan.provider.map(str::to_string),
+                remote: plan
+                    .files
+                    .iter()
+                    .flat_map(|f| f.converted.iter().cloned())
+                    .collect(),
             },
         )
         .map_err(|e| Error::io(ctx.data_dir.join("protected.json"), e))?;
@@ -405,7 +487,7 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
     let value = plan.value.clone();
     let reference = plan.reference.clone();
     let files = apply_files(ctx, &plan.files, &Scrub(&plan.value), |loc, bytes| {
-        protect_edits(loc, bytes, &value, &reference, &bin)
+        protect_edits(loc, bytes, &value, &reference, &bin, &plan.via)
     });
     Ok(Applied {
         reference: plan.reference.clone(),
@@ -441,7 +523,11 @@ pub(super) fn apply_files(
                     atomic::Current::Changed(b) => (b, true),
                 };
                 let e = edits(&loc, bytes)?;
-                if changed && (e.usages != f.usages || e.commands != f.commands) {
+                if changed
+                    && (e.usages != f.usages
+                        || e.commands != f.commands
+                        || e.mcp_remote != f.mcp_remote)
+                {
                     return Err("the file changed since the plan and its entries no longer match it; plan again".into());
                 }
                 Ok(Splice {

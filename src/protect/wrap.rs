@@ -49,6 +49,23 @@ pub fn is_rekey(program: &str) -> bool {
     name == "rekey" || name == "rekey.exe"
 }
 
+/// The key paths `server`'s entry may sit at: one per root (`*` is `project`).
+pub(super) fn entry_paths<'a>(
+    roots: &[&'a [&'a str]],
+    project: Option<&'a str>,
+    server: &'a str,
+) -> Vec<Vec<&'a str>> {
+    roots
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|s| if *s == "*" { project.unwrap_or("") } else { *s })
+                .chain(std::iter::once(server))
+                .collect()
+        })
+        .collect()
+}
+
 /// The entry of `server` (under the first root that has it; `*` is `project`) in `text`.
 pub fn shape(
     format: Format,
@@ -57,15 +74,7 @@ pub fn shape(
     project: Option<&str>,
     server: &str,
 ) -> Shape {
-    let paths: Vec<Vec<&str>> = roots
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|s| if *s == "*" { project.unwrap_or("") } else { *s })
-                .chain(std::iter::once(server))
-                .collect()
-        })
-        .collect();
+    let paths = entry_paths(roots, project, server);
     match format {
         Format::Json | Format::Jsonc => json_shape(text, &paths),
         Format::Toml => toml_shape(text, &paths),
@@ -75,73 +84,86 @@ pub fn shape(
     }
 }
 
-fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
-    use jsonc_parser::ast::{ObjectPropName, Value};
+/// A JSON property's name.
+pub(super) fn prop_name(n: &jsonc_parser::ast::ObjectPropName) -> String {
+    use jsonc_parser::ast::ObjectPropName;
+    match n {
+        ObjectPropName::String(s) => s.value.to_string(),
+        ObjectPropName::Word(w) => w.value.to_string(),
+    }
+}
+
+/// Call `f` with the byte offset of the text after any BOM (AST ranges start there), the index of the
+/// path that was found and the entry's value, for the first of `paths` that exists in the JSON `text`.
+pub(super) fn json_entry<R>(
+    text: &str,
+    paths: &[Vec<&str>],
+    f: impl FnOnce(usize, usize, &jsonc_parser::ast::Value) -> R,
+) -> Result<Option<R>, String> {
+    use jsonc_parser::ast::Value;
     let bom = if text.starts_with(crate::edit::json::BOM) {
         crate::edit::json::BOM.len()
     } else {
         0
     };
-    let parsed =
-        match jsonc_parser::parse_to_ast(&text[bom..], &Default::default(), &Default::default()) {
-            Ok(p) => p,
-            Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
-        };
+    let parsed = jsonc_parser::parse_to_ast(&text[bom..], &Default::default(), &Default::default())
+        .map_err(|e| format!("the file does not parse ({e})"))?;
     let Some(root) = parsed.value else {
-        return Shape::Unsupported("the file is empty".into());
+        return Err("the file is empty".into());
     };
-    let prop_name = |n: &ObjectPropName| match n {
-        ObjectPropName::String(s) => s.value.to_string(),
-        ObjectPropName::Word(w) => w.value.to_string(),
-    };
-    let get = |v: &'_ Value<'_>, key: &str| -> Option<usize> {
-        match v {
-            Value::Object(o) => o.properties.iter().position(|p| prop_name(&p.name) == key),
-            _ => None,
-        }
-    };
-    let tok = |v: &Value| match v {
-        Value::StringLit(s) => Some(Tok {
-            span: bom + s.range.start..bom + s.range.end,
-            value: s.value.to_string(),
-        }),
-        _ => None,
-    };
-    let strings = |v: &Value, what: &str| -> Result<Args, String> {
-        let Value::Array(a) = v else {
-            return Err(format!("its `{what}` is not an array"));
-        };
-        let elems = a
-            .elements
-            .iter()
-            .map(tok)
-            .collect::<Option<Vec<_>>>()
-            .ok_or(format!("its `{what}` holds a value that is not a string"))?;
-        Ok(Args {
-            open: bom + a.range.start + 1,
-            elems,
-        })
-    };
-    for path in paths {
+    for (i, path) in paths.iter().enumerate() {
         let mut node = &root;
         let mut found = true;
         for key in path {
-            match get(node, key) {
-                Some(i) => {
-                    let Value::Object(o) = node else {
-                        unreachable!()
-                    };
-                    node = &o.properties[i].value;
-                }
+            let Value::Object(o) = node else {
+                found = false;
+                break;
+            };
+            match o.properties.iter().find(|p| prop_name(&p.name) == *key) {
+                Some(p) => node = &p.value,
                 None => {
                     found = false;
                     break;
                 }
             }
         }
-        if !found {
-            continue;
+        if found {
+            return Ok(Some(f(bom, i, node)));
         }
+    }
+    Ok(None)
+}
+
+/// A string token of the JSON AST, in `text` coordinates.
+pub(super) fn json_tok(bom: usize, v: &jsonc_parser::ast::Value) -> Option<Tok> {
+    match v {
+        jsonc_parser::ast::Value::StringLit(s) => Some(Tok {
+            span: bom + s.range.start..bom + s.range.end,
+            value: s.value.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
+    use jsonc_parser::ast::Value;
+    let found = json_entry(text, paths, |bom, _, node| {
+        let tok = |v: &Value| json_tok(bom, v);
+        let strings = |v: &Value, what: &str| -> Result<Args, String> {
+            let Value::Array(a) = v else {
+                return Err(format!("its `{what}` is not an array"));
+            };
+            let elems = a
+                .elements
+                .iter()
+                .map(tok)
+                .collect::<Option<Vec<_>>>()
+                .ok_or(format!("its `{what}` holds a value that is not a string"))?;
+            Ok(Args {
+                open: bom + a.range.start + 1,
+                elems,
+            })
+        };
         let Value::Object(entry) = node else {
             return Shape::Unsupported("the server entry is not an object".into());
         };
@@ -152,9 +174,9 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
                 .find(|p| prop_name(&p.name) == k)
                 .map(|p| &p.value)
         };
-        return match prop("command") {
-            Some(Value::StringLit(_)) => {
-                let command = tok(prop("command").unwrap()).unwrap();
+        match prop("command") {
+            Some(v @ Value::StringLit(_)) => {
+                let command = tok(v).expect("a string literal");
                 let args = match prop("args").map(|a| strings(a, "args")).transpose() {
                     Ok(a) => a,
                     Err(e) => return Shape::Unsupported(e),
@@ -173,16 +195,15 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
             Some(_) => Shape::Unsupported(
                 "its `command` is neither a string nor an array (Zed's older `command` object is not supported yet)".into(),
             ),
-            None if ["url", "serverUrl", "httpUrl", "uri"]
-                .iter()
-                .any(|k| prop(k).is_some()) =>
-            {
-                Shape::Remote
-            }
+            None if super::remote::URL_KEYS.iter().any(|k| prop(k).is_some()) => Shape::Remote,
             None => Shape::Unsupported("the entry has no `command`".into()),
-        };
+        }
+    });
+    match found {
+        Ok(Some(shape)) => shape,
+        Ok(None) => Shape::Unsupported("the server entry was not found".into()),
+        Err(e) => Shape::Unsupported(e),
     }
-    Shape::Unsupported("the server entry was not found".into())
 }
 
 fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
@@ -265,7 +286,7 @@ fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
 }
 
 /// A quoted string token in `format`.
-fn quote(format: Format, s: &str) -> Result<String, String> {
+pub(super) fn quote(format: Format, s: &str) -> Result<String, String> {
     match format {
         Format::Json | Format::Jsonc => {
             let mut out = String::from("\"");
