@@ -155,7 +155,7 @@ fn print_offered(
             r.file.display(),
             r.client,
             r.server,
-            r.url
+            r.host
         )?;
     }
     Ok(())

@@ -63,8 +63,8 @@ pub struct RemoteOption {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
-    /// The server's URL (it holds no key: such entries are refused).
-    pub url: String,
+    /// The host the server's URL names (the rest of a URL may hold a token Rekey does not recognise).
+    pub host: String,
     /// Whether this plan runs it through mcp-remote.
     pub chosen: bool,
 }
@@ -236,18 +236,20 @@ fn parts(
     Ok(p)
 }
 
-/// Is `url` plain HTTP to a host other than this machine (mcp-remote then needs `--allow-http`)?
-fn needs_allow_http(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or(host);
-    let host = match host.strip_prefix('[') {
+/// The host of `url` (no user, port, path or query).
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    match host.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => host.split(':').next().unwrap_or(""),
-    };
-    !matches!(host, "localhost" | "127.0.0.1")
+    }
+}
+
+/// Is `url` plain HTTP to a host other than this machine (mcp-remote then needs `--allow-http`)?
+fn needs_allow_http(url: &str) -> bool {
+    url.starts_with("http://") && !matches!(host_of(url), "localhost" | "127.0.0.1")
 }
 
 /// What a remote usage of the key in entry `server` is in this plan.
@@ -305,7 +307,7 @@ pub(super) fn offer(e: &Entry, via: &Via, reference: &str, bin: &str) -> Offer {
         client: e.client,
         server: e.server.to_string(),
         project: e.project.map(str::to_string),
-        url: p.url.value.clone(),
+        host: host_of(&p.url.value).to_string(),
     };
     if !option.chosen {
         return Offer::Offered(option);

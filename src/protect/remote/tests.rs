@@ -188,4 +188,6 @@ fn npx_is_found_on_path_and_http_hosts_need_allow_http() {
     assert!(!needs_allow_http("http://127.0.0.1/mcp"));
     assert!(!needs_allow_http("https://x.dev/mcp"));
     assert_eq!(var_of("x-api-key"), "REKEY_HEADER_X_API_KEY");
+    assert_eq!(host_of("https://u:p@mcp.x.dev:8443/a?k=v"), "mcp.x.dev");
+    assert_eq!(host_of("http://[::1]:3000/mcp"), "::1");
 }

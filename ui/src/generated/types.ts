@@ -359,9 +359,9 @@ export type RemoteOption = {
  */
 id: string, file: string, client: ClientId, server: string, project?: string, 
 /**
- * The server's URL (it holds no key: such entries are refused).
+ * The host the server's URL names (the rest of a URL may hold a token Rekey does not recognise).
  */
-url: string, 
+host: string, 
 /**
  * Whether this plan runs it through mcp-remote.
  */
