@@ -8,11 +8,13 @@
 
 pub mod bin;
 pub mod exec;
+mod files;
 pub mod index;
 mod plan;
 pub mod remote;
 mod unprotect;
 pub mod wrap;
+mod yaml_shape;
 
 pub use bin::{rekey_bin, StaleRekey};
 pub use plan::{

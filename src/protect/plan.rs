@@ -3,15 +3,15 @@
 //! file's bytes, locked atomic writes with backups, a re-plan of a file that changed since) is shared
 //! with Unprotect.
 
+use super::files::{apply_files, by_entry, location_of, restart_of, value_edit, Scrub};
 use super::index::{Index, Protected};
 use super::remote::{self, Converted, Offer, RemoteOption, Via};
 use super::wrap::{self, Shape};
-use crate::clients::{self, ClientId, Format, Location, Scope};
+use crate::clients::{self, ClientId, Format, Location};
 use crate::context::Context;
-use crate::edit::atomic::{self, Expected, Splice};
 use crate::replace::FileResult;
-use crate::scan::slots::{self, ValueState};
-use crate::scan::{ScanReport, SlotInternal};
+use crate::scan::slots::ValueState;
+use crate::scan::ScanReport;
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
 use serde::Serialize;
@@ -126,77 +126,20 @@ pub struct Applied {
     pub restart: Vec<(String, String)>,
 }
 
-pub(super) fn location_of(
-    path: &std::path::Path,
-    client: ClientId,
-    format: Format,
-    variant: Option<String>,
-) -> Location {
-    Location {
-        client,
-        path: path.to_path_buf(),
-        format,
-        scope: Scope::User,
-        variant,
-    }
-}
-
-/// Only a server's environment and arguments reach it through `rekey exec`.
+/// Only a server's environment and arguments reach it through `rekey exec` (Zed's older shape keeps them
+/// in its `command` object).
 fn passes_through(location: &str) -> bool {
-    ["env.", "envs.", "environment.", "args[", "command["]
-        .iter()
-        .any(|p| location.starts_with(p))
-}
-
-/// The edit that puts `new` in place of the decoded `range` of the string token at `token`.
-pub(super) fn value_edit(
-    format: Format,
-    text: &str,
-    token: &Range<usize>,
-    range: &Range<usize>,
-    new: &str,
-) -> std::result::Result<(Range<usize>, String), String> {
-    let raw = text
-        .get(token.clone())
-        .ok_or("the file is shorter than planned")?;
-    let (r, enc) = match format {
-        Format::Json | Format::Jsonc => {
-            let r = crate::edit::json::raw_offset(raw, range.start)
-                ..crate::edit::json::raw_offset(raw, range.end);
-            let mut enc = String::new();
-            crate::edit::json::escape(new, &mut enc);
-            (r, enc)
-        }
-        Format::Toml => {
-            let decoded = crate::edit::toml::DecodedToken::parse(raw)
-                .ok_or("this TOML string is multi-line or uses an escape Rekey does not know; edit it by hand")?;
-            let r = decoded
-                .raw_range(range.clone())
-                .ok_or("the key does not line up with this TOML string's escapes")?;
-            (r, crate::edit::toml::escape(new, raw.as_bytes()[0])?)
-        }
-        Format::Yaml => return Err("Rekey does not yet protect keys in YAML configs".into()),
-    };
-    Ok((token.start + r.start..token.start + r.end, enc))
-}
-
-/// Slots of one server entry: ((server, project), its slots).
-pub(super) type EntrySlots<'a> = ((String, Option<String>), Vec<&'a SlotInternal>);
-
-/// The slots of `bytes` grouped by server entry, in file order, keeping those `keep` says.
-pub(super) fn by_entry(
-    slots: &[SlotInternal],
-    keep: impl Fn(&SlotInternal) -> bool,
-) -> Vec<EntrySlots<'_>> {
-    let mut out: Vec<EntrySlots<'_>> = Vec::new();
-    for s in slots.iter().filter(|s| keep(s)) {
-        let key = (s.report.server.clone(), s.report.project.clone());
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push(s),
-            None => out.push((key, vec![s])),
-        }
-    }
-    out
+    [
+        "env.",
+        "envs.",
+        "environment.",
+        "args[",
+        "command[",
+        "command.env.",
+        "command.args[",
+    ]
+    .iter()
+    .any(|p| location.starts_with(p))
 }
 
 /// Protect's edits of one file: every literal use of `value` in an entry that can run `rekey exec`
@@ -230,6 +173,10 @@ pub(super) fn protect_edits(
                 });
             }
         };
+        if loc.client == ClientId::LibreChat {
+            refuse(&mut out, "cannot be protected in this client: LibreChat starts its servers inside its own deployment (usually a Docker container), where this machine's keychain and `rekey` are not reachable".into());
+            continue;
+        }
         let shape = wrap::shape(
             loc.format,
             text,
@@ -442,17 +389,6 @@ fn plan_protect_in(
     })
 }
 
-pub(super) fn restart_of(files: &[FileChange]) -> Vec<(String, String)> {
-    let mut restart: Vec<(String, String)> = Vec::new();
-    for f in files {
-        let c = clients::by_id(f.client);
-        if !restart.iter().any(|(n, _)| n == c.name()) {
-            restart.push((c.name().to_string(), c.restart_hint().to_string()));
-        }
-    }
-    restart
-}
-
 /// Run a confirmed plan: the key goes into the keychain under `ref:<reference>` (and is read back) and
 /// the index records it, before any file is touched; then each file is rewritten.
 pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result<Applied> {
@@ -494,88 +430,4 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
         files,
         restart: plan.restart.clone(),
     })
-}
-
-/// Keeps a key out of error messages.
-pub(super) struct Scrub<'a>(pub &'a Secret);
-
-/// Write each file: locked, backed up, atomic. The edits are made again from the bytes under the lock;
-/// a file that changed since the plan is written only if the same usages change in it.
-pub(super) fn apply_files(
-    ctx: &Context,
-    files: &[FileChange],
-    scrub: &Scrub,
-    edits: impl Fn(&Location, &[u8]) -> std::result::Result<Edits, String>,
-) -> Vec<FileResult> {
-    let scrubber = crate::scrub::Scrubber::new().with(scrub.0);
-    let backups = ctx.backups();
-    files
-        .iter()
-        .map(|f| {
-            let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
-            let expected = Expected {
-                hash: f.hash.clone(),
-                bytes: f.scanned.clone(),
-            };
-            let r = atomic::replace_file_rebasing(&f.path, &expected, &backups, |current| {
-                let (bytes, changed) = match current {
-                    atomic::Current::AsPlanned(b) => (b, false),
-                    atomic::Current::Changed(b) => (b, true),
-                };
-                let e = edits(&loc, bytes)?;
-                if changed
-                    && (e.usages != f.usages
-                        || e.commands != f.commands
-                        || e.mcp_remote != f.mcp_remote)
-                {
-                    return Err("the file changed since the plan and its entries no longer match it; plan again".into());
-                }
-                Ok(Splice {
-                    edits: e
-                        .edits
-                        .into_iter()
-                        .map(|(r, s)| (r, s.into_bytes()))
-                        .collect(),
-                })
-            });
-            match r {
-                Ok(o) => FileResult {
-                    path: f.path.clone(),
-                    ok: true,
-                    backup: Some(o.backup_id),
-                    error: None,
-                },
-                Err(e) => FileResult {
-                    path: f.path.clone(),
-                    ok: false,
-                    backup: None,
-                    error: Some(scrubber.clean(&e.to_string())),
-                },
-            }
-        })
-        .collect()
-}
-
-/// Is the reference at decoded `range` of this token inside a URL (then its value is percent-encoded)?
-pub(super) fn in_url(text: &str, token: &Range<usize>, range: &Range<usize>) -> bool {
-    let raw = &text[token.clone()];
-    let cut = match raw.as_bytes().first() {
-        Some(b'"') | Some(b'\'') => crate::edit::json::raw_offset(raw, range.start).min(raw.len()),
-        _ => range.start.min(raw.len()),
-    };
-    raw.get(..cut).is_some_and(|b| b.contains("://"))
-}
-
-/// `value` as it goes back in place of a reference.
-pub(super) fn literal_for(
-    text: &str,
-    token: &Range<usize>,
-    range: &Range<usize>,
-    value: &Secret,
-) -> String {
-    if in_url(text, token, range) {
-        slots::percent_encode(value.expose())
-    } else {
-        value.expose().to_string()
-    }
 }

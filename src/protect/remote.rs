@@ -15,7 +15,8 @@
 //! replaced pieces, none of which holds a key, and a hash of the entry as written) is kept in the index,
 //! so an entry that did not change since comes back byte for byte.
 
-use super::plan::{value_edit, Refused};
+use super::files::value_edit;
+use super::plan::Refused;
 use super::wrap;
 use crate::clients::{ClientId, Format};
 use crate::scan::SlotInternal;

@@ -2,11 +2,11 @@
 //! holds no other reference stops going through `rekey exec`. An entry that did not change since Protect
 //! is byte-identical to what it was before.
 
-use super::index::Index;
-use super::plan::{
-    apply_files, by_entry, literal_for, location_of, restart_of, value_edit, Applied, Edits,
-    FileChange, Scrub, Usage,
+use super::files::{
+    apply_files, by_entry, literal_for, location_of, restart_of, value_edit, Scrub,
 };
+use super::index::Index;
+use super::plan::{Applied, Edits, FileChange, Usage};
 use super::remote::{self, Converted};
 use super::wrap;
 use crate::clients::{self, Location};
@@ -88,7 +88,7 @@ fn unprotect_edits(
             project.as_deref(),
             &server,
         );
-        if let Some(edits) = wrap::unwrap(loc.format, text, &shape) {
+        if let Some(edits) = wrap::unwrap(text, &shape) {
             out.edits.extend(edits);
             out.commands.push(match &project {
                 Some(p) => format!("{server} (project {p})"),

@@ -6,8 +6,9 @@
 //! replaced and three strings are inserted before the first argument; nothing else of the file moves.
 //! OpenCode/Kilo keep the program in the `command` array: `["/usr/bin/rekey", "exec", "--", "uvx", …]`.
 //! Without `args`, `, "args": ["exec", "--", "uvx"]` is inserted right after the command. Unwrapping
-//! removes exactly those bytes again, so an entry that did not change since is byte-identical.
-//! YAML clients (Goose, Continue, LibreChat) and other shapes are refused with a reason.
+//! removes exactly those bytes again, so an entry that did not change since is byte-identical. Zed's older
+//! `"command": {"path", "args"}` object is wrapped inside the object; YAML entries (Goose, Continue) are
+//! read by `yaml_shape` into the same [`Shape`]; other shapes are refused with a reason.
 
 use crate::clients::Format;
 use std::ops::Range;
@@ -19,21 +20,26 @@ pub struct Tok {
     pub value: String,
 }
 
-/// An array of strings: where its content starts (after `[`) and its elements.
+/// An array of strings: where its content starts (after `[`), its elements, and what goes between two
+/// of them (`, `; a YAML block sequence: a line break and the `- ` prefix of its items).
 #[derive(Debug, Clone)]
 pub struct Args {
     pub open: usize,
     pub elems: Vec<Tok>,
+    pub sep: String,
 }
 
 /// How an entry starts its server.
 #[derive(Debug, Clone)]
 pub enum Shape {
-    /// `command` (a string) and `args` (absent when `None`). `inline`: a TOML inline table.
+    /// `command` (a string) and `args` (absent when `None`). `args_at`: what goes before `[…]` to add
+    /// an `args` member right after the command (`, "args": `, TOML `\nargs = `, YAML `\n  args: `).
+    /// `program`: the command's token as it goes into `args` (its own bytes, so unwrapping gives them back).
     Split {
         command: Tok,
         args: Option<Args>,
-        inline: bool,
+        args_at: String,
+        program: String,
     },
     /// `command` is an array: program then arguments (OpenCode, Kilo).
     Array(Args),
@@ -78,9 +84,7 @@ pub fn shape(
     match format {
         Format::Json | Format::Jsonc => json_shape(text, &paths),
         Format::Toml => toml_shape(text, &paths),
-        Format::Yaml => Shape::Unsupported(
-            "Rekey cannot yet wrap servers in YAML configs (Goose, Continue, LibreChat)".into(),
-        ),
+        Format::Yaml => super::yaml_shape::shape(text, &paths),
     }
 }
 
@@ -162,7 +166,19 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
             Ok(Args {
                 open: bom + a.range.start + 1,
                 elems,
+                sep: ", ".into(),
             })
+        };
+        let split = |command: Tok, args: Option<&Value>| -> Shape {
+            match args.map(|a| strings(a, "args")).transpose() {
+                Ok(args) => Shape::Split {
+                    program: text[command.span.clone()].to_string(),
+                    command,
+                    args,
+                    args_at: ", \"args\": ".into(),
+                },
+                Err(e) => Shape::Unsupported(e),
+            }
         };
         let Value::Object(entry) = node else {
             return Shape::Unsupported("the server entry is not an object".into());
@@ -175,16 +191,18 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
                 .map(|p| &p.value)
         };
         match prop("command") {
-            Some(v @ Value::StringLit(_)) => {
-                let command = tok(v).expect("a string literal");
-                let args = match prop("args").map(|a| strings(a, "args")).transpose() {
-                    Ok(a) => a,
-                    Err(e) => return Shape::Unsupported(e),
+            Some(v @ Value::StringLit(_)) => split(tok(v).expect("a string literal"), prop("args")),
+            // Zed's older shape: `"command": {"path": …, "args": […], "env": {…}}`.
+            Some(Value::Object(o)) => {
+                let inner = |k: &str| {
+                    o.properties
+                        .iter()
+                        .find(|p| prop_name(&p.name) == k)
+                        .map(|p| &p.value)
                 };
-                Shape::Split {
-                    command,
-                    args,
-                    inline: false,
+                match inner("path").and_then(tok) {
+                    Some(path) => split(path, inner("args")),
+                    None => Shape::Unsupported("its `command` object has no `path` string".into()),
                 }
             }
             Some(v @ Value::Array(_)) => match strings(v, "command") {
@@ -193,7 +211,7 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
                 Err(e) => Shape::Unsupported(e),
             },
             Some(_) => Shape::Unsupported(
-                "its `command` is neither a string nor an array (Zed's older `command` object is not supported yet)".into(),
+                "its `command` is neither a string, an array nor an object with a `path`".into(),
             ),
             None if super::remote::URL_KEYS.iter().any(|k| prop(k).is_some()) => Shape::Remote,
             None => Shape::Unsupported("the entry has no `command`".into()),
@@ -266,7 +284,11 @@ fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
                     return Shape::Unsupported("its `args` has no position".into());
                 };
                 match a.iter().map(tok).collect::<Option<Vec<_>>>() {
-                    Some(elems) => Some(Args { open, elems }),
+                    Some(elems) => Some(Args {
+                        open,
+                        elems,
+                        sep: ", ".into(),
+                    }),
                     None => {
                         return Shape::Unsupported(
                             "its `args` holds a value that is not a string".into(),
@@ -277,9 +299,10 @@ fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
             Some(_) => return Shape::Unsupported("its `args` is not an array".into()),
         };
         return Shape::Split {
+            program: text[command.span.clone()].to_string(),
             command,
             args,
-            inline,
+            args_at: if inline { ", args = " } else { "\nargs = " }.into(),
         };
     }
     Shape::Unsupported("the server entry was not found".into())
@@ -295,16 +318,7 @@ pub(super) fn quote(format: Format, s: &str) -> Result<String, String> {
             Ok(out)
         }
         Format::Toml => Ok(format!("\"{}\"", crate::edit::toml::escape(s, b'"')?)),
-        Format::Yaml => Err("YAML entries are not wrapped".into()),
-    }
-}
-
-/// The `args` member inserted after the command when the entry had none.
-fn args_member(format: Format, inline: bool, list: &str) -> String {
-    match (format, inline) {
-        (Format::Toml, false) => format!("\nargs = [{list}]"),
-        (Format::Toml, true) => format!(", args = [{list}]"),
-        _ => format!(", \"args\": [{list}]"),
+        Format::Yaml => Ok(format!("\"{}\"", crate::edit::yaml::escape_double(s))),
     }
 }
 
@@ -345,18 +359,24 @@ pub fn wrap(
         Shape::Split {
             command,
             args,
-            inline,
+            args_at,
+            program,
         } => {
             let mut edits = vec![(command.span.clone(), q(bin)?)];
-            let lead = format!("{}, {}, {}", q("exec")?, q("--")?, q(&command.value)?);
+            let lead = |sep: &str| -> Result<String, String> {
+                Ok([q("exec")?, q("--")?, program.clone()].join(sep))
+            };
             edits.push(match args {
                 Some(a) => match a.elems.first() {
-                    Some(first) => (first.span.start..first.span.start, format!("{lead}, ")),
-                    None => (a.open..a.open, lead),
+                    Some(first) => (
+                        first.span.start..first.span.start,
+                        format!("{}{}", lead(&a.sep)?, a.sep),
+                    ),
+                    None => (a.open..a.open, lead(&a.sep)?),
                 },
                 None => {
                     let at = command.span.end;
-                    (at..at, args_member(format, *inline, &lead))
+                    (at..at, format!("{args_at}[{}]", lead(", ")?))
                 }
             });
             Ok(edits)
@@ -373,7 +393,7 @@ pub fn wrap(
 
 /// The edits that undo [`wrap`] on a wrapped entry (`None` when it is not wrapped): the program comes back
 /// from the first argument after `--` (its token copied as it is), the inserted strings go.
-pub fn unwrap(format: Format, text: &str, shape: &Shape) -> Option<Vec<(Range<usize>, String)>> {
+pub fn unwrap(text: &str, shape: &Shape) -> Option<Vec<(Range<usize>, String)>> {
     if !is_wrapped(shape) {
         return None;
     }
@@ -381,7 +401,8 @@ pub fn unwrap(format: Format, text: &str, shape: &Shape) -> Option<Vec<(Range<us
         Shape::Split {
             command,
             args: Some(a),
-            inline,
+            args_at,
+            ..
         } => {
             let program = &a.elems[2];
             let mut edits = vec![(command.span.clone(), text[program.span.clone()].to_string())];
@@ -390,7 +411,7 @@ pub fn unwrap(format: Format, text: &str, shape: &Shape) -> Option<Vec<(Range<us
             } else {
                 // Wrapping inserted the whole `args` member right after the command: take it out again.
                 let list = &text[a.elems[0].span.start..program.span.end];
-                let member = args_member(format, *inline, list);
+                let member = format!("{args_at}[{list}]");
                 let after = command.span.end;
                 if text[after..].starts_with(&member) {
                     edits.push((after..after + member.len(), String::new()));
@@ -444,7 +465,7 @@ mod tests {
         assert_eq!(after, wrapped);
         let s2 = shape(format, &after, roots, None, "bs");
         assert!(is_wrapped(&s2), "{s2:?}");
-        let back = sorted(unwrap(format, &after, &s2).unwrap()).unwrap();
+        let back = sorted(unwrap(&after, &s2).unwrap()).unwrap();
         let back = String::from_utf8(apply_edits(after.as_bytes(), &back)).unwrap();
         assert_eq!(back, text, "unwrap is byte-identical");
     }
@@ -476,7 +497,27 @@ mod tests {
             &[&["mcp"]],
             "{\"mcp\": {\"bs\": {\"type\": \"local\", \"command\": [\"/opt/rekey\", \"exec\", \"--\", \"uvx\", \"bitscale-mcp\"]}}}",
         );
+        // Zed's older `command` object: `path` is the command, `args` inside the object.
+        let z: &[&[&str]] = &[&["context_servers"]];
+        roundtrip(
+            Format::Jsonc,
+            "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"uvx\", \"args\": [\"bitscale-mcp\"], \"env\": {}}}}}",
+            z,
+            "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"/opt/rekey\", \"args\": [\"exec\", \"--\", \"uvx\", \"bitscale-mcp\"], \"env\": {}}}}}",
+        );
+        roundtrip(
+            Format::Jsonc,
+            "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"u\\u0076x\", \"env\": {}}}}}",
+            z,
+            "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"/opt/rekey\", \"args\": [\"exec\", \"--\", \"u\\u0076x\"], \"env\": {}}}}}",
+        );
         let t: &[&[&str]] = &[&["mcp_servers"]];
+        roundtrip(
+            Format::Toml,
+            "[mcp_servers.bs]\nargs = []\ncommand = 'uvx'\n",
+            t,
+            "[mcp_servers.bs]\nargs = [\"exec\", \"--\", 'uvx']\ncommand = \"/opt/rekey\"\n",
+        );
         roundtrip(
             Format::Toml,
             "[mcp_servers.bs]\ncommand = \"uvx\" # run\nargs = ['bitscale-mcp']\n",
@@ -505,7 +546,7 @@ mod tests {
             shape(Format::Json, remote, m, None, "bs"),
             Shape::Remote
         ));
-        let zed = "{\"mcpServers\": {\"bs\": {\"command\": {\"path\": \"uvx\"}}}}";
+        let zed = "{\"mcpServers\": {\"bs\": {\"command\": {\"env\": {}}}}}";
         assert!(matches!(
             shape(Format::Json, zed, m, None, "bs"),
             Shape::Unsupported(_)
