@@ -214,7 +214,7 @@ fn a_create_then_revoke_rollback_puts_the_old_key_back_in_the_reference() {
     }
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
-    let old = f.current_key(P::Neon);
+    let old = f.state(|s| s.neon.key.clone());
     let claude = claude_sh(&home, "NEON_API_KEY", &old);
     let cred = credential_of(&home, &old[..4]);
     let id = protect(&home, &cred);
