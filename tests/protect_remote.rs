@@ -227,6 +227,15 @@ fn remote_servers_are_protected_through_mcp_remote_only_when_chosen() {
         .as_deref(),
         Some(key.as_str())
     );
+    // What Unprotect needs is kept in Rekey's data dir, without the key.
+    let index = read(&home.dir.path().join("data/rekey/protected.json"));
+    assert!(
+        index.contains("\"remote\"") && index.contains("https://mcp.bitscale.ai/cursor"),
+        "{index}"
+    );
+    for (path, text) in data_files(&home) {
+        assert!(!text.contains(&key), "the key in {}", path.display());
+    }
     let scan: Value = serde_json::from_str(&ok(&run(&home, &["scan", "--json"], "", &[]))).unwrap();
     assert_eq!(scan["summary"]["plaintext_keys"], 0, "{scan}");
     assert_eq!(scan["summary"]["protected_usages"], 3, "{scan}");
