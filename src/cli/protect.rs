@@ -34,7 +34,7 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
                     "Protect {} ({}): the key goes into the OS keychain as rekey://{}, and these usages will hold that reference:",
                     plan.credential, plan.masked, plan.reference
                 )?;
-                print_changes(out, &plan.files)?;
+                print_changes(out, &plan.files, false)?;
                 if !plan.files.iter().all(|f| f.commands.is_empty()) {
                     writeln!(
                         out,
@@ -79,7 +79,7 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
                         .join(", "),
                     plan.masked
                 )?;
-                print_changes(out, &plan.files)?;
+                print_changes(out, &plan.files, true)?;
             }
             if !yes && !confirm("Put the key back in these configs?")? {
                 note("not confirmed; nothing changed");
@@ -92,7 +92,8 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
     print_applied(out, &applied, json)
 }
 
-fn print_changes(out: &mut dyn Write, files: &[FileChange]) -> std::io::Result<()> {
+/// The files of a plan; `undo`: Unprotect's (commands and remote servers go back).
+fn print_changes(out: &mut dyn Write, files: &[FileChange], undo: bool) -> std::io::Result<()> {
     for f in files {
         writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
         for u in &f.usages {
@@ -109,7 +110,10 @@ fn print_changes(out: &mut dyn Write, files: &[FileChange]) -> std::io::Result<(
             writeln!(out, "    server {c:<20} command (rekey exec --)")?;
         }
         for c in &f.mcp_remote {
-            writeln!(out, "    server {c:<20} runs through mcp-remote (rekey exec -- npx -y mcp-remote <its url>)")?;
+            match undo {
+                false => writeln!(out, "    server {c:<20} runs through mcp-remote (rekey exec -- npx -y mcp-remote <its url>)")?,
+                true => writeln!(out, "    server {c:<20} connects to its URL again (no mcp-remote)")?,
+            }
         }
     }
     Ok(())
