@@ -250,7 +250,14 @@ fn refusals_say_why_and_change_nothing() {
     );
     let before = read(&cursor);
     let cred = credential_of(&home, &key[..4]);
-    let o = run(&home, &["protect", &cred, "--yes"], "", &[]);
+    // Without Node.js on PATH, a remote server cannot go through mcp-remote either
+    // (tests/protect_remote.rs has the rest).
+    let o = run(
+        &home,
+        &["protect", &cred, "--yes"],
+        "",
+        &[("PATH", "/nonexistent")],
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(4), "{stdout}");
     assert!(
@@ -259,8 +266,8 @@ fn refusals_say_why_and_change_nothing() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("mcp-remote"),
-        "the note about the wrapping option: {stdout}"
+        stdout.contains("running it through mcp-remote needs Node.js (`npx`)"),
+        "the reason mcp-remote is not offered: {stdout}"
     );
     assert!(!stdout.contains(key));
     assert_eq!(read(&cursor), before);

@@ -13,14 +13,20 @@ use tauri::State;
 pub struct ProtectDrafts(Mutex<HashMap<String, ProtectPlan>>);
 
 /// Step 1: which usages would hold `rekey://<id>`, which servers get wrapped, what stays literal and why.
-/// Nothing is written.
+/// `via_mcp_remote`: the remote servers (ids from the plan's `remote`) the user ticked to run through
+/// mcp-remote; none by default. Nothing is written.
 #[tauri::command(async)]
 pub fn plan_protection(
     credential: String,
+    via_mcp_remote: Option<Vec<String>>,
     drafts: State<'_, ProtectDrafts>,
 ) -> Result<ProtectDraft, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
-    let plan = rekey::protect::plan_protect(&ctx, &credential)?;
+    let choice = match via_mcp_remote {
+        Some(ids) if !ids.is_empty() => rekey::protect::Choice::Only(ids),
+        _ => rekey::protect::Choice::None,
+    };
+    let plan = rekey::protect::plan_protect_with(&ctx, &credential, choice)?;
     let id = format!("protect-{}-{}", credential, plan.reference);
     let json = Json::of(&plan)?;
     crate::lock(&drafts.0).insert(id.clone(), plan);

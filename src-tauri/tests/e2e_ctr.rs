@@ -453,3 +453,102 @@ async fn protect_all_takes_every_demo_key_out_of_the_configs_with_one_confirmati
     drop(driver);
     let _ = std::fs::remove_dir_all(home.parent().unwrap());
 }
+
+/// Protect with a remote server: a Cursor entry that connects to BitScale's URL with the key in a header is
+/// offered as a checkbox, off by default; ticked, the plan is made again and the entry runs through
+/// `rekey exec -- <npx> -y mcp-remote`, the key in the keychain. Needs Node.js (`npx`) on PATH.
+#[tokio::test]
+async fn protect_offers_a_remote_server_through_mcp_remote_only_when_ticked() {
+    if !enabled() {
+        return;
+    }
+    let Some(npx) = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("npx"))
+            .find(|n| n.is_file())
+    }) else {
+        eprintln!("SKIPPED: no npx on PATH");
+        return;
+    };
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session_with(&app, &["--demo"]).await;
+    let home = demo_home_past_the_wizard(&c).await;
+    let cursor = home.join(".cursor/mcp.json");
+    let text = std::fs::read_to_string(&cursor).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let key = v["mcpServers"]["bitscale"]["env"]["BITSCALE_API_KEY"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let remote = format!("\"bitscale-remote\": {{\"url\": \"https://mcp.bitscale.ai/mcp\", \"headers\": {{\"Authorization\": \"Bearer {key}\"}}}},\n    \"neon\": {{");
+    std::fs::write(&cursor, text.replace("\"neon\": {", &remote)).unwrap();
+    let row = key_linked_to(&c, "bitscale").await;
+    row.find(By::Css("[data-testid=details]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=protect]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let choice = wait_for(&c, "[data-testid=protect-remote-choice]").await;
+    assert!(!choice.is_selected().await.unwrap(), "off by default");
+    assert!(text_of(&c, "[data-testid=protect-remote]")
+        .await
+        .contains("bitscale-remote"));
+    assert!(!text_of(&c, "[data-testid=protect-files]")
+        .await
+        .contains("mcp-remote"));
+    choice.click().await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    while !text_of(&c, "[data-testid=protect-files]")
+        .await
+        .contains("mcp-remote")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the plan was not made again with the choice"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(wait_for(&c, "[data-testid=protect-remote-choice]")
+        .await
+        .is_selected()
+        .await
+        .unwrap());
+    look_at(&c, "48-protect-remote-plan.png").await;
+    assert!(
+        std::fs::read_to_string(&cursor).unwrap().contains(&key),
+        "nothing written yet"
+    );
+    wait_for(&c, "[data-testid=protect-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let notice = text_of(&c, "[data-testid=key-notice]").await;
+    assert!(notice.starts_with("Protected: 2 config files"), "{notice}");
+    let text = std::fs::read_to_string(&cursor).unwrap();
+    assert!(!text.contains(&key), "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let entry = &v["mcpServers"]["bitscale-remote"];
+    assert_eq!(
+        std::path::Path::new(entry["command"].as_str().unwrap()),
+        app.with_file_name("rekey")
+    );
+    assert_eq!(entry["args"][2], npx.to_str().unwrap());
+    assert_eq!(entry["args"][4], "mcp-remote");
+    assert!(entry["env"]["REKEY_HEADER_AUTHORIZATION"]
+        .as_str()
+        .unwrap()
+        .starts_with("Bearer rekey://"));
+    c.quit().await.unwrap();
+    drop(driver);
+    let _ = std::fs::remove_dir_all(home.parent().unwrap());
+}

@@ -196,6 +196,10 @@ pub enum Command {
     Protect {
         /// The credential id (from `rekey scan`).
         credential: String,
+        /// Also protect its usages in remote servers (the client connects to a URL) by running them
+        /// through `rekey exec -- npx -y mcp-remote <url>` (needs Node.js).
+        #[arg(long)]
+        via_mcp_remote: bool,
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,

@@ -3,7 +3,7 @@
 
 use super::output::note;
 use super::*;
-use crate::protect::{Applied, FileChange, Refused};
+use crate::protect::{Applied, Choice, FileChange, Refused, RemoteOption};
 
 pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliError> {
     let ctx = Context::from_os()?;
@@ -11,10 +11,15 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
     let (applied, json) = match command {
         Command::Protect {
             credential,
+            via_mcp_remote,
             yes,
             json,
         } => {
-            let plan = crate::protect::plan_protect(&ctx, &credential)?;
+            let choice = match via_mcp_remote {
+                true => Choice::All,
+                false => Choice::None,
+            };
+            let plan = crate::protect::plan_protect_with(&ctx, &credential, choice)?;
             if json && !yes {
                 print_json(out, &plan)?;
                 return Ok(if plan.files.is_empty() {
@@ -29,7 +34,7 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
                     "Protect {} ({}): the key goes into the OS keychain as rekey://{}, and these usages will hold that reference:",
                     plan.credential, plan.masked, plan.reference
                 )?;
-                print_changes(out, &plan.files)?;
+                print_changes(out, &plan.files, false)?;
                 if !plan.files.iter().all(|f| f.commands.is_empty()) {
                     writeln!(
                         out,
@@ -38,6 +43,7 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
                     )?;
                 }
                 print_refused(out, &plan.cannot)?;
+                print_offered(out, &plan.remote, plan.npx.as_deref())?;
                 for n in &plan.notes {
                     writeln!(out, "  note: {n}")?;
                 }
@@ -73,7 +79,7 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
                         .join(", "),
                     plan.masked
                 )?;
-                print_changes(out, &plan.files)?;
+                print_changes(out, &plan.files, true)?;
             }
             if !yes && !confirm("Put the key back in these configs?")? {
                 note("not confirmed; nothing changed");
@@ -86,7 +92,8 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
     print_applied(out, &applied, json)
 }
 
-fn print_changes(out: &mut dyn Write, files: &[FileChange]) -> std::io::Result<()> {
+/// The files of a plan; `undo`: Unprotect's (commands and remote servers go back).
+fn print_changes(out: &mut dyn Write, files: &[FileChange], undo: bool) -> std::io::Result<()> {
     for f in files {
         writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
         for u in &f.usages {
@@ -101,6 +108,12 @@ fn print_changes(out: &mut dyn Write, files: &[FileChange]) -> std::io::Result<(
         }
         for c in &f.commands {
             writeln!(out, "    server {c:<20} command (rekey exec --)")?;
+        }
+        for c in &f.mcp_remote {
+            match undo {
+                false => writeln!(out, "    server {c:<20} runs through mcp-remote (rekey exec -- npx -y mcp-remote <its url>)")?,
+                true => writeln!(out, "    server {c:<20} connects to its URL again (no mcp-remote)")?,
+            }
         }
     }
     Ok(())
@@ -120,6 +133,33 @@ fn print_refused(out: &mut dyn Write, refused: &[Refused]) -> std::io::Result<()
             r.server,
             r.location,
             r.reason
+        )?;
+    }
+    Ok(())
+}
+
+fn print_offered(
+    out: &mut dyn Write,
+    remote: &[RemoteOption],
+    npx: Option<&str>,
+) -> std::io::Result<()> {
+    let offered: Vec<&RemoteOption> = remote.iter().filter(|r| !r.chosen).collect();
+    if offered.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "These remote servers keep the key in the config unless run through mcp-remote (add --via-mcp-remote; uses {}):",
+        npx.unwrap_or("npx")
+    )?;
+    for r in offered {
+        writeln!(
+            out,
+            "  {} [{:?}] server {} ({})",
+            r.file.display(),
+            r.client,
+            r.server,
+            r.host
         )?;
     }
     Ok(())

@@ -51,10 +51,29 @@ pub struct Scalar {
     pub document: usize,
 }
 
+/// A mapping or sequence node (not one used as a key, not one reached through an alias).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    pub path: Vec<String>,
+    /// Byte offset where the node starts (its `[`/`{` in flow style; its first entry in block style).
+    pub start: usize,
+    pub sequence: bool,
+    pub anchored: bool,
+}
+
+impl Collection {
+    /// Written in flow style (`[…]`, `{…}`) in `text`.
+    pub fn flow(&self, text: &str) -> bool {
+        matches!(text.as_bytes().get(self.start), Some(b'[' | b'{'))
+    }
+}
+
 /// Every scalar of a YAML stream, in order, with aliases expanded at their own paths.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub scalars: Vec<Scalar>,
+    /// Its collections, in order.
+    pub collections: Vec<Collection>,
     /// How many documents the stream holds.
     pub documents: usize,
 }
@@ -287,6 +306,12 @@ pub fn parse(text: &str) -> Result<Parsed, SyntaxError> {
                     continue;
                 };
                 path.extend(seg);
+                out.collections.push(Collection {
+                    path: path.clone(),
+                    start: offsets.byte(span.start.index()),
+                    sequence: matches!(event, Event::SequenceStart(..)),
+                    anchored: anchor > 0,
+                });
                 if anchor > 0 {
                     open_anchors.push((anchor, frames.len() + 1));
                     anchors.insert(

@@ -24,6 +24,9 @@ pub struct Protected {
     pub masked: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+    /// Remote entries Protect ran through mcp-remote for this reference (what Unprotect undoes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remote: Vec<super::remote::Converted>,
 }
 
 /// `protected.json`: reference id → [`Protected`].

@@ -8,13 +8,20 @@
 
 pub mod bin;
 pub mod exec;
+mod files;
 pub mod index;
 mod plan;
+pub mod remote;
 mod unprotect;
 pub mod wrap;
+mod yaml_shape;
 
 pub use bin::{rekey_bin, StaleRekey};
-pub use plan::{apply_protect, plan_protect, Applied, FileChange, ProtectPlan, Refused, Usage};
+pub use plan::{
+    apply_protect, plan_protect, plan_protect_with, Applied, FileChange, ProtectPlan, Refused,
+    Usage,
+};
+pub use remote::{Choice, RemoteOption};
 pub use unprotect::{apply_unprotect, plan_unprotect, UnprotectPlan};
 
 use std::ops::Range;

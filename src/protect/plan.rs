@@ -3,14 +3,15 @@
 //! file's bytes, locked atomic writes with backups, a re-plan of a file that changed since) is shared
 //! with Unprotect.
 
+use super::files::{apply_files, by_entry, location_of, restart_of, value_edit, Scrub};
 use super::index::{Index, Protected};
+use super::remote::{self, Converted, Offer, RemoteOption, Via};
 use super::wrap::{self, Shape};
-use crate::clients::{self, ClientId, Format, Location, Scope};
+use crate::clients::{self, ClientId, Format, Location};
 use crate::context::Context;
-use crate::edit::atomic::{self, Expected, Splice};
 use crate::replace::FileResult;
-use crate::scan::slots::{self, ValueState};
-use crate::scan::{ScanReport, SlotInternal};
+use crate::scan::slots::ValueState;
+use crate::scan::ScanReport;
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
 use serde::Serialize;
@@ -63,6 +64,10 @@ pub struct FileChange {
     pub usages: Vec<Usage>,
     /// Servers whose `command` changes (wrapped in `rekey exec --`, or unwrapped).
     pub commands: Vec<String>,
+    /// Remote servers that will run through `rekey exec -- npx -y mcp-remote` (or go back to their URL).
+    pub mcp_remote: Vec<String>,
+    #[serde(skip)]
+    pub(super) converted: Vec<Converted>,
     #[serde(skip)]
     pub(super) hash: String,
     #[serde(skip)]
@@ -77,6 +82,9 @@ pub(super) struct Edits {
     pub edits: Vec<(Range<usize>, String)>,
     pub usages: Vec<Usage>,
     pub commands: Vec<String>,
+    pub mcp_remote: Vec<String>,
+    pub converted: Vec<Converted>,
+    pub offered: Vec<RemoteOption>,
     pub refused: Vec<Refused>,
 }
 
@@ -95,10 +103,19 @@ pub struct ProtectPlan {
     pub files: Vec<FileChange>,
     /// Usages that stay literal, each with why.
     pub cannot: Vec<Refused>,
+    /// Remote servers (the client connects to a URL) whose key can be protected by running them through
+    /// mcp-remote, each chosen or not (off unless asked for).
+    pub remote: Vec<RemoteOption>,
+    /// The `npx` found on PATH, which converted entries start.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub npx: Option<String>,
     pub notes: Vec<String>,
     pub restart: Vec<(String, String)>,
     #[serde(skip)]
     value: Secret,
+    #[serde(skip)]
+    via: Via,
 }
 
 /// What Protect or Unprotect did.
@@ -109,87 +126,32 @@ pub struct Applied {
     pub restart: Vec<(String, String)>,
 }
 
-pub(super) fn location_of(
-    path: &std::path::Path,
-    client: ClientId,
-    format: Format,
-    variant: Option<String>,
-) -> Location {
-    Location {
-        client,
-        path: path.to_path_buf(),
-        format,
-        scope: Scope::User,
-        variant,
-    }
-}
-
-/// Only a server's environment and arguments reach it through `rekey exec`.
+/// Only a server's environment and arguments reach it through `rekey exec` (Zed's older shape keeps them
+/// in its `command` object).
 fn passes_through(location: &str) -> bool {
-    ["env.", "envs.", "environment.", "args[", "command["]
-        .iter()
-        .any(|p| location.starts_with(p))
-}
-
-/// The edit that puts `new` in place of the decoded `range` of the string token at `token`.
-pub(super) fn value_edit(
-    format: Format,
-    text: &str,
-    token: &Range<usize>,
-    range: &Range<usize>,
-    new: &str,
-) -> std::result::Result<(Range<usize>, String), String> {
-    let raw = text
-        .get(token.clone())
-        .ok_or("the file is shorter than planned")?;
-    let (r, enc) = match format {
-        Format::Json | Format::Jsonc => {
-            let r = crate::edit::json::raw_offset(raw, range.start)
-                ..crate::edit::json::raw_offset(raw, range.end);
-            let mut enc = String::new();
-            crate::edit::json::escape(new, &mut enc);
-            (r, enc)
-        }
-        Format::Toml => {
-            let decoded = crate::edit::toml::DecodedToken::parse(raw)
-                .ok_or("this TOML string is multi-line or uses an escape Rekey does not know; edit it by hand")?;
-            let r = decoded
-                .raw_range(range.clone())
-                .ok_or("the key does not line up with this TOML string's escapes")?;
-            (r, crate::edit::toml::escape(new, raw.as_bytes()[0])?)
-        }
-        Format::Yaml => return Err("Rekey does not yet protect keys in YAML configs".into()),
-    };
-    Ok((token.start + r.start..token.start + r.end, enc))
-}
-
-/// Slots of one server entry: ((server, project), its slots).
-pub(super) type EntrySlots<'a> = ((String, Option<String>), Vec<&'a SlotInternal>);
-
-/// The slots of `bytes` grouped by server entry, in file order, keeping those `keep` says.
-pub(super) fn by_entry(
-    slots: &[SlotInternal],
-    keep: impl Fn(&SlotInternal) -> bool,
-) -> Vec<EntrySlots<'_>> {
-    let mut out: Vec<EntrySlots<'_>> = Vec::new();
-    for s in slots.iter().filter(|s| keep(s)) {
-        let key = (s.report.server.clone(), s.report.project.clone());
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push(s),
-            None => out.push((key, vec![s])),
-        }
-    }
-    out
+    [
+        "env.",
+        "envs.",
+        "environment.",
+        "args[",
+        "command[",
+        "command.env.",
+        "command.args[",
+    ]
+    .iter()
+    .any(|p| location.starts_with(p))
 }
 
 /// Protect's edits of one file: every literal use of `value` in an entry that can run `rekey exec`
-/// becomes `rekey://<reference>`, and the entry's command is wrapped (once).
+/// becomes `rekey://<reference>`, and the entry's command is wrapped (once); a remote entry the user chose
+/// (`via`) is run through mcp-remote.
 pub(super) fn protect_edits(
     loc: &Location,
     bytes: &[u8],
     value: &Secret,
     reference: &str,
     bin: &str,
+    via: &Via,
 ) -> std::result::Result<Edits, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
     let slots = crate::scan::slots_of(loc, bytes)?;
@@ -211,6 +173,10 @@ pub(super) fn protect_edits(
                 });
             }
         };
+        if loc.client == ClientId::LibreChat {
+            refuse(&mut out, "cannot be protected in this client: LibreChat starts its servers inside its own deployment (usually a Docker container), where this machine's keychain and `rekey` are not reachable".into());
+            continue;
+        }
         let shape = wrap::shape(
             loc.format,
             text,
@@ -220,7 +186,40 @@ pub(super) fn protect_edits(
         );
         match &shape {
             Shape::Remote => {
-                refuse(&mut out, "cannot be protected in this client: the client connects to the URL itself (it runs no command Rekey could wrap)".into());
+                let label = label(&server, project.as_deref());
+                let e = remote::Entry {
+                    file: &loc.path,
+                    client: loc.client,
+                    format: loc.format,
+                    text,
+                    roots: client.server_roots(),
+                    project: project.as_deref(),
+                    server: &server,
+                    key_slots: &found,
+                    all_slots: slots
+                        .iter()
+                        .filter(|s| s.report.server == server && s.report.project == project)
+                        .collect(),
+                };
+                match remote::offer(&e, via, reference, bin) {
+                    Offer::Cannot(why) => out.refused.extend(remote::refusals(&e, &label, &why)),
+                    Offer::Offered(o) => out.offered.push(o),
+                    Offer::Convert(c, option) => {
+                        out.offered.push(option);
+                        out.edits.extend(c.edits);
+                        out.converted.push(c.record);
+                        out.mcp_remote.push(label);
+                        for s in &found {
+                            out.usages.push(Usage {
+                                server: server.clone(),
+                                project: project.clone(),
+                                location: s.report.location.clone(),
+                                before: s.value.masked(),
+                                after: reference_text.clone(),
+                            });
+                        }
+                    }
+                }
                 continue;
             }
             Shape::Unsupported(why) => {
@@ -282,12 +281,33 @@ pub(super) fn protect_edits(
 }
 
 /// Plan protecting `credential`: every literal usage, which can be protected and which cannot.
+/// Remote usages are offered, not changed: see [`plan_protect_with`].
 pub fn plan_protect(ctx: &Context, credential: &str) -> Result<ProtectPlan> {
-    let report = ctx.scan()?;
-    plan_protect_in(&report, credential, &super::rekey_bin()?)
+    plan_protect_with(ctx, credential, remote::Choice::None)
 }
 
-fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<ProtectPlan> {
+/// Plan protecting `credential`, running the remote usages `choice` names through mcp-remote (with the
+/// `npx` this process's PATH finds).
+pub fn plan_protect_with(
+    ctx: &Context,
+    credential: &str,
+    choice: remote::Choice,
+) -> Result<ProtectPlan> {
+    let report = ctx.scan()?;
+    let via = Via {
+        choice,
+        npx: remote::find_npx(std::env::var_os("PATH").as_deref())
+            .map(|p| p.to_string_lossy().into_owned()),
+    };
+    plan_protect_in(&report, credential, &super::rekey_bin()?, via)
+}
+
+fn plan_protect_in(
+    report: &ScanReport,
+    credential: &str,
+    bin: &str,
+    via: Via,
+) -> Result<ProtectPlan> {
     let value = report.secret_of(credential).ok_or_else(|| {
         match report.credentials.iter().any(|c| c.id == credential) {
             true => Error::InvalidInput(format!(
@@ -305,6 +325,7 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
     }));
     let mut files = Vec::new();
     let mut cannot = Vec::new();
+    let mut offered = Vec::new();
     for (i, f) in report.files.iter().enumerate() {
         let holds = report
             .internal
@@ -318,9 +339,10 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
             continue;
         };
         let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
-        match protect_edits(&loc, &bytes, &value, &reference, bin) {
+        match protect_edits(&loc, &bytes, &value, &reference, bin, &via) {
             Ok(e) => {
                 cannot.extend(e.refused);
+                offered.extend(e.offered);
                 if !e.usages.is_empty() {
                     files.push(FileChange {
                         path: f.path.clone(),
@@ -328,6 +350,8 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
                         format: f.format,
                         usages: e.usages,
                         commands: e.commands,
+                        mcp_remote: e.mcp_remote,
+                        converted: e.converted,
                         hash,
                         scanned: Some(bytes),
                         variant: f.variant.clone(),
@@ -344,11 +368,8 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
         }
     }
     let mut notes = Vec::new();
-    if cannot
-        .iter()
-        .any(|c| c.reason.contains("connects to the URL itself"))
-    {
-        notes.push("A remote server could be run through `rekey exec -- npx -y mcp-remote <url> --header …` instead; Rekey does not offer that yet: such usages keep the key in the config.".into());
+    if !offered.is_empty() {
+        notes.push(format!("Remote servers connect to their URL themselves, so their key stays in the config unless you choose to run them through `{bin} exec -- {} -y mcp-remote <url> --header …` (mcp-remote is a Node.js package npx downloads on first use); the client then starts mcp-remote, which connects to the URL with the key from the keychain.", via.npx.as_deref().unwrap_or("npx")));
     }
     let restart = restart_of(&files);
     Ok(ProtectPlan {
@@ -359,21 +380,13 @@ fn plan_protect_in(report: &ScanReport, credential: &str, bin: &str) -> Result<P
         rekey_bin: bin.to_string(),
         files,
         cannot,
+        remote: offered,
+        npx: via.npx.clone(),
         notes,
         restart,
         value,
+        via,
     })
-}
-
-pub(super) fn restart_of(files: &[FileChange]) -> Vec<(String, String)> {
-    let mut restart: Vec<(String, String)> = Vec::new();
-    for f in files {
-        let c = clients::by_id(f.client);
-        if !restart.iter().any(|(n, _)| n == c.name()) {
-            restart.push((c.name().to_string(), c.restart_hint().to_string()));
-        }
-    }
-    restart
 }
 
 /// Run a confirmed plan: the key goes into the keychain under `ref:<reference>` (and is read back) and
@@ -398,6 +411,11 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
                 credential: plan.credential.clone(),
                 masked: plan.masked.clone(),
                 provider: plan.provider.map(str::to_string),
+                remote: plan
+                    .files
+                    .iter()
+                    .flat_map(|f| f.converted.iter().cloned())
+                    .collect(),
             },
         )
         .map_err(|e| Error::io(ctx.data_dir.join("protected.json"), e))?;
@@ -405,91 +423,11 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
     let value = plan.value.clone();
     let reference = plan.reference.clone();
     let files = apply_files(ctx, &plan.files, &Scrub(&plan.value), |loc, bytes| {
-        protect_edits(loc, bytes, &value, &reference, &bin)
+        protect_edits(loc, bytes, &value, &reference, &bin, &plan.via)
     });
     Ok(Applied {
         reference: plan.reference.clone(),
         files,
         restart: plan.restart.clone(),
     })
-}
-
-/// Keeps a key out of error messages.
-pub(super) struct Scrub<'a>(pub &'a Secret);
-
-/// Write each file: locked, backed up, atomic. The edits are made again from the bytes under the lock;
-/// a file that changed since the plan is written only if the same usages change in it.
-pub(super) fn apply_files(
-    ctx: &Context,
-    files: &[FileChange],
-    scrub: &Scrub,
-    edits: impl Fn(&Location, &[u8]) -> std::result::Result<Edits, String>,
-) -> Vec<FileResult> {
-    let scrubber = crate::scrub::Scrubber::new().with(scrub.0);
-    let backups = ctx.backups();
-    files
-        .iter()
-        .map(|f| {
-            let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
-            let expected = Expected {
-                hash: f.hash.clone(),
-                bytes: f.scanned.clone(),
-            };
-            let r = atomic::replace_file_rebasing(&f.path, &expected, &backups, |current| {
-                let (bytes, changed) = match current {
-                    atomic::Current::AsPlanned(b) => (b, false),
-                    atomic::Current::Changed(b) => (b, true),
-                };
-                let e = edits(&loc, bytes)?;
-                if changed && (e.usages != f.usages || e.commands != f.commands) {
-                    return Err("the file changed since the plan and its entries no longer match it; plan again".into());
-                }
-                Ok(Splice {
-                    edits: e
-                        .edits
-                        .into_iter()
-                        .map(|(r, s)| (r, s.into_bytes()))
-                        .collect(),
-                })
-            });
-            match r {
-                Ok(o) => FileResult {
-                    path: f.path.clone(),
-                    ok: true,
-                    backup: Some(o.backup_id),
-                    error: None,
-                },
-                Err(e) => FileResult {
-                    path: f.path.clone(),
-                    ok: false,
-                    backup: None,
-                    error: Some(scrubber.clean(&e.to_string())),
-                },
-            }
-        })
-        .collect()
-}
-
-/// Is the reference at decoded `range` of this token inside a URL (then its value is percent-encoded)?
-pub(super) fn in_url(text: &str, token: &Range<usize>, range: &Range<usize>) -> bool {
-    let raw = &text[token.clone()];
-    let cut = match raw.as_bytes().first() {
-        Some(b'"') | Some(b'\'') => crate::edit::json::raw_offset(raw, range.start).min(raw.len()),
-        _ => range.start.min(raw.len()),
-    };
-    raw.get(..cut).is_some_and(|b| b.contains("://"))
-}
-
-/// `value` as it goes back in place of a reference.
-pub(super) fn literal_for(
-    text: &str,
-    token: &Range<usize>,
-    range: &Range<usize>,
-    value: &Secret,
-) -> String {
-    if in_url(text, token, range) {
-        slots::percent_encode(value.expose())
-    } else {
-        value.expose().to_string()
-    }
 }

@@ -2,11 +2,12 @@
 //! holds no other reference stops going through `rekey exec`. An entry that did not change since Protect
 //! is byte-identical to what it was before.
 
-use super::index::Index;
-use super::plan::{
-    apply_files, by_entry, literal_for, location_of, restart_of, value_edit, Applied, Edits,
-    FileChange, Scrub, Usage,
+use super::files::{
+    apply_files, by_entry, literal_for, location_of, restart_of, value_edit, Scrub,
 };
+use super::index::Index;
+use super::plan::{Applied, Edits, FileChange, Usage};
+use super::remote::{self, Converted};
 use super::wrap;
 use crate::clients::{self, Location};
 use crate::context::Context;
@@ -26,14 +27,19 @@ pub struct UnprotectPlan {
     pub restart: Vec<(String, String)>,
     #[serde(skip)]
     values: Vec<(String, Secret)>,
+    /// The remote entries Protect ran through mcp-remote, for each reference.
+    #[serde(skip)]
+    converted: Vec<Converted>,
 }
 
-/// Unprotect's edits of one file for reference `id` holding `value`.
+/// Unprotect's edits of one file for reference `id` holding `value`; an entry `converted` names that did
+/// not change since goes back to its URL.
 fn unprotect_edits(
     loc: &Location,
     bytes: &[u8],
     id: &str,
     value: &Secret,
+    converted: &[Converted],
 ) -> std::result::Result<Edits, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
     let slots = crate::scan::slots_of(loc, bytes)?;
@@ -62,6 +68,19 @@ fn unprotect_edits(
         if others {
             continue;
         }
+        let record = converted
+            .iter()
+            .find(|c| c.file == loc.path && c.server == server && c.project == project);
+        if let Some(undo) =
+            record.and_then(|r| remote::restore(loc.format, text, client.server_roots(), r))
+        {
+            out.edits.extend(undo);
+            out.mcp_remote.push(match &project {
+                Some(p) => format!("{server} (project {p})"),
+                None => server.clone(),
+            });
+            continue;
+        }
         let shape = wrap::shape(
             loc.format,
             text,
@@ -69,7 +88,7 @@ fn unprotect_edits(
             project.as_deref(),
             &server,
         );
-        if let Some(edits) = wrap::unwrap(loc.format, text, &shape) {
+        if let Some(edits) = wrap::unwrap(text, &shape) {
             out.edits.extend(edits);
             out.commands.push(match &project {
                 Some(p) => format!("{server} (project {p})"),
@@ -124,6 +143,12 @@ pub fn plan_unprotect(ctx: &Context, vault: &Vault, what: &str) -> Result<Unprot
     for id in &references {
         values.push((id.clone(), vault.get(&super::account_of(id))?));
     }
+    let index = Index::new(&ctx.data_dir).all().unwrap_or_default();
+    let converted: Vec<Converted> = references
+        .iter()
+        .filter_map(|r| index.get(r))
+        .flat_map(|p| p.remote.iter().cloned())
+        .collect();
     let mut files = Vec::new();
     for (i, f) in report.files.iter().enumerate() {
         let (Some(hash), Some(bytes)) = (f.hash.clone(), report.contents.get(i).cloned().flatten())
@@ -139,7 +164,7 @@ pub fn plan_unprotect(ctx: &Context, vault: &Vault, what: &str) -> Result<Unprot
             continue;
         }
         let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
-        let e = edits_all(&loc, &bytes, &values).map_err(|why| {
+        let e = edits_all(&loc, &bytes, &values, &converted).map_err(|why| {
             Error::InvalidInput(format!("{}: {why}; nothing changed", f.path.display()))
         })?;
         if !e.usages.is_empty() {
@@ -149,6 +174,8 @@ pub fn plan_unprotect(ctx: &Context, vault: &Vault, what: &str) -> Result<Unprot
                 format: f.format,
                 usages: e.usages,
                 commands: e.commands,
+                mcp_remote: e.mcp_remote,
+                converted: Vec::new(),
                 hash,
                 scanned: Some(bytes),
                 variant: f.variant.clone(),
@@ -176,6 +203,7 @@ pub fn plan_unprotect(ctx: &Context, vault: &Vault, what: &str) -> Result<Unprot
         restart: restart_of(&files),
         files,
         values,
+        converted,
     })
 }
 
@@ -185,13 +213,15 @@ fn edits_all(
     loc: &Location,
     bytes: &[u8],
     values: &[(String, Secret)],
+    converted: &[Converted],
 ) -> std::result::Result<Edits, String> {
     let mut all = Edits::default();
     for (id, value) in values {
-        let e = unprotect_edits(loc, bytes, id, value)?;
+        let e = unprotect_edits(loc, bytes, id, value, converted)?;
         all.edits.extend(e.edits);
         all.usages.extend(e.usages);
         all.commands.extend(e.commands);
+        all.mcp_remote.extend(e.mcp_remote);
     }
     all.edits = wrap::sorted(all.edits)?;
     Ok(all)
@@ -202,7 +232,7 @@ fn edits_all(
 pub fn apply_unprotect(ctx: &Context, vault: &Vault, plan: &UnprotectPlan) -> Result<Applied> {
     let scrub_value = plan.values[0].1.clone();
     let files = apply_files(ctx, &plan.files, &Scrub(&scrub_value), |loc, bytes| {
-        edits_all(loc, bytes, &plan.values)
+        edits_all(loc, bytes, &plan.values, &plan.converted)
     });
     if let Ok(report) = ctx.scan() {
         for id in &plan.references {

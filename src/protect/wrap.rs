@@ -6,8 +6,9 @@
 //! replaced and three strings are inserted before the first argument; nothing else of the file moves.
 //! OpenCode/Kilo keep the program in the `command` array: `["/usr/bin/rekey", "exec", "--", "uvx", …]`.
 //! Without `args`, `, "args": ["exec", "--", "uvx"]` is inserted right after the command. Unwrapping
-//! removes exactly those bytes again, so an entry that did not change since is byte-identical.
-//! YAML clients (Goose, Continue, LibreChat) and other shapes are refused with a reason.
+//! removes exactly those bytes again, so an entry that did not change since is byte-identical. Zed's older
+//! `"command": {"path", "args"}` object is wrapped inside the object; YAML entries (Goose, Continue) are
+//! read by `yaml_shape` into the same [`Shape`]; other shapes are refused with a reason.
 
 use crate::clients::Format;
 use std::ops::Range;
@@ -19,21 +20,26 @@ pub struct Tok {
     pub value: String,
 }
 
-/// An array of strings: where its content starts (after `[`) and its elements.
+/// An array of strings: where its content starts (after `[`), its elements, and what goes between two
+/// of them (`, `; a YAML block sequence: a line break and the `- ` prefix of its items).
 #[derive(Debug, Clone)]
 pub struct Args {
     pub open: usize,
     pub elems: Vec<Tok>,
+    pub sep: String,
 }
 
 /// How an entry starts its server.
 #[derive(Debug, Clone)]
 pub enum Shape {
-    /// `command` (a string) and `args` (absent when `None`). `inline`: a TOML inline table.
+    /// `command` (a string) and `args` (absent when `None`). `args_at`: what goes before `[…]` to add
+    /// an `args` member right after the command (`, "args": `, TOML `\nargs = `, YAML `\n  args: `).
+    /// `program`: the command's token as it goes into `args` (its own bytes, so unwrapping gives them back).
     Split {
         command: Tok,
         args: Option<Args>,
-        inline: bool,
+        args_at: String,
+        program: String,
     },
     /// `command` is an array: program then arguments (OpenCode, Kilo).
     Array(Args),
@@ -49,6 +55,23 @@ pub fn is_rekey(program: &str) -> bool {
     name == "rekey" || name == "rekey.exe"
 }
 
+/// The key paths `server`'s entry may sit at: one per root (`*` is `project`).
+pub(super) fn entry_paths<'a>(
+    roots: &[&'a [&'a str]],
+    project: Option<&'a str>,
+    server: &'a str,
+) -> Vec<Vec<&'a str>> {
+    roots
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|s| if *s == "*" { project.unwrap_or("") } else { *s })
+                .chain(std::iter::once(server))
+                .collect()
+        })
+        .collect()
+}
+
 /// The entry of `server` (under the first root that has it; `*` is `project`) in `text`.
 pub fn shape(
     format: Format,
@@ -57,91 +80,106 @@ pub fn shape(
     project: Option<&str>,
     server: &str,
 ) -> Shape {
-    let paths: Vec<Vec<&str>> = roots
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|s| if *s == "*" { project.unwrap_or("") } else { *s })
-                .chain(std::iter::once(server))
-                .collect()
-        })
-        .collect();
+    let paths = entry_paths(roots, project, server);
     match format {
         Format::Json | Format::Jsonc => json_shape(text, &paths),
         Format::Toml => toml_shape(text, &paths),
-        Format::Yaml => Shape::Unsupported(
-            "Rekey cannot yet wrap servers in YAML configs (Goose, Continue, LibreChat)".into(),
-        ),
+        Format::Yaml => super::yaml_shape::shape(text, &paths),
     }
 }
 
-fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
-    use jsonc_parser::ast::{ObjectPropName, Value};
+/// A JSON property's name.
+pub(super) fn prop_name(n: &jsonc_parser::ast::ObjectPropName) -> String {
+    use jsonc_parser::ast::ObjectPropName;
+    match n {
+        ObjectPropName::String(s) => s.value.to_string(),
+        ObjectPropName::Word(w) => w.value.to_string(),
+    }
+}
+
+/// Call `f` with the byte offset of the text after any BOM (AST ranges start there), the index of the
+/// path that was found and the entry's value, for the first of `paths` that exists in the JSON `text`.
+pub(super) fn json_entry<R>(
+    text: &str,
+    paths: &[Vec<&str>],
+    f: impl FnOnce(usize, usize, &jsonc_parser::ast::Value) -> R,
+) -> Result<Option<R>, String> {
+    use jsonc_parser::ast::Value;
     let bom = if text.starts_with(crate::edit::json::BOM) {
         crate::edit::json::BOM.len()
     } else {
         0
     };
-    let parsed =
-        match jsonc_parser::parse_to_ast(&text[bom..], &Default::default(), &Default::default()) {
-            Ok(p) => p,
-            Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
-        };
+    let parsed = jsonc_parser::parse_to_ast(&text[bom..], &Default::default(), &Default::default())
+        .map_err(|e| format!("the file does not parse ({e})"))?;
     let Some(root) = parsed.value else {
-        return Shape::Unsupported("the file is empty".into());
+        return Err("the file is empty".into());
     };
-    let prop_name = |n: &ObjectPropName| match n {
-        ObjectPropName::String(s) => s.value.to_string(),
-        ObjectPropName::Word(w) => w.value.to_string(),
-    };
-    let get = |v: &'_ Value<'_>, key: &str| -> Option<usize> {
-        match v {
-            Value::Object(o) => o.properties.iter().position(|p| prop_name(&p.name) == key),
-            _ => None,
-        }
-    };
-    let tok = |v: &Value| match v {
-        Value::StringLit(s) => Some(Tok {
-            span: bom + s.range.start..bom + s.range.end,
-            value: s.value.to_string(),
-        }),
-        _ => None,
-    };
-    let strings = |v: &Value, what: &str| -> Result<Args, String> {
-        let Value::Array(a) = v else {
-            return Err(format!("its `{what}` is not an array"));
-        };
-        let elems = a
-            .elements
-            .iter()
-            .map(tok)
-            .collect::<Option<Vec<_>>>()
-            .ok_or(format!("its `{what}` holds a value that is not a string"))?;
-        Ok(Args {
-            open: bom + a.range.start + 1,
-            elems,
-        })
-    };
-    for path in paths {
+    for (i, path) in paths.iter().enumerate() {
         let mut node = &root;
         let mut found = true;
         for key in path {
-            match get(node, key) {
-                Some(i) => {
-                    let Value::Object(o) = node else {
-                        unreachable!()
-                    };
-                    node = &o.properties[i].value;
-                }
+            let Value::Object(o) = node else {
+                found = false;
+                break;
+            };
+            match o.properties.iter().find(|p| prop_name(&p.name) == *key) {
+                Some(p) => node = &p.value,
                 None => {
                     found = false;
                     break;
                 }
             }
         }
-        if !found {
-            continue;
+        if found {
+            return Ok(Some(f(bom, i, node)));
         }
+    }
+    Ok(None)
+}
+
+/// A string token of the JSON AST, in `text` coordinates.
+pub(super) fn json_tok(bom: usize, v: &jsonc_parser::ast::Value) -> Option<Tok> {
+    match v {
+        jsonc_parser::ast::Value::StringLit(s) => Some(Tok {
+            span: bom + s.range.start..bom + s.range.end,
+            value: s.value.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
+    use jsonc_parser::ast::Value;
+    let found = json_entry(text, paths, |bom, _, node| {
+        let tok = |v: &Value| json_tok(bom, v);
+        let strings = |v: &Value, what: &str| -> Result<Args, String> {
+            let Value::Array(a) = v else {
+                return Err(format!("its `{what}` is not an array"));
+            };
+            let elems = a
+                .elements
+                .iter()
+                .map(tok)
+                .collect::<Option<Vec<_>>>()
+                .ok_or(format!("its `{what}` holds a value that is not a string"))?;
+            Ok(Args {
+                open: bom + a.range.start + 1,
+                elems,
+                sep: ", ".into(),
+            })
+        };
+        let split = |command: Tok, args: Option<&Value>| -> Shape {
+            match args.map(|a| strings(a, "args")).transpose() {
+                Ok(args) => Shape::Split {
+                    program: text[command.span.clone()].to_string(),
+                    command,
+                    args,
+                    args_at: ", \"args\": ".into(),
+                },
+                Err(e) => Shape::Unsupported(e),
+            }
+        };
         let Value::Object(entry) = node else {
             return Shape::Unsupported("the server entry is not an object".into());
         };
@@ -152,17 +190,19 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
                 .find(|p| prop_name(&p.name) == k)
                 .map(|p| &p.value)
         };
-        return match prop("command") {
-            Some(Value::StringLit(_)) => {
-                let command = tok(prop("command").unwrap()).unwrap();
-                let args = match prop("args").map(|a| strings(a, "args")).transpose() {
-                    Ok(a) => a,
-                    Err(e) => return Shape::Unsupported(e),
+        match prop("command") {
+            Some(v @ Value::StringLit(_)) => split(tok(v).expect("a string literal"), prop("args")),
+            // Zed's older shape: `"command": {"path": …, "args": […], "env": {…}}`.
+            Some(Value::Object(o)) => {
+                let inner = |k: &str| {
+                    o.properties
+                        .iter()
+                        .find(|p| prop_name(&p.name) == k)
+                        .map(|p| &p.value)
                 };
-                Shape::Split {
-                    command,
-                    args,
-                    inline: false,
+                match inner("path").and_then(tok) {
+                    Some(path) => split(path, inner("args")),
+                    None => Shape::Unsupported("its `command` object has no `path` string".into()),
                 }
             }
             Some(v @ Value::Array(_)) => match strings(v, "command") {
@@ -171,18 +211,17 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
                 Err(e) => Shape::Unsupported(e),
             },
             Some(_) => Shape::Unsupported(
-                "its `command` is neither a string nor an array (Zed's older `command` object is not supported yet)".into(),
+                "its `command` is neither a string, an array nor an object with a `path`".into(),
             ),
-            None if ["url", "serverUrl", "httpUrl", "uri"]
-                .iter()
-                .any(|k| prop(k).is_some()) =>
-            {
-                Shape::Remote
-            }
+            None if super::remote::URL_KEYS.iter().any(|k| prop(k).is_some()) => Shape::Remote,
             None => Shape::Unsupported("the entry has no `command`".into()),
-        };
+        }
+    });
+    match found {
+        Ok(Some(shape)) => shape,
+        Ok(None) => Shape::Unsupported("the server entry was not found".into()),
+        Err(e) => Shape::Unsupported(e),
     }
-    Shape::Unsupported("the server entry was not found".into())
 }
 
 fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
@@ -245,7 +284,11 @@ fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
                     return Shape::Unsupported("its `args` has no position".into());
                 };
                 match a.iter().map(tok).collect::<Option<Vec<_>>>() {
-                    Some(elems) => Some(Args { open, elems }),
+                    Some(elems) => Some(Args {
+                        open,
+                        elems,
+                        sep: ", ".into(),
+                    }),
                     None => {
                         return Shape::Unsupported(
                             "its `args` holds a value that is not a string".into(),
@@ -256,16 +299,17 @@ fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
             Some(_) => return Shape::Unsupported("its `args` is not an array".into()),
         };
         return Shape::Split {
+            program: text[command.span.clone()].to_string(),
             command,
             args,
-            inline,
+            args_at: if inline { ", args = " } else { "\nargs = " }.into(),
         };
     }
     Shape::Unsupported("the server entry was not found".into())
 }
 
 /// A quoted string token in `format`.
-fn quote(format: Format, s: &str) -> Result<String, String> {
+pub(super) fn quote(format: Format, s: &str) -> Result<String, String> {
     match format {
         Format::Json | Format::Jsonc => {
             let mut out = String::from("\"");
@@ -274,16 +318,7 @@ fn quote(format: Format, s: &str) -> Result<String, String> {
             Ok(out)
         }
         Format::Toml => Ok(format!("\"{}\"", crate::edit::toml::escape(s, b'"')?)),
-        Format::Yaml => Err("YAML entries are not wrapped".into()),
-    }
-}
-
-/// The `args` member inserted after the command when the entry had none.
-fn args_member(format: Format, inline: bool, list: &str) -> String {
-    match (format, inline) {
-        (Format::Toml, false) => format!("\nargs = [{list}]"),
-        (Format::Toml, true) => format!(", args = [{list}]"),
-        _ => format!(", \"args\": [{list}]"),
+        Format::Yaml => Ok(format!("\"{}\"", crate::edit::yaml::escape_double(s))),
     }
 }
 
@@ -324,18 +359,24 @@ pub fn wrap(
         Shape::Split {
             command,
             args,
-            inline,
+            args_at,
+            program,
         } => {
             let mut edits = vec![(command.span.clone(), q(bin)?)];
-            let lead = format!("{}, {}, {}", q("exec")?, q("--")?, q(&command.value)?);
+            let lead = |sep: &str| -> Result<String, String> {
+                Ok([q("exec")?, q("--")?, program.clone()].join(sep))
+            };
             edits.push(match args {
                 Some(a) => match a.elems.first() {
-                    Some(first) => (first.span.start..first.span.start, format!("{lead}, ")),
-                    None => (a.open..a.open, lead),
+                    Some(first) => (
+                        first.span.start..first.span.start,
+                        format!("{}{}", lead(&a.sep)?, a.sep),
+                    ),
+                    None => (a.open..a.open, lead(&a.sep)?),
                 },
                 None => {
                     let at = command.span.end;
-                    (at..at, args_member(format, *inline, &lead))
+                    (at..at, format!("{args_at}[{}]", lead(", ")?))
                 }
             });
             Ok(edits)
@@ -352,7 +393,7 @@ pub fn wrap(
 
 /// The edits that undo [`wrap`] on a wrapped entry (`None` when it is not wrapped): the program comes back
 /// from the first argument after `--` (its token copied as it is), the inserted strings go.
-pub fn unwrap(format: Format, text: &str, shape: &Shape) -> Option<Vec<(Range<usize>, String)>> {
+pub fn unwrap(text: &str, shape: &Shape) -> Option<Vec<(Range<usize>, String)>> {
     if !is_wrapped(shape) {
         return None;
     }
@@ -360,7 +401,8 @@ pub fn unwrap(format: Format, text: &str, shape: &Shape) -> Option<Vec<(Range<us
         Shape::Split {
             command,
             args: Some(a),
-            inline,
+            args_at,
+            ..
         } => {
             let program = &a.elems[2];
             let mut edits = vec![(command.span.clone(), text[program.span.clone()].to_string())];
@@ -369,7 +411,7 @@ pub fn unwrap(format: Format, text: &str, shape: &Shape) -> Option<Vec<(Range<us
             } else {
                 // Wrapping inserted the whole `args` member right after the command: take it out again.
                 let list = &text[a.elems[0].span.start..program.span.end];
-                let member = args_member(format, *inline, list);
+                let member = format!("{args_at}[{list}]");
                 let after = command.span.end;
                 if text[after..].starts_with(&member) {
                     edits.push((after..after + member.len(), String::new()));
@@ -423,7 +465,7 @@ mod tests {
         assert_eq!(after, wrapped);
         let s2 = shape(format, &after, roots, None, "bs");
         assert!(is_wrapped(&s2), "{s2:?}");
-        let back = sorted(unwrap(format, &after, &s2).unwrap()).unwrap();
+        let back = sorted(unwrap(&after, &s2).unwrap()).unwrap();
         let back = String::from_utf8(apply_edits(after.as_bytes(), &back)).unwrap();
         assert_eq!(back, text, "unwrap is byte-identical");
     }
@@ -455,7 +497,27 @@ mod tests {
             &[&["mcp"]],
             "{\"mcp\": {\"bs\": {\"type\": \"local\", \"command\": [\"/opt/rekey\", \"exec\", \"--\", \"uvx\", \"bitscale-mcp\"]}}}",
         );
+        // Zed's older `command` object: `path` is the command, `args` inside the object.
+        let z: &[&[&str]] = &[&["context_servers"]];
+        roundtrip(
+            Format::Jsonc,
+            "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"uvx\", \"args\": [\"bitscale-mcp\"], \"env\": {}}}}}",
+            z,
+            "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"/opt/rekey\", \"args\": [\"exec\", \"--\", \"uvx\", \"bitscale-mcp\"], \"env\": {}}}}}",
+        );
+        roundtrip(
+            Format::Jsonc,
+            "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"u\\u0076x\", \"env\": {}}}}}",
+            z,
+            "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"/opt/rekey\", \"args\": [\"exec\", \"--\", \"u\\u0076x\"], \"env\": {}}}}}",
+        );
         let t: &[&[&str]] = &[&["mcp_servers"]];
+        roundtrip(
+            Format::Toml,
+            "[mcp_servers.bs]\nargs = []\ncommand = 'uvx'\n",
+            t,
+            "[mcp_servers.bs]\nargs = [\"exec\", \"--\", 'uvx']\ncommand = \"/opt/rekey\"\n",
+        );
         roundtrip(
             Format::Toml,
             "[mcp_servers.bs]\ncommand = \"uvx\" # run\nargs = ['bitscale-mcp']\n",
@@ -484,7 +546,7 @@ mod tests {
             shape(Format::Json, remote, m, None, "bs"),
             Shape::Remote
         ));
-        let zed = "{\"mcpServers\": {\"bs\": {\"command\": {\"path\": \"uvx\"}}}}";
+        let zed = "{\"mcpServers\": {\"bs\": {\"command\": {\"env\": {}}}}}";
         assert!(matches!(
             shape(Format::Json, zed, m, None, "bs"),
             Shape::Unsupported(_)

@@ -1,5 +1,6 @@
 //! The two choices after a create-then-revoke rotation whose new key failed verification (nothing was
-//! revoked): put the old key back in every config and delete the new key (`rekey rollback`), or keep
+//! revoked): put the old key back in every config (and in the keychain entry of each `rekey://` reference
+//! of a protected key) and delete the new key (`rekey rollback`), or keep
 //! both keys and look (`rekey keep-both`). Also the deletion of a new key that was created but never
 //! kept (recovery after a stop between the provider's answer and the keychain).
 
@@ -51,7 +52,7 @@ pub fn rollback(ctx: &Context, vault: &Vault, http: &Http, rotation: &str) -> Re
         let report = ctx.scan()?;
         let plan = replace::plan_for(&report, &new);
         let results = replace::apply(&plan, &old, &ctx.backups());
-        let failed: Vec<String> = results
+        let mut failed: Vec<String> = results
             .iter()
             .filter(|r| !r.ok)
             .map(|r| {
@@ -62,6 +63,11 @@ pub fn rollback(ctx: &Context, vault: &Vault, http: &Http, rotation: &str) -> Re
                 )
             })
             .collect();
+        failed.extend(
+            restore_references(ctx, vault, &entry, &old)
+                .iter()
+                .map(|e| scrubber.clean(e)),
+        );
         // Read again: every usage must be back on the old key before the new key may be deleted.
         let after = ctx.scan()?;
         let left = replace::plan_for(&after, &new);
@@ -94,6 +100,37 @@ pub fn rollback(ctx: &Context, vault: &Vault, http: &Http, rotation: &str) -> Re
     journal.save(&entry).map_err(jio)?;
     audit(ctx, &entry);
     Ok(Recovered::from(&entry))
+}
+
+/// A protected key: the keychain entry `ref:<id>` of each of the rotation's references takes the old key
+/// back (checked by reading it back), and the index moves the references back to the old credential, so
+/// the configs, which hold only `rekey://<id>`, resolve to the old key again. Returns what failed.
+fn restore_references(ctx: &Context, vault: &Vault, entry: &Entry, old: &Secret) -> Vec<String> {
+    let mut failed = Vec::new();
+    for id in &entry.refs {
+        let account = crate::protect::account_of(id);
+        match vault
+            .store(&account, old)
+            .and_then(|()| vault.get(&account))
+        {
+            Ok(back) if back == *old => {}
+            Ok(_) => failed.push(format!(
+                "the keychain entry of rekey://{id} did not take the old key back"
+            )),
+            Err(e) => failed.push(format!(
+                "the keychain entry of rekey://{id} still holds the new key ({e})"
+            )),
+        }
+    }
+    if failed.is_empty() && !entry.refs.is_empty() {
+        let index = crate::protect::index::Index::new(&ctx.data_dir);
+        if let Err(e) = index.rotated(&entry.refs, &entry.credential, &old.masked()) {
+            failed.push(format!(
+                "Rekey's list of protected keys could not be updated ({e})"
+            ));
+        }
+    }
+    failed
 }
 
 /// Delete a rotation's new key at the provider (its journaled id), authenticated by a key that stays.

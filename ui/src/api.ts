@@ -128,8 +128,10 @@ export const api = {
   notScannableClients: () => call<[string, string][]>("not_scannable_clients"),
   /** Linked keys that are due, oldest first ("Rotate due keys…" walks them, one plan each). */
   dueRotatable: () => call<string[]>("due_rotatable"),
-  /** Protect step 1: the plan to take this key out of its config files (nothing is written). */
-  planProtection: (credential: string) => call<ProtectDraft>("plan_protection", { credential }),
+  /** Protect step 1: the plan to take this key out of its config files (nothing is written); `viaMcpRemote`:
+   * ids of the plan's remote servers the user ticked to run through mcp-remote (none by default). */
+  planProtection: (credential: string, viaMcpRemote: string[] = []) =>
+    call<ProtectDraft>("plan_protection", { credential, viaMcpRemote }),
   /** Protect step 2: the key into the keychain, then the exact planned files rewritten. */
   confirmProtection: (draft: string) => call<Applied>("confirm_protection", { draft }),
   cancelProtection: (draft: string) => call<void>("cancel_protection", { draft }),

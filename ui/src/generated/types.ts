@@ -138,7 +138,11 @@ export type FileChange = { path: string, client: ClientId, format: Format, usage
 /**
  * Servers whose `command` changes (wrapped in `rekey exec --`, or unwrapped).
  */
-commands: Array<string>, };
+commands: Array<string>, 
+/**
+ * Remote servers that will run through `rekey exec -- npx -y mcp-remote` (or go back to their URL).
+ */
+mcp_remote: Array<string>, };
 
 export type FilePlan = { path: string, client: ClientId, format: Format, hash: string, changes: Array<Change>, };
 
@@ -300,7 +304,16 @@ rekey_bin: string, files: Array<FileChange>,
 /**
  * Usages that stay literal, each with why.
  */
-cannot: Array<Refused>, notes: Array<string>, restart: Array<[string, string]>, };
+cannot: Array<Refused>, 
+/**
+ * Remote servers (the client connects to a URL) whose key can be protected by running them through
+ * mcp-remote, each chosen or not (off unless asked for).
+ */
+remote: Array<RemoteOption>, 
+/**
+ * The `npx` found on PATH, which converted entries start.
+ */
+npx?: string, notes: Array<string>, restart: Array<[string, string]>, };
 
 /**
  * What the UI and `rekey providers --json` show of one provider (the field names are stable).
@@ -336,6 +349,23 @@ export type Recovered = { rotation: string, provider: string, step: Step, messag
  * A usage that stays as it is, and why.
  */
 export type Refused = { file: string, client: ClientId, server: string, location: string, reason: string, };
+
+/**
+ * A remote usage that can be protected by running it through mcp-remote, if the user chooses it.
+ */
+export type RemoteOption = { 
+/**
+ * What a choice names (`--via-mcp-remote` takes all; the app sends the ids ticked).
+ */
+id: string, file: string, client: ClientId, server: string, project?: string, 
+/**
+ * The host the server's URL names (the rest of a URL may hold a token Rekey does not recognise).
+ */
+host: string, 
+/**
+ * Whether this plan runs it through mcp-remote.
+ */
+chosen: boolean, };
 
 /**
  * An Activepieces MCP server as the window sees it (the token in its URL never leaves the engine).
