@@ -353,20 +353,42 @@ pub fn left_out(provider: &str) -> Option<&'static str> {
         .map(|(_, why)| *why)
 }
 
+/// A template and its provider's name, as the wizard lists it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Offered {
+    /// The provider's name (`BitScale`).
+    pub name: &'static str,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub template: Template,
+}
+
 /// Everything the wizard and `rekey add --list` show.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct Catalog {
-    pub templates: Vec<Template>,
+    pub templates: Vec<Offered>,
     /// (provider id, why it cannot be added)
     pub left_out: Vec<(String, String)>,
+    /// The clients a server can be added to: (id, name).
+    pub clients: Vec<(crate::clients::ClientId, String)>,
 }
 
 pub fn catalog() -> Catalog {
     Catalog {
-        templates: TEMPLATES.to_vec(),
+        templates: TEMPLATES
+            .iter()
+            .map(|t| Offered {
+                name: crate::providers::by_id(t.provider).map_or(t.provider, |p| p.name()),
+                template: t.clone(),
+            })
+            .collect(),
         left_out: LEFT_OUT
             .iter()
             .map(|(p, w)| (p.to_string(), w.to_string()))
+            .collect(),
+        clients: super::supported_clients()
+            .into_iter()
+            .map(|c| (c, crate::clients::by_id(c).name().to_string()))
             .collect(),
     }
 }

@@ -190,7 +190,7 @@ fn print_list(out: &mut dyn Write, json: bool) -> Result<i32, CliError> {
         out,
         "Providers `rekey add` can set up (--id field=value; * required):"
     )?;
-    for t in &catalog.templates {
+    for t in catalog.templates.iter().map(|o| &o.template) {
         writeln!(out, "  {:<24} {}", t.provider, t.summary)?;
         for f in t.fields {
             writeln!(
