@@ -40,6 +40,10 @@ const COMMANDS: &[&str] = &[
     "plan_protection",
     "confirm_protection",
     "cancel_protection",
+    "server_catalog",
+    "plan_add_server",
+    "confirm_add_server",
+    "cancel_add_server",
 ];
 
 fn main() {

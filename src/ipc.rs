@@ -32,6 +32,14 @@ pub struct ProtectDraft {
     pub plan: Json<crate::protect::ProtectPlan>,
 }
 
+/// An add-a-server plan the window shows, and the draft id that confirms or cancels exactly that plan.
+#[derive(Debug, Serialize, TS)]
+pub struct AddDraft {
+    pub draft: String,
+    #[ts(as = "crate::add::AddPlan")]
+    pub plan: Json<crate::add::AddPlan>,
+}
+
 /// A value already serialized, remembering its type: for a command that keeps the value itself (the app
 /// holds on to a plan or a scan that is not `Clone`) and sends its JSON.
 pub struct Json<T> {

@@ -2,6 +2,7 @@
 //!
 //! This crate has no GUI dependency; the Tauri app (`rekey-app`) and the `rekey` CLI are thin layers over it.
 
+pub mod add;
 pub mod catalog;
 pub mod cli;
 pub mod clients;

@@ -69,6 +69,10 @@ fn generate() -> String {
     c.visit::<rotation::AdminCredential>();
     c.visit::<rotation::RemoteServerChoice>();
     c.visit::<rotation::Added>();
+    c.visit::<rekey::ipc::AddDraft>();
+    c.visit::<rekey::add::AddRequest>();
+    c.visit::<rekey::add::AddApplied>();
+    c.visit::<rekey::add::Catalog>();
     let mut out = String::from(HEADER);
     for decl in c.decls.values() {
         out.push('\n');

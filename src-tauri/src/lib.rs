@@ -1,5 +1,6 @@
 //! The Tauri shell. Commands only translate UI calls into engine calls; every rule lives in `rekey`.
 
+mod add;
 mod choices;
 mod commands;
 mod demo;
@@ -156,6 +157,7 @@ pub fn run() {
         .manage(Mode { demo })
         .manage(commands::Drafts::default())
         .manage(protect::ProtectDrafts::default())
+        .manage(add::AddDrafts::default())
         .manage(tray::UiEvents::default())
         .manage(commands::Recovery::default())
         .manage(watcher::Live::default())
@@ -199,7 +201,11 @@ pub fn run() {
             choices::revoke_old_key,
             protect::plan_protection,
             protect::confirm_protection,
-            protect::cancel_protection
+            protect::cancel_protection,
+            add::server_catalog,
+            add::plan_add_server,
+            add::confirm_add_server,
+            add::cancel_add_server
         ])
         .setup(move |app| {
             // Started at login: stay in the tray until the user opens the window.

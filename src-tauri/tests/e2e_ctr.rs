@@ -17,20 +17,9 @@ fn neon_key(cursor: &std::path::Path) -> String {
         .to_string()
 }
 
-/// The demo's throwaway home (from its banner), once its first-run wizard is skipped (the demo's home is new).
+/// The demo's throwaway home, once its first-run wizard is skipped (the demo's home is new).
 async fn demo_home_past_the_wizard(c: &WebDriver) -> PathBuf {
-    let banner = wait_for(c, "[data-testid=demo-banner]")
-        .await
-        .text()
-        .await
-        .unwrap();
-    let home = PathBuf::from(
-        banner
-            .split('(')
-            .nth(1)
-            .and_then(|t| t.split(')').next())
-            .unwrap(),
-    );
+    let home = demo_home(c).await;
     wait_for(c, "[data-testid=wizard-skip]")
         .await
         .click()
@@ -38,30 +27,6 @@ async fn demo_home_past_the_wizard(c: &WebDriver) -> PathBuf {
         .unwrap();
     wait_gone(c, "[data-testid=wizard]").await;
     home
-}
-
-/// The key list's row of the key linked to `provider`, once it shows.
-async fn key_linked_to(c: &WebDriver, provider: &str) -> WebElement {
-    let want = format!("linked: {provider}");
-    let deadline = Instant::now() + WAIT;
-    loop {
-        for row in c
-            .find_all(By::Css("[data-testid=credential]"))
-            .await
-            .unwrap()
-        {
-            if let Ok(l) = row.find(By::Css("[data-testid=credential-link]")).await {
-                if l.text().await.unwrap_or_default() == want {
-                    return row;
-                }
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the demo's {provider} key did not show"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]

@@ -196,7 +196,14 @@ async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes
     // BitScale rotates with the key itself: no admin credential needed.
     wait_for(&c, "[data-testid=wizard-no-admin]").await;
     next().await;
-    // Optional: add the account's Activepieces MCP server to Claude Desktop and Cursor.
+    // Optional: add the account's Activepieces MCP server to Claude Desktop and Cursor (its own flow, folded
+    // under the add-a-server form).
+    wait_for(&c, "[data-testid=add-provider]").await;
+    wait_for(&c, "[data-testid=ap-open]")
+        .await
+        .click()
+        .await
+        .unwrap();
     let platform_key = fakes.state(|s| s.ap_platform_key.clone());
     let ap_token = fakes.current_key(rekey_fakes::Provider::Activepieces);
     wait_for(&c, "[data-testid=ap-base]")

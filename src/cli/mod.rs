@@ -8,6 +8,7 @@ use crate::{clients, replace, vault, Secret};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, Read, Write};
 
+mod add;
 mod config;
 mod ctr;
 mod output;
@@ -217,6 +218,39 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Set up a provider's MCP server in the clients you pick, protected from the start: reads the key
+    /// from stdin, keeps it in the OS keychain first, shows the plan and asks, then writes each client's
+    /// entry (holding a `rekey://` reference, or the key itself with --literal) and links the key for
+    /// rotation. `rekey add --list` shows the providers and the ids each needs.
+    Add {
+        /// The provider id (`bitscale`, `neon`, …; see --list).
+        #[arg(required_unless_present = "list")]
+        provider: Option<String>,
+        /// A client to add the server to (repeat): claude-desktop, cursor, claude-code, windsurf,
+        /// gemini-cli, cline, roo-code, lm-studio, junie, codex.
+        #[arg(long = "client", value_name = "CLIENT")]
+        clients: Vec<String>,
+        /// The server's name in the configs (default: the provider's usual name).
+        #[arg(long)]
+        name: Option<String>,
+        /// One of the provider's ids, `field=value` (repeat), e.g. --id agent_id=ag_123.
+        #[arg(long = "id", value_name = "FIELD=VALUE")]
+        ids: Vec<String>,
+        /// Write the key itself into the configs instead of a rekey:// reference.
+        #[arg(long)]
+        literal: bool,
+        /// The provider's API URL for the link (self-hosted servers). https://, or http:// to loopback only.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+        /// List the providers `rekey add` can set up, their ids and the clients it writes to.
+        #[arg(long)]
+        list: bool,
+    },
     /// Create-then-revoke: put the old key back in every config and delete the new key at the provider
     /// (after a failed verification; run again to retry a deletion that failed).
     Rollback {
@@ -265,6 +299,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> i32 {
             match e {
                 CliError::Engine(ref e) if e.code() == "invalid_input" => EXIT_USAGE,
                 CliError::Usage(_) => EXIT_USAGE,
+                CliError::Keychain => EXIT_KEYCHAIN,
                 _ => EXIT_ERROR,
             }
         }
@@ -281,6 +316,9 @@ enum CliError {
     Output(#[from] std::io::Error),
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The OS keychain refused (the message was already printed).
+    #[error("the OS keychain is not usable")]
+    Keychain,
 }
 
 /// Each file a plan changes, with its servers' masked before → after.
@@ -370,6 +408,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         | Command::Finish { .. }
         | Command::Recover { .. }) => rotate::execute(c, out, stdin),
         c @ (Command::Protect { .. } | Command::Unprotect { .. }) => protect::execute(c, out),
+        c @ Command::Add { .. } => add::execute(c, out, stdin),
         c @ (Command::Rollback { .. } | Command::KeepBoth { .. } | Command::RevokeOld { .. }) => {
             ctr::execute(c, out)
         }

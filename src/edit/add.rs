@@ -42,6 +42,31 @@ pub fn add_server(
     let entry = entry_for(client, url).ok_or_else(|| {
         Error::InvalidInput("Rekey can add servers to Claude Desktop and Cursor only".into())
     })?;
+    let current = read_existing(path)?;
+    let new = insert_entry(path, current.as_deref(), format, "mcpServers", name, entry)?;
+    write_config(path, current.as_deref(), new.as_bytes(), backups)
+}
+
+/// The config's bytes, or `None` when it does not exist yet.
+pub fn read_existing(path: &Path) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// The text of a JSON/JSONC config (`current`, or `{}` when it does not exist) with `entry` appended as
+/// server `name` of its `root` object, every other byte kept. Refuses a file that is not UTF-8 or does
+/// not parse (strict JSON stays strict), and a name that exists.
+pub fn insert_entry(
+    path: &Path,
+    current: Option<&[u8]>,
+    format: Format,
+    root: &str,
+    name: &str,
+    entry: CstInputValue,
+) -> Result<String> {
     if name.trim().is_empty() {
         return Err(Error::InvalidInput("the server needs a name".into()));
     }
@@ -50,12 +75,7 @@ pub fn add_server(
     } else {
         Dialect::Jsonc
     };
-    let current = match std::fs::read(path) {
-        Ok(b) => Some(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    let text = match &current {
+    let text = match current {
         Some(b) => std::str::from_utf8(b)
             .map_err(|_| Error::InvalidInput(format!("{}: not UTF-8 text", path.display())))?
             .to_string(),
@@ -64,9 +84,17 @@ pub fn add_server(
     // Our own validator decides whether the file is acceptable (strict JSON stays strict).
     json::walk(&text, dialect, |_| {})
         .map_err(|e| Error::InvalidInput(format!("{} does not parse: {e}", path.display())))?;
-    let root = CstRootNode::parse(&text, &ParseOptions::default())
+    let root_node = CstRootNode::parse(&text, &ParseOptions::default())
         .map_err(|e| Error::InvalidInput(format!("{} does not parse: {e}", path.display())))?;
-    let servers = root.object_value_or_set().object_value_or_set("mcpServers");
+    let top = root_node.object_value_or_create().ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "{}: the top level is not an object",
+            path.display()
+        ))
+    })?;
+    let servers = top.object_value_or_create(root).ok_or_else(|| {
+        Error::InvalidInput(format!("{}: its `{root}` is not an object", path.display()))
+    })?;
     if servers.get(name).is_some() {
         return Err(Error::InvalidInput(format!(
             "{} already has a server named '{name}'",
@@ -74,28 +102,45 @@ pub fn add_server(
         )));
     }
     servers.append(name, entry);
-    let new = root.to_string();
+    let new = root_node.to_string();
     json::walk(&new, dialect, |_| {}).map_err(|e| {
         Error::InvalidInput(format!(
             "internal error: the edited file would not parse ({e})"
         ))
     })?;
+    Ok(new)
+}
+
+/// Write a config's new content: an existing file (`current`: the bytes the edit was made from) is
+/// locked, re-checked, backed up and replaced atomically; a missing one is created, private.
+pub fn write_config(
+    path: &Path,
+    current: Option<&[u8]>,
+    new: &[u8],
+    backups: &Backups,
+) -> Result<()> {
     match current {
         Some(old) => {
-            let expected = Expected::hash(atomic::content_hash(&old));
+            let expected = Expected::hash(atomic::content_hash(old));
             atomic::replace_file(path, &expected, backups, |now| {
-                Ok(Splice::whole(now.len(), new.into_bytes()))
+                Ok(Splice::whole(now.len(), new.to_vec()))
             })
             .map(|_| ())
             .map_err(|e| Error::InvalidInput(e.to_string()))
         }
         None => {
+            if path.exists() {
+                return Err(Error::InvalidInput(format!(
+                    "{}: created by someone else since the plan; nothing was written",
+                    path.display()
+                )));
+            }
             let dir = path.parent().unwrap_or(Path::new("."));
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
             // It holds a token: the temp file it is written through is private (0600) from its first
             // byte and a new file keeps that mode, so the config is never readable by others, not even
             // for an instant or as a leftover of a killed run.
-            atomic::write_atomic_at(path, &[new.as_bytes()], Some("add-temp-write"))
+            atomic::write_atomic_at(path, &[new], Some("add-temp-write"))
                 .map_err(|e| Error::io(path, e))
         }
     }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fixture;
+pub mod servers;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -4,11 +4,15 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 // Every type the engine sends is generated from its Rust definition (ui/src/generated/types.ts, written by
 // tests/ts_types.rs; see docs/development.md). This module is the one door: import them from here.
 import type {
+  AddApplied,
+  AddDraft,
+  AddRequest,
   Added,
   AdminCredential,
   AppMode,
   AuditEntry,
   BackupEntry,
+  Catalog,
   ClientId,
   ConfigFile,
   CredentialReport,
@@ -135,6 +139,14 @@ export const api = {
   /** Protect step 2: the key into the keychain, then the exact planned files rewritten. */
   confirmProtection: (draft: string) => call<Applied>("confirm_protection", { draft }),
   cancelProtection: (draft: string) => call<void>("cancel_protection", { draft }),
+  /** Add a server: the providers it can be set up for, their fields, the clients. */
+  serverCatalog: () => call<Catalog>("server_catalog"),
+  /** Add step 1: the pasted key goes to Rust once (into the keychain first) and never comes back; the plan. */
+  planAddServer: (request: AddRequest, secret: string) => call<AddDraft>("plan_add_server", { request, secret }),
+  /** Add step 2: the planned entries written and the key linked. */
+  confirmAddServer: (draft: string) => call<AddApplied>("confirm_add_server", { draft }),
+  /** Not confirmed: the plan dropped and the keychain entry made for it removed. */
+  cancelAddServer: (draft: string) => call<void>("cancel_add_server", { draft }),
   /** Tray actions and the live view reach the window here: "rotate:<credential>", "configs-changed". */
   subscribe: (onEvent: (e: string) => void) => {
     const channel = new Channel<string>();

@@ -306,3 +306,43 @@ pub async fn look_at(c: &WebDriver, name: &str) {
     save_screenshot(c, name).await;
     assert_accessible(c, name).await;
 }
+
+/// The demo's throwaway home, from its banner.
+pub async fn demo_home(c: &WebDriver) -> PathBuf {
+    let banner = wait_for(c, "[data-testid=demo-banner]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    PathBuf::from(
+        banner
+            .split('(')
+            .nth(1)
+            .and_then(|t| t.split(')').next())
+            .unwrap(),
+    )
+}
+
+/// The key list's row of the key linked to `provider`, once it shows.
+pub async fn key_linked_to(c: &WebDriver, provider: &str) -> WebElement {
+    let want = format!("linked: {provider}");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        for row in c
+            .find_all(By::Css("[data-testid=credential]"))
+            .await
+            .unwrap()
+        {
+            if let Ok(l) = row.find(By::Css("[data-testid=credential-link]")).await {
+                if l.text().await.unwrap_or_default() == want {
+                    return row;
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo's {provider} key did not show"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -2,6 +2,87 @@
 // Regenerate: REKEY_BLESS=1 cargo test -p rekey --test ts_types
 
 /**
+ * What `rekey add` did.
+ */
+export type AddApplied = { server: string, credential: string, reference?: string, files: Array<FileResult>, 
+/**
+ * The key is linked to its provider (at least one file was written).
+ */
+linked: boolean, restart: Array<[string, string]>, };
+
+/**
+ * An add-a-server plan the window shows, and the draft id that confirms or cancels exactly that plan.
+ */
+export type AddDraft = { draft: string, plan: AddPlan, };
+
+/**
+ * One config file the plan changes.
+ */
+export type AddFile = { path: string, client: ClientId, client_name: string, format: Format, 
+/**
+ * The file does not exist yet: it is created (private).
+ */
+created: boolean, 
+/**
+ * The remote server runs through `npx -y mcp-remote`.
+ */
+via_mcp_remote: boolean, 
+/**
+ * The change, line by line (`- ` removed, `+ ` added), the key masked.
+ */
+diff: Array<string>, };
+
+/**
+ * Everything `rekey add` shows before it asks.
+ */
+export type AddPlan = { provider: string, provider_name: string, server: string, protected: boolean, 
+/**
+ * Protected: the reference the configs hold (`rekey://<id>`).
+ */
+reference?: string, 
+/**
+ * The key's credential id (what `rekey scan`, `rekey rotate` call it).
+ */
+credential: string, masked: string, 
+/**
+ * The keychain entry that keeps the key (`ref:<id>`, or `credential:<id>` when literal).
+ */
+account: string, 
+/**
+ * Protected: the program the entries start (`<rekey> exec -- …`).
+ */
+rekey_bin?: string, files: Array<AddFile>, 
+/**
+ * The link the key gets, for rotation (no secret in it).
+ */
+link: Link, notes: Array<string>, restart: Array<[string, string]>, };
+
+/**
+ * What the user asks for.
+ */
+export type AddRequest = { 
+/**
+ * The provider id (`bitscale`).
+ */
+provider: string, 
+/**
+ * The server's name in the configs (default: the template's).
+ */
+name: string | null, 
+/**
+ * The template's fields (`agent_id`, `url`, …).
+ */
+ids: { [key in string]: string }, clients: Array<ClientId>, 
+/**
+ * Write the key itself into the configs instead of a `rekey://` reference.
+ */
+literal: boolean, 
+/**
+ * The provider's API URL for the link (self-hosted servers, tests).
+ */
+base_url: string | null, };
+
+/**
  * What adding a server to one client did.
  */
 export type Added = { client: string, path: string, error?: string, };
@@ -84,6 +165,19 @@ original: string, created: string, hash: string, size: number,
 parsed: boolean, };
 
 /**
+ * Everything the wizard and `rekey add --list` show.
+ */
+export type Catalog = { templates: Array<Offered>, 
+/**
+ * (provider id, why it cannot be added)
+ */
+left_out: Array<[string, string]>, 
+/**
+ * The clients a server can be added to: (id, name).
+ */
+clients: Array<[ClientId, string]>, };
+
+/**
  * How sure the plan is that a place outside the configs holds the key being rotated.
  */
 export type Certainty = "holds" | "may-hold";
@@ -130,6 +224,28 @@ rekey_cli?: string,
  * Why the CLI cannot be found (then `rekey_cli` is absent).
  */
 rekey_cli_error?: string, };
+
+/**
+ * One value the user gives.
+ */
+export type Field = { 
+/**
+ * The name (`agent_id`): `--id agent_id=…`, `{agent_id}` in the template, the link id.
+ */
+id: string, label: string, kind: FieldKind, required: boolean, 
+/**
+ * Used when the user leaves it empty.
+ */
+default?: string, 
+/**
+ * The value is one of the provider link's ids.
+ */
+link: boolean, help: string, };
+
+/**
+ * What kind of value a field takes (and how it is checked).
+ */
+export type FieldKind = "id" | "url";
 
 /**
  * One config file that changes.
@@ -242,6 +358,32 @@ backup?: BackupEntry, };
  * How a provider replaces a key (issue 11): what the plan and the confirm step tell the user.
  */
 export type Model = "rotate-in-place" | "rotate-with-grace" | "create-then-revoke";
+
+/**
+ * A template and its provider's name, as the wizard lists it.
+ */
+export type Offered = { 
+/**
+ * The provider's name (`BitScale`).
+ */
+name: string, 
+/**
+ * The provider id (`rekey providers`).
+ */
+provider: string, 
+/**
+ * The server's default name in the configs.
+ */
+server: string, summary: string, 
+/**
+ * Where the entry's shape is documented.
+ */
+source: string, fields: Array<Field>, run: Run, 
+/**
+ * The link's base URL, made from fields (`{instance}/api`); `None`: the provider's default (or
+ * `--base-url`).
+ */
+link_base?: string, };
 
 /**
  * What a rotation did.
@@ -422,6 +564,11 @@ protected?: Array<string>,
  * What the user should know about the plan ("0 files change; …").
  */
 notes?: Array<string>, };
+
+/**
+ * How the server starts.
+ */
+export type Run = { "kind": "stdio", command: string, args: Array<string>, env: Array<[string, string]>, } | { "kind": "remote", url: string, headers: Array<[string, string]>, header_env: string, };
 
 /**
  * The whole picture: `clients`, `files`, `credentials`, `held_elsewhere` (the stable JSON shape of

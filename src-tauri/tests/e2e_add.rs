@@ -1,0 +1,169 @@
+//! End to end in the real app: the first-run wizard's "Add an MCP server" step sets up a provider's server
+//! in the demo, protected: the key pasted once goes to the keychain, the configs hold a `rekey://`
+//! reference, and the key shows up on the Keys screen linked and protected.
+
+mod harness;
+use harness::*;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use thirtyfour::components::SelectElement;
+use thirtyfour::prelude::*;
+
+#[tokio::test]
+async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_linked_and_protected()
+{
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session_with(&app, &["--demo"]).await;
+    let home = demo_home(&c).await;
+    let cursor = home.join(".cursor/mcp.json");
+    let claude = home
+        .parent()
+        .unwrap()
+        .join("config/Claude/claude_desktop_config.json");
+    let key = "rootly_e2e_0123456789abcdef0123456789";
+
+    // Welcome → Clients → Keys → Link → Admin credentials → Add an MCP server.
+    wait_for(&c, "[data-testid=wizard]").await;
+    for _ in 0..5 {
+        wait_for(&c, "[data-testid=wizard-next]")
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    let provider = wait_for(&c, "[data-testid=add-provider]").await;
+    SelectElement::new(&provider)
+        .await
+        .unwrap()
+        .select_by_value("rootly")
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=add-field-token_id]")
+        .await
+        .send_keys("key-7")
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=add-secret]")
+        .await
+        .send_keys(key)
+        .await
+        .unwrap();
+    // Claude Desktop and Cursor are picked by default; protected is the default.
+    look_at(&c, "12-wizard-add-form.png").await;
+    wait_for(&c, "[data-testid=add-plan]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let files = text_of(&c, "[data-testid=add-plan-files]").await;
+    assert!(
+        files.contains("claude_desktop_config.json")
+            && files.contains("mcp.json")
+            && files.contains("through mcp-remote"),
+        "{files}"
+    );
+    let reference = text_of(&c, "[data-testid=add-reference]").await;
+    assert!(reference.starts_with("rekey://rootly-"), "{reference}");
+    assert!(
+        files.contains(&reference),
+        "the diff shows the reference: {files}"
+    );
+    assert!(
+        !c.source().await.unwrap().contains(key),
+        "the key came back to the page"
+    );
+    look_at(&c, "13-wizard-add-plan.png").await;
+    let before = std::fs::read_to_string(&cursor).unwrap();
+    assert!(
+        !before.contains("rootly"),
+        "nothing written before the confirmation"
+    );
+    wait_for(&c, "[data-testid=add-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let summary = text_of(&c, "[data-testid=add-summary]").await;
+    assert!(
+        summary.contains("protected as rekey://rootly-") && summary.contains("linked for rotation"),
+        "{summary}"
+    );
+    look_at(&c, "14-wizard-added.png").await;
+    let bin = app.with_file_name("rekey");
+    for f in [&cursor, &claude] {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(!text.contains(key), "{f:?} holds the key");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let entry = &v["mcpServers"]["rootly"];
+        assert_eq!(
+            std::path::Path::new(entry["command"].as_str().unwrap()),
+            bin,
+            "{f:?}"
+        );
+        assert_eq!(
+            entry["args"].as_array().unwrap()[..6],
+            [
+                "exec",
+                "--",
+                "npx",
+                "-y",
+                "mcp-remote",
+                "https://mcp.rootly.com/mcp"
+            ]
+        );
+        assert_eq!(
+            entry["env"]["ROOTLY_AUTH_HEADER"],
+            format!("Bearer {reference}")
+        );
+    }
+    // The demo's own servers are still there, untouched.
+    assert!(std::fs::read_to_string(&cursor)
+        .unwrap()
+        .contains("\"bitscale\""));
+
+    // Finish the wizard: the new key is on the Keys screen, linked to Rootly and protected.
+    wait_for(&c, "[data-testid=wizard-next]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=wizard-finish]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_gone(&c, "[data-testid=wizard]").await;
+    let row = key_linked_to(&c, "rootly").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(b) = row
+            .find(By::Css("[data-testid=credential-protected]"))
+            .await
+        {
+            assert_eq!(b.text().await.unwrap(), "protected");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the Rootly key is not shown as protected"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    row.find(By::Css("[data-testid=details]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    look_at(&c, "15-added-key.png").await;
+    assert!(!c.source().await.unwrap().contains(key));
+    c.quit().await.unwrap();
+    drop(driver);
+    let _ = std::fs::remove_dir_all(home.parent().unwrap());
+}

@@ -1,0 +1,534 @@
+//! `rekey add` end to end through the CLI, with the real Secret Service: servers of several providers
+//! (a local command, remote servers with headers through mcp-remote, a new vendor, Codex's TOML) are added
+//! to Claude Desktop, Cursor, Claude Code and Codex, protected by default; each written entry is started
+//! exactly as its client starts it (stand-in `uvx`/`npx` on PATH record the sha256 of what the server
+//! receives, expanding mcp-remote's `${VAR}` headers as mcp-remote does) and receives the real key; the
+//! key is linked, so `rekey rotate` works against the fakes without touching a config; refusals change
+//! nothing, not even the keychain; no output and no Rekey file holds a key.
+mod common;
+use common::fixture::*;
+use common::servers::*;
+use common::*;
+use rekey_fakes::{FakeProviders, Provider as P};
+use serde_json::Value;
+
+#[test]
+fn a_protected_bitscale_server_gets_the_real_key_and_rotates_without_touching_a_config() {
+    if !keyring_tests_enabled(
+        "a_protected_bitscale_server_gets_the_real_key_and_rotates_without_touching_a_config",
+    ) {
+        return;
+    }
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let key = f.state(|s| s.bitscale_key.clone());
+    let claude = home.write(CLAUDE, "{\n  \"mcpServers\": {\n    \"other\": { \"command\": \"x\" }\n  },\n  \"globalShortcut\": \"\"\n}\n");
+    let cursor = home.write(
+        CURSOR,
+        "{\r\n  // my servers\r\n  \"mcpServers\": {}\r\n}\r\n",
+    );
+
+    let o = add(
+        &home,
+        &[
+            "bitscale",
+            "--client",
+            "claude-desktop",
+            "--client",
+            "cursor",
+            "--yes",
+            "--base-url",
+            &f.base_url(P::BitScale),
+        ],
+        &key,
+    );
+    let out = ok(&o);
+    assert!(
+        out.contains("protected (the configs hold rekey://bitscale-"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    + ") && out.contains("\"BITSCALE_API_KEY\": \"rekey://bitscale-"),
+        "the diff: {out}"
+    );
+    let bin = env!("CARGO_BIN_EXE_rekey");
+    for file in [&claude, &cursor] {
+        let text = read(file);
+        assert!(!text.contains(&key), "{text}");
+        assert!(text.contains(&format!("\"command\": \"{bin}\"")), "{text}");
+    }
+    // The rest of each file kept: the other server, the comment, CRLF.
+    assert!(
+        read(&claude).contains("\"other\": { \"command\": \"x\" }")
+            && read(&claude).contains("\"globalShortcut\": \"\"")
+    );
+    assert!(
+        read(&cursor).contains("// my servers")
+            && !read(&cursor).replace("\r\n", "").contains('\n')
+    );
+    let (_, args, env) = entry_of(&claude, "bitscale");
+    assert_eq!(args, ["exec", "--", "uvx", "bitscale-mcp"]);
+    let reference = env[0].1.clone();
+    let id = reference.strip_prefix("rekey://").unwrap();
+    assert_eq!(
+        secret_tool(&format!("ref:{id}")).as_deref(),
+        Some(key.as_str())
+    );
+    assert_eq!(
+        holding(&key),
+        [format!("ref:{id}")],
+        "one keychain entry: the reference"
+    );
+
+    // Started as the clients start them, the servers receive the real key.
+    let want = format!("env BITSCALE_API_KEY {}", sha256(&key));
+    assert_eq!(start(&home, &claude, "bitscale"), vec![want.clone()]);
+    assert_eq!(start(&home, &cursor, "bitscale"), [want]);
+
+    // Scan: two protected usages of one linked credential; nothing in plaintext; backed up first.
+    let scan: Value = serde_json::from_str(&ok(&run(&home, &["scan", "--json"], "", &[]))).unwrap();
+    assert_eq!(scan["summary"]["plaintext_keys"], 0, "{scan}");
+    assert_eq!(scan["summary"]["protected_usages"], 2, "{scan}");
+    let cred = scan["credentials"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(scan["credentials"][0]["provider"], "bitscale");
+    let backups: Value =
+        serde_json::from_str(&ok(&run(&home, &["backups", "--json"], "", &[]))).unwrap();
+    assert_eq!(
+        backups.as_array().unwrap().len(),
+        2,
+        "each file backed up before it was written: {backups}"
+    );
+
+    // Linked in the same step: the rotation changes no file; the servers then get the new key.
+    let (c0, u0) = (read(&claude), read(&cursor));
+    let r = run(&home, &["rotate", &cred, "--yes"], "", &[]);
+    ok(&r);
+    let new = f.state(|s| s.bitscale_key.clone());
+    assert_ne!(new, key);
+    assert_eq!(
+        (read(&claude), read(&cursor)),
+        (c0, u0),
+        "no config changed"
+    );
+    let want = format!("env BITSCALE_API_KEY {}", sha256(&new));
+    assert_eq!(start(&home, &claude, "bitscale"), vec![want.clone()]);
+    assert_eq!(start(&home, &cursor, "bitscale"), [want]);
+    no_key_anywhere(&home, &[&o, &r], &key);
+    no_key_anywhere(&home, &[&o, &r], &new);
+}
+
+#[test]
+fn remote_servers_get_their_headers_through_mcp_remote_and_literal_cursor_uses_its_own_fields() {
+    if !keyring_tests_enabled("remote_servers_get_their_headers_through_mcp_remote_and_literal_cursor_uses_its_own_fields") {
+        return;
+    }
+    let home = TempHome::new();
+    let claude = home.dir.path().join(CLAUDE);
+    let cursor = home.dir.path().join(CURSOR);
+    let both = ["--client", "claude-desktop", "--client", "cursor", "--yes"];
+    let mut outputs = Vec::new();
+
+    // Fruxon: the call URL with the key in X-API-KEY.
+    let fx = "fx_live_0123456789abcdefABCDEF";
+    let url = "https://api.fruxon.com/v1/tenants/acme/integrations/int_0001/mcp:call";
+    let call = format!("call_url={url}");
+    let mut a = vec![
+        "fruxon",
+        "--id",
+        &call,
+        "--id",
+        "tenant=acme",
+        "--id",
+        "integration=int_0001",
+    ];
+    a.extend_from_slice(&both);
+    outputs.push(add(&home, &a, fx));
+    ok(outputs.last().unwrap());
+    let want = vec![
+        format!("url {}", sha256(url)),
+        format!("header X-API-KEY {}", sha256(fx)),
+    ];
+    assert_eq!(start(&home, &claude, "fruxon"), want);
+    assert_eq!(start(&home, &cursor, "fruxon"), want);
+    let (_, args, env) = entry_of(&claude, "fruxon");
+    assert!(
+        args.contains(&"X-API-KEY:${FRUXON_API_KEY}".to_string()),
+        "{args:?}"
+    );
+    assert!(env[0].1.starts_with("rekey://fruxon-"), "{env:?}");
+
+    // Cloudflare Access through mcp-remote: the client id inline, the secret from the env.
+    let cf = "bdd31cbc4dec990953e39163fbbb194c93313ca9f0a6e420346af9d326b1d2a5";
+    let mut a = vec![
+        "cloudflare-access",
+        "--name",
+        "internal",
+        "--id",
+        "url=https://mcp.internal.example.com/mcp",
+        "--id",
+        "client_id=88bf3b6d.access",
+        "--id",
+        "account_id=acc1",
+        "--id",
+        "token_id=tok1",
+    ];
+    a.extend_from_slice(&both);
+    outputs.push(add(&home, &a, cf));
+    ok(outputs.last().unwrap());
+    let want = vec![
+        format!("url {}", sha256("https://mcp.internal.example.com/mcp")),
+        format!("header CF-Access-Client-Id {}", sha256("88bf3b6d.access")),
+        format!("header CF-Access-Client-Secret {}", sha256(cf)),
+    ];
+    assert_eq!(start(&home, &claude, "internal"), want);
+    assert_eq!(start(&home, &cursor, "internal"), want);
+
+    // A new vendor: Neon's remote server, the key as a Bearer header.
+    let neon = "napi_0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut a = vec!["neon", "--id", "key_id=key-1"];
+    a.extend_from_slice(&both);
+    outputs.push(add(&home, &a, neon));
+    ok(outputs.last().unwrap());
+    let want = vec![
+        format!("url {}", sha256("https://mcp.neon.tech/mcp")),
+        format!("header Authorization {}", sha256(&format!("Bearer {neon}"))),
+    ];
+    assert_eq!(start(&home, &claude, "neon"), want);
+    assert_eq!(start(&home, &cursor, "neon"), want);
+
+    // Literal, on request: Cursor connects to the URL itself with its headers; Claude Desktop, which has
+    // no headers field, goes through mcp-remote with the key in its env.
+    let rt = "rootly_0123456789abcdef0123456789abcdef";
+    outputs.push(add(
+        &home,
+        &[
+            "rootly",
+            "--id",
+            "token_id=k1",
+            "--literal",
+            "--client",
+            "claude-desktop",
+            "--client",
+            "cursor",
+            "--yes",
+        ],
+        rt,
+    ));
+    ok(outputs.last().unwrap());
+    let v: Value = serde_json::from_str(&read(&cursor)).unwrap();
+    assert_eq!(
+        v["mcpServers"]["rootly"],
+        serde_json::json!({"url": "https://mcp.rootly.com/mcp", "headers": {"Authorization": format!("Bearer {rt}")}})
+    );
+    assert_eq!(
+        start(&home, &claude, "rootly"),
+        [
+            format!("url {}", sha256("https://mcp.rootly.com/mcp")),
+            format!("header Authorization {}", sha256(&format!("Bearer {rt}")))
+        ]
+    );
+
+    // Every key is one linked credential; the literal one in plaintext, the others protected.
+    let scan: Value = serde_json::from_str(&ok(&run(&home, &["scan", "--json"], "", &[]))).unwrap();
+    assert_eq!(scan["summary"]["protected_usages"], 6, "{scan}");
+    assert_eq!(scan["summary"]["plaintext_keys"], 1, "{scan}");
+    let links: Value =
+        serde_json::from_str(&read(&home.dir.path().join("data/rekey/links.json"))).unwrap();
+    let providers: Vec<&str> = links
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|l| l["provider"].as_str().unwrap())
+        .collect();
+    for p in ["fruxon", "cloudflare-access", "neon", "rootly"] {
+        assert!(providers.contains(&p), "{links}");
+    }
+    let fruxon = links
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|l| l["provider"] == "fruxon")
+        .unwrap();
+    assert_eq!(
+        fruxon["ids"],
+        serde_json::json!({"tenant": "acme", "integration": "int_0001"})
+    );
+    for c in scan["credentials"].as_array().unwrap() {
+        assert!(
+            links.get(c["id"].as_str().unwrap()).is_some(),
+            "{c} is linked"
+        );
+    }
+    for (o, k) in outputs.iter().zip([fx, cf, neon, rt]) {
+        no_key_anywhere(&home, &[o], k);
+    }
+    for k in [fx, cf, neon] {
+        assert!(!read(&claude).contains(k) && !read(&cursor).contains(k));
+    }
+}
+
+#[test]
+fn gitlab_goes_into_codex_and_claude_code_and_rotates_against_the_fake() {
+    if !keyring_tests_enabled("gitlab_goes_into_codex_and_claude_code_and_rotates_against_the_fake")
+    {
+        return;
+    }
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let key = f.state(|s| s.gitlab.active().unwrap().token.clone());
+    let codex = home.write(CODEX, "model = \"o3\" # mine\n");
+    let code = home.write(CLAUDE_CODE, "{\"numStartups\": 3, \"projects\": {}}");
+    let api = format!("api_url={}/api/v4", f.url);
+    let o = add(
+        &home,
+        &[
+            "gitlab",
+            "--id",
+            &api,
+            "--client",
+            "codex",
+            "--client",
+            "claude-code",
+            "--yes",
+        ],
+        &key,
+    );
+    ok(&o);
+    assert!(
+        read(&codex).starts_with("model = \"o3\" # mine\n\n[mcp_servers.gitlab]\n"),
+        "{}",
+        read(&codex)
+    );
+    let want = format!("env GITLAB_PERSONAL_ACCESS_TOKEN {}", sha256(&key));
+    assert_eq!(start(&home, &codex, "gitlab"), vec![want.clone()]);
+    assert_eq!(start(&home, &code, "gitlab"), [want]);
+    let v: Value = serde_json::from_str(&read(&code)).unwrap();
+    assert_eq!(v["numStartups"], 3);
+
+    let scan: Value = serde_json::from_str(&ok(&run(&home, &["scan", "--json"], "", &[]))).unwrap();
+    let cred = scan["credentials"][0]["id"].as_str().unwrap().to_string();
+    let r = run(&home, &["rotate", &cred, "--yes"], "", &[]);
+    ok(&r);
+    let new = f.state(|s| s.gitlab.active().unwrap().token.clone());
+    assert_ne!(new, key);
+    assert_eq!(
+        start(&home, &codex, "gitlab"),
+        [format!("env GITLAB_PERSONAL_ACCESS_TOKEN {}", sha256(&new))]
+    );
+    no_key_anywhere(&home, &[&o, &r], &key);
+    no_key_anywhere(&home, &[&o, &r], &new);
+}
+
+#[test]
+fn refusals_change_nothing_not_even_the_keychain() {
+    if !keyring_tests_enabled("refusals_change_nothing_not_even_the_keychain") {
+        return;
+    }
+    let home = TempHome::new();
+    let key = "sk-live-refused0123456789ab";
+    let claude = home.write(
+        CLAUDE,
+        "{\"mcpServers\": {\"bitscale\": {\"command\": \"uvx\"}}}",
+    );
+    let cursor = home.write(CURSOR, "{}");
+    let snapshot = || {
+        (
+            read(&claude),
+            read(&cursor),
+            holding(key),
+            data_files(&home).len(),
+        )
+    };
+    // Rekey's own state (its fingerprint key) exists from the first run on.
+    ok(&run(&home, &["scan"], "", &[]));
+    let before = snapshot();
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        // The name exists in one of the files: nothing is written to the other either.
+        (
+            vec![
+                "bitscale",
+                "--client",
+                "cursor",
+                "--client",
+                "claude-desktop",
+                "--yes",
+            ],
+            key,
+            "already has a server named 'bitscale'",
+        ),
+        (
+            vec![
+                "a2a-market",
+                "--id",
+                "agent_id=a/../b",
+                "--client",
+                "cursor",
+                "--yes",
+            ],
+            key,
+            "agent_id 'a/../b' is not an id",
+        ),
+        (
+            vec!["a2a-market", "--client", "cursor", "--yes"],
+            key,
+            "a2a-market needs agent_id",
+        ),
+        (
+            vec![
+                "fruxon",
+                "--id",
+                "call_url=http://example.com/x",
+                "--id",
+                "tenant=t",
+                "--id",
+                "integration=i",
+                "--client",
+                "cursor",
+                "--yes",
+            ],
+            key,
+            "call_url: invalid base URL",
+        ),
+        (
+            vec![
+                "bitscale",
+                "--id",
+                "agent_id=1",
+                "--client",
+                "cursor",
+                "--yes",
+            ],
+            key,
+            "bitscale takes no id 'agent_id'",
+        ),
+        (
+            vec!["datadog-api-key", "--client", "cursor", "--yes"],
+            key,
+            "takes one key",
+        ),
+        (vec!["nope", "--client", "cursor", "--yes"], key, "nope"),
+        (
+            vec!["bitscale", "--client", "zed", "--yes"],
+            key,
+            "cannot add servers to Zed yet",
+        ),
+        (
+            vec![
+                "bitscale", "--name", "bad name", "--client", "cursor", "--yes",
+            ],
+            key,
+            "not a server name",
+        ),
+        (
+            vec!["bitscale", "--client", "cursor", "--yes"],
+            "your_api_key_here",
+            "placeholder",
+        ),
+        (
+            vec!["bitscale", "--client", "cursor", "--yes"],
+            "",
+            "no key on stdin",
+        ),
+    ];
+    for (args, k, why) in cases {
+        let o = add(&home, &args, k);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(why), "{args:?}: {err}");
+        assert!(!err.contains(key));
+        assert_eq!(snapshot(), before, "{args:?} changed something");
+    }
+    // Two lines on stdin: refused.
+    let o = run(
+        &home,
+        &["add", "bitscale", "--client", "cursor", "--yes"],
+        &format!("{key}\n{key}\n"),
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    // A config that does not parse (a comment in strict JSON).
+    std::fs::write(&claude, "{ // no\n}").unwrap();
+    let broken = snapshot();
+    let o = add(
+        &home,
+        &[
+            "bitscale",
+            "--name",
+            "bs2",
+            "--client",
+            "cursor",
+            "--client",
+            "claude-desktop",
+            "--yes",
+        ],
+        key,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not parse"));
+    assert_eq!(snapshot(), broken);
+    // Not confirmed (no terminal to ask on, no --yes): the key leaves the keychain again; nothing written.
+    let o = add(
+        &home,
+        &["bitscale", "--name", "bs2", "--client", "cursor"],
+        key,
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        snapshot() == broken,
+        "the keychain entry made for the plan is gone again"
+    );
+    // The plan as JSON (no --yes): the plan, masked; nothing stays.
+    let o = add(
+        &home,
+        &["bitscale", "--name", "bs2", "--client", "cursor", "--json"],
+        key,
+    );
+    let plan: Value = serde_json::from_str(&ok(&o)).unwrap();
+    assert_eq!(plan["files"][0]["client"], "cursor");
+    assert!(plan["files"][0]["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l.as_str().unwrap().contains("rekey://bitscale-")));
+    assert!(!plan.to_string().contains(key));
+    assert_eq!(snapshot(), broken);
+}
+
+/// The plan is what gets written: a file that changed between the plan and the confirmation is refused
+/// (the other file is still written, and the key linked), and the key stays in the keychain.
+#[test]
+fn a_file_changed_since_the_plan_is_not_written() {
+    if !keyring_tests_enabled("a_file_changed_since_the_plan_is_not_written") {
+        return;
+    }
+    let home = TempHome::new();
+    let claude = home.write(CLAUDE, "{}");
+    let cursor = home.write(CURSOR, "{}");
+    let ctx = context_of(&home);
+    let vault = rekey::vault::Vault::default();
+    let key = "sk-live-changedsince0123456789";
+    let req = rekey::add::AddRequest {
+        provider: "bitscale".into(),
+        clients: vec![
+            rekey::clients::ClientId::ClaudeDesktop,
+            rekey::clients::ClientId::Cursor,
+        ],
+        literal: true,
+        ..Default::default()
+    };
+    let plan = rekey::add::plan_add(&ctx, &req, rekey::Secret::new(key.into())).unwrap();
+    assert!(rekey::add::keep_key(&vault, &plan).unwrap());
+    assert!(
+        !rekey::add::keep_key(&vault, &plan).unwrap(),
+        "kept once; the second time it is already there"
+    );
+    std::fs::write(&cursor, "{\"theirs\": 1}").unwrap();
+    let done = rekey::add::apply_add(&ctx, &vault, &plan).unwrap();
+    assert!(done.files[0].ok, "{:?}", done.files[0]);
+    let e = done.files[1].error.as_deref().unwrap();
+    assert!(e.contains("changed since the plan"), "{e}");
+    assert_eq!(read(&cursor), "{\"theirs\": 1}");
+    assert!(read(&claude).contains(key), "literal, on request");
+    assert!(done.linked);
+    assert_eq!(holding(key), [format!("credential:{}", plan.credential)]);
+}
