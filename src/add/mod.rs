@@ -373,6 +373,7 @@ pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddAppl
                     credential: plan.credential.clone(),
                     masked: plan.masked.clone(),
                     provider: Some(plan.provider.to_string()),
+                    remote: Vec::new(),
                 },
             )
             .map_err(|e| Error::io(ctx.data_dir.join("protected.json"), e))?;

@@ -60,8 +60,22 @@ impl Index {
             .collect())
     }
 
-    pub fn set(&self, id: &str, p: Protected) -> std::io::Result<()> {
+    /// Record what `id` holds. The mcp-remote conversions already recorded for it stay (a second Protect or
+    /// a `rekey add` reusing the reference must not forget what an earlier one converted): `p.remote` adds to
+    /// them.
+    pub fn set(&self, id: &str, mut p: Protected) -> std::io::Result<()> {
         self.update(|all| {
+            if let Some(old) = all.remove(id) {
+                let mut remote = old.remote;
+                // A newer conversion of the same entry replaces the older record.
+                remote.retain(|o| {
+                    !p.remote
+                        .iter()
+                        .any(|c| c.file == o.file && c.server == o.server && c.project == o.project)
+                });
+                remote.append(&mut p.remote);
+                p.remote = remote;
+            }
             all.insert(id.to_string(), p);
         })
     }
@@ -188,4 +202,53 @@ pub fn protected_key(
         )));
     }
     Ok((refs, Some(value)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protect::remote::Converted;
+
+    fn converted(server: &str, hash: &str) -> Converted {
+        Converted {
+            file: PathBuf::from("/cfg/mcp.json"),
+            server: server.into(),
+            project: None,
+            hash: hash.into(),
+            undo: Vec::new(),
+        }
+    }
+
+    fn protected(remote: Vec<Converted>) -> Protected {
+        Protected {
+            credential: "cred_1".into(),
+            masked: "bs_l…cdef".into(),
+            provider: None,
+            remote,
+        }
+    }
+
+    #[test]
+    fn setting_a_reference_again_keeps_what_earlier_protects_converted() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::new(dir.path());
+        index
+            .set(
+                "bitscale-1a2b3c",
+                protected(vec![converted("a", "h1"), converted("b", "h2")]),
+            )
+            .unwrap();
+        // A later Protect (or `rekey add`) of the same key converts nothing, or converts `b` again.
+        index.set("bitscale-1a2b3c", protected(vec![])).unwrap();
+        index
+            .set("bitscale-1a2b3c", protected(vec![converted("b", "h3")]))
+            .unwrap();
+        let all = index.all().unwrap();
+        let hashes: Vec<&str> = all["bitscale-1a2b3c"]
+            .remote
+            .iter()
+            .map(|c| c.hash.as_str())
+            .collect();
+        assert_eq!(hashes, ["h1", "h3"]);
+    }
 }
