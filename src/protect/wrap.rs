@@ -239,20 +239,9 @@ fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
     };
     for path in paths {
         let (last, parents) = path.split_last().expect("a path has the server");
-        let mut table = doc.as_table();
-        let mut ok = true;
-        for key in parents {
-            match table.get(key) {
-                Some(Item::Table(t)) => table = t,
-                _ => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if !ok {
+        let Some(table) = table_at(doc.as_table(), parents) else {
             continue;
-        }
+        };
         let (std_table, inline_table) = match table.get(last) {
             Some(Item::Table(t)) => (Some(t), None),
             Some(Item::Value(Value::InlineTable(t))) => (None, Some(t)),
@@ -451,6 +440,20 @@ pub fn sorted(
         return Err("two changes overlap".into());
     }
     Ok(edits)
+}
+
+/// The TOML table at `keys` below `root` (each a standard table), if there is one.
+pub(super) fn table_at<'a>(
+    mut table: &'a toml_edit::Table,
+    keys: &[&str],
+) -> Option<&'a toml_edit::Table> {
+    for key in keys {
+        match table.get(key) {
+            Some(toml_edit::Item::Table(t)) => table = t,
+            _ => return None,
+        }
+    }
+    Some(table)
 }
 
 #[cfg(test)]

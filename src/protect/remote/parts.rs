@@ -103,20 +103,9 @@ pub(super) fn toml_parts(text: &str, paths: &[Vec<&str>]) -> Result<Parts, Strin
         toml_edit::Document::parse(text).map_err(|e| format!("the file does not parse ({e})"))?;
     for path in paths {
         let (last, parents) = path.split_last().expect("a path has the server");
-        let mut table = doc.as_table();
-        let mut ok = true;
-        for key in parents {
-            match table.get(key) {
-                Some(Item::Table(t)) => table = t,
-                _ => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if !ok {
+        let Some(table) = super::wrap::table_at(doc.as_table(), parents) else {
             continue;
-        }
+        };
         let entry = match table.get(last) {
             Some(Item::Table(t)) => t,
             Some(Item::Value(Value::InlineTable(_))) => {
