@@ -130,6 +130,10 @@ fn run(
         vault.store(&old_account, &plan.current)?;
         entry.old_account = Some(old_account);
     }
+    // Every config locked and backed up now: after the provider's answer only the new content is left
+    // to write (dropped on any return before the call, the backups go and the locks are let go).
+    let backups = ctx.backups();
+    let locked = crate::replace::lock(&fresh.replace, &backups);
     lock.record(Some(&entry.id))?;
     journal.save(&entry).map_err(jio)?;
     crate::testhook::point("journaled").map_err(jio)?;
@@ -182,6 +186,7 @@ fn run(
             if let Some(a) = entry.old_account.take() {
                 let _ = vault.delete(&a);
             }
+            locked.abandon();
             // The provider's error is what the user needs; a journal that cannot be written now leaves
             // the intent, which recovery reports as "may or may not have been rotated" (never silent).
             let _ = journal.save(&entry);
@@ -193,26 +198,51 @@ fn run(
 
     // ---- From here until the key is kept or shown: no early return, no `?`.
     scrubber.add(&new);
-    if ctr {
-        // The new key's id first (not a secret): if the process stops before the key is kept, recovery
-        // deletes the key it can no longer use.
-        entry.new_key_id = new_key_id;
-        entry.step = Step::Created;
-        let _ = journal.save(&entry);
-        let _ = crate::testhook::point("created");
-        progress(Step::Created);
-    }
-    let account = rotation_account(&entry.id);
-    let stored = crate::testhook::point("before-keychain-store")
-        .map_err(|e| Error::Keychain(e.to_string()))
-        .and_then(|()| {
-            // A panic in the keychain backend must not unwind past the only copy: treat it as a refusal.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vault.store(&account, &new)))
+    let reveal_token = (!show_secret).then(super::reveal::new_token).flatten();
+    // While the new key goes to the keychain, another thread writes each config's new content to a
+    // synced temp file beside it (the files are locked and backed up since before the call). Nothing a
+    // client can see changes until the renames, which come only once the key is kept.
+    let (stored, prepared) = std::thread::scope(|s| {
+        let prep = s.spawn(|| locked.prepare(&new));
+        if ctr {
+            // The new key's id first (not a secret): if the process stops before the key is kept,
+            // recovery deletes the key it can no longer use.
+            entry.new_key_id = new_key_id;
+            entry.step = Step::Created;
+            let _ = journal.save(&entry);
+            let _ = crate::testhook::point("created");
+            progress(Step::Created);
+        }
+        entry.new_credential = Some(fp.id(new.expose()));
+        entry.new_masked = Some(new.masked());
+        let account = rotation_account(&entry.id);
+        let stored = crate::testhook::point("before-keychain-store")
+            .map_err(|e| Error::Keychain(e.to_string()))
+            .and_then(|()| {
+                // A panic in the keychain backend must not unwind past the only copy: treat it as a
+                // refusal.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    vault.store(&account, &new)
+                }))
                 .unwrap_or_else(|_| Err(Error::Keychain("the keychain backend failed".into())))
-        });
-    entry.new_credential = Some(fp.id(new.expose()));
-    entry.new_masked = Some(new.masked());
+            });
+        if stored.is_ok() {
+            // ---- The key is kept. A failure from here on is recoverable from the keychain.
+            // (A test pauses here and kills the process: the key is only under the account the intent
+            // names.)
+            let _ = crate::testhook::point("stored");
+            // The app's one-time reveal: a token only the outcome carries; the journal keeps its hash.
+            entry.reveal_hash = reveal_token.as_deref().map(super::reveal::hash);
+            entry.step = Step::Held;
+            // If this save fails, the intent still names `rotation:<id>`, where recovery finds the key.
+            let _ = journal.save(&entry);
+        }
+        // (A preparation that panicked is made again by `finish`; its locks died with its thread.)
+        (stored, prep.join().ok())
+    });
     if let Err(e) = stored {
+        // Nothing is written: the temp files and backups go.
+        drop(prepared);
         entry.step = Step::Shown;
         entry.account = None;
         // (Create-then-revoke: no config changed and nothing is revoked, so the old key's copy has no use.)
@@ -241,16 +271,6 @@ fn run(
             secret_to_show: Some(new),
         });
     }
-    // ---- The key is kept. A failure from here on is recoverable from the keychain.
-    // (A test pauses here and kills the process: the key is only under the account the intent names.)
-    let _ = crate::testhook::point("stored");
-
-    // The app's one-time reveal: a token only the outcome carries; the journal keeps its hash.
-    let reveal_token = (!show_secret).then(super::reveal::new_token).flatten();
-    entry.reveal_hash = reveal_token.as_deref().map(super::reveal::hash);
-    entry.step = Step::Held;
-    // If this save fails, the intent still names `rotation:<id>`, where recovery finds the key.
-    let _ = journal.save(&entry);
     crate::testhook::point("held").map_err(jio)?;
     progress(Step::Held);
 
@@ -262,6 +282,7 @@ fn run(
         &plan.link,
         &mut entry,
         &fresh.replace,
+        prepared,
         &new,
         Remotes::Planned(&fresh.remotes, &plan.current),
         &scrubber,

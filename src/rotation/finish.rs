@@ -31,6 +31,7 @@ pub(super) fn finish(
     link: &Link,
     entry: &mut Entry,
     replace_plan: &ReplacePlan,
+    prepared: Option<replace::Prepared<'_>>,
     new: &Secret,
     remotes: Remotes,
     scrubber: &Scrubber,
@@ -39,7 +40,11 @@ pub(super) fn finish(
     let journal = Journal::new(&ctx.data_dir);
     let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
     let refs_left = update_references(ctx, vault, entry, new);
-    for r in replace::apply(replace_plan, new, &ctx.backups()) {
+    let written = match prepared {
+        Some(p) => p.commit(),
+        None => replace::apply(replace_plan, new, &ctx.backups()),
+    };
+    for r in written {
         let error = scrubber.clean_opt(r.error.as_deref());
         match entry.files.iter_mut().find(|f| f.path == r.path) {
             Some(f) => {
@@ -127,7 +132,8 @@ fn update_references(ctx: &Context, vault: &Vault, entry: &Entry, new: &Secret) 
             )),
         }
     }
-    if let Some(new_id) = &entry.new_credential {
+    // (Nothing to move when the key has no references: the index is not rewritten.)
+    if let (Some(new_id), false) = (&entry.new_credential, done.is_empty()) {
         let masked = entry.new_masked.clone().unwrap_or_else(|| new.masked());
         let index = crate::protect::index::Index::new(&ctx.data_dir);
         if let Err(e) = index.rotated(&done, new_id, &masked) {
@@ -281,6 +287,7 @@ pub(super) fn resume(
         &link,
         entry,
         &plan,
+        None,
         new,
         Remotes::Rescan,
         &scrubber,
