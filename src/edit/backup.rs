@@ -105,6 +105,9 @@ impl Backups {
     /// [`Backups::save_with`] for several files at once, with one write of the index: the ids, in order.
     /// If it fails, none of them is saved.
     pub fn save_many(&self, items: &[ToSave<'_>]) -> std::io::Result<Vec<Option<String>>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
         self.ensure_dir()?;
         let now = jiff::Timestamp::now();
         let mut entries = self.list()?;

@@ -310,17 +310,33 @@ impl Batch<'_> {
             }
             jobs.push((path, expected, shown, transform));
         }
-        // One fsync per directory, after the burst.
-        let mut synced: Vec<(PathBuf, Result<(), String>)> = Vec::new();
+        // One fsync per directory, after the burst, the directories at once.
+        let mut dirs: Vec<&PathBuf> = renamed.iter().map(|(_, d, _)| d).collect();
+        dirs.sort();
+        dirs.dedup();
+        let synced: Vec<(&PathBuf, Result<(), String>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = dirs
+                .iter()
+                .map(|d| s.spawn(move || super::temp::sync_dir(d).map_err(|e| e.to_string())))
+                .collect();
+            dirs.iter()
+                .zip(handles)
+                .map(|(d, h)| {
+                    let r = h
+                        .join()
+                        .unwrap_or_else(|_| Err("the directory could not be synced".into()));
+                    (*d, r)
+                })
+                .collect()
+        });
+        let synced: Vec<(PathBuf, Result<(), String>)> =
+            synced.into_iter().map(|(d, r)| (d.clone(), r)).collect();
         for (i, dir, backup) in renamed {
-            let done = match synced.iter().find(|(d, _)| *d == dir) {
-                Some((_, r)) => r.clone(),
-                None => {
-                    let r = super::temp::sync_dir(&dir).map_err(|e| e.to_string());
-                    synced.push((dir, r.clone()));
-                    r
-                }
-            };
+            let done = synced
+                .iter()
+                .find(|(d, _)| *d == dir)
+                .map(|(_, r)| r.clone())
+                .unwrap_or(Ok(()));
             results[i] = Some(match done {
                 Ok(()) => {
                     let _ = backups.seal(&backup);

@@ -64,12 +64,23 @@ pub(super) fn finish(
         }
     }
     entry.step = Step::Written;
-    journal.save(entry).map_err(jio)?;
+    // The provider's check of the new key runs while the journal says `written` (a network round trip
+    // beside an fsync); the MCP handshake and the re-read come after that step.
+    let (saved, verified) = std::thread::scope(|s| {
+        let saved = s.spawn(|| journal.save(entry));
+        let verified = provider.verify(http, link, new);
+        (
+            saved
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the journal could not be saved"))),
+            verified,
+        )
+    });
+    saved.map_err(jio)?;
     crate::testhook::point("written").map_err(jio)?;
     progress(Step::Written);
 
-    entry.verify_error = provider
-        .verify(http, link, new)
+    entry.verify_error = verified
         .map_err(|e| format!("verification failed: {e}"))
         .and_then(|()| handshake_remotes(ctx, http, entry, new, remotes))
         .err()
