@@ -6,7 +6,7 @@
 mod common;
 use common::fixture::*;
 use common::*;
-use rekey_fakes::{vendors::keystore::Keys, FakeProviders, Provider as P};
+use rekey_fakes::{FakeProviders, Provider as P};
 use serde_json::Value;
 use std::process::Stdio;
 
@@ -22,42 +22,6 @@ const FILES: [&str; 2] = [
     "config/Claude/claude_desktop_config.json",
     "home/.cursor/mcp.json",
 ];
-
-fn keys(f: &FakeProviders, p: P) -> Keys {
-    f.state(|s| match p {
-        P::Neon => s.neon.keys.clone(),
-        P::DatadogApiKey => s.datadog.api.clone(),
-        P::DatadogAppKey => s.datadog.app.clone(),
-        P::OpenAiAdminKey => s.openai.admin.clone(),
-        P::OpenAiServiceAccountKey => s.openai.sa.clone(),
-        P::Vercel => s.vercel.keys.clone(),
-        other => unreachable!("{other:?}"),
-    })
-}
-
-fn set_keys(f: &FakeProviders, p: P, change: impl FnOnce(&mut Keys)) {
-    f.state(|s| {
-        change(match p {
-            P::Neon => &mut s.neon.keys,
-            P::DatadogApiKey => &mut s.datadog.api,
-            P::DatadogAppKey => &mut s.datadog.app,
-            P::OpenAiAdminKey => &mut s.openai.admin,
-            P::OpenAiServiceAccountKey => &mut s.openai.sa,
-            P::Vercel => &mut s.vercel.keys,
-            other => unreachable!("{other:?}"),
-        })
-    })
-}
-
-/// The live keys of the kind being rotated, minus the fixture's admin/ops keys.
-fn live_rotated(f: &FakeProviders, p: P) -> Vec<String> {
-    keys(f, p)
-        .keys
-        .iter()
-        .filter(|k| !k.revoked && k.name != "admin" && k.name != "ops")
-        .map(|k| k.key.clone())
-        .collect()
-}
 
 fn read(home: &TempHome, file: &str) -> String {
     std::fs::read_to_string(home.dir.path().join(file)).unwrap()

@@ -214,6 +214,39 @@ impl Backups {
         Err(std::io::Error::other("no free backup name"))
     }
 
+    /// Backups that still share their inode with another file: a writer stopped between its hard link
+    /// and its rename (a rotation killed during the provider's call), so the link is the live config, with
+    /// its mode. Each becomes a private (0600) copy if it still holds the bytes its index entry names, and
+    /// is dropped otherwise (the live file was written in place since: the link no longer backs anything
+    /// up). Returns how many were repaired or dropped. (Recovery runs this.)
+    pub fn repair_links(&self) -> std::io::Result<usize> {
+        let mut done = 0;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let mut dropped = Vec::new();
+            for e in self.list()? {
+                let path = self.dir.join(&e.id);
+                match fs::symlink_metadata(&path) {
+                    Ok(m) if m.is_file() && m.nlink() > 1 => {}
+                    _ => continue,
+                }
+                match fs::read(&path) {
+                    Ok(bytes) if crate::edit::atomic::content_hash(&bytes) == e.hash => {
+                        let tmp = self.dir.join(format!(".{}.repair", e.id));
+                        let _ = fs::remove_file(&tmp);
+                        write_private(&tmp, &bytes)?;
+                        fs::rename(&tmp, &path)?;
+                    }
+                    _ => dropped.push(e.id),
+                }
+                done += 1;
+            }
+            self.forget(&dropped)?;
+        }
+        Ok(done)
+    }
+
     /// Remove backups taken for a write that did not happen (their files and their index entries).
     pub fn forget(&self, ids: &[String]) -> std::io::Result<()> {
         if ids.is_empty() {
@@ -304,6 +337,44 @@ fn retain(entries: &mut Vec<BackupEntry>, original: &Path, keep: usize) -> Vec<B
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn links_left_by_a_stopped_writer_become_private_copies_or_go() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let b = Backups::new(dir.path().join("backups"));
+        let (kept, changed) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        for p in [&kept, &changed] {
+            fs::write(p, b"{\"k\": 1}").unwrap();
+            fs::set_permissions(p, fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let sha = crate::edit::atomic::content_hash(b"{\"k\": 1}");
+        let a = b
+            .save_with(&kept, Some(&kept), b"{\"k\": 1}", &sha, true)
+            .unwrap();
+        let c = b
+            .save_with(&changed, Some(&changed), b"{\"k\": 1}", &sha, true)
+            .unwrap();
+        // Stopped before the renames; then a client writes one of the files in place.
+        fs::write(&changed, b"{\"k\": 2}").unwrap();
+        assert_eq!(b.repair_links().unwrap(), 2);
+        let m = fs::metadata(b.dir().join(&a)).unwrap();
+        assert_eq!((m.nlink(), m.permissions().mode() & 0o777), (1, 0o600));
+        assert_eq!(b.get(&a).unwrap().1, b"{\"k\": 1}");
+        assert_eq!(
+            fs::read(&kept).unwrap(),
+            b"{\"k\": 1}",
+            "the live file is untouched"
+        );
+        assert!(
+            b.get(&c).is_err(),
+            "a link whose bytes changed is no backup"
+        );
+        assert!(!b.dir().join(&c).exists());
+        assert_eq!(fs::read(&changed).unwrap(), b"{\"k\": 2}");
+        assert_eq!(b.repair_links().unwrap(), 0, "nothing left to repair");
+    }
 
     #[test]
     fn keeps_newest_n_and_the_last_copy_that_parsed() {
