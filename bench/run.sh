@@ -20,11 +20,15 @@
 #   and checks that the output differs from the input only in the secret.
 #   Also `rekey scan` of a typical home (10 config files), target <= 20 ms, and of a home with every
 #   supported client installed (one file each, examples/bench_home.rs), target <= 20 ms.
-# crash: the crash campaign (tests/crash_campaign.rs) on a release build: `rekey rotate` SIGKILLed at
-#   KILLS (default 1000) seeded random instants while the fake BitScale waits 30 ms before and after it
-#   commits, then `rekey recover`; counts violations per kind (corrupt or half-rotated configs, a key in
-#   the keychain but not in the configs, a lost key not reported, stray files...); target: 0. SEED replays.
-#   Runs inside a private D-Bus session with a throwaway gnome-keyring. Not part of `all` (it takes minutes).
+# crash: the crash campaigns on a release build: `rekey rotate` SIGKILLed at seeded random instants while
+#   the fake vendor waits 30 ms before and after it commits, then `rekey recover`; counts violations per
+#   kind (corrupt or half-rotated configs, a key in the keychain but not in the configs, a lost key not
+#   reported, stray files...); target: 0. tests/crash_campaign.rs: BitScale (in place), KILLS (default
+#   1000) kills; tests/crash_campaign_ctr.rs: each create-then-revoke vendor (Neon, Datadog API and app
+#   keys, OpenAI admin and service-account keys, Vercel), CTR_KILLS (default 200) kills each (also: a
+#   config on a revoked key, a live key Rekey does not name, the new key not in the keychain). SEED
+#   replays. Runs inside a private D-Bus session with a throwaway gnome-keyring. Not part of `all` (it takes
+#   minutes).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -155,18 +159,19 @@ bench_app() {
 
 bench_crash() {
   local C="$W/crash"; mkdir -p "$C"/{home,config,data,cache,state,runtime}; chmod 700 "$C/runtime"
-  local kills=${KILLS:-1000} out rc=0
-  cargo test --release -q -p rekey --test crash_campaign --no-run 2>/dev/null
+  local kills=${KILLS:-1000} ctr_kills=${CTR_KILLS:-200} out rc=0
+  cargo test --release -q -p rekey --test crash_campaign --test crash_campaign_ctr --no-run 2>/dev/null
   local s e; s=$(date +%s.%N)
   # A throwaway HOME hides the toolchain from rustup unless CARGO_HOME/RUSTUP_HOME say where it is.
   out=$(env CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" HOME="$C/home" XDG_CONFIG_HOME="$C/config" XDG_DATA_HOME="$C/data" XDG_CACHE_HOME="$C/cache" \
     XDG_STATE_HOME="$C/state" XDG_RUNTIME_DIR="$C/runtime" REKEY_TEST_KEYRING=1 \
-    REKEY_CRASH_KILLS="$kills" ${SEED:+REKEY_CRASH_SEED="$SEED"} \
+    REKEY_CRASH_KILLS="$kills" REKEY_CRASH_CTR_KILLS="$ctr_kills" ${SEED:+REKEY_CRASH_SEED="$SEED"} \
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash -c \
-    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --release -q -p rekey --test crash_campaign -- --nocapture --test-threads=1 2>&1') || rc=$?
+    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --release -q -p rekey --test crash_campaign --test crash_campaign_ctr -- --nocapture --test-threads=1 2>&1') || rc=$?
   e=$(date +%s.%N)
-  printf '\ncrash campaign: SIGKILL of `rekey rotate` (release) at %s seeded random instants, then `rekey recover`\n' "$kills"
-  printf '%s\n' "$out" | grep -E '^crash campaign: |^CRASH ' | sed 's/^/  /'
+  printf '\ncrash campaign: SIGKILL of `rekey rotate` (release) at seeded random instants, then `rekey recover`:\n'
+  printf '  %s kills with BitScale (in place), %s with each of 6 create-then-revoke vendors\n' "$kills" "$ctr_kills"
+  printf '%s\n' "$out" | grep -E '^crash campaign [^:]*: an uninterrupted|^CRASH ' | sed 's/^/  /'
   printf '  wall time %.0f s; verdict: %s\n' "$(echo "$e - $s" | bc -l)" "$([ $rc -eq 0 ] && echo 'no violation (target: 0)' || echo 'VIOLATIONS (details: rerun with the seed above)')"
 }
 

@@ -2,9 +2,9 @@
 //! the provider's website") and the config half of an automatic rotation.
 
 use crate::clients::{ClientId, Format};
-use crate::edit::atomic;
 use crate::edit::backup::Backups;
 use crate::edit::json::{self, Dialect};
+use crate::edit::{atomic, batch};
 use crate::scan::slots::{self, Encoding, SlotKind};
 use crate::scan::ScanReport;
 use crate::{Error, Result, Secret};
@@ -233,39 +233,97 @@ pub struct FileResult {
 /// planned slot still holds the old value; otherwise it is refused. A file that fails is left untouched;
 /// the others still proceed.
 pub fn apply(plan: &ReplacePlan, new: &Secret, backups: &Backups) -> Vec<FileResult> {
-    plan.files
+    prepare(plan, new, backups).commit()
+}
+
+/// Every file of a plan locked and backed up, before the new value is known: see [`crate::edit::batch`].
+/// A rotation locks before it calls the provider.
+pub struct Locked<'p> {
+    plan: &'p ReplacePlan,
+    locked: batch::Locked,
+}
+
+/// Every file of a plan ready for its rename (edited into a synced temp file): see [`crate::edit::batch`].
+/// A rotation prepares while the new key goes to the keychain.
+pub struct Prepared<'a>(batch::Batch<'a>);
+
+/// The first phase of [`apply`], which needs no new value.
+pub fn lock<'p>(plan: &'p ReplacePlan, backups: &Backups) -> Locked<'p> {
+    let targets = plan
+        .files
         .iter()
-        .map(|fp| {
-            let expected = atomic::Expected {
+        .map(|fp| batch::Target {
+            path: fp.path.clone(),
+            expected: atomic::Expected {
                 hash: fp.hash.clone(),
                 bytes: fp.scanned.clone(),
-            };
-            let r =
-                atomic::replace_file_rebasing(
-                    &fp.path,
-                    &expected,
-                    backups,
-                    |current| match current {
-                        atomic::Current::AsPlanned(bytes) => splice(bytes, fp, new),
-                        atomic::Current::Changed(bytes) => splice(bytes, &rebase(bytes, fp)?, new),
-                    },
-                );
-            match r {
+            },
+        })
+        .collect();
+    Locked {
+        plan,
+        locked: batch::lock(targets, backups),
+    }
+}
+
+impl<'p> Locked<'p> {
+    /// The second phase of [`apply`]: each file's new content in a synced temp file.
+    pub fn prepare<'a>(self, new: &'a Secret) -> Prepared<'a>
+    where
+        'p: 'a,
+    {
+        let plan: &'a ReplacePlan = self.plan;
+        let transforms = plan
+            .files
+            .iter()
+            .map(|fp| -> batch::Transform<'a> {
+                Box::new(move |current: atomic::Current<'_>| match current {
+                    atomic::Current::AsPlanned(bytes) => splice(bytes, fp, new),
+                    atomic::Current::Changed(bytes) => splice(bytes, &rebase(bytes, fp)?, new),
+                })
+            })
+            .collect();
+        Prepared(self.locked.stage(transforms))
+    }
+
+    /// Write nothing (the backups are removed, the locks let go).
+    pub fn abandon(self) {
+        self.locked.abandon()
+    }
+}
+
+/// The first two phases of [`apply`].
+pub fn prepare<'a>(plan: &'a ReplacePlan, new: &'a Secret, backups: &Backups) -> Prepared<'a> {
+    lock(plan, backups).prepare(new)
+}
+
+impl Prepared<'_> {
+    /// The second half of [`apply`]: the renames, in one burst.
+    pub fn commit(self) -> Vec<FileResult> {
+        self.0
+            .commit()
+            .into_iter()
+            .map(|(path, r)| match r {
                 Ok(o) => FileResult {
-                    path: fp.path.clone(),
+                    path,
                     ok: true,
                     backup: Some(o.backup_id),
                     error: None,
                 },
                 Err(e) => FileResult {
-                    path: fp.path.clone(),
+                    path,
                     ok: false,
                     backup: None,
                     error: Some(e.to_string()),
                 },
-            }
-        })
-        .collect()
+            })
+            .collect()
+    }
+
+    /// Write nothing (the temp files and backups are removed).
+    pub fn abandon(self) {
+        self.0.abandon()
+    }
 }
 
 /// The plan for `fp`'s file re-made on its current `bytes`: each planned slot is found again by its identity

@@ -6,7 +6,7 @@
 mod common;
 use common::fixture::*;
 use common::*;
-use rekey_fakes::{vendors::keystore::Keys, FakeProviders, Provider as P};
+use rekey_fakes::{FakeProviders, Provider as P};
 use serde_json::Value;
 use std::process::Stdio;
 
@@ -22,42 +22,6 @@ const FILES: [&str; 2] = [
     "config/Claude/claude_desktop_config.json",
     "home/.cursor/mcp.json",
 ];
-
-fn keys(f: &FakeProviders, p: P) -> Keys {
-    f.state(|s| match p {
-        P::Neon => s.neon.keys.clone(),
-        P::DatadogApiKey => s.datadog.api.clone(),
-        P::DatadogAppKey => s.datadog.app.clone(),
-        P::OpenAiAdminKey => s.openai.admin.clone(),
-        P::OpenAiServiceAccountKey => s.openai.sa.clone(),
-        P::Vercel => s.vercel.keys.clone(),
-        other => unreachable!("{other:?}"),
-    })
-}
-
-fn set_keys(f: &FakeProviders, p: P, change: impl FnOnce(&mut Keys)) {
-    f.state(|s| {
-        change(match p {
-            P::Neon => &mut s.neon.keys,
-            P::DatadogApiKey => &mut s.datadog.api,
-            P::DatadogAppKey => &mut s.datadog.app,
-            P::OpenAiAdminKey => &mut s.openai.admin,
-            P::OpenAiServiceAccountKey => &mut s.openai.sa,
-            P::Vercel => &mut s.vercel.keys,
-            other => unreachable!("{other:?}"),
-        })
-    })
-}
-
-/// The live keys of the kind being rotated, minus the fixture's admin/ops keys.
-fn live_rotated(f: &FakeProviders, p: P) -> Vec<String> {
-    keys(f, p)
-        .keys
-        .iter()
-        .filter(|k| !k.revoked && k.name != "admin" && k.name != "ops")
-        .map(|k| k.key.clone())
-        .collect()
-}
 
 fn read(home: &TempHome, file: &str) -> String {
     std::fs::read_to_string(home.dir.path().join(file)).unwrap()
@@ -361,15 +325,15 @@ fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
     {
         return;
     }
-    for step in [
+    let steps = [
         "journaled",
         "created",
         "stored",
         "held",
         "written",
         "verified",
-    ] {
-        let p = P::Neon;
+    ];
+    for (p, step) in ALL.into_iter().flat_map(|p| steps.map(|s| (p, s))) {
         let (f, home, old, cred, _, _) = linked(p);
         let before: Vec<String> = FILES.iter().map(|x| read(&home, x)).collect();
         let pause = tempfile::tempdir().unwrap();
@@ -387,7 +351,7 @@ fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
         while !pause.path().join("paused").exists() {
             assert!(
                 std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none(),
-                "{step}: never paused"
+                "{p:?} {step}: never paused"
             );
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
@@ -414,17 +378,17 @@ fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
             "created" => {
                 // Created at the provider but never kept: deleted again; configs untouched.
                 assert_eq!(r[0]["step"], "rolled-back", "{rec}");
-                assert_eq!(after, before, "{step}");
+                assert_eq!(after, before, "{p:?} {step}");
                 assert_eq!(
                     live,
                     vec![old.clone()],
-                    "{step}: the unkept new key is deleted"
+                    "{p:?} {step}: the unkept new key is deleted"
                 );
             }
             _ => {
                 let new = f.current_key(p);
-                assert_eq!(f.rotations(p), 1, "{step}: never created again");
-                assert_eq!(r[0]["step"], "revoked", "{step}: {rec}");
+                assert_eq!(f.rotations(p), 1, "{p:?} {step}: never created again");
+                assert_eq!(r[0]["step"], "revoked", "{p:?} {step}: {rec}");
                 assert!(
                     r[0]["message"]
                         .as_str()
@@ -433,9 +397,9 @@ fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
                     "{rec}"
                 );
                 for a in &after {
-                    assert!(a.contains(&new) && !a.contains(&old), "{step}");
+                    assert!(a.contains(&new) && !a.contains(&old), "{p:?} {step}");
                 }
-                assert_eq!(live, vec![new.clone()], "{step}: only the new key is live");
+                assert_eq!(live, vec![new.clone()], "{p:?} {step}: only the new key is live");
             }
         }
         // Every config holds a live key; the old key's copy in the keychain is gone.
@@ -445,13 +409,13 @@ fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
                     .keys
                     .iter()
                     .any(|k| !k.revoked && a.contains(&k.key)),
-                "{step}: a config on a dead key"
+                "{p:?} {step}: a config on a dead key"
             );
         }
-        assert_eq!(secret_tool(&format!("rotation:{rot}:old")), None, "{step}");
+        assert_eq!(secret_tool(&format!("rotation:{rot}:old")), None, "{p:?} {step}");
         let again: Value =
             serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
-        assert!(again.as_array().unwrap().is_empty(), "{step}: {again}");
+        assert!(again.as_array().unwrap().is_empty(), "{p:?} {step}: {again}");
     }
 }
 

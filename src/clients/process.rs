@@ -96,7 +96,8 @@ pub fn running_in(processes: &[ProcessInfo], platform: Platform) -> Vec<ClientId
 }
 
 /// This machine's processes (of every user the OS lets this one see). Names, executable paths and
-/// command lines only; nothing is refreshed but the process list.
+/// command lines only; nothing is refreshed but the process list, and threads are not listed (on Linux
+/// each thread would cost as much as a process: a desktop with Electron clients runs thousands).
 pub fn list() -> Vec<ProcessInfo> {
     use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
     let mut sys = System::new();
@@ -104,6 +105,7 @@ pub fn list() -> Vec<ProcessInfo> {
         ProcessesToUpdate::All,
         true,
         ProcessRefreshKind::nothing()
+            .without_tasks()
             .with_exe(UpdateKind::OnlyIfNotSet)
             .with_cmd(UpdateKind::OnlyIfNotSet),
     );

@@ -128,7 +128,7 @@ pub enum Current<'a> {
 }
 
 /// Why a transform produced no new content.
-enum Refusal {
+pub(super) enum Refusal {
     Changed,
     Message(String),
 }
@@ -169,15 +169,15 @@ pub fn replace_file_rebasing(
 
 /// How many times a write starts over when the file at the path turns out to be another inode than the
 /// one it locked (another writer renamed a new file into place meanwhile).
-const ATTEMPTS: usize = 5;
+pub(super) const ATTEMPTS: usize = 5;
 
-enum Attempt {
+pub(super) enum Attempt {
     /// The path now names another file than the one locked: start over on it.
     Moved,
     Failed(WriteError),
 }
 
-fn replace_inner(
+pub(super) fn replace_inner(
     path: &Path,
     expected: &Expected,
     backups: &Backups,
@@ -206,12 +206,98 @@ fn attempt(
     backups: &Backups,
     transform: &mut dyn FnMut(Current<'_>) -> Result<Splice, Refusal>,
 ) -> Result<WriteOutcome, Attempt> {
-    let io = |e: std::io::Error| {
-        Attempt::Failed(WriteError::Io {
+    let lock_file = open_locked(target, shown)?;
+    let staged = stage(lock_file, target, shown, expected, transform)?;
+    if let Err(e) = staged.check() {
+        staged.discard();
+        return Err(e);
+    }
+    let backup = match backups.save_with(path, Some(target), &staged.current, &staged.hash, true) {
+        Ok(b) => b,
+        Err(e) => {
+            let shown = staged.shown.clone();
+            staged.discard();
+            return Err(Attempt::Failed(WriteError::Backup {
+                path: shown,
+                message: e.to_string(),
+            }));
+        }
+    };
+    let dir = staged.rename(backups, &backup)?;
+    if let Err(e) = super::temp::sync_dir(&dir) {
+        return Err(Attempt::Failed(WriteError::Io {
             path: shown.to_string(),
             message: e.to_string(),
-        })
-    };
+        }));
+    }
+    let _ = backups.seal(&backup);
+    Ok(WriteOutcome { backup_id: backup })
+}
+
+/// Open `target` and take its lock. The lock is on the inode opened: if another writer renamed a new file
+/// into place while we waited, that inode is no longer the config (checking its content would check a
+/// file nobody reads, and our rename would drop the other writer's content), so look again at what the
+/// path names now and start over on it. (A lock file beside each config would avoid this, but would
+/// litter the clients' folders with files that outlive Rekey; the re-open check needs nothing on disk.)
+pub(super) fn open_locked(target: &Path, shown: &str) -> Result<File, Attempt> {
+    for _ in 0..ATTEMPTS {
+        let lock_file = OpenOptions::new()
+            .read(true)
+            .open(target)
+            .map_err(|e| io_failed(shown, e))?;
+        lock(&lock_file).map_err(|e| match e {
+            Some(e) => io_failed(shown, e),
+            None => Attempt::Failed(WriteError::Refused {
+                path: shown.to_string(),
+                message: "another program holds a lock on it".into(),
+            }),
+        })?;
+        if at_path(&lock_file, target).map_err(|e| io_failed(shown, e))? {
+            return Ok(lock_file);
+        }
+    }
+    Err(Attempt::Moved)
+}
+
+fn io_failed(shown: &str, e: std::io::Error) -> Attempt {
+    Attempt::Failed(WriteError::Io {
+        path: shown.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// A file's size and modification time: a writer that saves in place changes one of them.
+pub(super) type Stamp = (u64, Option<std::time::SystemTime>);
+
+/// A locked file whose new content is written and synced in a temp file beside it, not renamed yet.
+pub(super) struct Staged {
+    lock_file: File,
+    target: PathBuf,
+    pub(super) shown: String,
+    /// The file's size and modification time when it was read.
+    pub(super) before: Stamp,
+    /// The bytes read are the bytes the plan was made from.
+    pub(super) planned: bool,
+    /// The bytes being replaced, and their hash.
+    pub(super) current: std::sync::Arc<Vec<u8>>,
+    pub(super) hash: String,
+    temp: Temp,
+}
+
+/// Read the locked file (or compare it with the scanned bytes), make its new content and write it to a
+/// synced temp file. When the plan holds the scanned bytes, the file is compared to them in chunks (no
+/// second copy of a large file in memory) and those bytes are edited; otherwise it is read and hashed. A
+/// big file is compared on a second core while the temp file is written and synced: the temp file is only
+/// kept if the comparison then says the file is unchanged. A file that changed is read through the locked
+/// handle and handed to the transform as `Changed`.
+pub(super) fn stage(
+    lock_file: File,
+    target: &Path,
+    shown: &str,
+    expected: &Expected,
+    transform: &mut dyn FnMut(Current<'_>) -> Result<Splice, Refusal>,
+) -> Result<Staged, Attempt> {
+    let io = |e: std::io::Error| io_failed(shown, e);
     let refused = |r: Refusal| {
         Attempt::Failed(match r {
             Refusal::Changed => WriteError::Changed {
@@ -223,34 +309,11 @@ fn attempt(
             },
         })
     };
-
-    let lock_file = OpenOptions::new().read(true).open(target).map_err(io)?;
-    lock(&lock_file).map_err(|e| match e {
-        Some(e) => io(e),
-        None => Attempt::Failed(WriteError::Refused {
-            path: shown.to_string(),
-            message: "another program holds a lock on it".into(),
-        }),
-    })?;
-    // The lock is on the inode opened above. If another writer renamed a new file into place while we
-    // waited, that inode is no longer the config: checking its content would check a file nobody reads,
-    // and our rename would drop the other writer's content. So look again at what the path names now
-    // and start over if it moved. (A lock file beside each config would avoid this, but would litter the
-    // clients' folders with files that outlive Rekey; the re-open check needs nothing on disk.)
-    if !at_path(&lock_file, target).map_err(io)? {
-        return Err(Attempt::Moved);
-    }
     // What the file looked like before we read it: a writer that saves in place (same inode, no lock)
-    // while we work changes its size or modification time, and is then not overwritten (see below).
-    let stamp = |f: &File| f.metadata().map(|m| (m.len(), m.modified().ok()));
+    // while we work changes its size or modification time, and is then not overwritten (see `check`).
     let before = stamp(&lock_file).map_err(io)?;
-    // When the plan holds the scanned bytes, compare the file to them in chunks (no second copy of a
-    // large file in memory) and edit those bytes; otherwise read and compare hashes. A big file is
-    // compared on a second core while the temp file is written and synced: the temp file only replaces
-    // the target if the comparison then says the file is unchanged. A file that changed is read through
-    // the locked handle and handed to the transform as `Changed`.
     let mut ready: Option<Temp> = None;
-    let (current, planned): (std::borrow::Cow<'_, [u8]>, bool) = match &expected.bytes {
+    let (current, planned) = match &expected.bytes {
         Some(scanned) if scanned.len() >= PARALLEL_FROM => {
             let new = transform(Current::AsPlanned(scanned)).map_err(refused)?;
             let (same, temp) = std::thread::scope(|s| {
@@ -267,12 +330,14 @@ fn attempt(
             match same {
                 Ok(true) => {
                     ready = Some(temp);
-                    (std::borrow::Cow::Borrowed(scanned.as_slice()), true)
+                    (scanned.clone(), true)
                 }
                 Ok(false) => {
                     temp.discard();
-                    let now = read_from(&lock_file).map_err(io)?;
-                    (std::borrow::Cow::Owned(now), false)
+                    (
+                        std::sync::Arc::new(read_from(&lock_file).map_err(io)?),
+                        false,
+                    )
                 }
                 Err(e) => {
                     temp.discard();
@@ -282,16 +347,18 @@ fn attempt(
         }
         Some(scanned) => {
             if same_content(&lock_file, scanned).map_err(io)? {
-                (std::borrow::Cow::Borrowed(scanned.as_slice()), true)
+                (scanned.clone(), true)
             } else {
-                let now = read_from(&lock_file).map_err(io)?;
-                (std::borrow::Cow::Owned(now), false)
+                (
+                    std::sync::Arc::new(read_from(&lock_file).map_err(io)?),
+                    false,
+                )
             }
         }
         None => {
             let now = read_from(&lock_file).map_err(io)?;
             let same = expected.matches(&now);
-            (std::borrow::Cow::Owned(now), same)
+            (std::sync::Arc::new(now), same)
         }
     };
     let temp = match ready {
@@ -306,42 +373,61 @@ fn attempt(
             Temp::write(target, &new.parts(&current), Some("temp-write")).map_err(io)?
         }
     };
-    // A writer that does not lock (a client saving its settings by rename) may have replaced the file
-    // while we worked: look once more right before the rename, and start over on the new file.
-    match at_path(&lock_file, target) {
-        Ok(true) if stamp(&lock_file).ok() == Some(before) => {}
-        // Replaced, or written in place: start over on what is there now.
-        Ok(_) => {
-            temp.discard();
-            return Err(Attempt::Moved);
-        }
-        Err(e) => {
-            temp.discard();
-            return Err(io(e));
-        }
-    }
     let hash = if planned {
         expected.hash.clone()
     } else {
         content_hash(&current)
     };
-    let backup = match backups.save_with(path, Some(target), &current, &hash, true) {
-        Ok(b) => b,
-        Err(e) => {
-            temp.discard();
-            return Err(Attempt::Failed(WriteError::Backup {
-                path: shown.to_string(),
-                message: e.to_string(),
-            }));
+    Ok(Staged {
+        lock_file,
+        target: target.to_path_buf(),
+        shown: shown.to_string(),
+        before,
+        planned,
+        current,
+        hash,
+        temp,
+    })
+}
+
+pub(super) fn stamp(f: &File) -> std::io::Result<Stamp> {
+    f.metadata().map(|m| (m.len(), m.modified().ok()))
+}
+
+impl Staged {
+    /// A writer that does not lock (a client saving its settings by rename) may have replaced the file
+    /// while we worked, or written it in place: look once more right before the rename. `Moved`: start
+    /// over on what is there now (the temp file is removed).
+    pub(super) fn check(&self) -> Result<(), Attempt> {
+        match at_path(&self.lock_file, &self.target) {
+            Ok(true) if stamp(&self.lock_file).ok() == Some(self.before) => Ok(()),
+            Ok(_) => Err(Attempt::Moved),
+            Err(e) => Err(io_failed(&self.shown, e)),
         }
-    };
-    if let Err(e) = temp.commit(target) {
-        let _ = backups.unlink_failed(&backup, &current);
-        return Err(io(e));
     }
-    let _ = backups.seal(&backup);
-    drop(lock_file);
-    Ok(WriteOutcome { backup_id: backup })
+
+    /// Rename the temp file over the target (the backup `backup` of the current bytes is made). Returns
+    /// the directory to sync; the lock is released.
+    pub(super) fn rename(self, backups: &Backups, backup: &str) -> Result<PathBuf, Attempt> {
+        let Staged {
+            lock_file,
+            target,
+            shown,
+            current,
+            temp,
+            ..
+        } = self;
+        let done = temp.rename_into(&target);
+        drop(lock_file);
+        done.map_err(|e| {
+            let _ = backups.unlink_failed(backup, &current);
+            io_failed(&shown, e)
+        })
+    }
+
+    pub(super) fn discard(self) {
+        self.temp.discard();
+    }
 }
 
 /// Is `f` still the file at `path` (same device and inode)? A missing path is "no".

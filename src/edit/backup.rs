@@ -19,6 +19,18 @@ pub struct BackupEntry {
     pub parsed: bool,
 }
 
+/// One file for [`Backups::save_many`]: see [`Backups::save_with`].
+pub struct ToSave<'a> {
+    pub original: &'a Path,
+    pub link_from: Option<&'a Path>,
+    pub bytes: &'a [u8],
+    /// `Some(size)`: a hard link to `link_from` only (`bytes` is not at hand); when no link can be made,
+    /// this file gets no backup (its id is `None`).
+    pub size: Option<u64>,
+    pub sha: &'a str,
+    pub parsed: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Backups {
     dir: PathBuf,
@@ -78,10 +90,79 @@ impl Backups {
         sha: &str,
         parsed: bool,
     ) -> std::io::Result<String> {
+        let mut ids = self.save_many(&[ToSave {
+            original,
+            link_from,
+            bytes,
+            size: None,
+            sha,
+            parsed,
+        }])?;
+        ids.remove(0)
+            .ok_or_else(|| std::io::Error::other("no backup was made"))
+    }
+
+    /// [`Backups::save_with`] for several files at once, with one write of the index: the ids, in order.
+    /// If it fails, none of them is saved.
+    pub fn save_many(&self, items: &[ToSave<'_>]) -> std::io::Result<Vec<Option<String>>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
         self.ensure_dir()?;
         let now = jiff::Timestamp::now();
-        let sha = sha.to_string();
-        let stem: String = original
+        let mut entries = self.list()?;
+        let mut taken: std::collections::HashSet<String> =
+            entries.iter().map(|e| e.id.clone()).collect();
+        let mut ids = Vec::with_capacity(items.len());
+        let result = (|| {
+            for item in items {
+                let Some(id) = self.place(item, now, &mut taken)? else {
+                    ids.push(None);
+                    continue;
+                };
+                entries.push(BackupEntry {
+                    id: id.clone(),
+                    original: item.original.to_path_buf(),
+                    created: now.to_string(),
+                    hash: item.sha.to_string(),
+                    size: item.size.unwrap_or(item.bytes.len() as u64),
+                    parsed: item.parsed,
+                });
+                ids.push(Some(id));
+            }
+            let mut evicted = Vec::new();
+            for item in items {
+                evicted.extend(retain(&mut entries, item.original, self.keep));
+            }
+            self.write_index(&entries)?;
+            Ok(evicted)
+        })();
+        match result {
+            Ok(evicted) => {
+                for e in evicted {
+                    let _ = fs::remove_file(self.dir.join(e.id));
+                }
+                Ok(ids)
+            }
+            Err(e) => {
+                for id in ids.iter().flatten() {
+                    let _ = fs::remove_file(self.dir.join(id));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Put one copy in the backup dir under a fresh id (`<time>-<hash>-<name>`, then `-2`… when two files
+    /// of one batch share all three).
+    fn place(
+        &self,
+        item: &ToSave<'_>,
+        now: jiff::Timestamp,
+        taken: &mut std::collections::HashSet<String>,
+    ) -> std::io::Result<Option<String>> {
+        let stem: String = item
+            .original
             .file_name()
             .map(|n| {
                 n.to_string_lossy()
@@ -96,32 +177,88 @@ impl Backups {
                     .collect()
             })
             .unwrap_or_default();
-        let id = format!(
+        let base = format!(
             "{}-{}-{}",
             now.strftime("%Y%m%dT%H%M%S%.6fZ"),
-            &sha[..8],
+            &item.sha[..8.min(item.sha.len())],
             stem
         );
-        let path = self.dir.join(&id);
-        let linked = link_from.is_some_and(|from| fs::hard_link(from, &path).is_ok());
-        if !linked {
-            write_private(&path, bytes)?;
+        for n in 1..100 {
+            let id = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            if taken.contains(&id) {
+                continue;
+            }
+            let path = self.dir.join(&id);
+            let linked = match item.link_from.map(|from| fs::hard_link(from, &path)) {
+                Some(Ok(())) => true,
+                Some(Err(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                _ => false,
+            };
+            if !linked {
+                if item.size.is_some() {
+                    return Ok(None);
+                }
+                match write_private(&path, item.bytes) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            taken.insert(id.clone());
+            return Ok(Some(id));
+        }
+        Err(std::io::Error::other("no free backup name"))
+    }
+
+    /// Backups that still share their inode with another file: a writer stopped between its hard link
+    /// and its rename (a rotation killed during the provider's call), so the link is the live config, with
+    /// its mode. Each becomes a private (0600) copy if it still holds the bytes its index entry names, and
+    /// is dropped otherwise (the live file was written in place since: the link no longer backs anything
+    /// up). Returns how many were repaired or dropped. (Recovery runs this.)
+    pub fn repair_links(&self) -> std::io::Result<usize> {
+        let mut done = 0;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let mut dropped = Vec::new();
+            for e in self.list()? {
+                let path = self.dir.join(&e.id);
+                match fs::symlink_metadata(&path) {
+                    Ok(m) if m.is_file() && m.nlink() > 1 => {}
+                    _ => continue,
+                }
+                match fs::read(&path) {
+                    Ok(bytes) if crate::edit::atomic::content_hash(&bytes) == e.hash => {
+                        let tmp = self.dir.join(format!(".{}.repair", e.id));
+                        let _ = fs::remove_file(&tmp);
+                        write_private(&tmp, &bytes)?;
+                        fs::rename(&tmp, &path)?;
+                    }
+                    _ => dropped.push(e.id),
+                }
+                done += 1;
+            }
+            self.forget(&dropped)?;
+        }
+        Ok(done)
+    }
+
+    /// Remove backups taken for a write that did not happen (their files and their index entries).
+    pub fn forget(&self, ids: &[String]) -> std::io::Result<()> {
+        if ids.is_empty() {
+            return Ok(());
         }
         let mut entries = self.list()?;
-        entries.push(BackupEntry {
-            id: id.clone(),
-            original: original.to_path_buf(),
-            created: now.to_string(),
-            hash: sha,
-            size: bytes.len() as u64,
-            parsed,
-        });
-        let evicted = retain(&mut entries, original, self.keep);
+        entries.retain(|e| !ids.contains(&e.id));
         self.write_index(&entries)?;
-        for e in evicted {
-            let _ = fs::remove_file(self.dir.join(e.id));
+        for id in ids {
+            let _ = fs::remove_file(self.dir.join(id));
         }
-        Ok(id)
+        Ok(())
     }
 
     /// Make a linked backup private (0600) once the live file has been renamed away from its inode.
@@ -200,6 +337,44 @@ fn retain(entries: &mut Vec<BackupEntry>, original: &Path, keep: usize) -> Vec<B
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn links_left_by_a_stopped_writer_become_private_copies_or_go() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let b = Backups::new(dir.path().join("backups"));
+        let (kept, changed) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        for p in [&kept, &changed] {
+            fs::write(p, b"{\"k\": 1}").unwrap();
+            fs::set_permissions(p, fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let sha = crate::edit::atomic::content_hash(b"{\"k\": 1}");
+        let a = b
+            .save_with(&kept, Some(&kept), b"{\"k\": 1}", &sha, true)
+            .unwrap();
+        let c = b
+            .save_with(&changed, Some(&changed), b"{\"k\": 1}", &sha, true)
+            .unwrap();
+        // Stopped before the renames; then a client writes one of the files in place.
+        fs::write(&changed, b"{\"k\": 2}").unwrap();
+        assert_eq!(b.repair_links().unwrap(), 2);
+        let m = fs::metadata(b.dir().join(&a)).unwrap();
+        assert_eq!((m.nlink(), m.permissions().mode() & 0o777), (1, 0o600));
+        assert_eq!(b.get(&a).unwrap().1, b"{\"k\": 1}");
+        assert_eq!(
+            fs::read(&kept).unwrap(),
+            b"{\"k\": 1}",
+            "the live file is untouched"
+        );
+        assert!(
+            b.get(&c).is_err(),
+            "a link whose bytes changed is no backup"
+        );
+        assert!(!b.dir().join(&c).exists());
+        assert_eq!(fs::read(&changed).unwrap(), b"{\"k\": 2}");
+        assert_eq!(b.repair_links().unwrap(), 0, "nothing left to repair");
+    }
 
     #[test]
     fn keeps_newest_n_and_the_last_copy_that_parsed() {

@@ -3,6 +3,7 @@
 pub mod add;
 pub mod atomic;
 pub mod backup;
+pub mod batch;
 pub mod json;
 pub mod temp;
 pub mod toml;

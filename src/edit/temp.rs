@@ -48,6 +48,13 @@ impl Temp {
 
     /// Give the file the target's mode and owner, rename it over `target` and sync the directory.
     pub(crate) fn commit(self, target: &Path) -> std::io::Result<()> {
+        let dir = self.rename_into(target)?;
+        sync_dir(&dir)
+    }
+
+    /// [`Temp::commit`] without the directory's fsync: returns the directory to sync, which the caller
+    /// must do before it reports the file written (a batch syncs each directory once, after its renames).
+    pub(crate) fn rename_into(self, target: &Path) -> std::io::Result<PathBuf> {
         // Only now: until the rename the file must stay private. The mode change is not synced on its
         // own: after a power loss at worst the config comes back private (0600), never with lost bytes.
         if let Ok(meta) = fs::metadata(target) {
@@ -66,14 +73,21 @@ impl Temp {
             self.discard();
             return Err(e);
         }
-        #[cfg(unix)]
-        File::open(&self.dir)?.sync_all()?;
-        Ok(())
+        Ok(self.dir)
     }
 
     pub(crate) fn discard(self) {
         let _ = fs::remove_file(&self.path);
     }
+}
+
+/// Make a directory's entries (a rename into it) durable.
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 fn parent_dir(target: &Path) -> PathBuf {

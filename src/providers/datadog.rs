@@ -179,6 +179,9 @@ impl Provider for DatadogApiKey {
     fn name(&self) -> &'static str {
         "Datadog API key"
     }
+    fn help(&self) -> &'static str {
+        "admin credential (rekey login datadog-api-key): API_KEY:APPLICATION_KEY on one line, or a ddpat_/ddsat_ token, not using the key being rotated; --site for other Datadog sites (datadoghq.eu, us5.datadoghq.com...); the old key's id is found with GET /api/v2/validate"
+    }
     fn rotate_auth(&self) -> RotateAuth {
         RotateAuth::AdminCredential
     }
@@ -255,6 +258,9 @@ impl Provider for DatadogAppKey {
     }
     fn name(&self) -> &'static str {
         "Datadog application key"
+    }
+    fn help(&self) -> &'static str {
+        "admin credential (rekey login datadog-app-key): API_KEY:APPLICATION_KEY on one line, or a ddpat_/ddsat_ token, not using the key being rotated; --site for other Datadog sites; the old key is found among the current user's keys by its last 4 characters (--key-id to give it)"
     }
     fn rotate_auth(&self) -> RotateAuth {
         RotateAuth::AdminCredential

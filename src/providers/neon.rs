@@ -55,6 +55,9 @@ impl Provider for Neon {
     fn name(&self) -> &'static str {
         "Neon"
     }
+    fn help(&self) -> &'static str {
+        "--key-id is the old key's id (Neon has no call that tells it: GET /api/v2/api_keys or the console); an organization key (--org-id, optional --project-id) needs an admin credential: the personal key of an org admin (rekey login neon)"
+    }
     fn rotate_auth(&self) -> RotateAuth {
         RotateAuth::CurrentKey
     }

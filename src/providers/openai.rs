@@ -49,6 +49,9 @@ impl Provider for OpenAiAdminKey {
     fn name(&self) -> &'static str {
         "OpenAI admin key"
     }
+    fn help(&self) -> &'static str {
+        "the admin key creates its own replacement; --key-id is its id (OpenAI has no call that tells it: GET /v1/organization/admin_api_keys lists the ids with each key's redacted value)"
+    }
     fn rotate_auth(&self) -> RotateAuth {
         RotateAuth::CurrentKey
     }
@@ -119,6 +122,9 @@ impl Provider for OpenAiServiceAccountKey {
     }
     fn name(&self) -> &'static str {
         "OpenAI service-account key"
+    }
+    fn help(&self) -> &'static str {
+        "admin credential (rekey login openai-service-account): an OpenAI admin key (sk-admin-...); --project-id, --service-account-id and --key-id name the key (user project keys, sk-proj-, cannot be created by API)"
     }
     fn rotate_auth(&self) -> RotateAuth {
         RotateAuth::AdminCredential

@@ -6,6 +6,11 @@
 //! written, keychain proven writable, the keychain account named), and that window has no early return:
 //! the key goes to the keychain under `rotation:<id>`, an account the intent already names, or, if the
 //! keychain refuses, into the outcome to be shown, before any other fallible step.
+//!
+//! The window between the provider's answer and the last config holding the new key is when a client can
+//! hold a dead key (rotate in place), so the configs are locked and backed up before the call, their new
+//! content is written to synced temp files while the key goes to the keychain, and once it is there they
+//! are renamed into place in one burst (see `edit::batch`).
 
 use super::finish::{finish, Remotes};
 use super::journal::{Entry, FileState, Journal, Owner, Step};
@@ -47,7 +52,7 @@ fn run(
     ctx: &Context,
     vault: &Vault,
     http: &Http,
-    plan: RotationPlan,
+    mut plan: RotationPlan,
     show_secret: bool,
     progress: &mut dyn FnMut(Step),
     mut scrubber: Scrubber,
@@ -130,10 +135,24 @@ fn run(
         vault.store(&old_account, &plan.current)?;
         entry.old_account = Some(old_account);
     }
-    lock.record(Some(&entry.id))?;
-    journal.save(&entry).map_err(jio)?;
+    // Every config locked and backed up now: after the provider's answer only the new content is left
+    // to write (dropped on any return before the call, the backups go and the locks are let go).
+    // (Beside the intent's journal write: both are fsyncs.)
+    let backups = ctx.backups();
+    let (locked, journaled) = std::thread::scope(|s| {
+        let locked = s.spawn(|| crate::replace::lock(&fresh.replace, &backups));
+        let journaled = lock
+            .record(Some(&entry.id))
+            .and_then(|()| journal.save(&entry).map_err(jio));
+        (locked.join(), journaled)
+    });
+    let locked = locked.unwrap_or_else(|_| crate::replace::lock(&fresh.replace, &backups));
+    journaled?;
     crate::testhook::point("journaled").map_err(jio)?;
     progress(Step::Intent);
+    // The plan's keychain probe is deleted by now (its delete would otherwise queue before the new key's
+    // store, in the window the configs hold a dead key).
+    drop(plan.probe_cleanup.take());
 
     // The one irreversible call. Never retried.
     let req = RotateRequest {
@@ -182,6 +201,7 @@ fn run(
             if let Some(a) = entry.old_account.take() {
                 let _ = vault.delete(&a);
             }
+            locked.abandon();
             // The provider's error is what the user needs; a journal that cannot be written now leaves
             // the intent, which recovery reports as "may or may not have been rotated" (never silent).
             let _ = journal.save(&entry);
@@ -193,26 +213,46 @@ fn run(
 
     // ---- From here until the key is kept or shown: no early return, no `?`.
     scrubber.add(&new);
-    if ctr {
-        // The new key's id first (not a secret): if the process stops before the key is kept, recovery
-        // deletes the key it can no longer use.
-        entry.new_key_id = new_key_id;
-        entry.step = Step::Created;
-        let _ = journal.save(&entry);
-        let _ = crate::testhook::point("created");
-        progress(Step::Created);
-    }
-    let account = rotation_account(&entry.id);
-    let stored = crate::testhook::point("before-keychain-store")
-        .map_err(|e| Error::Keychain(e.to_string()))
-        .and_then(|()| {
-            // A panic in the keychain backend must not unwind past the only copy: treat it as a refusal.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vault.store(&account, &new)))
+    let reveal_token = (!show_secret).then(super::reveal::new_token).flatten();
+    // While the new key goes to the keychain, another thread writes each config's new content to a
+    // synced temp file beside it (the files are locked and backed up since before the call). Nothing a
+    // client can see changes until the renames, which come only once the key is kept.
+    let (stored, prepared) = std::thread::scope(|s| {
+        let prep = s.spawn(|| locked.prepare(&new));
+        if ctr {
+            // The new key's id first (not a secret): if the process stops before the key is kept,
+            // recovery deletes the key it can no longer use.
+            entry.new_key_id = new_key_id;
+            entry.step = Step::Created;
+            let _ = journal.save(&entry);
+            let _ = crate::testhook::point("created");
+            progress(Step::Created);
+        }
+        entry.new_credential = Some(fp.id(new.expose()));
+        entry.new_masked = Some(new.masked());
+        let account = rotation_account(&entry.id);
+        let stored = crate::testhook::point("before-keychain-store")
+            .map_err(|e| Error::Keychain(e.to_string()))
+            .and_then(|()| {
+                // A panic in the keychain backend must not unwind past the only copy: treat it as a
+                // refusal.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    vault.store(&account, &new)
+                }))
                 .unwrap_or_else(|_| Err(Error::Keychain("the keychain backend failed".into())))
-        });
-    entry.new_credential = Some(fp.id(new.expose()));
-    entry.new_masked = Some(new.masked());
+            });
+        if stored.is_ok() {
+            // ---- The key is kept. A failure from here on is recoverable from the keychain.
+            // (A test pauses here and kills the process: the key is only under the account the intent
+            // names.)
+            let _ = crate::testhook::point("stored");
+        }
+        // (A preparation that panicked is made again by `finish`; its locks died with its thread.)
+        (stored, prep.join().ok())
+    });
     if let Err(e) = stored {
+        // Nothing is written: the temp files and backups go.
+        drop(prepared);
         entry.step = Step::Shown;
         entry.account = None;
         // (Create-then-revoke: no config changed and nothing is revoked, so the old key's copy has no use.)
@@ -241,43 +281,47 @@ fn run(
             secret_to_show: Some(new),
         });
     }
-    // ---- The key is kept. A failure from here on is recoverable from the keychain.
-    // (A test pauses here and kills the process: the key is only under the account the intent names.)
-    let _ = crate::testhook::point("stored");
-
     // The app's one-time reveal: a token only the outcome carries; the journal keeps its hash.
-    let reveal_token = (!show_secret).then(super::reveal::new_token).flatten();
     entry.reveal_hash = reveal_token.as_deref().map(super::reveal::hash);
+    // No journal save here: the next one (`written`) comes right after the renames, and until then the
+    // intent names `rotation:<id>`, where recovery finds the key; a save here would only stand between
+    // the key's store and the renames.
     entry.step = Step::Held;
-    // If this save fails, the intent still names `rotation:<id>`, where recovery finds the key.
-    let _ = journal.save(&entry);
     crate::testhook::point("held").map_err(jio)?;
     progress(Step::Held);
 
-    finish(
-        ctx,
-        vault,
-        http,
-        provider,
-        &plan.link,
-        &mut entry,
-        &fresh.replace,
-        &new,
-        Remotes::Planned(&fresh.remotes, &plan.current),
-        &scrubber,
-        progress,
-    )?;
+    // The link follows the key to its new id beside the rest (recovery moves it too, if this stops
+    // first).
+    let new_id = entry.new_credential.clone().unwrap_or_default();
+    let new_key_id = entry.new_key_id.clone();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let _ = Links::new(&ctx.data_dir).rename_keyed(
+                &plan.credential,
+                &new_id,
+                new_key_id.as_deref(),
+            );
+        });
+        finish(
+            ctx,
+            vault,
+            http,
+            provider,
+            &plan.link,
+            &mut entry,
+            &fresh.replace,
+            prepared,
+            &new,
+            Remotes::Planned(&fresh.remotes, &plan.current),
+            &scrubber,
+            progress,
+        )
+    })?;
     if ctr && entry.step == Step::Verified {
         crate::testhook::point("verified").map_err(jio)?;
         super::revoke::revoke_old(ctx, vault, http, provider, &plan.link, &mut entry, &new)?;
         progress(entry.step);
     }
-    let new_id = entry.new_credential.clone().unwrap_or_default();
-    let _ = Links::new(&ctx.data_dir).rename_keyed(
-        &plan.credential,
-        &new_id,
-        entry.new_key_id.as_deref(),
-    );
     drop(lock);
     Ok(Outcome {
         rotation: entry.id.clone(),

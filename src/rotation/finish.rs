@@ -31,6 +31,7 @@ pub(super) fn finish(
     link: &Link,
     entry: &mut Entry,
     replace_plan: &ReplacePlan,
+    prepared: Option<replace::Prepared<'_>>,
     new: &Secret,
     remotes: Remotes,
     scrubber: &Scrubber,
@@ -39,7 +40,11 @@ pub(super) fn finish(
     let journal = Journal::new(&ctx.data_dir);
     let jio = |e: std::io::Error| Error::io(ctx.data_dir.join("journal"), e);
     let refs_left = update_references(ctx, vault, entry, new);
-    for r in replace::apply(replace_plan, new, &ctx.backups()) {
+    let written = match prepared {
+        Some(p) => p.commit(),
+        None => replace::apply(replace_plan, new, &ctx.backups()),
+    };
+    for r in written {
         let error = scrubber.clean_opt(r.error.as_deref());
         match entry.files.iter_mut().find(|f| f.path == r.path) {
             Some(f) => {
@@ -59,12 +64,23 @@ pub(super) fn finish(
         }
     }
     entry.step = Step::Written;
-    journal.save(entry).map_err(jio)?;
+    // The provider's check of the new key runs while the journal says `written` (a network round trip
+    // beside an fsync); the MCP handshake and the re-read come after that step.
+    let (saved, verified) = std::thread::scope(|s| {
+        let saved = s.spawn(|| journal.save(entry));
+        let verified = provider.verify(http, link, new);
+        (
+            saved
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the journal could not be saved"))),
+            verified,
+        )
+    });
+    saved.map_err(jio)?;
     crate::testhook::point("written").map_err(jio)?;
     progress(Step::Written);
 
-    entry.verify_error = provider
-        .verify(http, link, new)
+    entry.verify_error = verified
         .map_err(|e| format!("verification failed: {e}"))
         .and_then(|()| handshake_remotes(ctx, http, entry, new, remotes))
         .err()
@@ -127,7 +143,8 @@ fn update_references(ctx: &Context, vault: &Vault, entry: &Entry, new: &Secret) 
             )),
         }
     }
-    if let Some(new_id) = &entry.new_credential {
+    // (Nothing to move when the key has no references: the index is not rewritten.)
+    if let (Some(new_id), false) = (&entry.new_credential, done.is_empty()) {
         let masked = entry.new_masked.clone().unwrap_or_else(|| new.masked());
         let index = crate::protect::index::Index::new(&ctx.data_dir);
         if let Err(e) = index.rotated(&done, new_id, &masked) {
@@ -281,6 +298,7 @@ pub(super) fn resume(
         &link,
         entry,
         &plan,
+        None,
         new,
         Remotes::Rescan,
         &scrubber,

@@ -16,7 +16,9 @@ pub enum Step {
     Unknown,
     /// The provider refused; nothing changed.
     Failed,
-    /// The new secret is in the keychain.
+    /// The new secret is in the keychain. (A running rotation goes from `intent` or `created` straight
+    /// to `written`: its intent already names the key's account. Recovery journals `held` when it finds
+    /// the key of such a rotation.)
     Held,
     /// The keychain could not take it: the secret was shown to the user once.
     Shown,

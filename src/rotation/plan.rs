@@ -70,6 +70,10 @@ pub struct RotationPlan {
     /// When the keychain last proved it can store (the plan's probe).
     #[serde(skip)]
     pub(super) probed: Option<std::time::Instant>,
+    /// The delete of the plan's probe entry, still running (the rotation waits for it before the
+    /// provider's call, so it never stands between the answer and the key's store).
+    #[serde(skip)]
+    pub(super) probe_cleanup: Option<crate::vault::ProbeCleanup>,
 }
 
 impl RotationPlan {
@@ -178,7 +182,7 @@ pub fn plan(
     // The keychain probe (a D-Bus connection and an encrypted session on Linux), the process list and
     // the provider's HTTP client run beside the scan.
     let (report, link, keychain, running) = std::thread::scope(|s| {
-        let keychain = s.spawn(|| vault.status());
+        let keychain = s.spawn(|| vault.status_deferred());
         let running = s.spawn(running_clients);
         let link = Links::new(&ctx.data_dir).get(credential);
         if let Ok(Some(l)) = &link {
@@ -190,13 +194,17 @@ pub fn plan(
         (
             report,
             link,
-            keychain
-                .join()
-                .unwrap_or_else(|_| crate::vault::VaultStatus::failed("the keychain probe failed")),
+            keychain.join().unwrap_or_else(|_| {
+                (
+                    crate::vault::VaultStatus::failed("the keychain probe failed"),
+                    None,
+                )
+            }),
             running.join().unwrap_or_default(),
         )
     });
     let report = report?;
+    let (keychain, probe_cleanup) = keychain;
     // A protected key: its references and the key their keychain entry holds (see `protect::index`).
     let (protected, kept) = crate::protect::index::protected_key(ctx, vault, credential)?;
     let current = report
@@ -425,6 +433,7 @@ pub fn plan(
         grace,
         despite_unparsed: false,
         probed: keychain.available.then(std::time::Instant::now),
+        probe_cleanup,
     })
 }
 

@@ -21,6 +21,8 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
         let paths: Vec<_> = report.files.iter().map(|f| f.path.clone()).collect();
         crate::edit::atomic::remove_stray_temps(&paths);
     }
+    // A rotation killed during the provider's call leaves its early backups as hard links to the configs.
+    let _ = ctx.backups().repair_links();
     let mut out = Vec::new();
     for listed in journal.interrupted().map_err(jio)? {
         // A rotation still running in another process holds its lock: leave it alone.

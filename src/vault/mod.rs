@@ -99,6 +99,13 @@ impl Vault {
     /// Secret Service whose collection is locked answers reads of missing entries happily, so only a write
     /// tells; on a desktop this write is also what raises the unlock prompt, before anything irreversible.
     pub fn probe(&self) -> Result<()> {
+        self.probe_deferred().map(drop)
+    }
+
+    /// [`Vault::probe`], with the probe entry deleted on another thread: the proof is the write, and the
+    /// caller need not wait for the delete (each one a write of the keyring file on Linux). The delete is
+    /// waited for when the returned [`ProbeCleanup`] is dropped.
+    pub fn probe_deferred(&self) -> Result<ProbeCleanup> {
         let mut value = [0u8; 16];
         let _ = getrandom::fill(&mut value);
         let value = Secret::new(value.iter().map(|b| format!("{b:02x}")).collect());
@@ -109,25 +116,53 @@ impl Vault {
             &value.expose()[..8]
         );
         self.store(account, &value)?;
-        let _ = self.delete(account);
-        Ok(())
+        let (vault, account) = (self.clone(), account.clone());
+        let delete = std::thread::Builder::new()
+            .name("rekey-probe-delete".into())
+            .spawn(move || {
+                let _ = vault.delete(&account);
+            });
+        Ok(ProbeCleanup(delete.ok()))
     }
 
     /// Whether the keychain can store right now (see [`Vault::probe`]).
     pub fn status(&self) -> VaultStatus {
-        match self.probe() {
-            Ok(()) => VaultStatus {
-                available: true,
-                backend: backend_name(),
-                error_code: None,
-                message: None,
-            },
-            Err(e) => VaultStatus {
-                available: false,
-                backend: backend_name(),
-                error_code: Some(e.code()),
-                message: Some(e.to_string()),
-            },
+        self.status_deferred().0
+    }
+
+    /// [`Vault::status`] with the probe's delete left running (see [`Vault::probe_deferred`]).
+    pub fn status_deferred(&self) -> (VaultStatus, Option<ProbeCleanup>) {
+        match self.probe_deferred() {
+            Ok(cleanup) => (
+                VaultStatus {
+                    available: true,
+                    backend: backend_name(),
+                    error_code: None,
+                    message: None,
+                },
+                Some(cleanup),
+            ),
+            Err(e) => (
+                VaultStatus {
+                    available: false,
+                    backend: backend_name(),
+                    error_code: Some(e.code()),
+                    message: Some(e.to_string()),
+                },
+                None,
+            ),
+        }
+    }
+}
+
+/// The delete of a probe entry, running on its own thread; dropping this waits for it.
+#[derive(Debug)]
+pub struct ProbeCleanup(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for ProbeCleanup {
+    fn drop(&mut self) {
+        if let Some(t) = self.0.take() {
+            let _ = t.join();
         }
     }
 }

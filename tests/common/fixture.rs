@@ -1,6 +1,6 @@
 //! A rotation set-up shared by the rotation tests: fakes, configs in Claude Desktop and Cursor, links.
 use super::*;
-use rekey_fakes::{FakeProviders, Provider as P};
+use rekey_fakes::{vendors::keystore::Keys, FakeProviders, Provider as P};
 use serde_json::Value;
 use std::process::Output;
 
@@ -281,4 +281,41 @@ pub fn context_of(home: &TempHome) -> rekey::context::Context {
         data_dir: home.dir.path().join("data/rekey"),
         settings: Default::default(),
     }
+}
+
+/// The keys of the kind a create-then-revoke provider rotates, live and revoked.
+pub fn keys(f: &FakeProviders, p: P) -> Keys {
+    f.state(|s| match p {
+        P::Neon => s.neon.keys.clone(),
+        P::DatadogApiKey => s.datadog.api.clone(),
+        P::DatadogAppKey => s.datadog.app.clone(),
+        P::OpenAiAdminKey => s.openai.admin.clone(),
+        P::OpenAiServiceAccountKey => s.openai.sa.clone(),
+        P::Vercel => s.vercel.keys.clone(),
+        other => unreachable!("{other:?}"),
+    })
+}
+
+pub fn set_keys(f: &FakeProviders, p: P, change: impl FnOnce(&mut Keys)) {
+    f.state(|s| {
+        change(match p {
+            P::Neon => &mut s.neon.keys,
+            P::DatadogApiKey => &mut s.datadog.api,
+            P::DatadogAppKey => &mut s.datadog.app,
+            P::OpenAiAdminKey => &mut s.openai.admin,
+            P::OpenAiServiceAccountKey => &mut s.openai.sa,
+            P::Vercel => &mut s.vercel.keys,
+            other => unreachable!("{other:?}"),
+        })
+    })
+}
+
+/// The live keys of the kind a create-then-revoke provider rotates, minus the fixture's admin/ops keys.
+pub fn live_rotated(f: &FakeProviders, p: P) -> Vec<String> {
+    keys(f, p)
+        .keys
+        .iter()
+        .filter(|k| !k.revoked && k.name != "admin" && k.name != "ops")
+        .map(|k| k.key.clone())
+        .collect()
 }
