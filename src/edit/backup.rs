@@ -66,6 +66,19 @@ impl Backups {
         }
     }
 
+    /// The lock on the index (`backups.lock`, beside the directory), held from a backup's first file to its
+    /// index entry: two processes never lose each other's entries, and a file not in the index while the
+    /// lock is free is a dead writer's leftover ([`Backups::repair_links`]).
+    fn lock(&self) -> std::io::Result<fs::File> {
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.with_extension("lock"))?;
+        f.lock()?;
+        Ok(f)
+    }
+
     fn write_index(&self, entries: &[BackupEntry]) -> std::io::Result<()> {
         let bytes = serde_json::to_vec_pretty(entries).map_err(std::io::Error::other)?;
         crate::edit::atomic::write_atomic(&self.dir.join(INDEX), &bytes)
@@ -109,6 +122,7 @@ impl Backups {
             return Ok(Vec::new());
         }
         self.ensure_dir()?;
+        let _lock = self.lock()?;
         let now = jiff::Timestamp::now();
         let mut entries = self.list()?;
         let mut taken: std::collections::HashSet<String> =
@@ -218,9 +232,23 @@ impl Backups {
     /// and its rename (a rotation killed during the provider's call), so the link is the live config, with
     /// its mode. Each becomes a private (0600) copy if it still holds the bytes its index entry names, and
     /// is dropped otherwise (the live file was written in place since: the link no longer backs anything
-    /// up). Returns how many were repaired or dropped. (Recovery runs this.)
+    /// up). Files a writer stopped before it indexed them are removed. Returns how many were repaired or
+    /// removed. (Recovery runs this.)
     pub fn repair_links(&self) -> std::io::Result<usize> {
         let mut done = 0;
+        if !self.dir.is_dir() {
+            return Ok(done);
+        }
+        let lock = self.lock()?;
+        let indexed: std::collections::HashSet<String> =
+            self.list()?.into_iter().map(|e| e.id).collect();
+        for f in fs::read_dir(&self.dir)?.flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if name != INDEX && !name.starts_with('.') && !indexed.contains(&name) {
+                fs::remove_file(f.path())?;
+                done += 1;
+            }
+        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
@@ -242,6 +270,7 @@ impl Backups {
                 }
                 done += 1;
             }
+            drop(lock);
             self.forget(&dropped)?;
         }
         Ok(done)
@@ -252,6 +281,7 @@ impl Backups {
         if ids.is_empty() {
             return Ok(());
         }
+        let _lock = self.lock()?;
         let mut entries = self.list()?;
         entries.retain(|e| !ids.contains(&e.id));
         self.write_index(&entries)?;
@@ -356,9 +386,15 @@ mod tests {
         let c = b
             .save_with(&changed, Some(&changed), b"{\"k\": 1}", &sha, true)
             .unwrap();
-        // Stopped before the renames; then a client writes one of the files in place.
+        // Stopped before the renames; then a client writes one of the files in place. Another writer
+        // stopped after its link and before its index entry.
         fs::write(&changed, b"{\"k\": 2}").unwrap();
-        assert_eq!(b.repair_links().unwrap(), 2);
+        fs::hard_link(
+            &kept,
+            b.dir().join("20260101T000000.000000Z-00000000-a.json"),
+        )
+        .unwrap();
+        assert_eq!(b.repair_links().unwrap(), 3);
         let m = fs::metadata(b.dir().join(&a)).unwrap();
         assert_eq!((m.nlink(), m.permissions().mode() & 0o777), (1, 0o600));
         assert_eq!(b.get(&a).unwrap().1, b"{\"k\": 1}");
@@ -372,6 +408,11 @@ mod tests {
             "a link whose bytes changed is no backup"
         );
         assert!(!b.dir().join(&c).exists());
+        assert_eq!(
+            fs::metadata(&kept).unwrap().nlink(),
+            1,
+            "no backup shares the config's inode"
+        );
         assert_eq!(fs::read(&changed).unwrap(), b"{\"k\": 2}");
         assert_eq!(b.repair_links().unwrap(), 0, "nothing left to repair");
     }
