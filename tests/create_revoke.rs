@@ -399,7 +399,11 @@ fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
                 for a in &after {
                     assert!(a.contains(&new) && !a.contains(&old), "{p:?} {step}");
                 }
-                assert_eq!(live, vec![new.clone()], "{p:?} {step}: only the new key is live");
+                assert_eq!(
+                    live,
+                    vec![new.clone()],
+                    "{p:?} {step}: only the new key is live"
+                );
             }
         }
         // Every config holds a live key; the old key's copy in the keychain is gone.
@@ -412,10 +416,17 @@ fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
                 "{p:?} {step}: a config on a dead key"
             );
         }
-        assert_eq!(secret_tool(&format!("rotation:{rot}:old")), None, "{p:?} {step}");
+        assert_eq!(
+            secret_tool(&format!("rotation:{rot}:old")),
+            None,
+            "{p:?} {step}"
+        );
         let again: Value =
             serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
-        assert!(again.as_array().unwrap().is_empty(), "{p:?} {step}: {again}");
+        assert!(
+            again.as_array().unwrap().is_empty(),
+            "{p:?} {step}: {again}"
+        );
     }
 }
 

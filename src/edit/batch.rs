@@ -138,21 +138,22 @@ impl Locked {
     /// synced temp file, one thread per file.
     pub fn stage<'a>(mut self, transforms: Vec<Transform<'a>>) -> Batch<'a> {
         let items = std::mem::take(&mut self.items);
+        let mut transforms = transforms.into_iter();
         let mut items: Vec<(Item, Option<Transform<'a>>)> = items
             .into_iter()
-            .zip(transforms.into_iter().map(Some))
+            .map(|it| (it, transforms.next()))
             .collect();
         let staged: Vec<Option<(Result<Staged, Attempt>, Pre)>> = std::thread::scope(|s| {
             let handles: Vec<_> = items
                 .iter_mut()
                 .map(|(it, transform)| {
+                    let transform = transform.as_mut()?;
                     let State::Locked(lock, pre) = std::mem::replace(&mut it.state, State::Alone)
                     else {
                         return None;
                     };
                     let shown = it.shown.clone();
                     let (target, expected) = (&it.target, &it.expected);
-                    let transform = transform.as_mut()?;
                     let h = s.spawn(move || {
                         stage(lock, target, &shown, expected, &mut |c| {
                             transform(c).map_err(Refusal::Message)
@@ -289,7 +290,14 @@ impl Batch<'_> {
             } = it;
             match state {
                 State::Failed(e) => results[i] = Some(Err(e)),
-                State::Alone | State::Locked(..) => alone.push(i),
+                State::Alone => alone.push(i),
+                State::Locked(lock, pre) => {
+                    // (No new content was given for it: its early backup goes.)
+                    drop(lock);
+                    let ids: Vec<String> = pre.into_iter().map(|(id, _)| id).collect();
+                    let _ = backups.forget(&ids);
+                    alone.push(i)
+                }
                 State::Ready(staged, backup) => match staged.check() {
                     Ok(()) => match staged.rename(&backups, &backup) {
                         Ok(dir) => renamed.push((i, dir, backup)),

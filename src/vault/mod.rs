@@ -116,13 +116,20 @@ impl Vault {
             &value.expose()[..8]
         );
         self.store(account, &value)?;
-        let (vault, account) = (self.clone(), account.clone());
-        let delete = std::thread::Builder::new()
-            .name("rekey-probe-delete".into())
-            .spawn(move || {
-                let _ = vault.delete(&account);
-            });
-        Ok(ProbeCleanup(delete.ok()))
+        let delete = {
+            let (vault, account) = (self.clone(), account.clone());
+            std::thread::Builder::new()
+                .name("rekey-probe-delete".into())
+                .spawn(move || {
+                    let _ = vault.delete(&account);
+                })
+                .ok()
+        };
+        if delete.is_none() {
+            // No thread to be had: delete it now.
+            let _ = self.delete(account);
+        }
+        Ok(ProbeCleanup(delete))
     }
 
     /// Whether the keychain can store right now (see [`Vault::probe`]).
