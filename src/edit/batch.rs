@@ -513,4 +513,34 @@ mod tests {
         assert_eq!(entry.hash, super::super::atomic::content_hash(&bytes));
         assert_eq!(names(backups.dir()), [id, "index.json".to_string()]);
     }
+
+    #[test]
+    fn a_target_given_no_new_content_is_refused_unlocked_and_leaves_no_backup() {
+        let d = tempfile::tempdir().unwrap();
+        let backups = Backups::new(d.path().join("backups"));
+        let (a, b) = (d.path().join("a/mcp.json"), d.path().join("b/mcp.json"));
+        for p in [&a, &b] {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "{\"k\": \"old\"}").unwrap();
+        }
+        // Two targets, one transform: the second file gets a result of its own, not silence.
+        let results = lock(vec![target(&a), target(&b)], &backups)
+            .stage(vec![swap("old", "new")])
+            .commit();
+        assert_eq!(results.len(), 2);
+        assert!(results[0].1.is_ok());
+        assert!(
+            matches!(&results[1].1, Err(WriteError::Refused { message, .. }) if message.contains("no new content")),
+            "{:?}",
+            results[1].1
+        );
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "{\"k\": \"old\"}");
+        // Only the written file keeps a backup; the other's early link is gone and its lock let go.
+        assert_eq!(backups.list().unwrap().len(), 1);
+        let again = lock(vec![target(&b)], &backups)
+            .stage(vec![swap("old", "new")])
+            .commit();
+        assert!(again[0].1.is_ok(), "{:?}", again[0].1);
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "{\"k\": \"new\"}");
+    }
 }
