@@ -5,7 +5,7 @@
 # MCP entries start it by its absolute path. It is built here first, because the bundle config copies
 # target/release/rekey into the packages (tauri build's beforeBuildCommand only builds the UI).
 # The bundle config (src-tauri/tauri.conf.json) also describes the macOS (.app/.dmg) and Windows (MSI/NSIS)
-# bundles; build those on their own OS with the same command and `--bundles app,dmg` or `--bundles msi,nsis`.
+# bundles; build those on their own OS with the same command and `app,dmg` or `msi,nsis` as its argument.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -26,7 +26,7 @@ for bundle in ${BUNDLES//,/ }; do
   rm -f "$log"
 done
 # Tauri's deb bundler compresses data.tar with gzip; Debian's own packages use xz, which packs these two
-# binaries to about half the size (12.1 MB -> 6.1 MB measured). Re-pack each .deb the way dpkg-deb builds them:
+# binaries to about half the size (11.6 -> 5.8 MiB measured, as bench/run.sh app reports sizes). Re-pack each .deb the way dpkg-deb builds them:
 # same files, modes and control data (`-R` keeps both), root ownership (as Tauri writes it), xz level 9.
 repack_deb() { # <deb>
   local deb=$1 dir; dir=$(mktemp -d)

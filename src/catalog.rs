@@ -179,6 +179,15 @@ pub fn providers_markdown() -> String {
             crate::providers::RotateAuth::CurrentKey => "the key itself",
             crate::providers::RotateAuth::AdminCredential => "an admin credential (`rekey login`)",
         };
+        // A custom provider's model and credential are whatever its TOML spec says.
+        let (model, auth) = if p.id() == "custom" {
+            (
+                "as its spec says: rotate in place, or create then revoke when it has a `[create]` request",
+                "as its spec says (the key itself, or an admin credential)",
+            )
+        } else {
+            (model, auth)
+        };
         out.push_str(&format!(
             "| {} | `{}` | {} | {} | {} |\n",
             p.name(),
