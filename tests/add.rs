@@ -196,6 +196,40 @@ fn remote_servers_get_their_headers_through_mcp_remote_and_literal_cursor_uses_i
     assert_eq!(start(&home, &claude, "neon"), want);
     assert_eq!(start(&home, &cursor, "neon"), want);
 
+    // Claude Code expands `${VAR}` in args itself, so its protected entry names the reference inline
+    // (`Authorization:Bearer rekey://…`); `rekey exec` still keeps the key off mcp-remote's command line.
+    let code = home.write(CLAUDE_CODE, "{\"numStartups\": 3}");
+    let nk = "napi_claudecode0123456789abcdefghijklmnop";
+    outputs.push(add(
+        &home,
+        &[
+            "neon",
+            "--name",
+            "neon-code",
+            "--id",
+            "key_id=key-2",
+            "--client",
+            "claude-code",
+            "--yes",
+        ],
+        nk,
+    ));
+    ok(outputs.last().unwrap());
+    assert_eq!(
+        start(&home, &code, "neon-code"),
+        [
+            format!("url {}", sha256("https://mcp.neon.tech/mcp")),
+            format!("header Authorization {}", sha256(&format!("Bearer {nk}"))),
+        ]
+    );
+    let argv = argv_log(&home);
+    for k in [fx, cf, neon, nk] {
+        assert!(
+            !argv.contains(k),
+            "a key on a server's command line: {argv}"
+        );
+    }
+
     // Literal, on request: Cursor connects to the URL itself with its headers; Claude Desktop, which has
     // no headers field, goes through mcp-remote with the key in its env.
     let rt = "rootly_0123456789abcdef0123456789abcdef";
@@ -230,7 +264,7 @@ fn remote_servers_get_their_headers_through_mcp_remote_and_literal_cursor_uses_i
 
     // Every key is one linked credential; the literal one in plaintext, the others protected.
     let scan: Value = serde_json::from_str(&ok(&run(&home, &["scan", "--json"], "", &[]))).unwrap();
-    assert_eq!(scan["summary"]["protected_usages"], 6, "{scan}");
+    assert_eq!(scan["summary"]["protected_usages"], 7, "{scan}");
     assert_eq!(scan["summary"]["plaintext_keys"], 1, "{scan}");
     let links: Value =
         serde_json::from_str(&read(&home.dir.path().join("data/rekey/links.json"))).unwrap();

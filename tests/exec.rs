@@ -92,6 +92,67 @@ fn references_in_env_and_args_are_resolved_and_the_server_sees_the_key() {
 }
 
 #[test]
+fn an_mcp_remote_header_reference_reaches_the_server_through_its_environment_not_its_command_line()
+{
+    if !keyring_tests_enabled(
+        "an_mcp_remote_header_reference_reaches_the_server_through_its_environment_not_its_command_line",
+    ) {
+        return;
+    }
+    let home = TempHome::new();
+    let svc = service("header");
+    let key = "bs_live_exec_header_0123456789abcdef";
+    let id = rekey::protect::new_id("bitscale");
+    store(&svc, &id, key);
+    // `sh -c SCRIPT mcp-remote URL --header VALUE`: $0 is `mcp-remote`, as in `npx -y mcp-remote …`. The
+    // script prints its own command line as the OS shows it to every user, and the header with its
+    // `${VAR}` expanded from the environment, as mcp-remote does.
+    let script = r#"tr '\0' ' ' < /proc/$$/cmdline; echo; h=$3; var=${h#*\$\{}; var=${var%\}}; eval "v=\${$var}"; printf '%s|%s' "${h%%:*}" "$v" | sha256sum"#;
+    let o = exec(&svc, &home)
+        .args([
+            "sh",
+            "-c",
+            script,
+            "mcp-remote",
+            "https://mcp.example.com/mcp",
+            "--header",
+        ])
+        .arg(format!("Authorization: Bearer rekey://{id}"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stdout}\n{stderr}");
+    let (cmdline, hash) = stdout.split_once('\n').unwrap();
+    assert!(
+        cmdline.contains("--header Authorization:${REKEY_EXEC_HEADER_1}"),
+        "{cmdline}"
+    );
+    assert!(
+        !cmdline.contains(key) && !cmdline.contains("rekey://"),
+        "{cmdline}"
+    );
+    assert_eq!(hash, sha256(&format!("Authorization|Bearer {key}")));
+    assert!(!stderr.contains(key));
+    // Without mcp-remote on the command line, a `--header` argument is resolved in place as any other.
+    let o = exec(&svc, &home)
+        .args([
+            "sh",
+            "-c",
+            r#"printf '%s' "$2" | sha256sum"#,
+            "other",
+            "--header",
+        ])
+        .arg(format!("Authorization: Bearer rekey://{id}"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        sha256(&format!("Authorization: Bearer {key}"))
+    );
+}
+
+#[test]
 fn a_missing_entry_or_command_is_one_line_and_its_own_exit_code() {
     if !keyring_tests_enabled("a_missing_entry_or_command_is_one_line_and_its_own_exit_code") {
         return;

@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 pub struct ClientShape {
     /// Its native remote entry: the URL's field and, where needed, a `type` field.
     native: Option<(&'static str, Option<&'static str>)>,
-    /// It expands `${VAR}` in `args` itself (from its own environment, not the entry's): mcp-remote's
-    /// `--header "Name:${VAR}"` would reach the server empty, so the header goes inline.
+    /// It expands `${VAR}` in `args` itself (Claude Code, Gemini CLI): the header goes inline
+    /// (`Name:Bearer rekey://…`), and `rekey exec` moves its value into a variable of mcp-remote's
+    /// environment when it starts it (`protect::exec`), so the key is on no command line.
     interpolates: bool,
 }
 

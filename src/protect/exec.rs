@@ -4,6 +4,8 @@
 //! OS keychain; then the server is started. On Unix Rekey `exec`s it: the server replaces Rekey (same pid,
 //! stdio and signals untouched, as if the client had started it directly). On Windows Rekey starts it with
 //! the same stdio, ignores Ctrl-C itself (the server, in the same console, gets it) and exits with its code.
+//! A reference in mcp-remote's `--header` argument is the exception: its value goes into a variable of the
+//! server's environment that the argument names (see [`prepare`]), so no key is on a command line.
 //! A value is never printed: a problem is one line on stderr (MCP clients show a server's stderr in their
 //! logs) and an exit code of its own.
 
@@ -93,10 +95,32 @@ pub fn prepare(
     };
     let program = one(program, &|| "the command".to_string())?;
     let mut resolved_args = Vec::with_capacity(args.len());
+    let mut env = Vec::new();
+    // mcp-remote's `--header "Name: … rekey://<id>"`: the resolved value goes into a variable of the
+    // server's environment and the argument names it (`Name:${REKEY_EXEC_HEADER_1}`), which mcp-remote
+    // expands (its README's form). So the key is on no command line (`ps`, /proc/<pid>/cmdline) and not
+    // in mcp-remote's log of its arguments, whatever the client did with the entry's own `${…}` forms.
+    let mut remote = is_mcp_remote(&program);
     for (i, a) in args.iter().enumerate() {
+        let header = remote && i > 0 && args[i - 1] == "--header";
+        remote = remote || is_mcp_remote(a);
+        if header {
+            if let Some((name, value)) = a
+                .to_str()
+                .filter(|t| t.contains(super::SCHEME))
+                .and_then(|t| t.split_once(':'))
+            {
+                let var = format!("REKEY_EXEC_HEADER_{}", env.len() + 1);
+                let value = one(OsStr::new(value.trim_start()), &|| {
+                    format!("argument {}", i + 1)
+                })?;
+                env.push((OsString::from(&var), value));
+                resolved_args.push(OsString::from(format!("{name}:${{{var}}}")));
+                continue;
+            }
+        }
         resolved_args.push(one(a, &|| format!("argument {}", i + 1))?);
     }
-    let mut env = Vec::new();
     for (k, v) in vars {
         let has_ref = v.to_string_lossy().contains(super::SCHEME);
         if has_ref {
@@ -109,6 +133,14 @@ pub fn prepare(
         args: resolved_args,
         env,
     })
+}
+
+/// `mcp-remote`, `mcp-remote@<version>`, or a path to it (what `npx -y mcp-remote` and its variants name).
+fn is_mcp_remote(arg: &OsStr) -> bool {
+    let s = arg.to_string_lossy();
+    let base = s.rsplit(['/', '\\']).next().unwrap_or("");
+    let base = base.strip_suffix(".cmd").unwrap_or(base);
+    base == "mcp-remote" || base.starts_with("mcp-remote@")
 }
 
 /// Run `rekey exec`: returns only when the server could not be started (Unix) or has ended (Windows).

@@ -14,7 +14,8 @@ pub const CODEX: &str = "home/.codex/config.toml";
 
 /// Stand-ins for `uvx` and `npx`: they write what a server would receive, hashed, to `$FAKE_OUT_FILE`:
 /// each mcp-remote `--header` (its `${VAR}` expanded from the environment, as mcp-remote does), the
-/// argument after `--api-key`, every URL argument, and the env vars servers read their keys from.
+/// argument after `--api-key`, every URL argument, and the env vars servers read their keys from; and each
+/// command line, raw, to `$FAKE_OUT_FILE.argv` ([`argv_log`]).
 pub const LAUNCHER: &str = r#"#!/bin/sh
 h() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 {
@@ -38,6 +39,8 @@ h() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
     if [ -n "$val" ]; then echo "env $v $(h "$val")"; fi
   done
 } > "$FAKE_OUT_FILE"
+# Its command line as every user of the machine can read it (ps, /proc/<pid>/cmdline), kept for the test.
+printf '%s\n' "$*" >> "$FAKE_OUT_FILE.argv"
 "#;
 
 pub fn sha256(s: &str) -> String {
@@ -139,6 +142,11 @@ pub fn start(home: &TempHome, file: &Path, name: &str) -> Vec<String> {
     let got = read(&out);
     std::fs::remove_file(&out).unwrap();
     got.lines().map(str::to_string).collect()
+}
+
+/// Every command line the stand-ins were started with so far, one per line.
+pub fn argv_log(home: &TempHome) -> String {
+    std::fs::read_to_string(home.dir.path().join("received.argv")).unwrap_or_default()
 }
 
 pub fn read(p: &Path) -> String {
