@@ -441,6 +441,19 @@ fn refusals_change_nothing_not_even_the_keychain() {
             "takes one key",
         ),
         (vec!["nope", "--client", "cursor", "--yes"], key, "nope"),
+        // Activepieces' key is in its URL: through mcp-remote it would be on a command line.
+        (
+            vec![
+                "activepieces",
+                "--id",
+                "server_id=srv1",
+                "--client",
+                "cursor",
+                "--yes",
+            ],
+            key,
+            "its key is part of the server's URL",
+        ),
         (
             vec!["bitscale", "--client", "zed", "--yes"],
             key,
@@ -526,6 +539,54 @@ fn refusals_change_nothing_not_even_the_keychain() {
         .any(|l| l.as_str().unwrap().contains("rekey://bitscale-")));
     assert!(!plan.to_string().contains(key));
     assert_eq!(snapshot(), broken);
+}
+
+/// The plan's diff shows whole lines of the file: another server's key on such a line is masked too, and a
+/// Codex file that does not parse is refused without quoting its line (which may hold a key).
+#[test]
+fn the_plan_shows_no_key_of_the_file_and_a_broken_toml_line_is_not_quoted() {
+    if !keyring_tests_enabled(
+        "the_plan_shows_no_key_of_the_file_and_a_broken_toml_line_is_not_quoted",
+    ) {
+        return;
+    }
+    let home = TempHome::new();
+    let other = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+    home.write(
+        CURSOR,
+        &format!("{{\"mcpServers\":{{\"github\":{{\"command\":\"npx\",\"env\":{{\"GITHUB_TOKEN\":\"{other}\"}}}}}}}}"),
+    );
+    let key = "bs_live_0123456789abcdefplan";
+    for extra in [&[][..], &["--literal"][..]] {
+        let mut a = vec!["bitscale", "--client", "cursor", "--json"];
+        a.extend_from_slice(extra);
+        let o = add(&home, &a, key);
+        let out = ok(&o);
+        let plan: Value = serde_json::from_str(&out).unwrap();
+        let diff = plan["files"][0]["diff"].to_string();
+        assert!(
+            diff.contains("GITHUB_TOKEN"),
+            "the changed line is shown: {diff}"
+        );
+        assert!(
+            !out.contains(other) && !out.contains(key),
+            "{extra:?}: {out}"
+        );
+    }
+    let codex = home.write(
+        CODEX,
+        &format!("[mcp_servers.x]\nenv = {{ OPENAI_API_KEY = \"{other}\n"),
+    );
+    let before = read(&codex);
+    let o = add(&home, &["bitscale", "--client", "codex", "--yes"], key);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("does not parse") && err.contains("line 2"),
+        "{err}"
+    );
+    assert!(!err.contains(other) && !err.contains(key), "{err}");
+    assert_eq!(read(&codex), before);
 }
 
 /// The plan is what gets written: a file that changed between the plan and the confirmation is refused

@@ -150,6 +150,11 @@ pub fn render(
 }
 
 impl Template {
+    /// The key is part of the server's URL (Activepieces' `…/mcp/<token>/sse`).
+    pub fn key_in_url(&self) -> bool {
+        matches!(self.run, Run::Remote { url, .. } if url.contains("{key}"))
+    }
+
     fn run_headers(&self) -> &'static [(&'static str, &'static str)] {
         match self.run {
             Run::Remote { headers, .. } => headers,
@@ -216,9 +221,13 @@ fn toml_insert(
             .to_string(),
         None => String::new(),
     };
+    // (toml_edit's error text quotes the offending line, which may hold a key: only its first line and
+    // the position are given.)
+    crate::edit::toml::walk(&text, |_, _, _| {})
+        .map_err(|e| Error::InvalidInput(format!("{path} does not parse: {e}")))?;
     let doc: toml_edit::DocumentMut = text
         .parse()
-        .map_err(|e| Error::InvalidInput(format!("{path} does not parse: {e}")))?;
+        .map_err(|_| Error::InvalidInput(format!("{path} does not parse")))?;
     if doc
         .get("mcp_servers")
         .and_then(|t| t.as_table_like())
@@ -259,7 +268,7 @@ fn toml_insert(
             .collect::<Result<Vec<_>>>()?;
         out.push_str(&format!("env = {{ {} }}{nl}", kv.join(", ")));
     }
-    out.parse::<toml_edit::DocumentMut>().map_err(|e| {
+    crate::edit::toml::walk(&out, |_, _, _| {}).map_err(|e| {
         Error::InvalidInput(format!(
             "{path}: a [mcp_servers.{name}] table cannot be added to it ({e}); add the server by hand"
         ))

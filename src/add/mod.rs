@@ -125,8 +125,8 @@ fn location_of(ctx: &Context, client: ClientId) -> Option<Location> {
         .cloned()
 }
 
-/// `- `/`+ ` lines between `old` and `new` (one changed block), with `secret` masked.
-fn diff(old: &str, new: &str, secret: Option<&Secret>) -> Vec<String> {
+/// `- `/`+ ` lines between `old` and `new` (one changed block), every secret in `scrub` masked.
+fn diff(old: &str, new: &str, scrub: &crate::scrub::Scrubber) -> Vec<String> {
     let a: Vec<&str> = old.lines().collect();
     let b: Vec<&str> = new.lines().collect();
     let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -138,10 +138,7 @@ fn diff(old: &str, new: &str, secret: Option<&Secret>) -> Vec<String> {
         .take(max_suf)
         .take_while(|(x, y)| x == y)
         .count();
-    let mask = |l: &str| match secret {
-        Some(s) => l.replace(s.expose(), &s.masked()),
-        None => l.to_string(),
-    };
+    let mask = |l: &str| scrub.clean(l);
     let removed = a[pre..a.len() - suf]
         .iter()
         .map(|l| format!("- {}", mask(l)));
@@ -280,9 +277,26 @@ pub fn plan_add(ctx: &Context, req: &AddRequest, key: Secret) -> Result<AddPlan>
             .as_deref()
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_default();
-        let masked = (!plan.protected).then_some(&plan.value);
+        if via && plan.template.key_in_url() {
+            return Err(bad(format!(
+                "{} cannot have this server through mcp-remote: its key is part of the server's URL, which \
+                 mcp-remote takes on its command line (readable by every user) and prints in its log; add it \
+                 literally (--literal) to a client that connects to URLs itself (Cursor, Claude Code, Windsurf, …)",
+                client.name()
+            )));
+        }
+        // The diff shows whole lines of the file as it is: mask the new key and every key already in it
+        // (an entry on one line, or a minified file, puts another server's key on a changed line).
+        let mut scrub = crate::scrub::Scrubber::new().with(&plan.value);
+        if let Some(bytes) = current.as_deref() {
+            for s in crate::scan::slots_of(&loc, bytes).unwrap_or_default() {
+                if matches!(s.report.state, crate::scan::slots::ValueState::Secret) {
+                    scrub.add(&s.value);
+                }
+            }
+        }
         plan.files.push(AddFile {
-            diff: diff(&old, &text, masked),
+            diff: diff(&old, &text, &scrub),
             path: loc.path,
             client: *c,
             client_name: client.name(),
