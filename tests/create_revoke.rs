@@ -295,6 +295,41 @@ fn a_failed_revoke_is_old_key_still_active_until_revoke_old_works() {
     no_secret_anywhere(&home, &(text + &done), &[&old, &new]);
 }
 
+/// A vendor whose refused delete quotes the credential it was sent: the admin credential that authorised
+/// the revoke appears in no output, journal, audit line or history message.
+#[test]
+fn a_revoke_error_that_echoes_the_admin_credential_shows_none_of_it() {
+    if !keyring_tests_enabled("a_revoke_error_that_echoes_the_admin_credential_shows_none_of_it") {
+        return;
+    }
+    let p = P::OpenAiServiceAccountKey;
+    let (f, home, old, cred, admin, _) = linked(p);
+    let admin = admin.expect("service-account keys are rotated with an admin key");
+    set_keys(&f, p, |k| {
+        k.revoke_fault = Some(500);
+        k.revoke_fault_echoes = true;
+    });
+    let o = run(&home, &["rotate", &cred, "--yes"], "", &[]);
+    assert_eq!(o.status.code(), Some(5));
+    let mut text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(text.contains("old key still active: revoke it"), "{text}");
+    let rot = {
+        let h: Value =
+            serde_json::from_str(&ok(&run(&home, &["history", "--json"], "", &[]))).unwrap();
+        assert_eq!(h[0]["outcome"], "revoke-failed", "{h}");
+        h[0]["rotation"].as_str().unwrap().to_string()
+    };
+    // Its retry too.
+    let again = run(&home, &["revoke-old", &rot], "", &[]);
+    assert_eq!(again.status.code(), Some(5));
+    text += &String::from_utf8_lossy(&again.stdout);
+    text += &String::from_utf8_lossy(&again.stderr);
+    text += &ok(&run(&home, &["history", "--json"], "", &[]));
+    let new = f.current_key(p);
+    no_secret_anywhere(&home, &text, &[&admin, &old, &new]);
+}
+
 #[test]
 fn a_config_back_on_the_old_key_is_never_left_on_a_revoked_key() {
     if !keyring_tests_enabled("a_config_back_on_the_old_key_is_never_left_on_a_revoked_key") {

@@ -47,10 +47,15 @@ pub(super) fn revoke_old(
         )));
     }
     let old = entry.old_account.as_deref().and_then(|a| vault.get(a).ok());
-    let scrubber = Scrubber::new().with(live).with_opt(old.as_ref());
+    // The admin credential too: a provider's error text may echo the token it was sent.
+    let admin = admin_for(vault, provider, link);
+    let scrubber = Scrubber::new()
+        .with(live)
+        .with_opt(old.as_ref())
+        .with_opt(admin.as_ref().ok().and_then(Option::as_ref));
     let result = match entry.old_key_id.clone() {
         None => Err(ProviderError::MissingId("key_id")),
-        Some(id) => admin_for(vault, provider, link)
+        Some(id) => admin
             .map_err(|e| ProviderError::MissingAdminCredential(format!("{} ({e})", provider.id())))
             .and_then(|admin| {
                 let req = RevokeRequest {

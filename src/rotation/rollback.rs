@@ -152,21 +152,24 @@ pub(super) fn delete_new(
         ));
         return;
     };
-    let result = admin_for(vault, provider, link)
-        .map_err(|e| e.to_string())
-        .and_then(|admin| {
-            provider
-                .revoke(
-                    http,
-                    &RevokeRequest {
-                        link,
-                        key_id: &id,
-                        live,
-                        admin: admin.as_ref(),
-                    },
-                )
-                .map_err(|e| e.to_string())
-        });
+    let admin = admin_for(vault, provider, link);
+    // The admin credential too: a provider's error text may echo the token it was sent.
+    let scrubber = Scrubber::new()
+        .with(live)
+        .with_opt(admin.as_ref().ok().and_then(Option::as_ref));
+    let result = admin.map_err(|e| e.to_string()).and_then(|admin| {
+        provider
+            .revoke(
+                http,
+                &RevokeRequest {
+                    link,
+                    key_id: &id,
+                    live,
+                    admin: admin.as_ref(),
+                },
+            )
+            .map_err(|e| e.to_string())
+    });
     let before = entry.message.clone().unwrap_or_default();
     match result {
         Ok(()) => {
@@ -177,7 +180,7 @@ pub(super) fn delete_new(
             let _ = vault.delete(&account_of(entry));
         }
         Err(e) => {
-            entry.message = Some(Scrubber::new().with(live).clean(&format!(
+            entry.message = Some(scrubber.clean(&format!(
                 "{before}; the new key (id {id}) is still active at the provider and could not be deleted ({e}): run `rekey rollback {}` again, or delete it in {}'s console",
                 entry.id,
                 provider.name()

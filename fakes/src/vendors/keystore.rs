@@ -17,6 +17,9 @@ pub struct Keys {
     pub keys: Vec<FakeKey>,
     /// Answer every delete with this status (in the vendor's error shape); nothing is revoked.
     pub revoke_fault: Option<u16>,
+    /// With `revoke_fault`: the error text echoes the credential the delete was sent with (a vendor that
+    /// quotes what it received, tokens included).
+    pub revoke_fault_echoes: bool,
     /// Answer every verify call with this status: the new key "does not work" (a failed verification).
     pub verify_fault: Option<u16>,
     /// Delete calls received (refused or not).
@@ -24,6 +27,14 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// The refused delete's error text (see `revoke_fault_echoes`).
+    pub fn revoke_fault_text(&self, sent: Option<&str>) -> String {
+        match (self.revoke_fault_echoes, sent) {
+            (true, Some(s)) => format!("injected failure for credential {s}"),
+            _ => "injected failure".into(),
+        }
+    }
+
     pub fn with(id: &str, name: &str, key: &str) -> Keys {
         let mut k = Keys::default();
         k.add(id, name, key);

@@ -83,7 +83,8 @@ pub(crate) fn route(
                 )));
             }
             if let Some(code) = n.keys.revoke_fault {
-                return Some(Outcome::Answer(errors(code, "injected failure")));
+                let text = n.keys.revoke_fault_text(bearer(req).as_deref());
+                return Some(Outcome::Answer(errors(code, &text)));
             }
             let name = n.keys.by_id(id).map(|k| k.name.clone());
             if !n.keys.revoke(id) {

@@ -144,7 +144,8 @@ pub(crate) fn route(
                 return Some(Outcome::Answer(errors(401, "Incorrect API key provided")));
             }
             if let Some(code) = keys.revoke_fault {
-                return Some(Outcome::Answer(errors(code, "injected failure")));
+                let text = keys.revoke_fault_text(bearer(req).as_deref());
+                return Some(Outcome::Answer(errors(code, &text)));
             }
             if !project_ok || !keys.revoke(id) {
                 return Some(Outcome::Answer(errors(404, "No such API key")));

@@ -85,7 +85,8 @@ pub(crate) fn route(
                 return Some(Outcome::Answer(errors(403, "Not authorized")));
             };
             if let Some(code) = v.keys.revoke_fault {
-                return Some(Outcome::Answer(errors(code, "injected failure")));
+                let text = v.keys.revoke_fault_text(bearer(req).as_deref());
+                return Some(Outcome::Answer(errors(code, &text)));
             }
             let id = if *id == "current" {
                 who.id.as_str()
