@@ -587,6 +587,20 @@ fn the_plan_shows_no_key_of_the_file_and_a_broken_toml_line_is_not_quoted() {
     );
     assert!(!err.contains(other) && !err.contains(key), "{err}");
     assert_eq!(read(&codex), before);
+    // LaunchDarkly's server documents only `--api-key <key>`: the plan says the key will be on its
+    // command line; BitScale's (an environment variable) says nothing of the kind.
+    let notes = |provider: &str, k: &str| {
+        let o = add(
+            &home,
+            &[provider, "--name", "n", "--client", "cursor", "--json"],
+            k,
+        );
+        let plan: Value = serde_json::from_str(&ok(&o)).unwrap();
+        plan["notes"].to_string()
+    };
+    let ld = notes("launchdarkly", "api-0123abcd-4567-89ab-cdef-0123456789ab");
+    assert!(ld.contains("command-line argument"), "{ld}");
+    assert!(!notes("bitscale", key).contains("command-line argument"));
 }
 
 /// The plan is what gets written: a file that changed between the plan and the confirmation is refused

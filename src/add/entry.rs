@@ -150,6 +150,11 @@ pub fn render(
 }
 
 impl Template {
+    /// The key is one of the local server's arguments (LaunchDarkly's `--api-key <key>`).
+    pub fn key_in_args(&self) -> bool {
+        matches!(self.run, Run::Stdio { args, .. } if args.iter().any(|a| a.contains("{key}")))
+    }
+
     /// The key is part of the server's URL (Activepieces' `…/mcp/<token>/sse`).
     pub fn key_in_url(&self) -> bool {
         matches!(self.run, Run::Remote { url, .. } if url.contains("{key}"))

@@ -316,6 +316,9 @@ pub fn plan_add(ctx: &Context, req: &AddRequest, key: Secret) -> Result<AddPlan>
     } else {
         plan.notes.push("Literal: the key itself is written into each config (it is also kept in the OS keychain); `rekey protect` can take it out later.".into());
     }
+    if plan.template.key_in_args() {
+        plan.notes.push(format!("{}'s server takes the key only as a command-line argument (its documented form has no environment variable): while it runs, other users of this computer can read it in the process list.", plan.provider_name));
+    }
     if plan.files.iter().any(|f| f.via_mcp_remote) {
         plan.notes.push("The remote server runs through mcp-remote (`npx -y mcp-remote <url> --header …`): Node.js must be installed.".into());
     }
