@@ -125,8 +125,14 @@ fn location_of(ctx: &Context, client: ClientId) -> Option<Location> {
         .cloned()
 }
 
-/// `- `/`+ ` lines between `old` and `new` (one changed block), every secret in `scrub` masked.
-fn diff(old: &str, new: &str, scrub: &crate::scrub::Scrubber) -> Vec<String> {
+/// `- `/`+ ` lines between `old` and `new` (one changed block): `secret` shown masked (`sk-l…cdef`), and
+/// every secret in `scrub` (in any form) redacted.
+fn diff(
+    old: &str,
+    new: &str,
+    secret: Option<&Secret>,
+    scrub: &crate::scrub::Scrubber,
+) -> Vec<String> {
     let a: Vec<&str> = old.lines().collect();
     let b: Vec<&str> = new.lines().collect();
     let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -138,7 +144,10 @@ fn diff(old: &str, new: &str, scrub: &crate::scrub::Scrubber) -> Vec<String> {
         .take(max_suf)
         .take_while(|(x, y)| x == y)
         .count();
-    let mask = |l: &str| scrub.clean(l);
+    let mask = |l: &str| match secret {
+        Some(s) => scrub.clean(&l.replace(s.expose(), &s.masked())),
+        None => scrub.clean(l),
+    };
     let removed = a[pre..a.len() - suf]
         .iter()
         .map(|l| format!("- {}", mask(l)));
@@ -296,7 +305,7 @@ pub fn plan_add(ctx: &Context, req: &AddRequest, key: Secret) -> Result<AddPlan>
             }
         }
         plan.files.push(AddFile {
-            diff: diff(&old, &text, &scrub),
+            diff: diff(&old, &text, Some(&plan.value), &scrub),
             path: loc.path,
             client: *c,
             client_name: client.name(),
@@ -458,13 +467,30 @@ mod tests {
         let old = "{\n  \"mcpServers\": {\n    \"a\": {}\n  }\n}\n";
         let new = "{\n  \"mcpServers\": {\n    \"a\": {},\n    \"b\": {\"k\": \"sk-live-0123456789abcdef\"}\n  }\n}\n";
         assert_eq!(
-            diff(old, new, Some(&key)),
+            diff(
+                old,
+                new,
+                Some(&key),
+                &crate::scrub::Scrubber::new().with(&key)
+            ),
             [
                 "-     \"a\": {}".to_string(),
                 "+     \"a\": {},".into(),
                 format!("+     \"b\": {{\"k\": \"{}\"}}", key.masked()),
             ]
         );
-        assert_eq!(diff("", "x\n", None), ["+ x"]);
+        assert_eq!(diff("", "x\n", None, &Default::default()), ["+ x"]);
+        // Another key on a changed line (a one-line entry) is redacted.
+        let other = Secret::new("ghp_0123456789abcdefghij".into());
+        let lines = diff(
+            "{\"a\": {\"env\": {\"T\": \"ghp_0123456789abcdefghij\"}}}",
+            "{\"a\": {\"env\": {\"T\": \"ghp_0123456789abcdefghij\"}}, \"b\": {}}",
+            Some(&key),
+            &crate::scrub::Scrubber::new().with(&key).with(&other),
+        );
+        assert!(
+            lines.iter().all(|l| !l.contains(other.expose())),
+            "{lines:?}"
+        );
     }
 }

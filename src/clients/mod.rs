@@ -269,8 +269,8 @@ pub trait Client: Sync {
     fn process_names(&self, _platform: Platform) -> &'static [&'static str] {
         &[]
     }
-    /// The field of a server entry that names it, when entries are a list (Continue's `mcpServers:
-    /// - name: …`): the entry is reported under that name instead of its index, wherever it sits in the
+    /// The field of a server entry that names it, when entries are a list (Continue's
+    /// `mcpServers: [{name: …}]` in block style): the entry is reported under that name instead of its index, wherever it sits in the
     /// entry. Entries without it keep their key.
     fn server_name_field(&self) -> Option<&'static str> {
         None

@@ -40,7 +40,7 @@ fn message(v: &serde_json::Value) -> Option<String> {
 }
 
 /// The admin credential, or the error that says to log in.
-fn admin<'a>(admin: Option<&'a Secret>) -> Result<&'a Secret, ProviderError> {
+fn admin(admin: Option<&Secret>) -> Result<&Secret, ProviderError> {
     admin.ok_or_else(|| ProviderError::MissingAdminCredential(Vercel.id().into()))
 }
 

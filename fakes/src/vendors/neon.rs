@@ -83,7 +83,7 @@ pub(crate) fn route(
                 )));
             }
             if let Some(code) = n.keys.revoke_fault {
-                let text = n.keys.revoke_fault_text(bearer(req).as_deref());
+                let text = n.keys.revoke_fault_text(bearer(req));
                 return Some(Outcome::Answer(errors(code, &text)));
             }
             let name = n.keys.by_id(id).map(|k| k.name.clone());

@@ -144,7 +144,7 @@ pub(crate) fn route(
                 return Some(Outcome::Answer(errors(401, "Incorrect API key provided")));
             }
             if let Some(code) = keys.revoke_fault {
-                let text = keys.revoke_fault_text(bearer(req).as_deref());
+                let text = keys.revoke_fault_text(bearer(req));
                 return Some(Outcome::Answer(errors(code, &text)));
             }
             if !project_ok || !keys.revoke(id) {

@@ -85,7 +85,7 @@ pub(crate) fn route(
                 return Some(Outcome::Answer(errors(403, "Not authorized")));
             };
             if let Some(code) = v.keys.revoke_fault {
-                let text = v.keys.revoke_fault_text(bearer(req).as_deref());
+                let text = v.keys.revoke_fault_text(bearer(req));
                 return Some(Outcome::Answer(errors(code, &text)));
             }
             let id = if *id == "current" {
