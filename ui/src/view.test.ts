@@ -39,6 +39,10 @@ describe("view helpers", () => {
     ];
     expect(glance(report, ages, history)).toEqual({ due: 1, unfinished: 2, plaintext: 2 });
     expect(glance(null, [], [])).toEqual({ due: 0, unfinished: 0, plaintext: 0 });
+    // A rotation whose new key failed its check waits for the user (roll back, keep both, or look): the
+    // header does not say "all keys are up to date".
+    const failed = [entry({ rotation: "r2", credential: "x", new_credential: "c", outcome: "verify-failed", model: "create-then-revoke" })];
+    expect(glance(report, [], failed).unfinished).toBe(1);
   });
 
   it("moves through a list with the arrow keys, wrapping", () => {

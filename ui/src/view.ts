@@ -48,7 +48,8 @@ export function glance(report: ScanReport | null, ages: KeyAge[], history: Audit
   return {
     due: ages.filter((a) => a.due && ids.has(a.credential)).length,
     unfinished: creds.filter((c) =>
-      stateBadges(c.id, history).some((b) => b === "rotation interrupted" || b === "rotation incomplete" || b === "old key still active"),
+      stateBadges(c.id, history).some((b) =>
+        b === "rotation interrupted" || b === "rotation incomplete" || b === "old key still active" || b === "verify failed"),
     ).length,
     plaintext: creds.filter((c) => c.slots.some((s) => s.state === "secret")).length,
   };
