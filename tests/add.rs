@@ -223,6 +223,10 @@ fn remote_servers_get_their_headers_through_mcp_remote_and_literal_cursor_uses_i
         ]
     );
     let argv = argv_log(&home);
+    assert!(
+        argv.lines().filter(|l| l.contains("mcp-remote")).count() >= 7,
+        "every start above went through mcp-remote and was logged: {argv}"
+    );
     for k in [fx, cf, neon, nk] {
         assert!(
             !argv.contains(k),
@@ -293,11 +297,15 @@ fn remote_servers_get_their_headers_through_mcp_remote_and_literal_cursor_uses_i
             "{c} is linked"
         );
     }
-    for (o, k) in outputs.iter().zip([fx, cf, neon, rt]) {
-        no_key_anywhere(&home, &[o], k);
+    assert_eq!(outputs.len(), 5);
+    let refs: Vec<&std::process::Output> = outputs.iter().collect();
+    for k in [fx, cf, neon, nk, rt] {
+        no_key_anywhere(&home, &refs, k);
     }
-    for k in [fx, cf, neon] {
-        assert!(!read(&claude).contains(k) && !read(&cursor).contains(k));
+    for k in [fx, cf, neon, nk] {
+        assert!(
+            !read(&claude).contains(k) && !read(&cursor).contains(k) && !read(&code).contains(k)
+        );
     }
 }
 
@@ -493,6 +501,13 @@ fn refusals_change_nothing_not_even_the_keychain() {
         &[],
     );
     assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("expected the key on one line of stdin"),
+        "{err}"
+    );
+    assert!(!err.contains(key));
+    assert_eq!(snapshot(), before);
     // A config that does not parse (a comment in strict JSON).
     std::fs::write(&claude, "{ // no\n}").unwrap();
     let broken = snapshot();
@@ -519,7 +534,12 @@ fn refusals_change_nothing_not_even_the_keychain() {
         &["bitscale", "--name", "bs2", "--client", "cursor"],
         key,
     );
-    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("rekey://bitscale-"),
+        "the plan was made (and the key kept for it) before the question"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no terminal to ask for confirmation"));
     assert!(
         snapshot() == broken,
         "the keychain entry made for the plan is gone again"
@@ -568,6 +588,13 @@ fn the_plan_shows_no_key_of_the_file_and_a_broken_toml_line_is_not_quoted() {
             diff.contains("GITHUB_TOKEN"),
             "the changed line is shown: {diff}"
         );
+        if extra.is_empty() {
+            assert!(diff.contains("rekey://bitscale-"), "{diff}");
+        } else {
+            // Literal: the new key's line shows its masked form.
+            let masked = rekey::Secret::new(key.to_string()).masked();
+            assert!(diff.contains(&masked), "{masked} in {diff}");
+        }
         assert!(
             !out.contains(other) && !out.contains(key),
             "{extra:?}: {out}"

@@ -191,6 +191,11 @@ fn a_failed_verify_revokes_nothing_and_rollback_restores_every_config_byte_for_b
         // Revoking the old key is not offered while verification failed (only after keep-both).
         let r = run(&home, &["revoke-old", &rot], "", &[]);
         assert_eq!(r.status.code(), Some(2), "{p:?}");
+        assert!(
+            String::from_utf8_lossy(&r.stderr).contains("verif"),
+            "{p:?}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
         let out = ok(&run(&home, &["rollback", &rot, "--json"], "", &[]));
         let r: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(r["step"], "rolled-back", "{p:?}: {r}");
@@ -325,7 +330,39 @@ fn a_revoke_error_that_echoes_the_admin_credential_shows_none_of_it() {
     assert_eq!(again.status.code(), Some(5));
     text += &String::from_utf8_lossy(&again.stdout);
     text += &String::from_utf8_lossy(&again.stderr);
-    text += &ok(&run(&home, &["history", "--json"], "", &[]));
+    let history = ok(&run(&home, &["history", "--json"], "", &[]));
+    // The vendor's text is kept, the credential it quoted is not.
+    assert!(
+        history.contains("injected failure for credential"),
+        "{history}"
+    );
+    text += &history;
+    let new = f.current_key(p);
+    no_secret_anywhere(&home, &text, &[&admin, &old, &new]);
+
+    // A rollback's delete of the new key, refused the same way.
+    let (f, home, old, cred, admin, _) = linked(p);
+    let admin = admin.unwrap();
+    set_keys(&f, p, |k| {
+        k.verify_fault = Some(401);
+        k.revoke_fault = Some(500);
+        k.revoke_fault_echoes = true;
+    });
+    let o = run(&home, &["rotate", &cred, "--yes", "--json"], "", &[]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["step"], "verify-failed", "{v}");
+    let rot = v["rotation"].as_str().unwrap().to_string();
+    let r = run(&home, &["rollback", &rot, "--json"], "", &[]);
+    let mut text = String::from_utf8_lossy(&o.stdout).into_owned()
+        + &String::from_utf8_lossy(&r.stdout)
+        + &String::from_utf8_lossy(&r.stderr);
+    assert!(text.contains("could not be deleted"), "{text}");
+    let history = ok(&run(&home, &["history", "--json"], "", &[]));
+    assert!(
+        history.contains("injected failure for credential"),
+        "{history}"
+    );
+    text += &history;
     let new = f.current_key(p);
     no_secret_anywhere(&home, &text, &[&admin, &old, &new]);
 }

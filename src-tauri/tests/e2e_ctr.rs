@@ -229,6 +229,14 @@ async fn a_failed_check_offers_the_choice_and_rollback_restores_the_config() {
         original.replace(&old, &new)
     );
     look_at(&c, "43-ctr-verify-failed.png").await;
+    // Before the choice, the new key is offered for saving (checked gone below).
+    assert_eq!(
+        c.find_all(By::Css("[data-testid=new-key]"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     c.find(By::Css("[data-testid=rollback]"))
         .await
         .unwrap()
@@ -432,8 +440,8 @@ async fn protect_offers_a_remote_server_through_mcp_remote_only_when_ticked() {
             .map(|d| d.join("npx"))
             .find(|n| n.is_file())
     }) else {
-        eprintln!("SKIPPED: no npx on PATH");
-        return;
+        // `./dev test` installs Node.js (its UI tests run with npx): a missing npx is a broken setup.
+        panic!("no npx on PATH: install Node.js (./dev test does)");
     };
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
