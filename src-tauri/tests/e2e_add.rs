@@ -98,10 +98,20 @@ async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_li
     // The key the configs name is in the (demo's) keychain entry the reference names.
     let id = reference.trim_start_matches("rekey://");
     let stored = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", "rekey-demo", "username", &format!("ref:{id}")])
+        .args([
+            "lookup",
+            "service",
+            "rekey-demo",
+            "username",
+            &format!("ref:{id}"),
+        ])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&stored.stdout), key, "keychain entry ref:{id}");
+    assert_eq!(
+        String::from_utf8_lossy(&stored.stdout),
+        key,
+        "keychain entry ref:{id}"
+    );
     let bin = app.with_file_name("rekey");
     for f in [&cursor, &claude] {
         let text = std::fs::read_to_string(f).unwrap();

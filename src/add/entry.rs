@@ -228,7 +228,7 @@ fn toml_insert(
     };
     // (toml_edit's error text quotes the offending line, which may hold a key: only its first line and
     // the position are given.)
-    crate::edit::toml::walk(&text, |_, _, _| {})
+    crate::edit::toml::parse(&text)
         .map_err(|e| Error::InvalidInput(format!("{path} does not parse: {e}")))?;
     let doc: toml_edit::DocumentMut = text
         .parse()
@@ -273,7 +273,7 @@ fn toml_insert(
             .collect::<Result<Vec<_>>>()?;
         out.push_str(&format!("env = {{ {} }}{nl}", kv.join(", ")));
     }
-    crate::edit::toml::walk(&out, |_, _, _| {}).map_err(|e| {
+    crate::edit::toml::parse(&out).map_err(|e| {
         Error::InvalidInput(format!(
             "{path}: a [mcp_servers.{name}] table cannot be added to it ({e}); add the server by hand"
         ))

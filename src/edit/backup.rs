@@ -60,7 +60,14 @@ impl Backups {
 
     pub fn list(&self) -> std::io::Result<Vec<BackupEntry>> {
         match fs::read(self.dir.join(INDEX)) {
-            Ok(b) => serde_json::from_slice(&b).map_err(std::io::Error::other),
+            Ok(b) => serde_json::from_slice::<Vec<BackupEntry>>(&b)
+                .map(|mut v| {
+                    // An id names a file in this directory: an index edited by hand (or damaged) with
+                    // `../x` or `/x` must not make Rekey read, link or delete a file elsewhere.
+                    v.retain(|e| plain_name(&e.id));
+                    v
+                })
+                .map_err(std::io::Error::other),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(e),
         }
@@ -285,7 +292,7 @@ impl Backups {
         let mut entries = self.list()?;
         entries.retain(|e| !ids.contains(&e.id));
         self.write_index(&entries)?;
-        for id in ids {
+        for id in ids.iter().filter(|id| plain_name(id)) {
             let _ = fs::remove_file(self.dir.join(id));
         }
         Ok(())
@@ -323,6 +330,16 @@ impl Backups {
         let bytes = fs::read(self.dir.join(&entry.id))?;
         Ok((entry, bytes))
     }
+}
+
+/// A name of a file in one directory: no separator, not `.`/`..`, not hidden, not empty.
+fn plain_name(id: &str) -> bool {
+    let separators: &[char] = if cfg!(windows) {
+        &['/', '\\', '\0', ':']
+    } else {
+        &['/', '\\', '\0']
+    };
+    !id.is_empty() && !id.starts_with('.') && !id.contains(separators)
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -367,6 +384,39 @@ fn retain(entries: &mut Vec<BackupEntry>, original: &Path, keep: usize) -> Vec<B
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_index_entry_naming_a_file_elsewhere_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Backups::new(dir.path().join("backups"));
+        let a = dir.path().join("a.json");
+        fs::write(&a, b"{}").unwrap();
+        let sha = crate::edit::atomic::content_hash(b"{}");
+        let id = b.save_with(&a, None, b"{}", &sha, true).unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"mine").unwrap();
+        let mut entries = b.list().unwrap();
+        for bad in ["../victim", "/etc/hostname", "..", ".index.json", ""] {
+            let mut e = entries[0].clone();
+            e.id = bad.into();
+            entries.insert(0, e);
+        }
+        fs::write(
+            dir.path().join("backups/index.json"),
+            serde_json::to_vec(&entries).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(b.list().unwrap().len(), 1, "only the real entry");
+        assert!(b.get("../victim").is_err());
+        // Backups taken and dropped after it (retention, forget) never touch the named file.
+        for _ in 0..30 {
+            let _ = b.save_with(&a, None, b"{}", &sha, true).unwrap();
+        }
+        let _ = b.forget(&["../victim".to_string()]);
+        assert_eq!(fs::read(&victim).unwrap(), b"mine");
+        assert!(b.list().unwrap().iter().all(|e| e.id != "../victim"));
+        let _ = id;
+    }
 
     #[cfg(unix)]
     #[test]

@@ -7,4 +7,5 @@ pub mod batch;
 pub mod json;
 pub mod temp;
 pub mod toml;
+pub mod toml_depth;
 pub mod yaml;

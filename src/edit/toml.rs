@@ -4,28 +4,27 @@ use super::json::SyntaxError;
 use std::ops::Range;
 use toml_edit::{Item, Value};
 
-/// Call `on_string(path, span, value)` for every string value in the document.
-pub fn walk(
-    text: &str,
-    mut on_string: impl FnMut(&[String], Range<usize>, &str),
-) -> Result<(), SyntaxError> {
-    let doc: toml_edit::Document<&str> = toml_edit::Document::parse(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        let before = &text[..offset.min(text.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+/// Parse `text` with spans, after [`super::toml_depth::check`]. The error is the first line of
+/// `toml_edit`'s message and its position: its full text quotes the offending line, which may hold a key.
+pub fn parse(text: &str) -> Result<toml_edit::Document<&str>, SyntaxError> {
+    super::toml_depth::check(text)?;
+    toml_edit::Document::parse(text).map_err(|e| {
         let message = e
             .message()
             .lines()
             .next()
             .unwrap_or("invalid TOML")
             .to_string();
-        SyntaxError {
-            line,
-            column,
-            message,
-        }
-    })?;
+        super::toml_depth::at(text, e.span().map_or(0, |s| s.start), message)
+    })
+}
+
+/// Call `on_string(path, span, value)` for every string value in the document.
+pub fn walk(
+    text: &str,
+    mut on_string: impl FnMut(&[String], Range<usize>, &str),
+) -> Result<(), SyntaxError> {
+    let doc = parse(text)?;
     let mut path = Vec::new();
     walk_table(doc.as_table(), &mut path, &mut on_string);
     Ok(())

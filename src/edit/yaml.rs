@@ -80,6 +80,12 @@ pub struct Parsed {
 
 /// An alias may not blow a small file up into millions of scalars ("billion laughs").
 const MAX_SCALARS: usize = 200_000;
+/// Deepest block nesting read (saphyr bounds flow nesting only): `- - - …` thousands deep would make
+/// every scalar carry a path as long.
+const MAX_DEPTH: usize = 128;
+/// Most path parts kept over all scalars and collections (each keeps its own path): a small file of many
+/// values deep down must not take gigabytes. Real configs use a few thousand.
+const MAX_PATH_PARTS: usize = 4_000_000;
 
 /// Call `on_string(path, token, value)` for every string scalar of every document (aliases included,
 /// at the alias's path with the anchored scalar's token).
@@ -172,8 +178,19 @@ pub fn parse(text: &str) -> Result<Parsed, SyntaxError> {
     // Inside a complex key (a collection used as a key): its nesting depth.
     let mut in_key = 0usize;
     let mut document = 0usize;
+    let mut parts = 0usize;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| syntax_error(text, &e))?;
+        let too_big = |message: &str| SyntaxError {
+            line: span.start.line(),
+            column: span.start.col() + 1,
+            message: message.into(),
+        };
+        if parts > MAX_PATH_PARTS {
+            return Err(too_big(
+                "the file holds too many values too deep down for a config",
+            ));
+        }
         if in_key > 0 {
             match event {
                 Event::SequenceStart(..) | Event::MappingStart(..) => in_key += 1,
@@ -242,6 +259,7 @@ pub fn parse(text: &str) -> Result<Parsed, SyntaxError> {
                         },
                     );
                 }
+                parts += path.len();
                 out.scalars.push(Scalar {
                     path: path.clone(),
                     token,
@@ -285,6 +303,12 @@ pub fn parse(text: &str) -> Result<Parsed, SyntaxError> {
                         });
                     }
                     for i in first..end {
+                        parts += path.len() + out.scalars[i].path.len();
+                        if parts > MAX_PATH_PARTS {
+                            return Err(too_big(
+                                "the file holds too many values too deep down for a config",
+                            ));
+                        }
                         let mut s = out.scalars[i].clone();
                         let mut p = path.clone();
                         p.extend(s.path.drain(..).skip(depth));
@@ -305,7 +329,11 @@ pub fn parse(text: &str) -> Result<Parsed, SyntaxError> {
                     in_key = 1;
                     continue;
                 };
+                if frames.len() >= MAX_DEPTH {
+                    return Err(too_big("nested more than 128 levels deep"));
+                }
                 path.extend(seg);
+                parts += path.len();
                 out.collections.push(Collection {
                     path: path.clone(),
                     start: offsets.byte(span.start.index()),

@@ -437,8 +437,11 @@ pub(super) fn restore(
         .undo
         .iter()
         .map(|u| {
-            (u.end <= written.len())
-                .then(|| (span.start + u.start..span.start + u.end, u.text.clone()))
+            // (A damaged index must not cut the file at a place no edit of Protect's could have.)
+            (u.start <= u.end
+                && written.is_char_boundary(u.start)
+                && written.is_char_boundary(u.end))
+            .then(|| (span.start + u.start..span.start + u.end, u.text.clone()))
         })
         .collect()
 }

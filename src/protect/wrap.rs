@@ -226,7 +226,7 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
 
 fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
     use toml_edit::{Item, Value};
-    let doc: toml_edit::Document<&str> = match toml_edit::Document::parse(text) {
+    let doc = match crate::edit::toml::parse(text) {
         Ok(d) => d,
         Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
     };

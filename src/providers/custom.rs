@@ -80,6 +80,9 @@ impl Spec {
         let text = std::fs::read_to_string(path).map_err(|e| {
             ProviderError::InvalidSpec(format!("cannot read the provider spec {path}: {e}"))
         })?;
+        crate::edit::toml_depth::check(&text).map_err(|e| {
+            ProviderError::InvalidSpec(format!("invalid provider spec {path}: {e}"))
+        })?;
         let spec: Spec = toml_edit::de::from_str(&text).map_err(|e| {
             ProviderError::InvalidSpec(format!("invalid provider spec {path}: {}", e.message()))
         })?;

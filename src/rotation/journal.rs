@@ -200,6 +200,12 @@ impl Journal {
 
     /// Save an entry. Its texts pass the scrubbing boundary (URL queries and userinfo) on the way.
     pub fn save(&self, e: &Entry) -> std::io::Result<()> {
+        if !valid_id(&e.id) {
+            return Err(std::io::Error::other(format!(
+                "not a rotation id: {:?}",
+                e.id
+            )));
+        }
         let mut e = e.clone();
         e.message = e.message.as_deref().map(crate::scrub::text);
         e.verify_error = e.verify_error.as_deref().map(crate::scrub::text);
@@ -211,12 +217,7 @@ impl Journal {
 
     /// One rotation's entry, read from its own file (ids are `<time>-<pid>`: anything else is no id).
     pub fn get(&self, id: &str) -> std::io::Result<Option<Entry>> {
-        let valid = !id.is_empty()
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-            && !id.starts_with('.');
-        if !valid {
+        if !valid_id(id) {
             return Ok(None);
         }
         let path = self.dir.join(format!("{id}.json"));
@@ -239,11 +240,13 @@ impl Journal {
         for f in rd.flatten() {
             if f.path().extension().is_some_and(|x| x == "json") {
                 let b = std::fs::read(f.path())?;
-                out.push(
-                    serde_json::from_slice(&b).map_err(|e| {
-                        std::io::Error::other(format!("{}: {e}", f.path().display()))
-                    })?,
-                );
+                let e: Entry = serde_json::from_slice(&b)
+                    .map_err(|e| std::io::Error::other(format!("{}: {e}", f.path().display())))?;
+                // An entry is its own file's: one whose id names another file (edited or damaged)
+                // would make Rekey write there.
+                if f.path().file_stem().and_then(|s| s.to_str()) == Some(e.id.as_str()) {
+                    out.push(e);
+                }
             }
         }
         out.sort_by(|a: &Entry, b: &Entry| a.started.cmp(&b.started));
@@ -257,5 +260,45 @@ impl Journal {
             .into_iter()
             .filter(|e| e.interrupted())
             .collect())
+    }
+}
+
+/// Rotation ids are `<time>-<pid>`: letters, digits, `-`, `.`, `_`, not starting with `.`.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        && !id.starts_with('.')
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_whose_id_names_another_file_is_neither_listed_nor_saved() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::new(d.path());
+        let good = Entry {
+            id: "20261203T000000Z-1".into(),
+            ..Default::default()
+        };
+        j.save(&good).unwrap();
+        // A file edited (or damaged) so that its id points elsewhere.
+        let bad = Entry {
+            id: "../../victim".into(),
+            ..Default::default()
+        };
+        std::fs::write(
+            d.path().join("journal/20261203T000001Z-2.json"),
+            serde_json::to_vec(&bad).unwrap(),
+        )
+        .unwrap();
+        let ids: Vec<String> = j.all().unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(ids, ["20261203T000000Z-1"]);
+        assert!(j.save(&bad).is_err());
+        assert!(!d.path().join("victim.json").exists());
+        assert!(!d.path().parent().unwrap().join("victim.json").exists());
     }
 }

@@ -52,7 +52,7 @@ pub(super) fn is_previous_element(prev: &[String], path: &[String]) -> bool {
         return false;
     }
     match (prev[n].parse::<usize>(), path[n].parse::<usize>()) {
-        (Ok(a), Ok(b)) => a + 1 == b,
+        (Ok(a), Ok(b)) => a.checked_add(1) == Some(b),
         _ => false,
     }
 }

@@ -451,3 +451,6 @@ fn assign_credentials(report: &mut ScanReport, fp: &Fingerprinter) {
     }
     report.credentials = by_id.into_values().collect();
 }
+
+#[cfg(test)]
+mod hostile_tests;

@@ -99,8 +99,8 @@ pub(super) fn json_parts(
 
 pub(super) fn toml_parts(text: &str, paths: &[Vec<&str>]) -> Result<Parts, String> {
     use toml_edit::{Item, Value};
-    let doc: toml_edit::Document<&str> =
-        toml_edit::Document::parse(text).map_err(|e| format!("the file does not parse ({e})"))?;
+    let doc =
+        crate::edit::toml::parse(text).map_err(|e| format!("the file does not parse ({e})"))?;
     for path in paths {
         let (last, parents) = path.split_last().expect("a path has the server");
         let Some(table) = super::wrap::table_at(doc.as_table(), parents) else {
@@ -235,7 +235,7 @@ fn toml_header(
 /// A TOML stdio entry's span from its header to the end of its last value (as `toml_parts` measures).
 pub(super) fn toml_stdio_span(text: &str, paths: &[Vec<&str>]) -> Option<Range<usize>> {
     use toml_edit::Item;
-    let doc: toml_edit::Document<&str> = toml_edit::Document::parse(text).ok()?;
+    let doc = crate::edit::toml::parse(text).ok()?;
     for path in paths {
         let (last, parents) = path.split_last()?;
         let mut table = doc.as_table();

@@ -191,3 +191,25 @@ fn npx_is_found_on_path_and_http_hosts_need_allow_http() {
     assert_eq!(host_of("https://u:p@mcp.x.dev:8443/a?k=v"), "mcp.x.dev");
     assert_eq!(host_of("http://[::1]:3000/mcp"), "::1");
 }
+
+#[test]
+fn a_damaged_index_record_is_not_applied_and_does_not_panic() {
+    let l = loc(ClientId::Cursor, Format::Json, "/h/.cursor/mcp.json");
+    let before = format!("{{\"mcpServers\": {{\"bs\": {{\"url\": \"https://mcp.bitscale.ai/mcp\", \"headers\": {{\"Authorization\": \"Bearer {KEY}\"}}}}}}}}");
+    let (new, records, _) = protect(&l, &before);
+    let roots = crate::clients::by_id(l.client).server_roots();
+    for (start, end) in [
+        (1_000_000_000, 0),
+        (usize::MAX, usize::MAX),
+        (5, 3),
+        (0, 1_000_000),
+    ] {
+        let mut r = records[0].clone();
+        r.undo[0].start = start;
+        r.undo[0].end = end;
+        assert!(
+            restore(l.format, &new, roots, &r).is_none(),
+            "{start}..{end}"
+        );
+    }
+}

@@ -238,8 +238,9 @@ fn find_literal(rel: &[&str], value: &str, prev_arg: Option<&str>) -> Vec<Found>
                 name,
             ));
         }
-        // Zed's older nested shape: "command": { "path", "args", "env" }
-        ["command", rest @ ..] if !rest.is_empty() => {
+        // Zed's older nested shape: "command": { "path", "args", "env" } (one level: a file nesting
+        // `command` in `command` thousands of times must not recurse as deep)
+        ["command", rest @ ..] if !rest.is_empty() && rest[0] != "command" => {
             let prefixed = find(rest, value, prev_arg);
             out.extend(prefixed.into_iter().map(|mut f| {
                 f.location = format!("command.{}", f.location);
