@@ -242,6 +242,11 @@ impl Campaign {
             ));
         }
         let steps = journal_steps(&data);
+        if steps.iter().any(|(_, s)| s == "<unreadable>") {
+            // Journal writes are atomic: a kill may leave none, never a torn one.
+            r.violations
+                .push(("journal-unreadable", format!("journal {steps:?}")));
+        }
         let rec_steps: Vec<String> = recovers.iter().flat_map(recover_steps).collect();
         if rotated && !in_keychain && on_new == 0 {
             // The new key is nowhere: that can happen (the answer was lost), but never silently.
