@@ -429,6 +429,23 @@ fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        // (The positive control for the checks below that its copy is gone: while the rotation is
+        // unfinished, the old key's copy is in the keychain under the rotation's account.)
+        let journaled: Vec<String> = std::fs::read_dir(home.dir.path().join("data/rekey/journal"))
+            .unwrap()
+            .flatten()
+            .filter_map(|e| {
+                e.path()
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+            })
+            .collect();
+        assert_eq!(journaled.len(), 1, "{p:?} {step}: {journaled:?}");
+        assert_eq!(
+            secret_tool(&format!("rotation:{}:old", journaled[0])).as_deref(),
+            Some(old.as_str()),
+            "{p:?} {step}: the old key's copy"
+        );
 
         let rec = ok(&run(&home, &["recover", "--json"], "", &[]));
         let r: Value = serde_json::from_str(&rec).unwrap();
