@@ -290,7 +290,7 @@ pub fn plan_add(ctx: &Context, req: &AddRequest, key: Secret) -> Result<AddPlan>
             return Err(bad(format!(
                 "{} cannot have this server through mcp-remote: its key is part of the server's URL, which \
                  mcp-remote takes on its command line (readable by every user) and prints in its log; add it \
-                 literally (--literal) to a client that connects to URLs itself (Cursor, Claude Code, Windsurf, …)",
+                 literally (`--literal`, or \"Write the key itself\" in the app) to a client that connects to URLs itself (Cursor, Claude Code, Windsurf, …)",
                 client.name()
             )));
         }
