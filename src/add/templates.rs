@@ -192,7 +192,7 @@ pub const TEMPLATES: &[Template] = &[
     Template {
         provider: "activepieces",
         server: "activepieces",
-        summary: "An Activepieces MCP server (mcp-servers generation): the token in the URL …/api/v1/mcp/<token>/sse",
+        summary: "An Activepieces MCP server (mcp-servers generation): the token in the URL …/api/v1/mcp/<token>/sse; added only literally (--literal), to clients that connect to URLs themselves",
         source: "activepieces mcp-connect-utils.tsx (providers.md §1.4)",
         fields: &[
             id("server_id", "MCP server id", true, "the MCP server's id (for the rotate call)"),
