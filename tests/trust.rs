@@ -478,3 +478,26 @@ fn a_config_that_breaks_during_the_rotation_leaves_it_incomplete_not_verified() 
         good.replace(&old, &f.current_key(P::BitScale))
     );
 }
+
+/// A journal file that does not read back (damaged, or edited by hand) is named by `rekey recover`, which
+/// still recovers the rest; before, it made recovery (and the history) fail as a whole.
+#[test]
+fn a_damaged_journal_file_is_named_and_does_not_stop_recovery() {
+    if !keyring_tests_enabled("a_damaged_journal_file_is_named_and_does_not_stop_recovery") {
+        return;
+    }
+    let home = TempHome::new();
+    let journal = home.dir.path().join("data/rekey/journal");
+    std::fs::create_dir_all(&journal).unwrap();
+    std::fs::write(journal.join("20261203T000000Z-9.json"), b"{\"id\": ").unwrap();
+    let o = run(&home, &["recover", "--json"], "", &[]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let done: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(done, serde_json::json!([]));
+    assert!(
+        err.contains("20261203T000000Z-9.json cannot be read"),
+        "{err}"
+    );
+    ok(&run(&home, &["history"], "", &[]));
+}

@@ -323,6 +323,14 @@ pub(super) fn execute(
         Command::Recover { json } => {
             let ctx = Context::from_os()?;
             let done = crate::rotation::recover(&ctx, &vault::Vault::default(), &http())?;
+            // A journal file that does not read back is not acted on, but never passed over in silence.
+            let journal = crate::rotation::journal::Journal::new(&ctx.data_dir);
+            for (path, why) in journal.unreadable().unwrap_or_default() {
+                note(&format!(
+                    "{} cannot be read ({why}): Rekey leaves that rotation alone; look at the file, then move it away",
+                    path.display()
+                ));
+            }
             if json {
                 print_json(out, &done)?;
             } else if done.is_empty() {

@@ -230,27 +230,52 @@ impl Journal {
         }
     }
 
+    /// Every entry that reads back. A file that does not (see [`Journal::unreadable`]) is skipped, so
+    /// one damaged file does not stop the recovery of the others.
     pub fn all(&self) -> std::io::Result<Vec<Entry>> {
-        let mut out = Vec::new();
+        Ok(self.read_all()?.0)
+    }
+
+    /// Journal files that cannot be read back (damaged, or edited by hand), and why: `rekey recover`
+    /// names them.
+    pub fn unreadable(&self) -> std::io::Result<Vec<(std::path::PathBuf, String)>> {
+        Ok(self.read_all()?.1)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn read_all(&self) -> std::io::Result<(Vec<Entry>, Vec<(std::path::PathBuf, String)>)> {
+        let (mut out, mut bad) = (Vec::new(), Vec::new());
         let rd = match std::fs::read_dir(&self.dir) {
             Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((out, bad)),
             Err(e) => return Err(e),
         };
         for f in rd.flatten() {
-            if f.path().extension().is_some_and(|x| x == "json") {
-                let b = std::fs::read(f.path())?;
-                let e: Entry = serde_json::from_slice(&b)
-                    .map_err(|e| std::io::Error::other(format!("{}: {e}", f.path().display())))?;
-                // An entry is its own file's: one whose id names another file (edited or damaged)
-                // would make Rekey write there.
-                if f.path().file_stem().and_then(|s| s.to_str()) == Some(e.id.as_str()) {
-                    out.push(e);
+            let path = f.path();
+            if !path.extension().is_some_and(|x| x == "json") {
+                continue;
+            }
+            let e: Entry = match std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+            {
+                Ok(e) => e,
+                Err(why) => {
+                    bad.push((path, why));
+                    continue;
                 }
+            };
+            // An entry is its own file's: one whose id names another file (edited or damaged) would
+            // make Rekey write there.
+            if path.file_stem().and_then(|s| s.to_str()) == Some(e.id.as_str()) {
+                out.push(e);
+            } else {
+                bad.push((path, "its id names another file".into()));
             }
         }
         out.sort_by(|a: &Entry, b: &Entry| a.started.cmp(&b.started));
-        Ok(out)
+        bad.sort();
+        Ok((out, bad))
     }
 
     /// Rotations a crash or a kill stopped mid-way (recovery's job).
@@ -295,8 +320,29 @@ mod id_tests {
             serde_json::to_vec(&bad).unwrap(),
         )
         .unwrap();
+        // And one that does not parse: the others still read, and both are named.
+        std::fs::write(
+            d.path().join("journal/20261203T000002Z-3.json"),
+            b"{\"id\": ",
+        )
+        .unwrap();
         let ids: Vec<String> = j.all().unwrap().into_iter().map(|e| e.id).collect();
         assert_eq!(ids, ["20261203T000000Z-1"]);
+        let named: Vec<String> = j
+            .unreadable()
+            .unwrap()
+            .into_iter()
+            .map(|(p, why)| format!("{} {why}", p.file_name().unwrap().to_string_lossy()))
+            .collect();
+        assert_eq!(named.len(), 2, "{named:?}");
+        assert!(
+            named[0].starts_with("20261203T000001Z-2.json its id names another file"),
+            "{named:?}"
+        );
+        assert!(
+            named[1].starts_with("20261203T000002Z-3.json EOF"),
+            "{named:?}"
+        );
         assert!(j.save(&bad).is_err());
         assert!(!d.path().join("victim.json").exists());
         assert!(!d.path().parent().unwrap().join("victim.json").exists());
