@@ -241,12 +241,8 @@ impl Campaign {
                 ),
             ));
         }
+        r.check_journal_readable(&data);
         let steps = journal_steps(&data);
-        if steps.iter().any(|(_, s)| s == "<unreadable>") {
-            // Journal writes are atomic: a kill may leave none, never a torn one.
-            r.violations
-                .push(("journal-unreadable", format!("journal {steps:?}")));
-        }
         let rec_steps: Vec<String> = recovers.iter().flat_map(recover_steps).collect();
         if rotated && !in_keychain && on_new == 0 {
             // The new key is nowhere: that can happen (the answer was lost), but never silently.

@@ -279,12 +279,8 @@ impl Campaign {
             r.violations
                 .push(("configs-disagree", format!("configs hold {names:?}")));
         }
+        r.check_journal_readable(data);
         let journal = journal(data);
-        if journal.iter().any(|j| j["step"].as_str().is_none()) {
-            // Journal writes are atomic: a kill may leave none, never a torn one.
-            r.violations
-                .push(("journal-unreadable", format!("journal {journal:?}")));
-        }
         let steps: Vec<&str> = journal.iter().filter_map(|j| j["step"].as_str()).collect();
         let messages: Vec<&str> = journal
             .iter()

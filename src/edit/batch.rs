@@ -429,6 +429,16 @@ mod tests {
         })
     }
 
+    /// `a/mcp.json` and `b/mcp.json` under `dir`, both `{"k": "old"}`.
+    fn two_configs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+        let (a, b) = (dir.join("a/mcp.json"), dir.join("b/mcp.json"));
+        for p in [&a, &b] {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "{\"k\": \"old\"}").unwrap();
+        }
+        (a, b)
+    }
+
     fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
@@ -443,11 +453,7 @@ mod tests {
     fn nothing_is_renamed_before_commit_and_an_abandoned_batch_leaves_nothing() {
         let d = tempfile::tempdir().unwrap();
         let backups = Backups::new(d.path().join("backups"));
-        let (a, b) = (d.path().join("a/mcp.json"), d.path().join("b/mcp.json"));
-        for p in [&a, &b] {
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, "{\"k\": \"old\"}").unwrap();
-        }
+        let (a, b) = two_configs(d.path());
         let batch = lock(vec![target(&a), target(&b)], &backups)
             .stage(vec![swap("old", "new"), swap("old", "new")]);
         // Staged: temp files beside each file, the files untouched, both backed up.
@@ -469,11 +475,7 @@ mod tests {
     fn two_files_of_one_name_and_content_get_two_backups_and_both_are_written() {
         let d = tempfile::tempdir().unwrap();
         let backups = Backups::new(d.path().join("backups"));
-        let (a, b) = (d.path().join("a/mcp.json"), d.path().join("b/mcp.json"));
-        for p in [&a, &b] {
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, "{\"k\": \"old\"}").unwrap();
-        }
+        let (a, b) = two_configs(d.path());
         let results = lock(vec![target(&a), target(&b)], &backups)
             .stage(vec![swap("old", "new"), swap("old", "new")])
             .commit();
@@ -518,11 +520,7 @@ mod tests {
     fn a_target_given_no_new_content_is_refused_unlocked_and_leaves_no_backup() {
         let d = tempfile::tempdir().unwrap();
         let backups = Backups::new(d.path().join("backups"));
-        let (a, b) = (d.path().join("a/mcp.json"), d.path().join("b/mcp.json"));
-        for p in [&a, &b] {
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, "{\"k\": \"old\"}").unwrap();
-        }
+        let (a, b) = two_configs(d.path());
         // Two targets, one transform: the second file gets a result of its own, not silence.
         let results = lock(vec![target(&a), target(&b)], &backups)
             .stage(vec![swap("old", "new")])

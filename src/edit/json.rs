@@ -52,7 +52,8 @@ pub struct SyntaxError {
 }
 
 impl SyntaxError {
-    fn at(text: &str, offset: usize, message: impl Into<String>) -> Self {
+    /// The error at byte `offset` of `text` (clamped; need not be a char boundary).
+    pub(crate) fn at(text: &str, offset: usize, message: impl Into<String>) -> Self {
         let offset = offset.min(text.len());
         let before = &text.as_bytes()[..offset];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;

@@ -15,7 +15,7 @@ pub fn parse(text: &str) -> Result<toml_edit::Document<&str>, SyntaxError> {
             .next()
             .unwrap_or("invalid TOML")
             .to_string();
-        super::toml_depth::at(text, e.span().map_or(0, |s| s.start), message)
+        SyntaxError::at(text, e.span().map_or(0, |s| s.start), message)
     })
 }
 

@@ -70,7 +70,7 @@ pub fn check(text: &str) -> Result<(), SyntaxError> {
             b'.' if key || header => {
                 dots += 1;
                 if dots >= MAX_KEY_PARTS {
-                    return Err(at(
+                    return Err(SyntaxError::at(
                         text,
                         i,
                         format!("a key with more than {MAX_KEY_PARTS} dotted parts (Rekey reads no such file)"),
@@ -114,22 +114,6 @@ fn skip_string(b: &[u8], i: usize, q: u8) -> usize {
         j += 1;
     }
     b.len()
-}
-
-/// A syntax error at byte `offset` of `text` (any offset: it is clamped, and need not be a char boundary).
-pub(super) fn at(text: &str, offset: usize, message: String) -> SyntaxError {
-    let before = &text.as_bytes()[..offset.min(text.len())];
-    let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
-    let start = before
-        .iter()
-        .rposition(|&c| c == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
-    SyntaxError {
-        line,
-        column,
-        message,
-    }
 }
 
 #[cfg(test)]

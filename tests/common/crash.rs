@@ -262,6 +262,17 @@ pub struct Round {
     pub rotate_time: Duration,
 }
 
+impl Round {
+    /// Journal writes are atomic: a kill may leave no entry, never one that does not read back.
+    pub fn check_journal_readable(&mut self, data: &Path) {
+        let journal = journal(data);
+        if journal.iter().any(|j| j["step"].as_str().is_none()) {
+            self.violations
+                .push(("journal-unreadable", format!("journal {journal:?}")));
+        }
+    }
+}
+
 /// The kill instants of a campaign: two uninterrupted rounds (`None`) calibrate, then `kills` seeded
 /// instants from the start to 1.1× the faster uninterrupted rotation, each with "recover twice" or not.
 pub fn run_campaign(
