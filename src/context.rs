@@ -76,7 +76,7 @@ impl Context {
             )));
         }
         let path = self.data_dir.join("settings.json");
-        crate::rotation::store::write_json(&path, &settings).map_err(|e| Error::io(&path, e))?;
+        crate::datafile::write_json(&path, &settings).map_err(|e| Error::io(&path, e))?;
         self.settings = settings;
         Ok(())
     }
@@ -111,6 +111,41 @@ impl Context {
         if !index.is_empty() {
             crate::protect::index::attach(&mut report, &index);
         }
+        self.attach_keys(&mut report);
         Ok(report)
+    }
+
+    /// Give every credential of `report` its key's id for life (new keys get one now), its name, and
+    /// whether its value is one the key had before (rotated or replaced away). A registry that cannot be
+    /// read or written leaves the ids out (the fingerprints still work) rather than failing the scan.
+    fn attach_keys(&self, report: &mut ScanReport) {
+        let keys = crate::change::keys::Keys::new(&self.data_dir);
+        let creds: Vec<(String, Option<&str>)> = report
+            .credentials
+            .iter()
+            .map(|c| (c.id.clone(), c.provider))
+            .collect();
+        let (Ok(map), Ok(all)) = (keys.assign(&creds), keys.all()) else {
+            return;
+        };
+        for c in report.credentials.iter_mut() {
+            let Some(id) = map.get(&c.id) else { continue };
+            if let Some(k) = all.get(id) {
+                c.name = k.name.clone();
+                c.superseded = k.current() != Some(c.id.as_str());
+            }
+            c.key = Some(id.clone());
+        }
+    }
+
+    /// What a key named on the command line or by the app is now: a key id for life, an older
+    /// credential id of the key (after a rotation), or a credential id as `rekey scan` prints it. Gives
+    /// the credential id of the key's value now; a name the registry does not know is returned as it is
+    /// (the operation then says it knows no such credential).
+    pub fn resolve(&self, what: &str) -> String {
+        match crate::change::keys::Keys::new(&self.data_dir).resolve(what) {
+            Ok(Some(r)) => r.credential,
+            _ => what.to_string(),
+        }
     }
 }

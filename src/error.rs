@@ -29,7 +29,7 @@ pub enum Error {
     UnknownProvider(String),
     #[error("preflight failed: {0}")]
     Preflight(String),
-    #[error("a rotation of this key is running {0}; nothing was called. Wait for it to finish (see `rekey history`)")]
+    #[error("{0}; nothing was changed or called. Wait for it to finish (see `rekey history`)")]
     RotationRunning(String),
     #[error(
         "the configs changed since you confirmed ({0}); nothing was called. Review the plan again"

@@ -4,9 +4,11 @@
 
 pub mod add;
 pub mod catalog;
+pub mod change;
 pub mod cli;
 pub mod clients;
 pub mod context;
+pub mod datafile;
 pub mod edit;
 pub mod error;
 pub mod ipc;

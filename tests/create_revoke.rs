@@ -27,56 +27,6 @@ fn read(home: &TempHome, file: &str) -> String {
     std::fs::read_to_string(home.dir.path().join(file)).unwrap()
 }
 
-/// Fakes, a home whose configs hold the provider's key, the admin credential logged in, the key linked:
-/// (fakes, home, old key, credential id, admin, outputs so far).
-fn linked(
-    p: P,
-) -> (
-    FakeProviders,
-    TempHome,
-    String,
-    String,
-    Option<String>,
-    String,
-) {
-    let f = FakeProviders::start().unwrap();
-    let home = TempHome::new();
-    let (old, admin) = configs(&f, p, &home);
-    let cred = credential_of(&home, &old[..4]);
-    // Tests run in parallel against one keychain: each logs in under its own account name.
-    let account = format!(
-        "t{}",
-        home.dir.path().file_name().unwrap().to_string_lossy()
-    );
-    let mut outputs = String::new();
-    if let Some(a) = &admin {
-        outputs += &ok(&run(
-            &home,
-            &["login", provider_id(p), "--account", &account],
-            &format!("{a}\n"),
-            &[],
-        ));
-    }
-    let mut args: Vec<String> = [
-        "link",
-        &cred,
-        "--provider",
-        provider_id(p),
-        "--account",
-        &account,
-    ]
-    .map(String::from)
-    .to_vec();
-    args.extend(link_args(&f, p));
-    outputs += &ok(&run(
-        &home,
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        "",
-        &[],
-    ));
-    (f, home, old, cred, admin, outputs)
-}
-
 fn no_secret_anywhere(home: &TempHome, outputs: &str, secrets: &[&str]) {
     for s in secrets {
         assert!(!outputs.contains(s), "a secret in the CLI output");

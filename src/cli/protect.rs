@@ -175,6 +175,9 @@ fn print_applied(out: &mut dyn Write, applied: &Applied, json: bool) -> Result<i
                 Some(e) => writeln!(out, "  FAILED   {}: {e}", f.path.display())?,
             }
         }
+        for n in &applied.notes {
+            writeln!(out, "Note: {n}")?;
+        }
         if !applied.restart.is_empty() {
             writeln!(out, "Restart the clients so they start the servers again:")?;
             for (client, hint) in &applied.restart {

@@ -276,15 +276,27 @@ pub(super) fn execute(
                 print_json(out, &lines)?;
             } else {
                 for l in &lines {
+                    // Lines from before other kinds of change were recorded are rotations.
+                    let kind = l["kind"].as_str().unwrap_or("rotate");
+                    let key = l["key"].as_str().or(l["credential"].as_str()).unwrap_or("");
                     writeln!(
                         out,
-                        "{}  {:<18} {:<14} {} → {}",
+                        "{}  {:<10} {:<18} {:<14} {}{}",
                         l["time"].as_str().unwrap_or(""),
+                        kind,
                         l["provider"].as_str().unwrap_or(""),
                         l["outcome"].as_str().unwrap_or(""),
-                        l["credential"].as_str().unwrap_or(""),
-                        l["new_credential"].as_str().unwrap_or("-")
+                        key,
+                        match l["new_key"].as_str() {
+                            Some(m) => format!(" → {m}"),
+                            None => String::new(),
+                        }
                     )?;
+                    if kind != "rotate" {
+                        if let Some(m) = l["message"].as_str() {
+                            writeln!(out, "    {m}")?;
+                        }
+                    }
                     // Create-then-revoke states that wait for the user.
                     let rot = l["rotation"].as_str().unwrap_or("");
                     match (l["outcome"].as_str(), l["model"].as_str()) {

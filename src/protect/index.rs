@@ -111,7 +111,7 @@ impl Index {
         lock.lock()?;
         let mut all = self.all()?;
         change(&mut all);
-        crate::rotation::store::write_json(&self.path, &all)
+        crate::datafile::write_json(&self.path, &all)
     }
 }
 
@@ -137,6 +137,9 @@ pub fn attach(report: &mut ScanReport, index: &BTreeMap<String, Protected>) {
             None => {
                 report.credentials.push(CredentialReport {
                     id: p.credential.clone(),
+                    key: None,
+                    name: None,
+                    superseded: false,
                     masked: p.masked.clone(),
                     provider,
                     usages: 0,

@@ -124,6 +124,11 @@ pub struct Applied {
     pub reference: String,
     pub files: Vec<FileResult>,
     pub restart: Vec<(String, String)>,
+    /// What the user should know besides the files (a keychain entry kept because a config that does
+    /// not parse may still use it, …).
+    #[ts(optional = nullable)] // may be absent (never null)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Only a server's environment and arguments reach it through `rekey exec` (Zed's older shape keeps them
@@ -293,6 +298,8 @@ pub fn plan_protect_with(
     credential: &str,
     choice: remote::Choice,
 ) -> Result<ProtectPlan> {
+    let credential = ctx.resolve(credential);
+    let credential = credential.as_str();
     let report = ctx.scan()?;
     let via = Via {
         choice,
@@ -389,17 +396,61 @@ fn plan_protect_in(
     })
 }
 
-/// Run a confirmed plan: the key goes into the keychain under `ref:<reference>` (and is read back) and
-/// the index records it, before any file is touched; then each file is rewritten.
+/// Does every file of the plan still hold the key in the usages the plan shows? (Read now, under the key's
+/// lock; a file that changed elsewhere, as `~/.claude.json` does all the time, is fine as long as the same
+/// usages change in it.)
+fn still_true(plan: &ProtectPlan) -> std::result::Result<(), String> {
+    for f in &plan.files {
+        let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
+        let bytes = crate::edit::atomic::read_file(&f.path)
+            .map_err(|e| format!("{} cannot be read ({e}); nothing changed", f.path.display()))?;
+        let same = protect_edits(
+            &loc,
+            &bytes,
+            &plan.value,
+            &plan.reference,
+            &plan.rekey_bin,
+            &plan.via,
+        )
+        .is_ok_and(|e| e.usages == f.usages && e.commands == f.commands);
+        if !same {
+            return Err(format!(
+                "{} no longer holds this key where the plan shows it (a rotation or another program changed it); nothing changed, plan again",
+                f.path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Run a confirmed plan, as a change of the key (see `crate::change`): the key's lock, the plan checked
+/// again under it (every file still holds the key where the plan saw it: a rotation that ran meanwhile
+/// changed it, and protecting the old value would put a dead key in the keychain), then the key goes
+/// into the keychain under `ref:<reference>` (and is read back) and the index records it, before any
+/// file is touched; then each file is rewritten, and the history records it.
 pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result<Applied> {
     if plan.files.is_empty() {
         return Err(Error::InvalidInput(
             "no usage of this key can be protected (see why above); nothing changed".into(),
         ));
     }
+    let paths: Vec<std::path::PathBuf> = plan.files.iter().map(|f| f.path.clone()).collect();
+    let change = crate::change::begin(
+        ctx,
+        crate::change::Kind::Protect,
+        &[plan.credential.as_str()],
+        plan.provider.unwrap_or_default(),
+        &paths,
+    )?;
+    if let Err(why) = still_true(plan) {
+        change.abandon();
+        return Err(Error::PlanChanged(why));
+    }
     let account = super::account_of(&plan.reference);
     vault.store(&account, &plan.value)?;
     if vault.get(&account)? != plan.value {
+        change.abandon();
+        let _ = vault.delete(&account);
         return Err(Error::Keychain(
             "the keychain did not give the key back as stored; no config changed".into(),
         ));
@@ -425,9 +476,25 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
     let files = apply_files(ctx, &plan.files, &Scrub(&plan.value), |loc, bytes| {
         protect_edits(loc, bytes, &value, &reference, &bin, &plan.via)
     });
+    let failed = files.iter().filter(|f| !f.ok).count();
+    change.finish(crate::change::Done {
+        step: match failed {
+            0 => crate::change::Step::Written,
+            n if n == files.len() => crate::change::Step::Failed,
+            _ => crate::change::Step::Incomplete,
+        },
+        written: files
+            .iter()
+            .filter(|f| f.ok)
+            .map(|f| f.path.clone())
+            .collect(),
+        message: Some(format!("protected as {}{}", super::SCHEME, plan.reference)),
+        ..Default::default()
+    });
     Ok(Applied {
         reference: plan.reference.clone(),
         files,
         restart: plan.restart.clone(),
+        notes: Vec::new(),
     })
 }

@@ -114,6 +114,9 @@ fn references_of(
     what: &str,
 ) -> Result<Vec<String>> {
     let what = what.strip_prefix(super::SCHEME).unwrap_or(what);
+    // A key id for life (or an older credential id of the key) names its credential now.
+    let resolved = ctx.resolve(what);
+    let what = resolved.as_str();
     let index = Index::new(&ctx.data_dir);
     let io = |e| Error::io(ctx.data_dir.join("protected.json"), e);
     let all = index.all().map_err(io)?;
@@ -227,28 +230,134 @@ fn edits_all(
     Ok(all)
 }
 
-/// Run a confirmed plan. A reference no config uses any more is forgotten: its keychain entry and its
-/// index entry are deleted.
+/// Run a confirmed plan, as a change of the key (see `crate::change`): the key's lock, then the plan's
+/// meaning checked again under it (each reference's keychain entry still holds the key the plan read: a
+/// rotation that ran while the user looked at the plan put a new key there, and writing the old one back
+/// would put a dead key in every config), then the writes. A reference no config uses any more is
+/// forgotten (its keychain and index entries deleted), unless a config that cannot be read or parsed may
+/// still use it: then the entry is kept and the outcome says why.
 pub fn apply_unprotect(ctx: &Context, vault: &Vault, plan: &UnprotectPlan) -> Result<Applied> {
+    let fp = crate::scan::fingerprint::Fingerprinter::load_or_create(&ctx.data_dir)
+        .map_err(|e| Error::io(&ctx.data_dir, e))?;
+    let credentials: Vec<String> = plan.values.iter().map(|(_, v)| fp.id(v.expose())).collect();
+    let creds: Vec<&str> = credentials.iter().map(String::as_str).collect();
+    let paths: Vec<std::path::PathBuf> = plan.files.iter().map(|f| f.path.clone()).collect();
+    let provider = Index::new(&ctx.data_dir)
+        .all()
+        .ok()
+        .and_then(|all| {
+            all.get(&plan.references[0])
+                .and_then(|p| p.provider.clone())
+        })
+        .unwrap_or_default();
+    let change = crate::change::begin(
+        ctx,
+        crate::change::Kind::Unprotect,
+        &creds,
+        &provider,
+        &paths,
+    )?;
+    for (id, value) in &plan.values {
+        let now = vault.get(&super::account_of(id));
+        if !now.as_ref().is_ok_and(|v| v == value) {
+            change.abandon();
+            return Err(Error::PlanChanged(format!(
+                "the keychain entry of {}{id} no longer holds the key this plan puts back (a rotation of the key ran meanwhile?); nothing changed, plan again",
+                super::SCHEME
+            )));
+        }
+    }
     let scrub_value = plan.values[0].1.clone();
     let files = apply_files(ctx, &plan.files, &Scrub(&scrub_value), |loc, bytes| {
         edits_all(loc, bytes, &plan.values, &plan.converted)
     });
-    if let Ok(report) = ctx.scan() {
-        for id in &plan.references {
-            let used = report
-                .internal
-                .iter()
-                .any(|s| super::index::reference_id(s.value.expose()) == Some(id.as_str()));
-            if !used {
-                let _ = vault.delete(&super::account_of(id));
-                let _ = Index::new(&ctx.data_dir).remove(id);
+    let mut notes = Vec::new();
+    match ctx.scan() {
+        Ok(report) => {
+            for id in &plan.references {
+                match still_used(&report, id) {
+                    None => {
+                        let _ = vault.delete(&super::account_of(id));
+                        let _ = Index::new(&ctx.data_dir).remove(id);
+                    }
+                    Some(why) => notes.push(format!(
+                        "the keychain entry of {}{id} is kept: {why}",
+                        super::SCHEME
+                    )),
+                }
             }
         }
+        Err(e) => notes.push(format!(
+            "the keychain entries are kept: the configs could not be scanned again ({e})"
+        )),
     }
+    let failed = files.iter().filter(|f| !f.ok).count();
+    change.finish(crate::change::Done {
+        step: if failed == 0 {
+            crate::change::Step::Written
+        } else {
+            crate::change::Step::Incomplete
+        },
+        written: files
+            .iter()
+            .filter(|f| f.ok)
+            .map(|f| f.path.clone())
+            .collect(),
+        message: Some(
+            std::iter::once(format!(
+                "unprotected {}",
+                plan.references
+                    .iter()
+                    .map(|r| format!("{}{r}", super::SCHEME))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .chain(notes.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("; "),
+        ),
+        ..Default::default()
+    });
     Ok(Applied {
         reference: plan.references.join(", "),
         files,
         restart: plan.restart.clone(),
+        notes,
     })
+}
+
+/// Why reference `id` may still be in use after an unprotect: a config uses it, or a config that does not
+/// parse or cannot be read holds its text (or may: it cannot be read). `None`: no config uses it.
+fn still_used(report: &crate::scan::ScanReport, id: &str) -> Option<String> {
+    if report
+        .internal
+        .iter()
+        .any(|s| super::index::reference_id(s.value.expose()) == Some(id))
+    {
+        return Some("a config still uses it".into());
+    }
+    let needle = format!("{}{id}", super::SCHEME);
+    for (i, f) in report.files.iter().enumerate() {
+        if f.status == crate::scan::FileStatus::Ok {
+            continue;
+        }
+        let holds = match report.contents.get(i).and_then(|c| c.as_ref()) {
+            Some(bytes) => contains(bytes, needle.as_bytes()),
+            // Bytes the scan did not keep: read them (a special file or one too large counts as "may").
+            None => crate::edit::atomic::read_file(&f.path)
+                .map(|b| contains(&b, needle.as_bytes()))
+                .unwrap_or(true),
+        };
+        if holds {
+            return Some(format!(
+                "{} does not parse (or cannot be read) and may still use it; fix the file, then run `rekey unprotect {id}` again",
+                f.path.display()
+            ));
+        }
+    }
+    None
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }

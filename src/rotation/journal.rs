@@ -3,74 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use ts_rs::TS;
 
-/// Where a rotation got to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    /// Planned and confirmed; the provider is about to be called.
-    #[default]
-    Intent,
-    /// The provider's answer is not known (timeout, connection lost, crash during the call).
-    Unknown,
-    /// The provider refused; nothing changed.
-    Failed,
-    /// The new secret is in the keychain. (A running rotation goes from `intent` or `created` straight
-    /// to `written`: its intent already names the key's account. Recovery journals `held` when it finds
-    /// the key of such a rotation.)
-    Held,
-    /// The keychain could not take it: the secret was shown to the user once.
-    Shown,
-    /// Every config file holds the new secret (some may have failed: see `files`).
-    Written,
-    Verified,
-    VerifyFailed,
-    /// The provider rotated and the new key is in the keychain, but some usage still holds the old key (a
-    /// file that did not parse, changed under Rekey, or was written back by a running client). Not final:
-    /// the user fixes what is listed and runs Finish, which writes the key from the keychain into the rest.
-    Incomplete,
-    /// Create-then-revoke: the provider created the new key (its id is journaled; the old key still
-    /// works); the new secret is about to go to the keychain.
-    Created,
-    /// Create-then-revoke: every config holds the new key, it is verified, and the old key is revoked.
-    Revoked,
-    /// Create-then-revoke: every config holds the new, verified key, but revoking the old key failed:
-    /// "old key still active: revoke it" (`rekey revoke-old <rotation>`).
-    RevokeFailed,
-    /// Create-then-revoke: the old key is back in every config and the new key was deleted (or the user
-    /// was told to delete it: see the message).
-    RolledBack,
-    /// Create-then-revoke: the new key failed verification and the user chose to keep both keys for now.
-    KeptBoth,
-}
-
-impl Step {
-    /// Nothing more for recovery to do. (`Unknown` needs the user, who was told how to check; the
-    /// history keeps showing it.) `Incomplete` is not final: it waits for the user's Finish.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Step::Unknown
-                | Step::Failed
-                | Step::Shown
-                | Step::Verified
-                | Step::VerifyFailed
-                | Step::Revoked
-                | Step::RevokeFailed
-                | Step::RolledBack
-                | Step::KeptBoth
-        )
-    }
-
-    /// Stopped mid-way by a crash or a kill: recovery's job (as opposed to `Incomplete`, the user's).
-    pub fn interrupted(self) -> bool {
-        matches!(
-            self,
-            Step::Intent | Step::Created | Step::Held | Step::Written
-        )
-    }
-}
+pub use crate::change::Step;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileState {
@@ -80,34 +14,7 @@ pub struct FileState {
     pub error: Option<String>,
 }
 
-/// The process that runs a rotation (shown in "a rotation of this key is running since …"; whether it is
-/// still alive is decided by the rotation's lock, which the OS releases when the process dies).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Owner {
-    pub pid: u32,
-    /// The process's start time (Linux: clock ticks since boot, from /proc), so a reused pid is not
-    /// mistaken for the owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start: Option<u64>,
-}
-
-impl Owner {
-    pub fn this_process() -> Owner {
-        let pid = std::process::id();
-        Owner {
-            pid,
-            start: process_start(pid),
-        }
-    }
-}
-
-/// A process's start time in clock ticks since boot (Linux), None elsewhere or when it is gone.
-pub fn process_start(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
+pub use crate::change::{process_start, Owner};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Entry {

@@ -11,7 +11,7 @@ pub mod activepieces;
 mod execute;
 mod finish;
 pub mod journal;
-pub mod lock;
+pub use crate::change::lock;
 mod notices;
 mod plan;
 mod recover;
@@ -49,7 +49,6 @@ use crate::replace::FileResult;
 use crate::Secret;
 use journal::{Entry, Step};
 use serde::Serialize;
-use store::Audit;
 use ts_rs::TS;
 
 /// Keychain account names.
@@ -159,7 +158,9 @@ fn now() -> String {
 fn audit(ctx: &Context, e: &Entry) {
     let line = store::AuditEntry {
         time: now(),
+        kind: crate::change::Kind::Rotate,
         rotation: e.id.clone(),
+        key: crate::change::key_of(ctx, &e.credential),
         provider: e.provider.clone(),
         credential: e.credential.clone(),
         new_credential: e.new_credential.clone(),
@@ -177,16 +178,7 @@ fn audit(ctx: &Context, e: &Entry) {
             .map(|f| f.path.display().to_string())
             .collect(),
     };
-    if let Err(err) = Audit::new(&ctx.data_dir).append(&line) {
-        // Never `eprintln!`: it panics when stderr is closed, and this runs while a shown-once key may
-        // exist only in memory.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "rekey: warning: could not write the audit log: {}",
-            crate::scrub::text(&err.to_string())
-        );
-    }
+    crate::change::history::append(&ctx.data_dir, &line);
 }
 
 /// What recovery (or Finish) did with one rotation.

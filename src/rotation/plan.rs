@@ -179,6 +179,9 @@ pub fn plan(
     credential: &str,
     grace: Option<Duration>,
 ) -> Result<RotationPlan> {
+    // A key id for life, or a credential id from before a rotation, names the key's value now.
+    let credential = ctx.resolve(credential);
+    let credential = credential.as_str();
     // The keychain probe (a D-Bus connection and an encrypted session on Linux), the process list and
     // the provider's HTTP client run beside the scan.
     let (report, link, keychain, running) = std::thread::scope(|s| {
@@ -531,14 +534,31 @@ fn join(v: &[&String]) -> String {
 /// before it is: finishing would then write a key that the second rotation already revoked.
 fn unfinished_maker(ctx: &Context, credential: &str) -> Option<String> {
     let entries = super::journal::Journal::new(&ctx.data_dir).all().ok()?;
+    use super::journal::Step;
     let e = entries.iter().rev().find(|e| {
         e.new_credential.as_deref() == Some(credential)
-            && (e.step == super::journal::Step::Incomplete || e.step.interrupted())
+            && (e.step == Step::Incomplete
+                || e.step.interrupted()
+                || (e.create_then_revoke()
+                    && matches!(
+                        e.step,
+                        Step::KeptBoth | Step::RevokeFailed | Step::VerifyFailed
+                    )))
     })?;
-    Some(format!(
-        "the rotation that made this key ({}) is not finished: some configs still hold the key it replaced; finish it first (`rekey finish {}`, or Finish on the key)",
-        e.id, e.id
-    ))
+    let id = &e.id;
+    Some(match e.step {
+        // Create-then-revoke: the key it replaced is still live at the provider. A new rotation would
+        // leave it so for good (its revoke-old and rollback act on this key, which would be gone).
+        Step::KeptBoth | Step::RevokeFailed => format!(
+            "the rotation that made this key ({id}) left the key it replaced active at the provider; revoke it first (`rekey revoke-old {id}`) or go back to it (`rekey rollback {id}`), then rotate"
+        ),
+        Step::VerifyFailed => format!(
+            "the rotation that made this key ({id}) is waiting for your choice: its new key failed verification and the key it replaced is still active; roll it back (`rekey rollback {id}`) or keep both (`rekey keep-both {id}`) and revoke the old one when ready, then rotate"
+        ),
+        _ => format!(
+            "the rotation that made this key ({id}) is not finished: some configs still hold the key it replaced; finish it first (`rekey finish {id}`, or Finish on the key)"
+        ),
+    })
 }
 
 /// What the user risks with each model, in plain words (the plan and the confirm step).

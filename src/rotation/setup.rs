@@ -84,6 +84,8 @@ pub fn provider_list() -> Vec<ProviderInfo> {
 /// Link a credential found by the scan to a provider account, after checking the provider exists, the
 /// base URL is allowed and every id the provider needs is there. Links hold no secrets.
 pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
+    let credential = ctx.resolve(credential);
+    let credential = credential.as_str();
     let p = providers::by_id(&link.provider)
         .ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
     let report = ctx.scan()?;
@@ -147,6 +149,8 @@ pub fn link(ctx: &Context, credential: &str, link: Link) -> Result<()> {
 
 /// Verify a credential's current key with its provider.
 pub fn verify(ctx: &Context, http: &Http, credential: &str) -> Result<()> {
+    let credential = ctx.resolve(credential);
+    let credential = credential.as_str();
     let report = ctx.scan()?;
     let link = Links::new(&ctx.data_dir)
         .get(credential)

@@ -154,7 +154,22 @@ pub struct SlotReport {
 
 #[derive(Debug, Serialize, TS)]
 pub struct CredentialReport {
+    /// The fingerprint of this value (`cred_…`): it changes when the key's value does. Commands take
+    /// it, and keep taking it after a rotation as long as it names one key (see `key`).
     pub id: String,
+    /// The key's id for life (`bitscale-1a2b3c4d`): it follows the key through rotations, replaces,
+    /// protect and unprotect. Hold this one in scripts. (Set by `Context::scan`.)
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The name the user gave the key, if any.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// This value is one the key had before: Rekey rotated or replaced it away (a config restored
+    /// from a backup, a client that wrote its old copy back). It is most likely no longer valid.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub superseded: bool,
     pub masked: String,
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -426,6 +441,9 @@ fn assign_credentials(report: &mut ScanReport, fp: &Fingerprinter) {
         slot.report.credential = Some(id.clone());
         let c = by_id.entry(id.clone()).or_insert_with(|| CredentialReport {
             id: id.clone(),
+            key: None,
+            name: None,
+            superseded: false,
             masked: slot.value.masked(),
             provider: None,
             usages: 0,

@@ -1,4 +1,5 @@
-//! Single flight: one rotation per key at a time, across the app, the CLI and every other process.
+//! Single flight: one change per key at a time (a rotation, protect, unprotect, replace, restore, …),
+//! across the app, the CLI and every other process.
 //!
 //! A lock file per credential in the data dir (`locks/<credential>.lock`), held with an OS file lock
 //! (`flock` on Unix, `LockFileEx` on Windows) from the confirmation to the end of the transaction. The OS
@@ -6,7 +7,7 @@
 //! answered by trying the lock, never by guessing from a pid. The file's content (owner and start time)
 //! only feeds the message a second attempt gets.
 
-use super::journal::Owner;
+use super::Owner;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -20,6 +21,9 @@ struct Holder {
     since: String,
     #[serde(default)]
     rotation: Option<String>,
+    /// What kind of change holds it (absent: a rotation, as every holder was before other kinds).
+    #[serde(default)]
+    kind: Option<super::Kind>,
 }
 
 /// A held rotation lock. Dropping it releases the lock.
@@ -27,6 +31,7 @@ struct Holder {
 pub struct RotationLock {
     file: File,
     path: PathBuf,
+    kind: super::Kind,
 }
 
 fn lock_path(data_dir: &Path, credential: &str) -> Result<PathBuf> {
@@ -44,10 +49,21 @@ fn lock_path(data_dir: &Path, credential: &str) -> Result<PathBuf> {
 }
 
 impl RotationLock {
-    /// Take the lock of `credential` now, or fail with `rotation_running` (and who holds it since when).
+    /// Take the lock of `credential` for a rotation now, or fail with `rotation_running` (and what holds
+    /// it since when).
     pub fn acquire(data_dir: &Path, credential: &str) -> Result<RotationLock> {
+        Self::acquire_for(data_dir, credential, super::Kind::Rotate)
+    }
+
+    /// Take the lock of `credential` for a change of `kind` now, or fail with `rotation_running`.
+    pub fn acquire_for(
+        data_dir: &Path,
+        credential: &str,
+        kind: super::Kind,
+    ) -> Result<RotationLock> {
         match Self::try_acquire(data_dir, credential)? {
             Ok(mut lock) => {
+                lock.kind = kind;
                 lock.record(None)?;
                 Ok(lock)
             }
@@ -72,7 +88,11 @@ impl RotationLock {
         }
         let file = opts.open(&path).map_err(|e| Error::io(&path, e))?;
         match file.try_lock() {
-            Ok(()) => Ok(Ok(RotationLock { file, path })),
+            Ok(()) => Ok(Ok(RotationLock {
+                file,
+                path,
+                kind: super::Kind::Rotate,
+            })),
             Err(std::fs::TryLockError::WouldBlock) => Ok(Err(describe_holder(&file))),
             Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
         }
@@ -89,6 +109,7 @@ impl RotationLock {
             owner: Owner::this_process(),
             since: jiff::Timestamp::now().to_string(),
             rotation: rotation.map(str::to_string),
+            kind: Some(self.kind),
         };
         let bytes = serde_json::to_vec(&holder).map_err(|e| Error::io(&self.path, e.into()))?;
         (|| {
@@ -105,9 +126,14 @@ fn describe_holder(mut file: &File) -> String {
     let mut text = String::new();
     let _ = file.read_to_string(&mut text);
     match serde_json::from_str::<Holder>(&text) {
-        Ok(h) => format!("since {} (process {})", h.since, h.owner.pid),
+        Ok(h) => format!(
+            "a {} of this key is running since {} (process {})",
+            h.kind.unwrap_or(super::Kind::Rotate).noun(),
+            h.since,
+            h.owner.pid
+        ),
         // Taken an instant ago: its holder has not written its name yet.
-        Err(_) => "since just now (in another process)".to_string(),
+        Err(_) => "a change of this key is running since just now (in another process)".to_string(),
     }
 }
 

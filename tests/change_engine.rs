@@ -1,0 +1,255 @@
+//! The one change pipeline (issue 18): every change of a key takes its lock and re-checks its plan under
+//! it, a key keeps its id for life, and the history records every kind of change. Real Secret Service,
+//! fakes over HTTP, configs in a temp HOME; the engine is called in-process where a test must hold a
+//! plan "at the prompt" while another process changes the key.
+mod common;
+use common::fixture::*;
+use common::*;
+use rekey_fakes::Provider as P;
+use serde_json::Value;
+
+const CLAUDE: &str = "config/Claude/claude_desktop_config.json";
+const CURSOR: &str = "home/.cursor/mcp.json";
+
+fn scan(home: &TempHome) -> Value {
+    serde_json::from_str(&ok(&run(home, &["scan", "--json"], "", &[]))).unwrap()
+}
+
+fn read(home: &TempHome, rel: &str) -> String {
+    std::fs::read_to_string(home.dir.path().join(rel)).unwrap()
+}
+
+fn history(home: &TempHome) -> Vec<Value> {
+    let h: Value = serde_json::from_str(&ok(&run(home, &["history", "--json"], "", &[]))).unwrap();
+    h.as_array().unwrap().clone()
+}
+
+/// `rekey protect <cred> --yes --json`: the reference id it made.
+fn protect(home: &TempHome, cred: &str) -> String {
+    let a: Value = serde_json::from_str(&ok(&run(
+        home,
+        &["protect", cred, "--yes", "--json"],
+        "",
+        &[("PATH", "/usr/bin:/bin")],
+    )))
+    .unwrap();
+    a["reference"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_key_id_scan_reports_survives_a_rotation_and_the_old_credential_id_still_names_the_key() {
+    if !keyring_tests_enabled("the_key_id_scan_reports_survives_a_rotation") {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    let before = scan(&home);
+    let key = before["credentials"][0]["key"]
+        .as_str()
+        .unwrap_or_else(|| panic!("scan --json gives each key an id for life: {before}"))
+        .to_string();
+    assert!(key.starts_with("bitscale-"), "{key}");
+    let o: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &key, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(o["step"], "verified", "{o}");
+    let new = f.current_key(P::BitScale);
+    assert_ne!(new, old);
+    let after = scan(&home);
+    let creds = after["credentials"].as_array().unwrap();
+    assert_eq!(creds.len(), 1, "{after}");
+    assert_eq!(
+        creds[0]["key"],
+        key.as_str(),
+        "the id survives the rotation: {after}"
+    );
+    assert_ne!(creds[0]["id"], cred.as_str());
+    // The id for life, and the credential id from before the rotation, both name the key now.
+    for name in [key.as_str(), cred.as_str()] {
+        let v = ok(&run(&home, &["verify", name], "", &[]));
+        assert!(v.contains("the provider accepts this key"), "{name}: {v}");
+        ok(&run(&home, &["plan", name], "", &[]));
+    }
+    let o2: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(
+        o2["step"], "verified",
+        "a second rotation by the first id: {o2}"
+    );
+    assert_eq!(scan(&home)["credentials"][0]["key"], key.as_str());
+    // The history names the key by its id for life.
+    let h = history(&home);
+    assert_eq!(h.len(), 2);
+    assert!(
+        h.iter()
+            .all(|l| l["key"] == key.as_str() && l["kind"] == "rotate"),
+        "{h:?}"
+    );
+}
+
+#[test]
+fn an_unprotect_confirmed_after_a_rotation_of_its_key_is_refused_and_the_live_key_stays() {
+    if !keyring_tests_enabled("an_unprotect_confirmed_after_a_rotation_of_its_key_is_refused") {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    let id = protect(&home, &cred);
+    assert!(read(&home, CLAUDE).contains(&format!("rekey://{id}")));
+    // The user runs `rekey unprotect` and looks at its plan (the plan read the key from the keychain)…
+    let ctx = context_of(&home);
+    let vault = rekey::vault::Vault::default();
+    let plan = rekey::protect::plan_unprotect(&ctx, &vault, &id).unwrap();
+    // …while a rotation of the same key runs to its end in another process.
+    let o: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(o["step"], "verified", "{o}");
+    let new = f.current_key(P::BitScale);
+    assert_ne!(new, old);
+    assert_eq!(
+        secret_tool(&format!("ref:{id}")).as_deref(),
+        Some(new.as_str())
+    );
+    // Then says yes: the plan is no longer true (it would write the dead key everywhere).
+    let claude = read(&home, CLAUDE);
+    let cursor = read(&home, CURSOR);
+    let err = rekey::protect::apply_unprotect(&ctx, &vault, &plan).unwrap_err();
+    assert_eq!(err.code(), "plan_changed", "{err}");
+    assert!(!err.to_string().contains(&old) && !err.to_string().contains(&new));
+    assert_eq!(read(&home, CLAUDE), claude, "nothing written");
+    assert_eq!(read(&home, CURSOR), cursor, "nothing written");
+    assert!(!claude.contains(&old) && !cursor.contains(&old));
+    assert_eq!(
+        secret_tool(&format!("ref:{id}")).as_deref(),
+        Some(new.as_str()),
+        "the live key's entry is kept"
+    );
+    // Planned again, it puts the live key back.
+    let plan = rekey::protect::plan_unprotect(&ctx, &vault, &id).unwrap();
+    rekey::protect::apply_unprotect(&ctx, &vault, &plan).unwrap();
+    assert!(read(&home, CLAUDE).contains(&new) && read(&home, CURSOR).contains(&new));
+    assert_eq!(secret_tool(&format!("ref:{id}")), None);
+}
+
+#[test]
+fn unprotect_keeps_the_keychain_entry_while_a_config_that_does_not_parse_still_references_it() {
+    if !keyring_tests_enabled(
+        "unprotect_keeps_the_keychain_entry_while_a_config_that_does_not_parse",
+    ) {
+        return;
+    }
+    let (_f, home, old, cred) = linked_bitscale();
+    let id = protect(&home, &cred);
+    let good = read(&home, CURSOR);
+    assert!(good.contains(&format!("rekey://{id}")), "{good}");
+    // The user breaks Cursor's file (a trailing comma after the last brace is not JSONC either).
+    let broken = format!("{good}}}");
+    home.write(CURSOR, &broken);
+    let out = ok(&run(&home, &["unprotect", &id, "--yes"], "", &[]));
+    assert!(
+        read(&home, CLAUDE).contains(&old),
+        "the file that parses gets the key back"
+    );
+    assert!(
+        out.contains(&format!("keychain entry of rekey://{id} is kept"))
+            && out.contains("mcp.json"),
+        "{out}"
+    );
+    assert!(!out.contains(&old));
+    assert_eq!(
+        secret_tool(&format!("ref:{id}")).as_deref(),
+        Some(old.as_str()),
+        "the entry the broken file references is not deleted"
+    );
+    // Once the file is fixed, the same command finishes the job.
+    home.write(CURSOR, &good);
+    ok(&run(&home, &["unprotect", &id, "--yes"], "", &[]));
+    assert!(read(&home, CURSOR).contains(&old));
+    assert_eq!(secret_tool(&format!("ref:{id}")), None);
+}
+
+#[test]
+fn history_records_protect_and_unprotect_with_their_key_and_files_and_no_secret() {
+    if !keyring_tests_enabled("history_records_protect_and_unprotect") {
+        return;
+    }
+    let (_f, home, old, cred) = linked_bitscale();
+    let key = scan(&home)["credentials"][0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = protect(&home, &key);
+    ok(&run(&home, &["unprotect", &key, "--yes"], "", &[]));
+    let h = history(&home);
+    let kinds: Vec<&str> = h.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["protect", "unprotect"], "{h:?}");
+    for l in &h {
+        assert_eq!(l["key"], key.as_str(), "{l}");
+        assert_eq!(l["outcome"], "written", "{l}");
+        assert_eq!(l["files"].as_array().unwrap().len(), 2, "{l}");
+        assert!(l["message"].as_str().unwrap().contains(&id), "{l}");
+    }
+    let text = ok(&run(&home, &["history"], "", &[]));
+    assert!(
+        text.contains("protect") && text.contains("unprotect"),
+        "{text}"
+    );
+    for (path, t) in data_files(&home) {
+        assert!(!t.contains(&old), "a secret in {}", path.display());
+    }
+    let _ = cred;
+}
+
+#[test]
+fn a_new_rotation_of_a_key_whose_maker_kept_both_is_refused_until_the_old_key_is_dealt_with() {
+    if !keyring_tests_enabled("a_new_rotation_of_a_key_whose_maker_kept_both_is_refused") {
+        return;
+    }
+    let p = P::DatadogApiKey;
+    let (f, home, old, cred, _, _) = linked(p);
+    set_keys(&f, p, |k| k.verify_fault = Some(403));
+    let o = run(&home, &["rotate", &cred, "--yes", "--json"], "", &[]);
+    let o: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    let rot = o["rotation"].as_str().unwrap().to_string();
+    ok(&run(&home, &["keep-both", &rot], "", &[]));
+    set_keys(&f, p, |k| k.verify_fault = None);
+    let new_cred = o["new_credential"].as_str().unwrap().to_string();
+    // Rotating the new key now would leave the first key live for good: refused, nothing called.
+    let again = run(&home, &["rotate", &new_cred, "--yes"], "", &[]);
+    assert_ne!(again.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains(&format!("rekey revoke-old {rot}"))
+            && err.contains(&format!("rekey rollback {rot}")),
+        "{err}"
+    );
+    assert_eq!(
+        live_rotated(&f, p).len(),
+        2,
+        "no key was created or revoked"
+    );
+    // The command it names still works; then the key rotates.
+    ok(&run(&home, &["revoke-old", &rot], "", &[]));
+    assert!(!live_rotated(&f, p).contains(&old));
+    let o2: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &new_cred, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(o2["step"], "revoked", "{o2}");
+}
