@@ -19,6 +19,7 @@ pub mod paths;
 pub mod protect;
 pub mod providers;
 pub mod replace;
+pub mod restore;
 pub mod rotation;
 pub mod scan;
 pub mod scrub;

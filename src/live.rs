@@ -5,6 +5,7 @@
 use crate::clients::{self, Env};
 use crate::edit::backup::{BackupEntry, Backups};
 use crate::scan::{FileStatus, ScanReport};
+#[cfg(test)]
 use crate::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -144,8 +145,11 @@ pub fn merge_lost(mut offers: Vec<Lost>, new: Vec<Lost>, now: &ScanReport) -> Ve
     offers
 }
 
-/// Put a backup back in place: atomically, locked, and the current content backed up first.
-pub fn restore(backups: &Backups, id: &str) -> Result<BackupEntry> {
+/// Put a backup back in place: atomically, locked, and the current content backed up first. (The
+/// engine's own restore is `crate::restore`, a change with a plan, locks and history; this bare form
+/// is for tests of the watcher.)
+#[cfg(test)]
+fn restore(backups: &Backups, id: &str) -> Result<BackupEntry> {
     let (entry, bytes) = backups
         .get(id)
         .map_err(|e| Error::InvalidInput(format!("backup {id}: {e}")))?;

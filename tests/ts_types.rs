@@ -57,6 +57,7 @@ fn generate() -> String {
     c.visit::<rekey::scan::ScanReport>();
     c.visit::<rekey::live::Lost>();
     c.visit::<rekey::edit::backup::BackupEntry>();
+    c.visit::<rekey::restore::RestorePlan>();
     c.visit::<rekey::replace::FileResult>();
     c.visit::<rekey::clients::ClientId>();
     c.visit::<rekey::context::Settings>();

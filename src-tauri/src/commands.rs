@@ -35,7 +35,7 @@ pub fn scan(
     // What a client's own rewrite made disappear since the previous scan becomes a restore offer.
     let lost = last
         .as_ref()
-        .map(|before| rekey::live::lost_servers(before, &report, &ctx.backups()))
+        .map(|before| rekey::restore::lost_by_clients(&ctx, before, &report))
         .unwrap_or_default();
     let mut offers = crate::lock(&live.offers);
     *offers = rekey::live::merge_lost(std::mem::take(&mut *offers), lost, &report);
@@ -56,11 +56,23 @@ pub fn dismiss_lost(path: std::path::PathBuf, live: State<'_, crate::watcher::Li
     crate::lock(&live.offers).retain(|o| o.path != path);
 }
 
-/// Put a backup back (the UI confirmed first). The current content is backed up before.
+/// What restoring a backup would do (its warnings: a value in it that Rekey rotated away), for the
+/// confirmation.
 #[tauri::command(async)]
-pub fn restore_backup(id: String) -> Result<rekey::edit::backup::BackupEntry, rekey::Error> {
+pub fn restore_plan(id: String) -> Result<rekey::restore::RestorePlan, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
-    rekey::live::restore(&ctx.backups(), &id)
+    rekey::restore::plan_restore(&ctx, &id)
+}
+
+/// Put a backup back (the UI showed the plan and the user confirmed): a change of the file's keys, the
+/// current content backed up before. Refused with `plan_changed` when the file changed since the plan.
+#[tauri::command(async)]
+pub fn restore_backup(
+    id: String,
+    current: Option<String>,
+) -> Result<rekey::edit::backup::BackupEntry, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    rekey::restore::restore_seen(&ctx, &id, current.as_deref())
 }
 
 /// The window subscribes once to tray actions ("rotate:<credential>").

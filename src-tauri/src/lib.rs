@@ -177,6 +177,7 @@ pub fn run() {
             commands::lost_usages,
             commands::dismiss_lost,
             commands::restore_backup,
+            commands::restore_plan,
             commands::app_mode,
             commands::providers,
             commands::link_credential,

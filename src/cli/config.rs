@@ -253,22 +253,27 @@ pub(super) fn execute(
         }
         Command::Restore { id, yes } => {
             let ctx = Context::from_os()?;
-            let backups = ctx.backups();
-            let (entry, _) = backups
-                .get(&id)
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let plan = crate::restore::plan_restore(&ctx, &id)?;
+            let entry = &plan.backup;
+            for w in &plan.warnings {
+                writeln!(out, "Warning: {w}")?;
+            }
             if !yes
                 && !confirm(&format!(
-                    "Replace {} with the backup from {}?",
+                    "Replace {} with the backup from {}{}?",
                     entry.original.display(),
-                    entry.created
+                    entry.created,
+                    if plan.warnings.is_empty() {
+                        ""
+                    } else {
+                        " (see the warning above)"
+                    }
                 ))?
             {
                 note("not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
-            crate::live::restore(&backups, &entry.id)
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let entry = crate::restore::apply_restore(&ctx, &plan)?;
             writeln!(
                 out,
                 "restored {} from backup {}",

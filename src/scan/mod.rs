@@ -168,7 +168,6 @@ pub struct CredentialReport {
     pub name: Option<String>,
     /// This value is one the key had before: Rekey rotated or replaced it away (a config restored
     /// from a backup, a client that wrote its old copy back). It is most likely no longer valid.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub superseded: bool,
     pub masked: String,
     #[ts(optional)]

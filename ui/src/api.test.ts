@@ -72,7 +72,7 @@ describe("usageLabels", () => {
       stale_rekey: [],
       summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 },
     };
-    const c = { id: "cred_1", masked: "sk-l…9f2c", usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
+    const c = { id: "cred_1", masked: "sk-l…9f2c", superseded: false, usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
     expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
   });
   it("tells the same server under two Claude Code projects apart", () => {
@@ -85,7 +85,7 @@ describe("usageLabels", () => {
       stale_rekey: [],
       summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 },
     };
-    const c = { id: "cred_1", masked: "ghp_…6789", usages: 3, slots: [slot("/src/a"), slot("/src/b"), slot()] };
+    const c = { id: "cred_1", masked: "ghp_…6789", superseded: false, usages: 3, slots: [slot("/src/a"), slot("/src/b"), slot()] };
     expect(usageLabels(c, report)).toEqual(["Claude Code › gh (project /src/a)", "Claude Code › gh (project /src/b)", "Claude Code › gh"]);
     expect(serverLabel({ server: "gh" })).toBe("gh");
   });
@@ -106,7 +106,7 @@ describe("byAge", () => {
 });
 
 describe("stateBadges", () => {
-  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", kind: "rotate", key: null, rotation: "r", provider: "bitscale", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
   it("marks an interrupted rotation from a key and a failed verification of a key", () => {
     expect(stateBadges("a", [entry({ credential: "a", outcome: "unknown" })])).toEqual(["rotation interrupted"]);
     expect(stateBadges("b", [entry({ credential: "a", new_credential: "b", outcome: "verify-failed" })])).toEqual(["verify failed"]);
@@ -117,7 +117,7 @@ describe("stateBadges", () => {
 });
 
 describe("incomplete rotations", () => {
-  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "bitscale", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", kind: "rotate", key: null, rotation: "r", provider: "bitscale", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
   it("mark both the old and the new key until a Finish is logged", () => {
     const inc = entry({ rotation: "r1", credential: "old", new_credential: "new", outcome: "incomplete", left: ["a.json (s) still holds the old key"] });
     expect(stateBadges("old", [inc])).toEqual(["rotation incomplete"]);
@@ -132,7 +132,7 @@ describe("incomplete rotations", () => {
 });
 
 describe("create-then-revoke choices", () => {
-  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "neon", credential: "old", new_credential: "new", new_key: null, outcome: "verified", model: "create-then-revoke", old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
+  const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", kind: "rotate", key: null, rotation: "r", provider: "neon", credential: "old", new_credential: "new", new_key: null, outcome: "verified", model: "create-then-revoke", old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
   it("wait for the user after a failed verify, a kept pair or a failed revoke, until a later line clears them", () => {
     for (const outcome of ["verify-failed", "kept-both", "revoke-failed"] as const) {
       expect(pendingChoice("new", [entry({ outcome })])?.rotation).toBe("r");

@@ -29,6 +29,7 @@ import type {
   ProviderInfo,
   Recovered,
   RemoteServerChoice,
+  RestorePlan,
   ScanReport,
   Settings,
   SlotReport,
@@ -98,7 +99,11 @@ export const api = {
   /** Key usages a client's own rewrite removed (e.g. Claude Desktop wiping mcpServers), with a backup. */
   lostUsages: () => call<Lost[]>("lost_usages"),
   dismissLost: (path: string) => call<void>("dismiss_lost", { path }),
-  restoreBackup: (id: string) => call<BackupEntry>("restore_backup", { id }),
+  /** What restoring a backup would do, with a warning for each key in it that Rekey rotated away. */
+  restorePlan: (id: string) => call<RestorePlan>("restore_plan", { id }),
+  /** Restore as planned: `current` is the plan's hash of the file, so a file that changed meanwhile is refused. */
+  restoreBackup: (id: string, current: string | null) =>
+    call<BackupEntry>("restore_backup", { id, current }),
   providers: () => call<ProviderInfo[]>("providers"),
   linkCredential: (credential: string, provider: string, baseUrl: string | null, ids: Record<string, string>) =>
     call<void>("link_credential", { credential, provider, baseUrl, ids }),

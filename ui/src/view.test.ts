@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { glance, keyName, nextIndex, providerLabel, ageText } from "./view";
+import { glance, historyOutcome, keyName, nextIndex, providerLabel, ageText } from "./view";
 import type { AuditEntry, Credential, ProviderInfo, ScanReport, Slot } from "./api";
 
 const slot = (server: string, state: "secret" | "placeholder" = "secret"): Slot => ({
   file: "/h/.cursor/mcp.json", server, kind: "env", location: "env.KEY", masked: "sk-l…abcd", state,
 });
 const cred = (id: string, servers: string[], provider?: string): Credential => ({
-  id, masked: "sk-l…abcd", provider, usages: servers.length, slots: servers.map((s) => slot(s)),
+  id, masked: "sk-l…abcd", provider, superseded: false, usages: servers.length, slots: servers.map((s) => slot(s)),
 });
 
 describe("view helpers", () => {
@@ -28,7 +28,7 @@ describe("view helpers", () => {
 
   it("counts due, unfinished and plaintext keys for the header", () => {
     const report: ScanReport = { clients: [], files: [], credentials: [cred("a", ["s"]), cred("b", ["t"]), cred("c", [])], held_elsewhere: [], stale_rekey: [], summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 } };
-    const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", rotation: "r", provider: "p", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
+    const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", kind: "rotate", key: null, rotation: "r", provider: "p", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
     const history: AuditEntry[] = [
       entry({ rotation: "r1", credential: "a", outcome: "unknown" }),
       entry({ rotation: "r0", credential: "x", new_credential: "b", outcome: "incomplete" }),
@@ -52,5 +52,14 @@ describe("view helpers", () => {
     expect(nextIndex("x", 0, 3)).toBeNull();
     expect(nextIndex("ArrowDown", 0, 0)).toBeNull();
     expect(ageText({ credential: "", since: "", days: 1, due: false })).toBe("1 day old");
+  });
+});
+
+describe("historyOutcome", () => {
+  it("words a rotation's step as before and any other kind of change plainly", () => {
+    expect(historyOutcome({ kind: "rotate", outcome: "failed" })).toBe("refused by the provider");
+    expect(historyOutcome({ kind: "protect", outcome: "failed" })).toBe("nothing changed");
+    expect(historyOutcome({ kind: "unprotect", outcome: "written" })).toBe("done");
+    expect(historyOutcome({ kind: "restore", outcome: "unknown" })).toBe("interrupted: check the files");
   });
 });

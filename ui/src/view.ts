@@ -56,6 +56,21 @@ export function glance(report: ScanReport | null, ages: KeyAge[], history: Audit
 }
 
 /** Plain words for a rotation outcome in the history. */
+/** What each kind of change is called in the History. */
+export const kindText: Record<string, string> = {
+  rotate: "Rotation",
+  finish: "Finish",
+  rollback: "Rollback",
+  "keep-both": "Keep both",
+  "revoke-old": "Revoke old key",
+  replace: "Manual replace",
+  protect: "Protect",
+  unprotect: "Unprotect",
+  add: "Server added",
+  restore: "Restore",
+  purge: "Backups purged",
+};
+
 export const outcomeText: Record<RotationStep, string> = {
   intent: "interrupted",
   unknown: "outcome unknown",
@@ -73,6 +88,22 @@ export const outcomeText: Record<RotationStep, string> = {
   "rolled-back": "rolled back to the old key",
   "kept-both": "both keys kept",
 };
+
+/** How a history line ended, in words: a rotation's steps, or (any other kind of change) done, partly done,
+ * nothing changed, interrupted. */
+export function historyOutcome(h: { kind: string; outcome: RotationStep }): string {
+  if (h.kind === "rotate" || h.kind === "finish" || h.kind === "rollback" || h.kind === "keep-both" || h.kind === "revoke-old") {
+    return outcomeText[h.outcome] ?? h.outcome;
+  }
+  const other: Partial<Record<RotationStep, string>> = {
+    written: "done",
+    verified: "done",
+    incomplete: "partly done: see the message",
+    failed: "nothing changed",
+    unknown: "interrupted: check the files",
+  };
+  return other[h.outcome] ?? outcomeText[h.outcome] ?? h.outcome;
+}
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

@@ -122,15 +122,36 @@ export type AppMode = { demo: boolean, home?: string, };
 /**
  * What Protect or Unprotect did.
  */
-export type Applied = { reference: string, files: Array<FileResult>, restart: Array<[string, string]>, };
+export type Applied = { reference: string, files: Array<FileResult>, restart: Array<[string, string]>, 
+/**
+ * What the user should know besides the files (a keychain entry kept because a config that does
+ * not parse may still use it, …).
+ */
+notes?: Array<string>, };
 
 /**
  * One line of the audit log (never a secret). Every field is written (`null` when unknown); lines from
  * versions that wrote fewer fields read with the defaults.
  */
-export type AuditEntry = { time: string, rotation: string, provider: string, 
+export type AuditEntry = { time: string, 
 /**
- * The credential's id before the rotation.
+ * What kind of change this line records (`rotate` in lines written before other kinds were).
+ */
+kind: Kind, 
+/**
+ * The change's id: a rotation's id (`rekey finish <id>`), or the id of another kind of change.
+ */
+rotation: string, 
+/**
+ * The key's id for life ([`super::keys`]), when known.
+ */
+key: string | null, 
+/**
+ * The provider (empty when the key is linked to none).
+ */
+provider: string, 
+/**
+ * The credential's id before the change.
  */
 credential: string, new_credential: string | null, 
 /**
@@ -138,7 +159,8 @@ credential: string, new_credential: string | null,
  */
 new_key: string | null, 
 /**
- * The step the rotation ended at.
+ * The step the change ended at (another kind than a rotation: `written`, `incomplete` when some
+ * usage could not be changed, `failed` when nothing changed, `unknown` when it was interrupted).
  */
 outcome: Step, model: Model | null, 
 /**
@@ -210,7 +232,26 @@ export type ConfigFile = { client_name: string, exists: boolean, client: ClientI
  */
 variant?: string, };
 
-export type CredentialReport = { id: string, masked: string, provider?: string, usages: number, slots: Array<SlotReport>, };
+export type CredentialReport = { 
+/**
+ * The fingerprint of this value (`cred_…`): it changes when the key's value does. Commands take
+ * it, and keep taking it after a rotation as long as it names one key (see `key`).
+ */
+id: string, 
+/**
+ * The key's id for life (`bitscale-1a2b3c4d`): it follows the key through rotations, replaces,
+ * protect and unprotect. Hold this one in scripts. (Set by `Context::scan`.)
+ */
+key?: string, 
+/**
+ * The name the user gave the key, if any.
+ */
+name?: string, 
+/**
+ * This value is one the key had before: Rekey rotated or replaced it away (a config restored
+ * from a backup, a client that wrote its old copy back). It is most likely no longer valid.
+ */
+superseded: boolean, masked: string, provider?: string, usages: number, slots: Array<SlotReport>, };
 
 /**
  * What the app's first screen shows: the engine's version and where it looks for MCP configs.
@@ -322,6 +363,11 @@ export type KeyAge = { credential: string, since: string, days: number,
  * Older than the `max_key_age_days` setting.
  */
 due: boolean, };
+
+/**
+ * The kinds of change.
+ */
+export type Kind = "rotate" | "finish" | "rollback" | "keep-both" | "revoke-old" | "replace" | "protect" | "unprotect" | "add" | "restore" | "purge";
 
 /**
  * How a credential is tied to a provider account: kept in Rekey's data dir, never with a secret in it.
@@ -529,6 +575,24 @@ skipped: Array<string>,
 unparsed: Array<Unparsed>, };
 
 /**
+ * What a restore would do, shown before the user confirms.
+ */
+export type RestorePlan = { backup: BackupEntry, 
+/**
+ * One line per value of the copy that Rekey rotated or replaced away (never the value).
+ */
+warnings: Array<string>, 
+/**
+ * The keys (ids for life) the file holds now or the copy holds: their changes wait for this one.
+ */
+keys: Array<string>, 
+/**
+ * The hash of the file's content when planned (`None`: it does not exist now). The app sends it
+ * back with the confirmation, so a file that changed while the user looked is not overwritten.
+ */
+current?: string, };
+
+/**
  * How the rotate call proves who it is.
  */
 export type RotateAuth = "current-key" | "admin-credential";
@@ -656,7 +720,7 @@ problem: string,
 warning: string, };
 
 /**
- * Where a rotation got to.
+ * Where a change (a rotation, or any other kind: see [`super::Kind`]) got to.
  */
 export type Step = "intent" | "unknown" | "failed" | "held" | "shown" | "written" | "verified" | "verify-failed" | "incomplete" | "created" | "revoked" | "revoke-failed" | "rolled-back" | "kept-both";
 
