@@ -7,10 +7,24 @@
 //!   secrets in play, so the outermost boundaries (the CLI's error line, `Error`'s serialization for the
 //!   UI, the journal and audit writers) apply it to everything.
 //! - [`Scrubber`] also removes the exact secrets a transaction handles (the current key, the new key, the
-//!   admin credential), in every form they can take in a message: raw, percent-encoded and JSON-escaped.
-//!   Provider error bodies can echo a key back; a scrubber built by the transaction removes it.
+//!   admin credential), in every form they can take in a message: raw; percent-encoded (any set of bytes
+//!   encoded, upper- or lower-case hex); with JSON/TOML escapes (`\"`, `\\`, `\/`, `\u00e9`…); in base64
+//!   (both alphabets, padded or not, alone or inside a longer blob such as `Basic base64(user:key)`); and
+//!   split by line breaks (`\n` or `\r\n`, maybe followed by indentation) anywhere inside it. Provider
+//!   error bodies can echo a key back; a scrubber built by the transaction removes it.
+//!
+//! How: rather than list every combination of encodings as strings, the text is read through a few
+//! decodings ("views": as it is, percent-decoded, escape-decoded; each without line breaks and the
+//! indentation after them), and each view is searched for the raw secret and its base64 forms. Every
+//! view byte remembers the part of the original text it came from, so a match is removed from the
+//! original. Each search is linear (memchr's substring finder), so cleaning is linear in the text for a
+//! given set of secrets. No crate does this kind of decoding-aware search; it is written here.
 
 use crate::Secret;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine;
+mod views;
+use views::{unbroken, views};
 
 /// What a removed value is replaced with.
 pub const REDACTED: &str = "<redacted>";
@@ -18,19 +32,22 @@ pub const REDACTED: &str = "<redacted>";
 /// Secrets shorter than this are not searched for: replacing every "ab" would make texts unreadable and
 /// such a value is no secret anyway (the new-secret validation refuses them long before).
 const MIN_SECRET_LEN: usize = 4;
-/// The shortest leading part of a secret removed from the end of a (truncated) text.
+/// The shortest leading part of a secret (in decoded bytes) removed from the end of a (truncated) text.
 const MIN_TAIL: usize = 6;
+/// The shortest base64 run searched for (shorter ones, from very short secrets, match too much).
+const MIN_BASE64: usize = 8;
 
 /// Removes a set of known secrets (and, like [`text`], URL queries and userinfo) from texts.
 #[derive(Clone, Default)]
 pub struct Scrubber {
-    /// Every form of every secret, longest first so a longer form is replaced before a part of it.
-    forms: Vec<Secret>,
+    /// What is searched in each view of a text: every secret raw and in base64 (see [`base64_forms`]),
+    /// without line breaks, longest first (a longer match and a shorter one inside it are removed as one).
+    needles: Vec<Secret>,
 }
 
 impl std::fmt::Debug for Scrubber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Scrubber({} forms)", self.forms.len())
+        write!(f, "Scrubber({} forms)", self.needles.len())
     }
 }
 
@@ -58,37 +75,58 @@ impl Scrubber {
         if secret.len() < MIN_SECRET_LEN {
             return;
         }
-        for f in forms(secret.expose()) {
-            if !self.forms.iter().any(|s| s.expose() == f) {
-                self.forms.push(Secret::new(f));
+        let raw = secret.expose();
+        let mut add = |form: &str| {
+            // A secret that holds a line break itself is searched the way views are made: without it.
+            let form = unbroken(form);
+            if form.len() >= MIN_SECRET_LEN && !self.needles.iter().any(|s| s.expose() == form) {
+                self.needles.push(Secret::new(form));
             }
+        };
+        add(raw);
+        for f in base64_forms(raw) {
+            add(&f);
         }
-        self.forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        self.needles.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
     /// `text` without any of the secrets, and without URL queries, fragments and userinfo.
     pub fn clean(&self, input: &str) -> String {
-        let mut out = input.to_string();
-        for f in &self.forms {
-            if out.contains(f.expose()) {
-                out = out.replace(f.expose(), REDACTED);
+        if self.needles.is_empty() {
+            return text(input);
+        }
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for view in views(input) {
+            for n in &self.needles {
+                view.search(n.expose().as_bytes(), &mut found);
             }
         }
-        // A provider text cut to a maximum length can end in the first part of a key: remove such a
-        // tail too (from 6 characters on; shorter tails say nothing about the key).
-        for f in &self.forms {
-            let form = f.expose();
-            let cut = form
-                .char_indices()
-                .map(|(i, _)| i)
-                .filter(|&i| i >= MIN_TAIL)
-                .rev()
-                .find(|&i| out.ends_with(&form[..i]));
-            if let Some(i) = cut {
-                out.truncate(out.len() - i);
-                out.push_str(REDACTED);
-            }
+        if found.is_empty() {
+            return text(input);
         }
+        found.sort_unstable();
+        let mut out = String::with_capacity(input.len());
+        let mut pos = 0;
+        for (mut start, mut end) in found {
+            // Every match starts and ends on a character; this only guards the slicing below.
+            while !input.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !input.is_char_boundary(end) {
+                end += 1;
+            }
+            if start < pos {
+                // Overlaps the previous match: one <redacted> for both.
+                if end > pos {
+                    pos = end;
+                }
+                continue;
+            }
+            out.push_str(&input[pos..start]);
+            out.push_str(REDACTED);
+            pos = end;
+        }
+        out.push_str(&input[pos..]);
         text(&out)
     }
 
@@ -98,20 +136,64 @@ impl Scrubber {
     }
 }
 
-/// Every form a secret's bytes take in a config file or a message: raw, JSON-escaped, TOML-escaped (basic
-/// string) and percent-encoded, without repeats. (The scrubber removes them all; `replace` searches the
-/// configs it cannot parse for them.)
+/// `raw` in base64 as it can appear in a message, in both alphabets: the whole encoding (padded and
+/// not), and for each of the 3 byte alignments the key can have inside a longer blob (`Basic
+/// base64("user:" + key)`), the characters that depend on the key's bytes only.
+fn base64_forms(raw: &str) -> Vec<String> {
+    let key = raw.as_bytes();
+    let mut out = Vec::new();
+    for e in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+        out.push(e.encode(key));
+    }
+    for align in 0..3usize {
+        let mut blob = vec![0u8; align];
+        blob.extend_from_slice(key);
+        // Character i holds bits 6i..6i+6 of the blob; the key is bits 8·align..8·(align+len).
+        let first = (8 * align).div_ceil(6);
+        let end = 8 * (align + key.len()) / 6;
+        for e in [STANDARD_NO_PAD, URL_SAFE_NO_PAD] {
+            let enc = e.encode(&blob);
+            if let Some(inner) = enc.get(first..end) {
+                out.push(inner.to_string());
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|f| f.len() >= MIN_BASE64 && seen.insert(f.clone()));
+    out
+}
+
+/// `s` percent-encoded with `%HH` in the given case: every byte, or every byte but the unreserved ones.
+fn percent(s: &str, all: bool, upper: bool) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for &b in s.as_bytes() {
+        if !all && (b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+            out.push(b as char);
+        } else if upper {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push_str(&format!("%{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Every form a secret's bytes take in a config file or a message, as strings, without repeats: raw,
+/// JSON-escaped, TOML-escaped (basic string), percent-encoded (the reserved bytes or every byte, upper-
+/// or lower-case hex) and base64 (see [`base64_forms`]). `replace` searches the configs it cannot parse
+/// for them. The [`Scrubber`] removes all of these and more (any mix of encoded bytes, `\u` escapes, a
+/// key split by line breaks), which no finite list of strings can hold.
 pub fn forms(raw: &str) -> Vec<String> {
     let mut json = String::new();
     crate::edit::json::escape(raw, &mut json);
-    let mut v = vec![
-        raw.to_string(),
-        json,
-        crate::scan::slots::percent_encode(raw),
-    ];
+    let mut v = vec![raw.to_string(), json];
+    for (all, upper) in [(false, true), (false, false), (true, true), (true, false)] {
+        v.push(percent(raw, all, upper));
+    }
     if let Ok(t) = crate::edit::toml::escape(raw, b'"') {
         v.push(t);
     }
+    v.extend(base64_forms(raw));
     let mut seen = std::collections::HashSet::new();
     v.retain(|f| !f.is_empty() && seen.insert(f.clone()));
     v
@@ -227,6 +309,177 @@ mod tests {
         assert_eq!(
             Scrubber::new().with(&Secret::new("ab".into())).clean("abc"),
             "abc"
+        );
+    }
+
+    /// A key with characters that every encoding changes: `/`, `+`, `"`, `\`, a non-ASCII letter.
+    const KEY: &str = "sk/live+kéy\"\\0123";
+
+    /// Does `out` still give away 6 consecutive bytes of `key` to someone who base64-decodes any run of
+    /// base64 characters in it, at any of the 4 character offsets, in either alphabet? (The test's own
+    /// decoder, independent of the scrubber's alignment arithmetic.)
+    fn base64_reveals(out: &str, key: &str) -> bool {
+        use base64::Engine;
+        let windows: Vec<&[u8]> = key.as_bytes().windows(6).collect();
+        let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_');
+        out.split(|c: char| !is_b64(c)).any(|run| {
+            let run: String = run
+                .chars()
+                .map(|c| match c {
+                    '-' => '+',
+                    '_' => '/',
+                    c => c,
+                })
+                .collect();
+            (0..4.min(run.len())).any(|off| {
+                let s = &run[off..];
+                let s = &s[..s.len() / 4 * 4];
+                let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+                    .decode(s)
+                    .unwrap_or_default();
+                windows.iter().any(|w| bytes.windows(6).any(|b| b == *w))
+            })
+        })
+    }
+
+    /// Every byte as `%HH`, in the given case (written here, not with the code under test).
+    fn percent_all(s: &str, upper: bool) -> String {
+        s.bytes()
+            .map(|b| {
+                if upper {
+                    format!("%{b:02X}")
+                } else {
+                    format!("%{b:02x}")
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_key_is_removed_in_every_encoding_a_message_can_carry() {
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        use base64::Engine;
+        let sc = Scrubber::new().with(&Secret::new(KEY.into()));
+        // Written out by hand for KEY = sk/live+kéy"\0123.
+        let mut encoded: Vec<String> = [
+            "sk/live+kéy\"\\0123",            // raw
+            r#"sk/live+kéy\"\\0123"#,         // JSON / TOML basic string
+            r#"sk/live+k\u00e9y\"\\0123"#,    // JSON, ASCII only (Python's json.dumps)
+            r#"sk\/live+k\u00E9y\"\\0123"#,   // JSON with `\/` (PHP's json_encode)
+            "sk%2Flive%2Bk%C3%A9y%22%5C0123", // percent-encoded, upper-case hex
+            "sk%2flive%2bk%c3%a9y%22%5c0123", // percent-encoded, lower-case hex
+            "sk/live%2Bk%C3%A9y%22%5C0123",   // Python's quote() keeps `/`
+            "sk/live+k%C3%A9y%22%5C0123",     // only what a query value must encode
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        encoded.push(percent_all(KEY, true));
+        encoded.push(percent_all(KEY, false));
+        for e in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+            encoded.push(e.encode(KEY));
+        }
+        for e in &encoded {
+            assert_eq!(
+                sc.clean(&format!("error: {e} (end)")),
+                "error: <redacted> (end)",
+                "{e}"
+            );
+        }
+        // Split by a line break anywhere inside it, with or without indentation after the break.
+        for (i, _) in KEY.char_indices().skip(1) {
+            for br in ["\n", "\r\n", "\n    ", "\r\n\t", "\n  \t "] {
+                let split = format!("{}{br}{}", &KEY[..i], &KEY[i..]);
+                assert_eq!(
+                    sc.clean(&format!("error:\n  {split}\n  (end)")),
+                    "error:\n  <redacted>\n  (end)",
+                    "{split:?}"
+                );
+            }
+        }
+        // Base64 with the line breaks of MIME (76 characters a line).
+        let long = Secret::new(format!("{KEY}{}", "x/y+z".repeat(20)));
+        let wrapped: Vec<String> = STANDARD
+            .encode(long.expose())
+            .as_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect();
+        let out = Scrubber::new().with(&long).clean(&wrapped.join("\r\n"));
+        assert_eq!(out, REDACTED, "{out}");
+    }
+
+    #[test]
+    fn a_key_inside_a_longer_base64_blob_is_removed_at_every_alignment() {
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        use base64::Engine;
+        let sc = Scrubber::new().with(&Secret::new(KEY.into()));
+        for prefix in ["", "u:", "us:", "user:", "x", "admin:"] {
+            for suffix in ["", ":", ":tail", "zz"] {
+                for e in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+                    let blob = e.encode(format!("{prefix}{KEY}{suffix}"));
+                    assert!(base64_reveals(&blob, KEY), "the oracle sees the key");
+                    let out = sc.clean(&format!("Authorization: Basic {blob} (end)"));
+                    assert!(!base64_reveals(&out, KEY), "{prefix:?} {suffix:?}: {out}");
+                    assert!(out.starts_with("Authorization: Basic "), "{out}");
+                    assert!(out.ends_with(" (end)") && out.contains(REDACTED), "{out}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_form_of_forms_is_removed_and_differs_from_the_raw_key() {
+        let sc = Scrubber::new().with(&Secret::new(KEY.into()));
+        let f = forms(KEY);
+        for expected in [
+            "sk%2flive%2bk%c3%a9y%22%5c0123",
+            "sk%2Flive%2Bk%C3%A9y%22%5C0123",
+            r#"sk/live+kéy\"\\0123"#,
+        ] {
+            assert!(f.iter().any(|x| x == expected), "{expected} not in {f:?}");
+        }
+        assert!(f.contains(&percent_all(KEY, false)), "{f:?}");
+        for form in &f {
+            assert_eq!(sc.clean(&format!("a {form} b")), "a <redacted> b", "{form}");
+        }
+    }
+
+    #[test]
+    fn a_cut_text_loses_the_encoded_start_of_a_key_and_short_values_stay() {
+        let sc = Scrubber::new().with(&Secret::new(KEY.into()));
+        assert_eq!(
+            sc.clean("detail: key sk%2flive%2bk%c3"),
+            "detail: key <redacted>"
+        );
+        assert_eq!(
+            sc.clean("detail: key sk/li\n  ve+"),
+            "detail: key <redacted>"
+        );
+        // Three characters are no secret: not searched in any form.
+        let short = Scrubber::new().with(&Secret::new("a/b".into()));
+        assert_eq!(short.clean("a/b a%2Fb YS9i"), "a/b a%2Fb YS9i");
+    }
+
+    #[test]
+    fn a_long_text_full_of_escapes_is_cleaned_in_linear_time() {
+        let sc = Scrubber::new()
+            .with(&Secret::new(KEY.into()))
+            .with(&Secret::new("another-secret-0123456789".into()))
+            .with(&Secret::new("a".repeat(40)));
+        let unit = "%2F\\u00e9\n  sk/live a aaaa %zz \\q ";
+        let text = format!("{}{KEY}", unit.repeat(40_000));
+        let t = std::time::Instant::now();
+        let out = sc.clean(&text);
+        assert!(out.ends_with(REDACTED));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            t.elapsed()
         );
     }
 

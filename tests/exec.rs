@@ -5,7 +5,7 @@
 
 mod common;
 use common::*;
-use rekey::protect::exec::{EXIT_KEYCHAIN_LOCKED, EXIT_NOT_FOUND, EXIT_NO_ENTRY};
+use rekey::protect::exec::{EXIT_KEYCHAIN_LOCKED, EXIT_NOT_FOUND, EXIT_NO_ENTRY, EXIT_USAGE};
 use rekey::Secret;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -282,5 +282,80 @@ fn a_locked_keychain_stops_the_start_with_its_own_exit_code() {
     assert!(
         err.contains("rekey exec: the OS keychain is locked"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_reference_in_the_program_position_is_refused_by_its_id_and_never_resolved() {
+    if !keyring_tests_enabled(
+        "a_reference_in_the_program_position_is_refused_by_its_id_and_never_resolved",
+    ) {
+        return;
+    }
+    let home = TempHome::new();
+    let svc = service("program");
+    let key = "sk-live-program-never-printed-0123456789";
+    let id = rekey::protect::new_id("k");
+    store(&svc, &id, key);
+    for program in [
+        format!("/opt/servers/rekey://{id}"),
+        format!("rekey://{id}"),
+        format!("/usr/bin/env-rekey://{id}/x"),
+    ] {
+        let o = exec(&svc, &home)
+            .arg(&program)
+            .arg(format!("--key=rekey://{id}"))
+            .env("K", format!("rekey://{id}"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            !stderr.contains(key) && !stdout.contains(key),
+            "{program}: {stderr}"
+        );
+        assert_eq!(o.status.code(), Some(EXIT_USAGE), "{program}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("rekey exec: ") && stderr.contains(&format!("rekey://{id}")),
+            "the line names the reference: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_reference_inside_a_url_gets_the_percent_encoded_key() {
+    if !keyring_tests_enabled("a_reference_inside_a_url_gets_the_percent_encoded_key") {
+        return;
+    }
+    let home = TempHome::new();
+    let svc = service("url");
+    let key = "sk+live/ab&c=dé0123456789";
+    // Written out by hand: every byte but the unreserved ones as %HH.
+    let encoded = "sk%2Blive%2Fab%26c%3Dd%C3%A90123456789";
+    let id = rekey::protect::new_id("k");
+    store(&svc, &id, key);
+    let o = exec(&svc, &home)
+        .args([
+            "sh",
+            "-c",
+            r#"printf '%s|%s|%s|%s' "$1" "$2" "$MCP_URL" "$PLAIN" | sha256sum"#,
+            "sh",
+        ])
+        .arg(format!("https://h.example/mcp?apiKey=rekey://{id}&x=1"))
+        .arg(format!("--api-key=rekey://{id}"))
+        .env("MCP_URL", format!("https://u:rekey://{id}@h.example/sse"))
+        .env("PLAIN", format!("rekey://{id}"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout,
+        sha256(&format!(
+            "https://h.example/mcp?apiKey={encoded}&x=1|--api-key={key}|https://u:{encoded}@h.example/sse|{key}"
+        )),
+        "a URL gets the encoded key, anything else the key as it is"
     );
 }

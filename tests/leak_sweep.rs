@@ -2,23 +2,107 @@
 //! echoes the keys back in its error text, a gateway failure, a successful rotation, verify, history,
 //! recover, finish, doctor) through the CLI and the engine's IPC types, then grep every output, every
 //! file Rekey wrote (journal, audit, links, locks, settings…; backups of configs are copies of configs and
-//! hold keys by design) and every serialized IPC payload for the current, new and admin secrets, raw and
-//! percent-encoded.
+//! hold keys by design) and every serialized IPC payload for the current, new and admin secrets, in every
+//! encoding (built here, not with Rekey's own encoders): raw, JSON-escaped, percent-encoded in either case,
+//! base64 at any alignment, split by line breaks.
 mod common;
+use base64::Engine;
 use common::fixture::*;
 use common::*;
 use rekey_fakes::{FakeProviders, Fault, Provider as P};
 use std::path::Path;
 
+/// `s` percent-encoded with `%HH` in the given case: every byte, or all but the unreserved ones.
+fn percent(s: &str, all: bool, upper: bool) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'.' | b'_' | b'~' if !all => {
+                (b as char).to_string()
+            }
+            _ if upper => format!("%{b:02X}"),
+            _ => format!("%{b:02x}"),
+        })
+        .collect()
+}
+
+/// The encodings of `s` a text can hold it in, as strings.
 fn forms(s: &str) -> Vec<String> {
+    let json = serde_json::to_string(s).unwrap();
+    let json = json[1..json.len() - 1].to_string();
+    let json2 = serde_json::to_string(&json).unwrap();
     vec![
         s.to_string(),
-        rekey::scan::slots::percent_encode(s),
-        serde_json::to_string(s)
-            .unwrap()
-            .trim_matches('"')
-            .to_string(),
+        json2[1..json2.len() - 1].to_string(),
+        json,
+        percent(s, false, true),
+        percent(s, false, false),
+        percent(s, true, true),
+        percent(s, true, false),
     ]
+}
+
+/// `text` without line breaks and the indentation after them, real or escaped (`\n`, `\\n`), so a
+/// key split over lines reads whole again.
+fn unbroken(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let brk = ["\\\\r\\\\n", "\\\\n", "\\r\\n", "\\n", "\r\n", "\n"]
+            .iter()
+            .find(|b| rest.starts_with(**b));
+        match brk {
+            Some(b) => rest = rest[b.len()..].trim_start_matches([' ', '\t']),
+            None => {
+                let c = rest.chars().next().unwrap();
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
+}
+
+/// Does any run of base64 characters in `text`, decoded at any of the 4 character offsets in either
+/// alphabet, hold 6 consecutive bytes of `key`?
+fn base64_reveals(text: &str, key: &str) -> bool {
+    let windows: Vec<&[u8]> = key.as_bytes().windows(6).collect();
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_');
+    text.split(|c: char| !is_b64(c)).any(|run| {
+        let run: String = run
+            .chars()
+            .map(|c| match c {
+                '-' => '+',
+                '_' => '/',
+                c => c,
+            })
+            .collect();
+        (0..4.min(run.len())).any(|off| {
+            let r = &run[off..];
+            let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(&r[..r.len() / 4 * 4])
+                .unwrap_or_default();
+            windows.iter().any(|w| bytes.windows(6).any(|b| b == *w))
+        })
+    })
+}
+
+/// Panic if `text` (named `what`) holds `secret` in any encoding.
+fn assert_clean(text: &str, secret: &str, what: &str) {
+    let flat = unbroken(text);
+    for form in forms(secret) {
+        assert!(
+            !text.contains(&form),
+            "{what}: a secret ({form}) in:\n{text}"
+        );
+        assert!(
+            !flat.contains(&form),
+            "{what}: a secret split over lines in:\n{text}"
+        );
+    }
+    assert!(
+        !base64_reveals(text, secret),
+        "{what}: a secret in base64 in:\n{text}"
+    );
 }
 
 /// Every file under `dir` except config backups, with its text.
@@ -151,18 +235,9 @@ fn no_secret_reaches_an_output_a_rekey_file_or_an_ipc_payload() {
             .any(|(p, _)| p.to_string_lossy().contains("journal")));
         assert!(files.iter().any(|(p, _)| p.ends_with("audit.jsonl")));
         for s in &secrets {
-            for form in forms(s) {
-                assert!(
-                    !outputs.contains(&form),
-                    "{p:?}: a secret in the outputs:\n{outputs}"
-                );
-                for (path, text) in &files {
-                    assert!(
-                        !text.contains(&form),
-                        "{p:?}: a secret in {}",
-                        path.display()
-                    );
-                }
+            assert_clean(&outputs, s, &format!("{p:?}: the outputs"));
+            for (path, text) in &files {
+                assert_clean(text, s, &format!("{p:?}: {}", path.display()));
             }
         }
         // The texts were kept, only the values removed: the user still learns what went wrong.
@@ -170,4 +245,111 @@ fn no_secret_reaches_an_output_a_rekey_file_or_an_ipc_payload() {
         let acct = format!("rotation:{}", outcome["rotation"].as_str().unwrap());
         let _ = rekey::vault::Vault::with_service(&service).delete(&acct);
     }
+}
+
+/// A custom TOML provider whose error text echoes the key back encoded: in base64 (alone and inside a
+/// `Basic` blob at each byte alignment), lower-case and every-byte percent-encoding, split over lines.
+/// The key holds `/`, `+`, `"`, `\`, `=` and `&`, so each encoding differs from the raw key. None of
+/// them reaches the CLI's output, `audit.jsonl` or the journal.
+#[test]
+fn a_custom_provider_echoing_the_key_encoded_leaks_it_nowhere() {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    if !keyring_tests_enabled("a_custom_provider_echoing_the_key_encoded_leaks_it_nowhere") {
+        return;
+    }
+    let f = FakeProviders::start().unwrap();
+    let key = "ak_live_Ab/cD+eF\"gH\\iJ=kL&mN0123456789xyz";
+    f.state(|s| s.a2a_key = key.to_string());
+    let home = TempHome::new();
+    let service = format!("rekey-leak-custom-{}", std::process::id());
+    let envs = [("REKEY_KEYCHAIN_SERVICE", service.as_str())];
+    home.write(
+        "config/Claude/claude_desktop_config.json",
+        &format!(
+            r#"{{"mcpServers": {{"a2amarket": {{"command": "npx", "args": ["-y", "a2a-mcp"], "env": {{"A2AMARKET_API_KEY": {}}}}}}}}}"#,
+            serde_json::to_string(key).unwrap()
+        ),
+    );
+    let spec = home.write(
+        "a2a.toml",
+        r#"name = "A2A Market (custom spec)"
+[rotate]
+method = "POST"
+url = "{{base}}/acap/v1/agents/agt_demo_0001/rotate-key"
+headers = { "X-Agent-Key" = "{{current}}" }
+body = "{}"
+secret_pointer = "/payload/data/api_key"
+"#,
+    );
+    let mut outputs = String::new();
+    let record = |outputs: &mut String, o: &std::process::Output| {
+        outputs.push_str(&String::from_utf8_lossy(&o.stdout));
+        outputs.push_str(&String::from_utf8_lossy(&o.stderr));
+    };
+    let cred = credential_of(&home, &key[..4]);
+    let spec = spec.display().to_string();
+    let link = [
+        "link",
+        &cred,
+        "--provider",
+        "custom",
+        "--spec",
+        &spec,
+        "--base-url",
+        &f.url,
+    ];
+    let o = run(&home, &link, "", &envs);
+    record(&mut outputs, &o);
+    ok(&o);
+    let mut echoes = vec![
+        format!("bad key: {}", STANDARD.encode(key)),
+        format!("bad key: {}", URL_SAFE_NO_PAD.encode(key)),
+        format!("bad key: {}", percent(key, false, false)),
+        format!("bad key: {}", percent(key, true, false)),
+        format!("bad key: {}", percent(key, true, true)),
+        format!("bad key:\n  {}\n    {}", &key[..13], &key[13..]),
+        format!("bad key: {}\r\n{}", &key[..20], &key[20..]),
+    ];
+    // `Authorization: Basic base64(user:key)`: the key at each of the 3 byte alignments.
+    for user in ["", "u", "us"] {
+        echoes.push(format!(
+            "bad credentials: Basic {}",
+            STANDARD.encode(format!("{user}:{key}"))
+        ));
+    }
+    for echo in &echoes {
+        f.set_fault(P::A2aMarket, Fault::StatusWithMessage(400, echo.clone()));
+        for json in [false, true] {
+            let mut a = vec!["rotate", cred.as_str(), "--yes"];
+            if json {
+                a.push("--json");
+            }
+            let o = run(&home, &a, "", &envs);
+            assert_ne!(o.status.code(), Some(0), "{echo}");
+            record(&mut outputs, &o);
+        }
+    }
+    f.set_fault(P::A2aMarket, Fault::None);
+    let o = run(&home, &["rotate", &cred, "--yes", "--json"], "", &envs);
+    record(&mut outputs, &o);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ne!(f.current_key(P::A2aMarket), key, "the key was rotated");
+    for a in [&["history"][..], &["history", "--json"], &["doctor"]] {
+        record(&mut outputs, &run(&home, a, "", &envs));
+    }
+    let mut files = Vec::new();
+    files_under(&home.dir.path().join("data"), &mut files);
+    assert!(files
+        .iter()
+        .any(|(p, _)| p.to_string_lossy().contains("journal")));
+    assert!(files.iter().any(|(p, _)| p.ends_with("audit.jsonl")));
+    assert_clean(&outputs, key, "the outputs");
+    for (path, text) in &files {
+        assert_clean(text, key, &path.display().to_string());
+    }
+    // The texts were kept, only the values removed: the user still learns what went wrong.
+    assert!(outputs.contains("bad key: <redacted>"), "{outputs}");
+    let outcome: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let acct = format!("rotation:{}", outcome["rotation"].as_str().unwrap());
+    let _ = rekey::vault::Vault::with_service(&service).delete(&acct);
 }

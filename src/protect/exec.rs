@@ -6,16 +6,23 @@
 //! the same stdio, ignores Ctrl-C itself (the server, in the same console, gets it) and exits with its code.
 //! A reference in mcp-remote's `--header` argument is the exception: its value goes into a variable of the
 //! server's environment that the argument names (see [`prepare`]), so no key is on a command line.
+//! A reference inside a URL (`https://h/mcp?apiKey=rekey://<id>`) gets the key percent-encoded, the rule
+//! unprotect uses to put a key back (see [`super::resolve`]): a `+` in the key must not reach the server as
+//! a space. A reference in the program position (`/opt/servers/rekey://<id>`) is refused, never resolved:
+//! the program's name is shown in process lists and in the error when it cannot be started.
 //! A value is never printed: a problem is one line on stderr (MCP clients show a server's stderr in their
-//! logs) and an exit code of its own.
+//! logs) and an exit code of its own, and every such line goes through a scrubber that knows the values
+//! resolved so far.
 
-use super::{account_of, resolve};
+use super::account_of;
+use crate::scrub::Scrubber;
 use crate::vault::Vault;
 use crate::{Error, Secret};
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 
-/// No command was given, or an argument or variable that holds a reference is not text.
+/// No command was given, the command itself holds a reference, or an argument or variable that holds a
+/// reference is not text.
 pub const EXIT_USAGE: i32 = 64;
 /// The OS keychain cannot be reached.
 pub const EXIT_KEYCHAIN_UNAVAILABLE: i32 = 69;
@@ -56,13 +63,39 @@ pub struct Resolved {
     pub args: Vec<OsString>,
     /// Only the variables that held a reference, now holding the key.
     pub env: Vec<(OsString, OsString)>,
+    /// Removes every resolved value from a line Rekey prints.
+    pub scrub: Scrubber,
 }
 
-/// Resolve the references in `command` and `vars` with `vault`. Each id is read once.
+/// Resolve the references in `command` and `vars` with `vault`. Each id is read once. A failure's line
+/// holds no value resolved before it.
 pub fn prepare(
     command: &[OsString],
     vars: impl IntoIterator<Item = (OsString, OsString)>,
     vault: &Vault,
+) -> Result<Resolved, (String, i32)> {
+    let mut keys: HashMap<String, Secret> = HashMap::new();
+    let r = resolve_all(command, vars, vault, &mut keys);
+    let scrub = keys.values().fold(Scrubber::new(), |s, k| s.with(k));
+    match r {
+        Ok(r) => Ok(Resolved { scrub, ..r }),
+        Err((line, code)) => Err((scrub.clean(&line), code)),
+    }
+}
+
+/// The reference in the program position, if any: Rekey never resolves it (see the module's doc).
+fn program_reference(program: &OsStr) -> Option<String> {
+    let text = program.to_string_lossy();
+    super::find(&text)
+        .first()
+        .map(|f| format!("{}{}", super::SCHEME, f.id))
+}
+
+fn resolve_all(
+    command: &[OsString],
+    vars: impl IntoIterator<Item = (OsString, OsString)>,
+    vault: &Vault,
+    keys: &mut HashMap<String, Secret>,
 ) -> Result<Resolved, (String, i32)> {
     let Some((program, args)) = command.split_first() else {
         return Err((
@@ -70,7 +103,12 @@ pub fn prepare(
             EXIT_USAGE,
         ));
     };
-    let mut keys: HashMap<String, Secret> = HashMap::new();
+    if let Some(reference) = program_reference(program) {
+        return Err((
+            format!("the command itself holds {reference}: Rekey puts keys only into a server's arguments and environment, never into the program it starts (its name shows in process lists); fix the server's `command` in the config"),
+            EXIT_USAGE,
+        ));
+    }
     let mut one = |s: &OsStr, what: &dyn Fn() -> String| -> Result<OsString, (String, i32)> {
         let Some(text) = s.to_str() else {
             if s.to_string_lossy().contains(super::SCHEME) {
@@ -84,7 +122,7 @@ pub fn prepare(
         if !text.contains(super::SCHEME) {
             return Ok(s.to_os_string());
         }
-        resolve(text, |id| {
+        super::resolve(text, |id| {
             if !keys.contains_key(id) {
                 let key = vault.get(&account_of(id)).map_err(|e| failure(id, &e))?;
                 keys.insert(id.to_string(), key);
@@ -93,7 +131,7 @@ pub fn prepare(
         })
         .map(OsString::from)
     };
-    let program = one(program, &|| "the command".to_string())?;
+    let program = program.clone();
     let mut resolved_args = Vec::with_capacity(args.len());
     let mut env = Vec::new();
     // mcp-remote's `--header "Name: … rekey://<id>"`: the resolved value goes into a variable of the
@@ -132,6 +170,7 @@ pub fn prepare(
         program,
         args: resolved_args,
         env,
+        scrub: Scrubber::new(),
     })
 }
 
@@ -153,31 +192,37 @@ pub fn run(command: &[OsString], vault: &Vault) -> i32 {
         }
     };
     let mut cmd = std::process::Command::new(&resolved.program);
-    cmd.args(&resolved.args).envs(resolved.env);
+    cmd.args(&resolved.args)
+        .envs(resolved.env.iter().map(|(k, v)| (k, v)));
     let name = resolved.program.to_string_lossy().into_owned();
-    start(cmd, &name)
+    start(cmd, &name, &resolved.scrub)
 }
 
-fn start_failed(name: &str, e: &std::io::Error) -> i32 {
+/// Print a problem: one line, without any resolved value.
+fn say(scrub: &Scrubber, line: &str) {
+    eprintln!("rekey exec: {}", scrub.clean(line));
+}
+
+fn start_failed(name: &str, e: &std::io::Error, scrub: &Scrubber) -> i32 {
     let code = match e.kind() {
         std::io::ErrorKind::NotFound => EXIT_NOT_FOUND,
         _ => EXIT_CANNOT_RUN,
     };
-    // The program name comes from the config's `command`, which never holds a key (only args/env may).
-    eprintln!("rekey exec: cannot start {name}: {e}");
+    // The program name holds no reference (refused above), and the line is scrubbed anyway.
+    say(scrub, &format!("cannot start {name}: {e}"));
     code
 }
 
 #[cfg(unix)]
-fn start(mut cmd: std::process::Command, name: &str) -> i32 {
+fn start(mut cmd: std::process::Command, name: &str, scrub: &Scrubber) -> i32 {
     use std::os::unix::process::CommandExt;
     // Only returns on failure.
     let e = cmd.exec();
-    start_failed(name, &e)
+    start_failed(name, &e, scrub)
 }
 
 #[cfg(windows)]
-fn start(mut cmd: std::process::Command, name: &str) -> i32 {
+fn start(mut cmd: std::process::Command, name: &str, scrub: &Scrubber) -> i32 {
     // Ctrl-C reaches every process of the console: Rekey ignores it and waits, the server decides.
     #[link(name = "kernel32")]
     extern "system" {
@@ -191,10 +236,10 @@ fn start(mut cmd: std::process::Command, name: &str) -> i32 {
         Ok(mut child) => match child.wait() {
             Ok(status) => status.code().unwrap_or(1),
             Err(e) => {
-                eprintln!("rekey exec: lost {name}: {e}");
+                say(scrub, &format!("lost {name}: {e}"));
                 1
             }
         },
-        Err(e) => start_failed(name, &e),
+        Err(e) => start_failed(name, &e, scrub),
     }
 }

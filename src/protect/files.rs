@@ -165,7 +165,23 @@ pub(super) fn in_url(text: &str, token: &Range<usize>, range: &Range<usize>) -> 
         Some(b'"') | Some(b'\'') => crate::edit::json::raw_offset(raw, range.start).min(raw.len()),
         _ => range.start.min(raw.len()),
     };
-    raw.get(..cut).is_some_and(|b| b.contains("://"))
+    raw.get(..cut).is_some_and(url_before)
+}
+
+/// Does a value that follows `before` in a string sit inside a URL? Yes when a `scheme://` precedes it;
+/// the `rekey://` of an earlier reference in the same string does not count.
+pub(super) fn url_before(before: &str) -> bool {
+    before.replace(super::SCHEME, "").contains("://")
+}
+
+/// `value` as it goes in place of a reference: percent-encoded inside a URL (a `+` would read as a
+/// space, a `&` would end the parameter), as it is elsewhere.
+pub(super) fn encoded_for(value: &str, in_url: bool) -> String {
+    if in_url {
+        slots::percent_encode(value)
+    } else {
+        value.to_string()
+    }
 }
 
 /// `value` as it goes back in place of a reference.
@@ -175,9 +191,5 @@ pub(super) fn literal_for(
     range: &Range<usize>,
     value: &Secret,
 ) -> String {
-    if in_url(text, token, range) {
-        slots::percent_encode(value.expose())
-    } else {
-        value.expose().to_string()
-    }
+    encoded_for(value.expose(), in_url(text, token, range))
 }

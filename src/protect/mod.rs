@@ -96,7 +96,9 @@ pub fn new_id(hint: &str) -> String {
     }
 }
 
-/// `text` with every reference replaced by `value(id)`; the first error stops it.
+/// `text` with every reference replaced by the value `value(id)` gives, percent-encoded where the
+/// reference sits inside a URL (the rule unprotect uses too: `files::encoded_for`); the first error
+/// stops it.
 pub fn resolve<E>(
     text: &str,
     mut value: impl FnMut(&str) -> Result<String, E>,
@@ -105,7 +107,8 @@ pub fn resolve<E>(
     let mut pos = 0;
     for f in find(text) {
         out.push_str(&text[pos..f.range.start]);
-        out.push_str(&value(f.id)?);
+        let in_url = files::url_before(&text[..f.range.start]);
+        out.push_str(&files::encoded_for(&value(f.id)?, in_url));
         pos = f.range.end;
     }
     out.push_str(&text[pos..]);
@@ -142,6 +145,14 @@ mod tests {
     fn resolving_replaces_only_the_reference() {
         let r = resolve::<()>("Bearer rekey://k1!", |id| Ok(format!("<{id}>"))).unwrap();
         assert_eq!(r, "Bearer <k1>!");
+        // Inside a URL, the value is percent-encoded; another reference's `rekey://` is no URL.
+        let r = resolve::<()>(
+            "https://h/m?k=rekey://k1&x=rekey://k2",
+            |_| Ok("a+b".into()),
+        );
+        assert_eq!(r.unwrap(), "https://h/m?k=a%2Bb&x=a%2Bb");
+        let r = resolve::<()>("rekey://k1,rekey://k2", |_| Ok("a+b".into()));
+        assert_eq!(r.unwrap(), "a+b,a+b");
         assert_eq!(resolve("x rekey://k1", |_| Err("locked")), Err("locked"));
         assert_eq!(
             resolve::<()>("no ref", |_| unreachable!()).unwrap(),
