@@ -50,7 +50,11 @@ pub fn plan_restore(ctx: &Context, id: &str) -> Result<RestorePlan> {
     let mut credentials: Vec<String> = Vec::new();
     let mut warnings = Vec::new();
     // The file's keys now.
-    if let Some(i) = report.files.iter().position(|f| same_file(&f.path, &entry.original)) {
+    if let Some(i) = report
+        .files
+        .iter()
+        .position(|f| same_file(&f.path, &entry.original))
+    {
         for s in report.internal.iter().filter(|s| s.file == i) {
             if let Some(c) = &s.report.credential {
                 credentials.push(c.clone());
@@ -132,7 +136,10 @@ pub fn apply_restore(ctx: &Context, plan: &RestorePlan) -> Result<BackupEntry> {
         Ok(b) => b,
         Err(e) => {
             change.abandon();
-            return Err(Error::InvalidInput(format!("backup {}: {e}", plan.backup.id)));
+            return Err(Error::InvalidInput(format!(
+                "backup {}: {e}",
+                plan.backup.id
+            )));
         }
     };
     let now = match crate::edit::atomic::read_file(&path) {

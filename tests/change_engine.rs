@@ -253,3 +253,107 @@ fn a_new_rotation_of_a_key_whose_maker_kept_both_is_refused_until_the_old_key_is
     .unwrap();
     assert_eq!(o2["step"], "revoked", "{o2}");
 }
+
+#[test]
+fn restoring_a_copy_that_holds_a_rotated_away_key_warns_is_recorded_and_is_not_a_lost_server() {
+    if !keyring_tests_enabled("restoring_a_copy_that_holds_a_rotated_away_key_warns") {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    let key = scan(&home)["credentials"][0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before_rotation = scan_report(&home);
+    let o: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(o["step"], "verified");
+    let new = f.current_key(P::BitScale);
+    // The copy of Cursor's file the rotation made first holds the old key.
+    let list: Value =
+        serde_json::from_str(&ok(&run(&home, &["backups", "--json"], "", &[]))).unwrap();
+    let cursor_path = home.dir.path().join(CURSOR);
+    let b = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|b| b["original"] == cursor_path.display().to_string())
+        .unwrap_or_else(|| panic!("{list}"));
+    let id = b["id"].as_str().unwrap();
+    let out = ok(&run(&home, &["restore", id, "--yes"], "", &[]));
+    assert!(
+        out.contains("Warning:") && out.contains(&key) && out.contains("rotated"),
+        "the restore says the copy holds a key Rekey rotated away: {out}"
+    );
+    assert!(!out.contains(&old) && !out.contains(&new));
+    assert!(read(&home, CURSOR).contains(&old), "restored as asked");
+    // The scan says the restored value is one the key had before.
+    let s = scan(&home);
+    let stale = s["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["superseded"] == true)
+        .unwrap_or_else(|| panic!("{s}"));
+    assert_eq!(stale["key"], key.as_str());
+    // History: the rotation, then the restore, with the warning and the file.
+    let h = history(&home);
+    let last = h.last().unwrap();
+    assert_eq!(last["kind"], "restore", "{h:?}");
+    assert_eq!(last["outcome"], "written");
+    assert_eq!(last["files"][0], cursor_path.display().to_string());
+    assert!(
+        last["message"].as_str().unwrap().contains("rotated"),
+        "{last}"
+    );
+    // Rekey's own restore is not "a client removed servers", even when the copy has fewer servers.
+    let ctx = context_of(&home);
+    let fewer = r#"{"mcpServers": {}}"#;
+    home.write(CURSOR, fewer);
+    let mid = ctx.scan().unwrap();
+    let b2 = ctx
+        .backups()
+        .save(&cursor_path, read(&home, CURSOR).as_bytes(), true)
+        .unwrap();
+    home.write(
+        CURSOR,
+        &read(&home, CURSOR).replace(
+            "{}",
+            &format!(r#"{{"a": {{"command": "x", "env": {{"BITSCALE_API_KEY": "{new}"}}}}}}"#),
+        ),
+    );
+    let with_server = ctx.scan().unwrap();
+    let plan = rekey::restore::plan_restore(&ctx, &b2).unwrap();
+    rekey::restore::apply_restore(&ctx, &plan).unwrap();
+    let after = ctx.scan().unwrap();
+    assert!(
+        rekey::restore::lost_by_clients(&ctx, &with_server, &after).is_empty(),
+        "Rekey's own restore raised the banner"
+    );
+    // The same change made by a client is offered as before.
+    home.write(
+        CURSOR,
+        &read(&home, CURSOR).replace(
+            "{}",
+            &format!(r#"{{"b": {{"command": "y", "env": {{"BITSCALE_API_KEY": "{new}"}}}}}}"#),
+        ),
+    );
+    let again = ctx.scan().unwrap();
+    home.write(CURSOR, fewer.replace("{}", "{ }").as_str());
+    let wiped = ctx.scan().unwrap();
+    assert_eq!(
+        rekey::restore::lost_by_clients(&ctx, &again, &wiped).len(),
+        1
+    );
+    let _ = (before_rotation, mid);
+}
+
+fn scan_report(home: &TempHome) -> rekey::scan::ScanReport {
+    context_of(home).scan().unwrap()
+}
