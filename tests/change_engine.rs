@@ -357,3 +357,48 @@ fn restoring_a_copy_that_holds_a_rotated_away_key_warns_is_recorded_and_is_not_a
 fn scan_report(home: &TempHome) -> rekey::scan::ScanReport {
     context_of(home).scan().unwrap()
 }
+
+#[test]
+fn a_protect_killed_after_it_began_is_found_by_recover_and_recorded_in_history() {
+    if !keyring_tests_enabled("a_protect_killed_after_it_began_is_found_by_recover") {
+        return;
+    }
+    let (_f, home, old, cred) = linked_bitscale();
+    let pause = tempfile::tempdir().unwrap();
+    let mut cmd = rekey();
+    home.apply(&mut cmd);
+    cmd.args(["protect", &cred, "--yes"])
+        .env("PATH", "/usr/bin:/bin")
+        .env("REKEY_TEST_PAUSE_AFTER", "change-begun")
+        .env("REKEY_TEST_PAUSE_DIR", pause.path());
+    let mut child = spawn_with_stdin(&mut cmd, "");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !pause.path().join("paused").exists() {
+        assert!(std::time::Instant::now() < deadline, "protect never began its change");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // A second change of the key meanwhile is refused with who holds it.
+    let busy = run(&home, &["protect", &cred, "--yes"], "", &[("PATH", "/usr/bin:/bin")]);
+    assert_ne!(busy.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&busy.stderr);
+    assert!(err.contains("a protect of this key is running since"), "{err}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let rec: Value =
+        serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
+    let rec = rec.as_array().unwrap();
+    assert_eq!(rec.len(), 1, "{rec:?}");
+    assert!(rec[0]["message"].as_str().unwrap().contains("interrupted protect"), "{rec:?}");
+    let h = history(&home);
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["kind"], "protect");
+    assert_eq!(h[0]["outcome"], "unknown");
+    // Nothing was written before the kill; the key is still usable and a new protect works.
+    assert!(read(&home, CLAUDE).contains(&old));
+    let id = protect(&home, &cred);
+    assert!(read(&home, CLAUDE).contains(&format!("rekey://{id}")));
+    // A second recover finds nothing more.
+    let rec: Value =
+        serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
+    assert!(rec.as_array().unwrap().is_empty());
+}

@@ -183,6 +183,8 @@ pub fn begin<'a>(
     }
     let path = dir(&ctx.data_dir).join(format!("{}.json", intent.id));
     crate::datafile::write_json(&path, &intent).map_err(|e| Error::io(&path, e))?;
+    // (A test kills the process here: recovery must find the change.)
+    crate::testhook::point("change-begun").map_err(|e| Error::io(&ctx.data_dir, e))?;
     Ok(Change {
         ctx,
         intent,

@@ -24,6 +24,31 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
     // A rotation killed during the provider's call leaves its early backups as hard links to the configs.
     let _ = ctx.backups().repair_links();
     let mut out = Vec::new();
+    // Every other kind of change a kill stopped (protect, unprotect, replace, add, restore, …): its history
+    // line says so, with the files it may have written (their writes are atomic: each file holds either
+    // the old or the new content, and a keychain entry a config references is never deleted before the
+    // configs stopped referencing it).
+    for i in crate::change::recover(ctx)? {
+        out.push(Recovered {
+            rotation: i.id.clone(),
+            provider: i.provider.clone(),
+            step: Step::Unknown,
+            message: format!(
+                "an interrupted {} was found and recorded in the history; look at {}",
+                i.kind.noun(),
+                if i.files.is_empty() {
+                    "the key's configs".to_string()
+                } else {
+                    i.files
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+            left: Vec::new(),
+        });
+    }
     for listed in journal.interrupted().map_err(jio)? {
         // A rotation still running in another process holds its lock: leave it alone.
         let Ok(_lock) = RotationLock::try_acquire(&ctx.data_dir, &listed.credential)? else {
