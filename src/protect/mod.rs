@@ -10,6 +10,7 @@ pub mod bin;
 pub mod exec;
 mod files;
 pub mod index;
+pub(crate) mod locate;
 mod plan;
 pub mod remote;
 mod unprotect;

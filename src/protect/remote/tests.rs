@@ -41,8 +41,8 @@ fn protect(l: &Location, text: &str) -> (String, Vec<Converted>, Vec<String>) {
 
 /// Undo a conversion the way Unprotect does: the pieces back, the reference replaced by the key.
 fn undo(l: &Location, text: &str, record: &Converted) -> Option<String> {
-    let roots = crate::clients::by_id(l.client).server_roots();
-    let edits = wrap::sorted(restore(l.format, text, roots, record)?).unwrap();
+    let entry = crate::scan::pointer_keys(record.entry.as_deref().expect("its location"));
+    let edits = wrap::sorted(restore(l.format, text, &entry, record)?).unwrap();
     let back = String::from_utf8(wrap::apply_edits(text.as_bytes(), &edits)).unwrap();
     Some(back.replace("rekey://bitscale-1a2b3c", KEY))
 }
@@ -197,7 +197,7 @@ fn a_damaged_index_record_is_not_applied_and_does_not_panic() {
     let l = loc(ClientId::Cursor, Format::Json, "/h/.cursor/mcp.json");
     let before = format!("{{\"mcpServers\": {{\"bs\": {{\"url\": \"https://mcp.bitscale.ai/mcp\", \"headers\": {{\"Authorization\": \"Bearer {KEY}\"}}}}}}}}");
     let (new, records, _) = protect(&l, &before);
-    let roots = crate::clients::by_id(l.client).server_roots();
+    let entry = crate::scan::pointer_keys(records[0].entry.as_deref().unwrap());
     for (start, end) in [
         (1_000_000_000, 0),
         (usize::MAX, usize::MAX),
@@ -208,7 +208,7 @@ fn a_damaged_index_record_is_not_applied_and_does_not_panic() {
         r.undo[0].start = start;
         r.undo[0].end = end;
         assert!(
-            restore(l.format, &new, roots, &r).is_none(),
+            restore(l.format, &new, &entry, &r).is_none(),
             "{start}..{end}"
         );
     }
