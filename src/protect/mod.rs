@@ -13,6 +13,7 @@ pub mod index;
 pub(crate) mod locate;
 mod plan;
 pub mod remote;
+mod toml_shape;
 mod unprotect;
 pub mod wrap;
 mod yaml_shape;

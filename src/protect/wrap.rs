@@ -1,12 +1,14 @@
 //! A server entry's command, wrapped in `rekey exec --` and unwrapped again, as byte edits of the
-//! config's text (JSON/JSONC through jsonc-parser's AST for positions, TOML through toml_edit's spans).
+//! config's text (JSON/JSONC through jsonc-parser's AST for positions; TOML entries are read by `toml_shape`).
 //!
 //! Wrapping changes `"command": "uvx", "args": ["bitscale-mcp"]` into
 //! `"command": "/usr/bin/rekey", "args": ["exec", "--", "uvx", "bitscale-mcp"]`: the command token is
 //! replaced and three strings are inserted before the first argument; nothing else of the file moves.
 //! OpenCode/Kilo keep the program in the `command` array: `["/usr/bin/rekey", "exec", "--", "uvx", …]`.
-//! Without `args`, `, "args": ["exec", "--", "uvx"]` is inserted right after the command. Unwrapping
-//! removes exactly those bytes again, so an entry that did not change since is byte-identical. Zed's older
+//! Without `args`, `, "args": ["exec", "--", "uvx"]` is inserted right after the command; an empty `args`
+//! gets `["exec","--","uvx"]` (no spaces, so unwrapping tells the two apart). Unwrapping removes exactly
+//! those bytes again, so an entry that did not change since is byte-identical. The entry is the one at
+//! its exact location as the scan parsed it ([`super::locate`]), never the first of its name. Zed's older
 //! `"command": {"path", "args"}` object is wrapped inside the object; YAML entries (Goose, Continue) are
 //! read by `yaml_shape` into the same [`Shape`]; other shapes are refused with a reason.
 
@@ -59,7 +61,7 @@ pub fn is_rekey(program: &str) -> bool {
 pub fn shape(format: Format, text: &str, entry: &[String]) -> Shape {
     match format {
         Format::Json | Format::Jsonc => json_shape(text, entry),
-        Format::Toml => toml_shape(text, entry),
+        Format::Toml => super::toml_shape::shape(text, entry),
         Format::Yaml => super::yaml_shape::shape(text, entry),
     }
 }
@@ -159,108 +161,6 @@ fn json_shape(text: &str, entry: &[String]) -> Shape {
     }
 }
 
-fn toml_shape(text: &str, entry: &[String]) -> Shape {
-    use toml_edit::{Item, Value};
-    let doc = match crate::edit::toml::parse(text) {
-        Ok(d) => d,
-        Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
-    };
-    let tok = |v: &Value| match v {
-        Value::String(s) => s.span().map(|span| Tok {
-            span,
-            value: s.value().to_string(),
-        }),
-        _ => None,
-    };
-    let Some((last, parents)) = entry.split_last() else {
-        return Shape::Unsupported("the server entry was not found".into());
-    };
-    let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
-    let (std_table, inline_table) =
-        match table_at(doc.as_table(), &parents).and_then(|t| t.get(last)) {
-            Some(Item::Table(t)) => (Some(t), None),
-            Some(Item::Value(Value::InlineTable(t))) => (None, Some(t)),
-            Some(_) => return Shape::Unsupported("the server entry is not a table".into()),
-            None => return Shape::Unsupported("the server entry was not found".into()),
-        };
-    let get = |k: &str| -> Option<&Value> {
-        match (std_table, inline_table) {
-            (Some(t), _) => t.get(k).and_then(Item::as_value),
-            (_, Some(t)) => t.get(k),
-            _ => None,
-        }
-    };
-    let Some(command) = get("command") else {
-        return if get("url").is_some() {
-            Shape::Remote
-        } else {
-            Shape::Unsupported("the entry has no `command`".into())
-        };
-    };
-    let Some(command) = tok(command) else {
-        return Shape::Unsupported("its `command` is not a string".into());
-    };
-    let args = match get("args") {
-        None => None,
-        Some(Value::Array(a)) => {
-            let Some(open) = a.span().map(|s| s.start + 1) else {
-                return Shape::Unsupported("its `args` has no position".into());
-            };
-            match a.iter().map(tok).collect::<Option<Vec<_>>>() {
-                Some(elems) => Some(Args {
-                    open,
-                    elems,
-                    sep: ", ".into(),
-                }),
-                None => {
-                    return Shape::Unsupported(
-                        "its `args` holds a value that is not a string".into(),
-                    )
-                }
-            }
-        }
-        Some(_) => return Shape::Unsupported("its `args` is not an array".into()),
-    };
-    let args_at = match inline_table {
-        Some(_) => ", args = ".to_string(),
-        None => match toml_args_at(text, &command.span) {
-            Ok(a) => a,
-            Err(why) => return Shape::Unsupported(why),
-        },
-    };
-    Shape::Split {
-        program: text[command.span.clone()].to_string(),
-        command,
-        args,
-        args_at,
-    }
-}
-
-/// What goes before `[…]` to add an `args` member right after the `command` value at `command` of a
-/// table whose members are on their own lines: a line break and the command's key as written, with
-/// `args` for `command`. A standard table's `command = …` gives `\nargs = `; a table written with dotted
-/// keys (`bs.command = …` under `[mcp_servers]`, `mcp_servers.bs.command = …` at the root) gives
-/// `\nbs.args = ` or `\nmcp_servers.bs.args = `, so `args` lands in the server's table and not in the
-/// table the line is in. Indentation and a CRLF line end are kept.
-fn toml_args_at(text: &str, command: &Range<usize>) -> Result<String, String> {
-    let line = text[..command.start].rfind('\n').map_or(0, |i| i + 1);
-    let key = text[line..command.start]
-        .trim_end()
-        .strip_suffix('=')
-        .map(str::trim_end)
-        .ok_or("its `command` line is laid out in a way Rekey cannot extend")?;
-    let prefix = ["command", "\"command\"", "'command'"]
-        .iter()
-        .find_map(|k| key.strip_suffix(k))
-        .filter(|p| p.trim().is_empty() || p.trim_end().ends_with('.'))
-        .ok_or("its `command` key is written in a way Rekey cannot extend")?;
-    let crlf = text[command.end..]
-        .find('\n')
-        .is_some_and(|i| text[..command.end + i].ends_with('\r'));
-    let nl = if crlf { "\r\n" } else { "\n" };
-    Ok(format!("{nl}{prefix}args = "))
-}
-
 /// A quoted string token in `format`.
 pub(super) fn quote(format: Format, s: &str) -> Result<String, String> {
     match format {
@@ -325,7 +225,10 @@ pub fn wrap(
                         first.span.start..first.span.start,
                         format!("{}{}", lead(&a.sep)?, a.sep),
                     ),
-                    None => (a.open..a.open, lead(&a.sep)?),
+                    // An empty `args` gets its strings without spaces between them: unwrapping then
+                    // tells it from an `args` member that wrapping added (always `, `-separated),
+                    // which an empty `args` right after the command would otherwise look like.
+                    None => (a.open..a.open, lead(",")?),
                 },
                 None => {
                     let at = command.span.end;
@@ -362,11 +265,17 @@ pub fn unwrap(text: &str, shape: &Shape) -> Option<Vec<(Range<usize>, String)>> 
             if let Some(next) = a.elems.get(3) {
                 edits.push((a.elems[0].span.start..next.span.start, String::new()));
             } else {
-                // Wrapping inserted the whole `args` member right after the command: take it out again.
+                // Wrapping inserted the whole `args` member right after the command (its strings
+                // `, `-separated): take it out again.
                 let list = &text[a.elems[0].span.start..program.span.end];
+                let added = a.elems[..3]
+                    .iter()
+                    .map(|e| &text[e.span.clone()])
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let member = format!("{args_at}[{list}]");
                 let after = command.span.end;
-                if text[after..].starts_with(&member) {
+                if list == added && text[after..].starts_with(&member) {
                     edits.push((after..after + member.len(), String::new()));
                 } else {
                     edits.push((a.elems[0].span.start..program.span.end, String::new()));
@@ -404,20 +313,6 @@ pub fn sorted(
         return Err("two changes overlap".into());
     }
     Ok(edits)
-}
-
-/// The TOML table at `keys` below `root` (each a standard table), if there is one.
-pub(super) fn table_at<'a>(
-    mut table: &'a toml_edit::Table,
-    keys: &[&str],
-) -> Option<&'a toml_edit::Table> {
-    for key in keys {
-        match table.get(key) {
-            Some(toml_edit::Item::Table(t)) => table = t,
-            _ => return None,
-        }
-    }
-    Some(table)
 }
 
 #[cfg(test)]
@@ -464,7 +359,7 @@ mod tests {
             Format::Json,
             "{\"mcpServers\": {\"bs\": {\"args\": [],\n \"command\": \"npx\"}}}",
             m,
-            "{\"mcpServers\": {\"bs\": {\"args\": [\"exec\", \"--\", \"npx\"],\n \"command\": \"/opt/rekey\"}}}",
+            "{\"mcpServers\": {\"bs\": {\"args\": [\"exec\",\"--\",\"npx\"],\n \"command\": \"/opt/rekey\"}}}",
         );
         roundtrip(
             Format::Jsonc,
@@ -491,7 +386,7 @@ mod tests {
             Format::Toml,
             "[mcp_servers.bs]\nargs = []\ncommand = 'uvx'\n",
             t,
-            "[mcp_servers.bs]\nargs = [\"exec\", \"--\", 'uvx']\ncommand = \"/opt/rekey\"\n",
+            "[mcp_servers.bs]\nargs = [\"exec\",\"--\",'uvx']\ncommand = \"/opt/rekey\"\n",
         );
         roundtrip(
             Format::Toml,
@@ -510,6 +405,23 @@ mod tests {
             "mcp_servers.bs = { command = \"uvx\" }\n",
             t,
             "mcp_servers.bs = { command = \"/opt/rekey\", args = [\"exec\", \"--\", \"uvx\"] }\n",
+        );
+    }
+
+    /// An empty `args` right after the command comes back empty, not removed.
+    #[test]
+    fn an_empty_args_right_after_the_command_comes_back() {
+        roundtrip(
+            Format::Json,
+            "{\"mcpServers\": {\"bs\": {\"command\": \"uvx\", \"args\": []}}}",
+            &["mcpServers"],
+            "{\"mcpServers\": {\"bs\": {\"command\": \"/opt/rekey\", \"args\": [\"exec\",\"--\",\"uvx\"]}}}",
+        );
+        roundtrip(
+            Format::Toml,
+            "[mcp_servers.bs]\ncommand = \"uvx\"\nargs = []\n",
+            &["mcp_servers"],
+            "[mcp_servers.bs]\ncommand = \"/opt/rekey\"\nargs = [\"exec\",\"--\",\"uvx\"]\n",
         );
     }
 

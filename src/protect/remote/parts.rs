@@ -100,7 +100,7 @@ pub(super) fn toml_parts(text: &str, path: &[String]) -> Result<Parts, String> {
     {
         let (last, parents) = path.split_last().ok_or("the server entry was not found")?;
         let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
-        let table = super::wrap::table_at(doc.as_table(), &parents)
+        let table = crate::protect::toml_shape::table_at(doc.as_table(), &parents)
             .ok_or("the server entry was not found")?;
         let entry = match table.get(last) {
             // (Its members' lines start with its dotted key, which the new members would need too.)

@@ -97,6 +97,51 @@ fn codex_toml_remote_entries_are_converted_both_ways() {
     );
 }
 
+/// A TOML entry written with dotted keys would need the dotted prefix on every new member: refused with
+/// the reason (as an inline table is), nothing changes.
+#[test]
+fn a_dotted_toml_remote_entry_is_refused_with_why() {
+    let l = loc(ClientId::Codex, Format::Toml, "/h/.codex/config.toml");
+    for dotted in [
+        format!("[mcp_servers]\nbs.url = \"https://x.dev/mcp\"\nbs.http_headers = {{ \"Authorization\" = \"Bearer {KEY}\" }}\n"),
+        format!("mcp_servers.bs.url = \"https://x.dev/mcp\"\nmcp_servers.bs.http_headers.X-Api-Key = \"{KEY}\"\n"),
+    ] {
+        let (new, records, reasons) = protect(&l, &dotted);
+        assert_eq!(new, dotted, "nothing changes");
+        assert!(records.is_empty());
+        assert!(
+            reasons.join("; ").contains("written with dotted keys; write it as a [table] first"),
+            "{reasons:?}"
+        );
+    }
+}
+
+/// Two remote entries of one name under two roots (VS Code reads `servers` and `mcp.servers`): the one
+/// holding the key is converted and restored, the other is not touched.
+#[test]
+fn the_remote_entry_holding_the_key_is_converted_not_the_first_of_its_name() {
+    let l = loc(
+        ClientId::Vscode,
+        Format::Jsonc,
+        "/h/.config/Code/User/mcp.json",
+    );
+    let user = "{\"type\": \"http\", \"url\": \"https://other.dev/mcp\"}";
+    let before = format!("{{\"servers\": {{\"bs\": {user}}}, \"mcp\": {{\"servers\": {{\"bs\": {{\"type\": \"http\", \"url\": \"https://x.dev/mcp\", \"headers\": {{\"Authorization\": \"Bearer {KEY}\"}}}}}}}}}}");
+    let (new, records, reasons) = protect(&l, &before);
+    assert!(reasons.is_empty(), "{reasons:?}");
+    assert!(
+        new.starts_with(&format!("{{\"servers\": {{\"bs\": {user}}}, ")),
+        "{new}"
+    );
+    assert!(new.contains("mcp-remote") && !new.contains(KEY), "{new}");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].entry.as_deref(), Some("/mcp/servers/bs"));
+    assert_eq!(
+        undo(&l, &new, &records[0]).as_deref(),
+        Some(before.as_str())
+    );
+}
+
 #[test]
 fn an_entry_changed_since_is_not_restored_wholesale() {
     let l = loc(ClientId::Cursor, Format::Json, "/h/.cursor/mcp.json");
