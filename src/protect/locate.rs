@@ -26,7 +26,13 @@ pub(super) fn json_entry<R>(
     entry: &[String],
     f: impl FnOnce(usize, &jsonc_parser::ast::Value) -> R,
 ) -> Result<Option<R>, String> {
-    use jsonc_parser::ast::Value;
+    let (bom, parsed) = json_parse(text)?;
+    let root = parsed.value.as_ref().ok_or("the file is empty")?;
+    Ok(json_at(root, entry)?.map(|node| f(bom, node)))
+}
+
+/// The JSON `text` parsed (after any BOM, whose length comes first).
+fn json_parse(text: &str) -> Result<(usize, jsonc_parser::ParseResult<'_>), String> {
     let bom = if text.starts_with(crate::edit::json::BOM) {
         crate::edit::json::BOM.len()
     } else {
@@ -34,10 +40,16 @@ pub(super) fn json_entry<R>(
     };
     let parsed = jsonc_parser::parse_to_ast(&text[bom..], &Default::default(), &Default::default())
         .map_err(|e| format!("the file does not parse ({e})"))?;
-    let Some(root) = parsed.value else {
-        return Err("the file is empty".into());
-    };
-    let mut node = &root;
+    Ok((bom, parsed))
+}
+
+/// The value at exactly `entry` below `root`, with the check of [`json_entry`].
+fn json_at<'r, 'a>(
+    root: &'r jsonc_parser::ast::Value<'a>,
+    entry: &[String],
+) -> Result<Option<&'r jsonc_parser::ast::Value<'a>>, String> {
+    use jsonc_parser::ast::Value;
+    let mut node = root;
     for (depth, key) in entry.iter().enumerate() {
         let Value::Object(o) = node else {
             return Ok(None);
@@ -53,7 +65,7 @@ pub(super) fn json_entry<R>(
         }
     }
     json_unique(node, &mut entry.to_vec())?;
-    Ok(Some(f(bom, node)))
+    Ok(Some(node))
 }
 
 /// Every object in `v` (at key path `at`) has members of distinct names.
@@ -111,47 +123,75 @@ pub(super) fn yaml_duplicate(parsed: &yaml::Parsed, entry: &[String]) -> Option<
 /// way to it or inside it), if it cannot. A file that does not parse or has no such entry is not
 /// ambiguous: the edits that need it say so themselves.
 pub(crate) fn ambiguity(format: Format, text: &str, entry: &[String]) -> Option<String> {
+    ambiguities(format, text, std::slice::from_ref(&entry.to_vec())).pop()?
+}
+
+/// [`ambiguity`] of each of `entries` of one file, parsed once (a big `~/.claude.json` takes a while).
+fn ambiguities(format: Format, text: &str, entries: &[Vec<String>]) -> Vec<Option<String>> {
     match format {
-        Format::Json | Format::Jsonc => json_entry(text, entry, |_, _| ())
-            .err()
-            .filter(|e| e.contains("two members")),
-        Format::Yaml => yaml::parse(text)
-            .ok()
-            .and_then(|p| yaml_duplicate(&p, entry)),
-        Format::Toml => None,
+        Format::Json | Format::Jsonc => {
+            let Ok((_, parsed)) = json_parse(text) else {
+                return vec![None; entries.len()];
+            };
+            entries
+                .iter()
+                .map(|e| parsed.value.as_ref().and_then(|r| json_at(r, e).err()))
+                .collect()
+        }
+        Format::Yaml => {
+            let parsed = yaml::parse(text).ok();
+            entries
+                .iter()
+                .map(|e| parsed.as_ref().and_then(|p| yaml_duplicate(p, e)))
+                .collect()
+        }
+        Format::Toml => vec![None; entries.len()],
     }
 }
 
-/// The usages of `value` in `report` whose entry is ambiguous, each as "<file>: server <name> …: why"
-/// (a rotation's plan refuses to go ahead with any).
+/// The usages of `value` in `report` whose entry is ambiguous, each as "<file>: the entry of server …
+/// cannot be changed: why" (a rotation's plan refuses to go ahead with any).
 pub(crate) fn ambiguous_usages(
     report: &crate::scan::ScanReport,
     value: &crate::Secret,
 ) -> Vec<String> {
-    let mut seen: Vec<(usize, &str)> = Vec::new();
     let mut out = Vec::new();
-    for s in report.internal.iter().filter(|s| s.value == *value) {
-        if seen.contains(&(s.file, s.report.entry.as_str())) {
-            continue;
+    for (i, f) in report.files.iter().enumerate() {
+        // Each entry of this file holding the key, once: (pointer, label).
+        let mut entries: Vec<(&str, String)> = Vec::new();
+        for s in report
+            .internal
+            .iter()
+            .filter(|s| s.file == i && s.value == *value)
+        {
+            if !entries.iter().any(|(e, _)| *e == s.report.entry) {
+                let label = match &s.report.project {
+                    Some(p) => format!("{} (project {p})", s.report.server),
+                    None => s.report.server.clone(),
+                };
+                entries.push((&s.report.entry, label));
+            }
         }
-        seen.push((s.file, &s.report.entry));
-        let (Some(f), Some(Some(bytes))) = (report.files.get(s.file), report.contents.get(s.file))
-        else {
+        let Some(Some(bytes)) = report.contents.get(i) else {
             continue;
         };
         let Ok(text) = std::str::from_utf8(bytes) else {
             continue;
         };
-        let keys = crate::scan::pointer_keys(&s.report.entry);
-        if let Some(why) = ambiguity(f.format, text, &keys) {
-            let server = match &s.report.project {
-                Some(p) => format!("{} (project {p})", s.report.server),
-                None => s.report.server.clone(),
-            };
-            out.push(format!(
-                "{}: the entry of server {server} cannot be changed: {why}",
-                f.path.display()
-            ));
+        if entries.is_empty() {
+            continue;
+        }
+        let keys: Vec<Vec<String>> = entries
+            .iter()
+            .map(|(e, _)| crate::scan::pointer_keys(e))
+            .collect();
+        for ((_, label), why) in entries.iter().zip(ambiguities(f.format, text, &keys)) {
+            if let Some(why) = why {
+                out.push(format!(
+                    "{}: the entry of server {label} cannot be changed: {why}",
+                    f.path.display()
+                ));
+            }
         }
     }
     out
