@@ -309,16 +309,21 @@ pub fn insert(
             )))
         }
     };
-    let client = crate::clients::by_id(loc.client);
     if let Some(bin) = wrap_bin {
         use crate::protect::wrap;
-        let shape = wrap::shape(loc.format, &text, client.server_roots(), None, name);
+        // The new entry is where it was just inserted: under the client's first root.
+        let root = match loc.format {
+            Format::Toml => "mcp_servers",
+            _ => "mcpServers",
+        };
+        let at = [root.to_string(), name.to_string()];
+        let shape = wrap::shape(loc.format, &text, &at);
         let edits = wrap::wrap(loc.format, &shape, bin)
             .and_then(wrap::sorted)
             .map_err(|e| Error::InvalidInput(format!("internal error: {path}: {e}")))?;
         text = String::from_utf8(wrap::apply_edits(text.as_bytes(), &edits))
             .map_err(|_| Error::InvalidInput("internal error: not UTF-8".into()))?;
-        let again = wrap::shape(loc.format, &text, client.server_roots(), None, name);
+        let again = wrap::shape(loc.format, &text, &at);
         if !wrap::is_wrapped(&again) {
             return Err(Error::InvalidInput(format!(
                 "internal error: {path}: the new entry would not start through rekey exec"

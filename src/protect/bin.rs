@@ -113,15 +113,15 @@ pub fn stale_entries(report: &ScanReport) -> Vec<StaleRekey> {
         if !text.contains("exec") {
             continue;
         }
-        let client = clients::by_id(file.client);
-        for s in &file.servers {
-            let shape = wrap::shape(
-                file.format,
-                text,
-                client.server_roots(),
-                s.project.as_deref(),
-                &s.name,
-            );
+        // Each entry once, by its location (two entries of one name in two roots are two).
+        let mut entries: Vec<(&str, &crate::scan::SlotReport)> = Vec::new();
+        for slot in file.servers.iter().flat_map(|s| &s.slots) {
+            if !entries.iter().any(|(e, _)| *e == slot.entry) {
+                entries.push((&slot.entry, slot));
+            }
+        }
+        for (entry, s) in entries {
+            let shape = wrap::shape(file.format, text, &crate::scan::pointer_keys(entry));
             if !wrap::is_wrapped(&shape) {
                 continue;
             }
@@ -138,9 +138,9 @@ pub fn stale_entries(report: &ScanReport) -> Vec<StaleRekey> {
                 out.push(StaleRekey {
                     file: file.path.clone(),
                     client: file.client,
-                    server: s.name.clone(),
+                    server: s.server.clone(),
                     project: s.project.clone(),
-                    warning: stale_warning(&s.name, &command, problem),
+                    warning: stale_warning(&s.server, &command, problem),
                     command,
                     problem: problem.into(),
                 });

@@ -68,20 +68,38 @@ pub(super) fn value_edit(
     Ok((token.start + r.start..token.start + r.end, enc))
 }
 
-/// Slots of one server entry: ((server, project), its slots).
-pub(super) type EntrySlots<'a> = ((String, Option<String>), Vec<&'a SlotInternal>);
+/// One server entry, by where it is: its key path as parsed (and that path's JSON pointer), and its
+/// server's name and project for the plan's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct At {
+    pub pointer: String,
+    pub keys: Vec<String>,
+    pub server: String,
+    pub project: Option<String>,
+}
 
-/// The slots of `bytes` grouped by server entry, in file order, keeping those `keep` says.
+/// Slots of one server entry: where it is, its slots.
+pub(super) type EntrySlots<'a> = (At, Vec<&'a SlotInternal>);
+
+/// The slots of `bytes` grouped by server entry (by its location, never by its name: two entries of one
+/// name in two scopes are two entries), in file order, keeping those `keep` says.
 pub(super) fn by_entry(
     slots: &[SlotInternal],
     keep: impl Fn(&SlotInternal) -> bool,
 ) -> Vec<EntrySlots<'_>> {
     let mut out: Vec<EntrySlots<'_>> = Vec::new();
     for s in slots.iter().filter(|s| keep(s)) {
-        let key = (s.report.server.clone(), s.report.project.clone());
-        match out.iter_mut().find(|(k, _)| *k == key) {
+        match out.iter_mut().find(|(at, _)| at.pointer == s.report.entry) {
             Some((_, v)) => v.push(s),
-            None => out.push((key, vec![s])),
+            None => out.push((
+                At {
+                    pointer: s.report.entry.clone(),
+                    keys: crate::scan::pointer_keys(&s.report.entry),
+                    server: s.report.server.clone(),
+                    project: s.report.project.clone(),
+                },
+                vec![s],
+            )),
         }
     }
     out

@@ -217,6 +217,7 @@ mod tests {
             file: PathBuf::from("/cfg/mcp.json"),
             server: server.into(),
             project: None,
+            entry: None,
             hash: hash.into(),
             undo: Vec::new(),
         }

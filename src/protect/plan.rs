@@ -7,7 +7,7 @@ use super::files::{apply_files, by_entry, location_of, restart_of, value_edit, S
 use super::index::{Index, Protected};
 use super::remote::{self, Converted, Offer, RemoteOption, Via};
 use super::wrap::{self, Shape};
-use crate::clients::{self, ClientId, Format, Location};
+use crate::clients::{ClientId, Format, Location};
 use crate::context::Context;
 use crate::replace::FileResult;
 use crate::scan::slots::ValueState;
@@ -27,6 +27,8 @@ pub struct Usage {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// The server entry's JSON pointer in its file (scope included): what changes is this entry only.
+    pub entry: String,
     pub location: String,
     pub before: String,
     pub after: String,
@@ -160,13 +162,13 @@ pub(super) fn protect_edits(
 ) -> std::result::Result<Edits, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
     let slots = crate::scan::slots_of(loc, bytes)?;
-    let client = clients::by_id(loc.client);
     let reference_text = format!("{}{reference}", super::SCHEME);
     let mut out = Edits::default();
     let entries = by_entry(&slots, |s| {
         s.value == *value && s.report.state == ValueState::Secret
     });
-    for ((server, project), found) in entries {
+    for (at, found) in entries {
+        let (server, project) = (at.server.clone(), at.project.clone());
         let refuse = |out: &mut Edits, reason: String| {
             for s in &found {
                 out.refused.push(Refused {
@@ -182,13 +184,7 @@ pub(super) fn protect_edits(
             refuse(&mut out, "cannot be protected in this client: LibreChat starts its servers inside its own deployment (usually a Docker container), where this machine's keychain and `rekey` are not reachable".into());
             continue;
         }
-        let shape = wrap::shape(
-            loc.format,
-            text,
-            client.server_roots(),
-            project.as_deref(),
-            &server,
-        );
+        let shape = wrap::shape(loc.format, text, &at.keys);
         match &shape {
             Shape::Remote => {
                 let label = label(&server, project.as_deref());
@@ -197,13 +193,13 @@ pub(super) fn protect_edits(
                     client: loc.client,
                     format: loc.format,
                     text,
-                    roots: client.server_roots(),
+                    entry: &at.keys,
                     project: project.as_deref(),
                     server: &server,
                     key_slots: &found,
                     all_slots: slots
                         .iter()
-                        .filter(|s| s.report.server == server && s.report.project == project)
+                        .filter(|s| s.report.entry == at.pointer)
                         .collect(),
                 };
                 match remote::offer(&e, via, reference, bin) {
@@ -218,6 +214,7 @@ pub(super) fn protect_edits(
                             out.usages.push(Usage {
                                 server: server.clone(),
                                 project: project.clone(),
+                                entry: at.pointer.clone(),
                                 location: s.report.location.clone(),
                                 before: s.value.masked(),
                                 after: reference_text.clone(),
@@ -264,6 +261,7 @@ pub(super) fn protect_edits(
             out.usages.push(Usage {
                 server: server.clone(),
                 project: project.clone(),
+                entry: at.pointer.clone(),
                 location: s.report.location.clone(),
                 before: s.value.masked(),
                 after: reference_text.clone(),

@@ -134,6 +134,10 @@ pub struct Converted {
     pub server: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Where the entry is (its JSON pointer, scope included). Records written before Rekey kept it have
+    /// none: their entry is the one of `server` (and `project`) whose text still has `hash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
     /// blake3 of the entry's text as written: Unprotect restores it byte for byte only when it still is.
     pub hash: String,
     pub undo: Vec<Undo>,
@@ -186,15 +190,10 @@ fn transport(
 }
 
 /// Check a remote entry for the conversion and return its parts.
-fn parts(
-    format: Format,
-    client: ClientId,
-    text: &str,
-    paths: &[Vec<&str>],
-) -> Result<Parts, String> {
+fn parts(format: Format, client: ClientId, text: &str, entry: &[String]) -> Result<Parts, String> {
     let p = match format {
-        Format::Json | Format::Jsonc => json_parts(text, paths, client)?,
-        Format::Toml => toml_parts(text, paths)?,
+        Format::Json | Format::Jsonc => json_parts(text, entry, client)?,
+        Format::Toml => toml_parts(text, entry)?,
         Format::Yaml => return Err("Rekey does not rewrite YAML remote entries".into()),
     };
     if p.url_key.is_empty() {
@@ -269,7 +268,8 @@ pub(super) struct Entry<'a> {
     pub client: ClientId,
     pub format: Format,
     pub text: &'a str,
-    pub roots: &'a [&'a [&'a str]],
+    /// Its key path, as the scan parsed it (scope included).
+    pub entry: &'a [String],
     pub project: Option<&'a str>,
     pub server: &'a str,
     /// The slots of the key being protected in this entry.
@@ -285,8 +285,7 @@ pub(super) fn offer(e: &Entry, via: &Via, reference: &str, bin: &str) -> Offer {
     let Some(npx) = via.npx.as_deref() else {
         return Offer::Cannot(format!("{REMOTE}, and running it through mcp-remote needs Node.js (`npx`), which is not on PATH: install Node.js and plan again"));
     };
-    let paths = wrap::entry_paths(e.roots, e.project, e.server);
-    let p = match parts(e.format, e.client, e.text, &paths) {
+    let p = match parts(e.format, e.client, e.text, e.entry) {
         Ok(p) => p,
         Err(why) => {
             return Offer::Cannot(format!("{REMOTE}, and mcp-remote cannot take it: {why}"))
@@ -413,22 +412,22 @@ fn convert(
             file: e.file.to_path_buf(),
             server: e.server.to_string(),
             project: e.project.map(str::to_string),
+            entry: Some(crate::scan::pointer(e.entry)),
             hash: blake3::hash(new_entry.as_bytes()).to_hex().to_string(),
             undo,
         },
     })
 }
 
-/// The edits that put a converted entry back as it was, when its text is still what Protect wrote:
-/// `None` when it changed since (then only its references are replaced).
+/// The edits that put the converted entry at `entry` back as it was, when its text is still what Protect
+/// wrote: `None` when it changed since (then only its references are replaced).
 pub(super) fn restore(
     format: Format,
     text: &str,
-    roots: &[&[&str]],
+    entry: &[String],
     record: &Converted,
 ) -> Option<Vec<(Range<usize>, String)>> {
-    let paths = wrap::entry_paths(roots, record.project.as_deref(), &record.server);
-    let span = entry_span(format, text, &paths)?;
+    let span = entry_span(format, text, entry)?;
     let written = text.get(span.clone())?;
     if blake3::hash(written.as_bytes()).to_hex().as_str() != record.hash {
         return None;
@@ -448,16 +447,16 @@ pub(super) fn restore(
 
 /// Where the converted entry's text is: the JSON object, or a TOML table from its header to its last
 /// member (the way [`convert`] measured it).
-fn entry_span(format: Format, text: &str, paths: &[Vec<&str>]) -> Option<Range<usize>> {
+fn entry_span(format: Format, text: &str, entry: &[String]) -> Option<Range<usize>> {
     match format {
-        Format::Json | Format::Jsonc => wrap::json_entry(text, paths, |bom, _, v| match v {
+        Format::Json | Format::Jsonc => super::locate::json_entry(text, entry, |bom, v| match v {
             jsonc_parser::ast::Value::Object(o) => Some(bom + o.range.start..bom + o.range.end),
             _ => None,
         })
         .ok()
         .flatten()
         .flatten(),
-        Format::Toml => toml_stdio_span(text, paths),
+        Format::Toml => toml_stdio_span(text, entry),
         Format::Yaml => None,
     }
 }

@@ -9,7 +9,7 @@ use super::index::Index;
 use super::plan::{Applied, Edits, FileChange, Usage};
 use super::remote::{self, Converted};
 use super::wrap;
-use crate::clients::{self, Location};
+use crate::clients::Location;
 use crate::context::Context;
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
@@ -43,10 +43,19 @@ fn unprotect_edits(
 ) -> std::result::Result<Edits, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
     let slots = crate::scan::slots_of(loc, bytes)?;
-    let client = clients::by_id(loc.client);
     let reference = format!("{}{id}", super::SCHEME);
     let mut out = Edits::default();
-    for ((server, project), found) in by_entry(&slots, |s| s.value.expose() == reference) {
+    for (at, found) in by_entry(&slots, |s| s.value.expose() == reference) {
+        let (server, project) = (at.server.clone(), at.project.clone());
+        let label = match &project {
+            Some(p) => format!("{server} (project {p})"),
+            None => server.clone(),
+        };
+        if let Some(why) = super::locate::ambiguity(loc.format, text, &at.keys) {
+            return Err(format!(
+                "the entry of server {label} cannot be changed: {why}"
+            ));
+        }
         for s in &found {
             let literal = literal_for(text, &s.token, &s.range, value);
             out.edits
@@ -54,6 +63,7 @@ fn unprotect_edits(
             out.usages.push(Usage {
                 server: server.clone(),
                 project: project.clone(),
+                entry: at.pointer.clone(),
                 location: s.report.location.clone(),
                 before: reference.clone(),
                 after: value.masked(),
@@ -61,39 +71,30 @@ fn unprotect_edits(
         }
         // Another reference still in this entry needs the wrapper.
         let others = slots.iter().any(|s| {
-            s.report.server == server
-                && s.report.project == project
+            s.report.entry == at.pointer
                 && super::index::reference_id(s.value.expose()).is_some_and(|o| o != id)
         });
         if others {
             continue;
         }
-        let record = converted
-            .iter()
-            .find(|c| c.file == loc.path && c.server == server && c.project == project);
-        if let Some(undo) =
-            record.and_then(|r| remote::restore(loc.format, text, client.server_roots(), r))
-        {
+        // (A record from before Rekey kept the entry's location names its server: its hash tells
+        // whether this entry is the one converted.)
+        let record = converted.iter().find(|c| {
+            c.file == loc.path
+                && match &c.entry {
+                    Some(e) => *e == at.pointer,
+                    None => c.server == server && c.project == project,
+                }
+        });
+        if let Some(undo) = record.and_then(|r| remote::restore(loc.format, text, &at.keys, r)) {
             out.edits.extend(undo);
-            out.mcp_remote.push(match &project {
-                Some(p) => format!("{server} (project {p})"),
-                None => server.clone(),
-            });
+            out.mcp_remote.push(label);
             continue;
         }
-        let shape = wrap::shape(
-            loc.format,
-            text,
-            client.server_roots(),
-            project.as_deref(),
-            &server,
-        );
+        let shape = wrap::shape(loc.format, text, &at.keys);
         if let Some(edits) = wrap::unwrap(text, &shape) {
             out.edits.extend(edits);
-            out.commands.push(match &project {
-                Some(p) => format!("{server} (project {p})"),
-                None => server.clone(),
-            });
+            out.commands.push(label);
         }
     }
     out.edits = wrap::sorted(std::mem::take(&mut out.edits))?;

@@ -1,12 +1,14 @@
 //! A server entry's command, wrapped in `rekey exec --` and unwrapped again, as byte edits of the
-//! config's text (JSON/JSONC through jsonc-parser's AST for positions, TOML through toml_edit's spans).
+//! config's text (JSON/JSONC through jsonc-parser's AST for positions; TOML entries are read by `toml_shape`).
 //!
 //! Wrapping changes `"command": "uvx", "args": ["bitscale-mcp"]` into
 //! `"command": "/usr/bin/rekey", "args": ["exec", "--", "uvx", "bitscale-mcp"]`: the command token is
 //! replaced and three strings are inserted before the first argument; nothing else of the file moves.
 //! OpenCode/Kilo keep the program in the `command` array: `["/usr/bin/rekey", "exec", "--", "uvx", …]`.
-//! Without `args`, `, "args": ["exec", "--", "uvx"]` is inserted right after the command. Unwrapping
-//! removes exactly those bytes again, so an entry that did not change since is byte-identical. Zed's older
+//! Without `args`, `, "args": ["exec", "--", "uvx"]` is inserted right after the command; an empty `args`
+//! gets `["exec","--","uvx"]` (no spaces, so unwrapping tells the two apart). Unwrapping removes exactly
+//! those bytes again, so an entry that did not change since is byte-identical. The entry is the one at
+//! its exact location as the scan parsed it ([`super::locate`]), never the first of its name. Zed's older
 //! `"command": {"path", "args"}` object is wrapped inside the object; YAML entries (Goose, Continue) are
 //! read by `yaml_shape` into the same [`Shape`]; other shapes are refused with a reason.
 
@@ -55,36 +57,12 @@ pub fn is_rekey(program: &str) -> bool {
     name == "rekey" || name == "rekey.exe"
 }
 
-/// The key paths `server`'s entry may sit at: one per root (`*` is `project`).
-pub(super) fn entry_paths<'a>(
-    roots: &[&'a [&'a str]],
-    project: Option<&'a str>,
-    server: &'a str,
-) -> Vec<Vec<&'a str>> {
-    roots
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|s| if *s == "*" { project.unwrap_or("") } else { *s })
-                .chain(std::iter::once(server))
-                .collect()
-        })
-        .collect()
-}
-
-/// The entry of `server` (under the first root that has it; `*` is `project`) in `text`.
-pub fn shape(
-    format: Format,
-    text: &str,
-    roots: &[&[&str]],
-    project: Option<&str>,
-    server: &str,
-) -> Shape {
-    let paths = entry_paths(roots, project, server);
+/// The entry at exactly `entry` (its key path as the scan parsed it, scope included) in `text`.
+pub fn shape(format: Format, text: &str, entry: &[String]) -> Shape {
     match format {
-        Format::Json | Format::Jsonc => json_shape(text, &paths),
-        Format::Toml => toml_shape(text, &paths),
-        Format::Yaml => super::yaml_shape::shape(text, &paths),
+        Format::Json | Format::Jsonc => json_shape(text, entry),
+        Format::Toml => super::toml_shape::shape(text, entry),
+        Format::Yaml => super::yaml_shape::shape(text, entry),
     }
 }
 
@@ -95,47 +73,6 @@ pub(super) fn prop_name(n: &jsonc_parser::ast::ObjectPropName) -> String {
         ObjectPropName::String(s) => s.value.to_string(),
         ObjectPropName::Word(w) => w.value.to_string(),
     }
-}
-
-/// Call `f` with the byte offset of the text after any BOM (AST ranges start there), the index of the
-/// path that was found and the entry's value, for the first of `paths` that exists in the JSON `text`.
-pub(super) fn json_entry<R>(
-    text: &str,
-    paths: &[Vec<&str>],
-    f: impl FnOnce(usize, usize, &jsonc_parser::ast::Value) -> R,
-) -> Result<Option<R>, String> {
-    use jsonc_parser::ast::Value;
-    let bom = if text.starts_with(crate::edit::json::BOM) {
-        crate::edit::json::BOM.len()
-    } else {
-        0
-    };
-    let parsed = jsonc_parser::parse_to_ast(&text[bom..], &Default::default(), &Default::default())
-        .map_err(|e| format!("the file does not parse ({e})"))?;
-    let Some(root) = parsed.value else {
-        return Err("the file is empty".into());
-    };
-    for (i, path) in paths.iter().enumerate() {
-        let mut node = &root;
-        let mut found = true;
-        for key in path {
-            let Value::Object(o) = node else {
-                found = false;
-                break;
-            };
-            match o.properties.iter().find(|p| prop_name(&p.name) == *key) {
-                Some(p) => node = &p.value,
-                None => {
-                    found = false;
-                    break;
-                }
-            }
-        }
-        if found {
-            return Ok(Some(f(bom, i, node)));
-        }
-    }
-    Ok(None)
 }
 
 /// A string token of the JSON AST, in `text` coordinates.
@@ -149,9 +86,9 @@ pub(super) fn json_tok(bom: usize, v: &jsonc_parser::ast::Value) -> Option<Tok> 
     }
 }
 
-fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
+fn json_shape(text: &str, entry: &[String]) -> Shape {
     use jsonc_parser::ast::Value;
-    let found = json_entry(text, paths, |bom, _, node| {
+    let found = super::locate::json_entry(text, entry, |bom, node| {
         let tok = |v: &Value| json_tok(bom, v);
         let strings = |v: &Value, what: &str| -> Result<Args, String> {
             let Value::Array(a) = v else {
@@ -224,79 +161,6 @@ fn json_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
     }
 }
 
-fn toml_shape(text: &str, paths: &[Vec<&str>]) -> Shape {
-    use toml_edit::{Item, Value};
-    let doc = match crate::edit::toml::parse(text) {
-        Ok(d) => d,
-        Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
-    };
-    let tok = |v: &Value| match v {
-        Value::String(s) => s.span().map(|span| Tok {
-            span,
-            value: s.value().to_string(),
-        }),
-        _ => None,
-    };
-    for path in paths {
-        let (last, parents) = path.split_last().expect("a path has the server");
-        let Some(table) = table_at(doc.as_table(), parents) else {
-            continue;
-        };
-        let (std_table, inline_table) = match table.get(last) {
-            Some(Item::Table(t)) => (Some(t), None),
-            Some(Item::Value(Value::InlineTable(t))) => (None, Some(t)),
-            Some(_) => return Shape::Unsupported("the server entry is not a table".into()),
-            None => continue,
-        };
-        let inline = inline_table.is_some();
-        let get = |k: &str| -> Option<&Value> {
-            match (std_table, inline_table) {
-                (Some(t), _) => t.get(k).and_then(Item::as_value),
-                (_, Some(t)) => t.get(k),
-                _ => None,
-            }
-        };
-        let Some(command) = get("command") else {
-            return if get("url").is_some() {
-                Shape::Remote
-            } else {
-                Shape::Unsupported("the entry has no `command`".into())
-            };
-        };
-        let Some(command) = tok(command) else {
-            return Shape::Unsupported("its `command` is not a string".into());
-        };
-        let args = match get("args") {
-            None => None,
-            Some(Value::Array(a)) => {
-                let Some(open) = a.span().map(|s| s.start + 1) else {
-                    return Shape::Unsupported("its `args` has no position".into());
-                };
-                match a.iter().map(tok).collect::<Option<Vec<_>>>() {
-                    Some(elems) => Some(Args {
-                        open,
-                        elems,
-                        sep: ", ".into(),
-                    }),
-                    None => {
-                        return Shape::Unsupported(
-                            "its `args` holds a value that is not a string".into(),
-                        )
-                    }
-                }
-            }
-            Some(_) => return Shape::Unsupported("its `args` is not an array".into()),
-        };
-        return Shape::Split {
-            program: text[command.span.clone()].to_string(),
-            command,
-            args,
-            args_at: if inline { ", args = " } else { "\nargs = " }.into(),
-        };
-    }
-    Shape::Unsupported("the server entry was not found".into())
-}
-
 /// A quoted string token in `format`.
 pub(super) fn quote(format: Format, s: &str) -> Result<String, String> {
     match format {
@@ -361,7 +225,10 @@ pub fn wrap(
                         first.span.start..first.span.start,
                         format!("{}{}", lead(&a.sep)?, a.sep),
                     ),
-                    None => (a.open..a.open, lead(&a.sep)?),
+                    // An empty `args` gets its strings without spaces between them: unwrapping then
+                    // tells it from an `args` member that wrapping added (always `, `-separated),
+                    // which an empty `args` right after the command would otherwise look like.
+                    None => (a.open..a.open, lead(",")?),
                 },
                 None => {
                     let at = command.span.end;
@@ -398,11 +265,17 @@ pub fn unwrap(text: &str, shape: &Shape) -> Option<Vec<(Range<usize>, String)>> 
             if let Some(next) = a.elems.get(3) {
                 edits.push((a.elems[0].span.start..next.span.start, String::new()));
             } else {
-                // Wrapping inserted the whole `args` member right after the command: take it out again.
+                // Wrapping inserted the whole `args` member right after the command (its strings
+                // `, `-separated): take it out again.
                 let list = &text[a.elems[0].span.start..program.span.end];
+                let added = a.elems[..3]
+                    .iter()
+                    .map(|e| &text[e.span.clone()])
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let member = format!("{args_at}[{list}]");
                 let after = command.span.end;
-                if text[after..].starts_with(&member) {
+                if list == added && text[after..].starts_with(&member) {
                     edits.push((after..after + member.len(), String::new()));
                 } else {
                     edits.push((a.elems[0].span.start..program.span.end, String::new()));
@@ -442,31 +315,25 @@ pub fn sorted(
     Ok(edits)
 }
 
-/// The TOML table at `keys` below `root` (each a standard table), if there is one.
-pub(super) fn table_at<'a>(
-    mut table: &'a toml_edit::Table,
-    keys: &[&str],
-) -> Option<&'a toml_edit::Table> {
-    for key in keys {
-        match table.get(key) {
-            Some(toml_edit::Item::Table(t)) => table = t,
-            _ => return None,
-        }
-    }
-    Some(table)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn roundtrip(format: Format, text: &str, roots: &[&[&str]], wrapped: &str) {
-        let s = shape(format, text, roots, None, "bs");
+    fn at(root: &[&str], server: &str) -> Vec<String> {
+        root.iter()
+            .chain([&server])
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    fn roundtrip(format: Format, text: &str, root: &[&str], wrapped: &str) {
+        let entry = at(root, "bs");
+        let s = shape(format, text, &entry);
         assert!(!is_wrapped(&s), "{s:?}");
         let edits = sorted(wrap(format, &s, "/opt/rekey").unwrap()).unwrap();
         let after = String::from_utf8(apply_edits(text.as_bytes(), &edits)).unwrap();
         assert_eq!(after, wrapped);
-        let s2 = shape(format, &after, roots, None, "bs");
+        let s2 = shape(format, &after, &entry);
         assert!(is_wrapped(&s2), "{s2:?}");
         let back = sorted(unwrap(&after, &s2).unwrap()).unwrap();
         let back = String::from_utf8(apply_edits(after.as_bytes(), &back)).unwrap();
@@ -475,7 +342,7 @@ mod tests {
 
     #[test]
     fn entries_are_wrapped_and_unwrapped_byte_for_byte() {
-        let m: &[&[&str]] = &[&["mcpServers"]];
+        let m: &[&str] = &["mcpServers"];
         roundtrip(
             Format::Json,
             "\u{feff}{\"mcpServers\": {\"bs\": {\"command\": \"uvx\", \"args\": [\"bitscale-mcp\"], \"env\": {\"K\": \"é\"}}}}",
@@ -492,16 +359,16 @@ mod tests {
             Format::Json,
             "{\"mcpServers\": {\"bs\": {\"args\": [],\n \"command\": \"npx\"}}}",
             m,
-            "{\"mcpServers\": {\"bs\": {\"args\": [\"exec\", \"--\", \"npx\"],\n \"command\": \"/opt/rekey\"}}}",
+            "{\"mcpServers\": {\"bs\": {\"args\": [\"exec\",\"--\",\"npx\"],\n \"command\": \"/opt/rekey\"}}}",
         );
         roundtrip(
             Format::Jsonc,
             "{\"mcp\": {\"bs\": {\"type\": \"local\", \"command\": [\"uvx\", \"bitscale-mcp\"]}}}",
-            &[&["mcp"]],
+            &["mcp"],
             "{\"mcp\": {\"bs\": {\"type\": \"local\", \"command\": [\"/opt/rekey\", \"exec\", \"--\", \"uvx\", \"bitscale-mcp\"]}}}",
         );
         // Zed's older `command` object: `path` is the command, `args` inside the object.
-        let z: &[&[&str]] = &[&["context_servers"]];
+        let z: &[&str] = &["context_servers"];
         roundtrip(
             Format::Jsonc,
             "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"uvx\", \"args\": [\"bitscale-mcp\"], \"env\": {}}}}}",
@@ -514,12 +381,12 @@ mod tests {
             z,
             "{\"context_servers\": {\"bs\": {\"command\": {\"path\": \"/opt/rekey\", \"args\": [\"exec\", \"--\", \"u\\u0076x\"], \"env\": {}}}}}",
         );
-        let t: &[&[&str]] = &[&["mcp_servers"]];
+        let t: &[&str] = &["mcp_servers"];
         roundtrip(
             Format::Toml,
             "[mcp_servers.bs]\nargs = []\ncommand = 'uvx'\n",
             t,
-            "[mcp_servers.bs]\nargs = [\"exec\", \"--\", 'uvx']\ncommand = \"/opt/rekey\"\n",
+            "[mcp_servers.bs]\nargs = [\"exec\",\"--\",'uvx']\ncommand = \"/opt/rekey\"\n",
         );
         roundtrip(
             Format::Toml,
@@ -541,21 +408,95 @@ mod tests {
         );
     }
 
+    /// An empty `args` right after the command comes back empty, not removed.
+    #[test]
+    fn an_empty_args_right_after_the_command_comes_back() {
+        roundtrip(
+            Format::Json,
+            "{\"mcpServers\": {\"bs\": {\"command\": \"uvx\", \"args\": []}}}",
+            &["mcpServers"],
+            "{\"mcpServers\": {\"bs\": {\"command\": \"/opt/rekey\", \"args\": [\"exec\",\"--\",\"uvx\"]}}}",
+        );
+        roundtrip(
+            Format::Toml,
+            "[mcp_servers.bs]\ncommand = \"uvx\"\nargs = []\n",
+            &["mcp_servers"],
+            "[mcp_servers.bs]\ncommand = \"/opt/rekey\"\nargs = [\"exec\",\"--\",\"uvx\"]\n",
+        );
+    }
+
+    /// Dotted keys: `args` goes into the server's table (`bs.args`, `mcp_servers.bs.args`), not into
+    /// the table the line is in; indentation, quoting of the key and CRLF are kept.
+    #[test]
+    fn toml_dotted_entries_get_args_in_their_own_table() {
+        let t: &[&str] = &["mcp_servers"];
+        roundtrip(
+            Format::Toml,
+            "[mcp_servers]\nbs.command = \"uvx\" # run\nbs.env.K = \"v\"\n",
+            t,
+            "[mcp_servers]\nbs.command = \"/opt/rekey\"\nbs.args = [\"exec\", \"--\", \"uvx\"] # run\nbs.env.K = \"v\"\n",
+        );
+        roundtrip(
+            Format::Toml,
+            "x = 1\r\nmcp_servers.bs.command = 'uvx'\r\nmcp_servers.bs.env = { K = \"v\" }\r\n",
+            t,
+            "x = 1\r\nmcp_servers.bs.command = \"/opt/rekey\"\r\nmcp_servers.bs.args = [\"exec\", \"--\", 'uvx']\r\nmcp_servers.bs.env = { K = \"v\" }\r\n",
+        );
+        roundtrip(
+            Format::Toml,
+            "[mcp_servers]\n  \"bs\" . \"command\"=\"uvx\"\n",
+            t,
+            "[mcp_servers]\n  \"bs\" . \"command\"=\"/opt/rekey\"\n  \"bs\" . args = [\"exec\", \"--\", \"uvx\"]\n",
+        );
+        roundtrip(
+            Format::Toml,
+            "[mcp_servers.bs]\n  command = \"uvx\"\n  [mcp_servers.bs.env]\n  K = \"v\"\n",
+            t,
+            "[mcp_servers.bs]\n  command = \"/opt/rekey\"\n  args = [\"exec\", \"--\", \"uvx\"]\n  [mcp_servers.bs.env]\n  K = \"v\"\n",
+        );
+    }
+
+    /// Two entries of one name in two scopes: the one at the location asked for, never the first.
+    #[test]
+    fn the_entry_at_its_location_is_wrapped_not_the_first_of_its_name() {
+        let text = "{\"mcpServers\": {\"bs\": {\"command\": \"user\"}}, \"projects\": {\"/p\": {\"mcpServers\": {\"bs\": {\"command\": \"project\"}}}}}";
+        let s = shape(
+            Format::Json,
+            text,
+            &at(&["projects", "/p", "mcpServers"], "bs"),
+        );
+        let Shape::Split { command, .. } = &s else {
+            panic!("{s:?}")
+        };
+        assert_eq!(command.value, "project");
+        let Shape::Split { command, .. } = shape(Format::Json, text, &at(&["mcpServers"], "bs"))
+        else {
+            panic!()
+        };
+        assert_eq!(command.value, "user");
+        let twice =
+            "{\"mcpServers\": {\"bs\": {\"command\": \"a\"}, \"bs\": {\"command\": \"b\"}}}";
+        match shape(Format::Json, twice, &at(&["mcpServers"], "bs")) {
+            Shape::Unsupported(why) => assert!(why.contains("two members named \"bs\""), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn remote_and_unknown_shapes_are_refused() {
-        let m: &[&[&str]] = &[&["mcpServers"]];
+        let m: &[&str] = &["mcpServers"];
         let remote = "{\"mcpServers\": {\"bs\": {\"url\": \"https://x\", \"headers\": {}}}}";
         assert!(matches!(
-            shape(Format::Json, remote, m, None, "bs"),
+            shape(Format::Json, remote, &at(m, "bs")),
             Shape::Remote
         ));
         let zed = "{\"mcpServers\": {\"bs\": {\"command\": {\"env\": {}}}}}";
         assert!(matches!(
-            shape(Format::Json, zed, m, None, "bs"),
+            shape(Format::Json, zed, &at(m, "bs")),
             Shape::Unsupported(_)
         ));
         assert!(matches!(
-            shape(Format::Yaml, "x: 1", m, None, "bs"),
+            shape(Format::Yaml, "x: 1", &at(m, "bs")),
             Shape::Unsupported(_)
         ));
         let proj = "{\"projects\": {\"/p\": {\"mcpServers\": {\"bs\": {\"command\": \"uvx\"}}}}}";
@@ -563,9 +504,7 @@ mod tests {
             shape(
                 Format::Json,
                 proj,
-                &[&["mcpServers"], &["projects", "*", "mcpServers"]],
-                Some("/p"),
-                "bs"
+                &at(&["projects", "/p", "mcpServers"], "bs")
             ),
             Shape::Split { .. }
         ));

@@ -11,9 +11,9 @@
 use super::wrap::{Args, Shape, Tok};
 use crate::edit::yaml::{self, Scalar, Style};
 
-/// The entry of the first of `paths` that exists in `text`. A list of entries (Continue) is searched by
-/// the entries' `name`.
-pub(super) fn shape(text: &str, paths: &[Vec<&str>]) -> Shape {
+/// The entry at exactly `entry` in `text` (a list item's segment is its index). An entry that a mapping
+/// with two keys of one name makes ambiguous is refused.
+pub(super) fn shape(text: &str, entry: &[String]) -> Shape {
     let parsed = match yaml::parse(text) {
         Ok(p) => p,
         Err(e) => return Shape::Unsupported(format!("the file does not parse ({e})")),
@@ -21,42 +21,22 @@ pub(super) fn shape(text: &str, paths: &[Vec<&str>]) -> Shape {
     if parsed.documents > 1 {
         return Shape::Unsupported("the file holds several YAML documents (---)".into());
     }
-    for path in paths {
-        let Some(prefix) = entry_path(&parsed, path) else {
-            continue;
-        };
-        return match entry_shape(text, &parsed, &prefix) {
-            Ok(s) => s,
-            Err(why) => Shape::Unsupported(why),
-        };
+    if let Some(why) = super::locate::yaml_duplicate(&parsed, entry) {
+        return Shape::Unsupported(why);
     }
-    Shape::Unsupported("the server entry was not found".into())
+    let exists = parsed.collections.iter().any(|c| c.path == entry)
+        || parsed.scalars.iter().any(|s| starts(&s.path, entry));
+    if !exists {
+        return Shape::Unsupported("the server entry was not found".into());
+    }
+    match entry_shape(text, &parsed, entry) {
+        Ok(s) => s,
+        Err(why) => Shape::Unsupported(why),
+    }
 }
 
 fn starts(p: &[String], prefix: &[String]) -> bool {
     p.len() >= prefix.len() && p.iter().zip(prefix).all(|(a, b)| a == b)
-}
-
-/// The key path of the entry `path` names: itself, or the list item whose `name` is its last segment.
-fn entry_path(parsed: &yaml::Parsed, path: &[&str]) -> Option<Vec<String>> {
-    let direct: Vec<String> = path.iter().map(|s| s.to_string()).collect();
-    if parsed.collections.iter().any(|c| c.path == direct)
-        || parsed.scalars.iter().any(|s| starts(&s.path, &direct))
-    {
-        return Some(direct);
-    }
-    let (server, parent) = path.split_last()?;
-    let parent: Vec<String> = parent.iter().map(|s| s.to_string()).collect();
-    parsed
-        .scalars
-        .iter()
-        .find(|s| {
-            s.path.len() == parent.len() + 2
-                && starts(&s.path, &parent)
-                && s.path[parent.len() + 1] == "name"
-                && s.value == *server
-        })
-        .map(|s| s.path[..parent.len() + 1].to_vec())
 }
 
 fn entry_shape(text: &str, parsed: &yaml::Parsed, prefix: &[String]) -> Result<Shape, String> {
@@ -210,15 +190,19 @@ mod tests {
     use super::super::wrap::{apply_edits, is_wrapped, sorted, unwrap, wrap};
     use super::*;
 
-    fn roundtrip(text: &str, paths: &[&[&str]], wrapped: &str) {
-        let paths: Vec<Vec<&str>> = paths.iter().map(|p| p.to_vec()).collect();
-        let s = shape(text, &paths);
+    fn keys(k: &[&str]) -> Vec<String> {
+        k.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn roundtrip(text: &str, entry: &[&str], wrapped: &str) {
+        let entry = keys(entry);
+        let s = shape(text, &entry);
         assert!(matches!(s, Shape::Split { .. }) && !is_wrapped(&s), "{s:?}");
         let edits = sorted(wrap(crate::clients::Format::Yaml, &s, "/opt/rekey").unwrap()).unwrap();
         let after = String::from_utf8(apply_edits(text.as_bytes(), &edits)).unwrap();
         assert_eq!(after, wrapped);
         yaml::parse(&after).unwrap();
-        let s2 = shape(&after, &paths);
+        let s2 = shape(&after, &entry);
         assert!(is_wrapped(&s2), "{s2:?}");
         let back = sorted(unwrap(&after, &s2).unwrap()).unwrap();
         let back = String::from_utf8(apply_edits(after.as_bytes(), &back)).unwrap();
@@ -230,32 +214,32 @@ mod tests {
         // Goose: `cmd`, a block sequence.
         roundtrip(
             "extensions:\n  bitscale:\n    type: stdio\n    cmd: uvx # run\n    args:\n      - bitscale-mcp\n      - '--x'\n    envs:\n      K: v\n",
-            &[&["extensions", "bitscale"]],
+            &["extensions", "bitscale"],
             "extensions:\n  bitscale:\n    type: stdio\n    cmd: \"/opt/rekey\" # run\n    args:\n      - \"exec\"\n      - \"--\"\n      - uvx\n      - bitscale-mcp\n      - '--x'\n    envs:\n      K: v\n",
         );
-        // Continue: a list item found by its name; no args (added with the key's indentation); CRLF.
+        // Continue: a list item (found at its index); no args (added with the key's indentation); CRLF.
         roundtrip(
             "mcpServers:\r\n  - name: bitscale\r\n    command: uvx\r\n    env:\r\n      K: v\r\n",
-            &[&["mcpServers", "bitscale"]],
+            &["mcpServers", "0"],
             "mcpServers:\r\n  - name: bitscale\r\n    command: \"/opt/rekey\"\r\n    args: [\"exec\", \"--\", uvx]\r\n    env:\r\n      K: v\r\n",
         );
         // The command is the item's first key; a flow sequence.
         roundtrip(
             "mcpServers:\n- command: \"npx\"\n  name: a2a\n  args: [-y, '@a2amarket/mcp']\n",
-            &[&["mcpServers", "a2a"]],
+            &["mcpServers", "0"],
             "mcpServers:\n- command: \"/opt/rekey\"\n  name: a2a\n  args: [\"exec\", \"--\", \"npx\", -y, '@a2amarket/mcp']\n",
         );
         // LibreChat: a flow mapping.
         roundtrip(
             "mcpServers:\n  bs: {command: uvx, env: {K: v}}\n",
-            &[&["mcpServers", "bs"]],
+            &["mcpServers", "bs"],
             "mcpServers:\n  bs: {command: \"/opt/rekey\", args: [\"exec\", \"--\", uvx], env: {K: v}}\n",
         );
     }
 
     #[test]
     fn yaml_entries_rekey_cannot_rewrite_are_refused_with_why() {
-        let why = |t: &str| match shape(t, &[vec!["extensions", "bs"]]) {
+        let why = |t: &str| match shape(t, &keys(&["extensions", "bs"])) {
             Shape::Unsupported(w) => w,
             other => panic!("{other:?}"),
         };
@@ -268,10 +252,14 @@ mod tests {
         );
         assert!(why("a: 1\n---\nb: 2\n").contains("several"));
         assert!(why("extensions:\n  other:\n    cmd: uvx\n").contains("not found"));
+        assert!(
+            why("extensions:\n  bs:\n    cmd: uvx\n  bs:\n    cmd: npx\n")
+                .contains("two members named \"bs\"; clients disagree")
+        );
         assert!(matches!(
             shape(
                 "extensions:\n  bs:\n    type: streamable_http\n    uri: https://x\n",
-                &[vec!["extensions", "bs"]]
+                &keys(&["extensions", "bs"])
             ),
             Shape::Remote
         ));

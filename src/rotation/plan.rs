@@ -221,6 +221,13 @@ pub fn plan(
         .ok_or_else(|| Error::UnknownProvider(link.provider.clone()))?;
     let replace = replace::plan_for(&report, &current);
     let mut preflight = Vec::new();
+    // An entry that two members of one name make ambiguous: which value its client uses is unknown.
+    for why in crate::protect::locate::ambiguous_usages(&report, &current) {
+        preflight.push(Check {
+            ok: false,
+            message: why,
+        });
+    }
     let mut warnings = Vec::new();
 
     for f in &replace.files {

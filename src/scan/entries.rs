@@ -56,3 +56,41 @@ pub(super) fn is_previous_element(prev: &[String], path: &[String]) -> bool {
         _ => false,
     }
 }
+
+/// The JSON pointer (RFC 6901: `~` is `~0`, `/` is `~1`) of a server entry's key path, scope included:
+/// `/projects/~1home~1me~1app/mcpServers/bitscale`. A list item's segment is its index.
+pub(crate) fn pointer<S: AsRef<str>>(keys: &[S]) -> String {
+    let mut out = String::new();
+    for k in keys {
+        out.push('/');
+        out.push_str(&k.as_ref().replace('~', "~0").replace('/', "~1"));
+    }
+    out
+}
+
+/// The keys a JSON pointer names (the inverse of [`pointer`]).
+pub(crate) fn pointer_keys(pointer: &str) -> Vec<String> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer
+        .strip_prefix('/')
+        .unwrap_or(pointer)
+        .split('/')
+        .map(|k| k.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pointers_escape_and_read_back() {
+        let keys = ["projects", "/home/me/a~b", "mcpServers", "bit/scale"];
+        let p = super::pointer(&keys);
+        assert_eq!(p, "/projects/~1home~1me~1a~0b/mcpServers/bit~1scale");
+        assert_eq!(super::pointer_keys(&p), keys);
+        assert_eq!(super::pointer_keys("/~01"), ["~1"]);
+        assert!(super::pointer_keys("").is_empty());
+        assert_eq!(super::pointer_keys("/"), [""]);
+    }
+}

@@ -7,6 +7,7 @@ mod notes;
 pub mod outside;
 pub mod slots;
 mod walk;
+pub(crate) use entries::{pointer, pointer_keys};
 pub(crate) use notes::{RemoteServer, ServerNote};
 pub(crate) use walk::slots_of;
 use walk::walk_slots;
@@ -138,6 +139,10 @@ pub struct SlotReport {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Where the server entry is in the file, as parsed: a JSON pointer (RFC 6901) of its key path, scope
+    /// included (`/projects/~1home~1me~1app/mcpServers/bitscale`; a TOML entry's logical path however it
+    /// was written; a YAML list item's index). Edits of the entry act on this entry only.
+    pub entry: String,
     pub kind: SlotKind,
     pub location: String,
     /// `sk-l…9f2c`; never the value.

@@ -60,6 +60,7 @@ pub(super) fn walk_slots(
                     .map(|i| path[i].to_string());
                 let server = ext.map_or_else(|| path[root.len()].to_string(), str::to_string);
                 let raw_rel = &path[root.len() + depth - 1..];
+                let entry = super::pointer(&path[..root.len() + depth - 1]);
                 let entry_key = format!("{}\u{0}{}", project.clone().unwrap_or_default(), server);
                 let mapped = client.slot_path(raw_rel);
                 let rel = mapped.as_deref().unwrap_or(raw_rel);
@@ -115,6 +116,7 @@ pub(super) fn walk_slots(
                         file: loc.path.clone(),
                         server: server.clone(),
                         project: project.clone(),
+                        entry: entry.clone(),
                         kind: f.kind,
                         location: f.location.clone(),
                         // A `rekey://` reference is not a secret: it is shown as it is.

@@ -57,7 +57,7 @@ import { serverLabel, usageLabels, type ScanReport } from "./api";
 
 describe("usageLabels", () => {
   it("names each client and server once", () => {
-    const slot = (file: string, server: string) => ({ file, server, kind: "env" as const, location: "env.K", masked: "sk-l…9f2c", state: "secret" as const, credential: "cred_1" });
+    const slot = (file: string, server: string) => ({ file, server, entry: `/mcpServers/${server}`, kind: "env" as const, location: "env.K", masked: "sk-l…9f2c", state: "secret" as const, credential: "cred_1" });
     const report: ScanReport = {
       clients: [
         { id: "cursor", name: "Cursor", installed: true, files: 1, restart_hint: "" },
@@ -76,7 +76,7 @@ describe("usageLabels", () => {
     expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
   });
   it("tells the same server under two Claude Code projects apart", () => {
-    const slot = (project?: string) => ({ file: "/h/.claude.json", server: "gh", project, kind: "env" as const, location: "env.GITHUB_TOKEN", masked: "ghp_…6789", state: "secret" as const });
+    const slot = (project?: string) => ({ file: "/h/.claude.json", server: "gh", project, entry: project ? `/projects/${project.replaceAll("/", "~1")}/mcpServers/gh` : "/mcpServers/gh", kind: "env" as const, location: "env.GITHUB_TOKEN", masked: "ghp_…6789", state: "secret" as const });
     const report: ScanReport = {
       clients: [{ id: "claude-code", name: "Claude Code", installed: true, files: 1, restart_hint: "" }],
       files: [{ path: "/h/.claude.json", client: "claude-code", format: "json", scope: "user", status: "ok", servers: [] }],

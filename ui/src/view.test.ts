@@ -3,7 +3,7 @@ import { glance, historyOutcome, keyName, nextIndex, providerLabel, ageText } fr
 import type { AuditEntry, Credential, ProviderInfo, ScanReport, Slot } from "./api";
 
 const slot = (server: string, state: "secret" | "placeholder" = "secret"): Slot => ({
-  file: "/h/.cursor/mcp.json", server, kind: "env", location: "env.KEY", masked: "sk-l…abcd", state,
+  file: "/h/.cursor/mcp.json", server, entry: `/mcpServers/${server}`, kind: "env", location: "env.KEY", masked: "sk-l…abcd", state,
 });
 const cred = (id: string, servers: string[], provider?: string): Credential => ({
   id, masked: "sk-l…abcd", provider, superseded: false, usages: servers.length, slots: servers.map((s) => slot(s)),

@@ -26,21 +26,17 @@ pub(super) struct Parts {
     pub(super) toml_table: bool,
 }
 
-pub(super) fn json_parts(
-    text: &str,
-    paths: &[Vec<&str>],
-    client: ClientId,
-) -> Result<Parts, String> {
+pub(super) fn json_parts(text: &str, entry: &[String], client: ClientId) -> Result<Parts, String> {
     use jsonc_parser::ast::Value;
-    let found = wrap::json_entry(text, paths, |bom, root, node| {
+    let found = crate::protect::locate::json_entry(text, entry, |bom, node| {
         let Value::Object(o) = node else {
             return Err("the server entry is not an object".to_string());
         };
         let mut p = Parts {
             entry: bom + o.range.start..bom + o.range.end,
             array_style: matches!(client, ClientId::Opencode | ClientId::KiloCode)
-                && paths[root].len() == 2
-                && paths[root][0] == "mcp",
+                && entry.len() == 2
+                && entry[0] == "mcp",
             url_key: String::new(),
             url: Tok {
                 span: 0..0,
@@ -97,22 +93,28 @@ pub(super) fn json_parts(
     found.ok_or_else(|| "the server entry was not found".to_string())?
 }
 
-pub(super) fn toml_parts(text: &str, paths: &[Vec<&str>]) -> Result<Parts, String> {
+pub(super) fn toml_parts(text: &str, path: &[String]) -> Result<Parts, String> {
     use toml_edit::{Item, Value};
     let doc =
         crate::edit::toml::parse(text).map_err(|e| format!("the file does not parse ({e})"))?;
-    for path in paths {
-        let (last, parents) = path.split_last().expect("a path has the server");
-        let Some(table) = super::wrap::table_at(doc.as_table(), parents) else {
-            continue;
-        };
+    {
+        let (last, parents) = path.split_last().ok_or("the server entry was not found")?;
+        let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
+        let table = crate::protect::toml_shape::table_at(doc.as_table(), &parents)
+            .ok_or("the server entry was not found")?;
         let entry = match table.get(last) {
+            // (Its members' lines start with its dotted key, which the new members would need too.)
+            Some(Item::Table(t)) if t.is_dotted() || t.span().is_none() => {
+                return Err(
+                    "its entry is written with dotted keys; write it as a [table] first".into(),
+                )
+            }
             Some(Item::Table(t)) => t,
             Some(Item::Value(Value::InlineTable(_))) => {
                 return Err("its entry is an inline table; write it as a [table] first".into())
             }
             Some(_) => return Err("the server entry is not a table".into()),
-            None => continue,
+            None => return Err("the server entry was not found".into()),
         };
         let span = |k: &str| -> Option<(Range<usize>, Range<usize>)> {
             let key = entry.key(k)?.span()?;
@@ -196,9 +198,8 @@ pub(super) fn toml_parts(text: &str, paths: &[Vec<&str>]) -> Result<Parts, Strin
             }
         }
         p.entry.end = toml_end(entry);
-        return Ok(p);
+        Ok(p)
     }
-    Err("the server entry was not found".into())
 }
 
 /// Where a TOML table's text ends: its header or its last value, in it or in its sub-tables.
@@ -233,19 +234,16 @@ fn toml_header(
 }
 
 /// A TOML stdio entry's span from its header to the end of its last value (as `toml_parts` measures).
-pub(super) fn toml_stdio_span(text: &str, paths: &[Vec<&str>]) -> Option<Range<usize>> {
+pub(super) fn toml_stdio_span(text: &str, path: &[String]) -> Option<Range<usize>> {
     use toml_edit::Item;
     let doc = crate::edit::toml::parse(text).ok()?;
-    for path in paths {
-        let (last, parents) = path.split_last()?;
-        let mut table = doc.as_table();
-        for key in parents {
-            table = table.get(key)?.as_table()?;
-        }
-        let Some(Item::Table(entry)) = table.get(last) else {
-            continue;
-        };
-        return Some(entry.span()?.start..toml_end(entry));
+    let (last, parents) = path.split_last()?;
+    let mut table = doc.as_table();
+    for key in parents {
+        table = table.get(key)?.as_table()?;
     }
-    None
+    let Some(Item::Table(entry)) = table.get(last) else {
+        return None;
+    };
+    Some(entry.span()?.start..toml_end(entry))
 }

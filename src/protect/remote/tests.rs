@@ -41,8 +41,8 @@ fn protect(l: &Location, text: &str) -> (String, Vec<Converted>, Vec<String>) {
 
 /// Undo a conversion the way Unprotect does: the pieces back, the reference replaced by the key.
 fn undo(l: &Location, text: &str, record: &Converted) -> Option<String> {
-    let roots = crate::clients::by_id(l.client).server_roots();
-    let edits = wrap::sorted(restore(l.format, text, roots, record)?).unwrap();
+    let entry = crate::scan::pointer_keys(record.entry.as_deref().expect("its location"));
+    let edits = wrap::sorted(restore(l.format, text, &entry, record)?).unwrap();
     let back = String::from_utf8(wrap::apply_edits(text.as_bytes(), &edits)).unwrap();
     Some(back.replace("rekey://bitscale-1a2b3c", KEY))
 }
@@ -94,6 +94,51 @@ fn codex_toml_remote_entries_are_converted_both_ways() {
         &l,
         &format!("[mcp_servers.bs]\nurl = 'https://x.dev/mcp'\n\n[mcp_servers.bs.http_headers]\nX-Api-Key = \"{KEY}\"\n"),
         "[mcp_servers.bs]\ncommand = \"/opt/rekey\"\nargs = [\"exec\", \"--\", \"/usr/bin/npx\", \"-y\", \"mcp-remote\", \"https://x.dev/mcp\", \"--header\", \"X-Api-Key:${REKEY_HEADER_X_API_KEY}\"]\n\n[mcp_servers.bs.env]\nREKEY_HEADER_X_API_KEY = \"rekey://bitscale-1a2b3c\"\n",
+    );
+}
+
+/// A TOML entry written with dotted keys would need the dotted prefix on every new member: refused with
+/// the reason (as an inline table is), nothing changes.
+#[test]
+fn a_dotted_toml_remote_entry_is_refused_with_why() {
+    let l = loc(ClientId::Codex, Format::Toml, "/h/.codex/config.toml");
+    for dotted in [
+        format!("[mcp_servers]\nbs.url = \"https://x.dev/mcp\"\nbs.http_headers = {{ \"Authorization\" = \"Bearer {KEY}\" }}\n"),
+        format!("mcp_servers.bs.url = \"https://x.dev/mcp\"\nmcp_servers.bs.http_headers.X-Api-Key = \"{KEY}\"\n"),
+    ] {
+        let (new, records, reasons) = protect(&l, &dotted);
+        assert_eq!(new, dotted, "nothing changes");
+        assert!(records.is_empty());
+        assert!(
+            reasons.join("; ").contains("written with dotted keys; write it as a [table] first"),
+            "{reasons:?}"
+        );
+    }
+}
+
+/// Two remote entries of one name under two roots (VS Code reads `servers` and `mcp.servers`): the one
+/// holding the key is converted and restored, the other is not touched.
+#[test]
+fn the_remote_entry_holding_the_key_is_converted_not_the_first_of_its_name() {
+    let l = loc(
+        ClientId::Vscode,
+        Format::Jsonc,
+        "/h/.config/Code/User/mcp.json",
+    );
+    let user = "{\"type\": \"http\", \"url\": \"https://other.dev/mcp\"}";
+    let before = format!("{{\"servers\": {{\"bs\": {user}}}, \"mcp\": {{\"servers\": {{\"bs\": {{\"type\": \"http\", \"url\": \"https://x.dev/mcp\", \"headers\": {{\"Authorization\": \"Bearer {KEY}\"}}}}}}}}}}");
+    let (new, records, reasons) = protect(&l, &before);
+    assert!(reasons.is_empty(), "{reasons:?}");
+    assert!(
+        new.starts_with(&format!("{{\"servers\": {{\"bs\": {user}}}, ")),
+        "{new}"
+    );
+    assert!(new.contains("mcp-remote") && !new.contains(KEY), "{new}");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].entry.as_deref(), Some("/mcp/servers/bs"));
+    assert_eq!(
+        undo(&l, &new, &records[0]).as_deref(),
+        Some(before.as_str())
     );
 }
 
@@ -197,7 +242,7 @@ fn a_damaged_index_record_is_not_applied_and_does_not_panic() {
     let l = loc(ClientId::Cursor, Format::Json, "/h/.cursor/mcp.json");
     let before = format!("{{\"mcpServers\": {{\"bs\": {{\"url\": \"https://mcp.bitscale.ai/mcp\", \"headers\": {{\"Authorization\": \"Bearer {KEY}\"}}}}}}}}");
     let (new, records, _) = protect(&l, &before);
-    let roots = crate::clients::by_id(l.client).server_roots();
+    let entry = crate::scan::pointer_keys(records[0].entry.as_deref().unwrap());
     for (start, end) in [
         (1_000_000_000, 0),
         (usize::MAX, usize::MAX),
@@ -208,7 +253,7 @@ fn a_damaged_index_record_is_not_applied_and_does_not_panic() {
         r.undo[0].start = start;
         r.undo[0].end = end;
         assert!(
-            restore(l.format, &new, roots, &r).is_none(),
+            restore(l.format, &new, &entry, &r).is_none(),
             "{start}..{end}"
         );
     }

@@ -696,7 +696,13 @@ export type SlotReport = { file: string, server: string,
  * Claude Code local scope: the project (key of `projects` in `~/.claude.json`) the server belongs to.
  * The same server name often appears under several projects of one file.
  */
-project?: string, kind: SlotKind, location: string, 
+project?: string, 
+/**
+ * Where the server entry is in the file, as parsed: a JSON pointer (RFC 6901) of its key path, scope
+ * included (`/projects/~1home~1me~1app/mcpServers/bitscale`; a TOML entry's logical path however it
+ * was written; a YAML list item's index). Edits of the entry act on this entry only.
+ */
+entry: string, kind: SlotKind, location: string, 
 /**
  * `sk-l…9f2c`; never the value.
  */
@@ -757,7 +763,11 @@ reason: string, };
 /**
  * One usage that changes.
  */
-export type Usage = { server: string, project?: string, location: string, before: string, after: string, };
+export type Usage = { server: string, project?: string, 
+/**
+ * The server entry's JSON pointer in its file (scope included): what changes is this entry only.
+ */
+entry: string, location: string, before: string, after: string, };
 
 /**
  * Whether the keychain can be used right now, for the UI and `rekey doctor`.
