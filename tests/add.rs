@@ -98,6 +98,13 @@ fn a_protected_bitscale_server_gets_the_real_key_and_rotates_without_touching_a_
         2,
         "each file backed up before it was written: {backups}"
     );
+    // The history records the add as a change of this key, with both files (issue 18).
+    let h: Value = serde_json::from_str(&ok(&run(&home, &["history", "--json"], "", &[]))).unwrap();
+    let added = &h.as_array().unwrap()[0];
+    assert_eq!(added["kind"], "add", "{h}");
+    assert_eq!(added["outcome"], "written", "{h}");
+    assert_eq!(added["files"].as_array().unwrap().len(), 2, "{h}");
+    assert_eq!(added["key"], scan["credentials"][0]["key"], "{h}");
 
     // Linked in the same step: the rotation changes no file; the servers then get the new key.
     let (c0, u0) = (read(&claude), read(&cursor));

@@ -374,21 +374,38 @@ fn a_protect_killed_after_it_began_is_found_by_recover_and_recorded_in_history()
     let mut child = spawn_with_stdin(&mut cmd, "");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !pause.path().join("paused").exists() {
-        assert!(std::time::Instant::now() < deadline, "protect never began its change");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "protect never began its change"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     // A second change of the key meanwhile is refused with who holds it.
-    let busy = run(&home, &["protect", &cred, "--yes"], "", &[("PATH", "/usr/bin:/bin")]);
+    let busy = run(
+        &home,
+        &["protect", &cred, "--yes"],
+        "",
+        &[("PATH", "/usr/bin:/bin")],
+    );
     assert_ne!(busy.status.code(), Some(0));
     let err = String::from_utf8_lossy(&busy.stderr);
-    assert!(err.contains("a protect of this key is running since"), "{err}");
+    assert!(
+        err.contains("a protect of this key is running since"),
+        "{err}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let rec: Value =
         serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
     let rec = rec.as_array().unwrap();
     assert_eq!(rec.len(), 1, "{rec:?}");
-    assert!(rec[0]["message"].as_str().unwrap().contains("interrupted protect"), "{rec:?}");
+    assert!(
+        rec[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted protect"),
+        "{rec:?}"
+    );
     let h = history(&home);
     assert_eq!(h.len(), 1, "{h:?}");
     assert_eq!(h[0]["kind"], "protect");

@@ -385,7 +385,17 @@ pub fn forget_key(vault: &Vault, plan: &AddPlan, created: bool) -> Result<()> {
 /// Run a confirmed plan: the key must be in the keychain; the reference is recorded; each file is
 /// written (a file that changed since the plan is refused); the key is linked once one file holds it.
 pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddApplied> {
+    // A change of the new key (see `crate::change`): its lock, the history.
+    let paths: Vec<std::path::PathBuf> = plan.files.iter().map(|f| f.path.clone()).collect();
+    let change = crate::change::begin(
+        ctx,
+        crate::change::Kind::Add,
+        &[plan.credential.as_str()],
+        plan.provider,
+        &paths,
+    )?;
     if vault.get(&plan.account)? != plan.value {
+        change.abandon();
         return Err(Error::Keychain(format!(
             "the keychain entry {} does not hold this key; no config changed",
             plan.account
@@ -447,6 +457,29 @@ pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddAppl
             .set(&plan.credential, plan.link.clone())
             .map_err(|e| Error::io(ctx.data_dir.join("links.json"), e))?;
     }
+    let failed = files.iter().filter(|f| !f.ok).count();
+    change.finish(crate::change::Done {
+        step: match failed {
+            0 => crate::change::Step::Written,
+            n if n == files.len() => crate::change::Step::Failed,
+            _ => crate::change::Step::Incomplete,
+        },
+        written: files
+            .iter()
+            .filter(|f| f.ok)
+            .map(|f| f.path.clone())
+            .collect(),
+        new_masked: Some(plan.masked.clone()),
+        message: Some(format!(
+            "added server {}{}",
+            plan.server,
+            plan.reference
+                .as_deref()
+                .map(|r| format!(" (key as rekey://{r})"))
+                .unwrap_or_default()
+        )),
+        ..Default::default()
+    });
     Ok(AddApplied {
         server: plan.server.clone(),
         credential: plan.credential.clone(),

@@ -167,7 +167,15 @@ pub fn begin<'a>(
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default()
     );
-    let key = credentials.first().and_then(|c| key_of(ctx, c));
+    // The key's id for life: the one it has, or (a key Rekey meets here first: an added server's) a new one.
+    let key = credentials.first().and_then(|c| {
+        key_of(ctx, c).or_else(|| {
+            keys::Keys::new(&ctx.data_dir)
+                .assign(&[(c.to_string(), (!provider.is_empty()).then_some(provider))])
+                .ok()
+                .and_then(|m| m.get(*c).cloned())
+        })
+    });
     let intent = Intent {
         id,
         kind,
