@@ -146,7 +146,7 @@ pub fn merge_lost(mut offers: Vec<Lost>, new: Vec<Lost>, now: &ScanReport) -> Ve
 }
 
 /// Put a backup back in place: atomically, locked, and the current content backed up first. (The
-/// engine's own restore is `crate::restore`, a change with a plan, locks and history; this bare form
+/// engine's own restore is a change with a plan, locks and history; this bare form
 /// is for tests of the watcher.)
 #[cfg(test)]
 fn restore(backups: &Backups, id: &str) -> Result<BackupEntry> {

@@ -294,7 +294,7 @@ mod tests {
     fn known_secrets_are_removed_in_every_form() {
         let s = Secret::new("sk/live+key\"0123".into());
         let sc = Scrubber::new().with(&s);
-        let enc = crate::scan::slots::percent_encode(s.expose());
+        let enc = crate::percent::percent_encode(s.expose());
         let json = serde_json::to_string(s.expose()).unwrap();
         let msg = format!("raw {} enc {enc} json {json}", s.expose());
         let out = sc.clean(&msg);

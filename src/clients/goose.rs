@@ -64,20 +64,12 @@ impl Client for Goose {
         if path.file_name()? != "secrets.yaml" {
             return None;
         }
-        // Label each secret by the extensions whose env_keys name it, from config.yaml beside it.
-        let mut users = Vec::new();
-        if let Ok(text) = std::fs::read_to_string(path.with_file_name("config.yaml")) {
-            let _ = crate::edit::yaml::walk(&text, |p, _, v| {
-                if let [root, ext, keys, _] = p {
-                    if root == "extensions" && (keys == "env_keys" || keys == "envKeys") {
-                        users.push((v.to_string(), ext.clone()));
-                    }
-                }
-            });
-        }
+        // Each secret is labelled by the extensions whose `env_keys` name it, in config.yaml beside it
+        // (the scan reads that file: the adapter only says where it is).
         Some(SecretStore {
             label: "goose secrets".into(),
-            users,
+            users: Vec::new(),
+            users_in: Some(path.with_file_name("config.yaml")),
         })
     }
     fn restart_hint(&self) -> &'static str {

@@ -8,6 +8,8 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
+mod slot_kind;
+pub use slot_kind::SlotKind;
 mod claude_code;
 mod claude_desktop;
 mod cline;
@@ -247,7 +249,7 @@ pub trait Client: Sync {
         &[&["mcpServers"]]
     }
     /// This client's words for the places a secret sits, mapped to the shared slot rules' words
-    /// ([`crate::scan::slots::find`]): e.g. OpenCode's `environment.X` is `env.X`. `rel` is the path
+    /// (the scan's slot rules): e.g. OpenCode's `environment.X` is `env.X`. `rel` is the path
     /// below one server entry. `None` (the default) means the client uses the common shape as it is.
     fn slot_path<'a>(&self, _rel: &[&'a str]) -> Option<Vec<&'a str>> {
         None
@@ -294,6 +296,9 @@ pub struct SecretStore {
     pub label: String,
     /// (secret name, server that uses it)
     pub users: Vec<(String, String)>,
+    /// A YAML config whose `extensions.<server>.env_keys` name the secrets (Goose's config.yaml): the
+    /// scan reads it into `users`.
+    pub users_in: Option<PathBuf>,
 }
 
 impl SecretStore {

@@ -7,12 +7,9 @@
 //! next to the running executable.
 
 use super::wrap::{self, Shape};
-use crate::clients;
 use crate::scan::{FileStatus, ScanReport};
-use serde::Serialize;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use ts_rs::TS;
 
 /// The CLI's file name on this OS.
 pub const CLI_NAME: &str = if cfg!(windows) { "rekey.exe" } else { "rekey" };
@@ -69,22 +66,7 @@ pub fn broken(path: &Path) -> Option<&'static str> {
     }
 }
 
-/// A server entry that starts `rekey exec --` from a path that no longer exists or cannot run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct StaleRekey {
-    pub file: PathBuf,
-    pub client: clients::ClientId,
-    pub server: String,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
-    /// The `rekey` path the entry starts.
-    pub command: String,
-    /// `missing` or `not-executable`.
-    pub problem: String,
-    /// What to tell the user.
-    pub warning: String,
-}
+pub use crate::scan::StaleRekey;
 
 /// The warning for a server that starts `command`.
 pub fn stale_warning(server: &str, command: &str, problem: &str) -> String {

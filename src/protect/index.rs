@@ -174,14 +174,7 @@ pub fn attach(report: &mut ScanReport, index: &BTreeMap<String, Protected>) {
     }
 }
 
-/// The id of a slot value that is exactly one reference.
-pub fn reference_id(value: &str) -> Option<&str> {
-    let found = super::find(value);
-    match found.as_slice() {
-        [f] if f.range == (0..value.len()) => Some(f.id),
-        _ => None,
-    }
-}
+pub use crate::scan::refs::reference_id;
 
 /// The references of `credential` and the key they hold, read from the keychain (`ref:<id>`) and checked
 /// against the credential id: `(vec![], None)` when the key is not protected.

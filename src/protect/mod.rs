@@ -13,6 +13,7 @@ pub mod index;
 pub(crate) mod locate;
 mod plan;
 pub mod remote;
+mod scan;
 mod toml_shape;
 mod unprotect;
 pub mod wrap;
@@ -26,53 +27,11 @@ pub use plan::{
 pub use remote::{Choice, RemoteOption};
 pub use unprotect::{apply_unprotect, plan_unprotect, UnprotectPlan};
 
-use std::ops::Range;
-
-/// What a reference starts with.
-pub const SCHEME: &str = "rekey://";
-/// The longest id a reference may carry.
-const MAX_ID: usize = 64;
+pub use crate::scan::refs::{find, Found, SCHEME};
 
 /// The keychain account that holds the key a reference names.
 pub fn account_of(id: &str) -> String {
     format!("ref:{id}")
-}
-
-fn is_id_byte(b: u8) -> bool {
-    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
-}
-
-/// A reference found in a string: its byte range (scheme included) and its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found<'a> {
-    pub range: Range<usize>,
-    pub id: &'a str,
-}
-
-/// Every `rekey://<id>` in `text`, in order. An id is lower-case letters, digits, `-` and `_` (at most 64),
-/// starting with a letter or digit; `rekey://` followed by anything else is not a reference.
-pub fn find(text: &str) -> Vec<Found<'_>> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(at) = text[from..].find(SCHEME).map(|i| from + i) {
-        let start = at + SCHEME.len();
-        let len = bytes[start..]
-            .iter()
-            .take_while(|b| is_id_byte(**b))
-            .count();
-        let first_ok = bytes
-            .get(start)
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if first_ok && len <= MAX_ID {
-            out.push(Found {
-                range: at..start + len,
-                id: &text[start..start + len],
-            });
-        }
-        from = start;
-    }
-    out
 }
 
 /// A new reference id: a readable name from `hint` (a provider id or a variable name) and 6 random hex

@@ -66,7 +66,7 @@ impl Provider for A2aMarket {
         let agent = req.link.id("agent_id")?;
         let url = format!(
             "{base}/acap/v1/agents/{}/rotate-key",
-            crate::scan::slots::percent_encode(agent)
+            crate::percent::percent_encode(agent)
         );
         let body = http
             .send(headers(http.post(&url), req.current))?

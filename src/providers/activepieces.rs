@@ -59,7 +59,7 @@ impl Provider for Activepieces {
             .ok_or_else(|| ProviderError::MissingAdminCredential(self.id().into()))?;
         let url = format!(
             "{base}/v1/mcp-servers/{}/rotate",
-            crate::scan::slots::percent_encode(req.link.id("server_id")?)
+            crate::percent::percent_encode(req.link.id("server_id")?)
         );
         let body = http
             .send(http.post(&url).bearer_auth(admin.expose()))?
@@ -73,7 +73,7 @@ impl Provider for Activepieces {
         let base = self.base_url(link)?;
         let url = format!(
             "{base}/v1/mcp/{}/sse",
-            crate::scan::slots::percent_encode(key.expose())
+            crate::percent::percent_encode(key.expose())
         );
         // Only the status matters; an SSE stream may stay open, so don't wait for a whole body.
         let resp = http.get(&url).send();
@@ -116,7 +116,7 @@ pub fn list_servers(
     let base = base.trim_end_matches('/');
     let url = format!(
         "{base}/v1/mcp-servers?projectId={}&limit=100",
-        crate::scan::slots::percent_encode(project_id)
+        crate::percent::percent_encode(project_id)
     );
     let body = http
         .send(http.get(&url).bearer_auth(admin.expose()))?
@@ -147,6 +147,6 @@ pub fn mcp_url(base: &str, token: &Secret) -> String {
     format!(
         "{}/v1/mcp/{}/sse",
         base.trim_end_matches('/'),
-        crate::scan::slots::percent_encode(token.expose())
+        crate::percent::percent_encode(token.expose())
     )
 }

@@ -34,12 +34,8 @@ pub fn parse_project_url(url: &str) -> Option<(String, String)> {
     let path = url.split(['?', '#']).next()?;
     let (base, rest) = path.split_once("/v1/projects/")?;
     let (project, tail) = rest.split_once('/')?;
-    (tail.trim_end_matches('/') == "mcp-server/http" && !project.is_empty()).then(|| {
-        (
-            base.to_string(),
-            crate::scan::slots::percent_decode(project),
-        )
-    })
+    (tail.trim_end_matches('/') == "mcp-server/http" && !project.is_empty())
+        .then(|| (base.to_string(), crate::percent::percent_decode(project)))
 }
 
 /// Is this Activepieces' newest, OAuth-only MCP URL (`https://<activepieces host>/mcp`)?
@@ -99,7 +95,7 @@ impl Provider for ActivepiecesProject {
             .ok_or_else(|| ProviderError::MissingAdminCredential(self.id().into()))?;
         let url = format!(
             "{base}/v1/projects/{}/mcp-server/rotate",
-            crate::scan::slots::percent_encode(req.link.id("project_id")?)
+            crate::percent::percent_encode(req.link.id("project_id")?)
         );
         let body = http
             .send(http.post(&url).bearer_auth(admin.expose()))
@@ -119,9 +115,9 @@ impl Provider for ActivepiecesProject {
         let base = self.base_url(link)?;
         let url = format!(
             "{base}/v1/projects/{}/mcp-server/http",
-            crate::scan::slots::percent_encode(link.id("project_id")?)
+            crate::percent::percent_encode(link.id("project_id")?)
         );
-        crate::mcp::handshake(
+        crate::providers::mcp::handshake(
             http,
             &url,
             &[("Authorization".into(), format!("Bearer {}", key.expose()))],

@@ -56,8 +56,8 @@ impl Provider for CloudflareAccess {
         let (acc, tid) = (req.link.id("account_id")?, req.link.id("token_id")?);
         let url = format!(
             "{base}/client/v4/accounts/{}/access/service_tokens/{}/rotate",
-            crate::scan::slots::percent_encode(acc),
-            crate::scan::slots::percent_encode(tid)
+            crate::percent::percent_encode(acc),
+            crate::percent::percent_encode(tid)
         );
         // Checked: `Timestamp + duration` panics past the year 9999, and `--grace` is user input.
         let until = jiff::SignedDuration::try_from(req.grace)

@@ -51,7 +51,7 @@ impl CloudflareApi {
     /// `GET …/tokens/verify` for `key`: the token's id when it is valid and active.
     fn verify_id(&self, http: &Http, link: &Link, key: &Secret) -> Result<String, ProviderError> {
         let base = self.base_url(link)?;
-        let enc = crate::scan::slots::percent_encode;
+        let enc = crate::percent::percent_encode;
         let account = link.ids.get("account_id").filter(|a| !a.is_empty());
         let url = if is_account_token(key.expose()) {
             let acc = link.id("account_id")?;
@@ -141,7 +141,7 @@ impl Provider for CloudflareApi {
         let admin = req
             .admin
             .ok_or_else(|| ProviderError::MissingAdminCredential(self.id().into()))?;
-        let enc = crate::scan::slots::percent_encode;
+        let enc = crate::percent::percent_encode;
         let account = is_account_token(req.current.expose())
             .then(|| req.link.id("account_id"))
             .transpose()?;

@@ -142,7 +142,7 @@ fn fill(t: &str, vars: &[(&str, &str)], url: bool) -> String {
     let mut s = t.to_string();
     for (k, v) in vars {
         let v = if url && *k != "base" {
-            crate::scan::slots::percent_encode(v)
+            crate::percent::percent_encode(v)
         } else {
             v.to_string()
         };

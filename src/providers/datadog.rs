@@ -353,7 +353,7 @@ impl Provider for DatadogAppKey {
     }
     /// Without the admin credential in hand (the rotation's verify step): it is read from the keychain.
     fn verify(&self, http: &Http, link: &Link, key: &Secret) -> Result<(), ProviderError> {
-        let acct = crate::rotation::admin_account(self.id(), link.account.as_deref());
+        let acct = crate::vault::admin_account(self.id(), link.account.as_deref());
         let admin = crate::vault::Vault::default()
             .get(&acct)
             .map_err(|_| ProviderError::MissingAdminCredential(self.id().into()))?;

@@ -16,7 +16,7 @@ fn message(v: &serde_json::Value) -> Option<String> {
 impl Fruxon {
     fn integration_url(&self, link: &Link) -> Result<String, ProviderError> {
         let base = self.base_url(link)?;
-        let enc = crate::scan::slots::percent_encode;
+        let enc = crate::percent::percent_encode;
         Ok(format!(
             "{base}/v1/tenants/{}/integrations/{}",
             enc(link.id("tenant")?),

@@ -99,7 +99,7 @@ impl Provider for LaunchDarkly {
         };
         let mut url = format!(
             "{base}/api/v2/tokens/{}/reset",
-            crate::scan::slots::percent_encode(&id)
+            crate::percent::percent_encode(&id)
         );
         let until = if req.grace.is_zero() {
             None

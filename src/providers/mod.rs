@@ -14,6 +14,7 @@ pub mod custom;
 pub mod datadog;
 pub mod fruxon;
 pub mod http;
+pub mod mcp;
 pub mod neon;
 pub mod openai;
 // Issue 11, part 1: more providers (append-only below).
@@ -25,7 +26,7 @@ pub mod paddle;
 pub mod rootly;
 pub mod vercel;
 
-use crate::scan::slots::SlotKind;
+use crate::clients::SlotKind;
 use crate::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -108,7 +108,7 @@ impl Provider for Paddle {
         let id = self.key_id(req.link, req.current)?;
         let url = format!(
             "{base}/api-keys/{}/rotations",
-            crate::scan::slots::percent_encode(&id)
+            crate::percent::percent_encode(&id)
         );
         let body = http
             .send(
@@ -133,7 +133,7 @@ impl Provider for Paddle {
         http.send(
             http.get(&format!(
                 "{base}/api-keys/{}",
-                crate::scan::slots::percent_encode(&id)
+                crate::percent::percent_encode(&id)
             ))
             .bearer_auth(key.expose()),
         )?

@@ -75,7 +75,7 @@ impl Provider for Rootly {
         }
         let url = format!(
             "{base}/v1/api_keys/{}/rotate",
-            crate::scan::slots::percent_encode(req.link.id("token_id")?)
+            crate::percent::percent_encode(req.link.id("token_id")?)
         );
         let body = serde_json::json!({ "data": { "type": "api_keys", "attributes": { "grace_period_minutes": minutes } } });
         // Sent once, never retried: a second rotation would replace the token the first one made.
@@ -108,7 +108,7 @@ impl Provider for Rootly {
             .filter(|u| !u.is_empty())
             .map(String::as_str)
             .unwrap_or("https://mcp.rootly.com/mcp");
-        crate::mcp::handshake(
+        crate::providers::mcp::handshake(
             http,
             url,
             &[("Authorization".into(), format!("Bearer {}", key.expose()))],

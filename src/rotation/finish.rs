@@ -239,12 +239,12 @@ fn handshake_remotes(
         let written = entry.files.iter().any(|f| f.written && f.path == r.file);
         let uses_new = r.url.contains(new.expose())
             || r.url
-                .contains(&crate::scan::slots::percent_encode(new.expose()))
+                .contains(&crate::percent::percent_encode(new.expose()))
             || r.headers.iter().any(|(_, v)| v.contains(new.expose()));
         if !written || !uses_new || r.url.trim_end_matches('/').ends_with("/sse") {
             continue;
         }
-        crate::mcp::handshake(http, &r.url, &r.headers).map_err(|e| {
+        crate::providers::mcp::handshake(http, &r.url, &r.headers).map_err(|e| {
             format!(
                 "MCP handshake with server '{}' in {} failed: {e}",
                 r.server,

@@ -51,22 +51,8 @@ use journal::{Entry, Step};
 use serde::Serialize;
 use ts_rs::TS;
 
-/// Keychain account names.
-pub fn admin_account(provider: &str, account: Option<&str>) -> String {
-    format!("admin:{provider}:{}", account.unwrap_or("default"))
-}
-/// The account of a key Rekey knows by credential id (rotations before the `rotation:` accounts).
-pub fn credential_account(credential: &str) -> String {
-    format!("credential:{credential}")
-}
-/// Where a rotation keeps its new key: named by the rotation, so it is known before the provider answers.
-pub fn rotation_account(rotation: &str) -> String {
-    format!("rotation:{rotation}")
-}
-/// Where a create-then-revoke rotation keeps the old key until it is revoked (for a rollback).
-pub fn old_account(rotation: &str) -> String {
-    format!("rotation:{rotation}:old")
-}
+pub use crate::vault::{admin_account, credential_account, old_account, rotation_account};
+
 /// The keychain account that holds a journaled rotation's new key.
 pub fn account_of(e: &Entry) -> String {
     match (&e.account, &e.new_credential) {

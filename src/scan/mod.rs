@@ -5,9 +5,11 @@ mod entries;
 pub mod fingerprint;
 mod notes;
 pub mod outside;
+pub mod refs;
 pub mod slots;
 mod walk;
 pub(crate) use entries::{pointer, pointer_keys};
+pub use notes::StaleRekey;
 pub(crate) use notes::{RemoteServer, ServerNote};
 pub(crate) use walk::slots_of;
 use walk::walk_slots;
@@ -38,7 +40,8 @@ pub struct ScanReport {
     pub summary: Summary,
     /// Protected entries whose `rekey` (the `command` of `rekey exec --`) no longer exists or cannot run:
     /// their servers cannot start until Rekey is reinstalled or the entry is protected again.
-    pub stale_rekey: Vec<crate::protect::StaleRekey>,
+    /// Protected entries whose `rekey` is gone (filled by the engine's joined scan, `Context::scan`).
+    pub stale_rekey: Vec<StaleRekey>,
     /// What `replace` needs to edit: not serialized.
     #[serde(skip)]
     pub(crate) internal: Vec<SlotInternal>,
@@ -267,11 +270,10 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         protected_usages: report
             .internal
             .iter()
-            .filter(|s| crate::protect::index::reference_id(s.value.expose()).is_some())
+            .filter(|s| refs::reference_id(s.value.expose()).is_some())
             .count(),
     };
     report.held_elsewhere = outside::held_elsewhere(&opts.env, &opts.fingerprinter, &report);
-    report.stale_rekey = crate::protect::bin::stale_entries(&report);
     report
 }
 

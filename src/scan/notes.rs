@@ -4,7 +4,9 @@
 
 use super::{slots, ScanReport};
 use crate::Secret;
+use serde::Serialize;
 use std::path::PathBuf;
+use ts_rs::TS;
 
 /// A remote MCP server entry as its client would connect to it.
 #[derive(Clone)]
@@ -78,4 +80,21 @@ impl ScanReport {
         }
         (urls, env)
     }
+}
+
+/// A server entry that starts `rekey exec --` from a path that no longer exists or cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct StaleRekey {
+    pub file: PathBuf,
+    pub client: crate::clients::ClientId,
+    pub server: String,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The `rekey` path the entry starts.
+    pub command: String,
+    /// `missing` or `not-executable`.
+    pub problem: String,
+    /// What to tell the user.
+    pub warning: String,
 }

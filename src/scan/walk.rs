@@ -35,7 +35,23 @@ pub(super) fn walk_slots(
     let mut remote: Vec<RemoteEntry> = Vec::new();
     let mut notes: Vec<(String, Option<String>, String)> = Vec::new();
     // A flat secret file (Goose's secrets.yaml) is read as one entry per value: `<server>.env.NAME`.
-    let store = client.secret_store(&loc.path);
+    let store = client.secret_store(&loc.path).map(|mut st| {
+        if let Some(users_in) = st.users_in.take() {
+            if let Some(text) = crate::edit::atomic::read_file(&users_in)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+            {
+                let _ = crate::edit::yaml::walk(&text, |p, _, v| {
+                    if let [root, ext, keys, _] = p {
+                        if root == "extensions" && (keys == "env_keys" || keys == "envKeys") {
+                            st.users.push((v.to_string(), ext.clone()));
+                        }
+                    }
+                });
+            }
+        }
+        st
+    });
     // A Claude Desktop extension settings file is one server (the extension) whose entry is `userConfig`.
     let ext = clients::claude_extension_id(loc);
     let (roots, depth): (&[&[&str]], usize) = match ext {
@@ -122,7 +138,7 @@ pub(super) fn walk_slots(
                         // A `rekey://` reference is not a secret: it is shown as it is.
                         masked: match &f.state {
                             slots::ValueState::Reference { .. }
-                                if secret.expose().starts_with(crate::protect::SCHEME) =>
+                                if secret.expose().starts_with(crate::scan::refs::SCHEME) =>
                             {
                                 secret.expose().to_string()
                             }

@@ -213,3 +213,20 @@ fn describe_platform_failure(detail: &str) -> String {
         format!("platform keychain failure: {detail}")
     }
 }
+
+/// Keychain account names.
+pub fn admin_account(provider: &str, account: Option<&str>) -> String {
+    format!("admin:{provider}:{}", account.unwrap_or("default"))
+}
+/// The account of a key Rekey knows by credential id (rotations before the `rotation:` accounts).
+pub fn credential_account(credential: &str) -> String {
+    format!("credential:{credential}")
+}
+/// Where a rotation keeps its new key: named by the rotation, so it is known before the provider answers.
+pub fn rotation_account(rotation: &str) -> String {
+    format!("rotation:{rotation}")
+}
+/// Where a create-then-revoke rotation keeps the old key until it is revoked (for a rollback).
+pub fn old_account(rotation: &str) -> String {
+    format!("rotation:{rotation}:old")
+}

@@ -17,27 +17,7 @@ use serde::Serialize;
 use std::ops::Range;
 use ts_rs::TS;
 
-/// The shape of the place a secret sits in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum SlotKind {
-    /// `env.NAME`
-    Env,
-    /// `headers.Name` (the scheme of `Authorization: Bearer …` is kept)
-    Header,
-    /// `--api-key=VALUE` inside one argument
-    ArgFlag,
-    /// `--access-token`, `VALUE` as two arguments
-    ArgValue,
-    /// mcp-remote `--header`, `"Name: value"`
-    ArgHeader,
-    /// a secret URL path segment (Activepieces `/api/v1/mcp/<token>/sse`, Zapier `/mcp/<key>/…`)
-    UrlPath,
-    /// a secret query parameter (`?apiKey=…`)
-    UrlQuery,
-    /// the password of a DSN (`postgresql://user:<pw>@host/db`)
-    DsnPassword,
-}
+pub use crate::clients::SlotKind;
 
 /// How the value is written inside its string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,7 +97,7 @@ fn is_header_secret(name: &str) -> bool {
 pub fn protected_lives_in(id: &str) -> String {
     format!(
         "protected: in the keychain ({}{id})",
-        crate::protect::SCHEME
+        crate::scan::refs::SCHEME
     )
 }
 
@@ -129,7 +109,7 @@ pub fn protected_lives_in(id: &str) -> String {
 /// `reference`, whose range is exactly the reference; a literal slot that overlaps it is dropped.
 pub fn find(rel: &[&str], value: &str, prev_arg: Option<&str>) -> Vec<Found> {
     let mut out = find_literal(rel, value, prev_arg);
-    let refs = crate::protect::find(value);
+    let refs = crate::scan::refs::find(value);
     if refs.is_empty() {
         return out;
     }

@@ -2,7 +2,7 @@
 //! `notifications/initialized`, `tools/list`) against a remote MCP server, with the headers from the
 //! client's config. Answers may be JSON or a text/event-stream carrying the JSON-RPC response.
 
-use crate::providers::{Http, ProviderError};
+use super::{Http, ProviderError};
 
 const PROTOCOL: &str = "2025-06-18";
 
@@ -17,9 +17,8 @@ fn rpc_result(body: &str, content_type: &str) -> Result<serde_json::Value, Provi
     };
     let v = json.ok_or(ProviderError::Malformed { status: 200 })?;
     if let Some(e) = v.get("error") {
-        let msg = crate::providers::http::sanitize(
-            e.get("message").and_then(|m| m.as_str()).unwrap_or("error"),
-        );
+        let msg =
+            super::http::sanitize(e.get("message").and_then(|m| m.as_str()).unwrap_or("error"));
         return Err(ProviderError::UnexpectedStatus {
             status: 200,
             message: format!("JSON-RPC error: {msg}"),
@@ -36,7 +35,7 @@ pub fn handshake(
     url: &str,
     headers: &[(String, String)],
 ) -> Result<Vec<String>, ProviderError> {
-    crate::providers::http::check_base_url(url)?;
+    super::http::check_base_url(url)?;
     let mut session: Option<String> = None;
     let mut call = |body: serde_json::Value| -> Result<(u16, String, String), ProviderError> {
         let mut rb = http
