@@ -73,6 +73,8 @@ fn the_key_id_scan_reports_survives_a_rotation_and_the_old_credential_id_still_n
         assert!(v.contains("the provider accepts this key"), "{name}: {v}");
         ok(&run(&home, &["plan", name], "", &[]));
     }
+    // A name given to the key follows it too.
+    ok(&run(&home, &["name", &cred, "Work BitScale"], "", &[]));
     let o2: Value = serde_json::from_str(&ok(&run(
         &home,
         &["rotate", &cred, "--yes", "--json"],
@@ -85,6 +87,9 @@ fn the_key_id_scan_reports_survives_a_rotation_and_the_old_credential_id_still_n
         "a second rotation by the first id: {o2}"
     );
     assert_eq!(scan(&home)["credentials"][0]["key"], key.as_str());
+    assert_eq!(scan(&home)["credentials"][0]["name"], "Work BitScale");
+    let bad = run(&home, &["name", &key, "two\nlines"], "", &[]);
+    assert_ne!(bad.status.code(), Some(0));
     // The history names the key by its id for life.
     let h = history(&home);
     assert_eq!(h.len(), 2);

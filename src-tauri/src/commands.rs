@@ -56,6 +56,14 @@ pub fn dismiss_lost(path: std::path::PathBuf, live: State<'_, crate::watcher::Li
     crate::lock(&live.offers).retain(|o| o.path != path);
 }
 
+/// Give a key a name of the user's (an empty name removes it).
+#[tauri::command(async)]
+pub fn name_key(key: String, name: String) -> Result<(), rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    let id = ctx.key_id(&key)?;
+    rekey::change::keys::Keys::new(&ctx.data_dir).set_name(&id, &name)
+}
+
 /// What restoring a backup would do (its warnings: a value in it that Rekey rotated away), for the
 /// confirmation.
 #[tauri::command(async)]

@@ -178,6 +178,7 @@ pub fn run() {
             commands::dismiss_lost,
             commands::restore_backup,
             commands::restore_plan,
+            commands::name_key,
             commands::app_mode,
             commands::providers,
             commands::link_credential,

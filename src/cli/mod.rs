@@ -175,7 +175,14 @@ pub enum Command {
     },
     /// Check a credential's key with its provider.
     Verify { credential: String },
-    /// The audit log of rotations.
+    /// Give a key a name of your own (shown in the app and in `rekey scan`); an empty name removes it.
+    Name {
+        /// The key: its id for life (`key` in `rekey scan --json`) or a credential id.
+        key: String,
+        name: String,
+    },
+    /// The history of every change: rotations, manual replaces, protect and unprotect, added servers,
+    /// restores. Never a secret.
     History {
         #[arg(long)]
         json: bool,
@@ -404,6 +411,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         | Command::Plan { .. }
         | Command::Rotate { .. }
         | Command::Verify { .. }
+        | Command::Name { .. }
         | Command::History { .. }
         | Command::Finish { .. }
         | Command::Recover { .. }) => rotate::execute(c, out, stdin),

@@ -267,6 +267,21 @@ pub(super) fn execute(
             writeln!(out, "{credential}: the provider accepts this key")?;
             Ok(0)
         }
+        Command::Name { key, name } => {
+            let ctx = Context::from_os()?;
+            let id = ctx.key_id(&key)?;
+            crate::change::keys::Keys::new(&ctx.data_dir).set_name(&id, &name)?;
+            writeln!(
+                out,
+                "{id}: {}",
+                if name.trim().is_empty() {
+                    "name removed".to_string()
+                } else {
+                    format!("named {:?}", name.trim())
+                }
+            )?;
+            Ok(0)
+        }
         Command::History { json } => {
             let ctx = Context::from_os()?;
             let lines = crate::rotation::store::Audit::new(&ctx.data_dir)

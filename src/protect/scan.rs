@@ -62,6 +62,22 @@ impl Context {
         }
     }
 
+    /// The id for life of the key `what` names (a key id or a credential id, as `resolve` takes them);
+    /// a credential the registry does not know yet is looked for in a scan (which gives it an id).
+    pub fn key_id(&self, what: &str) -> Result<String> {
+        let keys = crate::change::keys::Keys::new(&self.data_dir);
+        if let Ok(Some(r)) = keys.resolve(what) {
+            return Ok(r.key);
+        }
+        let report = self.scan()?;
+        report
+            .credentials
+            .iter()
+            .find(|c| c.id == what)
+            .and_then(|c| c.key.clone())
+            .ok_or_else(|| Error::UnknownCredential(what.to_string()))
+    }
+
     /// What a key named on the command line or by the app is now: a key id for life, an older
     /// credential id of the key (after a rotation), or a credential id as `rekey scan` prints it. Gives
     /// the credential id of the key's value now; a name the registry does not know is returned as it is

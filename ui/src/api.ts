@@ -99,6 +99,8 @@ export const api = {
   /** Key usages a client's own rewrite removed (e.g. Claude Desktop wiping mcpServers), with a backup. */
   lostUsages: () => call<Lost[]>("lost_usages"),
   dismissLost: (path: string) => call<void>("dismiss_lost", { path }),
+  /** Name a key (its id for life, or its credential id); an empty name removes it. */
+  nameKey: (key: string, name: string) => call<void>("name_key", { key, name }),
   /** What restoring a backup would do, with a warning for each key in it that Rekey rotated away. */
   restorePlan: (id: string) => call<RestorePlan>("restore_plan", { id }),
   /** Restore as planned: `current` is the plan's hash of the file, so a file that changed meanwhile is refused. */

@@ -37,8 +37,8 @@ describe("view helpers", () => {
       { credential: "a", since: "", days: 100, due: true },
       { credential: "gone", since: "", days: 100, due: true },
     ];
-    expect(glance(report, ages, history)).toEqual({ due: 1, unfinished: 2, plaintext: 2 });
-    expect(glance(null, [], [])).toEqual({ due: 0, unfinished: 0, plaintext: 0 });
+    expect(glance(report, ages, history)).toEqual({ due: 1, unfinished: 2, plaintext: 2, superseded: 0 });
+    expect(glance(null, [], [])).toEqual({ due: 0, unfinished: 0, plaintext: 0, superseded: 0 });
     // A rotation whose new key failed its check waits for the user (roll back, keep both, or look): the
     // header does not say "all keys are up to date".
     const failed = [entry({ rotation: "r2", credential: "x", new_credential: "c", outcome: "verify-failed", model: "create-then-revoke" })];
@@ -61,5 +61,14 @@ describe("historyOutcome", () => {
     expect(historyOutcome({ kind: "protect", outcome: "failed" })).toBe("nothing changed");
     expect(historyOutcome({ kind: "unprotect", outcome: "written" })).toBe("done");
     expect(historyOutcome({ kind: "restore", outcome: "unknown" })).toBe("interrupted: check the files");
+  });
+});
+
+describe("superseded values", () => {
+  it("count in the glance and a named key shows its name", () => {
+    const c = { id: "cred_9", key: "bitscale-0a1b2c3d", name: "Work BitScale", masked: "bs_…0001", superseded: true, usages: 1, slots: [] } as unknown as Credential;
+    const report = { credentials: [c] } as unknown as ScanReport;
+    expect(glance(report, [], []).superseded).toBe(1);
+    expect(keyName(c)).toBe("Work BitScale");
   });
 });

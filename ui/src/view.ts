@@ -13,6 +13,7 @@ export const screens: { id: Screen; label: string }[] = [
 
 /** A key's name for people: the MCP servers that use it ("github", "github, linear", "github +2"). */
 export function keyName(c: Credential): string {
+  if (c.name) return c.name;
   const servers = [...new Set(c.slots.map((s) => s.server))];
   if (servers.length === 0) return "Unnamed key";
   if (servers.length <= 2) return servers.join(", ");
@@ -39,6 +40,9 @@ export interface Glance {
   unfinished: number;
   /** Credentials with at least one literal (plaintext) use in a config file. */
   plaintext: number;
+  /** Values in configs that Rekey rotated or replaced away (a restored copy, a client writing an old
+   * copy back): those servers most likely run on a dead key. */
+  superseded: number;
 }
 
 /** What the header shows at a glance. */
@@ -52,6 +56,7 @@ export function glance(report: ScanReport | null, ages: KeyAge[], history: Audit
         b === "rotation interrupted" || b === "rotation incomplete" || b === "old key still active" || b === "verify failed"),
     ).length,
     plaintext: creds.filter((c) => c.slots.some((s) => s.state === "secret")).length,
+    superseded: creds.filter((c) => c.superseded).length,
   };
 }
 
