@@ -353,3 +353,49 @@ secret_pointer = "/payload/data/api_key"
     let acct = format!("rotation:{}", outcome["rotation"].as_str().unwrap());
     let _ = rekey::vault::Vault::with_service(&service).delete(&acct);
 }
+
+/// A built-in provider's message goes through `providers::http::sanitize`, which makes it one line: a key
+/// the provider split over lines must still be found by the scrubber afterwards (the line breaks are kept
+/// as visible escapes, which the scrubber decodes, rather than turned into spaces it cannot see through).
+#[test]
+fn a_built_in_provider_echoing_the_key_split_over_lines_leaks_it_nowhere() {
+    if !keyring_tests_enabled("a_built_in_provider_echoing_the_key_split_over_lines") {
+        return;
+    }
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let (key, _) = configs(&f, P::A2aMarket, &home);
+    let cred = credential_of(&home, &key[..4]);
+    link(&f, &home, P::A2aMarket, &cred);
+    let cut = key.len() / 2;
+    let mut outputs = String::new();
+    for echo in [
+        format!("bad key:\n  {}\n    {}", &key[..cut], &key[cut..]),
+        format!("bad key: {}\r\n{}", &key[..cut], &key[cut..]),
+    ] {
+        f.set_fault(P::A2aMarket, Fault::StatusWithMessage(400, echo.clone()));
+        for json in [false, true] {
+            let mut a = vec!["rotate", cred.as_str(), "--yes"];
+            if json {
+                a.push("--json");
+            }
+            let o = run(&home, &a, "", &[]);
+            assert_ne!(o.status.code(), Some(0), "{echo}");
+            outputs.push_str(&String::from_utf8_lossy(&o.stdout));
+            outputs.push_str(&String::from_utf8_lossy(&o.stderr));
+        }
+    }
+    assert!(
+        outputs.contains("bad key"),
+        "the provider's message is shown: {outputs}"
+    );
+    let mut files = Vec::new();
+    files_under(&home.dir.path().join("data/rekey"), &mut files);
+    for (what, text) in std::iter::once(("the CLI's output".to_string(), outputs.clone()))
+        .chain(files.into_iter().map(|(p, t)| (p.display().to_string(), t)))
+    {
+        for half in [&key[..cut], &key[cut..]] {
+            assert!(!text.contains(half), "half of the key in {what}: {text}");
+        }
+    }
+}

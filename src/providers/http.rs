@@ -184,10 +184,19 @@ impl Answer {
 /// Provider messages go into our error texts: keep them short and single-line, and without URL queries
 /// or userinfo (a provider may echo the request URL, key and all).
 pub(crate) fn sanitize(m: &str) -> String {
-    let one_line: String = m
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    // Control characters become visible escapes (`\n`, `\t`, `\u001b`), not spaces: a key the provider
+    // echoed split over lines stays findable by the scrubber, which decodes escapes and line breaks (a
+    // space would hide the two halves from it).
+    let mut one_line = String::with_capacity(m.len());
+    for c in m.chars() {
+        match c {
+            '\n' => one_line.push_str("\\n"),
+            '\r' => one_line.push_str("\\r"),
+            '\t' => one_line.push_str("\\t"),
+            c if c.is_control() => one_line.push_str(&format!("\\u{:04x}", c as u32)),
+            c => one_line.push(c),
+        }
+    }
     // Scrub the whole text before shortening it, so a cut never leaves part of a query behind.
     crate::scrub::text(&one_line).chars().take(200).collect()
 }
