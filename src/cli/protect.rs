@@ -56,6 +56,7 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
                 note("not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }
+            crate::testhook::point("confirmed").map_err(CliError::Output)?;
             (crate::protect::apply_protect(&ctx, &vault, &plan)?, json)
         }
         Command::Unprotect {

@@ -66,7 +66,7 @@ impl Client for Goose {
         }
         // Label each secret by the extensions whose env_keys name it, from config.yaml beside it.
         let mut users = Vec::new();
-        if let Ok(text) = std::fs::read_to_string(path.with_file_name("config.yaml")) {
+        if let Ok(text) = crate::edit::read::read_to_string(&path.with_file_name("config.yaml")) {
             let _ = crate::edit::yaml::walk(&text, |p, _, v| {
                 if let [root, ext, keys, _] = p {
                     if root == "extensions" && (keys == "env_keys" || keys == "envKeys") {
