@@ -71,9 +71,13 @@ fn unprotect_edits(
         let record = converted
             .iter()
             .find(|c| c.file == loc.path && c.server == server && c.project == project);
-        if let Some(undo) =
-            record.and_then(|r| remote::restore(loc.format, text, client.server_roots(), r))
+        if let Some(undo) = record
+            .and_then(|r| remote::restore(loc.format, text, client.server_roots(), r, id, value))
         {
+            // A piece that goes back whole (headers that went inline as `args`) brings the key back
+            // itself: the reference's own edit inside it is dropped.
+            out.edits
+                .retain(|(r, _)| !undo.iter().any(|(u, _)| r.start < u.end && u.start < r.end));
             out.edits.extend(undo);
             out.mcp_remote.push(match &project {
                 Some(p) => format!("{server} (project {p})"),

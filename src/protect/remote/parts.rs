@@ -17,6 +17,9 @@ pub(super) struct Parts {
     pub(super) url_member: Range<usize>,
     /// The name token of the headers member.
     pub(super) headers_key: Option<Range<usize>>,
+    /// JSON: the whole headers member (name to value), which becomes `args` where the client expands
+    /// `${…}` itself.
+    pub(super) headers_member: Option<Range<usize>>,
     /// (name token, name, value token) of each header.
     pub(super) headers: Vec<(Range<usize>, String, Tok)>,
     pub(super) kind: Option<Tok>,
@@ -48,6 +51,7 @@ pub(super) fn json_parts(
             },
             url_member: 0..0,
             headers_key: None,
+            headers_member: None,
             headers: Vec::new(),
             kind: None,
             unknown: Vec::new(),
@@ -81,6 +85,7 @@ pub(super) fn json_parts(
                     p.headers.push((bom + span.start..bom + span.end, hn, v));
                 }
                 p.headers_key = Some(name_span);
+                p.headers_member = Some(bom + prop.range.start..bom + prop.range.end);
             } else if TYPE_KEYS.contains(&name.as_str()) && p.kind.is_none() {
                 p.kind = Some(
                     wrap::json_tok(bom, &prop.value)
@@ -129,6 +134,7 @@ pub(super) fn toml_parts(text: &str, paths: &[Vec<&str>]) -> Result<Parts, Strin
             },
             url_member: 0..0,
             headers_key: None,
+            headers_member: None,
             headers: Vec::new(),
             kind: None,
             unknown: Vec::new(),
