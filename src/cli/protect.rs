@@ -176,6 +176,16 @@ fn print_applied(out: &mut dyn Write, applied: &Applied, json: bool) -> Result<i
                 Some(e) => writeln!(out, "  FAILED   {}: {e}", f.path.display())?,
             }
         }
+        if !applied.older_backups.is_empty() {
+            writeln!(
+                out,
+                "Older backups still hold this key in plaintext (delete them with `rekey backups --purge {}`):",
+                applied.reference
+            )?;
+            for b in &applied.older_backups {
+                writeln!(out, "  {}  {}", b.original.display(), b.created)?;
+            }
+        }
         if !applied.restart.is_empty() {
             writeln!(out, "Restart the clients so they start the servers again:")?;
             for (client, hint) in &applied.restart {

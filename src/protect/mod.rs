@@ -11,6 +11,7 @@ pub mod exec;
 mod files;
 pub mod index;
 mod plan;
+pub mod purge;
 pub mod remote;
 mod unprotect;
 pub mod wrap;

@@ -124,6 +124,11 @@ pub struct Applied {
     pub reference: String,
     pub files: Vec<FileResult>,
     pub restart: Vec<(String, String)>,
+    /// Protect: backups older than this change that still hold the key in plaintext (the ones it made
+    /// itself are removed once it is verified); `rekey backups --purge` deletes them.
+    #[ts(optional = nullable)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub older_backups: Vec<crate::edit::backup::BackupEntry>,
 }
 
 /// Only a server's environment and arguments reach it through `rekey exec` (Zed's older shape keeps them
@@ -422,12 +427,15 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
     let bin = plan.rekey_bin.clone();
     let value = plan.value.clone();
     let reference = plan.reference.clone();
-    let files = apply_files(ctx, &plan.files, &Scrub(&plan.value), |loc, bytes| {
+    let mut files = apply_files(ctx, &plan.files, &Scrub(&plan.value), |loc, bytes| {
         protect_edits(loc, bytes, &value, &reference, &bin, &plan.via)
     });
+    let older_backups =
+        super::purge::after_protect(ctx, vault, &plan.reference, &plan.value, &mut files);
     Ok(Applied {
         reference: plan.reference.clone(),
         files,
         restart: plan.restart.clone(),
+        older_backups,
     })
 }

@@ -254,5 +254,6 @@ pub fn apply_unprotect(ctx: &Context, vault: &Vault, plan: &UnprotectPlan) -> Re
         reference: plan.references.join(", "),
         files,
         restart: plan.restart.clone(),
+        older_backups: Vec::new(),
     })
 }

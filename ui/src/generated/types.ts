@@ -122,7 +122,12 @@ export type AppMode = { demo: boolean, home?: string, };
 /**
  * What Protect or Unprotect did.
  */
-export type Applied = { reference: string, files: Array<FileResult>, restart: Array<[string, string]>, };
+export type Applied = { reference: string, files: Array<FileResult>, restart: Array<[string, string]>, 
+/**
+ * Protect: backups older than this change that still hold the key in plaintext (the ones it made
+ * itself are removed once it is verified); `rekey backups --purge` deletes them.
+ */
+older_backups?: Array<BackupEntry>, };
 
 /**
  * One line of the audit log (never a secret). Every field is written (`null` when unknown); lines from
