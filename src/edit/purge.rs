@@ -83,7 +83,6 @@ impl Backups {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fs;
 
     #[test]
     fn every_form_of_the_key_is_found_and_only_those_backups_go() {
@@ -119,8 +118,12 @@ mod tests {
         // Limited to some ids: the others stay.
         let c = b.save(&a, key.as_bytes(), true).unwrap();
         let d = b.save(&a, key.as_bytes(), true).unwrap();
-        assert_eq!(b.purge(&secret, Some(std::slice::from_ref(&c))).unwrap().len(), 1);
+        assert_eq!(
+            b.purge(&secret, Some(std::slice::from_ref(&c)))
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(!b.dir().join(&c).exists() && b.dir().join(&d).exists());
-        let _ = fs::read(b.dir().join(&d)).unwrap();
     }
 }
