@@ -153,7 +153,8 @@ fn restore(backups: &Backups, id: &str) -> Result<BackupEntry> {
     let (entry, bytes) = backups
         .get(id)
         .map_err(|e| Error::InvalidInput(format!("backup {id}: {e}")))?;
-    let current = std::fs::read(&entry.original).map_err(|e| Error::io(&entry.original, e))?;
+    let current =
+        crate::edit::read::read(&entry.original).map_err(|e| Error::io(&entry.original, e))?;
     let expected = crate::edit::atomic::Expected::hash(crate::edit::atomic::content_hash(&current));
     crate::edit::atomic::replace_file(&entry.original, &expected, backups, |old| {
         Ok(crate::edit::atomic::Splice::whole(old.len(), bytes))

@@ -38,7 +38,7 @@ pub fn plan_restore(ctx: &Context, id: &str) -> Result<RestorePlan> {
     let (entry, bytes) = backups
         .get(id)
         .map_err(|e| Error::InvalidInput(format!("backup {id}: {e}")))?;
-    let current = match crate::edit::atomic::read_file(&entry.original) {
+    let current = match crate::edit::read::read(&entry.original) {
         Ok(b) => Some(crate::edit::atomic::content_hash(&b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(&entry.original, e)),
@@ -142,7 +142,7 @@ pub fn apply_restore(ctx: &Context, plan: &RestorePlan) -> Result<BackupEntry> {
             )));
         }
     };
-    let now = match crate::edit::atomic::read_file(&path) {
+    let now = match crate::edit::read::read(&path) {
         Ok(b) => Some(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {

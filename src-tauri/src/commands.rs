@@ -322,6 +322,14 @@ pub fn backups() -> Result<Vec<rekey::edit::backup::BackupEntry>, rekey::Error> 
     Ok(list)
 }
 
+/// Delete every backup that holds the key `key` names (a credential id as the scan shows it, or a
+/// `rekey://` reference), in any form; what was deleted (the UI confirmed first).
+#[tauri::command(async)]
+pub fn purge_backups(key: String) -> Result<Vec<rekey::edit::backup::BackupEntry>, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    rekey::protect::purge::purge_backups(&ctx, &Vault::default(), &key)
+}
+
 /// Each key's age (since its rotation or since Rekey first saw it) and whether it is past the max age.
 #[tauri::command(async)]
 pub fn key_ages(

@@ -184,6 +184,7 @@ pub fn run() {
             commands::link_credential,
             commands::verify_credential,
             commands::backups,
+            commands::purge_backups,
             commands::key_ages,
             commands::settings,
             commands::save_settings,

@@ -22,21 +22,22 @@ pub struct ClientShape {
 
 /// The clients `rekey add` writes to, and how (clients.md §1–§14). `None`: not supported (yet).
 pub fn client_shape(client: ClientId) -> Option<ClientShape> {
-    let (native, interpolates) = match client {
-        ClientId::ClaudeDesktop => (None, false),
-        ClientId::ClaudeCode => (Some(("url", Some("http"))), true),
-        ClientId::Cursor => (Some(("url", None)), false),
-        ClientId::Windsurf => (Some(("serverUrl", None)), false),
-        ClientId::GeminiCli => (Some(("httpUrl", None)), true),
-        ClientId::Cline => (Some(("url", Some("streamableHttp"))), false),
-        ClientId::RooCode => (Some(("url", Some("streamable-http"))), false),
-        ClientId::LmStudio | ClientId::Junie => (Some(("url", None)), false),
-        ClientId::Codex => (None, false),
+    let native = match client {
+        ClientId::ClaudeDesktop => None,
+        ClientId::ClaudeCode => Some(("url", Some("http"))),
+        ClientId::Cursor => Some(("url", None)),
+        ClientId::Windsurf => Some(("serverUrl", None)),
+        ClientId::GeminiCli => Some(("httpUrl", None)),
+        ClientId::Cline => Some(("url", Some("streamableHttp"))),
+        ClientId::RooCode => Some(("url", Some("streamable-http"))),
+        ClientId::LmStudio | ClientId::Junie => Some(("url", None)),
+        ClientId::Codex => None,
         _ => return None,
     };
     Some(ClientShape {
         native,
-        interpolates,
+        // One answer for add and protect (`protect --via-mcp-remote` writes headers the same way).
+        interpolates: crate::protect::remote::expands_variables(client),
     })
 }
 

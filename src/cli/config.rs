@@ -227,7 +227,31 @@ pub(super) fn execute(
                 0
             })
         }
-        Command::Backups { json } => {
+        Command::Backups {
+            json,
+            purge: Some(key),
+        } => {
+            let ctx = Context::from_os()?;
+            let gone = crate::protect::purge::purge_backups(&ctx, &vault::Vault::default(), &key)?;
+            if json {
+                print_json(out, &gone)?;
+            } else if gone.is_empty() {
+                writeln!(out, "No backup holds this key; nothing deleted.")?;
+            } else {
+                for b in &gone {
+                    writeln!(
+                        out,
+                        "deleted  {}  {}  {}",
+                        b.id,
+                        b.original.display(),
+                        b.created
+                    )?;
+                }
+                writeln!(out, "deleted {} backup(s) that held the key.", gone.len())?;
+            }
+            Ok(0)
+        }
+        Command::Backups { json, purge: None } => {
             let ctx = Context::from_os()?;
             let list = ctx
                 .backups()

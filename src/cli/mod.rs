@@ -60,6 +60,10 @@ pub enum Command {
     Backups {
         #[arg(long)]
         json: bool,
+        /// Delete every backup that holds this key (raw, JSON-escaped or percent-encoded), and print
+        /// what was deleted. The key: a credential id as `rekey scan` prints it, or a `rekey://` reference.
+        #[arg(long, value_name = "KEY")]
+        purge: Option<String>,
     },
     /// Put a backup back in place (the current file is backed up first).
     Restore {

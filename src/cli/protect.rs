@@ -178,6 +178,16 @@ fn print_applied(out: &mut dyn Write, applied: &Applied, json: bool) -> Result<i
         for n in &applied.notes {
             writeln!(out, "Note: {n}")?;
         }
+        if !applied.older_backups.is_empty() {
+            writeln!(
+                out,
+                "Older backups still hold this key in plaintext (delete them with `rekey backups --purge {}`):",
+                applied.reference
+            )?;
+            for b in &applied.older_backups {
+                writeln!(out, "  {}  {}", b.original.display(), b.created)?;
+            }
+        }
         if !applied.restart.is_empty() {
             writeln!(out, "Restart the clients so they start the servers again:")?;
             for (client, hint) in &applied.restart {

@@ -49,7 +49,7 @@ pub fn add_server(
 
 /// The config's bytes, or `None` when it does not exist yet.
 pub fn read_existing(path: &Path) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
+    match super::read::read(path) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path, e)),

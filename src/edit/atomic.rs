@@ -9,7 +9,7 @@
 //! link stays. `remove_stray_temps` removes the temp files of writers that were killed.
 
 use crate::edit::backup::Backups;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 pub use super::temp::remove_stray_temps;
@@ -32,34 +32,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
 
-/// Read a whole file. Like `std::fs::read`, but a big file's buffer asks the kernel for huge pages first:
-/// filling 100 MB of fresh 4 KiB pages costs more than copying the bytes (a page fault every 4 KiB).
-pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    read_from(&File::open(path)?)
-}
-
-/// Read all of an open file from its start (see [`read_file`]).
-fn read_from(mut f: &File) -> std::io::Result<Vec<u8>> {
-    use std::io::{Read, Seek};
-    f.seek(std::io::SeekFrom::Start(0))?;
-    let len = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut buf = Vec::with_capacity(len + 1);
-    #[cfg(target_os = "linux")]
-    if len >= 8 << 20 {
-        const HUGE: usize = 2 << 20;
-        let start = buf.as_ptr() as usize;
-        let (from, to) = (
-            start.next_multiple_of(HUGE),
-            (start + buf.capacity()) / HUGE * HUGE,
-        );
-        if to > from {
-            // SAFETY: advice on a range inside an allocation this function owns; it changes no contents.
-            unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) };
-        }
-    }
-    f.read_to_end(&mut buf)?;
-    Ok(buf)
-}
+use super::read::read_from;
 
 /// Follow symlinks to the file that really holds the bytes.
 pub fn resolve(path: &Path) -> PathBuf {
@@ -241,10 +214,9 @@ fn attempt(
 /// litter the clients' folders with files that outlive Rekey; the re-open check needs nothing on disk.)
 pub(super) fn open_locked(target: &Path, shown: &str) -> Result<File, Attempt> {
     for _ in 0..ATTEMPTS {
-        let lock_file = OpenOptions::new()
-            .read(true)
-            .open(target)
-            .map_err(|e| io_failed(shown, e))?;
+        // Through the special-file guard: a FIFO swapped in since the plan must not block the open, and
+        // a device (a link to /dev/zero) must not be read without end.
+        let lock_file = super::read::open(target).map_err(|e| io_failed(shown, e))?;
         lock(&lock_file).map_err(|e| match e {
             Some(e) => io_failed(shown, e),
             None => Attempt::Failed(WriteError::Refused {

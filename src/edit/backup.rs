@@ -266,7 +266,7 @@ impl Backups {
                     Ok(m) if m.is_file() && m.nlink() > 1 => {}
                     _ => continue,
                 }
-                match fs::read(&path) {
+                match super::read::read(&path) {
                     Ok(bytes) if crate::edit::atomic::content_hash(&bytes) == e.hash => {
                         let tmp = self.dir.join(format!(".{}.repair", e.id));
                         let _ = fs::remove_file(&tmp);
@@ -327,7 +327,7 @@ impl Backups {
                     format!("no backup with id {id}"),
                 )
             })?;
-        let bytes = fs::read(self.dir.join(&entry.id))?;
+        let bytes = super::read::read(&self.dir.join(&entry.id))?;
         Ok((entry, bytes))
     }
 }

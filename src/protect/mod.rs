@@ -12,6 +12,7 @@ mod files;
 pub mod index;
 pub(crate) mod locate;
 mod plan;
+pub mod purge;
 pub mod remote;
 mod scan;
 mod toml_shape;

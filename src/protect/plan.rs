@@ -131,6 +131,11 @@ pub struct Applied {
     #[ts(optional = nullable)] // may be absent (never null)
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Protect: backups older than this change that still hold the key in plaintext (the ones it made
+    /// itself are removed once it is verified); `rekey backups --purge` deletes them.
+    #[ts(optional = nullable)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub older_backups: Vec<crate::edit::backup::BackupEntry>,
 }
 
 /// Only a server's environment and arguments reach it through `rekey exec` (Zed's older shape keeps them
@@ -400,7 +405,7 @@ fn plan_protect_in(
 fn still_true(plan: &ProtectPlan) -> std::result::Result<(), String> {
     for f in &plan.files {
         let loc = location_of(&f.path, f.client, f.format, f.variant.clone());
-        let bytes = crate::edit::atomic::read_file(&f.path)
+        let bytes = crate::edit::read::read(&f.path)
             .map_err(|e| format!("{} cannot be read ({e}); nothing changed", f.path.display()))?;
         let same = protect_edits(
             &loc,
@@ -471,9 +476,11 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
     let bin = plan.rekey_bin.clone();
     let value = plan.value.clone();
     let reference = plan.reference.clone();
-    let files = apply_files(ctx, &plan.files, &Scrub(&plan.value), |loc, bytes| {
+    let mut files = apply_files(ctx, &plan.files, &Scrub(&plan.value), |loc, bytes| {
         protect_edits(loc, bytes, &value, &reference, &bin, &plan.via)
     });
+    let older_backups =
+        super::purge::after_protect(ctx, vault, &plan.reference, &plan.value, &mut files);
     let failed = files.iter().filter(|f| !f.ok).count();
     change.finish(crate::change::Done {
         step: match failed {
@@ -494,5 +501,6 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
         files,
         restart: plan.restart.clone(),
         notes: Vec::new(),
+        older_backups,
     })
 }

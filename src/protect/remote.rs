@@ -9,6 +9,13 @@
 //! on a command line other users can read, and mcp-remote's log line of its headers shows `${…}` only.
 //! A key in the URL cannot be moved so (mcp-remote prints its URL and takes it as an argument): refused.
 //!
+//! Claude Code and Gemini CLI expand `${VAR}` in a server's arguments themselves, from their own
+//! environment ([`expands_variables`]): there `Name:${REKEY_HEADER_…}` would reach mcp-remote empty. So in
+//! those clients the headers go inline, as `rekey add` writes them (`--header Name:Bearer rekey://<id>`),
+//! the `headers` member becoming `args`; `rekey exec` moves a header holding a reference into a variable
+//! of mcp-remote's environment when it starts it (`protect::exec`), so the key is on no command line
+//! there either. Another key in those headers would be on mcp-remote's command line: refused.
+//!
 //! The rewrite is surgical: the `url` member becomes `command` and `args`, `headers` is renamed to the
 //! client's environment member and each header name to its variable, the key becomes the reference and a
 //! `type` becomes the client's stdio word; every other byte stays. What Unprotect needs to undo it (the
@@ -19,7 +26,9 @@ use super::files::value_edit;
 use super::plan::Refused;
 use super::wrap;
 use crate::clients::{ClientId, Format};
+use crate::scan::slots::ValueState;
 use crate::scan::SlotInternal;
+use inline::{put_back, with_reference};
 use parts::{json_parts, toml_parts, toml_stdio_span, Parts};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsStr;
@@ -97,6 +106,14 @@ impl Via {
     }
 }
 
+/// Does `client` expand `${VAR}` in a server's arguments itself, from its own environment (not the
+/// entry's)? Claude Code (`.claude.json`, `.mcp.json`: "environment variable expansion") and Gemini CLI
+/// (settings.json: `$VAR` and `${VAR}` in every string). An argument naming a variable of the entry's
+/// environment then reaches the server empty, so such clients get values inline.
+pub fn expands_variables(client: ClientId) -> bool {
+    matches!(client, ClientId::ClaudeCode | ClientId::GeminiCli)
+}
+
 /// The id of the remote entry `server` (of `project`) in `file`.
 pub fn option_id(file: &Path, project: Option<&str>, server: &str) -> String {
     match project {
@@ -125,6 +142,10 @@ pub struct Undo {
     pub start: usize,
     pub end: usize,
     pub text: String,
+    /// `text` holds the reference where the key was (a `headers` member that became `args`, see
+    /// [`expands_variables`]): Unprotect puts the key back in its place.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resolve: bool,
 }
 
 /// A remote entry Protect ran through mcp-remote, as the index keeps it for Unprotect.
@@ -338,9 +359,24 @@ fn convert(
     if needs_allow_http(&p.url.value) {
         list.push("--allow-http".into());
     }
-    for (_, name, _) in &p.headers {
+    let inline = expands_variables(e.client) && !p.array_style;
+    let reference_text = format!("{}{reference}", super::SCHEME);
+    for (_, name, v) in &p.headers {
         list.push("--header".into());
-        list.push(format!("{name}:${{{}}}", var_of(name)));
+        match inline {
+            true => list.push(format!(
+                "{name}:{}",
+                with_reference(v, e.key_slots, &reference_text)
+            )),
+            false => list.push(format!("{name}:${{{}}}", var_of(name))),
+        }
+    }
+    if inline
+        && e.key_slots
+            .iter()
+            .any(|s| list.iter().any(|a| a.contains(s.value.expose())))
+    {
+        return Err("the key would be on mcp-remote's command line".into());
     }
     let list = list
         .iter()
@@ -357,6 +393,8 @@ fn convert(
     };
     let command = if p.array_style {
         format!("{}{kv}[{list}]", key("command")?)
+    } else if inline {
+        format!("{}{kv}{}", key("command")?, q(bin)?)
     } else {
         format!(
             "{}{kv}{}{sep}{}{kv}[{list}]",
@@ -366,21 +404,59 @@ fn convert(
         )
     };
     let env_key = if p.array_style { "environment" } else { "env" };
-    // (range, new text, undoable)
-    let mut edits: Vec<(Range<usize>, String, bool)> = vec![(p.url_member.clone(), command, true)];
-    if let Some(h) = &p.headers_key {
-        edits.push((h.clone(), key(env_key)?, true));
+    // (range, new text, how it is undone)
+    let mut edits: Vec<(Range<usize>, String, Piece)> =
+        vec![(p.url_member.clone(), command, Piece::Undo)];
+    let mut key_edits = Vec::new();
+    for s in e.key_slots {
+        key_edits.push(value_edit(
+            e.format,
+            e.text,
+            &s.token,
+            &s.range,
+            &reference_text,
+        )?);
     }
-    for (name_span, name, _) in &p.headers {
-        edits.push((name_span.clone(), key(&var_of(name))?, true));
+    if inline {
+        // The headers member becomes `args`; what goes back is its text with the reference in the key's
+        // place (the index never holds a key).
+        let member = p
+            .headers_member
+            .clone()
+            .ok_or("the key is not in its headers")?;
+        let inside = |t: &Range<usize>| member.start <= t.start && t.end <= member.end;
+        if e.key_slots.iter().any(|s| !inside(&s.token)) {
+            return Err("the key is not in its headers".into());
+        }
+        let mine = |s: &SlotInternal| e.key_slots.iter().any(|k| k.token == s.token);
+        if let Some(other) = e
+            .all_slots
+            .iter()
+            .find(|s| inside(&s.token) && !mine(s) && s.report.state == ValueState::Secret)
+        {
+            return Err(format!("its {} holds another key, which mcp-remote would get on its command line (this client expands ${{…}} in arguments itself, so the headers go inline)", other.report.location));
+        }
+        let back = wrap::apply_edits(
+            &e.text.as_bytes()[..member.end],
+            &wrap::sorted(key_edits.clone())?,
+        );
+        let back = String::from_utf8_lossy(&back[member.start..]).into_owned();
+        edits.push((
+            member,
+            format!("{}{kv}[{list}]", key("args")?),
+            Piece::Resolve(back),
+        ));
+    } else {
+        if let Some(h) = &p.headers_key {
+            edits.push((h.clone(), key(env_key)?, Piece::Undo));
+        }
+        for (name_span, name, _) in &p.headers {
+            edits.push((name_span.clone(), key(&var_of(name))?, Piece::Undo));
+        }
+        edits.extend(key_edits.into_iter().map(|(r, t)| (r, t, Piece::Keep)));
     }
     if let (Some(kind), Some(word)) = (&p.kind, stdio) {
-        edits.push((kind.span.clone(), q(word)?, true));
-    }
-    let reference_text = format!("{}{reference}", super::SCHEME);
-    for s in e.key_slots {
-        let (r, t) = value_edit(e.format, e.text, &s.token, &s.range, &reference_text)?;
-        edits.push((r, t, false));
+        edits.push((kind.span.clone(), q(word)?, Piece::Undo));
     }
     edits.sort_by_key(|(r, _, _)| (r.start, r.end));
     if edits.windows(2).any(|w| w[1].0.start < w[0].0.end) {
@@ -390,16 +466,22 @@ fn convert(
     let mut undo = Vec::new();
     let mut new_entry = String::new();
     let mut pos = p.entry.start;
-    for (r, t, undoable) in &edits {
+    for (r, t, piece) in &edits {
         if r.start < p.entry.start || r.end > p.entry.end {
             return Err("a change falls outside the entry".into());
         }
         new_entry.push_str(&e.text[pos..r.start]);
-        if *undoable {
+        let (text, resolve) = match piece {
+            Piece::Keep => (None, false),
+            Piece::Undo => (Some(e.text[r.clone()].to_string()), false),
+            Piece::Resolve(back) => (Some(back.clone()), true),
+        };
+        if let Some(text) = text {
             undo.push(Undo {
                 start: new_entry.len(),
                 end: new_entry.len() + t.len(),
-                text: e.text[r.clone()].to_string(),
+                text,
+                resolve,
             });
         }
         new_entry.push_str(t);
@@ -419,13 +501,26 @@ fn convert(
     })
 }
 
+/// How one edit of a conversion is undone.
+enum Piece {
+    /// Not by the index (the key's place: Unprotect puts the key back there itself).
+    Keep,
+    /// By putting the replaced text back.
+    Undo,
+    /// By putting this text back, with the key in place of the reference it holds.
+    Resolve(String),
+}
+
 /// The edits that put the converted entry at `entry` back as it was, when its text is still what Protect
 /// wrote: `None` when it changed since (then only its references are replaced).
+/// A piece that held the key gets `value` back in place of `rekey://<reference>`.
 pub(super) fn restore(
     format: Format,
     text: &str,
     entry: &[String],
     record: &Converted,
+    reference: &str,
+    value: &crate::Secret,
 ) -> Option<Vec<(Range<usize>, String)>> {
     let span = entry_span(format, text, entry)?;
     let written = text.get(span.clone())?;
@@ -440,7 +535,13 @@ pub(super) fn restore(
             (u.start <= u.end
                 && written.is_char_boundary(u.start)
                 && written.is_char_boundary(u.end))
-            .then(|| (span.start + u.start..span.start + u.end, u.text.clone()))
+            .then(|| {
+                let back = match u.resolve {
+                    true => put_back(&u.text, reference, value),
+                    false => u.text.clone(),
+                };
+                (span.start + u.start..span.start + u.end, back)
+            })
         })
         .collect()
 }
@@ -475,6 +576,7 @@ pub(super) fn refusals(e: &Entry, label: &str, reason: &str) -> Vec<Refused> {
         .collect()
 }
 
+mod inline;
 mod parts;
 #[cfg(test)]
 mod tests;

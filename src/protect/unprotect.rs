@@ -86,7 +86,13 @@ fn unprotect_edits(
                     None => c.server == server && c.project == project,
                 }
         });
-        if let Some(undo) = record.and_then(|r| remote::restore(loc.format, text, &at.keys, r)) {
+        if let Some(undo) =
+            record.and_then(|r| remote::restore(loc.format, text, &at.keys, r, id, value))
+        {
+            // A piece that goes back whole (headers that went inline as `args`) brings the key back
+            // itself: the reference's own edit inside it is dropped.
+            out.edits
+                .retain(|(r, _)| !undo.iter().any(|(u, _)| r.start < u.end && u.start < r.end));
             out.edits.extend(undo);
             out.mcp_remote.push(label);
             continue;
@@ -324,6 +330,7 @@ pub fn apply_unprotect(ctx: &Context, vault: &Vault, plan: &UnprotectPlan) -> Re
         files,
         restart: plan.restart.clone(),
         notes,
+        older_backups: Vec::new(),
     })
 }
 
@@ -345,7 +352,7 @@ fn still_used(report: &crate::scan::ScanReport, id: &str) -> Option<String> {
         let holds = match report.contents.get(i).and_then(|c| c.as_ref()) {
             Some(bytes) => contains(bytes, needle.as_bytes()),
             // Bytes the scan did not keep: read them (a special file or one too large counts as "may").
-            None => crate::edit::atomic::read_file(&f.path)
+            None => crate::edit::read::read(&f.path)
                 .map(|b| contains(&b, needle.as_bytes()))
                 .unwrap_or(true),
         };

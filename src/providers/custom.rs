@@ -77,7 +77,7 @@ fn post() -> String {
 impl Spec {
     pub fn load(link: &Link) -> Result<Spec, ProviderError> {
         let path = link.id("spec")?;
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::edit::read::read_to_string(std::path::Path::new(path)).map_err(|e| {
             ProviderError::InvalidSpec(format!("cannot read the provider spec {path}: {e}"))
         })?;
         crate::edit::toml_depth::check(&text).map_err(|e| {

@@ -176,7 +176,7 @@ fn unparsed(report: &ScanReport, old: &Secret) -> Vec<Unparsed> {
             continue;
         }
         // Only such files are read again; one that cannot be read at all cannot be searched.
-        let Ok(bytes) = atomic::read_file(&f.path) else {
+        let Ok(bytes) = crate::edit::read::read(&f.path) else {
             continue;
         };
         let Some(at) = forms

@@ -226,7 +226,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         let mut locations = client.user_locations(&opts.env);
         locations.retain(|l| seen.insert(l.path.clone()));
         for loc in locations {
-            if loc.path.is_file() {
+            if crate::edit::read::is_regular(&loc.path) {
                 scan_file(&mut report, *client, loc, &mut projects);
             }
         }
@@ -239,7 +239,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         }
         for client in clients::all() {
             for loc in client.project_locations(project) {
-                if loc.path.is_file() && seen.insert(loc.path.clone()) {
+                if crate::edit::read::is_regular(&loc.path) && seen.insert(loc.path.clone()) {
                     scan_file(&mut report, *client, loc, &mut Vec::new());
                 }
             }
@@ -294,7 +294,7 @@ fn scan_file(
         hash: None,
         servers: Vec::new(),
     };
-    let bytes = match crate::edit::atomic::read_file(&loc.path) {
+    let bytes = match crate::edit::read::read(&loc.path) {
         Ok(b) => b,
         Err(e) => {
             file.status = FileStatus::Unreadable;

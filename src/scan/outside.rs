@@ -155,7 +155,7 @@ struct OnlyPluginSecrets {
 /// missing, unreadable or does not parse yields nothing (its parse error could quote a token, so it is
 /// not reported).
 pub(crate) fn claude_code_plugin_secrets(path: &Path, fp: &Fingerprinter) -> Vec<HeldElsewhere> {
-    let Ok(bytes) = std::fs::read(path).map(Zeroizing::new) else {
+    let Ok(bytes) = crate::edit::read::read(path).map(Zeroizing::new) else {
         return Vec::new();
     };
     let parsed: Option<OnlyPluginSecrets> = serde_json::from_slice(&bytes).ok();
@@ -265,7 +265,7 @@ pub(crate) fn gemini_extensions(dir: &Path, fp: &Fingerprinter) -> Vec<HeldElsew
     let mut out = Vec::new();
     for ext_dir in dirs {
         let manifest = ext_dir.join("gemini-extension.json");
-        let Some(ext) = std::fs::read(&manifest)
+        let Some(ext) = crate::edit::read::read(&manifest)
             .ok()
             .and_then(|b| serde_json::from_slice::<GeminiExtension>(&b).ok())
         else {
@@ -292,7 +292,7 @@ pub(crate) fn gemini_extensions(dir: &Path, fp: &Fingerprinter) -> Vec<HeldElsew
             });
         }
         let env_file = ext_dir.join(".env");
-        let Ok(text) = std::fs::read_to_string(&env_file).map(Zeroizing::new) else {
+        let Ok(text) = crate::edit::read::read_to_string(&env_file).map(Zeroizing::new) else {
             continue;
         };
         for (var, value) in dotenv_pairs(&text) {

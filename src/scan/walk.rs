@@ -37,10 +37,7 @@ pub(super) fn walk_slots(
     // A flat secret file (Goose's secrets.yaml) is read as one entry per value: `<server>.env.NAME`.
     let store = client.secret_store(&loc.path).map(|mut st| {
         if let Some(users_in) = st.users_in.take() {
-            if let Some(text) = crate::edit::atomic::read_file(&users_in)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-            {
+            if let Ok(text) = crate::edit::read::read_to_string(&users_in) {
                 let _ = crate::edit::yaml::walk(&text, |p, _, v| {
                     if let [root, ext, keys, _] = p {
                         if root == "extensions" && (keys == "env_keys" || keys == "envKeys") {

@@ -111,6 +111,8 @@ export const api = {
     call<void>("link_credential", { credential, provider, baseUrl, ids }),
   verifyCredential: (credential: string) => call<void>("verify_credential", { credential }),
   backups: () => call<BackupEntry[]>("backups"),
+  /** Delete every backup holding the key a credential id or `rekey://` reference names; what was deleted. */
+  purgeBackups: (key: string) => call<BackupEntry[]>("purge_backups", { key }),
   keyAges: () => call<KeyAge[]>("key_ages"),
   /** Manual replace: the pasted key goes to Rust once and never comes back. */
   replaceManually: (credential: string, secret: string) =>

@@ -17,6 +17,9 @@ pub(super) struct Parts {
     pub(super) url_member: Range<usize>,
     /// The name token of the headers member.
     pub(super) headers_key: Option<Range<usize>>,
+    /// JSON: the whole headers member (name to value), which becomes `args` where the client expands
+    /// `${…}` itself.
+    pub(super) headers_member: Option<Range<usize>>,
     /// (name token, name, value token) of each header.
     pub(super) headers: Vec<(Range<usize>, String, Tok)>,
     pub(super) kind: Option<Tok>,
@@ -44,6 +47,7 @@ pub(super) fn json_parts(text: &str, entry: &[String], client: ClientId) -> Resu
             },
             url_member: 0..0,
             headers_key: None,
+            headers_member: None,
             headers: Vec::new(),
             kind: None,
             unknown: Vec::new(),
@@ -77,6 +81,7 @@ pub(super) fn json_parts(text: &str, entry: &[String], client: ClientId) -> Resu
                     p.headers.push((bom + span.start..bom + span.end, hn, v));
                 }
                 p.headers_key = Some(name_span);
+                p.headers_member = Some(bom + prop.range.start..bom + prop.range.end);
             } else if TYPE_KEYS.contains(&name.as_str()) && p.kind.is_none() {
                 p.kind = Some(
                     wrap::json_tok(bom, &prop.value)
@@ -131,6 +136,7 @@ pub(super) fn toml_parts(text: &str, path: &[String]) -> Result<Parts, String> {
             },
             url_member: 0..0,
             headers_key: None,
+            headers_member: None,
             headers: Vec::new(),
             kind: None,
             unknown: Vec::new(),

@@ -5,6 +5,7 @@ use crate::Secret;
 
 const KEY: &str = "bs_live_remote_0123456789abcdef";
 const NPX: &str = "/usr/bin/npx";
+const REF: &str = "bitscale-1a2b3c";
 
 fn loc(client: ClientId, format: Format, path: &str) -> Location {
     Location {
@@ -42,7 +43,15 @@ fn protect(l: &Location, text: &str) -> (String, Vec<Converted>, Vec<String>) {
 /// Undo a conversion the way Unprotect does: the pieces back, the reference replaced by the key.
 fn undo(l: &Location, text: &str, record: &Converted) -> Option<String> {
     let entry = crate::scan::pointer_keys(record.entry.as_deref().expect("its location"));
-    let edits = wrap::sorted(restore(l.format, text, &entry, record)?).unwrap();
+    let edits = wrap::sorted(restore(
+        l.format,
+        text,
+        &entry,
+        record,
+        REF,
+        &Secret::new(KEY.into()),
+    )?)
+    .unwrap();
     let back = String::from_utf8(wrap::apply_edits(text.as_bytes(), &edits)).unwrap();
     Some(back.replace("rekey://bitscale-1a2b3c", KEY))
 }
@@ -238,6 +247,22 @@ fn npx_is_found_on_path_and_http_hosts_need_allow_http() {
 }
 
 #[test]
+fn clients_that_expand_variables_get_the_headers_inline_and_them_back_byte_for_byte() {
+    // Claude Code: `headers` becomes `args` (in its place), the key's place holds the reference.
+    roundtrip(
+        &loc(ClientId::ClaudeCode, Format::Json, "/h/.claude.json"),
+        &format!("{{\"mcpServers\": {{\"bs\": {{\"type\": \"http\", \"url\": \"https://mcp.bitscale.ai/mcp\", \"headers\": {{\"Authorization\": \"Bearer {KEY}\", \"X-Team\": \"a b\"}}}}}}}}"),
+        "{\"mcpServers\": {\"bs\": {\"type\": \"stdio\", \"command\": \"/opt/rekey\", \"args\": [\"exec\", \"--\", \"/usr/bin/npx\", \"-y\", \"mcp-remote\", \"https://mcp.bitscale.ai/mcp\", \"--transport\", \"http-only\", \"--header\", \"Authorization:Bearer rekey://bitscale-1a2b3c\", \"--header\", \"X-Team:a b\"]}}}",
+    );
+    // Gemini CLI: headers before the URL, a comment inside them; no ${…} anywhere.
+    roundtrip(
+        &loc(ClientId::GeminiCli, Format::Jsonc, "/h/.gemini/settings.json"),
+        &format!("{{\"mcpServers\": {{\"bs\": {{\"headers\": {{ // mine\n \"X-API-Key\": \"{KEY}\"}}, \"httpUrl\": \"https://mcp.bitscale.ai/mcp\"}}}}}}"),
+        "{\"mcpServers\": {\"bs\": {\"args\": [\"exec\", \"--\", \"/usr/bin/npx\", \"-y\", \"mcp-remote\", \"https://mcp.bitscale.ai/mcp\", \"--transport\", \"http-only\", \"--header\", \"X-API-Key:rekey://bitscale-1a2b3c\"], \"command\": \"/opt/rekey\"}}}",
+    );
+}
+
+#[test]
 fn a_damaged_index_record_is_not_applied_and_does_not_panic() {
     let l = loc(ClientId::Cursor, Format::Json, "/h/.cursor/mcp.json");
     let before = format!("{{\"mcpServers\": {{\"bs\": {{\"url\": \"https://mcp.bitscale.ai/mcp\", \"headers\": {{\"Authorization\": \"Bearer {KEY}\"}}}}}}}}");
@@ -253,7 +278,7 @@ fn a_damaged_index_record_is_not_applied_and_does_not_panic() {
         r.undo[0].start = start;
         r.undo[0].end = end;
         assert!(
-            restore(l.format, &new, &entry, &r).is_none(),
+            restore(l.format, &new, &entry, &r, REF, &Secret::new(KEY.into())).is_none(),
             "{start}..{end}"
         );
     }

@@ -127,7 +127,12 @@ export type Applied = { reference: string, files: Array<FileResult>, restart: Ar
  * What the user should know besides the files (a keychain entry kept because a config that does
  * not parse may still use it, …).
  */
-notes?: Array<string>, };
+notes?: Array<string>, 
+/**
+ * Protect: backups older than this change that still hold the key in plaintext (the ones it made
+ * itself are removed once it is verified); `rekey backups --purge` deletes them.
+ */
+older_backups?: Array<BackupEntry>, };
 
 /**
  * One line of the audit log (never a secret). Every field is written (`null` when unknown); lines from
@@ -650,6 +655,7 @@ summary: Summary,
 /**
  * Protected entries whose `rekey` (the `command` of `rekey exec --`) no longer exists or cannot run:
  * their servers cannot start until Rekey is reinstalled or the entry is protected again.
+ * Protected entries whose `rekey` is gone (filled by the engine's joined scan, `Context::scan`).
  */
 stale_rekey: Array<StaleRekey>, };
 
