@@ -142,9 +142,15 @@ fn now() -> String {
 }
 
 fn audit(ctx: &Context, e: &Entry) {
+    audit_as(ctx, e, crate::change::Kind::Rotate)
+}
+
+/// The history line of a rotation's journal entry, written by a follow-up of the rotation (`kind`:
+/// rollback, keep-both).
+fn audit_as(ctx: &Context, e: &Entry, kind: crate::change::Kind) {
     let line = store::AuditEntry {
         time: now(),
-        kind: crate::change::Kind::Rotate,
+        kind,
         rotation: e.id.clone(),
         key: crate::change::key_of(ctx, &e.credential),
         provider: e.provider.clone(),

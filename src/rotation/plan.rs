@@ -512,6 +512,13 @@ pub(super) fn revalidate(ctx: &Context, vault: &Vault, plan: &RotationPlan) -> R
     if let Some(why) = unfinished_maker(ctx, &plan.credential) {
         return Err(Error::Preflight(why));
     }
+    // An entry that became ambiguous since the plan (a second member of one name): refused as at plan time.
+    if let Some(why) = crate::protect::locate::ambiguous_usages(&report, &plan.current)
+        .into_iter()
+        .next()
+    {
+        return changed(why);
+    }
     let link = Links::new(&ctx.data_dir)
         .get(&plan.credential)
         .map_err(|e| Error::io(&ctx.data_dir, e))?;

@@ -6,7 +6,7 @@
 
 use super::journal::{Entry, Journal, Step};
 use super::revoke::{admin_for, link_of, locked_entry, step_name};
-use super::{account_of, audit, Recovered};
+use super::{account_of, audit_as, Recovered};
 use crate::context::Context;
 use crate::providers::{self, Http, Link, RevokeRequest};
 use crate::replace;
@@ -98,7 +98,7 @@ pub fn rollback(ctx: &Context, vault: &Vault, http: &Http, rotation: &str) -> Re
     }
     delete_new(vault, http, provider, &link, &mut entry, &new);
     journal.save(&entry).map_err(jio)?;
-    audit(ctx, &entry);
+    audit_as(ctx, &entry, crate::change::Kind::Rollback);
     Ok(Recovered::from(&entry))
 }
 
@@ -207,6 +207,6 @@ pub fn keep_both(ctx: &Context, rotation: &str) -> Result<Recovered> {
     Journal::new(&ctx.data_dir)
         .save(&entry)
         .map_err(|e| Error::io(ctx.data_dir.join("journal"), e))?;
-    audit(ctx, &entry);
+    audit_as(ctx, &entry, crate::change::Kind::KeepBoth);
     Ok(Recovered::from(&entry))
 }
