@@ -44,6 +44,9 @@ const COMMANDS: &[&str] = &[
     "plan_add_server",
     "confirm_add_server",
     "cancel_add_server",
+    "restore_plan",
+    "name_key",
+    "purge_backups",
 ];
 
 fn main() {

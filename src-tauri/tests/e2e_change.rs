@@ -1,0 +1,121 @@
+//! End to end in the real app, for the one change pipeline (issue 18): a key shows its id for life and
+//! takes a name of the user's; a config value that Rekey rotated away is flagged on the key and in the
+//! header (never "all keys are up to date"); the History shows every kind of change in plain words.
+
+mod harness;
+use harness::*;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+
+#[tokio::test]
+async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
+    if !enabled() {
+        return;
+    }
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let key = "sk-live-change-engine-0123456789";
+    let claude_desktop = env.config().join("Claude/claude_desktop_config.json");
+    std::fs::create_dir_all(claude_desktop.parent().unwrap()).unwrap();
+    std::fs::write(
+        &claude_desktop,
+        format!(r#"{{"mcpServers": {{"bitscale": {{"command": "uvx", "env": {{"BITSCALE_API_KEY": "{key}"}}}}}}}}"#),
+    )
+    .unwrap();
+    env.settings_exist();
+    // The history as the engine writes it for kinds other than rotations (no secret in it).
+    let time = "2026-12-07T10:00:00Z";
+    let lines = [
+        serde_json::json!({"time": time, "kind": "protect", "rotation": "c1", "key": "bitscale-0a1b2c3d", "provider": "bitscale", "credential": "cred_000000000001", "new_credential": null, "new_key": null, "outcome": "written", "model": null, "old_key_id": null, "new_key_id": null, "message": "protected as rekey://bitscale-1a2b3c", "left": [], "files": [claude_desktop.display().to_string()]}),
+        serde_json::json!({"time": time, "kind": "restore", "rotation": "c2", "key": "bitscale-0a1b2c3d", "provider": "", "credential": "cred_000000000001", "new_credential": null, "new_key": null, "outcome": "failed", "model": null, "old_key_id": null, "new_key_id": null, "message": "restore of backup b1 failed", "left": [], "files": []}),
+    ];
+    std::fs::write(
+        env.data_dir().join("audit.jsonl"),
+        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session(&app).await;
+    wait_for(&c, "[data-testid=credential]")
+        .await
+        .find(By::Css("[data-testid=details]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The key's id for life, as `rekey scan --json` reports it.
+    let id_text = text_of(&c, "[data-testid=key-id]").await;
+    let registry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.data_dir().join("keys.json")).unwrap()).unwrap();
+    let key_id = registry["keys"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    assert!(key_id.starts_with("bitscale-"), "{registry}");
+    assert!(id_text.contains(&key_id), "{id_text}");
+    // Name it: Enter saves; the list and the detail show the name; the registry holds it.
+    wait_for(&c, "[data-testid=name-key]").await.click().await.unwrap();
+    let input = wait_for(&c, "[data-testid=key-name-input]").await;
+    input.send_keys("Work BitScale").await.unwrap();
+    input.send_keys(Key::Enter).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    while !text_of(&c, "#key-title").await.contains("Work BitScale") {
+        assert!(Instant::now() < deadline, "the name did not show");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let registry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.data_dir().join("keys.json")).unwrap()).unwrap();
+    assert_eq!(registry["keys"][&key_id]["name"], "Work BitScale");
+    look_at(&c, "40-key-named.png").await;
+
+    // Rekey rotated this value away (the key's value now is another one): a restored copy, say.
+    let current = registry["keys"][&key_id]["credentials"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut moved = registry.clone();
+    moved["keys"][&key_id]["credentials"] = serde_json::json!(["cred_0000000000aa", current]);
+    std::fs::write(
+        env.data_dir().join("keys.json"),
+        serde_json::to_vec_pretty(&moved).unwrap(),
+    )
+    .unwrap();
+    // (The watcher sees config edits, not Rekey's own files: a rescan is asked by touching the config.)
+    let text = std::fs::read_to_string(&claude_desktop).unwrap();
+    std::fs::write(&claude_desktop, format!("{text}\n")).unwrap();
+    wait_for(&c, "[data-testid=status-superseded]").await;
+    wait_for(&c, "[data-testid=credential-superseded]").await;
+    wait_for(&c, "[data-testid=superseded]").await;
+    assert!(c
+        .find_all(By::Css("[data-testid=status-calm]"))
+        .await
+        .unwrap()
+        .is_empty());
+    look_at(&c, "41-key-rotated-away.png").await;
+
+    // The History: every kind of change, in plain words.
+    goto(&c, "history").await;
+    let kinds: Vec<String> = {
+        let mut out = Vec::new();
+        for e in c
+            .find_all(By::Css("[data-testid=history-kind]"))
+            .await
+            .unwrap()
+        {
+            out.push(e.text().await.unwrap());
+        }
+        out
+    };
+    assert_eq!(kinds, ["Restore", "Protect"], "newest first");
+    let page = c.source().await.unwrap();
+    assert!(page.contains("nothing changed") && page.contains("done"), "plain outcomes");
+    assert!(!page.contains(key));
+    look_at(&c, "42-history-kinds.png").await;
+}
