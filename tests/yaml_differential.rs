@@ -132,7 +132,10 @@ fn serde_strings(v: &Value, path: &mut Vec<String>, out: &mut Vec<(String, Strin
     }
 }
 
-fn both(text: &str) -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// (path, value) pairs.
+type Pairs = Vec<(String, String)>;
+
+fn both(text: &str) -> (Pairs, Pairs) {
     let mut mine = Vec::new();
     yaml::walk(text, |p, _, v| mine.push((p.join("."), v.to_string())))
         .unwrap_or_else(|e| panic!("walker: {e}\n{text}"));

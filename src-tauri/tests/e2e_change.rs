@@ -61,7 +61,11 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
     assert!(key_id.starts_with("bitscale-"), "{registry}");
     assert!(id_text.contains(&key_id), "{id_text}");
     // Name it: Enter saves; the list and the detail show the name; the registry holds it.
-    wait_for(&c, "[data-testid=name-key]").await.click().await.unwrap();
+    wait_for(&c, "[data-testid=name-key]")
+        .await
+        .click()
+        .await
+        .unwrap();
     let input = wait_for(&c, "[data-testid=key-name-input]").await;
     input.send_keys("Work BitScale").await.unwrap();
     input.send_keys(Key::Enter).await.unwrap();
@@ -115,7 +119,10 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
     };
     assert_eq!(kinds, ["Restore", "Protect"], "newest first");
     let page = c.source().await.unwrap();
-    assert!(page.contains("nothing changed") && page.contains("done"), "plain outcomes");
+    assert!(
+        page.contains("nothing changed") && page.contains("done"),
+        "plain outcomes"
+    );
     assert!(!page.contains(key));
     look_at(&c, "42-history-kinds.png").await;
 }

@@ -306,7 +306,7 @@ pub fn recover(ctx: &Context) -> Result<Vec<Intent>> {
     let mut out = Vec::new();
     for f in rd.flatten() {
         let path = f.path();
-        if !path.extension().is_some_and(|x| x == "json") {
+        if path.extension().is_none_or(|x| x != "json") {
             continue;
         }
         let Ok(intent) = crate::datafile::read_json::<Intent>(&path) else {

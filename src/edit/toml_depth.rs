@@ -31,12 +31,10 @@ pub fn check(text: &str) -> Result<(), SyntaxError> {
                 i = skip_string(b, i, q);
                 continue;
             }
-            b'\n' => {
-                if stack.is_empty() {
-                    key = true;
-                    header = false;
-                    dots = 0;
-                }
+            b'\n' if stack.is_empty() => {
+                key = true;
+                header = false;
+                dots = 0;
             }
             b'[' if key && stack.is_empty() => {
                 header = true;

@@ -159,7 +159,7 @@ impl Journal {
         };
         for f in rd.flatten() {
             let path = f.path();
-            if !path.extension().is_some_and(|x| x == "json") {
+            if path.extension().is_none_or(|x| x != "json") {
                 continue;
             }
             let e: Entry = match std::fs::read(&path)

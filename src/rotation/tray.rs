@@ -276,7 +276,7 @@ mod age_tests {
         );
         assert!(!status.entries[1].1.contains("(due)"));
         assert_eq!(status.tooltip(), "Rekey: 1 key past max age");
-        assert_eq!(status.due_rotatable, [old.clone()]);
+        assert_eq!(status.due_rotatable, std::slice::from_ref(&old));
         // An interrupted rotation of a key still in the configs is counted too.
         Journal::new(&ctx.data_dir)
             .save(&Entry {

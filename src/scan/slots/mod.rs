@@ -166,31 +166,27 @@ fn find_literal(rel: &[&str], value: &str, prev_arg: Option<&str>) -> Vec<Found>
     let mut out = Vec::new();
     match rel {
         // env values (Codex also: `env` inline tables). Values may themselves be "Bearer …".
-        ["env" | "envs", name] => {
-            if is_secret_name(name) || looks_like_key(value) {
-                let start = after_scheme(value);
-                out.push(found(
-                    SlotKind::Env,
-                    format!("env.{name}"),
-                    start..value.len(),
-                    Encoding::Plain,
-                    value,
-                    name,
-                ));
-            }
+        ["env" | "envs", name] if (is_secret_name(name) || looks_like_key(value)) => {
+            let start = after_scheme(value);
+            out.push(found(
+                SlotKind::Env,
+                format!("env.{name}"),
+                start..value.len(),
+                Encoding::Plain,
+                value,
+                name,
+            ));
         }
-        ["headers" | "http_headers", name] => {
-            if is_header_secret(name) {
-                let start = after_scheme(value);
-                out.push(found(
-                    SlotKind::Header,
-                    format!("headers.{name}"),
-                    start..value.len(),
-                    Encoding::Plain,
-                    value,
-                    name,
-                ));
-            }
+        ["headers" | "http_headers", name] if is_header_secret(name) => {
+            let start = after_scheme(value);
+            out.push(found(
+                SlotKind::Header,
+                format!("headers.{name}"),
+                start..value.len(),
+                Encoding::Plain,
+                value,
+                name,
+            ));
         }
         // Codex: these name an env var that holds the secret.
         ["bearer_token_env_var"] | ["env_http_headers", _] => {
