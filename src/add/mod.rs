@@ -394,15 +394,20 @@ pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddAppl
         plan.provider,
         &paths,
     )?;
-    if vault.get(&plan.account)? != plan.value {
-        change.abandon();
-        return Err(Error::Keychain(format!(
-            "the keychain entry {} does not hold this key; no config changed",
-            plan.account
-        )));
+    match vault.get(&plan.account) {
+        Ok(v) if v == plan.value => {}
+        other => {
+            change.abandon();
+            return Err(other.err().unwrap_or_else(|| {
+                Error::Keychain(format!(
+                    "the keychain entry {} does not hold this key; no config changed",
+                    plan.account
+                ))
+            }));
+        }
     }
     if let Some(r) = &plan.reference {
-        crate::protect::index::Index::new(&ctx.data_dir)
+        let indexed = crate::protect::index::Index::new(&ctx.data_dir)
             .set(
                 r,
                 crate::protect::index::Protected {
@@ -412,7 +417,11 @@ pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddAppl
                     remote: Vec::new(),
                 },
             )
-            .map_err(|e| Error::io(ctx.data_dir.join("protected.json"), e))?;
+            .map_err(|e| Error::io(ctx.data_dir.join("protected.json"), e));
+        if let Err(e) = indexed {
+            change.abandon();
+            return Err(e);
+        }
     }
     let scrubber = crate::scrub::Scrubber::new().with(&plan.value);
     let backups = ctx.backups();
@@ -451,11 +460,15 @@ pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddAppl
             }
         })
         .collect();
-    let linked = files.iter().any(|f| f.ok);
+    // The link is written after the files; when it cannot be, the files are still written (and the
+    // history says so) and the error tells the user to link the key by hand.
+    let mut linked = files.iter().any(|f| f.ok);
+    let mut link_error = None;
     if linked {
-        Links::new(&ctx.data_dir)
-            .set(&plan.credential, plan.link.clone())
-            .map_err(|e| Error::io(ctx.data_dir.join("links.json"), e))?;
+        if let Err(e) = Links::new(&ctx.data_dir).set(&plan.credential, plan.link.clone()) {
+            linked = false;
+            link_error = Some(Error::io(ctx.data_dir.join("links.json"), e));
+        }
     }
     let failed = files.iter().filter(|f| !f.ok).count();
     change.finish(crate::change::Done {
@@ -470,16 +483,25 @@ pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddAppl
             .map(|f| f.path.clone())
             .collect(),
         new_masked: Some(plan.masked.clone()),
-        message: Some(format!(
-            "added server {}{}",
-            plan.server,
-            plan.reference
-                .as_deref()
-                .map(|r| format!(" (key as rekey://{r})"))
-                .unwrap_or_default()
-        )),
+        message: Some(
+            format!(
+                "added server {}{}",
+                plan.server,
+                plan.reference
+                    .as_deref()
+                    .map(|r| format!(" (key as rekey://{r})"))
+                    .unwrap_or_default()
+            ) + if link_error.is_some() {
+                "; the provider link could not be saved: link the key by hand"
+            } else {
+                ""
+            },
+        ),
         ..Default::default()
     });
+    if let Some(e) = link_error {
+        return Err(e);
+    }
     Ok(AddApplied {
         server: plan.server.clone(),
         credential: plan.credential.clone(),

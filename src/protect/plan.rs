@@ -450,15 +450,24 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
         return Err(Error::PlanChanged(why));
     }
     let account = super::account_of(&plan.reference);
-    vault.store(&account, &plan.value)?;
-    if vault.get(&account)? != plan.value {
-        change.abandon();
-        let _ = vault.delete(&account);
-        return Err(Error::Keychain(
-            "the keychain did not give the key back as stored; no config changed".into(),
-        ));
+    // Before any file: the key in the keychain (read back) and the index entry. A failure here changed
+    // no config, so the change leaves no history line (the new keychain entry goes again).
+    let stored = vault
+        .store(&account, &plan.value)
+        .and_then(|()| vault.get(&account));
+    match stored {
+        Ok(back) if back == plan.value => {}
+        other => {
+            change.abandon();
+            let _ = vault.delete(&account);
+            return Err(other.err().unwrap_or_else(|| {
+                Error::Keychain(
+                    "the keychain did not give the key back as stored; no config changed".into(),
+                )
+            }));
+        }
     }
-    Index::new(&ctx.data_dir)
+    let indexed = Index::new(&ctx.data_dir)
         .set(
             &plan.reference,
             Protected {
@@ -472,7 +481,12 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
                     .collect(),
             },
         )
-        .map_err(|e| Error::io(ctx.data_dir.join("protected.json"), e))?;
+        .map_err(|e| Error::io(ctx.data_dir.join("protected.json"), e));
+    if let Err(e) = indexed {
+        change.abandon();
+        let _ = vault.delete(&account);
+        return Err(e);
+    }
     let bin = plan.rekey_bin.clone();
     let value = plan.value.clone();
     let reference = plan.reference.clone();
