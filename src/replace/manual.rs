@@ -169,12 +169,15 @@ pub fn plan_manual(
 ) -> Result<ManualPlan> {
     let report = ctx.scan()?;
     let (credential, old) = match target {
-        Target::Credential(id) => (
-            id.to_string(),
-            report
-                .secret_of(id)
-                .ok_or_else(|| Error::UnknownCredential(id.into()))?,
-        ),
+        Target::Credential(id) => match report.secret_of(id) {
+            Some(old) => (id.to_string(), old),
+            None if report.credentials.iter().any(|c| c.id == id) => {
+                return Err(Error::InvalidInput(
+                    "no config holds this key itself (it is protected: the configs hold a rekey:// reference and the key is in the keychain); unprotect it first, or rotate it".into(),
+                ))
+            }
+            None => return Err(Error::UnknownCredential(id.into())),
+        },
         Target::Old(old) => (fingerprint(ctx, old)?, old.clone()),
     };
     validate_pasted(&old, &new)?;
