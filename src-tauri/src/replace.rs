@@ -14,22 +14,28 @@ pub struct ReplaceDrafts(Mutex<HashMap<String, ManualPlan>>);
 
 /// Step 1: the pasted key is validated (refused outright when it cannot be a key), its shape checked,
 /// and, when the key is linked, checked with the provider (`anyway`: also when it does not have the
-/// provider's shape). Nothing is written.
-#[tauri::command(async)]
-pub fn plan_manual_replace(
+/// provider's shape). Nothing is written. The blocking HTTP client runs off the async runtime's workers.
+#[tauri::command]
+pub async fn plan_manual_replace(
     credential: String,
     secret: String,
     anyway: Option<bool>,
     drafts: State<'_, ReplaceDrafts>,
 ) -> Result<ReplaceDraft, rekey::Error> {
-    let ctx = rekey::context::Context::from_os()?;
-    let plan = rekey::replace::plan_manual(
-        &ctx,
-        &rekey::providers::Http::from_env(),
-        Target::Credential(&credential),
-        rekey::Secret::new(secret),
-        anyway.unwrap_or(false),
-    )?;
+    let secret = rekey::Secret::new(secret);
+    let id = credential.clone();
+    let plan = tauri::async_runtime::spawn_blocking(move || {
+        let ctx = rekey::context::Context::from_os()?;
+        rekey::replace::plan_manual(
+            &ctx,
+            &rekey::providers::Http::from_env(),
+            Target::Credential(&id),
+            secret,
+            anyway.unwrap_or(false),
+        )
+    })
+    .await
+    .map_err(|e| crate::commands::task_failed("checking the new key did not finish", e))??;
     let id = format!("replace-{}-{}", credential, plan.new_credential);
     let json = Json::of(&plan)?;
     crate::lock(&drafts.0).insert(id.clone(), plan);
