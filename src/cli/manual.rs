@@ -115,6 +115,14 @@ pub(super) fn execute(
             )?;
         } else {
             writeln!(out, "The key is now {}.", outcome.new_credential)?;
+            if plan.linked && results.iter().any(|r| r.ok) {
+                note(&format!(
+                    "warning: the link to {} could not be moved to the new id: link it again (`rekey link {} --provider {}`)",
+                    plan.provider_name.as_deref().unwrap_or("its provider"),
+                    outcome.new_credential,
+                    plan.provider.as_deref().unwrap_or("…")
+                ));
+            }
         }
     }
     let ok = results.iter().filter(|r| r.ok).count();

@@ -343,7 +343,7 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
         usages(&now).into_iter().find(|u| !planned.contains(u))
     {
         return Err(Error::PlanChanged(format!(
-            "{} now also holds this key (server {server}, {location}); nothing was written",
+            "the key's entry changed since the plan: {} now holds this key in server {server} ({location}), which the plan does not name; nothing was written",
             path.display()
         )));
     }
