@@ -32,6 +32,14 @@ pub struct ProtectDraft {
     pub plan: Json<crate::protect::ProtectPlan>,
 }
 
+/// A manual-replace plan the window shows, and the draft id that confirms or cancels exactly that plan.
+#[derive(Debug, Serialize, TS)]
+pub struct ReplaceDraft {
+    pub draft: String,
+    #[ts(as = "crate::replace::ManualPlan")]
+    pub plan: Json<crate::replace::ManualPlan>,
+}
+
 /// An add-a-server plan the window shows, and the draft id that confirms or cancels exactly that plan.
 #[derive(Debug, Serialize, TS)]
 pub struct AddDraft {

@@ -195,8 +195,9 @@ fn goose_values_are_replaced_in_their_own_style_only() {
             "Bearer ghp_new'\\\"\\\\value/+=&0123",
         );
     assert_eq!(after, expected);
-    // A new value that cannot stay plain is double-quoted.
-    let out = replace(&home, new, "ghp_x: #y_0123456789");
+    // A new value that cannot stay plain (it starts with a YAML indicator) is double-quoted. (A key
+    // holds no whitespace: `rekey replace` refuses one.)
+    let out = replace(&home, new, "@ghp_x_0123456789");
     assert!(
         out.status.success(),
         "{}",
@@ -204,11 +205,11 @@ fn goose_values_are_replaced_in_their_own_style_only() {
     );
     let after2 = std::fs::read_to_string(&dest).unwrap();
     assert!(
-        after2.contains("GITHUB_PERSONAL_ACCESS_TOKEN: \"ghp_x: #y_0123456789\"   # plain\r\n"),
+        after2.contains("GITHUB_PERSONAL_ACCESS_TOKEN: \"@ghp_x_0123456789\"   # plain\r\n"),
         "{after2}"
     );
     assert!(
-        after2.contains("GITHUB_TOKEN: 'ghp_x: #y_0123456789'\r\n"),
+        after2.contains("GITHUB_TOKEN: '@ghp_x_0123456789'\r\n"),
         "{after2}"
     );
 }

@@ -59,6 +59,8 @@ fn generate() -> String {
     c.visit::<rekey::edit::backup::BackupEntry>();
     c.visit::<rekey::restore::RestorePlan>();
     c.visit::<rekey::replace::FileResult>();
+    c.visit::<rekey::ipc::ReplaceDraft>();
+    c.visit::<rekey::replace::ManualOutcome>();
     c.visit::<rekey::clients::ClientId>();
     c.visit::<rekey::context::Settings>();
     c.visit::<Step>();

@@ -119,14 +119,23 @@ fn a_writer_that_waited_on_the_lock_rebases_onto_the_file_the_first_writer_renam
 }
 
 #[test]
-fn a_writer_that_waited_on_the_lock_refuses_when_the_first_writer_changed_its_key() {
+fn a_second_change_of_the_same_key_is_refused_and_never_overwrites_the_first() {
     let home = TempHome::new();
     let original = cursor_config(&[("a", OLD)]);
     let dest = home.write("home/.cursor/mcp.json", &original);
+    // The second planned on the same bytes and was confirmed; it has not taken the key's lock yet.
+    let (second, pause2) = paused_replace(&home, OLD, "sk-live-second-5555555555", "confirmed");
+    // The first holds the key's lock (the one a rotation takes), its temp file written.
     let (first, pause1) = paused_replace(&home, OLD, NEW, "temp-write");
-    let (second, pause2) = paused_replace(&home, OLD, "sk-live-second-5555555555", "lock-busy");
+    // Meanwhile a third change of the same key is refused at once, and writes nothing.
+    let third = replace_cmd(&home, OLD, "sk-live-third-7777777777", &["--yes"], &[])
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(third.status.code(), Some(1), "{}", text(&third));
+    assert!(text(&third).contains("is running"), "{}", text(&third));
     let out1 = resume(&pause1, first);
     assert!(out1.status.success(), "{}", text(&out1));
+    // The second then finds the file no longer holds the key it planned on: refused, not written.
     let out2 = resume(&pause2, second);
     assert_eq!(out2.status.code(), Some(1), "{}", text(&out2));
     assert!(

@@ -374,18 +374,6 @@ pub fn store_admin_credential(provider: String, secret: String) -> Result<(), re
     rotation::store_admin_credential(&Vault::default(), &provider, &secret)
 }
 
-/// Replace a key by hand (rotated elsewhere): the new key is written into every config that uses the
-/// current one. It arrives from the window once and is never sent back.
-#[tauri::command(async)]
-pub fn replace_manually(
-    credential: String,
-    secret: String,
-) -> Result<Vec<rekey::replace::FileResult>, rekey::Error> {
-    let new = rekey::Secret::new(secret);
-    let ctx = rekey::context::Context::from_os()?;
-    rekey::replace::replace_credential(&ctx, &credential, &new)
-}
-
 /// Open the folder of a config file Rekey knows about in the desktop's file manager.
 #[tauri::command(async)]
 pub fn open_folder(path: std::path::PathBuf) -> Result<(), rekey::Error> {

@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 mod notify;
 mod protect;
+mod replace;
 mod tray;
 mod watcher;
 
@@ -157,6 +158,7 @@ pub fn run() {
         .manage(Mode { demo })
         .manage(commands::Drafts::default())
         .manage(protect::ProtectDrafts::default())
+        .manage(replace::ReplaceDrafts::default())
         .manage(add::AddDrafts::default())
         .manage(tray::UiEvents::default())
         .manage(commands::Recovery::default())
@@ -190,7 +192,6 @@ pub fn run() {
             commands::save_settings,
             commands::admin_credentials,
             commands::store_admin_credential,
-            commands::replace_manually,
             commands::open_folder,
             commands::first_run,
             commands::launch_at_login,
@@ -205,6 +206,9 @@ pub fn run() {
             protect::plan_protection,
             protect::confirm_protection,
             protect::cancel_protection,
+            replace::plan_manual_replace,
+            replace::confirm_manual_replace,
+            replace::cancel_manual_replace,
             add::server_catalog,
             add::plan_add_server,
             add::confirm_add_server,

@@ -17,11 +17,11 @@ pub mod templates;
 pub use entry::{client_shape, supported_clients};
 pub use templates::{catalog, Catalog, Field, FieldKind, Run, Template};
 
+use crate::change::links::Links;
 use crate::clients::{self, ClientId, Format, Location};
 use crate::context::Context;
 use crate::providers::{self, Link};
 use crate::replace::FileResult;
-use crate::rotation::store::Links;
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
 use check::{bad, check_key, check_name, field_values, make_link};

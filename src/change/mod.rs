@@ -18,6 +18,7 @@
 
 pub mod history;
 pub mod keys;
+pub mod links;
 pub mod lock;
 mod step;
 

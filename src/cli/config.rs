@@ -1,13 +1,9 @@
-//! The config commands: clients, scan, replace, backups, restore, doctor.
+//! The config commands: clients, scan, backups, restore, doctor (replace: `manual.rs`).
 
 use super::output::note;
 use super::*;
 
-pub(super) fn execute(
-    command: Command,
-    out: &mut dyn Write,
-    stdin: &mut dyn Read,
-) -> Result<i32, CliError> {
+pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliError> {
     match command {
         Command::Clients { json } => {
             let env = clients::Env::from_os()?;
@@ -124,108 +120,6 @@ pub(super) fn execute(
                 }
             }
             Ok(0)
-        }
-        Command::Replace { dry_run, yes, json } => {
-            let secrets = read_secrets(stdin, 2)?;
-            let (old, new) = (&secrets[0], &secrets[1]);
-            let ctx = Context::from_os()?;
-            let report = ctx.scan()?;
-            let plan = replace::plan(&report, old, new)?;
-            // Configs that hold the key but do not parse stay on the old key: say so, and never exit 0.
-            let print_unparsed = |out: &mut dyn Write| -> std::io::Result<()> {
-                for u in &plan.unparsed {
-                    writeln!(
-                        out,
-                        "  {} does not parse ({}); it holds this key at line {}: fix it, then run replace again",
-                        u.path.display(),
-                        u.reason,
-                        u.line
-                    )?;
-                }
-                Ok(())
-            };
-            let left = !plan.unparsed.is_empty();
-            if plan.files.is_empty() {
-                if json {
-                    print_json(out, &serde_json::json!({ "plan": plan, "results": [] }))?;
-                }
-                if left {
-                    if !json {
-                        writeln!(out, "No config Rekey can rewrite holds that secret:")?;
-                        print_unparsed(out)?;
-                    }
-                    note("nothing changed");
-                    return Ok(EXIT_PARTIAL);
-                }
-                let invalid: Vec<_> = report.files.iter().filter(|f| f.error.is_some()).collect();
-                note("no MCP client config holds that secret; nothing changed");
-                for f in invalid {
-                    note(&format!(
-                        "note: {} was not searched: {}",
-                        f.path.display(),
-                        crate::scrub::text(f.error.as_deref().unwrap_or(""))
-                    ));
-                }
-                return Ok(EXIT_NOTHING_FOUND);
-            }
-            if !json {
-                writeln!(
-                    out,
-                    "Plan: replace {} with {} in {} file(s):",
-                    old.masked(),
-                    new.masked(),
-                    plan.files.len()
-                )?;
-                print_file_plans(out, &plan.files)?;
-                if left {
-                    writeln!(out, "Left on the old key:")?;
-                    print_unparsed(out)?;
-                }
-            }
-            if dry_run {
-                if json {
-                    print_json(out, &serde_json::json!({ "plan": plan, "results": [] }))?;
-                } else {
-                    writeln!(out, "Dry run: nothing changed.")?;
-                }
-                return Ok(if left { EXIT_PARTIAL } else { 0 });
-            }
-            if !yes && !confirm(&format!("Rewrite {} file(s)?", plan.files.len()))? {
-                note("not confirmed; nothing changed");
-                return Ok(EXIT_NOT_CONFIRMED);
-            }
-            crate::testhook::point("confirmed").map_err(CliError::Output)?;
-            let results = replace::apply(&plan, new, &ctx.backups());
-            if json {
-                print_json(
-                    out,
-                    &serde_json::json!({ "plan": plan, "results": results }),
-                )?;
-            } else {
-                for r in &results {
-                    match &r.error {
-                        None => writeln!(
-                            out,
-                            "  written  {} (backup {})",
-                            r.path.display(),
-                            r.backup.as_deref().unwrap_or("")
-                        )?,
-                        Some(e) => writeln!(out, "  FAILED   {}", crate::scrub::text(e))?,
-                    }
-                }
-                if left {
-                    writeln!(out, "Not rewritten (the old key is still in them):")?;
-                    print_unparsed(out)?;
-                }
-            }
-            let ok = results.iter().filter(|r| r.ok).count();
-            Ok(if ok == 0 {
-                EXIT_ERROR
-            } else if ok < results.len() || left {
-                EXIT_PARTIAL
-            } else {
-                0
-            })
         }
         Command::Backups {
             json,

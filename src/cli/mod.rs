@@ -11,6 +11,7 @@ use std::io::{BufRead, Read, Write};
 mod add;
 mod config;
 mod ctr;
+mod manual;
 mod output;
 mod protect;
 mod rotate;
@@ -45,9 +46,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Replace a secret everywhere it is used. Reads two lines from stdin: the OLD secret, then the NEW one.
+    /// Replace a key by hand everywhere it is used (you rotated it on the provider's website). Reads two
+    /// lines from stdin: the OLD key, then the NEW one. Checks the new key first (not the old one, no
+    /// whitespace, not too short, the provider's known shape; when the key is linked, the provider's own
+    /// check), shows the plan with a masked diff, and asks.
     Replace {
-        /// Show the plan and change nothing.
+        /// Show the plan (and the checks) and change nothing.
         #[arg(long)]
         dry_run: bool,
         /// Do not ask for confirmation.
@@ -55,6 +59,12 @@ pub enum Command {
         yes: bool,
         #[arg(long)]
         json: bool,
+        /// Use a key that does not look like its provider's keys (or is shorter than keys usually are).
+        #[arg(long)]
+        anyway: bool,
+        /// Write the key although the provider's check refused it.
+        #[arg(long)]
+        write_anyway: bool,
     },
     /// List the backups Rekey made before writing config files.
     Backups {
@@ -421,9 +431,10 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         | Command::Recover { .. }) => rotate::execute(c, out, stdin),
         c @ (Command::Protect { .. } | Command::Unprotect { .. }) => protect::execute(c, out),
         c @ Command::Add { .. } => add::execute(c, out, stdin),
+        c @ Command::Replace { .. } => manual::execute(c, out, stdin),
         c @ (Command::Rollback { .. } | Command::KeepBoth { .. } | Command::RevokeOld { .. }) => {
             ctr::execute(c, out)
         }
-        c => config::execute(c, out, stdin),
+        c => config::execute(c, out),
     }
 }

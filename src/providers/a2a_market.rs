@@ -39,6 +39,11 @@ fn headers(
 }
 
 impl Provider for A2aMarket {
+    // The MCP server's help: `A2AMARKET_API_KEY` "format `ak_xxx`" (providers.md, A2A Market).
+    fn key_shapes(&self) -> &'static [super::KeyShape] {
+        const SHAPES: &[super::KeyShape] = &[super::KeyShape::prefix("ak_")];
+        SHAPES
+    }
     fn detects(&self, h: &KeyHint) -> bool {
         h.upper_name().starts_with("A2AMARKET")
             || h.value.to_ascii_lowercase().contains("a2amarket")

@@ -16,6 +16,15 @@ fn message(v: &serde_json::Value) -> Option<String> {
 }
 
 impl Provider for Activepieces {
+    // A nanoid of 21 characters from `0-9A-Za-z` (providers.md §1, id-generator.ts).
+    fn key_shapes(&self) -> &'static [super::KeyShape] {
+        const SHAPES: &[super::KeyShape] = &[super::KeyShape {
+            prefix: "",
+            len: Some((21, 21)),
+            alphanumeric: true,
+        }];
+        SHAPES
+    }
     fn detects(&self, h: &KeyHint) -> bool {
         // The project-level generation's URL is `activepieces-project`'s.
         (h.upper_name() == "ACTIVEPIECES_TOKEN"

@@ -14,6 +14,12 @@ fn message(v: &serde_json::Value) -> Option<String> {
 }
 
 impl Provider for BitScale {
+    // BitScale's External API reference (example key `sk-live-abc123xyz`) and the MCP server's rotate
+    // docstring (`{"api_key": "sk-live-newkey..."}`): providers.md §2.
+    fn key_shapes(&self) -> &'static [super::KeyShape] {
+        const SHAPES: &[super::KeyShape] = &[super::KeyShape::prefix("sk-live-")];
+        SHAPES
+    }
     fn detects(&self, h: &KeyHint) -> bool {
         h.upper_name().starts_with("BITSCALE") || h.value.to_ascii_lowercase().contains("bitscale")
     }

@@ -97,6 +97,20 @@ impl CloudflareApi {
 }
 
 impl Provider for CloudflareApi {
+    // `cfut_` / `cfat_` + 40 characters + checksum; tokens from before that format have no prefix and are
+    // 40 to 80 characters long (providers-more.md §0, Cloudflare's token-formats page).
+    fn key_shapes(&self) -> &'static [super::KeyShape] {
+        const SHAPES: &[super::KeyShape] = &[
+            super::KeyShape::prefix("cfut_"),
+            super::KeyShape::prefix("cfat_"),
+            super::KeyShape {
+                prefix: "",
+                len: Some((40, 80)),
+                alphanumeric: false,
+            },
+        ];
+        SHAPES
+    }
     fn detects(&self, h: &KeyHint) -> bool {
         ["cfut_", "cfat_", "cfk_"]
             .iter()

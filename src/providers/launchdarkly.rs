@@ -53,6 +53,11 @@ impl LaunchDarkly {
 }
 
 impl Provider for LaunchDarkly {
+    // `api-` + a UUID (the MCP server's README, providers-more.md §0).
+    fn key_shapes(&self) -> &'static [super::KeyShape] {
+        const SHAPES: &[super::KeyShape] = &[super::KeyShape::prefix("api-")];
+        SHAPES
+    }
     fn detects(&self, h: &KeyHint) -> bool {
         looks_like_token(h.key)
             || matches!(

@@ -241,6 +241,52 @@ pub struct Usage<'a> {
     pub env: &'a [(String, String)],
 }
 
+/// What a provider's keys look like, where its documentation says so
+/// (../shared/reference/providers*.md): a key pasted by hand (manual replace) must match one of its
+/// provider's shapes, or the user says to use it anyway. Never a guess: a provider with no documented
+/// shape has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyShape {
+    /// What the key starts with ("" when the shape is not a prefix).
+    pub prefix: &'static str,
+    /// The whole key's length, inclusive bounds, where documented.
+    pub len: Option<(usize, usize)>,
+    /// Only ASCII letters and digits.
+    pub alphanumeric: bool,
+}
+
+impl KeyShape {
+    /// Keys that start with `prefix`.
+    pub const fn prefix(prefix: &'static str) -> Self {
+        KeyShape {
+            prefix,
+            len: None,
+            alphanumeric: false,
+        }
+    }
+    pub fn matches(&self, key: &str) -> bool {
+        let n = key.chars().count();
+        key.starts_with(self.prefix)
+            && self.len.is_none_or(|(lo, hi)| (lo..=hi).contains(&n))
+            && (!self.alphanumeric || key.chars().all(|c| c.is_ascii_alphanumeric()))
+    }
+    /// "starts with `sk-live-`", "21 letters and digits", …
+    pub fn describe(&self) -> String {
+        let len = match self.len {
+            Some((lo, hi)) if lo == hi => format!("{lo}"),
+            Some((lo, hi)) => format!("{lo} to {hi}"),
+            None => String::new(),
+        };
+        match (self.prefix, len.is_empty(), self.alphanumeric) {
+            ("", true, _) => "any shape".to_string(),
+            ("", false, true) => format!("{len} letters and digits"),
+            ("", false, false) => format!("{len} characters long"),
+            (p, true, _) => format!("starts with `{p}`"),
+            (p, false, _) => format!("starts with `{p}` and is {len} characters long"),
+        }
+    }
+}
+
 /// One provider.
 pub trait Provider: Sync {
     fn id(&self) -> &'static str;
@@ -272,6 +318,10 @@ pub trait Provider: Sync {
     /// header name, and the host in the string (providers-more.md §0).
     fn detects(&self, _hint: &KeyHint) -> bool {
         false
+    }
+    /// The documented shapes of this provider's keys ([`KeyShape`]); empty when none is documented.
+    fn key_shapes(&self) -> &'static [KeyShape] {
+        &[]
     }
     /// One line for the link form and `rekey providers`: what the admin credential must be, where the
     /// ids come from. Empty when there is nothing to add.

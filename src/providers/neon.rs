@@ -76,6 +76,11 @@ impl Provider for Neon {
     fn default_base_url(&self) -> &'static str {
         "https://console.neon.tech"
     }
+    // Keys created after 2025-01-31 start with `napi_` (providers-more.md §0); a new key is one of them.
+    fn key_shapes(&self) -> &'static [super::KeyShape] {
+        const SHAPES: &[super::KeyShape] = &[super::KeyShape::prefix("napi_")];
+        SHAPES
+    }
     fn detects(&self, h: &KeyHint) -> bool {
         h.key.starts_with("napi_")
             || h.upper_name().contains("NEON")

@@ -67,6 +67,11 @@ impl Provider for OpenAiAdminKey {
     fn default_base_url(&self) -> &'static str {
         "https://api.openai.com"
     }
+    // `sk-admin-` (OpenAI's create-admin-key example, providers-more.md §0).
+    fn key_shapes(&self) -> &'static [super::KeyShape] {
+        const SHAPES: &[super::KeyShape] = &[super::KeyShape::prefix("sk-admin-")];
+        SHAPES
+    }
     fn detects(&self, h: &KeyHint) -> bool {
         h.key.starts_with("sk-admin-")
     }
@@ -140,6 +145,11 @@ impl Provider for OpenAiServiceAccountKey {
     }
     fn default_base_url(&self) -> &'static str {
         "https://api.openai.com"
+    }
+    // `sk-svcacct-` (third-party detectors; providers-more.md §0).
+    fn key_shapes(&self) -> &'static [super::KeyShape] {
+        const SHAPES: &[super::KeyShape] = &[super::KeyShape::prefix("sk-svcacct-")];
+        SHAPES
     }
     fn detects(&self, h: &KeyHint) -> bool {
         h.key.starts_with("sk-svcacct-")

@@ -51,6 +51,12 @@ impl Paddle {
 }
 
 impl Provider for Paddle {
+    // `pdl_live_apikey_…` (Paddle's API-key reference, providers-more.md §0). The sandbox form is UNVERIFIED,
+    // so only the part both share is checked.
+    fn key_shapes(&self) -> &'static [super::KeyShape] {
+        const SHAPES: &[super::KeyShape] = &[super::KeyShape::prefix("pdl_")];
+        SHAPES
+    }
     fn detects(&self, h: &KeyHint) -> bool {
         h.key.starts_with("pdl_")
             || h.upper_name() == "PADDLE_API_KEY"

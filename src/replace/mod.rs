@@ -12,7 +12,12 @@ use std::ops::Range;
 use std::path::PathBuf;
 use ts_rs::TS;
 
+mod manual;
 mod splice;
+pub use manual::{
+    apply_manual, plan_manual, validate_pasted, Checked, ManualOutcome, ManualPlan, Overrides,
+    ShapeCheck, Target, Verification,
+};
 pub use splice::{rewrite, splice};
 
 /// What will change, file by file. Serializes no secret values.
@@ -378,76 +383,4 @@ fn rebase(bytes: &[u8], fp: &FilePlan) -> std::result::Result<FilePlan, String> 
         scanned: None,
         ..fp.clone()
     })
-}
-
-/// Manual rotation of one credential (the user rotated it elsewhere and pastes the new key): every
-/// literal use of it is rewritten, surgically and atomically, with backups.
-pub fn replace_credential(
-    ctx: &crate::context::Context,
-    credential: &str,
-    new: &Secret,
-) -> crate::Result<Vec<FileResult>> {
-    let report = ctx.scan()?;
-    let old = report
-        .secret_of(credential)
-        .ok_or_else(|| crate::Error::UnknownCredential(credential.into()))?;
-    // The same rules as every other replace: a pasted key with a stray space or tab is refused.
-    validate_new_secret(&old, new)?;
-    let plan = plan_for(&report, &old);
-    if plan.files.is_empty() {
-        return Err(crate::Error::InvalidInput(
-            "no config file holds this key literally".into(),
-        ));
-    }
-    Ok(apply(&plan, new, &ctx.backups()))
-}
-
-#[cfg(test)]
-mod manual_tests {
-    use super::*;
-
-    #[test]
-    fn a_pasted_key_replaces_every_literal_use_and_bad_input_changes_nothing() {
-        let home = tempfile::tempdir().unwrap();
-        let ctx = crate::context::Context {
-            env: crate::clients::Env::linux_at(home.path()),
-            data_dir: home.path().join("data"),
-            settings: Default::default(),
-        };
-        let cursor = home.path().join(".cursor/mcp.json");
-        std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
-        let text = "{\"mcpServers\": {\"a\": {\"env\": {\"BITSCALE_API_KEY\": \"bs_live_0123456789abcdef\"}}}}";
-        std::fs::write(&cursor, text).unwrap();
-        let id = ctx.scan().unwrap().credentials[0].id.clone();
-        for bad in [
-            "",
-            "two\nlines",
-            "bs_live_0123456789abcdef",
-            " bs_live_new_fedcba9876543210",
-            "bs_live_new_fedcba9876543210 ",
-            "bs_live_new_fedcba9876543210\t",
-            "bs_live_new\tfedcba9876543210",
-        ] {
-            assert!(
-                replace_credential(&ctx, &id, &Secret::new(bad.into())).is_err(),
-                "{bad:?}"
-            );
-        }
-        assert!(
-            replace_credential(&ctx, "cred_nope", &Secret::new("x-1234567890".into())).is_err()
-        );
-        assert_eq!(std::fs::read_to_string(&cursor).unwrap(), text);
-        let results = replace_credential(
-            &ctx,
-            &id,
-            &Secret::new("bs_live_new_fedcba9876543210".into()),
-        )
-        .unwrap();
-        assert_eq!(results.len(), 1);
-        assert!(results[0].ok && results[0].backup.is_some());
-        assert_eq!(
-            std::fs::read_to_string(&cursor).unwrap(),
-            text.replace("bs_live_0123456789abcdef", "bs_live_new_fedcba9876543210")
-        );
-    }
 }

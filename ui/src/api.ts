@@ -18,9 +18,9 @@ import type {
   CredentialReport,
   EngineInfo,
   FileReport,
-  FileResult,
   KeyAge,
   Lost,
+  ManualOutcome,
   Model,
   Outcome,
   PlanDraft,
@@ -30,6 +30,7 @@ import type {
   Recovered,
   RemoteServerChoice,
   RestorePlan,
+  ReplaceDraft,
   ScanReport,
   Settings,
   SlotReport,
@@ -114,9 +115,14 @@ export const api = {
   /** Delete every backup holding the key a credential id or `rekey://` reference names; what was deleted. */
   purgeBackups: (key: string) => call<BackupEntry[]>("purge_backups", { key }),
   keyAges: () => call<KeyAge[]>("key_ages"),
-  /** Manual replace: the pasted key goes to Rust once and never comes back. */
-  replaceManually: (credential: string, secret: string) =>
-    call<FileResult[]>("replace_manually", { credential, secret }),
+  /** Manual replace, step 1: the pasted key goes to Rust and never comes back; the answer is the plan
+   *  (masked diff) and what the checks found. `anyway`: check a key that lacks its provider's shape. */
+  planManualReplace: (credential: string, secret: string, anyway = false) =>
+    call<ReplaceDraft>("plan_manual_replace", { credential, secret, anyway }),
+  /** Step 2: write exactly that plan. `writeAnyway`: the user chose to write a key the provider refused. */
+  confirmManualReplace: (draft: string, writeAnyway = false) =>
+    call<ManualOutcome>("confirm_manual_replace", { draft, writeAnyway }),
+  cancelManualReplace: (draft: string) => call<void>("cancel_manual_replace", { draft }),
   openFolder: (path: string) => call<void>("open_folder", { path }),
   /** True until settings exist: the window then opens the setup wizard. */
   firstRun: () => call<boolean>("first_run"),

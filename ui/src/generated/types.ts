@@ -218,6 +218,11 @@ project?: string, location: string, kind: SlotKind, before: string, after: strin
 export type Check = { ok: boolean, message: string, };
 
 /**
+ * How the new key was checked, in the outcome.
+ */
+export type Checked = "verified" | "written-anyway" | "not-linked";
+
+/**
  * Stable identifiers of the supported clients.
  */
 export type ClientId = "claude-desktop" | "claude-code" | "cursor" | "vscode" | "windsurf" | "gemini-cli" | "zed" | "cline" | "roo-code" | "lm-studio" | "codex" | "opencode" | "kiro" | "antigravity" | "trae" | "copilot-cli" | "amazon-q" | "warp" | "qwen-code" | "devin-desktop" | "junie" | "crush" | "amp" | "kilo-code" | "augment" | "boltai" | "visual-studio" | "goose" | "continue" | "librechat";
@@ -406,6 +411,46 @@ servers: Array<string>,
 backup?: BackupEntry, };
 
 /**
+ * What a manual replace did: for the user, and for the change pipeline's history. No secret.
+ */
+export type ManualOutcome = { credential: string, new_credential: string, new_masked: string, files: Array<FileResult>, check: Checked, 
+/**
+ * The key did not have its provider's shape and the user used it anyway.
+ */
+shape_overridden: boolean, 
+/**
+ * The provider link moved from `credential` to `new_credential`.
+ */
+link_moved: boolean, };
+
+/**
+ * A manual replace the user is asked to confirm: every usage with its masked diff, and what the checks
+ * found. Serializes no secret; it holds the new key (never serialized) until it is applied or dropped.
+ */
+export type ManualPlan = { 
+/**
+ * The key's id now, and the id it will have (credential ids are fingerprints of the value).
+ */
+credential: string, new_credential: string, old_masked: string, new_masked: string, 
+/**
+ * The linked provider, else the one the scan guessed.
+ */
+provider?: string, provider_name?: string, linked: boolean, shape: ShapeCheck, 
+/**
+ * The plan was made with "use it anyway" (the shape check is overridden; the key was checked).
+ */
+anyway: boolean, verification: Verification, files: Array<FilePlan>, 
+/**
+ * Usages of the old value Rekey cannot rewrite (references to other stores).
+ */
+skipped: Array<string>, 
+/**
+ * Config files that hold the old value but could not be parsed or read: they stay on the old value
+ * until the user fixes them.
+ */
+unparsed: Array<Unparsed>, };
+
+/**
  * How a provider replaces a key (issue 11): what the plan and the confirm step tell the user.
  */
 export type Model = "rotate-in-place" | "rotate-with-grace" | "create-then-revoke";
@@ -566,6 +611,11 @@ chosen: boolean, };
 export type RemoteServerChoice = { id: string, name: string, };
 
 /**
+ * A manual-replace plan the window shows, and the draft id that confirms or cancels exactly that plan.
+ */
+export type ReplaceDraft = { draft: string, plan: ManualPlan, };
+
+/**
  * What will change, file by file. Serializes no secret values.
  */
 export type ReplacePlan = { files: Array<FilePlan>, 
@@ -693,6 +743,11 @@ grace_minutes: number,
 notify_due: boolean, };
 
 /**
+ * Does the new key look like its provider's keys?
+ */
+export type ShapeCheck = { "state": "matches", provider: string, } | { "state": "unknown" } | { "state": "mismatch", reason: string, };
+
+/**
  * The shape of the place a secret sits in.
  */
 export type SlotKind = "env" | "header" | "arg-flag" | "arg-value" | "arg-header" | "url-path" | "url-query" | "dsn-password";
@@ -787,3 +842,8 @@ backend: string,
  * Why it is unavailable (a stable error code and a message), when it is.
  */
 error_code?: string, message?: string, };
+
+/**
+ * What the provider said of the new key, before anything is written.
+ */
+export type Verification = { "state": "not-linked" } | { "state": "not-checked", reason: string, } | { "state": "verified", provider: string, } | { "state": "failed", provider: string, code: string, message: string, };
