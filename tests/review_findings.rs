@@ -450,3 +450,66 @@ fn backups_purge_asks_first_takes_the_key_id_and_is_in_history() {
     let h = history(&home);
     assert!(h.iter().any(|l| l["kind"] == "purge"), "{h:?}");
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Finding 9 (medium): restore plans its warnings and its locks only from a file the scan lists. A backup
+// of a file the scan does not read now (a project folder dropped from the settings, a config path that
+// moved, CLAUDE_CONFIG_DIR changed) is restored with no warning about the rotated-away key in it, and
+// under no key's lock.
+
+#[test]
+fn restoring_a_copy_of_a_file_the_scan_does_not_list_still_warns_about_a_rotated_away_key() {
+    if !keyring_tests_enabled("restoring_a_copy_of_a_file_the_scan_does_not_list") {
+        return;
+    }
+    let (_f, home, old, cred) = linked_bitscale();
+    let cursor_text = read(&home, CURSOR);
+    ok(&run(&home, &["rotate", &cred, "--yes"], "", &[]));
+    // A config Rekey once wrote, in a place the scan does not look at now.
+    let elsewhere = home.write("home/work/app/.mcp.json", "{\"mcpServers\": {}}\n");
+    let ctx = context_of(&home);
+    let id = ctx
+        .backups()
+        .save(&elsewhere, cursor_text.as_bytes(), true)
+        .unwrap();
+    assert!(cursor_text.contains(&old));
+    let plan = rekey::restore::plan_restore(&ctx, &id).unwrap();
+    assert!(
+        !plan.warnings.is_empty(),
+        "the copy holds the key Rekey rotated away: {:?}",
+        plan.warnings
+    );
+    assert!(!plan.keys.is_empty(), "the restore takes the key's lock");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Finding 10 (medium): a change that holds no key's lock (a restore of a file that holds no key, now or
+// in the copy: `begin(ctx, Restore, &[], …)`) looks dead to recovery, which decides "still running" by
+// the intent's locks only: `rekey recover` (or the app starting) meanwhile records the running restore
+// as interrupted (`unknown`) and deletes its intent; the restore then records itself again.
+
+#[test]
+fn recover_leaves_a_running_restore_of_a_file_without_keys_alone() {
+    if !keyring_tests_enabled("recover_leaves_a_running_restore_of_a_file_without_keys_alone") {
+        return;
+    }
+    let home = TempHome::new();
+    let cursor = home.write(
+        CURSOR,
+        "{\"mcpServers\": {\"fs\": {\"command\": \"npx\", \"args\": [\"fs-mcp\"]}}}\n",
+    );
+    let ctx = context_of(&home);
+    let id = ctx
+        .backups()
+        .save(&cursor, b"{\"mcpServers\": {}}\n", true)
+        .unwrap();
+    let (mut child, _pause) = spawn_paused(&home, &["restore", &id, "--yes"], "change-begun");
+    let rec: Value =
+        serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        rec.as_array().unwrap().is_empty(),
+        "recover took a running restore for an interrupted one: {rec}"
+    );
+}
