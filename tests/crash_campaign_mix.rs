@@ -20,7 +20,8 @@
 //! dashboard: the fake takes a new key, then `rekey replace --yes` gets OLD and NEW on stdin.
 //!
 //! `REKEY_CRASH_MIX_ROUNDS` (default 50) sets the interleavings, `REKEY_CRASH_SEED` replays a campaign
-//! and `REKEY_CRASH_MIX_ONLY=<n>` one interleaving of it (each draws from seed and index). `bench/run.sh
+//! and `REKEY_CRASH_MIX_ONLY=<n>` one interleaving of it (each draws from seed and index);
+//! `REKEY_CRASH_MIX_VERBOSE=1` prints every interleaving. `bench/run.sh
 //! mix` runs 500 on a release build (where the hook points do not exist: kills are at random instants).
 //! Needs the private Secret Service (`scripts/test-env.sh cargo test -p rekey --test crash_campaign_mix`).
 #[path = "crash_campaign_mix/check.rs"]
@@ -332,7 +333,14 @@ fn summarize(seed: u64, rounds: &[Round], took: Duration, single: bool) {
         bad.len()
     );
     let mut report = String::new();
-    for r in bad.iter().take(30) {
+    // REKEY_CRASH_MIX_VERBOSE=1: every interleaving, not only the violating ones.
+    let verbose = env_u64("REKEY_CRASH_MIX_VERBOSE") == Some(1);
+    let shown: Vec<&Round> = if verbose {
+        rounds.iter().collect()
+    } else {
+        bad.clone()
+    };
+    for r in shown.iter().take(if verbose { usize::MAX } else { 30 }) {
         report += &format!(
             "\ninterleaving {} (REKEY_CRASH_MIX_ONLY={}): prelude {:?}\n",
             r.index, r.index, r.prelude
@@ -346,6 +354,9 @@ fn summarize(seed: u64, rounds: &[Round], took: Duration, single: bool) {
         for n in &r.notes {
             report += &format!("  ({n})\n");
         }
+    }
+    if verbose {
+        println!("{report}");
     }
     if !bad.is_empty() {
         panic!(

@@ -92,9 +92,13 @@ impl Ran {
             self.kill,
             self.exit_word(),
             self.took.as_secs_f64() * 1000.0,
-            match self.stderr.trim() {
-                "" => String::new(),
-                e => format!("; stderr: {}", e.lines().last().unwrap_or("")),
+            match (self.stderr.trim(), self.code) {
+                ("", Some(c)) if c != 0 => format!(
+                    "; stdout: {}",
+                    self.stdout.trim().lines().last().unwrap_or("")
+                ),
+                ("", _) => String::new(),
+                (e, _) => format!("; stderr: {}", e.lines().last().unwrap_or("")),
             },
             match &self.replace {
                 Some((o, n)) => format!("; replace {}… → {}…", &o[..12], &n[..12]),
