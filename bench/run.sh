@@ -195,7 +195,7 @@ bench_mix() {
     'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --release -q -p rekey --test crash_campaign_mix -- --nocapture 2>&1') || rc=$?
   e=$(date +%s.%N)
   printf '\nmixed crash campaign: %s interleavings of 2-4 concurrent rotate/protect/unprotect/replace/add/restore (release), random SIGKILLs, then `rekey recover`:\n' "$rounds"
-  printf '%s\n' "$out" | grep -E '^CRASH mix' | sed 's/^/  /'
+  printf '%s\n' "$out" | grep -E '^CRASH mix|^PENDING' | sed 's/^/  /'
   printf '  wall time %.0f s; verdict: %s\n' "$(echo "$e - $s" | bc -l)" "$([ $rc -eq 0 ] && echo 'no violation (target: 0)' || echo 'VIOLATIONS (details: rerun with the seed above)')"
   [ $rc -eq 0 ] || printf '%s\n' "$out" | grep -E '^interleaving|^  ' | head -40
 }

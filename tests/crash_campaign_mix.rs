@@ -167,6 +167,8 @@ pub struct Round {
     pub missed: usize,
     /// Kinds of change without a history line although they exited 0 (see `check::PENDING_HISTORY`).
     pub pending: Vec<String>,
+    /// Violations that involve a key an op of such a kind handled (see `check::PENDING_HISTORY`).
+    pub pending_violations: Vec<String>,
     pub notes: Vec<String>,
 }
 
@@ -316,6 +318,10 @@ fn summarize(seed: u64, rounds: &[Round], took: Duration, single: bool) {
     });
     let pending: usize = rounds.iter().map(|r| r.pending.len()).sum();
     let bad: Vec<&Round> = rounds.iter().filter(|r| !r.violations.is_empty()).collect();
+    let pend: Vec<&Round> = rounds
+        .iter()
+        .filter(|r| !r.pending_violations.is_empty())
+        .collect();
     // One line each for bench/run.sh to quote.
     println!(
         "CRASH mix interleavings={} ops={ops} seed={seed:#x} time={:.1}s kills: in-a-change={landed} before-a-change={early} after-exit={missed}",
@@ -327,6 +333,23 @@ fn summarize(seed: u64, rounds: &[Round], took: Duration, single: bool) {
         "CRASH mix exited-0-without-history (kinds not yet in the pipeline: {:?}) {pending}",
         check::PENDING_HISTORY
     );
+    println!(
+        "CRASH mix violations involving a kind not yet in the pipeline (counted apart) total={} interleavings={}",
+        pend.iter().map(|r| r.pending_violations.len()).sum::<usize>(),
+        pend.len()
+    );
+    for r in &pend {
+        println!(
+            "PENDING interleaving {} (REKEY_CRASH_MIX_ONLY={}): prelude {:?}",
+            r.index, r.index, r.prelude
+        );
+        for o in &r.ops {
+            println!("PENDING   op {}", o.describe());
+        }
+        for v in &r.pending_violations {
+            println!("PENDING   {v}");
+        }
+    }
     println!(
         "CRASH mix violations total={} interleavings={} {per_kind:?}",
         per_kind.values().sum::<usize>(),

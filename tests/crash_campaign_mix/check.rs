@@ -9,8 +9,10 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// Kinds of change that do not go through the change pipeline yet (no history line): an op of these
-/// kinds that exited 0 without one is counted apart, not as a violation. Empty once they all do.
+/// Kinds of change that do not go through the change pipeline yet (no lock, no re-check, no history
+/// line): an op of these kinds that exited 0 without one, and a config left on a dead key that such an op
+/// was given (add's key, replace's OLD or NEW), are counted apart and printed, not failed. Empty once they
+/// all go through it (issue 18).
 pub const PENDING_HISTORY: &[&str] = &["replace", "add"];
 
 const VARS: [&str; 2] = ["BITSCALE_API_KEY", "NEON_API_KEY"];
@@ -140,6 +142,7 @@ pub fn judge(c: &Campaign, r: &mut Round, home: &TempHome, svc: &str, data: &Pat
     let in_keychain = keychain_secrets(svc);
     let mut literals: Vec<String> = Vec::new();
     let mut v1 = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
     for rel in FILES {
         let path = home.dir.path().join(rel);
         let text = std::fs::read_to_string(&path).unwrap_or_default();
@@ -221,8 +224,25 @@ pub fn judge(c: &Campaign, r: &mut Round, home: &TempHome, svc: &str, data: &Pat
                     v.to_string()
                 };
                 // 1. The live key, unless Rekey reported the key's change unfinished.
-                if !live(i, &value) && !reported(i) && !restored(&path) && !replace_pending(&value)
-                {
+                let dead = !live(i, &value)
+                    && !reported(i)
+                    && !restored(&path)
+                    && !replace_pending(&value);
+                // (A key an op of a kind not yet in the pipeline was given: counted apart, see PENDING.)
+                let by_pending = r.ops.iter().any(|o| {
+                    PENDING_HISTORY.contains(&o.kind.word())
+                        && (o.given.as_deref() == Some(value.as_str())
+                            || o.replace
+                                .as_ref()
+                                .is_some_and(|(a, b)| *a == value || *b == value))
+                });
+                if dead && by_pending {
+                    pending.push(format!(
+                        "config-on-dead-key: {at} holds {}, not the live key {}",
+                        masked(&value),
+                        masked(&b_live)
+                    ));
+                } else if dead {
                     let which = if v.starts_with("rekey://") {
                         format!("{v} (keychain: {})", masked(&value))
                     } else {
@@ -247,6 +267,7 @@ pub fn judge(c: &Campaign, r: &mut Round, home: &TempHome, svc: &str, data: &Pat
         }
     }
     r.violations.extend(v1);
+    r.pending_violations.extend(pending);
     // 3. Every live key is findable: a config, the keychain (or, after a restore, the copy it made first).
     let mut findable: Vec<String> = literals.iter().chain(&in_keychain).cloned().collect();
     if r.ops.iter().any(|o| o.kind == OpKind::Restore) {

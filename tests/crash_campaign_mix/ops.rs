@@ -73,6 +73,8 @@ pub struct Ran {
     pub replace: Option<(String, String)>,
     pub added: Option<String>,
     pub restored: Option<PathBuf>,
+    /// The key given on stdin (add, replace's NEW).
+    pub given: Option<String>,
 }
 
 impl Ran {
@@ -211,6 +213,7 @@ pub fn draw(
 }
 
 struct Running {
+    given: Option<String>,
     op: Op,
     child: Child,
     started: Instant,
@@ -257,7 +260,11 @@ pub fn run_all(
                     .env("REKEY_TEST_PAUSE_DIR", dir.path());
             }
             let child = cmd.spawn().unwrap();
+            let given = std::fs::read_to_string(dir.path().join("in"))
+                .ok()
+                .and_then(|t| t.lines().last().map(str::to_string));
             Running {
+                given,
                 op,
                 child,
                 started: Instant::now(),
@@ -309,6 +316,7 @@ pub fn run_all(
                 replace: r.op.replace.clone(),
                 added: r.op.added.clone(),
                 restored: r.op.restored.clone(),
+                given: r.given.clone(),
             });
         }
         std::thread::sleep(Duration::from_millis(1));
