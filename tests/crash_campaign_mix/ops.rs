@@ -202,9 +202,14 @@ pub fn draw(
         _ => {
             let span = spans
                 .get(&kind)
-                .copied()
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    let mut v = v.clone();
+                    v.sort();
+                    v[v.len() / 2]
+                })
                 .unwrap_or(Duration::from_millis(300));
-            // From a quarter of the longest run so far (before that, most ops are still planning) to 1.2×.
+            // From a quarter of the median run (before that, most ops are still planning) to 1.2×.
             let us = span.as_micros() as u64;
             Kill::At(Duration::from_micros(us / 4 + rng.below(us * 19 / 20)))
         }
@@ -295,9 +300,8 @@ pub fn run_all(
                 None => continue,
             };
             let took = r.started.elapsed();
-            if !killed && !matches!(r.op.kill, Kill::Hook(_)) {
-                let s = spans.entry(r.op.kind).or_insert(took);
-                *s = (*s).max(took);
+            if code == Some(0) && !matches!(r.op.kill, Kill::Hook(_)) {
+                spans.entry(r.op.kind).or_default().push(took);
             }
             let read = |f: &str| std::fs::read_to_string(r.dir.path().join(f)).unwrap_or_default();
             done[i] = Some(Ran {
