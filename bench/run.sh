@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rekey's benchmarks. Each figure is a ratio against a baseline measured in the same run, on the same
-# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|exec|app|crash|all]
+# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|exec|app|crash|mix|all]
 #
 # exec: a server (/bin/true) started through `rekey exec` with one rekey:// reference in its env, against
 #   the same server started directly; target: <= 20 ms overhead. Private D-Bus session + throwaway keyring.
@@ -29,6 +29,14 @@
 #   config on a revoked key, a live key Rekey does not name, the new key not in the keychain). SEED
 #   replays. Runs inside a private D-Bus session with a throwaway gnome-keyring. Not part of `all` (it takes
 #   minutes).
+# mix: the mixed crash campaign (tests/crash_campaign_mix.rs) on a release build: in each of ROUNDS (default
+#   500) interleavings, 2-4 `rekey` processes run at once a random mix of rotate, protect, unprotect,
+#   replace, add and restore on the same two keys (BitScale in place, Neon create-then-revoke), some
+#   SIGKILLed at random instants; then `rekey recover`; counts violations of the invariants (a config on a
+#   dead key not reported incomplete/unknown, a referenced keychain entry deleted, a live key findable
+#   nowhere, a change missing from history, a config changed outside its servers); target: 0. Also counts
+#   the kills that landed inside a change (it fails if fewer than one in five interleavings had one). SEED
+#   replays. Private D-Bus session with a throwaway gnome-keyring. Not part of `all`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -175,6 +183,23 @@ bench_crash() {
   printf '  wall time %.0f s; verdict: %s\n' "$(echo "$e - $s" | bc -l)" "$([ $rc -eq 0 ] && echo 'no violation (target: 0)' || echo 'VIOLATIONS (details: rerun with the seed above)')"
 }
 
+bench_mix() {
+  local C="$W/mix"; mkdir -p "$C"/{home,config,data,cache,state,runtime}; chmod 700 "$C/runtime"
+  local rounds=${ROUNDS:-500} out rc=0
+  cargo test --release -q -p rekey --test crash_campaign_mix --no-run 2>/dev/null
+  local s e; s=$(date +%s.%N)
+  out=$(env CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" HOME="$C/home" XDG_CONFIG_HOME="$C/config" XDG_DATA_HOME="$C/data" XDG_CACHE_HOME="$C/cache" \
+    XDG_STATE_HOME="$C/state" XDG_RUNTIME_DIR="$C/runtime" REKEY_TEST_KEYRING=1 \
+    REKEY_CRASH_MIX_ROUNDS="$rounds" ${SEED:+REKEY_CRASH_SEED="$SEED"} \
+    dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash -c \
+    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --release -q -p rekey --test crash_campaign_mix -- --nocapture 2>&1') || rc=$?
+  e=$(date +%s.%N)
+  printf '\nmixed crash campaign: %s interleavings of 2-4 concurrent rotate/protect/unprotect/replace/add/restore (release), random SIGKILLs, then `rekey recover`:\n' "$rounds"
+  printf '%s\n' "$out" | grep -E '^CRASH mix|^PENDING' | sed 's/^/  /'
+  printf '  wall time %.0f s; verdict: %s\n' "$(echo "$e - $s" | bc -l)" "$([ $rc -eq 0 ] && echo 'no violation (target: 0)' || echo 'VIOLATIONS (details: rerun with the seed above)')"
+  [ $rc -eq 0 ] || printf '%s\n' "$out" | grep -E '^interleaving|^  ' | head -40
+}
+
 need bc bc
 case "${1:-all}" in
   config) bench_config ;;
@@ -182,6 +207,7 @@ case "${1:-all}" in
   exec) bench_exec ;;
   app) bench_app ;;
   crash) bench_crash ;;
+  mix) bench_mix ;;
   all) bench_config; bench_rotate; bench_exec; bench_app ;;
-  *) echo "usage: bench/run.sh [config|rotate|exec|app|crash|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [config|rotate|exec|app|crash|mix|all]" >&2; exit 2 ;;
 esac
