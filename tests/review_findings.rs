@@ -92,7 +92,7 @@ fn a_manual_replace_keeps_the_key_id_and_link_and_is_recorded_in_history() {
     let new = "bs_live_replacedByHand0123456789";
     ok(&run(
         &home,
-        &["replace", "--yes"],
+        &["replace", "--yes", "--anyway", "--write-anyway"],
         &format!("{old}\n{new}\n"),
         &[],
     ));
@@ -135,7 +135,7 @@ fn a_manual_replace_is_refused_while_another_change_of_the_key_holds_its_lock() 
     let cursor = read(&home, CURSOR);
     let r = run(
         &home,
-        &["replace", "--yes"],
+        &["replace", "--yes", "--anyway", "--write-anyway"],
         &format!("{old}\nbs_live_replacedByHand0123456789\n"),
         &[],
     );
@@ -411,13 +411,13 @@ fn backups_purge_asks_first_takes_the_key_id_and_is_in_history() {
     // A replace makes backups holding the old key…
     ok(&run(
         &home,
-        &["replace", "--yes"],
+        &["replace", "--yes", "--anyway", "--write-anyway"],
         &format!("{old}\nbs_live_replacedByHand0123456789\n"),
         &[],
     ));
     ok(&run(
         &home,
-        &["replace", "--yes"],
+        &["replace", "--yes", "--anyway", "--write-anyway"],
         &format!("bs_live_replacedByHand0123456789\n{old}\n"),
         &[],
     ));
