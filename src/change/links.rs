@@ -36,9 +36,9 @@ impl Links {
     /// key) and `key_id` is known, that id too: the next rotation revokes the key the configs hold now,
     /// not the one revoked by this rotation (or, after a rollback, the old key's id again).
     pub fn rename_keyed(&self, old: &str, new: &str, key_id: Option<&str>) -> std::io::Result<()> {
-        // The key's id for life follows its value too (linked or not: see `rename_key`).
-        let data_dir = self.path.parent().unwrap_or(Path::new("."));
-        crate::change::keys::Keys::new(data_dir).renamed(old, new)?;
+        // The link first: without it the next rotation cannot run. The key's id for life follows its
+        // value too, best effort: a registry that cannot be read or written costs the key its id (a
+        // warning says so), never its link.
         self.update(|all| {
             if let Some(mut l) = all.remove(old) {
                 if let (Some(slot), Some(id)) = (l.ids.get_mut("key_id"), key_id) {
@@ -46,7 +46,17 @@ impl Links {
                 }
                 all.insert(new.to_string(), l);
             }
-        })
+        })?;
+        let data_dir = self.path.parent().unwrap_or(Path::new("."));
+        if let Err(e) = crate::change::keys::Keys::new(data_dir).renamed(old, new) {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "rekey: warning: the key's id could not follow its new value ({}): `rekey scan` will give it a new id",
+                crate::scrub::text(&e.to_string())
+            );
+        }
+        Ok(())
     }
     /// Read, change, write under a lock (`links.json.lock`): rotations of different keys finish in
     /// parallel, and one's rename must not undo the other's.

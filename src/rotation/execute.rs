@@ -281,6 +281,18 @@ fn run(
             secret_to_show: Some(new),
         });
     }
+    // The new key's lock too, before any config holds it: until this rotation ends (verify, re-read,
+    // revoke) no other change may act on the new key (a protect of it would leave a rollback deleting
+    // a key its references use). Nothing else knows the value yet, so the lock is free.
+    let _new_lock = entry
+        .new_credential
+        .as_deref()
+        .and_then(|c| RotationLock::try_acquire(&ctx.data_dir, c).ok())
+        .and_then(|r| r.ok())
+        .map(|mut l| {
+            let _ = l.record(Some(&entry.id));
+            l
+        });
     // The app's one-time reveal: a token only the outcome carries; the journal keeps its hash.
     entry.reveal_hash = reveal_token.as_deref().map(super::reveal::hash);
     // No journal save here: the next one (`written`) comes right after the renames, and until then the

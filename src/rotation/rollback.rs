@@ -71,7 +71,15 @@ pub fn rollback(ctx: &Context, vault: &Vault, http: &Http, rotation: &str) -> Re
         // Read again: every usage must be back on the old key before the new key may be deleted.
         let after = ctx.scan()?;
         let left = replace::plan_for(&after, &new);
-        let still_new = !left.files.is_empty() || !left.unparsed.is_empty();
+        // A reference used by a config whose keychain entry still holds the new key counts too.
+        let referenced_new = after.internal.iter().any(|s| {
+            crate::protect::index::reference_id(s.value.expose()).is_some_and(|id| {
+                vault
+                    .get(&crate::protect::account_of(id))
+                    .is_ok_and(|v| v == new)
+            })
+        });
+        let still_new = !left.files.is_empty() || !left.unparsed.is_empty() || referenced_new;
         if !failed.is_empty() || still_new {
             entry.message = Some(format!(
                 "the rollback could not put the old key back everywhere ({}); the new key was NOT deleted. Fix that and run `rekey rollback {rotation}` again",
@@ -107,7 +115,26 @@ pub fn rollback(ctx: &Context, vault: &Vault, http: &Http, rotation: &str) -> Re
 /// the configs, which hold only `rekey://<id>`, resolve to the old key again. Returns what failed.
 fn restore_references(ctx: &Context, vault: &Vault, entry: &Entry, old: &Secret) -> Vec<String> {
     let mut failed = Vec::new();
-    for id in &entry.refs {
+    // The rotation's references, and any made since for the new key (the user protected it while
+    // deciding): each must hold the old key again before the new one may be deleted, or its configs
+    // would resolve to a deleted key. (Read under the rotation's locks.)
+    let mut refs = entry.refs.clone();
+    if let Some(n) = &entry.new_credential {
+        match crate::protect::index::Index::new(&ctx.data_dir).refs_of(n) {
+            Ok(more) => {
+                for r in more {
+                    if !refs.contains(&r) {
+                        refs.push(r);
+                    }
+                }
+            }
+            Err(e) => failed.push(format!(
+                "Rekey's list of protected keys could not be read ({e}), so references of the new key may remain"
+            )),
+        }
+    }
+    let refs = &refs;
+    for id in refs {
         let account = crate::protect::account_of(id);
         match vault
             .store(&account, old)
@@ -122,9 +149,9 @@ fn restore_references(ctx: &Context, vault: &Vault, entry: &Entry, old: &Secret)
             )),
         }
     }
-    if failed.is_empty() && !entry.refs.is_empty() {
+    if failed.is_empty() && !refs.is_empty() {
         let index = crate::protect::index::Index::new(&ctx.data_dir);
-        if let Err(e) = index.rotated(&entry.refs, &entry.credential, &old.masked()) {
+        if let Err(e) = index.rotated(refs, &entry.credential, &old.masked()) {
             failed.push(format!(
                 "Rekey's list of protected keys could not be updated ({e})"
             ));
