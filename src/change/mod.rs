@@ -151,9 +151,16 @@ pub fn begin<'a>(
     if kind != Kind::Rotate {
         crate::testhook::point("confirmed").map_err(|e| Error::io(&ctx.data_dir, e))?;
     }
+    // Each credential once, the one the change is about first (two references of one key name it twice).
+    let mut unique: Vec<&str> = Vec::new();
+    for c in credentials {
+        if !unique.contains(c) {
+            unique.push(c);
+        }
+    }
+    let credentials = &unique[..];
     let mut sorted: Vec<&str> = credentials.to_vec();
     sorted.sort_unstable();
-    sorted.dedup();
     let mut locks = Vec::new();
     for c in &sorted {
         locks.push(RotationLock::acquire_for(&ctx.data_dir, c, kind)?);
@@ -187,6 +194,13 @@ pub fn begin<'a>(
         files: files.to_vec(),
         owner: Some(Owner::this_process()),
     };
+    // The change's own lock (a change that holds no key's lock, a restore of a file without keys, is
+    // still seen running by recovery).
+    locks.push(RotationLock::acquire_for(
+        &ctx.data_dir,
+        &own_lock_name(&intent.id),
+        kind,
+    )?);
     for l in locks.iter_mut() {
         l.record(Some(&intent.id))?;
     }
@@ -200,6 +214,11 @@ pub fn begin<'a>(
         _locks: locks,
         done: false,
     })
+}
+
+/// The name of a change's own lock file (`locks/change-<id>.lock`, its id's dots as underscores).
+fn own_lock_name(id: &str) -> String {
+    format!("change-{}", id.replace('.', "_"))
 }
 
 /// The key id of a credential, when the registry knows it.
@@ -256,8 +275,18 @@ impl Drop for Change<'_> {
                 &Done {
                     step: Step::Unknown,
                     message: Some(format!(
-                        "the {} stopped before it finished: check the files it lists",
-                        self.intent.kind.noun()
+                        "the {} stopped before it finished and may have written some of its files: look at {}",
+                        self.intent.kind.noun(),
+                        if self.intent.files.is_empty() {
+                            "the key's configs".to_string()
+                        } else {
+                            self.intent
+                                .files
+                                .iter()
+                                .map(|p| p.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
                     )),
                     ..Default::default()
                 },
@@ -318,10 +347,16 @@ pub fn recover(ctx: &Context) -> Result<Vec<Intent>> {
         {
             continue;
         }
-        // Still running in some process: its locks say so.
+        // Still running in some process: its locks say so (its own, then each key's, each once).
         let mut held = Vec::new();
         let mut busy = false;
+        let mut names: Vec<String> = vec![own_lock_name(&intent.id)];
         for c in &intent.credentials {
+            if !names.contains(c) {
+                names.push(c.clone());
+            }
+        }
+        for c in &names {
             match RotationLock::try_acquire(&ctx.data_dir, c) {
                 Ok(Ok(l)) => held.push(l),
                 _ => busy = true,
@@ -340,7 +375,7 @@ pub fn recover(ctx: &Context) -> Result<Vec<Intent>> {
             &Done {
                 step: Step::Unknown,
                 message: Some(format!(
-                    "the {} was interrupted (the process stopped); Rekey checked nothing was lost: look at {}",
+                    "the {} was interrupted (the process stopped) and may have written some of its files: look at {}",
                     intent.kind.noun(),
                     if intent.files.is_empty() {
                         "the key's configs".to_string()
