@@ -82,8 +82,22 @@ impl Context {
     /// credential id of the key (after a rotation), or a credential id as `rekey scan` prints it. Gives
     /// the credential id of the key's value now; a name the registry does not know is returned as it is
     /// (the operation then says it knows no such credential).
+    ///
+    /// An older credential id of a key names the key's value now only when no config holds that older
+    /// value: a value restored from a backup is listed under its own id by the scan, and that id names
+    /// that value (the dead one), never the key's current value.
     pub fn resolve(&self, what: &str) -> String {
         match crate::change::keys::Keys::new(&self.data_dir).resolve(what) {
+            Ok(Some(r)) if r.credential != what && what.starts_with("cred_") => {
+                let held = self
+                    .scan()
+                    .is_ok_and(|rep| rep.credentials.iter().any(|c| c.id == what));
+                if held {
+                    what.to_string()
+                } else {
+                    r.credential
+                }
+            }
             Ok(Some(r)) => r.credential,
             _ => what.to_string(),
         }
