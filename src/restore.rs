@@ -49,46 +49,74 @@ pub fn plan_restore(ctx: &Context, id: &str) -> Result<RestorePlan> {
     let registry = Keys::new(&ctx.data_dir);
     let mut credentials: Vec<String> = Vec::new();
     let mut warnings = Vec::new();
-    // The file's keys now.
-    if let Some(i) = report
-        .files
-        .iter()
-        .position(|f| same_file(&f.path, &entry.original))
-    {
-        for s in report.internal.iter().filter(|s| s.file == i) {
-            if let Some(c) = &s.report.credential {
-                credentials.push(c.clone());
-            }
-        }
-        // The copy's keys, read the way the scan reads this client's file.
-        let f = &report.files[i];
-        let loc = Location {
-            client: f.client,
-            path: f.path.clone(),
-            format: f.format,
-            scope: f.scope,
-            variant: f.variant.clone(),
-        };
-        if let Ok(slots) = crate::scan::slots_of(&loc, &bytes) {
-            for s in slots
-                .iter()
-                .filter(|s| s.report.state == crate::scan::slots::ValueState::Secret)
-            {
-                let cred = fp.id(s.value.expose());
-                if let Ok(Some(r)) = registry.resolve(&cred) {
-                    if r.credential != cred {
-                        warnings.push(format!(
-                            "server {} ({}) would get back an old value of key {} ({}) that Rekey rotated or replaced: it most likely no longer works, and that server would fail until the key is changed again",
-                            s.report.server,
-                            s.report.location,
-                            r.key,
-                            s.value.masked()
-                        ));
-                        credentials.push(r.credential.clone());
-                    }
+    // The file's keys now, and the way the scan reads this client's file (a file it does not list now,
+    // a project folder dropped from the settings, is read the way each client would read it).
+    let listed = report.files.iter().position(|f| same_file(&f.path, &entry.original));
+    let locations: Vec<Location> = match listed {
+        Some(i) => {
+            for s in report.internal.iter().filter(|s| s.file == i) {
+                if let Some(c) = &s.report.credential {
+                    credentials.push(c.clone());
                 }
-                credentials.push(cred);
             }
+            let f = &report.files[i];
+            vec![Location {
+                client: f.client,
+                path: f.path.clone(),
+                format: f.format,
+                scope: f.scope,
+                variant: f.variant.clone(),
+            }]
+        }
+        None => guessed_locations(&entry.original),
+    };
+    let vault = crate::vault::Vault::default();
+    let mut seen_values: Vec<crate::Secret> = Vec::new();
+    let mut seen_refs: Vec<String> = Vec::new();
+    for loc in &locations {
+        let Ok(slots) = crate::scan::slots_of(loc, &bytes) else {
+            continue;
+        };
+        for s in &slots {
+            // A reference whose keychain entry is gone (Unprotect deleted it): its server would fail.
+            if let Some(r) = crate::scan::refs::reference_id(s.value.expose()) {
+                if seen_refs.iter().any(|x| x == r) {
+                    continue;
+                }
+                seen_refs.push(r.to_string());
+                if vault
+                    .get(&crate::protect::account_of(r))
+                    .is_err_and(|e| e.code() == "keychain_entry_missing")
+                {
+                    warnings.push(format!(
+                        "server {} ({}) would use {}{r}, whose keychain entry is gone (the key was unprotected or removed since): that server would fail to start until the key is protected again",
+                        s.report.server,
+                        s.report.location,
+                        crate::scan::refs::SCHEME
+                    ));
+                }
+                continue;
+            }
+            if s.report.state != crate::scan::slots::ValueState::Secret
+                || seen_values.contains(&s.value)
+            {
+                continue;
+            }
+            seen_values.push(s.value.clone());
+            let cred = fp.id(s.value.expose());
+            if let Ok(Some(r)) = registry.resolve(&cred) {
+                if r.credential != cred {
+                    warnings.push(format!(
+                        "server {} ({}) would get back an old value of key {} ({}) that Rekey rotated or replaced: it most likely no longer works, and that server would fail until the key is changed again",
+                        s.report.server,
+                        s.report.location,
+                        r.key,
+                        s.value.masked()
+                    ));
+                    credentials.push(r.credential.clone());
+                }
+            }
+            credentials.push(cred);
         }
     }
     credentials.sort();
@@ -106,6 +134,29 @@ pub fn plan_restore(ctx: &Context, id: &str) -> Result<RestorePlan> {
         credentials,
         current,
     })
+}
+
+/// How the clients that keep a file of this name would read it: a location per client and format the
+/// file's extension allows (JSON also as JSONC), for a backup of a file the scan does not list now.
+fn guessed_locations(path: &Path) -> Vec<Location> {
+    use crate::clients::{Format, Scope};
+    let formats: &[Format] = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => &[Format::Toml],
+        Some("yaml" | "yml") => &[Format::Yaml],
+        _ => &[Format::Jsonc],
+    };
+    crate::clients::all()
+        .iter()
+        .flat_map(|c| {
+            formats.iter().map(|f| Location {
+                client: c.id(),
+                path: path.to_path_buf(),
+                format: *f,
+                scope: Scope::User,
+                variant: None,
+            })
+        })
+        .collect()
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
