@@ -51,7 +51,10 @@ pub fn plan_restore(ctx: &Context, id: &str) -> Result<RestorePlan> {
     let mut warnings = Vec::new();
     // The file's keys now, and the way the scan reads this client's file (a file it does not list now,
     // a project folder dropped from the settings, is read the way each client would read it).
-    let listed = report.files.iter().position(|f| same_file(&f.path, &entry.original));
+    let listed = report
+        .files
+        .iter()
+        .position(|f| same_file(&f.path, &entry.original));
     let locations: Vec<Location> = match listed {
         Some(i) => {
             for s in report.internal.iter().filter(|s| s.file == i) {

@@ -97,7 +97,7 @@ fn protect_removes_its_own_plaintext_backups_and_purge_removes_the_older_ones() 
     // Older backups that hold the key: a manual replace of the other key in both files.
     ok(&run(
         &home,
-        &["replace", "--yes"],
+        &["replace", "--yes", "--anyway"],
         &format!("{OTHER}\nsk_live_other_new_0123456789abc\n"),
         &[],
     ));
@@ -108,7 +108,7 @@ fn protect_removes_its_own_plaintext_backups_and_purge_removes_the_older_ones() 
     );
     ok(&run(
         &home,
-        &["replace", "--yes"],
+        &["replace", "--yes", "--anyway"],
         "sk_live_third_0123456789abcdef\nsk_live_third_new_0123456789abc\n",
         &[],
     ));
@@ -143,7 +143,11 @@ fn protect_removes_its_own_plaintext_backups_and_purge_removes_the_older_ones() 
     }
 
     // Purge by the credential id (the key is protected now: found through its reference).
-    let o = run(&home, &["backups", "--purge", &cred], "", &[]);
+    // Without --yes and without a terminal to ask on: nothing is deleted.
+    let asked = run(&home, &["backups", "--purge", &cred], "", &[]);
+    assert_ne!(asked.status.code(), Some(0));
+    assert!(!holding(&home, KEY).is_empty(), "nothing deleted unasked");
+    let o = run(&home, &["backups", "--purge", &cred, "--yes"], "", &[]);
     let printed = ok(&o);
     assert!(holding(&home, KEY).is_empty(), "purged");
     for id in &older {
@@ -174,7 +178,7 @@ fn purge_of_an_unknown_key_is_refused_and_deletes_nothing() {
     home.write(CLAUDE, &config(KEY, OTHER));
     ok(&run(
         &home,
-        &["replace", "--yes"],
+        &["replace", "--yes", "--anyway"],
         &format!("{OTHER}\nsk_live_other_new_0123456789abc\n"),
         &[],
     ));

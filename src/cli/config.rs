@@ -124,9 +124,33 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
         Command::Backups {
             json,
             purge: Some(key),
+            yes,
         } => {
             let ctx = Context::from_os()?;
-            let gone = crate::protect::purge::purge_backups(&ctx, &vault::Vault::default(), &key)?;
+            let plan = crate::protect::purge::plan_purge(&ctx, &vault::Vault::default(), &key)?;
+            if plan.backups.is_empty() {
+                if json {
+                    print_json(out, &plan.backups)?;
+                } else {
+                    writeln!(out, "No backup holds this key; nothing deleted.")?;
+                }
+                return Ok(0);
+            }
+            if !yes {
+                if json {
+                    print_json(out, &plan.backups)?;
+                    return Ok(0);
+                }
+                writeln!(out, "These backups hold the key in plaintext:")?;
+                for b in &plan.backups {
+                    writeln!(out, "  {}  {}  {}", b.id, b.original.display(), b.created)?;
+                }
+                if !confirm("Delete them? They cannot be restored afterwards.")? {
+                    note("not confirmed; nothing deleted");
+                    return Ok(EXIT_NOT_CONFIRMED);
+                }
+            }
+            let gone = crate::protect::purge::apply_purge(&ctx, &plan)?;
             if json {
                 print_json(out, &gone)?;
             } else if gone.is_empty() {
@@ -145,7 +169,9 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
             }
             Ok(0)
         }
-        Command::Backups { json, purge: None } => {
+        Command::Backups {
+            json, purge: None, ..
+        } => {
             let ctx = Context::from_os()?;
             let list = ctx
                 .backups()

@@ -71,9 +71,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Delete every backup that holds this key (raw, JSON-escaped or percent-encoded), and print
-        /// what was deleted. The key: a credential id as `rekey scan` prints it, or a `rekey://` reference.
+        /// what was deleted. The key: its id for life or a credential id as `rekey scan` prints them, or
+        /// a `rekey://` reference. Lists the backups and asks first, unless --yes.
         #[arg(long, value_name = "KEY")]
         purge: Option<String>,
+        /// With --purge: do not ask.
+        #[arg(long, requires = "purge")]
+        yes: bool,
     },
     /// Put a backup back in place (the current file is backed up first).
     Restore {

@@ -10,39 +10,93 @@ use crate::replace::FileResult;
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
 
-/// The key `key` names: a `rekey://` reference id (with or without the scheme), or a credential id as
-/// `rekey scan` prints it (held literally in a config, or protected).
-pub fn key_of(ctx: &Context, vault: &Vault, key: &str) -> Result<Secret> {
+/// The key `key` names: a `rekey://` reference id (with or without the scheme), a key's id for life, or a
+/// credential id as `rekey scan` prints it (held literally in a config, or protected); with the
+/// credential id of its value.
+pub fn key_of(ctx: &Context, vault: &Vault, key: &str) -> Result<(Secret, String)> {
     let key = key.trim();
     let id = key.strip_prefix(super::SCHEME).unwrap_or(key);
     let index = Index::new(&ctx.data_dir)
         .all()
         .map_err(|e| Error::io(ctx.data_dir.join("protected.json"), e))?;
-    if index.contains_key(id) {
-        return vault.get(&super::account_of(id));
+    if let Some(p) = index.get(id) {
+        return Ok((vault.get(&super::account_of(id))?, p.credential.clone()));
     }
     if key.starts_with(super::SCHEME) {
         return Err(Error::InvalidInput(format!(
             "no reference {key} is known to Rekey"
         )));
     }
-    if let Some(v) = ctx.scan()?.secret_of(key) {
-        return Ok(v);
+    let cred = ctx.resolve(key);
+    if let Some(v) = ctx.scan()?.secret_of(&cred) {
+        return Ok((v, cred));
     }
-    match super::index::protected_key(ctx, vault, key)? {
-        (_, Some(v)) => Ok(v),
+    match super::index::protected_key(ctx, vault, &cred)? {
+        (_, Some(v)) => Ok((v, cred)),
         _ => Err(Error::UnknownCredential(key.to_string())),
     }
 }
 
-/// Delete every backup whose bytes hold the key `key` names (see [`key_of`]), in any form. Returns what
-/// was deleted (no contents).
-pub fn purge_backups(ctx: &Context, vault: &Vault, key: &str) -> Result<Vec<BackupEntry>> {
-    let value = key_of(ctx, vault, key)?;
+/// What `rekey backups --purge` would delete: every backup whose bytes hold the key (no contents).
+pub struct PurgePlan {
+    pub backups: Vec<BackupEntry>,
+    credential: String,
+    value: Secret,
+}
+
+/// Plan deleting every backup whose bytes hold the key `key` names (see [`key_of`]), in any form.
+pub fn plan_purge(ctx: &Context, vault: &Vault, key: &str) -> Result<PurgePlan> {
+    let (value, credential) = key_of(ctx, vault, key)?;
     let backups = ctx.backups();
-    backups
-        .purge(&value, None)
-        .map_err(|e| Error::io(backups.dir(), e))
+    let found = backups
+        .holding(&value, None)
+        .map_err(|e| Error::io(backups.dir(), e))?;
+    Ok(PurgePlan {
+        backups: found,
+        credential,
+        value,
+    })
+}
+
+/// Delete what a confirmed plan lists, as a change of the key (its lock; the history): only backups the
+/// plan listed that still hold the key (a backup made since is not deleted unseen). Returns what was
+/// deleted.
+pub fn apply_purge(ctx: &Context, plan: &PurgePlan) -> Result<Vec<BackupEntry>> {
+    let change = crate::change::begin(
+        ctx,
+        crate::change::Kind::Purge,
+        &[plan.credential.as_str()],
+        "",
+        &[],
+    )?;
+    let backups = ctx.backups();
+    let ids: Vec<String> = plan.backups.iter().map(|b| b.id.clone()).collect();
+    match backups.purge(&plan.value, Some(&ids)) {
+        Ok(gone) => {
+            change.finish(crate::change::Done {
+                step: crate::change::Step::Written,
+                message: Some(format!(
+                    "deleted {} backup(s) that held the key in plaintext",
+                    gone.len()
+                )),
+                ..Default::default()
+            });
+            Ok(gone)
+        }
+        Err(e) => {
+            change.finish(crate::change::Done {
+                step: crate::change::Step::Failed,
+                message: Some(format!("the backups could not be deleted ({e})")),
+                ..Default::default()
+            });
+            Err(Error::io(backups.dir(), e))
+        }
+    }
+}
+
+/// Plan and delete at once (the app, after its own confirmation; `rekey backups --purge --yes`).
+pub fn purge_backups(ctx: &Context, vault: &Vault, key: &str) -> Result<Vec<BackupEntry>> {
+    apply_purge(ctx, &plan_purge(ctx, vault, key)?)
 }
 
 /// After Protect wrote `files`: when every file written reads back holding `rekey://<reference>`, and the reference resolves from the keychain to the key, delete the backups this
