@@ -424,3 +424,57 @@ fn a_protect_killed_after_it_began_is_found_by_recover_and_recorded_in_history()
         serde_json::from_str(&ok(&run(&home, &["recover", "--json"], "", &[]))).unwrap();
     assert!(rec.as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_rotation_stopped_between_its_last_journal_step_and_its_history_line_is_recorded_by_recover() {
+    if !keyring_tests_enabled("a_rotation_stopped_between_its_last_journal_step_and_its_history") {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    let o = run(
+        &home,
+        &["rotate", &cred, "--yes"],
+        "",
+        &[("REKEY_TEST_CRASH_AFTER", "journaled-final")],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    let new = f.current_key(P::BitScale);
+    assert_ne!(new, old);
+    assert!(
+        read(&home, CURSOR).contains(&new),
+        "the rotation had finished its writes"
+    );
+    assert!(history(&home).is_empty(), "stopped before its history line");
+    ok(&run(&home, &["recover"], "", &[]));
+    let h = history(&home);
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["outcome"], "verified");
+    // Once: a second recover adds nothing.
+    ok(&run(&home, &["recover"], "", &[]));
+    assert_eq!(history(&home).len(), 1);
+}
+
+#[test]
+fn a_replace_of_a_key_that_is_also_protected_moves_its_references_to_the_new_key() {
+    if !keyring_tests_enabled("a_replace_of_a_key_that_is_also_protected_moves_its_references") {
+        return;
+    }
+    let (f, home, old, cred) = linked_bitscale();
+    let id = protect(&home, &cred);
+    // A copy with the key in plain text comes back (a restore, a client's own copy): mixed usages.
+    let cursor_literal = read(&home, CURSOR).replace(&format!("rekey://{id}"), &old);
+    home.write(CURSOR, &cursor_literal);
+    // The user rotated the key on the provider's website and replaces it by hand.
+    let new = format!("sk-live-{}", "N".repeat(24));
+    f.state(|s| s.bitscale_key = new.clone());
+    let input = format!("{old}\n{new}\n");
+    ok(&run(&home, &["replace", "--yes"], &input, &[]));
+    assert!(read(&home, CURSOR).contains(&new));
+    assert_eq!(
+        secret_tool(&format!("ref:{id}")).as_deref(),
+        Some(new.as_str()),
+        "the reference's keychain entry follows the key"
+    );
+    let s = scan(&home);
+    assert_eq!(s["credentials"].as_array().unwrap().len(), 1, "{s}");
+}

@@ -339,7 +339,9 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
     let change = crate::change::begin(
         ctx,
         crate::change::Kind::Replace,
-        &[plan.credential.as_str()],
+        // The old value's key and the new value's: a second replace that starts from the new value
+        // (B→C while this A→B is writing) waits for this one instead of finding B half written.
+        &[plan.credential.as_str(), plan.new_credential.as_str()],
         plan.provider.as_deref().unwrap_or(""),
         &paths,
     )?;
@@ -365,7 +367,10 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
         )));
     }
     let files = super::apply(&plan.plan, &plan.new, &ctx.backups());
-    let written = files.iter().any(|f| f.ok);
+    // A key that is also protected: each of its references' keychain entries takes the new key (read
+    // back), and the index moves them to the new id, or those servers would stay on the old key.
+    let refs_left = update_references(ctx, &plan.credential, &plan.new_credential, &plan.new);
+    let written = files.iter().any(|f| f.ok) || refs_left.as_ref().is_ok_and(|(done, _)| *done > 0);
     // The key keeps its id for life: its new value's fingerprint joins it (linked or not), and the link
     // follows (its id is a fingerprint of the value, so it changes with it).
     if written {
@@ -377,7 +382,11 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
         && Links::new(&ctx.data_dir)
             .rename(&plan.credential, &plan.new_credential)
             .is_ok();
-    let failed = files.iter().filter(|f| !f.ok).count();
+    let refs_failed: Vec<String> = match &refs_left {
+        Ok((_, left)) => left.clone(),
+        Err(e) => vec![e.clone()],
+    };
+    let failed = files.iter().filter(|f| !f.ok).count() + refs_failed.len();
     let check = match plan.verification {
         Verification::Verified { .. } => Checked::Verified,
         Verification::NotLinked => Checked::NotLinked,
@@ -386,7 +395,7 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
     change.finish(crate::change::Done {
         step: match failed {
             0 => crate::change::Step::Written,
-            n if n == files.len() => crate::change::Step::Failed,
+            _ if !written => crate::change::Step::Failed,
             _ => crate::change::Step::Incomplete,
         },
         written: files
@@ -396,24 +405,29 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
             .collect(),
         new_credential: written.then(|| plan.new_credential.clone()),
         new_masked: Some(plan.new_masked.clone()),
-        message: Some(format!(
-            "replaced by hand ({}){}{}",
-            match check {
-                Checked::Verified => "the provider accepted the new key",
-                Checked::WrittenAnyway => "written although the provider's check did not pass",
-                Checked::NotLinked => "not linked: the provider was not asked",
-            },
-            if matches!(plan.shape, ShapeCheck::Mismatch { .. }) {
-                "; the key did not have the provider's shape"
-            } else {
-                ""
-            },
-            if plan.linked && written && !link_moved {
-                "; the provider link could not follow the key: link it again"
-            } else {
-                ""
-            }
-        )),
+        message: Some(
+            format!(
+                "replaced by hand ({}){}{}",
+                match check {
+                    Checked::Verified => "the provider accepted the new key",
+                    Checked::WrittenAnyway => "written although the provider's check did not pass",
+                    Checked::NotLinked => "not linked: the provider was not asked",
+                },
+                if matches!(plan.shape, ShapeCheck::Mismatch { .. }) {
+                    "; the key did not have the provider's shape"
+                } else {
+                    ""
+                },
+                if plan.linked && written && !link_moved {
+                    "; the provider link could not follow the key: link it again"
+                } else {
+                    ""
+                }
+            ) + &refs_failed
+                .iter()
+                .map(|f| format!("; {f}"))
+                .collect::<String>(),
+        ),
     });
     Ok(ManualOutcome {
         credential: plan.credential.clone(),
@@ -424,6 +438,44 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
         shape_overridden: matches!(plan.shape, ShapeCheck::Mismatch { .. }),
         link_moved,
     })
+}
+
+/// The references of the old key (`rekey://` usages, which the files' plan does not rewrite): each
+/// keychain entry takes the new key (read back) and the index moves them to the new id. Returns how many
+/// moved and what could not, or why the index could not be read.
+fn update_references(
+    ctx: &Context,
+    old_credential: &str,
+    new_credential: &str,
+    new: &Secret,
+) -> std::result::Result<(usize, Vec<String>), String> {
+    let index = crate::protect::index::Index::new(&ctx.data_dir);
+    let refs = index
+        .refs_of(old_credential)
+        .map_err(|e| format!("Rekey's list of protected keys could not be read ({e})"))?;
+    if refs.is_empty() {
+        return Ok((0, Vec::new()));
+    }
+    let vault = crate::vault::Vault::default();
+    let mut done = Vec::new();
+    let mut left = Vec::new();
+    for id in &refs {
+        let account = crate::protect::account_of(id);
+        match vault.store(&account, new).and_then(|()| vault.get(&account)) {
+            Ok(back) if back == *new => done.push(id.clone()),
+            _ => left.push(format!(
+                "the keychain entry of rekey://{id} still holds the old key: run `rekey protect` again"
+            )),
+        }
+    }
+    if !done.is_empty() {
+        if let Err(e) = index.rotated(&done, new_credential, &new.masked()) {
+            left.push(format!(
+                "Rekey's list of protected keys could not be updated ({e})"
+            ));
+        }
+    }
+    Ok((done.len(), left))
 }
 
 /// Where a plan writes: each file and each usage's identity (not the bytes, which a client may rewrite

@@ -113,6 +113,8 @@ pub(super) fn finish(
         _ => None,
     };
     journal.save(entry).map_err(jio)?;
+    // (A test stops the process here: recovery writes the history line the journal's last step lacks.)
+    crate::testhook::point("journaled-final").map_err(jio)?;
     // A verified create-then-revoke rotation goes on to revoke the old key: its audit line is that.
     if !(entry.create_then_revoke() && entry.step == Step::Verified) {
         audit(ctx, entry);

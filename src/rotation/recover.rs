@@ -185,5 +185,40 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
         }
         out.push(Recovered::from(&entry));
     }
+    missing_history(ctx, &journal);
     Ok(out)
+}
+
+/// A rotation journals its last step, then appends its history line: a kill between the two leaves a
+/// finished rotation with no line in the history. Each journal entry that ended (or waits for the user,
+/// `incomplete`) without its line gets it now. One still running (its lock held) is left alone.
+fn missing_history(ctx: &Context, journal: &Journal) {
+    let Ok(entries) = journal.all() else { return };
+    let audited: std::collections::HashSet<(String, Step)> =
+        crate::change::history::Audit::new(&ctx.data_dir)
+            .entries()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| (l.rotation, l.outcome))
+            .collect();
+    for e in entries {
+        if !(e.step.is_final() || e.step == Step::Incomplete)
+            || e.interrupted()
+            || audited.contains(&(e.id.clone(), e.step))
+        {
+            continue;
+        }
+        let Ok(Ok(_lock)) = RotationLock::try_acquire(&ctx.data_dir, &e.credential) else {
+            continue;
+        };
+        // Read again under the lock: its own process may have written the line meanwhile.
+        let again = crate::change::history::Audit::new(&ctx.data_dir)
+            .entries()
+            .unwrap_or_default()
+            .iter()
+            .any(|l| l.rotation == e.id && l.outcome == e.step);
+        if !again {
+            audit(ctx, &e);
+        }
+    }
 }
