@@ -265,14 +265,21 @@ pub fn apply_unprotect(ctx: &Context, vault: &Vault, plan: &UnprotectPlan) -> Re
         &paths,
     )?;
     for (id, value) in &plan.values {
-        let now = vault.get(&super::account_of(id));
-        if !now.as_ref().is_ok_and(|v| v == value) {
-            change.abandon();
-            return Err(Error::PlanChanged(format!(
-                "the keychain entry of {}{id} no longer holds the key this plan puts back (a rotation of the key ran meanwhile?); nothing changed, plan again",
-                super::SCHEME
-            )));
-        }
+        let why = match vault.get(&super::account_of(id)) {
+            Ok(v) if v == *value => continue,
+            Ok(_) => "no longer holds the key this plan puts back (a rotation of the key ran meanwhile?)",
+            Err(e) if e.code() == "keychain_entry_missing" => "is gone (another unprotect ran meanwhile?)",
+            // The keychain could not be read (locked): that is the error, not a changed plan.
+            Err(e) => {
+                change.abandon();
+                return Err(e);
+            }
+        };
+        change.abandon();
+        return Err(Error::PlanChanged(format!(
+            "the keychain entry of {}{id} {why}; nothing changed, plan again",
+            super::SCHEME
+        )));
     }
     let scrub_value = plan.values[0].1.clone();
     let files = apply_files(ctx, &plan.files, &Scrub(&scrub_value), |loc, bytes| {
