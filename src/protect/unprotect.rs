@@ -267,8 +267,12 @@ pub fn apply_unprotect(ctx: &Context, vault: &Vault, plan: &UnprotectPlan) -> Re
     for (id, value) in &plan.values {
         let why = match vault.get(&super::account_of(id)) {
             Ok(v) if v == *value => continue,
-            Ok(_) => "no longer holds the key this plan puts back (a rotation of the key ran meanwhile?)",
-            Err(e) if e.code() == "keychain_entry_missing" => "is gone (another unprotect ran meanwhile?)",
+            Ok(_) => {
+                "no longer holds the key this plan puts back (a rotation of the key ran meanwhile?)"
+            }
+            Err(e) if e.code() == "keychain_entry_missing" => {
+                "is gone (another unprotect ran meanwhile?)"
+            }
             // The keychain could not be read (locked): that is the error, not a changed plan.
             Err(e) => {
                 change.abandon();
