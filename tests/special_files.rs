@@ -200,7 +200,7 @@ fn dev_zero(p: &Path) {
 #[test]
 fn replace_refuses_a_config_swapped_for_a_fifo_after_the_plan() {
     swapped_after_the_plan(
-        &["replace", "--yes"],
+        &["replace", "--yes", "--anyway"],
         &format!("{KEY}\nbs_live_special_new_0123456789ab\n"),
         fifo,
         "not a regular file but a FIFO",
@@ -210,7 +210,7 @@ fn replace_refuses_a_config_swapped_for_a_fifo_after_the_plan() {
 #[test]
 fn replace_refuses_a_config_swapped_for_a_link_to_dev_zero_after_the_plan() {
     swapped_after_the_plan(
-        &["replace", "--yes"],
+        &["replace", "--yes", "--anyway"],
         &format!("{KEY}\nbs_live_special_new_0123456789ab\n"),
         dev_zero,
         "not a regular file but a character device",
