@@ -230,6 +230,19 @@ pub fn key_of(ctx: &Context, credential: &str) -> Option<String> {
         .map(|r| r.key)
 }
 
+/// The outcome for one file of a change.
+#[derive(Debug, Serialize, TS)]
+pub struct FileResult {
+    pub path: PathBuf,
+    pub ok: bool,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// How a change ended, for the history.
 #[derive(Debug, Clone, Default)]
 pub struct Done {

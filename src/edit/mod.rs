@@ -5,7 +5,6 @@ pub mod atomic;
 pub mod backup;
 pub mod batch;
 pub mod json;
-pub mod purge;
 pub mod read;
 pub mod temp;
 pub mod toml;

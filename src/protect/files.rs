@@ -4,10 +4,10 @@
 //! the plan written only if the same usages change in it).
 
 use super::plan::{Edits, FileChange};
+use crate::change::FileResult;
 use crate::clients::{self, ClientId, Format, Location, Scope};
 use crate::context::Context;
 use crate::edit::atomic::{self, Expected, Splice};
-use crate::replace::FileResult;
 use crate::scan::slots;
 use crate::scan::SlotInternal;
 use crate::Secret;

@@ -6,6 +6,7 @@
 //! keychain alone and no config file changes. The id is readable (`bitscale-1a2b3c`: a name from the
 //! provider or the variable, and random hex), so the config still says which secret goes where.
 
+mod backup_search;
 pub mod bin;
 pub mod exec;
 mod files;

@@ -7,9 +7,9 @@ use super::files::{apply_files, by_entry, location_of, restart_of, value_edit, S
 use super::index::{Index, Protected};
 use super::remote::{self, Converted, Offer, RemoteOption, Via};
 use super::wrap::{self, Shape};
+use crate::change::FileResult;
 use crate::clients::{ClientId, Format, Location};
 use crate::context::Context;
-use crate::replace::FileResult;
 use crate::scan::slots::ValueState;
 use crate::scan::ScanReport;
 use crate::vault::Vault;

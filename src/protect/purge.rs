@@ -4,9 +4,9 @@
 //! deletes them. The search of the bytes is `edit::purge`'s.
 
 use super::index::Index;
+use crate::change::FileResult;
 use crate::context::Context;
 use crate::edit::backup::BackupEntry;
-use crate::replace::FileResult;
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
 

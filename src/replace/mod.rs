@@ -221,18 +221,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
-/// The outcome for one file.
-#[derive(Debug, Serialize, TS)]
-pub struct FileResult {
-    pub path: PathBuf,
-    pub ok: bool,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub backup: Option<String>,
-    #[ts(optional)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
+pub use crate::change::FileResult;
 
 /// Apply the plan: each file is locked, re-checked against the plan's bytes, transformed, validated,
 /// backed up and written atomically. A file that changed since the plan (Claude Code rewrites

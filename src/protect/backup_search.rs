@@ -1,16 +1,18 @@
+//! (Here, beside Protect's use of it, not in `edit/`: it needs the scrubber's list of a key's forms.)
+//!
 //! Backups that hold a key: found by searching each backup's bytes for every form the key takes in a
 //! config (raw, JSON- and TOML-escaped, percent-encoded in upper and lower case), and removed through
 //! [`Backups::forget`] (under the index lock, index first), so the index stays consistent. What Protect
 //! uses to leave no plaintext copy of its own, and `rekey backups --purge` / the app's Backups screen.
 
-use super::backup::{BackupEntry, Backups};
+use crate::edit::backup::{BackupEntry, Backups};
 use crate::Secret;
 
 /// Every form `value` takes in a config file's bytes.
 fn forms(value: &Secret) -> Vec<Vec<u8>> {
     let raw = value.expose();
     let mut v: Vec<String> = crate::scrub::forms(raw);
-    v.push(lower_escapes(&crate::scan::slots::percent_encode(raw)));
+    v.push(lower_escapes(&crate::percent::percent_encode(raw)));
     let mut out: Vec<Vec<u8>> = Vec::new();
     for f in v {
         if !f.is_empty() && !out.iter().any(|o| o == f.as_bytes()) {
@@ -54,7 +56,7 @@ impl Backups {
             if only.is_some_and(|ids| !ids.contains(&e.id)) {
                 continue;
             }
-            let bytes = match super::read::read(&self.dir().join(&e.id)) {
+            let bytes = match crate::edit::read::read(&self.dir().join(&e.id)) {
                 Ok(b) => zeroize::Zeroizing::new(b),
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(err) => return Err(err),
