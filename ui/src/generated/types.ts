@@ -320,7 +320,7 @@ export type FileReport = { path: string, client: ClientId, format: Format, scope
 hash?: string, servers: Array<ServerReport>, };
 
 /**
- * The outcome for one file.
+ * The outcome for one file of a change.
  */
 export type FileResult = { path: string, ok: boolean, backup?: string, error?: string, };
 
