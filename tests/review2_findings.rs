@@ -1,0 +1,161 @@
+//! A second outside review of the change pipeline (issue 18), after the first review's and the mixed
+//! campaign's fixes: each test here is a defect found by attacking `main` as it stands, and fails there.
+//! Real Secret Service, fakes over HTTP, configs in a temp HOME (as `tests/review_findings.rs`).
+mod common;
+use common::fixture::*;
+use common::*;
+use rekey_fakes::Provider as P;
+use serde_json::Value;
+
+const CLAUDE: &str = "config/Claude/claude_desktop_config.json";
+
+fn read(home: &TempHome, rel: &str) -> String {
+    std::fs::read_to_string(home.dir.path().join(rel)).unwrap()
+}
+
+fn audit_path(home: &TempHome) -> std::path::PathBuf {
+    home.dir.path().join("data/rekey/audit.jsonl")
+}
+
+fn history(home: &TempHome) -> Vec<Value> {
+    let h: Value = serde_json::from_str(&ok(&run(home, &["history", "--json"], "", &[]))).unwrap();
+    h.as_array().unwrap().clone()
+}
+
+/// A create-then-revoke rotation whose new key failed verification, left in `kept-both` by the user.
+/// Returns the fakes, the home, the old key, the new key and the rotation's id.
+fn kept_both() -> (rekey_fakes::FakeProviders, TempHome, String, String, String) {
+    let p = P::DatadogApiKey;
+    let (f, home, old, cred, _, _) = linked(p);
+    set_keys(&f, p, |k| k.verify_fault = Some(403));
+    let o = run(&home, &["rotate", &cred, "--yes", "--json"], "", &[]);
+    let o: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    assert_eq!(o["step"], "verify-failed", "{o}");
+    let rot = o["rotation"].as_str().unwrap().to_string();
+    ok(&run(&home, &["keep-both", &rot], "", &[]));
+    set_keys(&f, p, |k| k.verify_fault = None);
+    let new = f.current_key(p);
+    (f, home, old, new, rot)
+}
+
+/// Finding 1 (medium). A rotation of a key made by a create-then-revoke rotation left in kept-both is
+/// refused (`rotation::plan::unfinished_maker`, issue 18's third finding), but a manual replace of that
+/// key is not: it writes the pasted key over the new one. Afterwards `rekey rollback <rotation>` finds
+/// no config on the new key, says "the old key is back in every config" (none is: they hold the pasted
+/// key), and moves the key's id back to the old value (`Links::rename_keyed` → `Keys::renamed`), so the
+/// live pasted key is reported `superseded` and the key's id names the old value no config holds.
+#[test]
+fn a_manual_replace_of_a_key_whose_maker_kept_both_is_refused_like_a_rotation() {
+    if !keyring_tests_enabled(
+        "a_manual_replace_of_a_key_whose_maker_kept_both_is_refused_like_a_rotation",
+    ) {
+        return;
+    }
+    let (_f, home, _old, new, rot) = kept_both();
+    let pasted = "0123456789abcdef0123456789abcdef";
+    let o = run(
+        &home,
+        &["replace", "--yes", "--anyway", "--write-anyway"],
+        &format!("{new}\n{pasted}\n"),
+        &[],
+    );
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // What the rollback does next, when the replace went through (for the report; the refusal is the fix).
+    let consequence = if o.status.success() {
+        let rb = run(&home, &["rollback", &rot, "--json"], "", &[]);
+        let scan: Value =
+            serde_json::from_str(&ok(&run(&home, &["scan", "--json"], "", &[]))).unwrap();
+        format!(
+            "rollback said: {}{}; configs hold the pasted key: {}; scan: {}",
+            String::from_utf8_lossy(&rb.stdout),
+            String::from_utf8_lossy(&rb.stderr),
+            read(&home, CLAUDE).contains(pasted),
+            scan["credentials"]
+        )
+    } else {
+        String::new()
+    };
+    assert!(
+        !o.status.success() && text.contains(&rot),
+        "a manual replace of a key whose create-then-revoke rotation is left in kept-both went through: {text}\n{consequence}"
+    );
+    assert!(read(&home, CLAUDE).contains(&new));
+}
+
+/// Finding 2 (low). `rekey keep-both` journals `kept-both`, then appends its history line (kind
+/// `keep-both`). A kill between the two leaves the line out; recovery's `missing_history` writes it, but
+/// as a `rotate` line (`audit(ctx, &e)`, not `audit_as` with the kind that ended there): the history then
+/// says a rotation ended in kept-both at the time of the recovery. Rollback's line the same way.
+#[test]
+fn a_keep_both_line_a_kill_cut_off_is_written_back_as_keep_both() {
+    if !keyring_tests_enabled("a_keep_both_line_a_kill_cut_off_is_written_back_as_keep_both") {
+        return;
+    }
+    let (_f, home, _old, _new, rot) = kept_both();
+    // The kill between keep-both's journal save and its history line: the line is not there.
+    let path = audit_path(&home);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let last: Value = serde_json::from_str(lines.pop().unwrap()).unwrap();
+    assert_eq!(last["kind"], "keep-both", "{last}");
+    std::fs::write(
+        &path,
+        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+
+    ok(&run(&home, &["recover", "--json"], "", &[]));
+    let h = history(&home);
+    let back: Vec<&Value> = h
+        .iter()
+        .filter(|l| l["rotation"] == rot.as_str() && l["outcome"] == "kept-both")
+        .collect();
+    assert_eq!(back.len(), 1, "{h:?}");
+    assert_eq!(back[0]["kind"], "keep-both", "{:?}", back[0]);
+}
+
+/// Finding 3 (low). `missing_history` reads the history with `Audit::entries()`, which fails as a whole
+/// when `audit.jsonl` is not valid UTF-8 (one damaged line: a torn append, a disk error), and then takes
+/// every journal entry's line for missing: each `rekey recover` (and each start of the app) appends a
+/// second, third, … line for every rotation ever made.
+#[test]
+fn a_damaged_history_line_does_not_make_recover_write_every_rotation_again() {
+    if !keyring_tests_enabled(
+        "a_damaged_history_line_does_not_make_recover_write_every_rotation_again",
+    ) {
+        return;
+    }
+    let (_f, home, _old, cred) = linked_bitscale();
+    let o: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(o["step"], "verified", "{o}");
+    let rot = o["rotation"].as_str().unwrap().to_string();
+    // One damaged line (bytes that are not UTF-8) after the rotation's.
+    let path = audit_path(&home);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"time\":\"\xe2\x80\n");
+    std::fs::write(&path, &bytes).unwrap();
+
+    for _ in 0..3 {
+        run(&home, &["recover", "--json"], "", &[]);
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let lines = bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| String::from_utf8_lossy(l).contains(&rot))
+        .count();
+    assert_eq!(
+        lines, 1,
+        "the rotation's history line was written {lines} times"
+    );
+}
