@@ -159,3 +159,134 @@ fn a_damaged_history_line_does_not_make_recover_write_every_rotation_again() {
         "the rotation's history line was written {lines} times"
     );
 }
+
+const CURSOR: &str = "home/.cursor/mcp.json";
+
+/// Start `rekey <args>` paused after test point `point`; returns once it is there (resume by creating
+/// `resume` in the returned folder).
+fn spawn_paused(
+    home: &TempHome,
+    args: &[&str],
+    point: &str,
+) -> (std::process::Child, tempfile::TempDir) {
+    let pause = tempfile::tempdir().unwrap();
+    let mut cmd = rekey();
+    home.apply(&mut cmd);
+    cmd.args(args)
+        .env("PATH", "/usr/bin:/bin")
+        .env("REKEY_TEST_PAUSE_AFTER", point)
+        .env("REKEY_TEST_PAUSE_DIR", pause.path());
+    let child = spawn_with_stdin(&mut cmd, "");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !pause.path().join("paused").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{args:?} never reached {point}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    (child, pause)
+}
+
+/// Every `rekey://<id>` a config holds, with whether its keychain entry exists.
+fn references(home: &TempHome) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for f in [CLAUDE, CURSOR] {
+        let text = read(home, f);
+        for (i, _) in text.match_indices("rekey://") {
+            let id: String = text[i + 8..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            let alive = secret_tool(&format!("ref:{id}")).is_some();
+            out.push((format!("{f}: rekey://{id}"), alive));
+        }
+    }
+    out
+}
+
+/// Finding 4 (medium). A restore locks the keys of the file as it is now and of the literal values in the
+/// copy, but not the key a `rekey://` reference in the copy resolves to, and it checks that reference's
+/// keychain entry only at plan time. An unprotect of that key while the restore runs (or while the user
+/// looks at its plan) deletes the entry (no config references it at that moment), then the restore
+/// writes the reference back: a server on a keychain entry that is gone, with no warning, breaking
+/// "no keychain entry a config references is deleted".
+#[test]
+fn a_restore_that_brings_back_a_reference_holds_its_key_against_an_unprotect() {
+    if !keyring_tests_enabled(
+        "a_restore_that_brings_back_a_reference_holds_its_key_against_an_unprotect",
+    ) {
+        return;
+    }
+    let home = TempHome::new();
+    let key = "sk-live-0123456789abcdef01234567";
+    let other = "zz-other-9876543210fedcba98765432";
+    let other2 = "zz-other-aaaabbbbccccddddeeeeffff";
+    let entry = |k: &str| {
+        format!(
+            r#""bitscale": {{"command": "uvx", "args": ["bitscale-mcp"], "env": {{"BITSCALE_API_KEY": "{k}"}}}}"#
+        )
+    };
+    let other_entry = |v: &str| {
+        format!(r#""other": {{"command": "other-mcp", "env": {{"OTHER_API_KEY": "{v}"}}}}"#)
+    };
+    home.write(CLAUDE, &format!("{{\"mcpServers\": {{{}}}}}", entry(key)));
+    home.write(
+        CURSOR,
+        &format!(
+            "{{\"mcpServers\": {{{}, {}}}}}",
+            entry(key),
+            other_entry(other)
+        ),
+    );
+    let cred = credential_of(&home, "sk-l");
+    let a: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["protect", &cred, "--yes", "--json"],
+        "",
+        &[("PATH", "/usr/bin:/bin")],
+    )))
+    .unwrap();
+    let reference = a["reference"].as_str().unwrap().to_string();
+    assert!(read(&home, CURSOR).contains(&reference));
+    // A write of Cursor's file for another key: its backup holds the reference.
+    ok(&run(
+        &home,
+        &["replace", "--yes", "--anyway"],
+        &format!("{other}\n{other2}\n"),
+        &[],
+    ));
+    let list: Value =
+        serde_json::from_str(&ok(&run(&home, &["backups", "--json"], "", &[]))).unwrap();
+    let cursor_path = home.dir.path().join(CURSOR).display().to_string();
+    let backup = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|b| b["original"] == cursor_path.as_str())
+        .unwrap_or_else(|| panic!("{list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The user removes the BitScale server from Cursor by hand.
+    home.write(
+        CURSOR,
+        &format!("{{\"mcpServers\": {{{}}}}}", other_entry(other2)),
+    );
+
+    // The restore, confirmed and under its locks, about to write; an unprotect of the key meanwhile.
+    let (mut child, pause) = spawn_paused(&home, &["restore", &backup, "--yes"], "change-begun");
+    let un = run(&home, &["unprotect", &cred, "--yes"], "", &[]);
+    std::fs::write(pause.path().join("resume"), "").unwrap();
+    let restored = child.wait_with_output().unwrap();
+    let refs = references(&home);
+    assert!(
+        refs.iter().all(|(_, alive)| *alive),
+        "a config references a keychain entry that is gone: {refs:?}\nunprotect: {}{}\nrestore: {}{}",
+        String::from_utf8_lossy(&un.stdout),
+        String::from_utf8_lossy(&un.stderr),
+        String::from_utf8_lossy(&restored.stdout),
+        String::from_utf8_lossy(&restored.stderr),
+    );
+}
