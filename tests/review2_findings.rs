@@ -290,3 +290,53 @@ fn a_restore_that_brings_back_a_reference_holds_its_key_against_an_unprotect() {
         String::from_utf8_lossy(&restored.stderr),
     );
 }
+
+/// Finding 5 (low-medium). A manual replace whose pasted key is the value of another key Rekey knows
+/// (the wrong key pasted from a password manager; the check with the first key's provider fails, and
+/// "write anyway" writes it) moves the first key's link onto that value's credential id, overwriting the
+/// other key's link (`Links::rename_keyed`: `insert(new, l)`), and merges the other key's id into the
+/// first one. The other key loses its provider link: its next rotation goes to the wrong provider.
+#[test]
+fn a_manual_replace_never_overwrites_another_keys_link() {
+    if !keyring_tests_enabled("a_manual_replace_never_overwrites_another_keys_link") {
+        return;
+    }
+    let f = rekey_fakes::FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let (bits, _) = configs(&f, P::BitScale, &home);
+    let a2a = f.state(|s| s.a2a_key.clone());
+    home.write(
+        "home/.claude.json",
+        &format!(
+            r#"{{"mcpServers": {{"a2amarket": {{"command": "npx", "args": ["-y", "@hz-abyssal-heart/a2amarket-mcp-server"], "env": {{"A2AMARKET_API_KEY": "{a2a}", "A2AMARKET_BASE_URL": "{}"}}}}}}}}"#,
+            f.url
+        ),
+    );
+    let bits_cred = credential_of(&home, &bits[..4]);
+    let a2a_cred = credential_of(&home, &a2a[..4]);
+    assert_ne!(bits_cred, a2a_cred);
+    link(&f, &home, P::BitScale, &bits_cred);
+    link(&f, &home, P::A2aMarket, &a2a_cred);
+    let links =
+        || -> Value { serde_json::from_str(&read(&home, "data/rekey/links.json")).unwrap() };
+    assert_eq!(links()[&a2a_cred]["provider"], "a2a-market");
+
+    let o = run(
+        &home,
+        &["replace", "--yes", "--anyway", "--write-anyway"],
+        &format!("{bits}\n{a2a}\n"),
+        &[],
+    );
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Refused (the value is another key's) or written: either way the other key keeps its link.
+    assert_eq!(
+        links()[&a2a_cred]["provider"],
+        "a2a-market",
+        "the A2A Market key's link was overwritten: {}\n{text}",
+        links()
+    );
+}
