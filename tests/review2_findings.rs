@@ -276,7 +276,7 @@ fn a_restore_that_brings_back_a_reference_holds_its_key_against_an_unprotect() {
     );
 
     // The restore, confirmed and under its locks, about to write; an unprotect of the key meanwhile.
-    let (mut child, pause) = spawn_paused(&home, &["restore", &backup, "--yes"], "change-begun");
+    let (child, pause) = spawn_paused(&home, &["restore", &backup, "--yes"], "change-begun");
     let un = run(&home, &["unprotect", &cred, "--yes"], "", &[]);
     std::fs::write(pause.path().join("resume"), "").unwrap();
     let restored = child.wait_with_output().unwrap();
@@ -338,5 +338,89 @@ fn a_manual_replace_never_overwrites_another_keys_link() {
         "a2a-market",
         "the A2A Market key's link was overwritten: {}\n{text}",
         links()
+    );
+}
+
+/// Finding 6 (low-medium). The app's restore is two calls: the plan (with its warnings) shown, then
+/// `restore_seen` with the file's hash the plan had. `restore_seen` plans again and compares only the
+/// hash: a warning that appeared meanwhile (the key of a value in the copy was rotated since, in other
+/// files) is never shown, and the copy's now-dead key is written without the confirmation the plan's
+/// warnings ask for ("Restore anyway"). The plan's meaning includes its warnings.
+#[test]
+fn a_restore_confirmed_on_a_plan_without_warnings_is_refused_when_one_appeared_since() {
+    if !keyring_tests_enabled(
+        "a_restore_confirmed_on_a_plan_without_warnings_is_refused_when_one_appeared_since",
+    ) {
+        return;
+    }
+    let (_f, home, key, cred) = linked_bitscale();
+    let other = "zz-other-9876543210fedcba98765432";
+    let other2 = "zz-other-aaaabbbbccccddddeeeeffff";
+    let bits = |k: &str| {
+        format!(
+            r#""bitscale": {{"command": "uvx", "args": ["bitscale-mcp"], "env": {{"BITSCALE_API_KEY": "{k}"}}}}"#
+        )
+    };
+    let other_entry = |v: &str| {
+        format!(r#""other": {{"command": "other-mcp", "env": {{"OTHER_API_KEY": "{v}"}}}}"#)
+    };
+    home.write(
+        CURSOR,
+        &format!(
+            "{{\"mcpServers\": {{{}, {}}}}}",
+            bits(&key),
+            other_entry(other)
+        ),
+    );
+    // A backup of Cursor's file holding the BitScale key (made by a replace of the other key).
+    ok(&run(
+        &home,
+        &["replace", "--yes", "--anyway"],
+        &format!("{other}\n{other2}\n"),
+        &[],
+    ));
+    let list: Value =
+        serde_json::from_str(&ok(&run(&home, &["backups", "--json"], "", &[]))).unwrap();
+    let cursor_path = home.dir.path().join(CURSOR).display().to_string();
+    let backup = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|b| b["original"] == cursor_path.as_str())
+        .unwrap_or_else(|| panic!("{list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Cursor's BitScale server removed by hand; Claude Desktop keeps the key.
+    home.write(
+        CURSOR,
+        &format!("{{\"mcpServers\": {{{}}}}}", other_entry(other2)),
+    );
+
+    let ctx = context_of(&home);
+    let plan = rekey::restore::plan_restore(&ctx, &backup).unwrap();
+    let shown: Vec<&String> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.contains("bitscale"))
+        .collect();
+    assert!(shown.is_empty(), "{shown:?}");
+    // While the user looks at the plan, the key is rotated (Claude Desktop only: Cursor's file is
+    // unchanged, so its hash still matches).
+    let o: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(o["step"], "verified", "{o}");
+    let r = rekey::restore::restore_seen(&ctx, &backup, plan.current.as_deref());
+    let now = read(&home, CURSOR);
+    assert!(
+        r.is_err() && !now.contains(&key),
+        "the copy's rotated-away key was restored on a plan that showed no warning about it: {:?}",
+        r.map(|e| e.id)
     );
 }
