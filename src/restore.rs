@@ -25,11 +25,15 @@ pub struct RestorePlan {
     /// The credential ids whose locks the restore takes.
     #[serde(skip)]
     credentials: Vec<String>,
-    /// The hash of the file's content when planned (`None`: it does not exist now). The app sends it
-    /// back with the confirmation, so a file that changed while the user looked is not overwritten.
+    /// A digest of what the plan showed: the file's content when planned and the warnings (`None`: the
+    /// file does not exist now). The app sends it back with the confirmation, so a file that changed, or
+    /// a warning that appeared, while the user looked is not restored over.
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<String>,
+    /// The hash of the file's content when planned.
+    #[serde(skip)]
+    file_hash: Option<String>,
 }
 
 /// Plan restoring backup `id`.
@@ -87,6 +91,14 @@ pub fn plan_restore(ctx: &Context, id: &str) -> Result<RestorePlan> {
                     continue;
                 }
                 seen_refs.push(r.to_string());
+                // The reference's key: its changes (an unprotect deleting the entry) wait for this one.
+                if let Some(p) = crate::protect::index::Index::new(&ctx.data_dir)
+                    .all()
+                    .ok()
+                    .and_then(|all| all.get(r).cloned())
+                {
+                    credentials.push(p.credential);
+                }
                 if vault
                     .get(&crate::protect::account_of(r))
                     .is_err_and(|e| e.code() == "keychain_entry_missing")
@@ -130,12 +142,22 @@ pub fn plan_restore(ctx: &Context, id: &str) -> Result<RestorePlan> {
         .collect();
     keys.sort();
     keys.dedup();
+    let digest = current.as_ref().map(|h| {
+        let mut d = blake3::Hasher::new();
+        d.update(h.as_bytes());
+        for w in &warnings {
+            d.update(b"\n");
+            d.update(w.as_bytes());
+        }
+        d.finalize().to_hex().to_string()
+    });
     Ok(RestorePlan {
         backup: entry,
         warnings,
         keys,
         credentials,
-        current,
+        current: digest,
+        file_hash: current,
     })
 }
 
@@ -167,13 +189,14 @@ fn same_file(a: &Path, b: &Path) -> bool {
         || matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
 }
 
-/// Restore backup `id` as confirmed by someone who saw the plan when the file's hash was `seen` (the app:
-/// the plan shown and the confirmation are two calls). Refused with `plan_changed` when it changed.
+/// Restore backup `id` as confirmed by someone who saw the plan whose digest (`RestorePlan::current`: the
+/// file's content and the warnings) was `seen` (the app: the plan shown and the confirmation are two
+/// calls). Refused with `plan_changed` when the file changed or a warning appeared since.
 pub fn restore_seen(ctx: &Context, id: &str, seen: Option<&str>) -> Result<BackupEntry> {
     let plan = plan_restore(ctx, id)?;
     if plan.current.as_deref() != seen {
         return Err(Error::PlanChanged(format!(
-            "{} changed since you looked at the restore; nothing changed",
+            "{} or what restoring it means changed since you looked at the restore (see its warnings now); nothing changed",
             plan.backup.original.display()
         )));
     }
@@ -185,6 +208,22 @@ pub fn apply_restore(ctx: &Context, plan: &RestorePlan) -> Result<BackupEntry> {
     let creds: Vec<&str> = plan.credentials.iter().map(String::as_str).collect();
     let path = plan.backup.original.clone();
     let change = change::begin(ctx, Kind::Restore, &creds, "", std::slice::from_ref(&path))?;
+    // The plan again, under the locks: a warning the user did not see (the copy's key rotated away, a
+    // reference's entry deleted since) refuses the restore, as a changed file does.
+    match plan_restore(ctx, &plan.backup.id) {
+        Ok(fresh) => {
+            if let Some(w) = fresh.warnings.iter().find(|w| !plan.warnings.contains(w)) {
+                change.abandon();
+                return Err(Error::PlanChanged(format!(
+                    "since you looked at the restore: {w}; nothing changed, look at it again"
+                )));
+            }
+        }
+        Err(e) => {
+            change.abandon();
+            return Err(e);
+        }
+    }
     let backups = ctx.backups();
     let (entry, bytes) = match backups.get(&plan.backup.id) {
         Ok(b) => b,
@@ -205,7 +244,7 @@ pub fn apply_restore(ctx: &Context, plan: &RestorePlan) -> Result<BackupEntry> {
         }
     };
     let now_hash = now.as_deref().map(crate::edit::atomic::content_hash);
-    if now_hash != plan.current {
+    if now_hash != plan.file_hash {
         change.abandon();
         return Err(Error::PlanChanged(format!(
             "{} changed since you looked at the restore; nothing changed",

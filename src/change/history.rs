@@ -80,11 +80,13 @@ impl Audit {
             .filter_map(|v| serde_json::from_value(v).ok())
             .collect())
     }
+    /// Every line that reads as JSON, oldest first. Read line by line from the bytes: one damaged line
+    /// (not UTF-8, cut by a crash) is skipped, never the whole history.
     pub fn read(&self) -> std::io::Result<Vec<serde_json::Value>> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(t) => Ok(t
-                .lines()
-                .filter_map(|l| serde_json::from_str(l).ok())
+        match crate::edit::read::read(&self.path) {
+            Ok(bytes) => Ok(bytes
+                .split(|b| *b == b'\n')
+                .filter_map(|l| serde_json::from_slice(l).ok())
                 .collect()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(e),

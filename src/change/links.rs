@@ -40,6 +40,10 @@ impl Links {
         // value too, best effort: a registry that cannot be read or written costs the key its id (a
         // warning says so), never its link.
         self.update(|all| {
+            // (Never over another key's link: that one stays, and this link stays where it was.)
+            if all.contains_key(new) {
+                return;
+            }
             if let Some(mut l) = all.remove(old) {
                 if let (Some(slot), Some(id)) = (l.ids.get_mut("key_id"), key_id) {
                     *slot = id.to_string();

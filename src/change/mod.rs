@@ -17,6 +17,7 @@
 //!   `step`: where a change got to.
 
 pub mod history;
+pub mod journal;
 pub mod keys;
 pub mod links;
 pub mod lock;

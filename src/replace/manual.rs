@@ -180,6 +180,23 @@ pub fn plan_manual(
         Target::Old(old) => (fingerprint(ctx, old)?, old.clone()),
     };
     validate_pasted(&old, &new)?;
+    // A key whose own rotation is not finished (create-then-revoke left both keys live, …) is refused
+    // like a rotation of it: replacing it would leave that rotation with nothing to roll back or revoke.
+    if let Some(why) = crate::change::journal::unfinished_maker(&ctx.data_dir, &credential) {
+        return Err(Error::Preflight(why));
+    }
+    // The pasted key is another linked key's (the wrong key copied): refused, it would take that key's
+    // link and merge the two keys.
+    let new_credential = fingerprint(ctx, &new)?;
+    if let Some(other) = Links::new(&ctx.data_dir)
+        .get(&new_credential)
+        .map_err(|e| Error::io(&ctx.data_dir, e))?
+    {
+        return Err(Error::InvalidInput(format!(
+            "the new key is already another key Rekey knows (linked to {}): check that you pasted the right key; nothing changed",
+            other.provider
+        )));
+    }
     let mut plan = plan_for(&report, &old);
     for c in plan.files.iter_mut().flat_map(|f| f.changes.iter_mut()) {
         c.after = new.masked();
@@ -212,7 +229,7 @@ pub fn plan_manual(
         (Some(link), Some(p)) => verify(http, p, link, &old, &new),
     };
     Ok(ManualPlan {
-        new_credential: fingerprint(ctx, &new)?,
+        new_credential,
         credential,
         old_masked: old.masked(),
         new_masked: new.masked(),

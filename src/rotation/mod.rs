@@ -10,7 +10,7 @@
 pub mod activepieces;
 mod execute;
 mod finish;
-pub mod journal;
+pub use crate::change::journal;
 pub use crate::change::lock;
 mod notices;
 mod plan;

@@ -544,35 +544,8 @@ fn join(v: &[&String]) -> String {
     v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-/// A key made by a rotation that is not finished (incomplete, or interrupted) must not be rotated again
-/// before it is: finishing would then write a key that the second rotation already revoked.
 fn unfinished_maker(ctx: &Context, credential: &str) -> Option<String> {
-    let entries = super::journal::Journal::new(&ctx.data_dir).all().ok()?;
-    use super::journal::Step;
-    let e = entries.iter().rev().find(|e| {
-        e.new_credential.as_deref() == Some(credential)
-            && (e.step == Step::Incomplete
-                || e.step.interrupted()
-                || (e.create_then_revoke()
-                    && matches!(
-                        e.step,
-                        Step::KeptBoth | Step::RevokeFailed | Step::VerifyFailed
-                    )))
-    })?;
-    let id = &e.id;
-    Some(match e.step {
-        // Create-then-revoke: the key it replaced is still live at the provider. A new rotation would
-        // leave it so for good (its revoke-old and rollback act on this key, which would be gone).
-        Step::KeptBoth | Step::RevokeFailed => format!(
-            "the rotation that made this key ({id}) left the key it replaced active at the provider; revoke it first (`rekey revoke-old {id}`) or go back to it (`rekey rollback {id}`), then rotate"
-        ),
-        Step::VerifyFailed => format!(
-            "the rotation that made this key ({id}) is waiting for your choice: its new key failed verification and the key it replaced is still active; roll it back (`rekey rollback {id}`) or keep both (`rekey keep-both {id}`) and revoke the old one when ready, then rotate"
-        ),
-        _ => format!(
-            "the rotation that made this key ({id}) is not finished: some configs still hold the key it replaced; finish it first (`rekey finish {id}`, or Finish on the key)"
-        ),
-    })
+    crate::change::journal::unfinished_maker(&ctx.data_dir, credential)
 }
 
 /// What the user risks with each model, in plain words (the plan and the confirm step).

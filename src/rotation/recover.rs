@@ -194,13 +194,12 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
 /// `incomplete`) without its line gets it now. One still running (its lock held) is left alone.
 fn missing_history(ctx: &Context, journal: &Journal) {
     let Ok(entries) = journal.all() else { return };
+    // A history that cannot be read is not an empty one: then nothing is written back.
+    let Ok(lines) = crate::change::history::Audit::new(&ctx.data_dir).entries() else {
+        return;
+    };
     let audited: std::collections::HashSet<(String, Step)> =
-        crate::change::history::Audit::new(&ctx.data_dir)
-            .entries()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| (l.rotation, l.outcome))
-            .collect();
+        lines.into_iter().map(|l| (l.rotation, l.outcome)).collect();
     for e in entries {
         if !(e.step.is_final() || e.step == Step::Incomplete)
             || e.interrupted()
@@ -214,11 +213,15 @@ fn missing_history(ctx: &Context, journal: &Journal) {
         // Read again under the lock: its own process may have written the line meanwhile.
         let again = crate::change::history::Audit::new(&ctx.data_dir)
             .entries()
-            .unwrap_or_default()
-            .iter()
-            .any(|l| l.rotation == e.id && l.outcome == e.step);
-        if !again {
-            audit(ctx, &e);
+            .map(|ls| ls.iter().any(|l| l.rotation == e.id && l.outcome == e.step));
+        if matches!(again, Ok(false)) {
+            // The kind that wrote the step: a rollback's and a keep-both's own lines are theirs.
+            let kind = match e.step {
+                Step::RolledBack => crate::change::Kind::Rollback,
+                Step::KeptBoth => crate::change::Kind::KeepBoth,
+                _ => crate::change::Kind::Rotate,
+            };
+            super::audit_as(ctx, &e, kind);
         }
     }
 }

@@ -28,6 +28,11 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
         plan.provider.as_deref().unwrap_or(""),
         &paths,
     )?;
+    // Under the lock: the key's own rotation still finished (see `plan_manual`).
+    if let Some(why) = crate::change::journal::unfinished_maker(&ctx.data_dir, &plan.credential) {
+        change.abandon();
+        return Err(Error::Preflight(why));
+    }
     // The plan's meaning, re-checked under the lock: no usage of the old key that the plan does not
     // name (it would stay on the old key unseen). A planned usage that no longer holds the old key is
     // refused file by file by the write's own re-check, and reported in the results.

@@ -1,4 +1,4 @@
-//! The rotation journal: one fsynced JSON file per rotation in `journal/`, updated at every step, so a
+//! The rotation journal (rotations' own, richer change journal; other kinds use `changes/`): one fsynced JSON file per rotation in `journal/`, updated at every step, so a
 //! crash at any instant leaves enough to finish or to tell the user exactly what to check.
 
 use serde::{Deserialize, Serialize};
@@ -119,7 +119,7 @@ impl Journal {
         for f in e.files.iter_mut() {
             f.error = f.error.as_deref().map(crate::scrub::text);
         }
-        super::store::write_json(&self.dir.join(format!("{}.json", e.id)), &e)
+        crate::datafile::write_json(&self.dir.join(format!("{}.json", e.id)), &e)
     }
 
     /// One rotation's entry, read from its own file (ids are `<time>-<pid>`: anything else is no id).
@@ -202,6 +202,38 @@ fn valid_id(id: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
         && !id.starts_with('.')
+}
+
+/// A key made by a rotation that is not finished must not be changed again before it is: a rotation of
+/// it (finishing the first would then write a key the second already revoked), a manual replace (the
+/// first could then neither be rolled back nor its old key revoked), … Why, with the commands that deal
+/// with it; `None` when no such rotation made `credential`.
+pub fn unfinished_maker(data_dir: &std::path::Path, credential: &str) -> Option<String> {
+    let entries = Journal::new(data_dir).all().ok()?;
+    let e = entries.iter().rev().find(|e| {
+        e.new_credential.as_deref() == Some(credential)
+            && (e.step == Step::Incomplete
+                || e.step.interrupted()
+                || (e.create_then_revoke()
+                    && matches!(
+                        e.step,
+                        Step::KeptBoth | Step::RevokeFailed | Step::VerifyFailed
+                    )))
+    })?;
+    let id = &e.id;
+    Some(match e.step {
+        // Create-then-revoke: the key it replaced is still live at the provider. A new change would
+        // leave it so for good (its revoke-old and rollback act on this key, which would be gone).
+        Step::KeptBoth | Step::RevokeFailed => format!(
+            "the rotation that made this key ({id}) left the key it replaced active at the provider; revoke it first (`rekey revoke-old {id}`) or go back to it (`rekey rollback {id}`), then rotate"
+        ),
+        Step::VerifyFailed => format!(
+            "the rotation that made this key ({id}) is waiting for your choice: its new key failed verification and the key it replaced is still active; roll it back (`rekey rollback {id}`) or keep both (`rekey keep-both {id}`) and revoke the old one when ready, then rotate"
+        ),
+        _ => format!(
+            "the rotation that made this key ({id}) is not finished: some configs still hold the key it replaced; finish it first (`rekey finish {id}`, or Finish on the key)"
+        ),
+    })
 }
 
 #[cfg(test)]
