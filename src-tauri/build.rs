@@ -49,6 +49,7 @@ const COMMANDS: &[&str] = &[
     "restore_plan",
     "name_key",
     "purge_backups",
+    "plan_purge",
 ];
 
 fn main() {

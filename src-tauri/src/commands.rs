@@ -325,9 +325,19 @@ pub fn backups() -> Result<Vec<rekey::edit::backup::BackupEntry>, rekey::Error> 
 /// Delete every backup that holds the key `key` names (a credential id as the scan shows it, or a
 /// `rekey://` reference), in any form; what was deleted (the UI confirmed first).
 #[tauri::command(async)]
-pub fn purge_backups(key: String) -> Result<Vec<rekey::edit::backup::BackupEntry>, rekey::Error> {
+pub fn purge_backups(
+    key: String,
+    ids: Vec<String>,
+) -> Result<Vec<rekey::edit::backup::BackupEntry>, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
-    rekey::protect::purge::purge_backups(&ctx, &Vault::default(), &key)
+    rekey::protect::purge::purge_shown(&ctx, &Vault::default(), &key, &ids)
+}
+
+/// The backups that hold a key (no contents), for the purge's confirmation.
+#[tauri::command(async)]
+pub fn plan_purge(key: String) -> Result<Vec<rekey::edit::backup::BackupEntry>, rekey::Error> {
+    let ctx = rekey::context::Context::from_os()?;
+    Ok(rekey::protect::purge::plan_purge(&ctx, &Vault::default(), &key)?.backups)
 }
 
 /// Each key's age (since its rotation or since Rekey first saw it) and whether it is past the max age.

@@ -187,6 +187,7 @@ pub fn run() {
             commands::verify_credential,
             commands::backups,
             commands::purge_backups,
+            commands::plan_purge,
             commands::key_ages,
             commands::settings,
             commands::save_settings,

@@ -24,6 +24,14 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
     )
     .unwrap();
     env.settings_exist();
+    // A backup holding the key (as Rekey makes before a write), for the purge below.
+    rekey::edit::backup::Backups::new(env.data_dir().join("backups"))
+        .save(
+            &claude_desktop,
+            std::fs::read(&claude_desktop).unwrap().as_slice(),
+            true,
+        )
+        .unwrap();
     // The history as the engine writes it for kinds other than rotations (no secret in it).
     let time = "2026-12-07T10:00:00Z";
     let lines = [
@@ -125,4 +133,43 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
     );
     assert!(!page.contains(key));
     look_at(&c, "42-history-kinds.png").await;
+
+    // Backups: the purge shows what it would delete, then deletes exactly that.
+    goto(&c, "backups").await;
+    // (By the credential id the scan lists for the config's value: this test made the key's id name
+    // another value above.)
+    let field = wait_for(&c, "[data-testid=purge-key]").await;
+    field.send_keys(&current).await.unwrap();
+    wait_for(&c, "[data-testid=purge-backups]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let listed = text_of(&c, "[data-testid=purge-list]").await;
+    assert!(listed.contains("claude_desktop_config.json"), "{listed}");
+    look_at(&c, "43-purge-confirm.png").await;
+    wait_for(&c, "[data-testid=purge-backups-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let msg = text_of(&c, "[data-testid=backup-message]").await;
+    assert!(msg.contains("Deleted 1 backup"), "{msg}");
+    let left = std::fs::read_dir(env.data_dir().join("backups"))
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name() != "index.json" && !e.file_name().to_string_lossy().ends_with(".lock")
+        })
+        .count();
+    assert_eq!(left, 0, "the backup holding the key is gone");
+    let h: Vec<serde_json::Value> = std::fs::read_to_string(env.data_dir().join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        h.iter().any(|l| l["kind"] == "purge"),
+        "the purge is in the history"
+    );
 }

@@ -94,9 +94,25 @@ pub fn apply_purge(ctx: &Context, plan: &PurgePlan) -> Result<Vec<BackupEntry>> 
     }
 }
 
-/// Plan and delete at once (the app, after its own confirmation; `rekey backups --purge --yes`).
+/// Plan and delete at once (`rekey backups --purge --yes`).
 pub fn purge_backups(ctx: &Context, vault: &Vault, key: &str) -> Result<Vec<BackupEntry>> {
     apply_purge(ctx, &plan_purge(ctx, vault, key)?)
+}
+
+/// Delete, of the backups holding `key`, only those the user was shown and confirmed (`ids`: the app's
+/// plan and its confirmation are two calls; a backup made since is not deleted unseen).
+pub fn purge_shown(
+    ctx: &Context,
+    vault: &Vault,
+    key: &str,
+    ids: &[String],
+) -> Result<Vec<BackupEntry>> {
+    let mut plan = plan_purge(ctx, vault, key)?;
+    plan.backups.retain(|b| ids.contains(&b.id));
+    if plan.backups.is_empty() {
+        return Ok(Vec::new());
+    }
+    apply_purge(ctx, &plan)
 }
 
 /// After Protect wrote `files`: when every file written reads back holding `rekey://<reference>`, and the reference resolves from the keychain to the key, delete the backups this

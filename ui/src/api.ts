@@ -113,7 +113,10 @@ export const api = {
   verifyCredential: (credential: string) => call<void>("verify_credential", { credential }),
   backups: () => call<BackupEntry[]>("backups"),
   /** Delete every backup holding the key a credential id or `rekey://` reference names; what was deleted. */
-  purgeBackups: (key: string) => call<BackupEntry[]>("purge_backups", { key }),
+  /** The backups holding a key (no contents), for the purge's confirmation. */
+  planPurge: (key: string) => call<BackupEntry[]>("plan_purge", { key }),
+  /** Delete the backups shown (`ids`) that still hold the key. */
+  purgeBackups: (key: string, ids: string[]) => call<BackupEntry[]>("purge_backups", { key, ids }),
   keyAges: () => call<KeyAge[]>("key_ages"),
   /** Manual replace, step 1: the pasted key goes to Rust and never comes back; the answer is the plan
    *  (masked diff) and what the checks found. `anyway`: check a key that lacks its provider's shape. */
