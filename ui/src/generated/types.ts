@@ -642,8 +642,9 @@ warnings: Array<string>,
  */
 keys: Array<string>, 
 /**
- * The hash of the file's content when planned (`None`: it does not exist now). The app sends it
- * back with the confirmation, so a file that changed while the user looked is not overwritten.
+ * A digest of what the plan showed: the file's content when planned and the warnings (`None`: the
+ * file does not exist now). The app sends it back with the confirmation, so a file that changed, or
+ * a warning that appeared, while the user looked is not restored over.
  */
 current?: string, };
 
