@@ -112,7 +112,18 @@ pub const BOM: &str = "\u{feff}";
 pub fn walk<'a>(
     text: &'a str,
     dialect: Dialect,
+    on_string: impl FnMut(StringValue<'a, '_>),
+) -> Result<(), SyntaxError> {
+    walk_with_keys(text, dialect, on_string, |_| {})
+}
+
+/// [`walk`], also calling `on_key` with the path of every object member as its name is read, whatever its
+/// value (an object member holding no string at all is still seen: Claude Code's project entries).
+pub fn walk_with_keys<'a>(
+    text: &'a str,
+    dialect: Dialect,
     mut on_string: impl FnMut(StringValue<'a, '_>),
+    mut on_key: impl FnMut(&[Seg<'a>]),
 ) -> Result<(), SyntaxError> {
     let body_start = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let mut lexer = Lexer {
@@ -151,6 +162,7 @@ pub fn walk<'a>(
             Some(Frame::Obj(state)) => match (*state, &token) {
                 (Obj::KeyOrEnd | Obj::KeyAfterComma, Token::String(key)) => {
                     path.push(Seg::Key(key.clone()));
+                    on_key(&path);
                     *state = Obj::Colon;
                     continue;
                 }

@@ -173,46 +173,47 @@ pub(super) fn walk_slots(
             };
             let mut prev: Option<(Vec<String>, String)> = None;
             let mut path_buf: Vec<String> = Vec::new();
-            json::walk(text, dialect, |s| {
-                let Some(Seg::Key(k0)) = s.path.first() else {
-                    return;
-                };
-                if loc.client == ClientId::ClaudeCode
-                    && k0 == "projects"
-                    && loc.scope == Scope::User
-                {
-                    if let Some(Seg::Key(p)) = s.path.get(1) {
-                        if projects
-                            .last()
-                            .map(|l| l.as_os_str() != p.as_ref())
-                            .unwrap_or(true)
-                        {
-                            projects.push(PathBuf::from(p.as_ref()));
-                        }
+            // Claude Code's user file lists its projects as the members of `projects`, whatever each
+            // entry holds (a freshly opened project's entry has no string at all).
+            let lists_projects = loc.client == ClientId::ClaudeCode && loc.scope == Scope::User;
+            let on_key = |path: &[Seg<'_>]| {
+                if let (true, [Seg::Key(k0), Seg::Key(p)]) = (lists_projects, path) {
+                    if k0 == "projects" {
+                        projects.push(PathBuf::from(p.as_ref()));
                     }
                 }
-                // Only strings inside a server entry matter: check on the borrowed path, allocate after.
-                let under_root = roots.iter().any(|r| {
-                    s.path.len() >= r.len() + depth
-                        && r.iter().zip(s.path).all(|(want, seg)| {
-                            seg.key().is_some_and(|k| *want == "*" || *want == k)
-                        })
-                });
-                if !under_root {
-                    return;
-                }
-                path_buf.clear();
-                path_buf.extend(s.path.iter().map(|p| match p {
-                    Seg::Key(k) => k.to_string(),
-                    Seg::Index(i) => i.to_string(),
-                }));
-                let refs: Vec<&str> = path_buf.iter().map(String::as_str).collect();
-                let prev_arg = prev
-                    .as_ref()
-                    .and_then(|(pp, v)| is_previous_element(pp, &path_buf).then_some(v.as_str()));
-                on_string(&refs, s.span.clone(), &s.value, prev_arg);
-                prev = Some((path_buf.clone(), s.value.to_string()));
-            })
+            };
+            json::walk_with_keys(
+                text,
+                dialect,
+                |s| {
+                    if !matches!(s.path.first(), Some(Seg::Key(_))) {
+                        return;
+                    }
+                    // Only strings inside a server entry matter: check on the borrowed path, allocate after.
+                    let under_root = roots.iter().any(|r| {
+                        s.path.len() >= r.len() + depth
+                            && r.iter().zip(s.path).all(|(want, seg)| {
+                                seg.key().is_some_and(|k| *want == "*" || *want == k)
+                            })
+                    });
+                    if !under_root {
+                        return;
+                    }
+                    path_buf.clear();
+                    path_buf.extend(s.path.iter().map(|p| match p {
+                        Seg::Key(k) => k.to_string(),
+                        Seg::Index(i) => i.to_string(),
+                    }));
+                    let refs: Vec<&str> = path_buf.iter().map(String::as_str).collect();
+                    let prev_arg = prev.as_ref().and_then(|(pp, v)| {
+                        is_previous_element(pp, &path_buf).then_some(v.as_str())
+                    });
+                    on_string(&refs, s.span.clone(), &s.value, prev_arg);
+                    prev = Some((path_buf.clone(), s.value.to_string()));
+                },
+                on_key,
+            )
         }
         Format::Toml | Format::Yaml => {
             let mut prev: Option<(Vec<String>, String)> = None;
