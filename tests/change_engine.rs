@@ -3,38 +3,11 @@
 //! fakes over HTTP, configs in a temp HOME; the engine is called in-process where a test must hold a
 //! plan "at the prompt" while another process changes the key.
 mod common;
+use common::changes::*;
 use common::fixture::*;
 use common::*;
 use rekey_fakes::Provider as P;
 use serde_json::Value;
-
-const CLAUDE: &str = "config/Claude/claude_desktop_config.json";
-const CURSOR: &str = "home/.cursor/mcp.json";
-
-fn scan(home: &TempHome) -> Value {
-    serde_json::from_str(&ok(&run(home, &["scan", "--json"], "", &[]))).unwrap()
-}
-
-fn read(home: &TempHome, rel: &str) -> String {
-    std::fs::read_to_string(home.dir.path().join(rel)).unwrap()
-}
-
-fn history(home: &TempHome) -> Vec<Value> {
-    let h: Value = serde_json::from_str(&ok(&run(home, &["history", "--json"], "", &[]))).unwrap();
-    h.as_array().unwrap().clone()
-}
-
-/// `rekey protect <cred> --yes --json`: the reference id it made.
-fn protect(home: &TempHome, cred: &str) -> String {
-    let a: Value = serde_json::from_str(&ok(&run(
-        home,
-        &["protect", cred, "--yes", "--json"],
-        "",
-        &[("PATH", "/usr/bin:/bin")],
-    )))
-    .unwrap();
-    a["reference"].as_str().unwrap().to_string()
-}
 
 #[test]
 fn the_key_id_scan_reports_survives_a_rotation_and_the_old_credential_id_still_names_the_key() {

@@ -2,24 +2,14 @@
 //! campaign's fixes: each test here is a defect found by attacking `main` as it stands, and fails there.
 //! Real Secret Service, fakes over HTTP, configs in a temp HOME (as `tests/review_findings.rs`).
 mod common;
+use common::changes::*;
 use common::fixture::*;
 use common::*;
 use rekey_fakes::Provider as P;
 use serde_json::Value;
 
-const CLAUDE: &str = "config/Claude/claude_desktop_config.json";
-
-fn read(home: &TempHome, rel: &str) -> String {
-    std::fs::read_to_string(home.dir.path().join(rel)).unwrap()
-}
-
 fn audit_path(home: &TempHome) -> std::path::PathBuf {
     home.dir.path().join("data/rekey/audit.jsonl")
-}
-
-fn history(home: &TempHome) -> Vec<Value> {
-    let h: Value = serde_json::from_str(&ok(&run(home, &["history", "--json"], "", &[]))).unwrap();
-    h.as_array().unwrap().clone()
 }
 
 /// A create-then-revoke rotation whose new key failed verification, left in `kept-both` by the user.
@@ -159,8 +149,6 @@ fn a_damaged_history_line_does_not_make_recover_write_every_rotation_again() {
         "the rotation's history line was written {lines} times"
     );
 }
-
-const CURSOR: &str = "home/.cursor/mcp.json";
 
 /// Start `rekey <args>` paused after test point `point`; returns once it is there (resume by creating
 /// `resume` in the returned folder).

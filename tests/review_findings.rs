@@ -2,38 +2,12 @@
 //! merged code, and fails on `main` as it stands. Real Secret Service, fakes over HTTP, configs in a temp
 //! HOME (as `tests/change_engine.rs`).
 mod common;
+use common::changes::*;
 use common::fixture::*;
 use common::*;
 use rekey_fakes::Provider as P;
 use serde_json::Value;
 use std::process::Child;
-
-const CLAUDE: &str = "config/Claude/claude_desktop_config.json";
-const CURSOR: &str = "home/.cursor/mcp.json";
-
-fn scan(home: &TempHome) -> Value {
-    serde_json::from_str(&ok(&run(home, &["scan", "--json"], "", &[]))).unwrap()
-}
-
-fn read(home: &TempHome, rel: &str) -> String {
-    std::fs::read_to_string(home.dir.path().join(rel)).unwrap()
-}
-
-fn history(home: &TempHome) -> Vec<Value> {
-    let h: Value = serde_json::from_str(&ok(&run(home, &["history", "--json"], "", &[]))).unwrap();
-    h.as_array().unwrap().clone()
-}
-
-fn protect(home: &TempHome, cred: &str) -> String {
-    let a: Value = serde_json::from_str(&ok(&run(
-        home,
-        &["protect", cred, "--yes", "--json"],
-        "",
-        &[("PATH", "/usr/bin:/bin")],
-    )))
-    .unwrap();
-    a["reference"].as_str().unwrap().to_string()
-}
 
 /// Start `rekey <args>` paused after test point `point`; returns once it is there.
 fn spawn_paused(home: &TempHome, args: &[&str], point: &str) -> (Child, tempfile::TempDir) {

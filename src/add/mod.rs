@@ -470,18 +470,7 @@ pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddAppl
             link_error = Some(Error::io(ctx.data_dir.join("links.json"), e));
         }
     }
-    let failed = files.iter().filter(|f| !f.ok).count();
     change.finish(crate::change::Done {
-        step: match failed {
-            0 => crate::change::Step::Written,
-            n if n == files.len() => crate::change::Step::Failed,
-            _ => crate::change::Step::Incomplete,
-        },
-        written: files
-            .iter()
-            .filter(|f| f.ok)
-            .map(|f| f.path.clone())
-            .collect(),
         new_masked: Some(plan.masked.clone()),
         message: Some(
             format!(
@@ -497,7 +486,7 @@ pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddAppl
                 ""
             },
         ),
-        ..Default::default()
+        ..crate::change::Done::of_files(&files)
     });
     if let Some(e) = link_error {
         return Err(e);

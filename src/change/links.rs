@@ -1,7 +1,7 @@
 //! Links from credential ids to provider accounts (`links.json`; no secrets): shared by rotation, manual
 //! replace and add, which all move a link along when a key's value (and so its credential id) changes.
 
-use crate::datafile::{read_json, write_json};
+use crate::datafile::read_json;
 use crate::providers::Link;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,17 +65,6 @@ impl Links {
     /// Read, change, write under a lock (`links.json.lock`): rotations of different keys finish in
     /// parallel, and one's rename must not undo the other's.
     fn update(&self, change: impl FnOnce(&mut BTreeMap<String, Link>)) -> std::io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            crate::paths::ensure_private_dir(dir)?;
-        }
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.path.with_extension("json.lock"))?;
-        lock.lock()?;
-        let mut all = self.all()?;
-        change(&mut all);
-        write_json(&self.path, &all)
+        crate::datafile::update_json(&self.path, change)
     }
 }

@@ -117,6 +117,21 @@ pub struct Intent {
     pub owner: Option<Owner>,
 }
 
+impl Intent {
+    /// The files a change may have written, for a person to look at ("the key's configs" when it named
+    /// none).
+    pub fn files_to_look_at(&self) -> String {
+        if self.files.is_empty() {
+            return "the key's configs".to_string();
+        }
+        self.files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// A running change: holds the key's lock until it is finished or dropped.
 pub struct Change<'a> {
     ctx: &'a Context,
@@ -260,6 +275,27 @@ pub struct Done {
     pub message: Option<String>,
 }
 
+impl Done {
+    /// How a change that wrote `files` ended: `Written` when every file was written, `Failed` when none
+    /// was, `Incomplete` between; `written` lists those that were. (The caller adds its message.)
+    pub fn of_files(files: &[FileResult]) -> Done {
+        let written: Vec<PathBuf> = files
+            .iter()
+            .filter(|f| f.ok)
+            .map(|f| f.path.clone())
+            .collect();
+        Done {
+            step: match written.len() {
+                n if n == files.len() => Step::Written,
+                0 => Step::Failed,
+                _ => Step::Incomplete,
+            },
+            written,
+            ..Default::default()
+        }
+    }
+}
+
 impl Change<'_> {
     /// Record how the change ended (history and audit), then let go of the journal and the locks.
     pub fn finish(mut self, done: Done) {
@@ -291,16 +327,7 @@ impl Drop for Change<'_> {
                     message: Some(format!(
                         "the {} stopped before it finished and may have written some of its files: look at {}",
                         self.intent.kind.noun(),
-                        if self.intent.files.is_empty() {
-                            "the key's configs".to_string()
-                        } else {
-                            self.intent
-                                .files
-                                .iter()
-                                .map(|p| p.display().to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
+                        self.intent.files_to_look_at()
                     )),
                     ..Default::default()
                 },
@@ -391,16 +418,7 @@ pub fn recover(ctx: &Context) -> Result<Vec<Intent>> {
                 message: Some(format!(
                     "the {} was interrupted (the process stopped) and may have written some of its files: look at {}",
                     intent.kind.noun(),
-                    if intent.files.is_empty() {
-                        "the key's configs".to_string()
-                    } else {
-                        intent
-                            .files
-                            .iter()
-                            .map(|p| p.display().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
+                    intent.files_to_look_at()
                 )),
                 ..Default::default()
             },

@@ -42,12 +42,7 @@ impl Index {
     }
 
     pub fn all(&self) -> std::io::Result<BTreeMap<String, Protected>> {
-        match std::fs::read(&self.path) {
-            Ok(b) => serde_json::from_slice(&b)
-                .map_err(|e| std::io::Error::other(format!("{}: {e}", self.path.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-            Err(e) => Err(e),
-        }
+        crate::datafile::read_json(&self.path)
     }
 
     /// The reference ids that hold `credential`.
@@ -100,19 +95,49 @@ impl Index {
 
     /// Read, change, write under a lock (`protected.json.lock`), private and atomic.
     fn update(&self, change: impl FnOnce(&mut BTreeMap<String, Protected>)) -> std::io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            crate::paths::ensure_private_dir(dir)?;
-        }
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.path.with_extension("json.lock"))?;
-        lock.lock()?;
-        let mut all = self.all()?;
-        change(&mut all);
-        crate::datafile::write_json(&self.path, &all)
+        crate::datafile::update_json(&self.path, change)
     }
+}
+
+/// A key's value changed (a rotation, a manual replace): each keychain entry `ref:<id>` of `refs` takes
+/// `new` (checked by reading it back), and the index moves the references that did to `new_credential`,
+/// so the configs, which hold only `rekey://<id>`, need no change. Returns how many moved and, for people,
+/// what is still on the old key.
+pub fn move_references(
+    data_dir: &std::path::Path,
+    vault: &crate::vault::Vault,
+    refs: &[String],
+    new_credential: &str,
+    new: &crate::Secret,
+    masked: &str,
+) -> (usize, Vec<String>) {
+    let mut left = Vec::new();
+    let mut done = Vec::new();
+    for id in refs {
+        let account = super::account_of(id);
+        let stored = vault
+            .store(&account, new)
+            .and_then(|()| vault.get(&account))
+            .map(|back| back == *new);
+        match stored {
+            Ok(true) => done.push(id.clone()),
+            Ok(false) => left.push(format!(
+                "the keychain entry of rekey://{id} did not take the new key"
+            )),
+            Err(e) => left.push(format!(
+                "the keychain entry of rekey://{id} still holds the old key ({e})"
+            )),
+        }
+    }
+    // (Nothing to move when no reference took the key: the index is not rewritten.)
+    if !done.is_empty() {
+        if let Err(e) = Index::new(data_dir).rotated(&done, new_credential, masked) {
+            left.push(format!(
+                "Rekey's list of protected keys could not be updated ({e})"
+            ));
+        }
+    }
+    (done.len(), left)
 }
 
 /// Report every `rekey://<id>` usage the index knows under its credential: the slot gets the credential

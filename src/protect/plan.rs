@@ -495,20 +495,9 @@ pub fn apply_protect(ctx: &Context, vault: &Vault, plan: &ProtectPlan) -> Result
     });
     let older_backups =
         super::purge::after_protect(ctx, vault, &plan.reference, &plan.value, &mut files);
-    let failed = files.iter().filter(|f| !f.ok).count();
     change.finish(crate::change::Done {
-        step: match failed {
-            0 => crate::change::Step::Written,
-            n if n == files.len() => crate::change::Step::Failed,
-            _ => crate::change::Step::Incomplete,
-        },
-        written: files
-            .iter()
-            .filter(|f| f.ok)
-            .map(|f| f.path.clone())
-            .collect(),
         message: Some(format!("protected as {}{}", super::SCHEME, plan.reference)),
-        ..Default::default()
+        ..crate::change::Done::of_files(&files)
     });
     Ok(Applied {
         reference: plan.reference.clone(),

@@ -378,5 +378,5 @@ fn still_used(report: &crate::scan::ScanReport, id: &str) -> Option<String> {
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+    !needle.is_empty() && memchr::memmem::find(hay, needle).is_some()
 }

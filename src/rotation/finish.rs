@@ -127,35 +127,13 @@ pub(super) fn finish(
 /// it back), and the index moves the reference to the new credential id, so the configs, which hold only
 /// `rekey://<id>`, need no change. Returns what is still on the old key.
 fn update_references(ctx: &Context, vault: &Vault, entry: &Entry, new: &Secret) -> Vec<String> {
-    let mut left = Vec::new();
-    let mut done = Vec::new();
-    for id in &entry.refs {
-        let account = crate::protect::account_of(id);
-        let stored = vault
-            .store(&account, new)
-            .and_then(|()| vault.get(&account))
-            .map(|back| back == *new);
-        match stored {
-            Ok(true) => done.push(id.clone()),
-            Ok(false) => left.push(format!(
-                "the keychain entry of rekey://{id} did not take the new key"
-            )),
-            Err(e) => left.push(format!(
-                "the keychain entry of rekey://{id} still holds the old key ({e})"
-            )),
-        }
-    }
-    // (Nothing to move when the key has no references: the index is not rewritten.)
-    if let (Some(new_id), false) = (&entry.new_credential, done.is_empty()) {
-        let masked = entry.new_masked.clone().unwrap_or_else(|| new.masked());
-        let index = crate::protect::index::Index::new(&ctx.data_dir);
-        if let Err(e) = index.rotated(&done, new_id, &masked) {
-            left.push(format!(
-                "Rekey's list of protected keys could not be updated ({e})"
-            ));
-        }
-    }
-    left
+    // (The new key's id is journaled before `finish` runs, by the rotation and by recovery alike.)
+    let Some(new_id) = &entry.new_credential else {
+        return Vec::new();
+    };
+    let masked = entry.new_masked.clone().unwrap_or_else(|| new.masked());
+    crate::protect::index::move_references(&ctx.data_dir, vault, &entry.refs, new_id, new, &masked)
+        .1
 }
 
 fn count(n: usize, what: &str) -> String {

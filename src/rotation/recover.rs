@@ -36,15 +36,7 @@ pub fn recover(ctx: &Context, vault: &Vault, http: &Http) -> Result<Vec<Recovere
             message: format!(
                 "an interrupted {} was found and recorded in the history; look at {}",
                 i.kind.noun(),
-                if i.files.is_empty() {
-                    "the key's configs".to_string()
-                } else {
-                    i.files
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
+                i.files_to_look_at()
             ),
             left: Vec::new(),
         });

@@ -86,11 +86,6 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
             _ if !written => crate::change::Step::Failed,
             _ => crate::change::Step::Incomplete,
         },
-        written: files
-            .iter()
-            .filter(|f| f.ok)
-            .map(|f| f.path.clone())
-            .collect(),
         new_credential: written.then(|| plan.new_credential.clone()),
         new_masked: Some(plan.new_masked.clone()),
         message: Some(
@@ -116,6 +111,7 @@ pub fn apply_manual(ctx: &Context, plan: &ManualPlan, o: Overrides) -> Result<Ma
                 .map(|f| format!("; {f}"))
                 .collect::<String>(),
         ),
+        ..crate::change::Done::of_files(&files)
     });
     Ok(ManualOutcome {
         credential: plan.credential.clone(),
@@ -144,26 +140,14 @@ fn update_references(
     if refs.is_empty() {
         return Ok((0, Vec::new()));
     }
-    let vault = crate::vault::Vault::default();
-    let mut done = Vec::new();
-    let mut left = Vec::new();
-    for id in &refs {
-        let account = crate::protect::account_of(id);
-        match vault.store(&account, new).and_then(|()| vault.get(&account)) {
-            Ok(back) if back == *new => done.push(id.clone()),
-            _ => left.push(format!(
-                "the keychain entry of rekey://{id} still holds the old key: run `rekey protect` again"
-            )),
-        }
-    }
-    if !done.is_empty() {
-        if let Err(e) = index.rotated(&done, new_credential, &new.masked()) {
-            left.push(format!(
-                "Rekey's list of protected keys could not be updated ({e})"
-            ));
-        }
-    }
-    Ok((done.len(), left))
+    Ok(crate::protect::index::move_references(
+        &ctx.data_dir,
+        &crate::vault::Vault::default(),
+        &refs,
+        new_credential,
+        new,
+        &new.masked(),
+    ))
 }
 
 /// Where a plan writes: each file and each usage's identity (not the bytes, which a client may rewrite
