@@ -15,4 +15,4 @@ export HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" 
        XDG_STATE_HOME="$tmp/state" XDG_RUNTIME_DIR="$tmp/runtime" REKEY_TEST_KEYRING=1 REKEY_TEST_RUN="$tmp"
 unset DBUS_SESSION_BUS_ADDRESS CLAUDE_CONFIG_DIR CODEX_HOME
 exec dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash -c \
-  'echo -n rekey-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' _ "$@"
+  '. "$0/scripts/test-keyring.sh" && start_test_keyring $$ && exec "$@"' "$ROOT" "$@"

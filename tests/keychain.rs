@@ -115,3 +115,33 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_session_bus_without_a_secret_service_is_named_as_such() {
+    // A session bus of its own with nobody owning org.freedesktop.secrets (and no service activation).
+    let home = TempHome::new();
+    let conf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/test-dbus-session.conf"
+    );
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args([&format!("--config-file={conf}"), "--"])
+        .arg(env!("CARGO_BIN_EXE_rekey"))
+        .args(["doctor", "--json"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    home.apply(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error_code"], "keychain_unavailable");
+    let message = v["message"].as_str().unwrap();
+    assert!(
+        message.contains("no Secret Service is running"),
+        "{message}"
+    );
+}

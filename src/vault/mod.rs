@@ -3,6 +3,11 @@
 //! keychain is a clear error, never a silent write to a plaintext file.
 
 use crate::{Error, Result, Secret};
+#[cfg(all(
+    unix,
+    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+))]
+mod secret_service;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -64,35 +69,64 @@ impl Vault {
         &self.service
     }
 
-    fn entry(&self, account: &str) -> Result<keyring::Entry> {
+    fn entry(&self, account: &str) -> keyring_core::Result<keyring_core::Entry> {
+        #[cfg(all(
+            unix,
+            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+        ))]
+        {
+            secret_service::ensure_open()?;
+            keyring_core::Entry::new(&self.service, account)
+        }
+        #[cfg(not(all(
+            unix,
+            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+        )))]
+        {
+            keyring::Entry::new(&self.service, account).map(|e| e.inner)
+        }
+    }
+
+    /// Run `op` on the account's entry. On Linux, when the Secret Service session turns out to be gone (its
+    /// daemon restarted), open a new one and run `op` once more: nothing was done the first time.
+    fn with_entry<T>(
+        &self,
+        account: &str,
+        op: impl Fn(&keyring_core::Entry) -> keyring_core::Result<T>,
+    ) -> Result<T> {
         if account.is_empty() {
             return Err(Error::InvalidInput(
                 "a keychain account name must not be empty".into(),
             ));
         }
-        keyring::Entry::new(&self.service, account).map_err(|e| map_err(e, account))
+        let first = self.entry(account).and_then(|e| op(&e));
+        #[cfg(all(
+            unix,
+            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+        ))]
+        let first = match first {
+            Err(e) if secret_service::session_lost(&e) => {
+                secret_service::reopen().and_then(|()| self.entry(account).and_then(|e| op(&e)))
+            }
+            other => other,
+        };
+        first.map_err(|e| map_err(e, account))
     }
 
     /// Store (create or replace) a secret.
     pub fn store(&self, account: &str, secret: &Secret) -> Result<()> {
-        self.entry(account)?
-            .set_password(secret.expose())
-            .map_err(|e| map_err(e, account))
+        self.with_entry(account, |e| e.set_password(secret.expose()))
     }
 
     /// Read a secret back.
     pub fn get(&self, account: &str) -> Result<Secret> {
-        self.entry(account)?
-            .get_password()
+        self.with_entry(account, |e| e.get_password())
             .map(Secret::new)
-            .map_err(|e| map_err(e, account))
     }
 
     /// Delete a secret. Deleting an entry that does not exist is an error (`keychain_entry_missing`).
     pub fn delete(&self, account: &str) -> Result<()> {
-        self.entry(account)?
-            .delete_credential()
-            .map_err(|e| map_err(e, account))
+        self.with_entry(account, |e| e.delete_credential())
     }
 
     /// Prove the keychain can store *now*: write a probe entry and delete it. A running
@@ -188,8 +222,8 @@ impl VaultStatus {
 
 /// Turn a keyring error into an engine error. Never includes secret material: `BadEncoding` carries the
 /// stored bytes, so its payload is dropped.
-fn map_err(err: keyring::Error, account: &str) -> Error {
-    use keyring::Error as K;
+fn map_err(err: keyring_core::Error, account: &str) -> Error {
+    use keyring_core::Error as K;
     match err {
         K::NoEntry => Error::KeychainEntryMissing(format!("'{account}'")),
         K::NoDefaultStore => Error::KeychainUnavailable(
@@ -206,7 +240,14 @@ fn map_err(err: keyring::Error, account: &str) -> Error {
 }
 
 fn describe_platform_failure(detail: &str) -> String {
-    if detail.contains("Connection") || detail.contains("Address") || detail.contains("DBUS") {
+    if detail.contains("ServiceUnknown") || detail.contains("NameHasNoOwner") {
+        "no Secret Service is running on the session D-Bus (start gnome-keyring, KWallet or KeePassXC's \
+         Secret Service, or log in to a desktop session)"
+            .to_string()
+    } else if ["Connection", "connect to address", "Address", "DBUS"]
+        .iter()
+        .any(|m| detail.contains(m))
+    {
         "cannot reach the session D-Bus to talk to the Secret Service (no desktop session?)"
             .to_string()
     } else {
