@@ -74,7 +74,7 @@ median() {
 }
 
 bench_config() {
-  local OLD=bs_live_0123456789abcdef0123 NEW=bs_live_new_9876543210fedcba
+  local OLD=sk-live-0123456789abcdef0123 NEW=sk-live-new9876543210fedcba0
   mkdir -p "$W/home" "$W/cfg" "$W/data"
   echo "generating a ${SIZE_MB} MB ~/.claude.json in Claude Code's shape (2-space indent, the key near the top and in a project) ..."
   python3 bench/gen_claude_json.py "$W/orig.json" "$SIZE_MB" "$OLD"

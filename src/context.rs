@@ -41,6 +41,9 @@ pub struct Context {
     pub env: Env,
     pub data_dir: PathBuf,
     pub settings: Settings,
+    /// What this context's scans found, for its next scan of a file whose bytes a plan still holds (a
+    /// change re-scans under the key's lock: see `scan::ScanCache`).
+    pub scan_cache: crate::scan::ScanCache,
 }
 
 impl Context {
@@ -57,6 +60,7 @@ impl Context {
             env,
             data_dir,
             settings,
+            scan_cache: Default::default(),
         })
     }
 

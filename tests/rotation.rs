@@ -320,6 +320,7 @@ fn the_tray_offers_each_linked_key() {
         env,
         data_dir: home.dir.path().join("data/rekey"),
         settings: Default::default(),
+        scan_cache: Default::default(),
     };
     let entries = rekey::rotation::tray_entries(&ctx).unwrap();
     assert_eq!(

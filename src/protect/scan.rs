@@ -22,11 +22,14 @@ impl Context {
     pub fn scan(&self) -> Result<ScanReport> {
         let fingerprinter = Fingerprinter::load_or_create(&self.data_dir)
             .map_err(|e| Error::io(&self.data_dir, e))?;
-        let mut report = scan::scan(&ScanOptions {
-            env: self.env.clone(),
-            project_folders: self.settings.project_folders.clone(),
-            fingerprinter,
-        });
+        let mut report = scan::scan_with(
+            &ScanOptions {
+                env: self.env.clone(),
+                project_folders: self.settings.project_folders.clone(),
+                fingerprinter,
+            },
+            Some(&self.scan_cache),
+        );
         report.stale_rekey = super::bin::stale_entries(&report);
         // Protected usages (`rekey://<id>`) are reported under the credential their reference holds.
         let index = super::index::Index::new(&self.data_dir)

@@ -354,6 +354,7 @@ mod tests {
             env: crate::clients::Env::linux_at(home.path()),
             data_dir: home.path().join("data"),
             settings: Default::default(),
+            scan_cache: Default::default(),
         };
         let cursor = home.path().join(".cursor/mcp.json");
         std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();

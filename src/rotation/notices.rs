@@ -183,6 +183,7 @@ mod tests {
             env: Env::linux_at(home),
             data_dir: home.join("data"),
             settings: Default::default(),
+            scan_cache: Default::default(),
         };
         let cursor = home.join(".cursor/mcp.json");
         std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();

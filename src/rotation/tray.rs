@@ -222,6 +222,7 @@ mod age_tests {
             env: Env::linux_at(home.path()),
             data_dir: home.path().join("data"),
             settings: Default::default(),
+            scan_cache: Default::default(),
         };
         assert_eq!(ctx.settings.max_key_age_days, 90);
         let cursor = home.path().join(".cursor/mcp.json");

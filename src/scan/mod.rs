@@ -1,6 +1,7 @@
 //! Scanning MCP client configs for secrets: every file of every client, every server entry, every
 //! slot; slots holding the same value are one credential.
 
+mod cache;
 mod entries;
 pub mod fingerprint;
 mod notes;
@@ -8,6 +9,7 @@ pub mod outside;
 pub mod refs;
 pub mod slots;
 mod walk;
+pub use cache::ScanCache;
 pub(crate) use entries::{pointer, pointer_keys};
 pub use notes::StaleRekey;
 pub(crate) use notes::{RemoteServer, ServerNote};
@@ -208,6 +210,12 @@ pub struct ScanOptions {
 
 /// Scan every client's user files, then project files in known project folders.
 pub fn scan(opts: &ScanOptions) -> ScanReport {
+    scan_with(opts, None)
+}
+
+/// [`scan`], re-using what an earlier scan with the same `cache` found in a file whose bytes are exactly
+/// the ones it walked (see [`ScanCache`]).
+pub fn scan_with(opts: &ScanOptions, cache: Option<&ScanCache>) -> ScanReport {
     let mut report = ScanReport {
         clients: Vec::new(),
         files: Vec::new(),
@@ -227,7 +235,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         locations.retain(|l| seen.insert(l.path.clone()));
         for loc in locations {
             if crate::edit::read::is_regular(&loc.path) {
-                scan_file(&mut report, *client, loc, &mut projects);
+                scan_file(&mut report, *client, loc, &mut projects, cache);
             }
         }
     }
@@ -240,7 +248,7 @@ pub fn scan(opts: &ScanOptions) -> ScanReport {
         for client in clients::all() {
             for loc in client.project_locations(project) {
                 if crate::edit::read::is_regular(&loc.path) && seen.insert(loc.path.clone()) {
-                    scan_file(&mut report, *client, loc, &mut Vec::new());
+                    scan_file(&mut report, *client, loc, &mut Vec::new(), cache);
                 }
             }
         }
@@ -282,6 +290,7 @@ fn scan_file(
     client: &dyn clients::Client,
     loc: Location,
     projects: &mut Vec<PathBuf>,
+    cache: Option<&ScanCache>,
 ) {
     let mut file = FileReport {
         path: loc.path.clone(),
@@ -294,6 +303,12 @@ fn scan_file(
         hash: None,
         servers: Vec::new(),
     };
+    if let Some(hit) = cache.and_then(|c| c.lookup(&loc.path)) {
+        file.hash = Some(hit.hash);
+        projects.extend(hit.projects);
+        record(report, file, hit.walked, hit.bytes);
+        return;
+    }
     let bytes = match crate::edit::read::read(&loc.path) {
         Ok(b) => b,
         Err(e) => {
@@ -347,9 +362,10 @@ fn scan_file(
         }
     };
     let file_idx = report.files.len();
+    let listed = projects.len();
     let result = walk_slots(client, &loc, text, file_idx, projects);
-    let (found, remote, notes) = match result {
-        Ok(w) => (w.found, w.remote, w.notes),
+    let walked = match result {
+        Ok(w) => w,
         Err(e) => {
             file.status = FileStatus::Invalid;
             file.error = Some(format!("does not parse: {e}"));
@@ -359,10 +375,31 @@ fn scan_file(
             return;
         }
     };
+    joined(&mut file, &mut hashing);
+    if let (Some(cache), Some(hash), false) = (cache, &file.hash, walked.found.is_empty()) {
+        cache.insert(&loc.path, &bytes, hash, &walked, &projects[listed..]);
+    }
+    record(report, file, walked, bytes);
+}
+
+/// Add one parsed file and what its walk found to the report (its bytes are kept when it has slots).
+fn record(
+    report: &mut ScanReport,
+    mut file: FileReport,
+    walked: walk::Walked,
+    bytes: std::sync::Arc<Vec<u8>>,
+) {
+    let file_idx = report.files.len();
+    let walk::Walked {
+        found,
+        remote,
+        notes,
+    } = walked;
+    let loc_path = file.path.clone();
     let has_slots = !found.is_empty();
     for (key, name, value) in notes {
         report.notes.push(ServerNote {
-            file: loc.path.clone(),
+            file: loc_path.clone(),
             server: key.split('\u{0}').nth(1).unwrap_or("").to_string(),
             name,
             value,
@@ -372,14 +409,15 @@ fn scan_file(
         if let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
             let server = key.split('\u{0}').nth(1).unwrap_or("").to_string();
             report.remotes.push(RemoteServer {
-                file: loc.path.clone(),
+                file: loc_path.clone(),
                 server,
                 url,
                 headers,
             });
         }
     }
-    for (server, project, slot) in found {
+    for (server, project, mut slot) in found {
+        slot.file = file_idx;
         let entry = match file
             .servers
             .iter_mut()
@@ -398,7 +436,6 @@ fn scan_file(
         entry.slots.push(slot.report.clone());
         report.internal.push(slot);
     }
-    joined(&mut file, &mut hashing);
     report.files.push(file);
     report.contents.push(has_slots.then_some(bytes));
 }

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 pub(super) type RemoteEntry = (String, Option<String>, Vec<(String, String)>);
 
 /// What one file's walk found: its slots (with server and project) and its remote entries.
+#[derive(Clone)]
 pub(super) struct Walked {
     pub(super) found: Vec<(String, Option<String>, SlotInternal)>,
     pub(super) remote: Vec<RemoteEntry>,

@@ -280,6 +280,7 @@ pub fn context_of(home: &TempHome) -> rekey::context::Context {
         env,
         data_dir: home.dir.path().join("data/rekey"),
         settings: Default::default(),
+        scan_cache: Default::default(),
     }
 }
 
