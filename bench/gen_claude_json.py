@@ -9,7 +9,7 @@ import json, random, sys
 out, size_mb, key = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 target = int(size_mb * 1024 * 1024)
 rnd = random.Random(42)
-words = "the a fix add test refactor build deploy config server client rotate key token cache stream parse error retry \u00e9t\u00e9 \u6f22\u5b57 \U0001f600".split()
+words = "the a fix add test refactor build deploy config server client rotate key token cache stream parse error retry docker exec \u00e9t\u00e9 \u6f22\u5b57 \U0001f600".split()
 
 
 def prompt():

@@ -88,17 +88,21 @@ pub fn stale_entries(report: &ScanReport) -> Vec<StaleRekey> {
         let Some(bytes) = report.contents.get(i).and_then(|c| c.as_deref()) else {
             continue;
         };
-        // A quick filter: no wrapped entry without `exec`.
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            continue;
-        };
-        if !text.contains("exec") {
+        // Only an entry holding the string `exec` can be wrapped (the scan lists them): a big file whose
+        // text mentions "exec" somewhere (a prompt in Claude Code's history) is not parsed again for it.
+        if file.exec_entries.is_empty() {
             continue;
         }
+        // (The scan checked the bytes are UTF-8 text.)
+        let Ok(text) = simdutf8::basic::from_utf8(bytes) else {
+            continue;
+        };
         // Each entry once, by its location (two entries of one name in two roots are two).
         let mut entries: Vec<(&str, &crate::scan::SlotReport)> = Vec::new();
         for slot in file.servers.iter().flat_map(|s| &s.slots) {
-            if !entries.iter().any(|(e, _)| *e == slot.entry) {
+            if file.exec_entries.contains(&slot.entry)
+                && !entries.iter().any(|(e, _)| *e == slot.entry)
+            {
                 entries.push((&slot.entry, slot));
             }
         }

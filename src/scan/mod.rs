@@ -123,6 +123,10 @@ pub struct FileReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
     pub servers: Vec<ServerReport>,
+    /// The entries that hold a string `exec` (see `walk::Walked::exec_entries`).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub(crate) exec_entries: Vec<String>,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -302,6 +306,7 @@ fn scan_file(
         error: None,
         hash: None,
         servers: Vec::new(),
+        exec_entries: Vec::new(),
     };
     if let Some(hit) = cache.and_then(|c| c.lookup(&loc.path)) {
         file.hash = Some(hit.hash);
@@ -394,7 +399,9 @@ fn record(
         found,
         remote,
         notes,
+        exec_entries,
     } = walked;
+    file.exec_entries = exec_entries;
     let loc_path = file.path.clone();
     let has_slots = !found.is_empty();
     for (key, name, value) in notes {

@@ -21,6 +21,9 @@ pub(super) struct Walked {
     pub(super) remote: Vec<RemoteEntry>,
     /// (server key incl. project, env name or None for a URL, value).
     pub(super) notes: Vec<(String, Option<String>, String)>,
+    /// The entries (pointers, as `SlotReport::entry`) that hold a string `exec`: only these can be
+    /// `rekey exec --` wrapped entries (see `protect::bin::stale_entries`).
+    pub(super) exec_entries: Vec<String>,
 }
 
 /// Find the slots in one file's text with `client`'s rules; Claude Code's user file also adds the projects
@@ -60,6 +63,7 @@ pub(super) fn walk_slots(
     // Entries named by a field (Continue's list items): (entry key, name), applied after the walk.
     let mut names: Vec<(String, String)> = Vec::new();
     let name_field = client.server_name_field();
+    let mut exec_entries: Vec<String> = Vec::new();
     let mut on_string =
         |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
             for root in roots {
@@ -75,6 +79,9 @@ pub(super) fn walk_slots(
                 let server = ext.map_or_else(|| path[root.len()].to_string(), str::to_string);
                 let raw_rel = &path[root.len() + depth - 1..];
                 let entry = super::pointer(&path[..root.len() + depth - 1]);
+                if value == "exec" && !exec_entries.contains(&entry) {
+                    exec_entries.push(entry.clone());
+                }
                 let entry_key = format!("{}\u{0}{}", project.clone().unwrap_or_default(), server);
                 let mapped = client.slot_path(raw_rel);
                 let rel = mapped.as_deref().unwrap_or(raw_rel);
@@ -244,6 +251,7 @@ pub(super) fn walk_slots(
         found,
         remote,
         notes,
+        exec_entries,
     })
 }
 
