@@ -30,7 +30,7 @@ start_test_keyring() {
       if [ "$n" -ge 50 ]; then echo "gave up after $n restarts" >> "$REKEY_KEYRING_LOG"; break; fi
       sleep 0.05
     done
-  ) </dev/null &
+  ) </dev/null 2>>"$REKEY_KEYRING_LOG.daemon" &
   wait_for_test_keyring 20
 }
 

@@ -69,6 +69,18 @@ fn a_long_running_process_keeps_using_the_keychain_after_the_daemon_restarts() {
     );
 
     let old = secret_service_pid().expect("no Secret Service on the private bus");
+    // Only ever the throwaway daemon of `./dev test` / scripts/test-env.sh: it carries this run's marker in
+    // its environment. Never a desktop session's own keyring.
+    let run = std::env::var("REKEY_TEST_RUN")
+        .expect("REKEY_TEST_RUN is set by ./dev test and scripts/test-env.sh");
+    let environ = std::fs::read(format!("/proc/{old}/environ")).unwrap_or_default();
+    assert!(
+        !run.is_empty()
+            && environ
+                .split(|&b| b == 0)
+                .any(|kv| kv == format!("REKEY_TEST_RUN={run}").as_bytes()),
+        "the Secret Service on this bus (pid {old}) is not this test run's throwaway keyring: not touching it"
+    );
     let status = Command::new("kill")
         .args(["-ABRT", &old.to_string()])
         .status()

@@ -95,3 +95,35 @@ fn without_a_holder_of_the_bytes_nothing_is_reused() {
     assert_eq!(ctx.scan_cache.hits(), 0, "a cache entry outlived its bytes");
     assert_eq!(again.credentials.len(), 1);
 }
+
+#[test]
+fn a_goose_secret_is_labelled_again_when_its_config_changes_between_two_scans() {
+    // secrets.yaml's values are labelled by the extensions in config.yaml beside it: the walk of
+    // secrets.yaml depends on a second file, so an unchanged secrets.yaml is no reason to re-use it.
+    let home = TempHome::new();
+    home.write(
+        "config/goose/config.yaml",
+        "extensions:\n  other:\n    cmd: uvx\n    args: [other-mcp]\n",
+    );
+    home.write(
+        "config/goose/secrets.yaml",
+        &format!("BITSCALE_API_KEY: {KEY}\n"),
+    );
+    let ctx = context_of(&home);
+    let first = ctx.scan().unwrap();
+    let servers = |r: &rekey::scan::ScanReport| -> Vec<String> {
+        r.files
+            .iter()
+            .filter(|f| f.path.ends_with("secrets.yaml"))
+            .flat_map(|f| f.servers.iter().map(|s| s.name.clone()))
+            .collect()
+    };
+    assert_eq!(servers(&first), ["goose secrets"]);
+    home.write(
+        "config/goose/config.yaml",
+        "extensions:\n  bitscale:\n    cmd: uvx\n    args: [bitscale-mcp]\n    env_keys: [BITSCALE_API_KEY]\n",
+    );
+    let second = ctx.scan().unwrap();
+    assert_eq!(servers(&second), ["bitscale"]);
+    drop(first);
+}

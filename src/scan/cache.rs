@@ -4,8 +4,9 @@
 //! A change re-scans every config under the key's lock to find usages its plan does not name; for a
 //! 120 MB `~/.claude.json` that second parse was a third of a replace's time (docs/benchmarks.md). The
 //! cache holds the bytes only weakly: an entry is used when the file's current bytes are exactly the held
-//! bytes (compared in full, in 1 MiB reads, never by size or time), and is worthless, not a memory cost,
-//! once its bytes are dropped.
+//! bytes (compared in full, in 1 MiB reads, never by size or time); an entry whose bytes were dropped is
+//! removed (with the secrets its findings hold) at the next lookup or insert. A file whose findings depend
+//! on another file (Goose's secrets.yaml, labelled by config.yaml) is never cached.
 
 use super::walk::Walked;
 use std::collections::HashMap;
@@ -83,6 +84,7 @@ impl ScanCache {
         projects: &[PathBuf],
     ) {
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        files.retain(|_, e| e.bytes.strong_count() > 0);
         files.insert(
             path.to_path_buf(),
             Entry {

@@ -381,7 +381,9 @@ fn scan_file(
         }
     };
     joined(&mut file, &mut hashing);
-    if let (Some(cache), Some(hash), false) = (cache, &file.hash, walked.found.is_empty()) {
+    if let (Some(cache), Some(hash), false, true) =
+        (cache, &file.hash, walked.found.is_empty(), walked.cacheable)
+    {
         cache.insert(&loc.path, &bytes, hash, &walked, &projects[listed..]);
     }
     record(report, file, walked, bytes);
@@ -400,6 +402,7 @@ fn record(
         remote,
         notes,
         exec_entries,
+        cacheable: _,
     } = walked;
     file.exec_entries = exec_entries;
     let loc_path = file.path.clone();

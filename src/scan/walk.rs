@@ -24,6 +24,9 @@ pub(super) struct Walked {
     /// The entries (pointers, as `SlotReport::entry`) that hold a string `exec`: only these can be
     /// `rekey exec --` wrapped entries (see `protect::bin::stale_entries`).
     pub(super) exec_entries: Vec<String>,
+    /// Whether what was found depends on this file's bytes alone (a flat secret file's labels come from
+    /// another file: it is never re-used by `ScanCache`).
+    pub(super) cacheable: bool,
 }
 
 /// Find the slots in one file's text with `client`'s rules; Claude Code's user file also adds the projects
@@ -252,6 +255,7 @@ pub(super) fn walk_slots(
         remote,
         notes,
         exec_entries,
+        cacheable: store.is_none(),
     })
 }
 
