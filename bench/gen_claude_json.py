@@ -3,8 +3,10 @@
 (JSON.stringify(state, null, 2): 2-space indentation, one array item per line): app state, big integers,
 unicode, many projects with long prompt histories (files of 65-240 MB exist in the wild), the key to rotate
 in the user-scope mcpServers near the top *and* in one project's mcpServers in the middle of the file.
-Deterministic for a given size. Usage: gen_claude_json.py OUT SIZE_MB KEY"""
-import json, random, sys
+Deterministic for a given size. Usage: gen_claude_json.py OUT SIZE_MB KEY
+With WRAPPED=<path> in the environment, the project's server is a protected one instead: started through
+`<path> exec --` with a rekey:// reference in its env (the shape `rekey protect` writes)."""
+import json, os, random, sys
 
 out, size_mb, key = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 target = int(size_mb * 1024 * 1024)
@@ -51,6 +53,10 @@ with open(out, "w", encoding="utf-8") as f:
         servers = {}
         if not middle_done and written >= target // 2:
             servers = {"bitscale": server(key)}
+            if os.environ.get("WRAPPED"):
+                servers = {"bitscale": {"type": "stdio", "command": os.environ["WRAPPED"],
+                                        "args": ["exec", "--", "uvx", "bitscale-mcp"],
+                                        "env": {"BITSCALE_API_KEY": "rekey://k_0123456789abcdef"}}}
             middle_done = True
         proj = {"allowedTools": ["Bash(npm test)", "Edit"], "history": hist, "mcpContextUris": [],
                 "mcpServers": servers, "enabledMcpjsonServers": [], "disabledMcpjsonServers": [],

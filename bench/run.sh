@@ -111,6 +111,16 @@ bench_config() {
   printf '  peak RSS, replace        %6d MiB  of a %d MiB file (target < the file)%s\n' "$((rss_replace / 1024))" "$((kib / 1024))" "$(verdict "$rss_replace < $kib")"
   printf '  output differs from input only in the secret: %s%s\n' "$ok" "$(verdict "$( [ $ok = yes ] && echo 1 || echo 0) == 1")"
 
+  # The same file with the project's server protected (`rekey exec` from a rekey that is gone): each scan
+  # also checks that entry's program.
+  WRAPPED=/opt/rekey-gone/rekey python3 bench/gen_claude_json.py "$W/home/.claude.json" "$SIZE_MB" "$OLD"
+  local t_scan_w rss_scan_w stale
+  t_scan_w=$(median ":" "$REKEY" scan --json)
+  rss_scan_w=$(/usr/bin/time -f %M "$REKEY" scan --json 2>&1 >/dev/null | tail -1)
+  stale=$("$REKEY" scan --json | jq '.stale_rekey | length')
+  printf '  with a protected server: rekey scan --json %6.3f s   scan/dd = %.2fx (reported; %s stale entry found)\n' "$t_scan_w" "$(echo "$t_scan_w / $t_dd" | bc -l)" "$stale"
+  printf '  peak RSS, that scan      %6d MiB  of a %d MiB file (target < the file)%s\n' "$((rss_scan_w / 1024))" "$((kib / 1024))" "$(verdict "$rss_scan_w < $kib")"
+
   # A typical home: 10 config files of a few servers each.
   local H="$W/typical"; mkdir -p "$H/home" "$H/cfg" "$H/data"
   export HOME="$H/home" XDG_CONFIG_HOME="$H/cfg" XDG_DATA_HOME="$H/data"

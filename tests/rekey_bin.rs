@@ -106,3 +106,58 @@ fn doctor_says_which_rekey_protected_servers_start() {
         "{out}"
     );
 }
+
+/// A protected entry's program is read from the entry's own bytes: in JSONC with comments and a trailing
+/// comma inside the entry, in a Claude Code project entry of a `~/.claude.json` whose history mentions
+/// `exec` elsewhere, and in Zed's object form of `command`.
+#[test]
+fn a_gone_rekey_is_reported_in_every_json_entry_shape() {
+    let home = TempHome::new();
+    let gone = home.dir.path().join("old-install/usr/bin/rekey");
+    let gone = gone.to_str().unwrap();
+    let cursor = home.write(
+        CURSOR,
+        &format!(
+            "{{\n  // wrapped by rekey protect\n  \"mcpServers\": {{\n    \"bitscale\": {{\n      \"command\": \"{gone}\", /* the program */\n      \"args\": [\"exec\", \"--\", \"uvx\", \"bitscale-mcp\",],\n      \"env\": {{\"BITSCALE_API_KEY\": \"rekey://bitscale-1a2b3c\"}},\n    }},\n  }},\n}}\n"
+        ),
+    );
+    let project = home.dir.path().join("proj");
+    let claude_code = home.write(
+        "home/.claude.json",
+        &format!(
+            r#"{{"history": [{{"display": "docker exec -it db psql"}}, "exec"],
+  "projects": {{{}: {{"history": [{{"display": "exec it"}}],
+    "mcpServers": {{"db": {{"type": "stdio", "command": "{gone}", "args": ["exec", "--", "npx", "db-mcp"], "env": {{"DB_TOKEN": "rekey://db-4d5e6f"}}}}}}}}}}}}"#,
+            serde_json::to_string(&project.display().to_string()).unwrap()
+        ),
+    );
+    let zed = home.write(
+        "config/zed/settings.json",
+        &format!(
+            r#"{{"context_servers": {{"bitscale": {{"command": {{"path": "{gone}", "args": ["exec", "--", "uvx", "bitscale-mcp"], "env": {{"BITSCALE_API_KEY": "rekey://bitscale-1a2b3c"}}}}}}}}}}"#
+        ),
+    );
+    let (code, out) = run(&home, &["scan", "--json"]);
+    assert_eq!(code, Some(0), "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let mut found: Vec<(String, String)> = v["stale_rekey"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["command"], gone, "{s}");
+            (
+                s["file"].as_str().unwrap().to_string(),
+                s["server"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let mut want = vec![
+        (cursor.display().to_string(), "bitscale".to_string()),
+        (claude_code.display().to_string(), "db".to_string()),
+        (zed.display().to_string(), "bitscale".to_string()),
+    ];
+    want.sort();
+    assert_eq!(found, want, "{out}");
+}

@@ -122,8 +122,20 @@ pub fn walk<'a>(
 pub fn walk_with_keys<'a>(
     text: &'a str,
     dialect: Dialect,
+    on_string: impl FnMut(StringValue<'a, '_>),
+    on_key: impl FnMut(&[Seg<'a>]),
+) -> Result<(), SyntaxError> {
+    walk_with_objects(text, dialect, on_string, on_key, |_, _| {})
+}
+
+/// [`walk_with_keys`], also calling `on_object` with the path and the byte span (`{` to `}` inclusive) of
+/// every object once it is closed.
+pub fn walk_with_objects<'a>(
+    text: &'a str,
+    dialect: Dialect,
     mut on_string: impl FnMut(StringValue<'a, '_>),
     mut on_key: impl FnMut(&[Seg<'a>]),
+    mut on_object: impl FnMut(&[Seg<'a>], std::ops::Range<usize>),
 ) -> Result<(), SyntaxError> {
     let body_start = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let mut lexer = Lexer {
@@ -133,6 +145,8 @@ pub fn walk_with_keys<'a>(
         jsonc: dialect == Dialect::Jsonc,
     };
     let mut stack: Vec<Frame> = Vec::with_capacity(32);
+    // Where each open object began (objects only; arrays need no span).
+    let mut opened: Vec<usize> = Vec::with_capacity(32);
     let mut path: Vec<Seg<'a>> = Vec::with_capacity(32);
     let mut root_done = false;
     let err = |offset: usize, msg: &str| SyntaxError::at(text, offset, msg);
@@ -231,9 +245,19 @@ pub fn walk_with_keys<'a>(
         }
 
         match token {
-            Token::OpenBrace => stack.push(Frame::Obj(Obj::KeyOrEnd)),
+            Token::OpenBrace => {
+                opened.push(start);
+                stack.push(Frame::Obj(Obj::KeyOrEnd))
+            }
             Token::OpenBracket => stack.push(Frame::Arr(Arr::ValueOrEnd, 0)),
-            Token::CloseBrace | Token::CloseBracket => {
+            Token::CloseBrace => {
+                stack.pop();
+                if let Some(from) = opened.pop() {
+                    on_object(&path, from..end);
+                }
+                value_done(&mut stack, &mut path, &mut root_done);
+            }
+            Token::CloseBracket => {
                 stack.pop();
                 value_done(&mut stack, &mut path, &mut root_done);
             }

@@ -7,8 +7,10 @@
 //! next to the running executable.
 
 use super::wrap::{self, Shape};
+use crate::clients::Format;
 use crate::scan::{FileStatus, ScanReport};
 use std::ffi::OsString;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// The CLI's file name on this OS.
@@ -98,16 +100,28 @@ pub fn stale_entries(report: &ScanReport) -> Vec<StaleRekey> {
             continue;
         };
         // Each entry once, by its location (two entries of one name in two roots are two).
-        let mut entries: Vec<(&str, &crate::scan::SlotReport)> = Vec::new();
+        type Entry<'r> = (
+            &'r str,
+            &'r crate::scan::SlotReport,
+            Option<&'r Range<usize>>,
+        );
+        let mut entries: Vec<Entry<'_>> = Vec::new();
         for slot in file.servers.iter().flat_map(|s| &s.slots) {
-            if file.exec_entries.contains(&slot.entry)
-                && !entries.iter().any(|(e, _)| *e == slot.entry)
-            {
-                entries.push((&slot.entry, slot));
+            let Some((_, span)) = file.exec_entries.iter().find(|(e, _)| *e == slot.entry) else {
+                continue;
+            };
+            if !entries.iter().any(|(e, _, _)| *e == slot.entry) {
+                entries.push((&slot.entry, slot, span.as_ref()));
             }
         }
-        for (entry, s) in entries {
-            let shape = wrap::shape(file.format, text, &crate::scan::pointer_keys(entry));
+        for (entry, s, span) in entries {
+            // A JSON entry's shape from its own bytes (a 120 MB `~/.claude.json` is not parsed again for
+            // it); otherwise from the whole file, found by its pointer.
+            let own = span.and_then(|r| text.get(r.clone()));
+            let shape = match (file.format, own) {
+                (Format::Json | Format::Jsonc, Some(own)) => wrap::shape(file.format, own, &[]),
+                _ => wrap::shape(file.format, text, &crate::scan::pointer_keys(entry)),
+            };
             if !wrap::is_wrapped(&shape) {
                 continue;
             }

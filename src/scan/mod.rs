@@ -123,10 +123,11 @@ pub struct FileReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
     pub servers: Vec<ServerReport>,
-    /// The entries that hold a string `exec` (see `walk::Walked::exec_entries`).
+    /// The entries that hold a string `exec` (see `walk::Walked::exec_entries`), with the byte span of
+    /// the entry where the walk knows it (a JSON object).
     #[serde(skip)]
     #[ts(skip)]
-    pub(crate) exec_entries: Vec<String>,
+    pub(crate) exec_entries: Vec<(String, Option<Range<usize>>)>,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -402,9 +403,19 @@ fn record(
         remote,
         notes,
         exec_entries,
+        entry_spans,
         cacheable: _,
     } = walked;
-    file.exec_entries = exec_entries;
+    file.exec_entries = exec_entries
+        .into_iter()
+        .map(|e| {
+            let span = entry_spans
+                .iter()
+                .find(|(p, _)| *p == e)
+                .map(|(_, s)| s.clone());
+            (e, span)
+        })
+        .collect();
     let loc_path = file.path.clone();
     let has_slots = !found.is_empty();
     for (key, name, value) in notes {

@@ -24,6 +24,9 @@ pub(super) struct Walked {
     /// The entries (pointers, as `SlotReport::entry`) that hold a string `exec`: only these can be
     /// `rekey exec --` wrapped entries (see `protect::bin::stale_entries`).
     pub(super) exec_entries: Vec<String>,
+    /// The byte span of each server entry that is a JSON object (pointer, span): a wrapped entry's shape
+    /// is read from its own bytes, not from a parse of the whole file.
+    pub(super) entry_spans: Vec<(String, Range<usize>)>,
     /// Whether what was found depends on this file's bytes alone (a flat secret file's labels come from
     /// another file: it is never re-used by `ScanCache`).
     pub(super) cacheable: bool,
@@ -67,6 +70,7 @@ pub(super) fn walk_slots(
     let mut names: Vec<(String, String)> = Vec::new();
     let name_field = client.server_name_field();
     let mut exec_entries: Vec<String> = Vec::new();
+    let mut entry_spans: Vec<(String, Range<usize>)> = Vec::new();
     let mut on_string =
         |path: &[&str], token: Range<usize>, value: &str, prev_arg: Option<&str>| {
             for root in roots {
@@ -194,7 +198,26 @@ pub(super) fn walk_slots(
                     }
                 }
             };
-            json::walk_with_keys(
+            let on_object = |path: &[Seg<'_>], span: Range<usize>| {
+                let is_entry = roots.iter().any(|r| {
+                    path.len() == r.len() + depth - 1
+                        && r.iter().zip(path).all(|(want, seg)| {
+                            seg.key().is_some_and(|k| *want == "*" || *want == k)
+                        })
+                });
+                if is_entry {
+                    let segs: Vec<String> = path
+                        .iter()
+                        .map(|p| match p {
+                            Seg::Key(k) => k.to_string(),
+                            Seg::Index(i) => i.to_string(),
+                        })
+                        .collect();
+                    let refs: Vec<&str> = segs.iter().map(String::as_str).collect();
+                    entry_spans.push((super::pointer(&refs), span));
+                }
+            };
+            json::walk_with_objects(
                 text,
                 dialect,
                 |s| {
@@ -224,6 +247,7 @@ pub(super) fn walk_slots(
                     prev = Some((path_buf.clone(), s.value.to_string()));
                 },
                 on_key,
+                on_object,
             )
         }
         Format::Toml | Format::Yaml => {
@@ -255,6 +279,7 @@ pub(super) fn walk_slots(
         remote,
         notes,
         exec_entries,
+        entry_spans,
         cacheable: store.is_none(),
     })
 }
