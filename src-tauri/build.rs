@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "cancel_rotation",
     "confirm_rotation",
     "reveal_new_key",
+    "copy_secret",
     "history",
     "subscribe",
     "recovery_report",

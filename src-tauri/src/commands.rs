@@ -204,6 +204,16 @@ pub fn reveal_new_key(token: String) -> Result<String, rekey::Error> {
     Ok(secret.expose().to_string())
 }
 
+/// Copy a revealed key to the OS clipboard, from Rust (marked as a password for clipboard managers), and
+/// clear it after 30 s if the clipboard still holds it; returns the seconds until the clear.
+#[tauri::command]
+pub fn copy_secret(
+    value: String,
+    clipboard: tauri::State<'_, crate::clipboard::SecretClipboard>,
+) -> Result<u64, rekey::Error> {
+    clipboard.copy(rekey::Secret::new(value))
+}
+
 /// Finish an incomplete rotation (the user fixed what it listed): the key from the keychain goes into
 /// every usage still on the old key. (Blocking HTTP: off the async runtime's workers.)
 #[tauri::command]

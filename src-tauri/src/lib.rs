@@ -2,6 +2,7 @@
 
 mod add;
 mod choices;
+mod clipboard;
 mod commands;
 mod demo;
 mod notify;
@@ -163,6 +164,7 @@ pub fn run() {
         .manage(tray::UiEvents::default())
         .manage(commands::Recovery::default())
         .manage(watcher::Live::default())
+        .manage(clipboard::SecretClipboard::default())
         .invoke_handler(tauri::generate_handler![
             commands::engine_info,
             commands::keychain_status,
@@ -172,6 +174,7 @@ pub fn run() {
             commands::cancel_rotation,
             commands::confirm_rotation,
             commands::reveal_new_key,
+            commands::copy_secret,
             commands::history,
             commands::subscribe,
             commands::recovery_report,

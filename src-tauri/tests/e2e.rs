@@ -64,7 +64,8 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         format!(r#"{{"id": "20261121T000000.000000Z-1", "started": "2026-11-21T00:00:00Z", "provider": "bitscale", "credential": "{cred}", "step": "intent", "files": []}}"#),
     )
     .unwrap();
-    let driver = Driver::start(&env);
+    // The copied key's clear comes after 3 s instead of 30 (read back below from the X clipboard).
+    let driver = Driver::start_with(&env, &[("REKEY_TEST_CLIPBOARD_CLEAR_MS", "3000")]);
     eprintln!("e2e: tauri-driver on {}, opening a session", driver.port);
     let c = driver.session(&app).await;
     eprintln!("e2e: session open");
@@ -378,6 +379,51 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         .unwrap();
     wait_for(&c, "[data-testid=copy]").await;
     assert_eq!(text_of(&c, "[data-testid=new-key-value]").await, new_key);
+    // Copy puts the key on the X clipboard (from Rust, marked as a password for clipboard managers) and
+    // clears it once its time is up; a clipboard the user changed meanwhile is left alone.
+    c.find(By::Css("[data-testid=copy]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while text_of(&c, "[data-testid=copy]").await != "Copied: the clipboard is cleared in 3 s" {
+        assert!(Instant::now() < deadline, "Copy did not report the copy");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(clipboard(&[]).as_deref(), Some(new_key.as_str()));
+    let targets = clipboard(&["-t", "TARGETS"]).unwrap_or_default();
+    assert!(
+        targets.lines().any(|t| t == "x-kde-passwordManagerHint"),
+        "not marked as a password: {targets}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while clipboard(&[]).as_deref() == Some(new_key.as_str()) {
+        assert!(
+            Instant::now() < deadline,
+            "the clipboard still holds the key"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A second copy, then the user copies something else: that is not cleared.
+    c.find(By::Css("[data-testid=copy]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while clipboard(&[]).as_deref() != Some(new_key.as_str()) {
+        assert!(
+            Instant::now() < deadline,
+            "the second copy did not reach the clipboard"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    set_clipboard("something the user copied");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(clipboard(&[]).as_deref(), Some("something the user copied"));
     c.find(By::Css("[data-testid=rotate-done]"))
         .await
         .unwrap()
@@ -509,4 +555,36 @@ async fn bench_edit_to_screen_latency() {
     );
     c.quit().await.unwrap();
     drop(driver);
+}
+
+/// The X clipboard's content (or the given target of it), read with xclip (./dev test installs it).
+fn clipboard(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .args(args)
+        .output()
+        .expect("xclip (./dev test installs it)");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What a user copying text elsewhere does: xclip owns the clipboard until another program takes it.
+fn set_clipboard(text: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("xclip")
+        .args(["-i", "-selection", "clipboard"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("xclip (./dev test installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    // xclip forks into the background to serve the selection; the first process exits at once.
+    let _ = child.wait();
 }

@@ -92,6 +92,9 @@ export const api = {
   },
   /** The rotation's one-time reveal: the token comes with its outcome and works once. */
   revealNewKey: (token: string) => call<string>("reveal_new_key", { token }),
+  /** Put a revealed key on the OS clipboard from Rust; it is cleared after the seconds returned if the
+   * clipboard still holds it (the WebView's clipboard API cannot read it back to clear it). */
+  copySecret: (value: string) => call<number>("copy_secret", { value }),
   /** Finish an incomplete rotation after fixing what it listed. */
   finishRotation: (rotation: string) => call<Recovered>("finish_rotation", { rotation }),
   history: () => call<AuditEntry[]>("history"),
