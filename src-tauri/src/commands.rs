@@ -162,12 +162,12 @@ pub async fn confirm_rotation(
     let mut plan = crate::lock(&drafts.plans).remove(&draft).ok_or_else(|| {
         rekey::Error::InvalidInput("this plan is gone; plan the rotation again".into())
     })?;
-    if typed.trim() != plan.provider {
+    if !plan.is_confirmed_by(&typed) {
         // Keep the draft: the user may try again.
-        let provider = plan.provider;
+        let name = plan.provider_name;
         crate::lock(&drafts.plans).insert(draft, plan);
         return Err(rekey::Error::InvalidInput(format!(
-            "type '{provider}' to confirm"
+            "type {name} to confirm"
         )));
     }
     if despite_unparsed == Some(true) {

@@ -331,8 +331,19 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         !confirm.is_enabled().await.unwrap(),
         "confirm enabled before typing"
     );
-    input.send_keys("bitscale").await.unwrap();
-    confirm.click().await.unwrap();
+    // A wrong word and Enter: a hint says what to type, and nothing happens.
+    input.send_keys("bitscal").await.unwrap();
+    input.send_keys(Key::Enter).await.unwrap();
+    let hint = text_of(&c, "[data-testid=confirm-hint]").await;
+    assert!(hint.contains("type BitScale"), "{hint}");
+    look_at(&c, "03b-confirm-hint.png").await;
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
+    // The name as the heading shows it, in another case, then Enter: that rotates.
+    input.clear().await.unwrap();
+    input.send_keys("BITSCALE").await.unwrap();
+    wait_gone(&c, "[data-testid=confirm-hint]").await;
+    assert!(confirm.is_enabled().await.unwrap());
+    input.send_keys(Key::Enter).await.unwrap();
     wait_for(&c, "[data-testid=rotate-done]").await;
     let new_key = fakes.current_key(rekey_fakes::Provider::BitScale);
     assert_ne!(new_key, secret);

@@ -72,7 +72,7 @@ async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
     assert_eq!(std::fs::read_to_string(&cursor).unwrap(), cursor_before);
 
     let word = text_of(&c, "[data-testid=confirm-word]").await;
-    assert_eq!(word, "neon");
+    assert_eq!(word, "Neon");
     wait_for(&c, "[data-testid=confirm-input]")
         .await
         .send_keys("neon")

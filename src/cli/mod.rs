@@ -376,6 +376,11 @@ fn print_json(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), CliE
 /// Ask on the terminal (not stdin, which may carry secrets) and require `word` typed back. Without a
 /// terminal, refuse.
 fn confirm_word(prompt: &str, word: &str) -> Result<bool, CliError> {
+    confirm_with(prompt, |line| line == word)
+}
+
+/// Ask on the terminal; `accepts` judges the answer (trimmed).
+fn confirm_with(prompt: &str, accepts: impl Fn(&str) -> bool) -> Result<bool, CliError> {
     let tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -390,7 +395,7 @@ fn confirm_word(prompt: &str, word: &str) -> Result<bool, CliError> {
     tty.flush()?;
     let mut line = String::new();
     std::io::BufReader::new(&mut tty).read_line(&mut line)?;
-    Ok(line.trim() == word)
+    Ok(accepts(line.trim()))
 }
 
 fn confirm(question: &str) -> Result<bool, CliError> {

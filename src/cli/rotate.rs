@@ -170,7 +170,7 @@ pub(super) fn execute(
                     plan.provider
                 ),
             };
-            if !yes && !confirm_word(&prompt, plan.provider)? {
+            if !yes && !confirm_with(&prompt, |typed| plan.is_confirmed_by(typed))? {
                 note("not confirmed; nothing changed");
                 return Ok(EXIT_NOT_CONFIRMED);
             }

@@ -77,6 +77,14 @@ pub struct RotationPlan {
 }
 
 impl RotationPlan {
+    /// Whether what the user typed confirms this plan: the provider's name as the plan's heading shows it
+    /// (or its id, which the CLI prints), ignoring case and the spaces around it.
+    pub fn is_confirmed_by(&self, typed: &str) -> bool {
+        let typed = typed.trim().to_lowercase();
+        !typed.is_empty()
+            && (typed == self.provider.to_lowercase() || typed == self.provider_name.to_lowercase())
+    }
+
     pub fn ready(&self) -> bool {
         self.preflight.iter().all(|c| c.ok)
     }
