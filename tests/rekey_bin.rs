@@ -161,3 +161,22 @@ fn a_gone_rekey_is_reported_in_every_json_entry_shape() {
     want.sort();
     assert_eq!(found, want, "{out}");
 }
+
+/// Two members of one name on the way to an entry: the file is judged as a whole (as `rekey protect`
+/// judges it, refusing it), not from one of the two entries' bytes.
+#[test]
+fn an_entry_named_twice_is_not_judged_from_one_of_its_copies() {
+    let home = TempHome::new();
+    let gone = home.dir.path().join("old-install/usr/bin/rekey");
+    let gone = gone.to_str().unwrap();
+    home.write(
+        CURSOR,
+        &format!(
+            r#"{{"mcpServers": {{"bitscale": {{"command": "{gone}", "args": ["exec", "--", "uvx", "b"], "env": {{"BITSCALE_API_KEY": "rekey://bitscale-1a2b3c"}}}}, "bitscale": {{"command": "uvx", "args": ["b"], "env": {{"BITSCALE_API_KEY": "rekey://bitscale-1a2b3c"}}}}}}}}"#
+        ),
+    );
+    let (code, out) = run(&home, &["scan", "--json"]);
+    assert_eq!(code, Some(0), "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["stale_rekey"], serde_json::json!([]), "{out}");
+}

@@ -8,7 +8,6 @@
 //! still holds it (the user may have copied something else meanwhile) and no later copy took over.
 
 use rekey::Secret;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,11 +16,18 @@ pub const CLEAR_AFTER: Duration = Duration::from_secs(30);
 
 #[derive(Default)]
 pub struct SecretClipboard {
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Default)]
+struct Inner {
     /// The OS clipboard, kept for the app's life: on X11 the process that copied serves the clipboard's
     /// contents, so dropping the handle would drop the key from the clipboard at once.
-    board: Arc<Mutex<Option<arboard::Clipboard>>>,
-    /// The current copy: a scheduled clear only clears the copy it was scheduled for.
-    generation: Arc<AtomicU64>,
+    board: Option<arboard::Clipboard>,
+    /// The key Rekey put there last and has not cleared yet, and which copy that was: a scheduled clear
+    /// only clears the copy it was scheduled for (a later copy has its own clear).
+    current: Option<(u64, Secret)>,
+    generation: u64,
 }
 
 fn unavailable(e: arboard::Error) -> rekey::Error {
@@ -33,12 +39,17 @@ fn unavailable(e: arboard::Error) -> rekey::Error {
     }
 }
 
-/// [`CLEAR_AFTER`], or `REKEY_TEST_CLIPBOARD_CLEAR_MS` (the end-to-end tests do not wait 30 s).
+/// [`CLEAR_AFTER`]; in debug builds `REKEY_TEST_CLIPBOARD_CLEAR_MS` (the end-to-end tests do not wait
+/// 30 s; a released app cannot be told to keep a key on the clipboard longer).
 fn clear_after() -> Duration {
-    std::env::var("REKEY_TEST_CLIPBOARD_CLEAR_MS")
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("REKEY_TEST_CLIPBOARD_CLEAR_MS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .map_or(CLEAR_AFTER, Duration::from_millis)
+    {
+        return Duration::from_millis(ms);
+    }
+    CLEAR_AFTER
 }
 
 fn put(board: &mut arboard::Clipboard, text: &str) -> Result<(), arboard::Error> {
@@ -70,30 +81,65 @@ impl SecretClipboard {
     /// Put `value` on the clipboard and schedule its clear; returns the seconds until the clear.
     pub fn copy(&self, value: Secret) -> Result<u64, rekey::Error> {
         let after = clear_after();
-        {
-            let mut guard = self.board.lock().unwrap_or_else(|p| p.into_inner());
-            if guard.is_none() {
-                *guard = Some(arboard::Clipboard::new().map_err(unavailable)?);
+        let generation = {
+            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if inner.board.is_none() {
+                inner.board = Some(arboard::Clipboard::new().map_err(unavailable)?);
             }
-            let board = guard.as_mut().expect("just opened");
-            put(board, value.expose()).map_err(unavailable)?;
-        }
-        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let (board, current) = (Arc::clone(&self.board), Arc::clone(&self.generation));
+            put(inner.board.as_mut().expect("just opened"), value.expose()).map_err(unavailable)?;
+            inner.generation += 1;
+            let generation = inner.generation;
+            inner.current = Some((generation, value));
+            generation
+        };
+        let inner = Arc::clone(&self.inner);
         std::thread::spawn(move || {
             std::thread::sleep(after);
-            if current.load(Ordering::SeqCst) != generation {
-                return; // a later copy took over, with its own clear
-            }
-            let mut guard = board.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(b) = guard.as_mut() {
-                let now = b.get_text().ok().map(Secret::new);
-                if now.as_ref() == Some(&value) {
-                    let _ = b.clear();
-                }
-            }
-            // `value` and `now` are zeroized as they drop.
+            clear_if_ours(&inner, Some(generation));
         });
         Ok(after.as_secs().max(1))
     }
+
+    /// Clear the clipboard now if it still holds the key Rekey put there (the app is quitting: its clear
+    /// thread would die with it, and on macOS and Windows the key would stay).
+    pub fn clear_now(&self) {
+        clear_if_ours(&self.inner, None);
+    }
+}
+
+/// Clear the clipboard if it holds Rekey's current copy (`generation`: only if that copy is still the
+/// current one). The clipboard is read with the lock released: reading another program's clipboard can
+/// wait for that program, and a Copy meanwhile must not wait for it.
+fn clear_if_ours(inner: &Mutex<Inner>, generation: Option<u64>) {
+    let lock = || inner.lock().unwrap_or_else(|p| p.into_inner());
+    let (value, mut board) = {
+        let mut guard = lock();
+        match &guard.current {
+            Some((g, _)) if generation.is_none_or(|want| want == *g) => {}
+            _ => return, // a later copy took over, with its own clear (or nothing to clear)
+        }
+        let Some((g, value)) = guard.current.take() else {
+            return;
+        };
+        // A handle of its own for the read (the app's stays, serving what is on the clipboard).
+        match arboard::Clipboard::new() {
+            Ok(b) => (Some((g, value)), b),
+            Err(_) => {
+                guard.current = Some((g, value));
+                return;
+            }
+        }
+    };
+    let now = board.get_text().ok().map(Secret::new);
+    let mut guard = lock();
+    let Some((g, value)) = value else { return };
+    if guard.generation != g {
+        return; // copied again while we read: that copy has its own clear
+    }
+    if now.as_ref() == Some(&value) {
+        if let Some(b) = guard.board.as_mut() {
+            let _ = b.clear();
+        }
+    }
+    // `value` and `now` are zeroized as they drop.
 }

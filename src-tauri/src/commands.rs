@@ -205,8 +205,9 @@ pub fn reveal_new_key(token: String) -> Result<String, rekey::Error> {
 }
 
 /// Copy a revealed key to the OS clipboard, from Rust (marked as a password for clipboard managers), and
-/// clear it after 30 s if the clipboard still holds it; returns the seconds until the clear.
-#[tauri::command]
+/// clear it after 30 s if the clipboard still holds it; returns the seconds until the clear. (Off the main
+/// thread: the clipboard may wait for another program.)
+#[tauri::command(async)]
 pub fn copy_secret(
     value: String,
     clipboard: tauri::State<'_, crate::clipboard::SecretClipboard>,

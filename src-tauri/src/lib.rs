@@ -261,6 +261,8 @@ pub fn run() {
     };
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
+            // A key copied less than 30 s ago: its clear would die with the app.
+            app.state::<clipboard::SecretClipboard>().clear_now();
             if let Some(d) = app.state::<Mode>().demo.as_ref() {
                 demo::clean_up(&d.root);
             }

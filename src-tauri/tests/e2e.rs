@@ -417,7 +417,45 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // A second copy, then the user copies something else: that is not cleared.
+    // Copy, and Copy again 2 s later: the first copy's clear (due at 3 s) leaves the second one alone,
+    // whose own clear comes at 5 s.
+    c.find(By::Css("[data-testid=copy]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let first = Instant::now();
+    let deadline = first + WAIT;
+    while clipboard(&[]).as_deref() != Some(new_key.as_str()) {
+        assert!(
+            Instant::now() < deadline,
+            "the copy did not reach the clipboard"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2).saturating_sub(first.elapsed())).await;
+    c.find(By::Css("[data-testid=copy]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(3700).saturating_sub(first.elapsed())).await;
+    assert_eq!(
+        clipboard(&[]).as_deref(),
+        Some(new_key.as_str()),
+        "the first copy's clear took the second copy away"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while clipboard(&[]).as_deref() == Some(new_key.as_str()) {
+        assert!(
+            Instant::now() < deadline,
+            "the second copy was never cleared"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A third copy, then the user copies something else: that is not cleared.
     c.find(By::Css("[data-testid=copy]"))
         .await
         .unwrap()

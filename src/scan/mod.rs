@@ -409,10 +409,13 @@ fn record(
     file.exec_entries = exec_entries
         .into_iter()
         .map(|e| {
-            let span = entry_spans
-                .iter()
-                .find(|(p, _)| *p == e)
-                .map(|(_, s)| s.clone());
+            // Two members of one name on the way to the entry: no span (the whole file's parse, which
+            // refuses such a file, decides).
+            let mut spans = entry_spans.iter().filter(|(p, _)| *p == e);
+            let span = match (spans.next(), spans.next()) {
+                (Some((_, s)), None) => Some(s.clone()),
+                _ => None,
+            };
             (e, span)
         })
         .collect();
