@@ -343,8 +343,59 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     input.send_keys("BITSCALE").await.unwrap();
     wait_gone(&c, "[data-testid=confirm-hint]").await;
     assert!(confirm.is_enabled().await.unwrap());
+    // A provider that takes its time: the step being worked on spins and counts the seconds, the
+    // ones after it wait their turn.
+    fakes.set_fault(
+        rekey_fakes::Provider::BitScale,
+        rekey_fakes::Fault::Delay(Duration::from_millis(2500)),
+    );
     input.send_keys(Key::Enter).await.unwrap();
+    let running = wait_for(&c, "[data-testid=rotate-activity][data-mark=running]").await;
+    assert_eq!(
+        running.attr("data-activity").await.unwrap().as_deref(),
+        Some("call")
+    );
+    assert_eq!(
+        text_of(&c, "[data-testid=rotate-activity][data-activity=call]")
+            .await
+            .split(" · ")
+            .next(),
+        Some("Rotate the key at BitScale")
+    );
+    let deadline = Instant::now() + WAIT;
+    while !text_of(&c, "[data-testid=rotate-activity][data-mark=running]")
+        .await
+        .contains(" s")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no elapsed time on the running step"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        c.find_all(By::Css("[data-testid=rotate-activity][data-mark=pending]"))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let write = text_of(&c, "[data-testid=rotate-activity][data-activity=write]").await;
+    assert!(
+        write.contains("Write the new key into 3 config files"),
+        "{write}"
+    );
+    look_at(&c, "03c-rotating.png").await;
     wait_for(&c, "[data-testid=rotate-done]").await;
+    fakes.set_fault(rekey_fakes::Provider::BitScale, rekey_fakes::Fault::None);
+    assert_eq!(
+        c.find_all(By::Css("[data-testid=rotate-activity][data-mark=done]"))
+            .await
+            .unwrap()
+            .len(),
+        4,
+        "every step of a verified rotation is done"
+    );
     let new_key = fakes.current_key(rekey_fakes::Provider::BitScale);
     assert_ne!(new_key, secret);
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 1);

@@ -93,6 +93,22 @@ async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
     {
         steps.push(el.attr("data-step").await.unwrap().unwrap());
     }
+    // On screen: create, keep, write, verify, revoke, each done.
+    let mut marks = Vec::new();
+    for el in c
+        .find_all(By::Css("[data-testid=rotate-activity]"))
+        .await
+        .unwrap()
+    {
+        marks.push((
+            el.attr("data-activity").await.unwrap().unwrap(),
+            el.attr("data-mark").await.unwrap().unwrap(),
+        ));
+    }
+    assert_eq!(
+        marks,
+        ["call", "keep", "write", "verify", "revoke"].map(|a| (a.to_string(), "done".to_string()))
+    );
     // Created before anything else, revoked last: the old key died only once every config held the new one.
     assert_eq!(steps.first().map(String::as_str), Some("intent"));
     assert!(steps.contains(&"created".to_string()), "{steps:?}");
@@ -227,6 +243,25 @@ async fn a_failed_check_offers_the_choice_and_rollback_restores_the_config() {
     assert_eq!(
         std::fs::read_to_string(&claude).unwrap(),
         original.replace(&old, &new)
+    );
+    // The step that failed is marked, the ones after it never ran.
+    assert_eq!(
+        wait_for(&c, "[data-testid=rotate-activity][data-mark=failed]")
+            .await
+            .attr("data-activity")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("verify")
+    );
+    assert_eq!(
+        wait_for(&c, "[data-testid=rotate-activity][data-activity=revoke]")
+            .await
+            .attr("data-mark")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("pending")
     );
     look_at(&c, "43-ctr-verify-failed.png").await;
     // Before the choice, the new key is offered for saving (checked gone below).
