@@ -1,6 +1,7 @@
 //! "Add a server" creates a missing config through a private temp file: the new file (it holds a token)
 //! is never readable by others, not while it is written and not as a killed run's leftover. Its own test
 //! binary, because it steers the write with the process-wide test-hook variables.
+#![cfg(unix)] // file modes: Unix permissions
 use rekey::clients::{ClientId, Format};
 use rekey::edit::backup::Backups;
 use std::os::unix::fs::PermissionsExt;

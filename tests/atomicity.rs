@@ -266,6 +266,7 @@ fn a_locked_file_is_refused_not_overwritten() {
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), config());
 }
 
+#[cfg(unix)] // file modes and symlinks
 #[test]
 fn mode_and_symlinks_survive() {
     use std::os::unix::fs::PermissionsExt;

@@ -432,14 +432,18 @@ fn credential_ids_are_keyed_not_plain_hashes() {
         id1.as_str(),
         "another install's key gives another id"
     );
-    let key = home.dir.path().join("data/rekey/fingerprint.key");
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        std::fs::metadata(key).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    #[cfg(unix)]
+    {
+        let key = home.dir.path().join("data/rekey/fingerprint.key");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
 }
 
+#[cfg(unix)] // detached from the terminal by its own process group
 #[test]
 fn replace_without_yes_and_without_a_terminal_changes_nothing() {
     let home = TempHome::new();

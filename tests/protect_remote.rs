@@ -45,8 +45,11 @@ done
     let npx = bin.join("npx");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::write(&npx, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&npx, std::fs::Permissions::from_mode(0o755)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&npx, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     npx
 }
 

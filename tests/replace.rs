@@ -221,6 +221,7 @@ fn the_link_follows_the_key_to_its_new_id() {
     }
 }
 
+#[cfg(unix)] // detached from the terminal by its own process group
 #[test]
 fn without_yes_and_without_a_terminal_nothing_is_written() {
     let (home, old) = unlinked_bitscale();

@@ -3,6 +3,7 @@
 //! `protect` when such a file is swapped in between the plan and the write (the atomic writer's re-read
 //! under the lock). Every run has a deadline, so a regression (a read that blocks on the FIFO or grows
 //! without end on `/dev/zero`) fails instead of hanging the suite.
+#![cfg(unix)] // FIFOs and /dev/zero: Unix special files (Windows has no such config paths)
 mod common;
 use common::fixture::*;
 use common::servers::{CLAUDE, CURSOR};

@@ -4,6 +4,7 @@
 //! round-trip; a config that holds the key but does not parse is reported and never silent.
 mod common;
 use common::*;
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Output};
@@ -150,6 +151,7 @@ fn a_second_change_of_the_same_key_is_refused_and_never_overwrites_the_first() {
     );
 }
 
+#[cfg(unix)] // file modes
 #[test]
 fn temp_files_are_private_and_a_dead_writers_are_removed() {
     let home = TempHome::new();

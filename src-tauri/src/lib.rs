@@ -42,13 +42,11 @@ pub struct Mode {
 fn start_demo() -> demo::Demo {
     let root = std::env::temp_dir().join(format!("rekey-demo-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    let made = std::fs::create_dir_all(&root).and_then(|()| {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))?;
-        }
-        Ok(())
+    let made = std::fs::create_dir_all(&root);
+    #[cfg(unix)]
+    let made = made.and_then(|()| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))
     });
     if let Err(e) = made {
         eprintln!(

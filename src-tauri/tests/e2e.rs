@@ -1,6 +1,7 @@
 //! End to end: the real `rekey-app` in the real WebView (WebKitGTK), driven through tauri-driver and
 //! WebKitWebDriver (client: thirtyfour). Runs under `./dev test` (Xvfb, a private D-Bus with gnome-keyring, temp HOME/XDG);
 //! skipped elsewhere. Screenshots go to target/e2e-screenshots/.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

@@ -1,6 +1,7 @@
 //! End to end in the real app: the first-run wizard's "Add an MCP server" step sets up a provider's server
 //! in the demo, protected: the key pasted once goes to the keychain, the configs hold a `rekey://`
 //! reference, and the key shows up on the Keys screen linked and protected.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

@@ -1,6 +1,7 @@
 //! End to end in the real app, for the one change pipeline (issue 18): a key shows its id for life and
 //! takes a name of the user's; a config value that Rekey rotated away is flagged on the key and in the
 //! header (never "all keys are up to date"); the History shows every kind of change in plain words.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

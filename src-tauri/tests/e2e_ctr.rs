@@ -1,6 +1,7 @@
 //! End to end in the real app: the demo's zero-downtime rotation. Neon creates the new key before the old
 //! one is revoked, so no config ever holds a dead key; the plan says so, and the outcome says the old key
 //! was revoked.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

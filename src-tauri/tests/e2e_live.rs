@@ -1,5 +1,6 @@
 //! End to end in the real app: Settings (refusals, admin credentials, launch at login), the live view of
 //! configs edited by other programs, and the restore offer when a client wipes its own servers.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

@@ -2,6 +2,7 @@
 //! bus (as a desktop's notification daemon does) and records what the real app sends through the official
 //! notification plugin. A key past its max age is announced once, not again at the next start the same day,
 //! and never when the user turned notifications off; no notification carries the key.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

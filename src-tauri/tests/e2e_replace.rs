@@ -2,6 +2,7 @@
 //! with nothing written; a key the (linked, fake) provider refuses shows the provider's message and only a
 //! separate "Write anyway"; a good key shows the plan (every usage, masked diff, the provider's check) and
 //! is written into both configs only after Confirm, and the key keeps its link.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

@@ -2,6 +2,7 @@
 //! (target/e2e-screenshots/tour-<theme>-*.png) and an axe-core check (no serious or critical violation)
 //! of each; and the keyboard: the sidebar with the arrow keys, Escape in the confirmation dialog.
 //! The demo (`--demo`) supplies a world with keys, links and fake providers.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

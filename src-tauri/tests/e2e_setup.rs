@@ -1,4 +1,5 @@
 //! End to end in the real app: how it starts. The first-run wizard, the demo, and single instance.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

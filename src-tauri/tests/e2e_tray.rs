@@ -2,6 +2,7 @@
 //! app's icon docks into it as a small window, a left click with `xdotool` opens the app's menu, the first
 //! entry ("Rotate BitScale key (…)…") is picked with the keyboard as a user would, and WebDriver checks
 //! that the window now shows that key's rotation plan. Nothing rotates: the plan waits for its confirmation.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

@@ -1,6 +1,7 @@
 //! End to end in the real app: a rotation that a running client undid (it wrote its old config back) is
 //! `incomplete`: the key shows it, the key's screen lists what still holds the dead key, and Finish writes
 //! the new key from the keychain into it without calling the provider again.
+#![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
 use harness::*;

@@ -280,6 +280,8 @@ impl Backups {
             drop(lock);
             self.forget(&dropped)?;
         }
+        #[cfg(not(unix))]
+        drop(lock);
         Ok(done)
     }
 
@@ -305,6 +307,9 @@ impl Backups {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(self.dir.join(id), fs::Permissions::from_mode(0o600))?;
         }
+        // (Elsewhere a backup gets its folder's access rights: nothing to change.)
+        #[cfg(not(unix))]
+        let _ = id;
         Ok(())
     }
 

@@ -61,8 +61,11 @@ pub fn launchers(home: &TempHome) -> PathBuf {
     for name in ["uvx", "npx"] {
         let p = bin.join(name);
         std::fs::write(&p, LAUNCHER).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
     }
     bin
 }
