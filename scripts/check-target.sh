@@ -19,8 +19,8 @@ R=$X/root
 if [ ! -x "$R/usr/bin/rustc" ] || [ ! -x "$R/usr/bin/cargo-clippy" ]; then
   command -v apt-get >/dev/null || { echo "check-target: needs Debian's rustc-web packages (apt)" >&2; exit 1; }
   rm -rf "$X/debs"; mkdir -p "$X/debs" "$R"
-  libstd=$(apt-cache depends libstd-rust-web-dev | awk '/Depends: libstd-rust-web-[0-9]/{print $2; exit}')
-  llvm=$(apt-cache depends "$libstd" | awk '/Depends: libllvm[0-9]/{print $2; exit}')
+  libstd=$(apt-cache depends libstd-rust-web-dev 2>/dev/null | awk '/Depends: libstd-rust-web-[0-9]/{print $2; exit}' || true)
+  llvm=$( [ -n "$libstd" ] && apt-cache depends "$libstd" 2>/dev/null | awk '/Depends: libllvm[0-9]/{print $2; exit}' || true)
   if [ -z "$libstd" ] || [ -z "$llvm" ]; then
     echo "check-target: Debian's rustc-web is not in the apt sources (bookworm-security); cannot type-check $T" >&2
     exit 1

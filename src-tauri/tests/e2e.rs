@@ -65,8 +65,8 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         format!(r#"{{"id": "20261121T000000.000000Z-1", "started": "2026-11-21T00:00:00Z", "provider": "bitscale", "credential": "{cred}", "step": "intent", "files": []}}"#),
     )
     .unwrap();
-    // The copied key's clear comes after 3 s instead of 30 (read back below from the X clipboard).
-    let driver = Driver::start_with(&env, &[("REKEY_TEST_CLIPBOARD_CLEAR_MS", "3000")]);
+    // The copied key's clear comes after 4 s instead of 30 (read back below from the X clipboard).
+    let driver = Driver::start_with(&env, &[("REKEY_TEST_CLIPBOARD_CLEAR_MS", "4000")]);
     eprintln!("e2e: tauri-driver on {}, opening a session", driver.port);
     let c = driver.session(&app).await;
     eprintln!("e2e: session open");
@@ -451,7 +451,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         .await
         .unwrap();
     let deadline = Instant::now() + WAIT;
-    while text_of(&c, "[data-testid=copy]").await != "Copied: the clipboard is cleared in 3 s" {
+    while text_of(&c, "[data-testid=copy]").await != "Copied: the clipboard is cleared in 4 s" {
         assert!(Instant::now() < deadline, "Copy did not report the copy");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -469,8 +469,8 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Copy, and Copy again 2 s later: the first copy's clear (due at 3 s) leaves the second one alone,
-    // whose own clear comes at 5 s.
+    // Copy, and Copy again 1.5 s later: the first copy's clear (due at 4 s) leaves the second one alone,
+    // whose own clear comes at 5.5 s; the clipboard is read at 4.75 s, in the middle.
     c.find(By::Css("[data-testid=copy]"))
         .await
         .unwrap()
@@ -486,14 +486,18 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_secs(2).saturating_sub(first.elapsed())).await;
+    tokio::time::sleep(Duration::from_millis(1500).saturating_sub(first.elapsed())).await;
+    assert!(
+        first.elapsed() < Duration::from_millis(3500),
+        "too slow to test the second copy before the first one's clear"
+    );
     c.find(By::Css("[data-testid=copy]"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(3700).saturating_sub(first.elapsed())).await;
+    tokio::time::sleep(Duration::from_millis(4750).saturating_sub(first.elapsed())).await;
     assert_eq!(
         clipboard(&[]).as_deref(),
         Some(new_key.as_str()),
