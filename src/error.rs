@@ -81,6 +81,15 @@ impl Error {
         crate::scrub::text(&self.to_string())
     }
 
+    /// What the app shows: [`Error::public_message`] without the "invalid input: " prefix, which reads as
+    /// jargon next to a form (the stable `code` still says what kind of error it is).
+    pub fn ui_message(&self) -> String {
+        match self {
+            Error::InvalidInput(m) => crate::scrub::text(m),
+            _ => self.public_message(),
+        }
+    }
+
     pub fn io(path: impl AsRef<std::path::Path>, err: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().display().to_string(),
@@ -95,9 +104,29 @@ impl Serialize for Error {
         use serde::ser::SerializeStruct;
         let mut s = serializer.serialize_struct("Error", 2)?;
         s.serialize_field("code", self.code())?;
-        s.serialize_field("message", &self.public_message())?;
+        s.serialize_field("message", &self.ui_message())?;
         s.end()
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn the_app_gets_invalid_input_without_its_prefix_and_the_cli_with_it() {
+        let e = Error::InvalidInput("type BitScale to confirm".into());
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "invalid_input");
+        assert_eq!(v["message"], "type BitScale to confirm");
+        assert_eq!(
+            e.public_message(),
+            "invalid input: type BitScale to confirm"
+        );
+        // Other errors cross unchanged.
+        let v = serde_json::to_value(Error::KeychainLocked).unwrap();
+        assert_eq!(v["message"], Error::KeychainLocked.public_message());
+    }
+}

@@ -245,6 +245,28 @@ async fn a_failed_check_offers_the_choice_and_rollback_restores_the_config() {
         std::fs::read_to_string(&claude).unwrap(),
         original.replace(&old, &new)
     );
+    // What happened in one plain sentence; the provider's own text folded under Details.
+    let plain = text_of(&c, "[data-testid=verify-error] .plain").await;
+    assert!(
+        plain.starts_with("Neon did not accept the new key"),
+        "{plain}"
+    );
+    assert!(!plain.contains("401"), "{plain}");
+    let details = wait_for(&c, "[data-testid=verify-error] details").await;
+    assert_eq!(
+        details.attr("open").await.unwrap(),
+        None,
+        "the detail is folded"
+    );
+    let detail = c
+        .find(By::Css("[data-testid=verify-detail]"))
+        .await
+        .unwrap()
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(detail.contains("401"), "{detail}");
     // The step that failed is marked, the ones after it never ran.
     assert_eq!(
         wait_for(&c, "[data-testid=rotate-activity][data-mark=failed]")

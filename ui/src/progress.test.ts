@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activities, marks } from "./progress";
+import { activities, marks, verifyProblem } from "./progress";
 
 const inPlace = activities({ providerName: "BitScale", createThenRevoke: false, files: 3, protectedServers: 0 });
 const ctr = activities({ providerName: "Neon", createThenRevoke: true, files: 1, protectedServers: 0 });
@@ -52,5 +52,20 @@ describe("rotation progress", () => {
     for (const last of ["failed", "unknown", "shown", "incomplete", "verified"]) {
       expect(marks(inPlace, ["intent", last], last, false)).not.toContain("running");
     }
+  });
+});
+
+describe("a failed check of the new key", () => {
+  it("says in plain words what happened, the technical text stays out of the sentence", () => {
+    const dns = verifyProblem("verification failed: error sending request for url (https://api.bitscale.example/v1/me): dns error: failed to lookup address information: Name or service not known", "BitScale");
+    expect(dns.network).toBe(true);
+    expect(dns.sentence).toBe("Rekey could not reach BitScale to check the new key. The key is saved; when your connection works, check it again.");
+    const rejected = verifyProblem("verification failed: the provider rejected the credential (401 Unauthorized): injected failure", "Neon");
+    expect(rejected.network).toBe(false);
+    expect(rejected.sentence).toContain("Neon did not accept the new key");
+    expect(rejected.sentence).not.toContain("401");
+    expect(verifyProblem("verification failed: 500 Internal Server Error", "X").sentence).toContain("The check of the new key with X failed");
+    // Where the screen offers choices instead of a second check, the sentence does not send the user to one.
+    expect(verifyProblem("verification failed: the provider rejected the credential (401 Unauthorized)", "Neon", false).sentence).toBe("Neon did not accept the new key.");
   });
 });

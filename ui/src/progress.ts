@@ -55,3 +55,27 @@ export function marks(list: Activity[], received: string[], last: string | undef
   const failed = running || last === undefined ? undefined : failedAt[last];
   return list.map((a, i) => (a.id === failed ? "failed" : done[i] ? "done" : running && i === firstOpen ? "running" : "pending"));
 }
+
+/** A failed check of the new key, in one plain sentence of what happened and what to do; the engine's own
+ * text (a DNS or TLS error chain, an HTTP status) goes under "Details". `network`: Rekey could not reach the
+ * provider, so the key may well work. `retry`: whether the screen offers to check again (a
+ * create-then-revoke rotation offers its own choices instead, explained beside them). */
+export function verifyProblem(error: string, provider: string, retry = true): { sentence: string; network: boolean } {
+  const e = error.toLowerCase();
+  if (/(dns|resolve|lookup|connect|timed out|timeout|unreachable|tls|certificate|network|refused)/.test(e) && !/\b(401|403)\b/.test(e)) {
+    return {
+      sentence: `Rekey could not reach ${provider} to check the new key.${retry ? " The key is saved; when your connection works, check it again." : ""}`,
+      network: true,
+    };
+  }
+  if (/\b(401|403)\b|unauthori[sz]ed|forbidden|rejected|invalid/.test(e)) {
+    return {
+      sentence: `${provider} did not accept the new key.${retry ? ` It can take a moment to become active: check it again, or look at ${provider}'s console.` : ""}`,
+      network: false,
+    };
+  }
+  return {
+    sentence: `The check of the new key with ${provider} failed.${retry ? ` Check it again, or look at ${provider}'s console.` : ""}`,
+    network: false,
+  };
+}
