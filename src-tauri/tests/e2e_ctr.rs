@@ -355,6 +355,21 @@ async fn the_demo_protects_a_key_from_its_screen() {
         .click()
         .await
         .unwrap();
+    // Escape closes the plan (focus is in it from the start) and writes nothing; then open it again.
+    wait_for(&c, "[data-testid=protect]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=protect-files]").await;
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(Key::Escape)
+        .await
+        .unwrap();
+    wait_gone(&c, "[data-testid=protect-panel]").await;
+    assert!(std::fs::read_to_string(&cursor).unwrap().contains(&key));
     wait_for(&c, "[data-testid=protect]")
         .await
         .click()
