@@ -57,6 +57,27 @@ async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_li
         .unwrap();
     // Claude Desktop and Cursor are picked by default; protected is the default.
     look_at(&c, "12-wizard-add-form.png").await;
+    // "Not offered here" says why in words, commands shown as code, never as raw backticks.
+    c.find(By::Css("details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let why = wait_for(&c, "[data-testid=add-left-out]").await;
+    let text = why.text().await.unwrap();
+    assert!(!text.contains('`'), "{text}");
+    let datadog = c
+        .find_all(By::Css("[data-testid=add-left-out]"))
+        .await
+        .unwrap();
+    let mut codes = Vec::new();
+    for p in &datadog {
+        for code in p.find_all(By::Css("code")).await.unwrap() {
+            codes.push(code.text().await.unwrap());
+        }
+    }
+    assert!(codes.iter().any(|c| c == "rekey add"), "{codes:?}");
     wait_for(&c, "[data-testid=add-plan]")
         .await
         .click()

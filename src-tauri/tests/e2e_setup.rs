@@ -173,7 +173,7 @@ async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes
     // Keys, grouped, with the provider guessed from the shape.
     let keys = text_of(&c, "[data-testid=wizard-keys]").await;
     assert!(
-        keys.contains("looks like bitscale") && keys.contains("Cursor"),
+        keys.contains("looks like BitScale") && keys.contains("Cursor"),
         "{keys}"
     );
     next().await;
@@ -190,7 +190,7 @@ async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes
         .unwrap();
     assert_eq!(
         text_of(&c, "[data-testid=wizard-linked]").await,
-        "linked: bitscale"
+        "linked: BitScale"
     );
     look_at(&c, "10-wizard-link.png").await;
     next().await;

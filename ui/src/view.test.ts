@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { glance, historyOutcome, keyName, nextIndex, providerLabel, ageText } from "./view";
+import { glance, historyOutcome, keyName, nextIndex, providerLabel, ageText, codeParts } from "./view";
 import type { AuditEntry, Credential, ProviderInfo, ScanReport, Slot } from "./api";
 
 const slot = (server: string, state: "secret" | "placeholder" = "secret"): Slot => ({
@@ -70,5 +70,13 @@ describe("superseded values", () => {
     const report = { credentials: [c] } as unknown as ScanReport;
     expect(glance(report, [], []).superseded).toBe(1);
     expect(keyName(c)).toBe("Work BitScale");
+  });
+});
+
+describe("code in texts", () => {
+  it("turns backticked spans into code parts, and leaves an unpaired backtick alone", () => {
+    expect(codeParts("run `rekey add` first")).toEqual(["run ", "rekey add", " first"]);
+    expect(codeParts("no code")).toEqual(["no code"]);
+    expect(codeParts("a ` alone")).toEqual(["a ` alone"]);
   });
 });

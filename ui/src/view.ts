@@ -134,3 +134,11 @@ export function nextIndex(key: string, i: number, n: number): number | null {
       return null;
   }
 }
+
+/** A text with `code` spans in backticks, as alternating plain and code parts (odd indexes are code), so the
+ * window shows code as code instead of backticks. An unpaired backtick stays as it is. */
+export function codeParts(text: string): string[] {
+  const parts = text.split("`");
+  if (parts.length % 2 === 0) return [text];
+  return parts;
+}
