@@ -156,6 +156,24 @@ async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     look_at(&c, "42-ctr-history.png").await;
+    // The demo does not touch the user's login items: the switch says so and snaps back.
+    goto(&c, "settings").await;
+    let login = wait_for(&c, "[data-testid=setting-login]").await;
+    assert!(!login.is_selected().await.unwrap());
+    login.click().await.unwrap();
+    let message = text_of(&c, "[data-testid=settings-message]").await;
+    assert!(
+        message.contains("the demo does not change your login items"),
+        "{message}"
+    );
+    assert!(
+        !wait_for(&c, "[data-testid=setting-login]")
+            .await
+            .is_selected()
+            .await
+            .unwrap(),
+        "the refused switch stayed on"
+    );
     c.quit().await.unwrap();
     drop(driver);
     let _ = std::fs::remove_dir_all(home.parent().unwrap());
