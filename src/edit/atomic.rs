@@ -389,6 +389,26 @@ impl Staged {
             temp,
             ..
         } = self;
+        // Linux: exchanged rather than renamed, so that a writer taking no lock (Claude Code) that replaced
+        // the file since `check` is seen, not overwritten (tests/concurrency.rs).
+        #[cfg(target_os = "linux")]
+        let temp = match temp.exchange_into(&target, &lock_file) {
+            Err(temp) => temp,
+            Ok(result) => {
+                drop(lock_file);
+                return match result {
+                    Ok(super::temp::Exchanged::Done(dir)) => Ok(dir),
+                    Ok(super::temp::Exchanged::Replaced) => {
+                        let _ = backups.unlink_failed(backup, &current);
+                        Err(Attempt::Moved)
+                    }
+                    Err(e) => {
+                        let _ = backups.unlink_failed(backup, &current);
+                        Err(io_failed(&shown, e))
+                    }
+                };
+            }
+        };
         let done = temp.rename_into(&target);
         drop(lock_file);
         done.map_err(|e| {

@@ -55,19 +55,9 @@ impl Temp {
     /// [`Temp::commit`] without the directory's fsync: returns the directory to sync, which the caller
     /// must do before it reports the file written (a batch syncs each directory once, after its renames).
     pub(crate) fn rename_into(self, target: &Path) -> std::io::Result<PathBuf> {
-        // Only now: until the rename the file must stay private. The mode change is not synced on its
-        // own: after a power loss at worst the config comes back private (0600), never with lost bytes.
-        if let Ok(meta) = fs::metadata(target) {
-            if let Err(e) = self.file.set_permissions(meta.permissions()) {
-                self.discard();
-                return Err(e);
-            }
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt;
-                // Keeping the owner needs privileges when it differs from ours; best effort.
-                let _ = std::os::unix::fs::fchown(&self.file, Some(meta.uid()), Some(meta.gid()));
-            }
+        if let Err(e) = self.adopt_mode(target) {
+            self.discard();
+            return Err(e);
         }
         if let Err(e) = fs::rename(&self.path, target) {
             self.discard();
@@ -76,9 +66,98 @@ impl Temp {
         Ok(self.dir)
     }
 
+    /// Only now: until the rename the file must stay private. The mode change is not synced on its own:
+    /// after a power loss at worst the config comes back private (0600), never with lost bytes.
+    fn adopt_mode(&self, target: &Path) -> std::io::Result<()> {
+        if let Ok(meta) = fs::metadata(target) {
+            self.file.set_permissions(meta.permissions())?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                // Keeping the owner needs privileges when it differs from ours; best effort.
+                let _ = std::os::unix::fs::fchown(&self.file, Some(meta.uid()), Some(meta.gid()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Linux: put the temp file in place by *exchanging* it with `target` (renameat2 RENAME_EXCHANGE), so
+    /// that the file it displaces can be looked at: if it is not `expected` (the file the content was made
+    /// from), a writer that takes no lock replaced the file between the last check and now, and a plain
+    /// rename would have thrown its change away. Then the two are exchanged back (its file is in place again)
+    /// and `Exchanged::Replaced` is returned; nothing of ours stays. `Err(self)`: the filesystem cannot
+    /// exchange (use [`Temp::rename_into`]).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn exchange_into(
+        self,
+        target: &Path,
+        expected: &File,
+    ) -> Result<std::io::Result<Exchanged>, Temp> {
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::MetadataExt;
+        let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).ok();
+        let (Some(from), Some(to)) = (c(&self.path), c(target)) else {
+            return Err(self);
+        };
+        if let Err(e) = self.adopt_mode(target) {
+            self.discard();
+            return Ok(Err(e));
+        }
+        let exchange = || {
+            // SAFETY: two NUL-terminated paths that live across the call; no pointer is kept.
+            let r = unsafe {
+                libc::renameat2(
+                    libc::AT_FDCWD,
+                    from.as_ptr(),
+                    libc::AT_FDCWD,
+                    to.as_ptr(),
+                    libc::RENAME_EXCHANGE,
+                )
+            };
+            if r == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        };
+        if let Err(e) = exchange() {
+            return match e.raw_os_error() {
+                // Not supported here (an old kernel, a filesystem without exchange), or the file is gone:
+                // rename instead.
+                Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP | libc::ENOENT) => Err(self),
+                _ => {
+                    self.discard();
+                    Ok(Err(e))
+                }
+            };
+        }
+        // What was displaced is now at our temp name.
+        let same = match (expected.metadata(), fs::symlink_metadata(&self.path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        };
+        if same {
+            let _ = fs::remove_file(&self.path); // the old file (its backup is a link of its own)
+            return Ok(Ok(Exchanged::Done(self.dir)));
+        }
+        // Another writer's file: put it back, and drop ours.
+        let back = exchange().or_else(|_| fs::rename(&self.path, target));
+        let _ = fs::remove_file(&self.path);
+        Ok(back.map(|()| Exchanged::Replaced))
+    }
+
     pub(crate) fn discard(self) {
         let _ = fs::remove_file(&self.path);
     }
+}
+
+/// What [`Temp::exchange_into`] did.
+#[cfg(target_os = "linux")]
+pub(crate) enum Exchanged {
+    /// In place; the directory to sync.
+    Done(PathBuf),
+    /// Another writer had replaced the file meanwhile: its file is in place again, ours is gone.
+    Replaced,
 }
 
 /// Make a directory's entries (a rename into it) durable.
@@ -216,4 +295,58 @@ fn remove_if_dead(path: &Path) -> bool {
         }
     }
     fs::remove_file(path).is_ok()
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod exchange_tests {
+    use super::{Exchanged, Temp};
+    use std::fs;
+
+    #[test]
+    fn a_file_replaced_by_another_writer_since_the_check_is_put_back_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("config.json");
+        fs::write(&target, "planned").unwrap();
+        let planned = fs::File::open(&target).unwrap();
+        // Another program (taking no lock) replaces the file by rename after Rekey's last check.
+        let theirs = dir.path().join("theirs.tmp");
+        fs::write(&theirs, "their change").unwrap();
+        fs::rename(&theirs, &target).unwrap();
+        let temp = Temp::write(&target, &[b"ours".as_slice()], None).unwrap();
+        let outcome = temp
+            .exchange_into(&target, &planned)
+            .ok()
+            .expect("exchange supported here")
+            .unwrap();
+        assert!(matches!(outcome, Exchanged::Replaced));
+        assert_eq!(fs::read_to_string(&target).unwrap(), "their change");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["config.json"], "our temp file is gone");
+    }
+
+    #[test]
+    fn the_file_the_content_was_made_from_is_replaced_and_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("config.json");
+        fs::write(&target, "planned").unwrap();
+        let planned = fs::File::open(&target).unwrap();
+        let temp = Temp::write(&target, &[b"ours".as_slice()], None).unwrap();
+        let outcome = temp
+            .exchange_into(&target, &planned)
+            .ok()
+            .expect("exchange supported here")
+            .unwrap();
+        assert!(matches!(outcome, Exchanged::Done(_)));
+        assert_eq!(fs::read_to_string(&target).unwrap(), "ours");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["config.json"]);
+    }
 }
