@@ -140,10 +140,32 @@ impl Temp {
             let _ = fs::remove_file(&self.path); // the old file (its backup is a link of its own)
             return Ok(Ok(Exchanged::Done(self.dir)));
         }
-        // Another writer's file: put it back, and drop ours.
-        let back = exchange().or_else(|_| fs::rename(&self.path, target));
-        let _ = fs::remove_file(&self.path);
-        Ok(back.map(|()| Exchanged::Replaced))
+        // Another writer's file: put it back (ours comes back to the temp name and goes).
+        if exchange().is_ok() {
+            let _ = fs::remove_file(&self.path);
+            return Ok(Ok(Exchanged::Replaced));
+        }
+        // Could not swap back: move theirs over ours (their change wins; ours is redone from it).
+        match fs::rename(&self.path, target) {
+            Ok(()) => Ok(Ok(Exchanged::Replaced)),
+            Err(e) => {
+                // Neither worked: their file must not be lost, nor left where temp-file cleanup would
+                // remove it. Keep it beside the config under a name that says what it is.
+                let name = target.file_name().unwrap_or_default().to_string_lossy();
+                let keep = self
+                    .dir
+                    .join(format!("{name}.rekey-conflict-{}", std::process::id()));
+                let kept = fs::rename(&self.path, &keep).is_ok();
+                Ok(Err(std::io::Error::other(format!(
+                    "another program replaced this file while Rekey wrote it, and its version could not be put back ({e}); {}",
+                    if kept {
+                        format!("it is kept as {}: compare it with the config and restore it by hand", keep.display())
+                    } else {
+                        format!("it is still at {}: restore it by hand", self.path.display())
+                    }
+                ))))
+            }
+        }
     }
 
     pub(crate) fn discard(self) {
