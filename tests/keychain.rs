@@ -5,16 +5,6 @@ use rekey::vault::Vault;
 use rekey::Secret;
 use std::process::Command;
 
-fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", service, "username", account])
-        .output()
-        .expect("secret-tool (libsecret-tools) is installed by ./dev test");
-    out.status
-        .success()
-        .then(|| String::from_utf8(out.stdout).unwrap())
-}
-
 #[test]
 fn store_read_and_delete_a_secret_in_the_real_secret_service() {
     if !keyring_tests_enabled("store_read_and_delete_a_secret_in_the_real_secret_service") {

@@ -41,16 +41,6 @@ fn secret_service_pid() -> Option<u32> {
         .and_then(|n| n.parse().ok())
 }
 
-fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", service, "username", account])
-        .output()
-        .expect("secret-tool (libsecret-tools) is installed by ./dev test");
-    out.status
-        .success()
-        .then(|| String::from_utf8(out.stdout).unwrap())
-}
-
 #[test]
 fn a_long_running_process_keeps_using_the_keychain_after_the_daemon_restarts() {
     if !keyring_tests_enabled(

@@ -444,12 +444,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     assert_eq!(text_of(&c, "[data-testid=new-key-value]").await, new_key);
     // Copy puts the key on the X clipboard (from Rust, marked as a password for clipboard managers) and
     // clears it once its time is up; a clipboard the user changed meanwhile is left alone.
-    c.find(By::Css("[data-testid=copy]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_copy(&c).await;
     let deadline = Instant::now() + WAIT;
     while text_of(&c, "[data-testid=copy]").await != "Copied: the clipboard is cleared in 4 s" {
         assert!(Instant::now() < deadline, "Copy did not report the copy");
@@ -471,12 +466,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     }
     // Copy, and Copy again 1.5 s later: the first copy's clear (due at 4 s) leaves the second one alone,
     // whose own clear comes at 5.5 s; the clipboard is read at 4.75 s, in the middle.
-    c.find(By::Css("[data-testid=copy]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_copy(&c).await;
     let first = Instant::now();
     let deadline = first + WAIT;
     while clipboard(&[]).as_deref() != Some(new_key.as_str()) {
@@ -491,12 +481,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         first.elapsed() < Duration::from_millis(3500),
         "too slow to test the second copy before the first one's clear"
     );
-    c.find(By::Css("[data-testid=copy]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_copy(&c).await;
     tokio::time::sleep(Duration::from_millis(4750).saturating_sub(first.elapsed())).await;
     assert_eq!(
         clipboard(&[]).as_deref(),
@@ -512,12 +497,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // A third copy, then the user copies something else: that is not cleared.
-    c.find(By::Css("[data-testid=copy]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_copy(&c).await;
     let deadline = Instant::now() + WAIT;
     while clipboard(&[]).as_deref() != Some(new_key.as_str()) {
         assert!(
@@ -692,4 +672,14 @@ fn set_clipboard(text: &str) {
         .unwrap();
     // xclip forks into the background to serve the selection; the first process exits at once.
     let _ = child.wait();
+}
+
+/// Press the reveal's Copy button.
+async fn click_copy(c: &WebDriver) {
+    c.find(By::Css("[data-testid=copy]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }

@@ -85,3 +85,15 @@ pub fn spawn_with_stdin(cmd: &mut Command, stdin: &str) -> Child {
         .unwrap();
     child
 }
+
+/// libsecret's own CLI reading an entry back: an independent proof of what is in the keychain.
+#[allow(dead_code)]
+pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", account])
+        .output()
+        .expect("secret-tool (libsecret-tools) is installed by ./dev test");
+    out.status
+        .success()
+        .then(|| String::from_utf8(out.stdout).unwrap())
+}
