@@ -210,7 +210,7 @@ bench_crash() {
     XDG_STATE_HOME="$C/state" XDG_RUNTIME_DIR="$C/runtime" REKEY_TEST_KEYRING=1 \
     REKEY_CRASH_KILLS="$kills" REKEY_CRASH_CTR_KILLS="$ctr_kills" ${SEED:+REKEY_CRASH_SEED="$SEED"} \
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash -c \
-    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --release -q --no-fail-fast -p rekey --test crash_campaign --test crash_campaign_ctr -- --nocapture --test-threads=1 2>&1') || rc=$?
+    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --release -q --no-fail-fast -p rekey --test crash_campaign --test crash_campaign_ctr -- --include-ignored --nocapture --test-threads=1 2>&1') || rc=$?
   e=$(date +%s.%N)
   printf '\ncrash campaign: SIGKILL of `rekey rotate` (release) at seeded random instants, then `rekey recover`:\n'
   printf '  %s kills with BitScale (in place), %s with each of 6 create-then-revoke vendors\n' "$kills" "$ctr_kills"
@@ -227,7 +227,7 @@ bench_mix() {
     XDG_STATE_HOME="$C/state" XDG_RUNTIME_DIR="$C/runtime" REKEY_TEST_KEYRING=1 \
     REKEY_CRASH_MIX_ROUNDS="$rounds" ${SEED:+REKEY_CRASH_SEED="$SEED"} \
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash -c \
-    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --release -q -p rekey --test crash_campaign_mix -- --nocapture 2>&1') || rc=$?
+    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --release -q -p rekey --test crash_campaign_mix -- --include-ignored --nocapture 2>&1') || rc=$?
   e=$(date +%s.%N)
   printf '\nmixed crash campaign: %s interleavings of 2-4 concurrent rotate/protect/unprotect/replace/add/restore (release), random SIGKILLs, then `rekey recover`:\n' "$rounds"
   printf '%s\n' "$out" | grep -E '^CRASH mix|^PENDING' | sed 's/^/  /'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run one command the way `./dev test` runs the suite, for a quick focused run while developing:
 # a throwaway HOME/XDG, a private D-Bus session with an unlocked throwaway gnome-keyring. Example:
-#   scripts/test-env.sh cargo test -p rekey --test rotation
+#   scripts/test-env.sh cargo test -p rekey --test rotation -- --include-ignored
 # (Needs the packages `./dev test` installs. No virtual display: use ./dev test for the GUI tests.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

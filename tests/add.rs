@@ -13,12 +13,9 @@ use rekey_fakes::{FakeProviders, Provider as P};
 use serde_json::Value;
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_protected_bitscale_server_gets_the_real_key_and_rotates_without_touching_a_config() {
-    if !keyring_tests_enabled(
-        "a_protected_bitscale_server_gets_the_real_key_and_rotates_without_touching_a_config",
-    ) {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
     let key = f.state(|s| s.bitscale_key.clone());
@@ -125,10 +122,9 @@ fn a_protected_bitscale_server_gets_the_real_key_and_rotates_without_touching_a_
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn remote_servers_get_their_headers_through_mcp_remote_and_literal_cursor_uses_its_own_fields() {
-    if !keyring_tests_enabled("remote_servers_get_their_headers_through_mcp_remote_and_literal_cursor_uses_its_own_fields") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let claude = home.dir.path().join(CLAUDE);
     let cursor = home.dir.path().join(CURSOR);
@@ -317,11 +313,9 @@ fn remote_servers_get_their_headers_through_mcp_remote_and_literal_cursor_uses_i
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn gitlab_goes_into_codex_and_claude_code_and_rotates_against_the_fake() {
-    if !keyring_tests_enabled("gitlab_goes_into_codex_and_claude_code_and_rotates_against_the_fake")
-    {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
     let key = f.state(|s| s.gitlab.active().unwrap().token.clone());
@@ -371,12 +365,9 @@ fn gitlab_goes_into_codex_and_claude_code_and_rotates_against_the_fake() {
 /// The plan's diff shows whole lines of the file: another server's key on such a line is masked too, and a
 /// Codex file that does not parse is refused without quoting its line (which may hold a key).
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn the_plan_shows_no_key_of_the_file_and_a_broken_toml_line_is_not_quoted() {
-    if !keyring_tests_enabled(
-        "the_plan_shows_no_key_of_the_file_and_a_broken_toml_line_is_not_quoted",
-    ) {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let other = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
     home.write(
@@ -440,10 +431,9 @@ fn the_plan_shows_no_key_of_the_file_and_a_broken_toml_line_is_not_quoted() {
 /// The plan is what gets written: a file that changed between the plan and the confirmation is refused
 /// (the other file is still written, and the key linked), and the key stays in the keychain.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_file_changed_since_the_plan_is_not_written() {
-    if !keyring_tests_enabled("a_file_changed_since_the_plan_is_not_written") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let claude = home.write(CLAUDE, "{}");
     let cursor = home.write(CURSOR, "{}");

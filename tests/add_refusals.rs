@@ -8,10 +8,9 @@ use common::*;
 use serde_json::Value;
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn refusals_change_nothing_not_even_the_keychain() {
-    if !keyring_tests_enabled("refusals_change_nothing_not_even_the_keychain") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let key = "sk-live-refused0123456789ab";
     let claude = home.write(

@@ -85,12 +85,9 @@ fn config(key: &str, other: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn protect_removes_its_own_plaintext_backups_and_purge_removes_the_older_ones() {
-    if !keyring_tests_enabled(
-        "protect_removes_its_own_plaintext_backups_and_purge_removes_the_older_ones",
-    ) {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let claude = home.write(CLAUDE, &config(KEY, OTHER));
     let cursor = home.write(CURSOR, &config(KEY, OTHER));

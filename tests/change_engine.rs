@@ -10,10 +10,9 @@ use rekey_fakes::Provider as P;
 use serde_json::Value;
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn the_key_id_scan_reports_survives_a_rotation_and_the_old_credential_id_still_names_the_key() {
-    if !keyring_tests_enabled("the_key_id_scan_reports_survives_a_rotation") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let before = scan(&home);
     let key = before["credentials"][0]["key"]
@@ -74,10 +73,9 @@ fn the_key_id_scan_reports_survives_a_rotation_and_the_old_credential_id_still_n
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn an_unprotect_confirmed_after_a_rotation_of_its_key_is_refused_and_the_live_key_stays() {
-    if !keyring_tests_enabled("an_unprotect_confirmed_after_a_rotation_of_its_key_is_refused") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let id = protect(&home, &cred);
     assert!(read(&home, CLAUDE).contains(&format!("rekey://{id}")));
@@ -122,12 +120,9 @@ fn an_unprotect_confirmed_after_a_rotation_of_its_key_is_refused_and_the_live_ke
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn unprotect_keeps_the_keychain_entry_while_a_config_that_does_not_parse_still_references_it() {
-    if !keyring_tests_enabled(
-        "unprotect_keeps_the_keychain_entry_while_a_config_that_does_not_parse",
-    ) {
-        return;
-    }
+    require_keyring();
     let (_f, home, old, cred) = linked_bitscale();
     let id = protect(&home, &cred);
     let good = read(&home, CURSOR);
@@ -159,10 +154,9 @@ fn unprotect_keeps_the_keychain_entry_while_a_config_that_does_not_parse_still_r
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn history_records_protect_and_unprotect_with_their_key_and_files_and_no_secret() {
-    if !keyring_tests_enabled("history_records_protect_and_unprotect") {
-        return;
-    }
+    require_keyring();
     let (_f, home, old, cred) = linked_bitscale();
     let key = scan(&home)["credentials"][0]["key"]
         .as_str()
@@ -191,10 +185,9 @@ fn history_records_protect_and_unprotect_with_their_key_and_files_and_no_secret(
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_new_rotation_of_a_key_whose_maker_kept_both_is_refused_until_the_old_key_is_dealt_with() {
-    if !keyring_tests_enabled("a_new_rotation_of_a_key_whose_maker_kept_both_is_refused") {
-        return;
-    }
+    require_keyring();
     let p = P::DatadogApiKey;
     let (f, home, old, cred, _, _) = linked(p);
     set_keys(&f, p, |k| k.verify_fault = Some(403));
@@ -233,10 +226,9 @@ fn a_new_rotation_of_a_key_whose_maker_kept_both_is_refused_until_the_old_key_is
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn restoring_a_copy_that_holds_a_rotated_away_key_warns_is_recorded_and_is_not_a_lost_server() {
-    if !keyring_tests_enabled("restoring_a_copy_that_holds_a_rotated_away_key_warns") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let key = scan(&home)["credentials"][0]["key"]
         .as_str()
@@ -337,10 +329,9 @@ fn scan_report(home: &TempHome) -> rekey::scan::ScanReport {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_protect_killed_after_it_began_is_found_by_recover_and_recorded_in_history() {
-    if !keyring_tests_enabled("a_protect_killed_after_it_began_is_found_by_recover") {
-        return;
-    }
+    require_keyring();
     let (_f, home, old, cred) = linked_bitscale();
     let pause = tempfile::tempdir().unwrap();
     let mut cmd = rekey();
@@ -399,10 +390,9 @@ fn a_protect_killed_after_it_began_is_found_by_recover_and_recorded_in_history()
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_rotation_stopped_between_its_last_journal_step_and_its_history_line_is_recorded_by_recover() {
-    if !keyring_tests_enabled("a_rotation_stopped_between_its_last_journal_step_and_its_history") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let o = run(
         &home,
@@ -428,10 +418,9 @@ fn a_rotation_stopped_between_its_last_journal_step_and_its_history_line_is_reco
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_replace_of_a_key_that_is_also_protected_moves_its_references_to_the_new_key() {
-    if !keyring_tests_enabled("a_replace_of_a_key_that_is_also_protected_moves_its_references") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let id = protect(&home, &cred);
     // A copy with the key in plain text comes back (a restore, a client's own copy): mixed usages.

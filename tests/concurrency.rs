@@ -114,10 +114,9 @@ fn clear_keychain(svc: &str) {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn two_rotations_of_one_key_at_once_call_the_provider_once() {
-    if !keyring_tests_enabled("two_rotations_of_one_key_at_once_call_the_provider_once") {
-        return;
-    }
+    require_keyring();
     const ROUNDS: usize = 10;
     let mut failures: Vec<String> = Vec::new();
     let mut by_check: std::collections::BTreeMap<&str, usize> = Default::default();
@@ -248,12 +247,9 @@ fn counter(text: &str) -> Option<u64> {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_rotation_while_claude_code_rewrites_its_config_lands_and_keeps_its_changes() {
-    if !keyring_tests_enabled(
-        "a_rotation_while_claude_code_rewrites_its_config_lands_and_keeps_its_changes",
-    ) {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     f.set_fault(P::BitScale, Fault::Delay(Duration::from_millis(300)));
     let home = TempHome::new();

@@ -313,10 +313,9 @@ fn keychain_answers(svc: &str) -> bool {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn processes_mixing_every_kind_of_change_killed_at_random_keep_every_invariant() {
-    if !keyring_tests_enabled("crash campaign mix") {
-        return;
-    }
+    require_keyring();
     let rounds = env_u64("REKEY_CRASH_MIX_ROUNDS").unwrap_or(50) as usize;
     let only = env_u64("REKEY_CRASH_MIX_ONLY").map(|n| n as usize);
     let seed = seed();

@@ -37,11 +37,9 @@ fn no_secret_anywhere(home: &TempHome, outputs: &str, secrets: &[&str]) {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn each_create_then_revoke_provider_rotates_end_to_end_through_the_cli() {
-    if !keyring_tests_enabled("each_create_then_revoke_provider_rotates_end_to_end_through_the_cli")
-    {
-        return;
-    }
+    require_keyring();
     for p in ALL {
         let (f, home, old, cred, admin, mut outputs) = linked(p);
         let old_id = keys(&f, p).live(&old).unwrap().id.clone();
@@ -93,10 +91,9 @@ fn each_create_then_revoke_provider_rotates_end_to_end_through_the_cli() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn the_text_outcome_and_providers_list_say_the_model() {
-    if !keyring_tests_enabled("the_text_outcome_and_providers_list_say_the_model") {
-        return;
-    }
+    require_keyring();
     let (_f, home, _old, cred, _, _) = linked(P::Neon);
     let out = ok(&run(&home, &["rotate", &cred, "--yes"], "", &[]));
     assert!(out.contains("Old key: old key revoked"), "{out}");
@@ -108,12 +105,9 @@ fn the_text_outcome_and_providers_list_say_the_model() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_failed_verify_revokes_nothing_and_rollback_restores_every_config_byte_for_byte() {
-    if !keyring_tests_enabled(
-        "a_failed_verify_revokes_nothing_and_rollback_restores_every_config_byte_for_byte",
-    ) {
-        return;
-    }
+    require_keyring();
     for p in [
         P::Neon,
         P::DatadogAppKey,
@@ -179,10 +173,9 @@ fn a_failed_verify_revokes_nothing_and_rollback_restores_every_config_byte_for_b
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn keep_both_then_revoke_old() {
-    if !keyring_tests_enabled("keep_both_then_revoke_old") {
-        return;
-    }
+    require_keyring();
     let p = P::DatadogApiKey;
     let (f, home, old, cred, _, _) = linked(p);
     set_keys(&f, p, |k| k.verify_fault = Some(403));
@@ -207,10 +200,9 @@ fn keep_both_then_revoke_old() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_failed_revoke_is_old_key_still_active_until_revoke_old_works() {
-    if !keyring_tests_enabled("a_failed_revoke_is_old_key_still_active_until_revoke_old_works") {
-        return;
-    }
+    require_keyring();
     let p = P::OpenAiAdminKey;
     let (f, home, old, cred, _, _) = linked(p);
     set_keys(&f, p, |k| k.revoke_fault = Some(500));
@@ -253,10 +245,9 @@ fn a_failed_revoke_is_old_key_still_active_until_revoke_old_works() {
 /// A vendor whose refused delete quotes the credential it was sent: the admin credential that authorised
 /// the revoke appears in no output, journal, audit line or history message.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_revoke_error_that_echoes_the_admin_credential_shows_none_of_it() {
-    if !keyring_tests_enabled("a_revoke_error_that_echoes_the_admin_credential_shows_none_of_it") {
-        return;
-    }
+    require_keyring();
     let p = P::OpenAiServiceAccountKey;
     let (f, home, old, cred, admin, _) = linked(p);
     let admin = admin.expect("service-account keys are rotated with an admin key");
@@ -318,10 +309,9 @@ fn a_revoke_error_that_echoes_the_admin_credential_shows_none_of_it() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_config_back_on_the_old_key_is_never_left_on_a_revoked_key() {
-    if !keyring_tests_enabled("a_config_back_on_the_old_key_is_never_left_on_a_revoked_key") {
-        return;
-    }
+    require_keyring();
     let p = P::Neon;
     let (f, home, old, cred, _, _) = linked(p);
     set_keys(&f, p, |k| k.revoke_fault = Some(503));
@@ -342,11 +332,9 @@ fn a_config_back_on_the_old_key_is_never_left_on_a_revoked_key() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover() {
-    if !keyring_tests_enabled("a_rotation_killed_at_any_step_is_finished_or_rolled_back_by_recover")
-    {
-        return;
-    }
+    require_keyring();
     let steps = [
         "journaled",
         "created",
@@ -498,10 +486,9 @@ fn a_datadog_key_sent_to_a_regional_mcp_server_is_linked_to_that_site() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_revoke_whose_answer_was_lost_is_found_done_on_retry() {
-    if !keyring_tests_enabled("a_revoke_whose_answer_was_lost_is_found_done_on_retry") {
-        return;
-    }
+    require_keyring();
     let p = P::Neon;
     let (f, home, old, cred, _, _) = linked(p);
     set_keys(&f, p, |k| k.revoke_fault = Some(504));
@@ -524,11 +511,9 @@ fn a_revoke_whose_answer_was_lost_is_found_done_on_retry() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn an_incomplete_create_then_revoke_rotation_revokes_only_after_finish() {
-    if !keyring_tests_enabled("an_incomplete_create_then_revoke_rotation_revokes_only_after_finish")
-    {
-        return;
-    }
+    require_keyring();
     let p = P::Neon;
     let (f, home, old, cred, _, _) = linked(p);
     let cursor = home.dir.path().join(FILES[1]);
@@ -564,10 +549,9 @@ fn an_incomplete_create_then_revoke_rotation_revokes_only_after_finish() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn the_custom_create_then_revoke_example_rotates_through_the_cli() {
-    if !keyring_tests_enabled("the_custom_create_then_revoke_example_rotates_through_the_cli") {
-        return;
-    }
+    require_keyring();
     let p = P::Neon;
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();

@@ -49,11 +49,9 @@ fn sha256(s: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn references_in_env_and_args_are_resolved_and_the_server_sees_the_key() {
-    if !keyring_tests_enabled("references_in_env_and_args_are_resolved_and_the_server_sees_the_key")
-    {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let svc = service("resolve");
     let key = "bs_live_exec_0123456789abcdef";
@@ -92,13 +90,10 @@ fn references_in_env_and_args_are_resolved_and_the_server_sees_the_key() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn an_mcp_remote_header_reference_reaches_the_server_through_its_environment_not_its_command_line()
 {
-    if !keyring_tests_enabled(
-        "an_mcp_remote_header_reference_reaches_the_server_through_its_environment_not_its_command_line",
-    ) {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let svc = service("header");
     let key = "bs_live_exec_header_0123456789abcdef";
@@ -153,10 +148,9 @@ fn an_mcp_remote_header_reference_reaches_the_server_through_its_environment_not
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_missing_entry_or_command_is_one_line_and_its_own_exit_code() {
-    if !keyring_tests_enabled("a_missing_entry_or_command_is_one_line_and_its_own_exit_code") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let svc = service("missing");
     let o = exec(&svc, &home)
@@ -199,10 +193,9 @@ fn a_missing_entry_or_command_is_one_line_and_its_own_exit_code() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn the_server_runs_in_rekeys_place_and_gets_eof_and_sigterm() {
-    if !keyring_tests_enabled("the_server_runs_in_rekeys_place_and_gets_eof_and_sigterm") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let svc = service("signals");
     let id = rekey::protect::new_id("k");
@@ -243,10 +236,9 @@ fn the_server_runs_in_rekeys_place_and_gets_eof_and_sigterm() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_locked_keychain_stops_the_start_with_its_own_exit_code() {
-    if !keyring_tests_enabled("a_locked_keychain_stops_the_start_with_its_own_exit_code") {
-        return;
-    }
+    require_keyring();
     // A Secret Service of its own, so locking it cannot disturb the other tests.
     let home = TempHome::new();
     let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-dbus-session.conf");
@@ -286,12 +278,9 @@ fn a_locked_keychain_stops_the_start_with_its_own_exit_code() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_reference_in_the_program_position_is_refused_by_its_id_and_never_resolved() {
-    if !keyring_tests_enabled(
-        "a_reference_in_the_program_position_is_refused_by_its_id_and_never_resolved",
-    ) {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let svc = service("program");
     let key = "sk-live-program-never-printed-0123456789";
@@ -324,10 +313,9 @@ fn a_reference_in_the_program_position_is_refused_by_its_id_and_never_resolved()
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_reference_inside_a_url_gets_the_percent_encoded_key() {
-    if !keyring_tests_enabled("a_reference_inside_a_url_gets_the_percent_encoded_key") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let svc = service("url");
     let key = "sk+live/ab&c=dé0123456789";

@@ -34,10 +34,9 @@ fn rename_into_place(path: &std::path::Path, content: &str) {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn rotate_in_place_records_the_old_keys_death_at_the_call() {
-    if !keyring_tests_enabled("rotate_in_place_records_the_old_keys_death_at_the_call") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     assert!(f.deaths(P::BitScale).is_empty());
     let files = [
@@ -66,10 +65,9 @@ fn rotate_in_place_records_the_old_keys_death_at_the_call() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn create_then_revoke_rewrites_every_file_before_the_old_key_dies() {
-    if !keyring_tests_enabled("create_then_revoke_rewrites_every_file_before_the_old_key_dies") {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
     let (old, _) = configs(&f, P::Neon, &home);
@@ -105,10 +103,9 @@ fn create_then_revoke_rewrites_every_file_before_the_old_key_dies() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn rotate_with_grace_records_the_grace_end_and_no_earlier_death() {
-    if !keyring_tests_enabled("rotate_with_grace_records_the_grace_end_and_no_earlier_death") {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
     let (old, _) = configs(&f, P::Rootly, &home);

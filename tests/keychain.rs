@@ -6,10 +6,9 @@ use rekey::Secret;
 use std::process::Command;
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn store_read_and_delete_a_secret_in_the_real_secret_service() {
-    if !keyring_tests_enabled("store_read_and_delete_a_secret_in_the_real_secret_service") {
-        return;
-    }
+    require_keyring();
     let service = format!("rekey-test-{}", std::process::id());
     let vault = Vault::with_service(&service);
     assert!(vault.status().available, "{:?}", vault.status());
@@ -55,10 +54,9 @@ fn an_empty_account_name_is_rejected_before_touching_the_keychain() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn doctor_reports_the_keychain_available() {
-    if !keyring_tests_enabled("doctor_reports_the_keychain_available") {
-        return;
-    }
+    require_keyring();
     let out = rekey().args(["doctor", "--json"]).output().unwrap();
     assert!(
         out.status.success(),
@@ -107,11 +105,10 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_session_bus_without_a_secret_service_is_named_as_such() {
     // Needs dbus-run-session (installed by ./dev test).
-    if !keyring_tests_enabled("a_session_bus_without_a_secret_service_is_named_as_such") {
-        return;
-    }
+    require_keyring();
     // A session bus of its own with nobody owning org.freedesktop.secrets (and no service activation).
     let home = TempHome::new();
     let conf = concat!(

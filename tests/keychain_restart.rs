@@ -42,12 +42,9 @@ fn secret_service_pid() -> Option<u32> {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_long_running_process_keeps_using_the_keychain_after_the_daemon_restarts() {
-    if !keyring_tests_enabled(
-        "a_long_running_process_keeps_using_the_keychain_after_the_daemon_restarts",
-    ) {
-        return;
-    }
+    require_keyring();
     let service = format!("rekey-test-restart-{}", std::process::id());
     let vault = Vault::with_service(&service);
     vault

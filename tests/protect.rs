@@ -89,12 +89,9 @@ fn read(p: &Path) -> String {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_protected_key_reaches_its_servers_rotates_without_touching_configs_and_comes_back() {
-    if !keyring_tests_enabled(
-        "a_protected_key_reaches_its_servers_rotates_without_touching_configs_and_comes_back",
-    ) {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
     let key = f.state(|s| s.bitscale_key.clone());
@@ -236,10 +233,9 @@ fn a_protected_key_reaches_its_servers_rotates_without_touching_configs_and_come
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn refusals_say_why_and_change_nothing() {
-    if !keyring_tests_enabled("refusals_say_why_and_change_nothing") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let key = "bs_live_remote_0123456789abcdef";
     let cursor = home.write(

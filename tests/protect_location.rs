@@ -77,12 +77,9 @@ fn pairs(v: &Value) -> Vec<(String, String)> {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_project_scope_server_is_wrapped_not_the_user_scope_server_of_the_same_name() {
-    if !keyring_tests_enabled(
-        "a_project_scope_server_is_wrapped_not_the_user_scope_server_of_the_same_name",
-    ) {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let key = "bs_live_scope_0123456789abcdef";
     let (program, out) = server(&home, "project");
@@ -126,12 +123,9 @@ fn a_project_scope_server_is_wrapped_not_the_user_scope_server_of_the_same_name(
 /// A Codex server written with dotted keys (under `[mcp_servers]`, or from the root) and no `args`:
 /// `args` goes into the server's table, and Unprotect gives the file back byte for byte.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn codex_servers_written_with_dotted_keys_are_wrapped_in_their_own_table() {
-    if !keyring_tests_enabled(
-        "codex_servers_written_with_dotted_keys_are_wrapped_in_their_own_table",
-    ) {
-        return;
-    }
+    require_keyring();
     let key = "bs_live_dotted_0123456789abcdef";
     let layouts = [
         "# codex\nmodel = \"o3\"\n\n[mcp_servers]\nbitscale.command = \"{program}\" # run it\nbitscale.env.BITSCALE_API_KEY = \"{key}\"\n\n[profiles.x]\nmodel = \"o4\"\n",
@@ -180,12 +174,9 @@ fn codex_servers_written_with_dotted_keys_are_wrapped_in_their_own_table() {
 /// Two members of one name in one object: clients disagree about which one they use, so Protect refuses
 /// that entry with the reason, and nothing changes.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn an_entry_with_two_members_of_one_name_is_refused_and_nothing_changes() {
-    if !keyring_tests_enabled(
-        "an_entry_with_two_members_of_one_name_is_refused_and_nothing_changes",
-    ) {
-        return;
-    }
+    require_keyring();
     let key = "bs_live_twice_0123456789abcdef";
     let layouts = [
         (
@@ -231,10 +222,9 @@ fn an_entry_with_two_members_of_one_name_is_refused_and_nothing_changes() {
 /// A protected entry that gained a second member of a name since: Unprotect refuses the file with the
 /// reason, and nothing changes (the keychain entry stays).
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn unprotect_refuses_an_entry_with_two_members_of_one_name() {
-    if !keyring_tests_enabled("unprotect_refuses_an_entry_with_two_members_of_one_name") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let key = "bs_live_twice_0123456789abcdef";
     let file = home.write(

@@ -123,10 +123,9 @@ fn read(p: &Path) -> String {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn remote_servers_are_protected_through_mcp_remote_only_when_chosen() {
-    if !keyring_tests_enabled("remote_servers_are_protected_through_mcp_remote_only_when_chosen") {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
     let key = f.state(|s| s.bitscale_key.clone());
@@ -290,10 +289,9 @@ fn remote_servers_are_protected_through_mcp_remote_only_when_chosen() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn an_edited_remote_entry_only_gets_its_key_back() {
-    if !keyring_tests_enabled("an_edited_remote_entry_only_gets_its_key_back") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let key = "bs_live_remote_0123456789abcdef";
     let [cursor, ..] = configs(&home, key);

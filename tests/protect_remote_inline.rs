@@ -80,12 +80,9 @@ fn start_as_client(home: &TempHome, file: &Path, name: &str, gemini: bool) -> (S
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn claude_code_and_gemini_cli_get_the_header_inline_and_mcp_remote_receives_the_key() {
-    if !keyring_tests_enabled(
-        "claude_code_and_gemini_cli_get_the_header_inline_and_mcp_remote_receives_the_key",
-    ) {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let key = "bs_live_inline_0123456789abcdef";
     let code = home.write(
@@ -178,10 +175,9 @@ fn claude_code_and_gemini_cli_get_the_header_inline_and_mcp_remote_receives_the_
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn another_key_in_a_header_is_not_put_on_a_command_line() {
-    if !keyring_tests_enabled("another_key_in_a_header_is_not_put_on_a_command_line") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let key = "bs_live_inline_0123456789abcdef";
     let other = "sk_live_other_secret_0123456789abcdef";

@@ -69,12 +69,9 @@ fn claude_sh(home: &TempHome, var: &str, key: &str) -> PathBuf {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_mixed_key_rewrites_its_literal_usages_and_updates_the_keychain_for_the_protected_ones() {
-    if !keyring_tests_enabled(
-        "a_mixed_key_rewrites_its_literal_usages_and_updates_the_keychain_for_the_protected_ones",
-    ) {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
     let key = f.state(|s| s.bitscale_key.clone());
@@ -137,12 +134,9 @@ fn a_mixed_key_rewrites_its_literal_usages_and_updates_the_keychain_for_the_prot
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_rotation_killed_before_the_references_are_updated_is_finished_by_recover() {
-    if !keyring_tests_enabled(
-        "a_rotation_killed_before_the_references_are_updated_is_finished_by_recover",
-    ) {
-        return;
-    }
+    require_keyring();
     // `stored`: the new key is in the keychain under the rotation's account only (the journal still says
     // intent); `held`: journaled as held. Either way the references still hold the old key.
     for step in ["stored", "held"] {
@@ -206,12 +200,9 @@ fn a_rotation_killed_before_the_references_are_updated_is_finished_by_recover() 
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_create_then_revoke_rollback_puts_the_old_key_back_in_the_reference() {
-    if !keyring_tests_enabled(
-        "a_create_then_revoke_rollback_puts_the_old_key_back_in_the_reference",
-    ) {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
     let old = f.state(|s| s.neon.key.clone());

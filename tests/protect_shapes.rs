@@ -122,10 +122,9 @@ fn read(p: &Path) -> String {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn goose_continue_and_zed_object_entries_are_protected_and_come_back() {
-    if !keyring_tests_enabled("goose_continue_and_zed_object_entries_are_protected_and_come_back") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let key = "bs_live_shapes_0123456789abcdef";
     let files = configs(&home, key);

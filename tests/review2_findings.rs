@@ -36,12 +36,9 @@ fn kept_both() -> (rekey_fakes::FakeProviders, TempHome, String, String, String)
 /// key), and moves the key's id back to the old value (`Links::rename_keyed` → `Keys::renamed`), so the
 /// live pasted key is reported `superseded` and the key's id names the old value no config holds.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_manual_replace_of_a_key_whose_maker_kept_both_is_refused_like_a_rotation() {
-    if !keyring_tests_enabled(
-        "a_manual_replace_of_a_key_whose_maker_kept_both_is_refused_like_a_rotation",
-    ) {
-        return;
-    }
+    require_keyring();
     let (_f, home, _old, new, rot) = kept_both();
     let pasted = "0123456789abcdef0123456789abcdef";
     let o = run(
@@ -82,10 +79,9 @@ fn a_manual_replace_of_a_key_whose_maker_kept_both_is_refused_like_a_rotation() 
 /// as a `rotate` line (`audit(ctx, &e)`, not `audit_as` with the kind that ended there): the history then
 /// says a rotation ended in kept-both at the time of the recovery. Rollback's line the same way.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_keep_both_line_a_kill_cut_off_is_written_back_as_keep_both() {
-    if !keyring_tests_enabled("a_keep_both_line_a_kill_cut_off_is_written_back_as_keep_both") {
-        return;
-    }
+    require_keyring();
     let (_f, home, _old, _new, rot) = kept_both();
     // The kill between keep-both's journal save and its history line: the line is not there.
     let path = audit_path(&home);
@@ -114,12 +110,9 @@ fn a_keep_both_line_a_kill_cut_off_is_written_back_as_keep_both() {
 /// every journal entry's line for missing: each `rekey recover` (and each start of the app) appends a
 /// second, third, … line for every rotation ever made.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_damaged_history_line_does_not_make_recover_write_every_rotation_again() {
-    if !keyring_tests_enabled(
-        "a_damaged_history_line_does_not_make_recover_write_every_rotation_again",
-    ) {
-        return;
-    }
+    require_keyring();
     let (_f, home, _old, cred) = linked_bitscale();
     let o: Value = serde_json::from_str(&ok(&run(
         &home,
@@ -200,12 +193,9 @@ fn references(home: &TempHome) -> Vec<(String, bool)> {
 /// writes the reference back: a server on a keychain entry that is gone, with no warning, breaking
 /// "no keychain entry a config references is deleted".
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_restore_that_brings_back_a_reference_holds_its_key_against_an_unprotect() {
-    if !keyring_tests_enabled(
-        "a_restore_that_brings_back_a_reference_holds_its_key_against_an_unprotect",
-    ) {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let key = "sk-live-0123456789abcdef01234567";
     let other = "zz-other-9876543210fedcba98765432";
@@ -285,10 +275,9 @@ fn a_restore_that_brings_back_a_reference_holds_its_key_against_an_unprotect() {
 /// other key's link (`Links::rename_keyed`: `insert(new, l)`), and merges the other key's id into the
 /// first one. The other key loses its provider link: its next rotation goes to the wrong provider.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_manual_replace_never_overwrites_another_keys_link() {
-    if !keyring_tests_enabled("a_manual_replace_never_overwrites_another_keys_link") {
-        return;
-    }
+    require_keyring();
     let f = rekey_fakes::FakeProviders::start().unwrap();
     let home = TempHome::new();
     let (bits, _) = configs(&f, P::BitScale, &home);
@@ -335,12 +324,9 @@ fn a_manual_replace_never_overwrites_another_keys_link() {
 /// files) is never shown, and the copy's now-dead key is written without the confirmation the plan's
 /// warnings ask for ("Restore anyway"). The plan's meaning includes its warnings.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_restore_confirmed_on_a_plan_without_warnings_is_refused_when_one_appeared_since() {
-    if !keyring_tests_enabled(
-        "a_restore_confirmed_on_a_plan_without_warnings_is_refused_when_one_appeared_since",
-    ) {
-        return;
-    }
+    require_keyring();
     let (_f, home, key, cred) = linked_bitscale();
     let other = "zz-other-9876543210fedcba98765432";
     let other2 = "zz-other-aaaabbbbccccddddeeeeffff";

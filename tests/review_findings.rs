@@ -54,10 +54,9 @@ fn cred_of_value(home: &TempHome, value: &str) -> String {
 // lock, no history, the key's id and its provider link do not follow the new value.
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_manual_replace_keeps_the_key_id_and_link_and_is_recorded_in_history() {
-    if !keyring_tests_enabled("a_manual_replace_keeps_the_key_id_and_link") {
-        return;
-    }
+    require_keyring();
     let (_f, home, old, cred) = linked_bitscale();
     let key = scan(&home)["credentials"][0]["key"]
         .as_str()
@@ -98,10 +97,9 @@ fn a_manual_replace_keeps_the_key_id_and_link_and_is_recorded_in_history() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_manual_replace_is_refused_while_another_change_of_the_key_holds_its_lock() {
-    if !keyring_tests_enabled("a_manual_replace_is_refused_while_another_change") {
-        return;
-    }
+    require_keyring();
     let (_f, home, old, cred) = linked_bitscale();
     // A protect of the key is running (it holds the key's lock, between its plan check and its writes).
     let (mut child, _pause) = spawn_paused(&home, &["protect", &cred, "--yes"], "change-begun");
@@ -137,10 +135,9 @@ fn a_manual_replace_is_refused_while_another_change_of_the_key_holds_its_lock() 
 // key at the provider while every config uses it through `rekey://<id>`: configs on a dead key, silently.
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn rollback_never_deletes_a_new_key_that_a_protected_config_still_uses() {
-    if !keyring_tests_enabled("rollback_never_deletes_a_new_key_that_a_protected_config_uses") {
-        return;
-    }
+    require_keyring();
     let p = P::DatadogApiKey;
     let (f, home, old, _cred, _, _) = linked(p);
     set_keys(&f, p, |k| k.verify_fault = Some(403));
@@ -180,10 +177,9 @@ fn rollback_never_deletes_a_new_key_that_a_protected_config_still_uses() {
 // new key runs beside it.
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_running_rotation_holds_the_new_keys_lock_too() {
-    if !keyring_tests_enabled("a_running_rotation_holds_the_new_keys_lock_too") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let (mut child, _pause) = spawn_paused(&home, &["rotate", &cred, "--yes"], "written");
     let new = f.current_key(P::BitScale);
@@ -221,10 +217,9 @@ fn a_running_rotation_holds_the_new_keys_lock_too() {
 // says "not linked".
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_damaged_key_registry_does_not_cost_a_rotation_its_provider_link() {
-    if !keyring_tests_enabled("a_damaged_key_registry_does_not_cost_a_rotation_its_link") {
-        return;
-    }
+    require_keyring();
     let (f, home, _old, cred) = linked_bitscale();
     std::fs::write(home.dir.path().join("data/rekey/keys.json"), "{ not json").unwrap();
     let o = run(&home, &["rotate", &cred, "--yes", "--json"], "", &[]);
@@ -252,10 +247,9 @@ fn a_damaged_key_registry_does_not_cost_a_rotation_its_provider_link() {
 // made puts every server of that file on a reference that exits 78, with no warning.
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn restoring_a_copy_whose_reference_is_gone_from_the_keychain_warns() {
-    if !keyring_tests_enabled("restoring_a_copy_whose_reference_is_gone_warns") {
-        return;
-    }
+    require_keyring();
     let (_f, home, _old, cred) = linked_bitscale();
     let id = protect(&home, &cred);
     ok(&run(&home, &["unprotect", &id, "--yes"], "", &[]));
@@ -290,10 +284,9 @@ fn restoring_a_copy_whose_reference_is_gone_from_the_keychain_warns() {
 // open file description) fails and recovery takes the change for a running one: it is never recorded.
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn an_interrupted_unprotect_of_a_key_with_two_references_is_found_by_recover() {
-    if !keyring_tests_enabled("an_interrupted_unprotect_of_a_key_with_two_references") {
-        return;
-    }
+    require_keyring();
     let (_f, home, _old, cred) = linked_bitscale();
     let cursor = read(&home, CURSOR);
     let first = protect(&home, &cred);
@@ -327,10 +320,9 @@ fn an_interrupted_unprotect_of_a_key_with_two_references_is_found_by_recover() {
 // `protect`, `link`, `rotate` of that id act on the other value too).
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn the_id_scan_prints_for_a_restored_old_value_names_that_value() {
-    if !keyring_tests_enabled("the_id_scan_prints_for_a_restored_old_value") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let o: Value = serde_json::from_str(&ok(&run(
         &home,
@@ -377,10 +369,9 @@ fn the_id_scan_prints_for_a_restored_old_value_names_that_value() {
 // refuses the key's id for life that `scan --json` reports ("every command that takes a key takes it").
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn backups_purge_asks_first_takes_the_key_id_and_is_in_history() {
-    if !keyring_tests_enabled("backups_purge_asks_first") {
-        return;
-    }
+    require_keyring();
     let (_f, home, old, cred) = linked_bitscale();
     // A replace makes backups holding the old key…
     ok(&run(
@@ -432,10 +423,9 @@ fn backups_purge_asks_first_takes_the_key_id_and_is_in_history() {
 // under no key's lock.
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn restoring_a_copy_of_a_file_the_scan_does_not_list_still_warns_about_a_rotated_away_key() {
-    if !keyring_tests_enabled("restoring_a_copy_of_a_file_the_scan_does_not_list") {
-        return;
-    }
+    require_keyring();
     let (_f, home, old, cred) = linked_bitscale();
     let cursor_text = read(&home, CURSOR);
     ok(&run(&home, &["rotate", &cred, "--yes"], "", &[]));
@@ -463,10 +453,9 @@ fn restoring_a_copy_of_a_file_the_scan_does_not_list_still_warns_about_a_rotated
 // as interrupted (`unknown`) and deletes its intent; the restore then records itself again.
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn recover_leaves_a_running_restore_of_a_file_without_keys_alone() {
-    if !keyring_tests_enabled("recover_leaves_a_running_restore_of_a_file_without_keys_alone") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let cursor = home.write(
         CURSOR,

@@ -9,10 +9,9 @@ use serde_json::Value;
 use std::process::Stdio;
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn each_provider_rotates_end_to_end_through_the_cli() {
-    if !keyring_tests_enabled("each_provider_rotates_end_to_end_through_the_cli") {
-        return;
-    }
+    require_keyring();
     for p in [
         P::BitScale,
         P::A2aMarket,
@@ -77,10 +76,9 @@ fn each_provider_rotates_end_to_end_through_the_cli() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_refused_rotation_changes_no_config_and_is_audited() {
-    if !keyring_tests_enabled("a_refused_rotation_changes_no_config_and_is_audited") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let before = std::fs::read_to_string(home.dir.path().join("home/.cursor/mcp.json")).unwrap();
     for (fault, code_word) in [
@@ -118,10 +116,9 @@ fn a_refused_rotation_changes_no_config_and_is_audited() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_rotation_killed_at_any_step_is_finished_or_explained_by_recover() {
-    if !keyring_tests_enabled("a_rotation_killed_at_any_step_is_finished_or_explained_by_recover") {
-        return;
-    }
+    require_keyring();
     // "stored": the new key is in the keychain, the journal does not name its credential yet.
     for step in ["journaled", "stored", "held", "written"] {
         let (f, home, old, cred) = linked_bitscale();
@@ -220,12 +217,9 @@ fn without_a_usable_keychain_nothing_irreversible_happens() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn when_the_keychain_refuses_the_new_key_it_is_shown_once_and_no_config_changes() {
-    if !keyring_tests_enabled(
-        "when_the_keychain_refuses_the_new_key_it_is_shown_once_and_no_config_changes",
-    ) {
-        return;
-    }
+    require_keyring();
     let (f, home, _, cred) = linked_bitscale();
     let before = std::fs::read_to_string(home.dir.path().join("home/.cursor/mcp.json")).unwrap();
     let o = run(
@@ -261,10 +255,9 @@ fn when_the_keychain_refuses_the_new_key_it_is_shown_once_and_no_config_changes(
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_remote_mcp_server_that_refuses_the_new_key_fails_verification() {
-    if !keyring_tests_enabled("a_remote_mcp_server_that_refuses_the_new_key_fails_verification") {
-        return;
-    }
+    require_keyring();
     let f = FakeProviders::start().unwrap();
     let home = TempHome::new();
     let (old, admin) = configs(&f, P::Fruxon, &home);

@@ -219,10 +219,9 @@ fn replace_refuses_a_config_swapped_for_a_link_to_dev_zero_after_the_plan() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn protect_refuses_a_config_swapped_for_a_fifo_after_the_plan() {
-    if !keyring_tests_enabled("protect_refuses_a_config_swapped_for_a_fifo_after_the_plan") {
-        return;
-    }
+    require_keyring();
     swapped_after_the_plan(
         &["protect", "CRED", "--yes"],
         "",
@@ -232,12 +231,9 @@ fn protect_refuses_a_config_swapped_for_a_fifo_after_the_plan() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn protect_refuses_a_config_swapped_for_a_link_to_dev_zero_after_the_plan() {
-    if !keyring_tests_enabled(
-        "protect_refuses_a_config_swapped_for_a_link_to_dev_zero_after_the_plan",
-    ) {
-        return;
-    }
+    require_keyring();
     swapped_after_the_plan(
         &["protect", "CRED", "--yes"],
         "",

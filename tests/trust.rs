@@ -65,10 +65,9 @@ fn journal_steps(home: &TempHome) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn the_plan_is_rechecked_under_the_lock_right_before_the_call() {
-    if !keyring_tests_enabled("the_plan_is_rechecked_under_the_lock_right_before_the_call") {
-        return;
-    }
+    require_keyring();
     // A change of meaning between the confirmation and the call (a new usage of the key): refused, nothing
     // called, nothing journaled.
     let (f, home, old, cred) = linked_bitscale();
@@ -109,10 +108,9 @@ fn the_plan_is_rechecked_under_the_lock_right_before_the_call() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_second_rotation_and_recovery_leave_a_running_rotation_alone() {
-    if !keyring_tests_enabled("a_second_rotation_and_recovery_leave_a_running_rotation_alone") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let pause = tempfile::tempdir().unwrap();
     let mut child = rotate_paused(&home, &cred, "journaled", pause.path());
@@ -140,12 +138,9 @@ fn a_second_rotation_and_recovery_leave_a_running_rotation_alone() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_client_that_writes_its_old_config_back_leaves_the_rotation_incomplete_until_finish() {
-    if !keyring_tests_enabled(
-        "a_client_that_writes_its_old_config_back_leaves_the_rotation_incomplete_until_finish",
-    ) {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let original = read(&cursor(&home));
     let pause = tempfile::tempdir().unwrap();
@@ -261,10 +256,9 @@ fn in_own_keyring(home: &TempHome, script: &str, envs: &[(&str, String)]) -> std
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_locked_keychain_fails_the_preflight_and_nothing_is_called() {
-    if !keyring_tests_enabled("a_locked_keychain_fails_the_preflight_and_nothing_is_called") {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let o = in_own_keyring(
         &home,
@@ -296,12 +290,9 @@ fn a_locked_keychain_fails_the_preflight_and_nothing_is_called() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn the_new_key_is_revealed_once_by_its_rotations_token_even_across_restarts() {
-    if !keyring_tests_enabled(
-        "the_new_key_is_revealed_once_by_its_rotations_token_even_across_restarts",
-    ) {
-        return;
-    }
+    require_keyring();
     let (f, home, _, cred) = linked_bitscale();
     let ctx = context_of(&home);
     let service = format!("rekey-test-reveal-{}", std::process::id());
@@ -342,12 +333,9 @@ fn the_new_key_is_revealed_once_by_its_rotations_token_even_across_restarts() {
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_refused_key_is_shown_even_when_the_journal_cannot_be_written_after_the_call() {
-    if !keyring_tests_enabled(
-        "a_refused_key_is_shown_even_when_the_journal_cannot_be_written_after_the_call",
-    ) {
-        return;
-    }
+    require_keyring();
     let (f, home, _, cred) = linked_bitscale();
     let pause = tempfile::tempdir().unwrap();
     let mut cmd = rekey();
@@ -379,12 +367,9 @@ fn a_refused_key_is_shown_even_when_the_journal_cannot_be_written_after_the_call
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_config_that_does_not_parse_but_holds_the_key_needs_a_go_ahead_and_ends_incomplete() {
-    if !keyring_tests_enabled(
-        "a_config_that_does_not_parse_but_holds_the_key_needs_a_go_ahead_and_ends_incomplete",
-    ) {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     // A user mid-edit: Cursor's file is cut off, the key still in it (line 3).
     let good = read(&cursor(&home));
@@ -439,12 +424,9 @@ fn a_config_that_does_not_parse_but_holds_the_key_needs_a_go_ahead_and_ends_inco
 }
 
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_config_that_breaks_during_the_rotation_leaves_it_incomplete_not_verified() {
-    if !keyring_tests_enabled(
-        "a_config_that_breaks_during_the_rotation_leaves_it_incomplete_not_verified",
-    ) {
-        return;
-    }
+    require_keyring();
     let (f, home, old, cred) = linked_bitscale();
     let good = read(&cursor(&home));
     let pause = tempfile::tempdir().unwrap();
@@ -482,10 +464,9 @@ fn a_config_that_breaks_during_the_rotation_leaves_it_incomplete_not_verified() 
 /// A journal file that does not read back (damaged, or edited by hand) is named by `rekey recover`, which
 /// still recovers the rest; before, it made recovery (and the history) fail as a whole.
 #[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
 fn a_damaged_journal_file_is_named_and_does_not_stop_recovery() {
-    if !keyring_tests_enabled("a_damaged_journal_file_is_named_and_does_not_stop_recovery") {
-        return;
-    }
+    require_keyring();
     let home = TempHome::new();
     let journal = home.dir.path().join("data/rekey/journal");
     std::fs::create_dir_all(&journal).unwrap();

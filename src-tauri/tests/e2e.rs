@@ -11,10 +11,9 @@ use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     // A Cursor config that exists, so the screen must tell found from not found.
@@ -570,11 +569,9 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
 /// key is on screen. A MutationObserver in the page stamps the moment the DOM shows it; the edit is stamped
 /// here just before the rename; both are wall-clock milliseconds on the same machine.
 #[tokio::test]
-#[ignore]
+#[ignore = "a benchmark, not a test: bench/run.sh app runs it; ./dev test skips it by name"]
 async fn bench_edit_to_screen_latency() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     env.settings_exist();

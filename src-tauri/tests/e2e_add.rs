@@ -11,11 +11,10 @@ use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_linked_and_protected()
 {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));

@@ -10,10 +10,9 @@ use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let key = "sk-live-change-engine-0123456789";

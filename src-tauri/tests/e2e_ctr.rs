@@ -31,10 +31,9 @@ async fn demo_home_past_the_wizard(c: &WebDriver) -> PathBuf {
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
@@ -182,10 +181,9 @@ async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
 /// A Neon key whose new key fails its check: the window revokes nothing, offers the choice, and "Put the
 /// old key back" restores the config byte for byte and deletes the new key at the provider.
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn a_failed_check_offers_the_choice_and_rollback_restores_the_config() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     env.settings_exist();
@@ -343,10 +341,9 @@ async fn a_failed_check_offers_the_choice_and_rollback_restores_the_config() {
 /// Protect in the window: the demo's BitScale key leaves both config files (Claude Desktop and Cursor),
 /// which now hold a `rekey://` reference and start the server through the `rekey` CLI beside the app.
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn the_demo_protects_a_key_from_its_screen() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
@@ -446,10 +443,9 @@ async fn the_demo_protects_a_key_from_its_screen() {
 /// "Protect all": one plan for every key still in plain text, one confirmation, and no key left in the
 /// demo's config files.
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn protect_all_takes_every_demo_key_out_of_the_configs_with_one_confirmation() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
@@ -522,10 +518,9 @@ async fn protect_all_takes_every_demo_key_out_of_the_configs_with_one_confirmati
 /// offered as a checkbox, off by default; ticked, the plan is made again and the entry runs through
 /// `rekey exec -- <npx> -y mcp-remote`, the key in the keychain. Needs Node.js (`npx`) on PATH.
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn protect_offers_a_remote_server_through_mcp_remote_only_when_ticked() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let Some(npx) = std::env::var_os("PATH").and_then(|p| {
         std::env::split_paths(&p)
             .map(|d| d.join("npx"))

@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn settings_the_live_view_and_the_restore_offer() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     // Claude Desktop with one key; no provider is called in this test.

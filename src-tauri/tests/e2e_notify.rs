@@ -66,10 +66,9 @@ fn start_daemon() -> (zbus::blocking::Connection, Receiver<(String, String)>) {
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn a_due_key_is_announced_once_a_day_and_not_when_turned_off() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let key = "bs_live_notify_0123456789abcdef";

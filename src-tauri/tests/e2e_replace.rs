@@ -17,10 +17,9 @@ fn read(p: &std::path::Path) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn replace_manually_checks_the_key_shows_the_plan_and_writes_only_after_confirm() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let fakes = FakeProviders::start().unwrap();

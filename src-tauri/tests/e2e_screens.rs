@@ -141,17 +141,15 @@ async fn tour(theme: &str, gtk_theme: &str) {
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn every_screen_in_a_light_theme_passes_axe() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     tour("light", "Adwaita").await;
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn every_screen_in_a_dark_theme_passes_axe() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     tour("dark", "Adwaita:dark").await;
 }

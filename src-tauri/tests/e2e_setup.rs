@@ -11,10 +11,9 @@ use thirtyfour::prelude::*;
 /// without answering the hand-over, as a Rekey that is quitting does) starts again as the only instance
 /// instead of failing to start.
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn a_launch_that_meets_a_dying_instance_starts_as_the_only_instance() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     env.settings_exist();
@@ -63,10 +62,9 @@ async fn a_launch_that_meets_a_dying_instance_starts_as_the_only_instance() {
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
@@ -132,10 +130,9 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let fakes = rekey_fakes::FakeProviders::start().unwrap();

@@ -113,10 +113,9 @@ async fn open_tray_menu() {
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn a_rotate_entry_of_the_real_tray_menu_opens_that_keys_plan() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let fakes = rekey_fakes::FakeProviders::start().unwrap();
@@ -174,10 +173,9 @@ async fn a_rotate_entry_of_the_real_tray_menu_opens_that_keys_plan() {
 /// Two linked keys past their max age: the tray's first entry is "Rotate the 2 due keys (one plan each)…";
 /// it walks them in the window one plan at a time, each confirmed on its own, and Cancel stops the walk.
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn rotate_due_keys_from_the_tray_walks_one_confirmed_plan_per_key() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let fakes = rekey_fakes::FakeProviders::start().unwrap();

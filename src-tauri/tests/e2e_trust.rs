@@ -31,10 +31,9 @@ fn link_first_key(env: &TestEnv, fakes: &rekey_fakes::FakeProviders) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn an_incomplete_rotation_is_shown_on_the_key_and_finished_from_its_screen() {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let fakes = rekey_fakes::FakeProviders::start().unwrap();
@@ -187,11 +186,10 @@ async fn an_incomplete_rotation_is_shown_on_the_key_and_finished_from_its_screen
 }
 
 #[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn a_config_that_does_not_parse_needs_a_go_ahead_in_the_plan_and_the_rotation_says_incomplete(
 ) {
-    if !enabled() {
-        return;
-    }
+    require_e2e();
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let fakes = rekey_fakes::FakeProviders::start().unwrap();

@@ -115,14 +115,23 @@ pub fn run_timed(home: &TempHome, svc: &str, args: &[&str], stdin: &str, timeout
     }
 }
 
-/// Start `rekey rotate <cred> --yes`; SIGKILL it after `kill_at` (None: let it finish). Returns whether
-/// it had exited before the kill, and how long it ran when not killed.
-pub fn rotate_killed(
-    home: &TempHome,
-    svc: &str,
-    cred: &str,
-    kill_at: Option<Duration>,
-) -> (bool, Option<Duration>, Option<std::process::ExitStatus>) {
+/// How one `rekey rotate` run went: see [`rotate_killed`].
+pub struct Killed {
+    /// It had exited before the kill came (always true when not killed).
+    pub completed: bool,
+    /// A new rotation journal was on disk when it was killed (or had exited): the change had begun.
+    pub began: bool,
+    /// Not killed: how long it ran, its exit status, and when its journal first appeared.
+    pub time: Option<Duration>,
+    pub status: Option<std::process::ExitStatus>,
+    pub began_at: Option<Duration>,
+}
+
+/// Start `rekey rotate <cred> --yes`; SIGKILL it after `kill_at` (None: let it finish, watching for the
+/// moment its rotation journal appears).
+pub fn rotate_killed(home: &TempHome, svc: &str, cred: &str, kill_at: Option<Duration>) -> Killed {
+    let data = home.dir.path().join("data/rekey");
+    let journals_before = journal(&data).len();
     let mut child = command(home, svc)
         .args(["rotate", cred, "--yes"])
         .stdin(Stdio::null())
@@ -137,11 +146,32 @@ pub fn rotate_killed(
             let completed = child.try_wait().unwrap().is_some();
             let _ = child.kill(); // SIGKILL
             child.wait().unwrap();
-            (completed, None, None)
+            Killed {
+                completed,
+                began: journal(&data).len() > journals_before,
+                time: None,
+                status: None,
+                began_at: None,
+            }
         }
         None => {
-            let st = child.wait().unwrap();
-            (true, Some(started.elapsed()), Some(st))
+            let mut began_at = None;
+            let st = loop {
+                if let Some(st) = child.try_wait().unwrap() {
+                    break st;
+                }
+                if began_at.is_none() && journal(&data).len() > journals_before {
+                    began_at = Some(started.elapsed());
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            };
+            Killed {
+                completed: true,
+                began: journal(&data).len() > journals_before,
+                time: Some(started.elapsed()),
+                status: Some(st),
+                began_at,
+            }
         }
     }
 }
@@ -255,11 +285,15 @@ pub struct Round {
     pub kill_at: Duration,
     /// The rotation had already exited when the kill came.
     pub completed: bool,
+    /// A rotation journal was on disk when the process had been killed (before any recovery): the kill
+    /// landed inside the change, not before it began.
+    pub began: bool,
     pub violations: Vec<(&'static str, String)>,
     pub outcome: &'static str,
     pub notes: Vec<String>,
-    /// How long the rotate process ran (uninterrupted rounds only).
+    /// How long the rotate process ran, and when its journal appeared (uninterrupted rounds only).
     pub rotate_time: Duration,
+    pub began_at: Option<Duration>,
 }
 
 impl Round {
@@ -274,7 +308,9 @@ impl Round {
 }
 
 /// The kill instants of a campaign: two uninterrupted rounds (`None`) calibrate, then `kills` seeded
-/// instants from the start to 1.1× the faster uninterrupted rotation, each with "recover twice" or not.
+/// instants, each with "recover twice" or not. A quarter fall anywhere from the start to 1.1× the faster
+/// uninterrupted rotation; the rest from just before its journal appeared (the change began) to that end,
+/// so that most kills land inside the change, where the promises are at stake.
 pub fn run_campaign(
     label: &str,
     seed: u64,
@@ -293,9 +329,23 @@ pub fn run_campaign(
         rotate_time.as_secs_f64() * 1000.0,
         span_us as f64 / 1000.0
     );
+    let began_us = rounds
+        .iter()
+        .filter_map(|r| r.began_at)
+        .min()
+        .map_or(0, |b| (b.as_micros() as u64) * 9 / 10)
+        .min(span_us.saturating_sub(1));
+    eprintln!(
+        "crash campaign {label}: the journal appeared after {:.1} ms",
+        began_us as f64 / 900.0
+    );
     let mut rng = Rng(seed);
     for i in 0..kills {
-        let at = Duration::from_micros(rng.below(span_us));
+        let at = if rng.below(4) == 0 {
+            Duration::from_micros(rng.below(span_us))
+        } else {
+            Duration::from_micros(began_us + rng.below(span_us - began_us))
+        };
         let twice = rng.below(2) == 0;
         rounds.push(round(i, Some(at), twice));
     }
@@ -312,11 +362,20 @@ pub fn run_campaign(
         }
     }
     let completed = rounds.iter().filter(|r| r.completed).count();
+    // Where the kills landed: inside the change (its journal on disk, the process not yet exited), before
+    // it began, or after the process had exited. Violations prove nothing if no kill landed inside.
+    let killed = &rounds[2..];
+    let inside = killed.iter().filter(|r| !r.completed && r.began).count();
+    let before = killed.iter().filter(|r| !r.completed && !r.began).count();
+    let after = killed.iter().filter(|r| r.completed).count();
     // One line each for bench/run.sh to quote.
     println!(
         "CRASH {label} kills={kills} seed={seed:#x} time={:.1}s rotate={:.1}ms completed-before-kill={completed}",
         t0.elapsed().as_secs_f64(),
         rotate_time.as_secs_f64() * 1000.0
+    );
+    println!(
+        "CRASH {label} kills: in-a-change={inside} before-a-change={before} after-exit={after}"
     );
     println!("CRASH {label} outcomes {outcomes:?}");
     println!(
@@ -350,4 +409,12 @@ pub fn run_campaign(
             rounds.len()
         );
     }
+    // Three kills in four are aimed inside the change; at least one in four must land there (a loaded
+    // machine shifts the instants: seen here, 45-90 %).
+    let want = (kills / 4).max(1);
+    assert!(
+        inside >= want,
+        "crash campaign {label} (seed {seed:#x}): only {inside} of {kills} kills landed inside a change \
+         (want >= {want}; {before} before it began, {after} after the process exited)"
+    );
 }

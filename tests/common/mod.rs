@@ -58,14 +58,12 @@ pub fn rekey() -> Command {
 
 /// Keychain tests run only inside the test harness's private D-Bus session with a throwaway
 /// gnome-keyring (`./dev test` sets REKEY_TEST_KEYRING=1), never against a developer's real keychain.
-pub fn keyring_tests_enabled(test: &str) -> bool {
-    if std::env::var_os("REKEY_TEST_KEYRING").is_some_and(|v| v == "1") {
-        return true;
-    }
-    eprintln!(
-        "SKIPPED {test}: needs the private Secret Service from `./dev test` (REKEY_TEST_KEYRING=1)"
+pub fn require_keyring() {
+    assert!(
+        std::env::var_os("REKEY_TEST_KEYRING").is_some_and(|v| v == "1"),
+        "this test needs the private Secret Service of `./dev test` (REKEY_TEST_KEYRING=1): it is marked \
+         #[ignore] for a plain `cargo test`, and never runs against the user's own keychain"
     );
-    false
 }
 
 /// Start `cmd` with its output captured and `stdin` written to it (then closed): secrets go in this way,

@@ -14,12 +14,12 @@ pub const SESSION_WAIT: Duration = Duration::from_secs(60);
 /// One app and one driver at a time (the tests share the display and the keyring).
 pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-pub fn enabled() -> bool {
-    if std::env::var_os("REKEY_E2E").is_some_and(|v| v == "1") {
-        return true;
-    }
-    eprintln!("SKIPPED e2e: run through `./dev test` (needs Xvfb, tauri-driver, WebKitWebDriver; REKEY_E2E=1)");
-    false
+pub fn require_e2e() {
+    assert!(
+        std::env::var_os("REKEY_E2E").is_some_and(|v| v == "1"),
+        "this test needs `./dev test` (Xvfb, tauri-driver, WebKitWebDriver; REKEY_E2E=1): it is marked \
+         #[ignore] for a plain `cargo test`"
+    );
 }
 
 pub fn free_port() -> u16 {
