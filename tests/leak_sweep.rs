@@ -41,6 +41,30 @@ fn forms(s: &str) -> Vec<String> {
     ]
 }
 
+/// The encoders above are checked against forms written out by hand, so a sweep's expectations never rest
+/// on code that could share a bug with what it checks.
+#[test]
+fn the_sweeps_encodings_match_a_table_written_by_hand() {
+    assert_eq!(
+        forms("a+/\"\\é%"),
+        [
+            r#"a+/"\é%"#,
+            r#"a+/\\\"\\\\é%"#,
+            r#"a+/\"\\é%"#,
+            "a%2B%2F%22%5C%C3%A9%25",
+            "a%2b%2f%22%5c%c3%a9%25",
+            "%61%2B%2F%22%5C%C3%A9%25",
+            "%61%2b%2f%22%5c%c3%a9%25",
+        ]
+    );
+    // "sk-live-é+/=" in base64 is "c2stbGl2ZS3DqSsvPQ==": found at every alignment of the text around it.
+    assert!(base64_reveals("x c2stbGl2ZS3DqSsvPQ== y", "sk-live-é+/="));
+    assert!(base64_reveals("Basic:c2stbGl2ZS3DqSsvPQ", "sk-live-é+/="));
+    assert!(base64_reveals("c2stbGl2ZS0=", "sk-live-é+/=")); // "sk-live-": six bytes of it
+    assert!(!base64_reveals("c2stbA==", "sk-live-é+/=")); // "sk-l" alone is too short to tell
+    assert_eq!(unbroken("ab\\n   cd\n\tef"), "abcdef");
+}
+
 /// `text` without line breaks and the indentation after them, real or escaped (`\n`, `\\n`), so a
 /// key split over lines reads whole again.
 fn unbroken(text: &str) -> String {
@@ -127,123 +151,172 @@ fn no_secret_reaches_an_output_a_rekey_file_or_an_ipc_payload() {
     for p in [P::BitScale, P::Fruxon, P::CloudflareAccess] {
         let f = FakeProviders::start().unwrap();
         let home = TempHome::new();
-        let service = format!("rekey-leak-{}-{p:?}", std::process::id());
-        let envs = [("REKEY_KEYCHAIN_SERVICE", service.as_str())];
         let (old, admin) = configs(&f, p, &home);
-        let mut secrets = vec![old.clone()];
-        let mut outputs = String::new();
-        let record = |outputs: &mut String, o: &std::process::Output| {
-            outputs.push_str(&String::from_utf8_lossy(&o.stdout));
-            outputs.push_str(&String::from_utf8_lossy(&o.stderr));
+        sweep(p, &f, &home, &old, admin);
+    }
+}
+
+/// The same sweep with keys that every encoding changes (`+ / = % " \ & ?`, 100+ characters): the old
+/// key in a JSON, a JSONC and a TOML config (each escaped here, by hand), the provider issuing such keys.
+/// The rotation must also write the new key into each config so that it reads back as itself.
+#[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
+fn keys_that_every_encoding_changes_leak_nowhere_and_land_intact() {
+    require_keyring();
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let old = rekey_fakes::mint_escaping("sk-live-", 96);
+    f.state(|s| {
+        s.bitscale_key = old.clone();
+        s.bitscale_escaping_keys = true;
+    });
+    // JSON and TOML basic strings escape `"` and `\` alike; the other characters stay as they are.
+    let esc = |k: &str| k.replace('\\', "\\\\").replace('"', "\\\"");
+    assert!(esc(&old) != old && forms(&old).iter().skip(1).all(|f| *f != old));
+    let files = [
+        (
+            "config/Claude/claude_desktop_config.json",
+            format!("{{\"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{}\"}}}}}}}}\n", esc(&old)),
+        ),
+        (
+            "home/.cursor/mcp.json",
+            format!("{{\n  // BitScale\n  \"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{}\"}}}}}},\n}}\n", esc(&old)),
+        ),
+        (
+            "home/.codex/config.toml",
+            format!("# BitScale\n[mcp_servers.bitscale]\ncommand = \"uvx\"\nenv = {{ BITSCALE_API_KEY = \"{}\" }}\n", esc(&old)),
+        ),
+    ];
+    for (rel, text) in &files {
+        home.write(rel, text);
+    }
+    sweep(P::BitScale, &f, &home, &old, None);
+    let new = f.current_key(P::BitScale);
+    assert!(new != old && esc(&new) != new, "{new}");
+    for (rel, text) in &files {
+        let now = std::fs::read_to_string(home.dir.path().join(rel)).unwrap();
+        assert_eq!(now, text.replace(&esc(&old), &esc(&new)), "{rel}");
+    }
+}
+
+/// Drive every flow over `old` (and `admin`) at provider `p` through the CLI and the IPC types, then check
+/// every output and every file Rekey wrote for every secret, in every form.
+fn sweep(p: P, f: &FakeProviders, home: &TempHome, old: &str, admin: Option<String>) {
+    let service = format!("rekey-leak-{}-{p:?}", std::process::id());
+    let envs = [("REKEY_KEYCHAIN_SERVICE", service.as_str())];
+    let mut secrets = vec![old.to_string()];
+    let mut outputs = String::new();
+    let record = |outputs: &mut String, o: &std::process::Output| {
+        outputs.push_str(&String::from_utf8_lossy(&o.stdout));
+        outputs.push_str(&String::from_utf8_lossy(&o.stderr));
+    };
+    if let Some(a) = &admin {
+        secrets.push(a.clone());
+        let id = match p {
+            P::Fruxon => "fruxon",
+            _ => "cloudflare-access",
         };
-        if let Some(a) = &admin {
-            secrets.push(a.clone());
-            let id = match p {
-                P::Fruxon => "fruxon",
-                _ => "cloudflare-access",
-            };
-            record(
-                &mut outputs,
-                &run(&home, &["login", id], &format!("{a}\n"), &envs),
-            );
-        }
-        let cred = credential_of(&home, &old[..4]);
-        let mut args: Vec<String> = vec!["link".into(), cred.clone(), "--provider".into()];
-        args.push(provider_id(p).into());
-        args.extend(link_args(&f, p));
         record(
             &mut outputs,
-            &run(
-                &home,
-                &args.iter().map(String::as_str).collect::<Vec<_>>(),
-                "",
-                &envs,
-            ),
+            &run(home, &["login", id], &format!("{a}\n"), &envs),
         );
-        for a in [
-            &["scan"][..],
-            &["scan", "--json"],
-            &["plan", &cred],
-            &["plan", &cred, "--json"],
-        ] {
-            record(&mut outputs, &run(&home, a, "", &envs));
-        }
-        // A provider that echoes everything it was sent into its error text, URLs included.
-        let echo = format!(
-            "bad key {old} (admin {}) see https://id.example/login?apiKey={old}&token={}",
-            admin.as_deref().unwrap_or("-"),
-            admin.as_deref().unwrap_or("-")
-        );
-        for code in [400, 401, 502] {
-            f.set_fault(p, Fault::StatusWithMessage(code, echo.clone()));
-            for json in [false, true] {
-                let mut a = vec!["rotate", cred.as_str(), "--yes"];
-                if json {
-                    a.push("--json");
-                }
-                let o = run(&home, &a, "", &envs);
-                assert_ne!(o.status.code(), Some(0), "{p:?} {code}");
-                record(&mut outputs, &o);
-            }
-        }
-        // The same refusal as the app sees it: the error's IPC form.
-        {
-            let ctx = context_of(&home);
-            let vault = rekey::vault::Vault::with_service(&service);
-            let http = rekey::providers::Http::new(std::time::Duration::from_secs(3));
-            f.set_fault(p, Fault::StatusWithMessage(403, echo.clone()));
-            let plan = rekey::rotation::plan(&ctx, &vault, &http, &cred, None).unwrap();
-            let plan_json = serde_json::to_string(&plan).unwrap();
-            outputs.push_str(&format!("{:?}", plan.replace));
-            let err = rekey::rotation::execute(&ctx, &vault, &http, plan, false, &mut |_| {})
-                .err()
-                .expect("refused");
-            outputs.push_str(&plan_json);
-            // Debug output of what the engine holds (a future `{:?}` in a log line must not leak).
-            outputs.push_str(&format!("{:?}", ctx.scan().unwrap()));
-            outputs.push_str(&serde_json::to_string(&err).unwrap());
-            outputs.push_str(&format!("{err} {err:?}"));
-        }
-        // Then a rotation that works, and everything after it.
-        f.set_fault(p, Fault::None);
-        let o = run(&home, &["rotate", &cred, "--yes", "--json"], "", &envs);
-        record(&mut outputs, &o);
-        assert!(
-            o.status.success(),
-            "{p:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let outcome: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let new_id = outcome["new_credential"].as_str().unwrap().to_string();
-        secrets.push(f.current_key(p));
-        for a in [
-            &["verify", new_id.as_str()][..],
-            &["history"],
-            &["history", "--json"],
-            &["recover", "--json"],
-            &["scan", "--json"],
-            &["doctor"],
-            &["finish", "20260101T000000.000000Z-1"],
-        ] {
-            record(&mut outputs, &run(&home, a, "", &envs));
-        }
-        let mut files = Vec::new();
-        files_under(&home.dir.path().join("data"), &mut files);
-        assert!(files
-            .iter()
-            .any(|(p, _)| p.to_string_lossy().contains("journal")));
-        assert!(files.iter().any(|(p, _)| p.ends_with("audit.jsonl")));
-        for s in &secrets {
-            assert_clean(&outputs, s, &format!("{p:?}: the outputs"));
-            for (path, text) in &files {
-                assert_clean(text, s, &format!("{p:?}: {}", path.display()));
-            }
-        }
-        // The texts were kept, only the values removed: the user still learns what went wrong.
-        assert!(outputs.contains("bad key <redacted>"), "{p:?}: {outputs}");
-        let acct = format!("rotation:{}", outcome["rotation"].as_str().unwrap());
-        let _ = rekey::vault::Vault::with_service(&service).delete(&acct);
     }
+    let cred = credential_of(home, &old[..4]);
+    let mut args: Vec<String> = vec!["link".into(), cred.clone(), "--provider".into()];
+    args.push(provider_id(p).into());
+    args.extend(link_args(f, p));
+    record(
+        &mut outputs,
+        &run(
+            home,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            "",
+            &envs,
+        ),
+    );
+    for a in [
+        &["scan"][..],
+        &["scan", "--json"],
+        &["plan", &cred],
+        &["plan", &cred, "--json"],
+    ] {
+        record(&mut outputs, &run(home, a, "", &envs));
+    }
+    // A provider that echoes everything it was sent into its error text, URLs included.
+    let echo = format!(
+        "bad key {old} (admin {}) see https://id.example/login?apiKey={old}&token={}",
+        admin.as_deref().unwrap_or("-"),
+        admin.as_deref().unwrap_or("-")
+    );
+    for code in [400, 401, 502] {
+        f.set_fault(p, Fault::StatusWithMessage(code, echo.clone()));
+        for json in [false, true] {
+            let mut a = vec!["rotate", cred.as_str(), "--yes"];
+            if json {
+                a.push("--json");
+            }
+            let o = run(home, &a, "", &envs);
+            assert_ne!(o.status.code(), Some(0), "{p:?} {code}");
+            record(&mut outputs, &o);
+        }
+    }
+    // The same refusal as the app sees it: the error's IPC form.
+    {
+        let ctx = context_of(home);
+        let vault = rekey::vault::Vault::with_service(&service);
+        let http = rekey::providers::Http::new(std::time::Duration::from_secs(3));
+        f.set_fault(p, Fault::StatusWithMessage(403, echo.clone()));
+        let plan = rekey::rotation::plan(&ctx, &vault, &http, &cred, None).unwrap();
+        let plan_json = serde_json::to_string(&plan).unwrap();
+        outputs.push_str(&format!("{:?}", plan.replace));
+        let err = rekey::rotation::execute(&ctx, &vault, &http, plan, false, &mut |_| {})
+            .err()
+            .expect("refused");
+        outputs.push_str(&plan_json);
+        // Debug output of what the engine holds (a future `{:?}` in a log line must not leak).
+        outputs.push_str(&format!("{:?}", ctx.scan().unwrap()));
+        outputs.push_str(&serde_json::to_string(&err).unwrap());
+        outputs.push_str(&format!("{err} {err:?}"));
+    }
+    // Then a rotation that works, and everything after it.
+    f.set_fault(p, Fault::None);
+    let o = run(home, &["rotate", &cred, "--yes", "--json"], "", &envs);
+    record(&mut outputs, &o);
+    assert!(
+        o.status.success(),
+        "{p:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let outcome: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let new_id = outcome["new_credential"].as_str().unwrap().to_string();
+    secrets.push(f.current_key(p));
+    for a in [
+        &["verify", new_id.as_str()][..],
+        &["history"],
+        &["history", "--json"],
+        &["recover", "--json"],
+        &["scan", "--json"],
+        &["doctor"],
+        &["finish", "20260101T000000.000000Z-1"],
+    ] {
+        record(&mut outputs, &run(home, a, "", &envs));
+    }
+    let mut files = Vec::new();
+    files_under(&home.dir.path().join("data"), &mut files);
+    assert!(files
+        .iter()
+        .any(|(p, _)| p.to_string_lossy().contains("journal")));
+    assert!(files.iter().any(|(p, _)| p.ends_with("audit.jsonl")));
+    for s in &secrets {
+        assert_clean(&outputs, s, &format!("{p:?}: the outputs"));
+        for (path, text) in &files {
+            assert_clean(text, s, &format!("{p:?}: {}", path.display()));
+        }
+    }
+    // The texts were kept, only the values removed: the user still learns what went wrong.
+    assert!(outputs.contains("bad key <redacted>"), "{p:?}: {outputs}");
+    let acct = format!("rotation:{}", outcome["rotation"].as_str().unwrap());
+    let _ = rekey::vault::Vault::with_service(&service).delete(&acct);
 }
 
 /// A custom TOML provider whose error text echoes the key back encoded: in base64 (alone and inside a

@@ -130,6 +130,8 @@ pub struct CloudflareToken {
 #[derive(Debug, Clone)]
 pub struct State {
     pub bitscale_key: String,
+    /// New BitScale keys hold characters every encoding changes (see [`mint_escaping`]).
+    pub bitscale_escaping_keys: bool,
     /// Only the older `/api/v1/rotate-api-key` path exists (the newer one answers 404).
     pub bitscale_legacy_only: bool,
     pub a2a_agent_id: String,
@@ -250,10 +252,29 @@ pub fn mint(prefix: &str, len: usize) -> String {
     s
 }
 
+/// A fresh secret of `len` random characters after `prefix`, long enough to be split over lines, with the
+/// printable ASCII characters that JSON, TOML, YAML, percent- and base64-encoding each change
+/// (`+ / = % " \ & ?`) spread through it: a leak test built on such keys checks forms that differ from the
+/// raw key. (Header-borne keys cannot hold non-ASCII characters, so `é` is left to the tests that need
+/// no HTTP call.)
+pub fn mint_escaping(prefix: &str, len: usize) -> String {
+    const SPECIAL: [&str; 8] = ["+", "/", "=", "%", "\"", "\\", "&", "?"];
+    let base = mint("", len);
+    let mut s = String::from(prefix);
+    for (i, c) in base.chars().enumerate() {
+        s.push(c);
+        if i % 9 == 4 {
+            s.push_str(SPECIAL[(i / 9) % SPECIAL.len()]);
+        }
+    }
+    s
+}
+
 impl Default for State {
     fn default() -> Self {
         State {
             bitscale_key: mint("sk-live-", 24),
+            bitscale_escaping_keys: false,
             bitscale_legacy_only: false,
             a2a_agent_id: "agt_demo_0001".into(),
             a2a_key: mint("ak_live_", 24),

@@ -23,7 +23,12 @@ pub(crate) fn route(r: &Req) -> Option<Outcome> {
             if header(req, "X-API-KEY") != Some(s.bitscale_key.as_str()) {
                 return Some(Outcome::Answer(errors(401, "Invalid API key")));
             }
-            let old = std::mem::replace(&mut s.bitscale_key, mint("sk-live-", 24));
+            let new = if s.bitscale_escaping_keys {
+                mint_escaping("sk-live-", 96)
+            } else {
+                mint("sk-live-", 24)
+            };
+            let old = std::mem::replace(&mut s.bitscale_key, new);
             s.died_now(Provider::BitScale, &old);
             s.rotations.push(Provider::BitScale);
             let ok = reply(200, json!({ "api_key": s.bitscale_key }));
