@@ -79,12 +79,56 @@ fn doc() -> impl Strategy<Value = Doc> {
         })
 }
 
+/// `v` in style `s`, escaped by this file's own rules (YAML 1.2: `''` in single quotes; `\\`, `\"` and
+/// `\uXXXX` for control characters, U+2028/U+2029 and U+FEFF in double quotes), never by the code under
+/// test. A plain scalar that could not hold `v` is written double-quoted.
 fn styled(v: &str, s: Style) -> String {
+    let plain_safe = v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./~=+?&".contains(c))
+        && v.starts_with(|c: char| c.is_ascii_alphanumeric());
     match s {
-        Style::Plain => v.to_string(),
-        Style::Single => format!("'{}'", v.replace('\'', "''")),
-        Style::Double => format!("\"{}\"", yaml::escape_double(v)),
+        Style::Plain if plain_safe => v.to_string(),
+        Style::Single if !v.chars().any(char::is_control) => format!("'{}'", v.replace('\'', "''")),
+        _ => {
+            let mut out = String::from("\"");
+            for c in v.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                        out.push_str(&format!("\\u{:04X}", c as u32))
+                    }
+                    c => out.push(c),
+                }
+            }
+            out + "\""
+        }
     }
+}
+
+/// `s` percent-encoded for a URL: RFC 3986's unreserved characters as they are, every other byte `%XX`.
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_expected_encodings_match_a_table_written_by_hand() {
+    assert_eq!(
+        styled("a'b\"c\\é\u{1}", Style::Double),
+        r#""a'b\"c\\é\u0001""#
+    );
+    assert_eq!(styled("a'b\"c\\é", Style::Single), r#"'a''b"c\é'"#);
+    assert_eq!(styled("a'b", Style::Plain), r#""a'b""#);
+    assert_eq!(styled("ab-1", Style::Plain), "ab-1");
+    assert_eq!(pct("a+/ é~"), "a%2B%2F%20%C3%A9~");
 }
 
 fn render(d: &Doc, secret: &str) -> String {
@@ -120,7 +164,7 @@ fn render(d: &Doc, secret: &str) -> String {
                 out.push_str(&format!(
                     "{i2}uri: {}{c}{nl}",
                     styled(
-                        &format!("https://x.example/mcp?token={secret}&v=1"),
+                        &format!("https://x.example/mcp?token={}&v=1", pct(secret)),
                         e.style
                     )
                 ));
@@ -214,6 +258,34 @@ proptest! {
         prop_assert_eq!(b.len(), a.len());
         for (lb, la) in b.iter().zip(&a) {
             if !lb.contains(&old) {
+                prop_assert_eq!(lb, la);
+            }
+        }
+    }
+
+    /// Keys that need escaping, old and new (quotes, backslashes, `#`, `: `, `%`, `+`, non-ASCII, emoji,
+    /// U+2028; control characters in the old one, found in a file): every scalar reads back with only the
+    /// secret swapped (percent-encoded in the URL), and every line without the secret is unchanged.
+    #[test]
+    fn escaping_keys_read_back(d in doc(),
+        old in "[A-Za-z0-9][A-Za-z0-9 '\"\\\\#:,{}\\[\\]&*!|>%@+/=?_\u{1}\u{7f}\u{e9}\u{20ac}\u{2028}\u{1f600}-]{10,30}[A-Za-z0-9]",
+        new in "[A-Za-z0-9][A-Za-z0-9 '\"\\\\#:,{}\\[\\]&*!|>%@+/=?_\u{e9}\u{20ac}\u{2028}\u{1f600}-]{10,30}[A-Za-z0-9]") {
+        prop_assume!(old != new && !new.contains(&old) && !old.contains(&new));
+        prop_assume!(!pct(&new).contains(&pct(&old)) && !pct(&old).contains(&pct(&new)));
+        let before = render(&d, &old);
+        prop_assert!(yaml::walk(&before, |_, _, _| {}).is_ok(), "generated doc does not parse:\n{}", before);
+        let after = rewrite(&before, &old, &new).unwrap();
+        let want: Vec<(String, String)> = strings(&before)
+            .into_iter()
+            .map(|(p, s)| (p, s.replace(&old, &new).replace(&pct(&old), &pct(&new))))
+            .collect();
+        prop_assert_eq!(strings(&after), want);
+        let (b, a): (Vec<&str>, Vec<&str>) = (before.split('\n').collect(), after.split('\n').collect());
+        prop_assert_eq!(b.len(), a.len());
+        // The lines that hold the secret are those that hold a plain stand-in rendered in its place.
+        let stand_in = render(&d, "Zq9StandIn0Zq9");
+        for ((lb, la), ls) in b.iter().zip(&a).zip(stand_in.split('\n')) {
+            if !ls.contains("Zq9StandIn0Zq9") {
                 prop_assert_eq!(lb, la);
             }
         }

@@ -29,7 +29,11 @@ pub fn splice(
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     // TOML: per string token, its decoded value and the (decoded range, new value) edits in it, to check
     // that the edited file reads back exactly that.
-    type TokenEdits = (Range<usize>, String, Vec<(Range<usize>, String)>);
+    type TokenEdits = (
+        Range<usize>,
+        crate::edit::toml::DecodedToken,
+        Vec<(Range<usize>, String)>,
+    );
     let mut toml_tokens: Vec<TokenEdits> = Vec::new();
     for c in &fp.changes {
         let raw = bytes
@@ -49,21 +53,20 @@ pub fn splice(
                 (r, enc)
             }
             Format::Toml => {
+                // Gathered per token; the edits are made after the loop, when it is known whether a
+                // literal ('…') string can hold every new value in it.
                 let decoded = crate::edit::toml::DecodedToken::parse(raw)
                     .ok_or("this TOML string is multi-line or uses an escape Rekey does not know; edit it by hand")?;
-                let r = decoded
+                decoded
                     .raw_range(c.range.clone())
                     .ok_or("the key does not line up with this TOML string's escapes")?;
-                let encoded = crate::edit::toml::escape(&value, raw.as_bytes()[0])?;
                 match toml_tokens.iter_mut().find(|(t, _, _)| *t == c.token) {
                     Some((_, _, e)) => e.push((c.range.clone(), value)),
-                    None => toml_tokens.push((
-                        c.token.clone(),
-                        decoded.value,
-                        vec![(c.range.clone(), value)],
-                    )),
+                    None => {
+                        toml_tokens.push((c.token.clone(), decoded, vec![(c.range.clone(), value)]))
+                    }
                 }
-                (r, encoded)
+                continue;
             }
             Format::Yaml => return Err("internal error: YAML is edited by splice_yaml".into()),
         };
@@ -71,6 +74,31 @@ pub fn splice(
             c.token.start + raw_range.start..c.token.start + raw_range.end,
             encoded,
         ));
+    }
+    for (token, decoded, token_edits) in &toml_tokens {
+        let quote = bytes[token.start];
+        let fits = token_edits
+            .iter()
+            .all(|(_, v)| crate::edit::toml::escape(v, quote).is_ok());
+        if fits {
+            for (r, v) in token_edits {
+                let raw = decoded
+                    .raw_range(r.clone())
+                    .ok_or("the key does not line up with this TOML string's escapes")?;
+                let encoded = crate::edit::toml::escape(v, quote)?;
+                edits.push((token.start + raw.start..token.start + raw.end, encoded));
+            }
+        } else {
+            // A literal string cannot hold a `'` or a control character: the whole string is written
+            // again as a basic string ("…", escaped) with the same value around the new key.
+            edits.push((
+                token.clone(),
+                format!(
+                    "\"{}\"",
+                    crate::edit::toml::escape(&edited(decoded, token_edits), b'"')?
+                ),
+            ));
+        }
     }
     edits.sort_by_key(|(r, _)| r.start);
     if edits.windows(2).any(|w| w[1].0.start < w[0].0.end) {
@@ -119,12 +147,8 @@ pub fn splice(
                 .map_err(|_| "the edited file is not UTF-8 text".to_string())?;
             // Where each edited token starts in the new text, and the value it must read back as.
             let mut want: Vec<(usize, String)> = Vec::new();
-            for (token, decoded, mut token_edits) in toml_tokens {
-                token_edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-                let mut value = decoded;
-                for (r, v) in token_edits {
-                    value.replace_range(r, &v);
-                }
+            for (token, decoded, token_edits) in toml_tokens {
+                let value = edited(&decoded, &token_edits);
                 let shift: isize = splice
                     .edits
                     .iter()
@@ -149,6 +173,17 @@ pub fn splice(
         Format::Yaml => {}
     }
     Ok(splice)
+}
+
+/// The decoded value of a TOML string token with `edits` (decoded ranges, new values) made in it.
+fn edited(decoded: &crate::edit::toml::DecodedToken, edits: &[(Range<usize>, String)]) -> String {
+    let mut sorted: Vec<&(Range<usize>, String)> = edits.iter().collect();
+    sorted.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    let mut value = decoded.value.clone();
+    for (r, v) in sorted {
+        value.replace_range(r.clone(), v);
+    }
+    value
 }
 
 /// YAML: `edit::yaml::edits` escapes each secret for its scalar's style, refuses what it cannot edit
