@@ -296,6 +296,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         "{plan_text}"
     );
     look_at(&c, "03-rotate-plan.png").await;
+    let shown1 = present(&c, "[data-testid=rotate-flow]").await;
     // Cancel at confirm: the provider saw no rotate call and no file changed.
     c.find(By::Css("[data-testid=rotate-cancel]"))
         .await
@@ -303,7 +304,7 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=rotate-flow]").await;
+    shown1.gone(&c).await;
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
     assert!(fakes.state(|s| s.seen.iter().all(|r| r.method != "POST")));
     assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
@@ -339,9 +340,10 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     look_at(&c, "03b-confirm-hint.png").await;
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
     // The name as the heading shows it, in another case, then Enter: that rotates.
+    let shown2 = present(&c, "[data-testid=confirm-hint]").await;
     input.clear().await.unwrap();
     input.send_keys("BITSCALE").await.unwrap();
-    wait_gone(&c, "[data-testid=confirm-hint]").await;
+    shown2.gone(&c).await;
     assert!(confirm.is_enabled().await.unwrap());
     // A provider that takes its time: the step being worked on spins and counts the seconds, the
     // ones after it wait their turn.
@@ -508,13 +510,14 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
     set_clipboard("something the user copied");
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(clipboard(&[]).as_deref(), Some("something the user copied"));
+    let shown3 = present(&c, "[data-testid=rotate-flow]").await;
     c.find(By::Css("[data-testid=rotate-done]"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=rotate-flow]").await;
+    shown3.gone(&c).await;
     // All three clients whose configs changed are flagged for a restart on Clients (and counted in the
     // sidebar).
     assert_eq!(

@@ -171,12 +171,13 @@ async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_li
         .click()
         .await
         .unwrap();
+    let shown1 = present(&c, "[data-testid=wizard]").await;
     wait_for(&c, "[data-testid=wizard-finish]")
         .await
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=wizard]").await;
+    shown1.gone(&c).await;
     let row = key_linked_to(&c, "rootly").await;
     let deadline = Instant::now() + WAIT;
     loop {

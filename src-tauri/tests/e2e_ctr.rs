@@ -21,12 +21,13 @@ fn neon_key(cursor: &std::path::Path) -> String {
 /// The demo's throwaway home, once its first-run wizard is skipped (the demo's home is new).
 async fn demo_home_past_the_wizard(c: &WebDriver) -> PathBuf {
     let home = demo_home(c).await;
+    let shown1 = present(c, "[data-testid=wizard]").await;
     wait_for(c, "[data-testid=wizard-skip]")
         .await
         .click()
         .await
         .unwrap();
-    wait_gone(c, "[data-testid=wizard]").await;
+    shown1.gone(c).await;
     home
 }
 
@@ -134,13 +135,14 @@ async fn the_demo_rotates_a_neon_key_with_create_then_revoke() {
         !c.source().await.unwrap().contains(&new),
         "the new key reached the page before Reveal"
     );
+    let shown2 = present(&c, "[data-testid=rotate-flow]").await;
     c.find(By::Css("[data-testid=rotate-done]"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=rotate-flow]").await;
+    shown2.gone(&c).await;
     goto(&c, "history").await;
     // The list re-renders when the scan after the rotation lands: read it afresh until it settles.
     let deadline = Instant::now() + WAIT;
@@ -377,13 +379,14 @@ async fn the_demo_protects_a_key_from_its_screen() {
         .await
         .unwrap();
     wait_for(&c, "[data-testid=protect-files]").await;
+    let shown3 = present(&c, "[data-testid=protect-panel]").await;
     c.active_element()
         .await
         .unwrap()
         .send_keys(Key::Escape)
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=protect-panel]").await;
+    shown3.gone(&c).await;
     assert!(std::fs::read_to_string(&cursor).unwrap().contains(&key));
     wait_for(&c, "[data-testid=protect]")
         .await

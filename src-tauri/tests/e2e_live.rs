@@ -205,13 +205,14 @@ async fn settings_the_live_view_and_the_restore_offer() {
         Some("confirm-cancel")
     );
     look_at(&c, "07b-restore-confirm.png").await;
+    let shown1 = present(&c, "[data-testid=lost]").await;
     wait_for(&c, "[data-testid=restore-confirm]")
         .await
         .click()
         .await
         .unwrap();
     wait_for(&c, "[data-testid=restored]").await;
-    wait_gone(&c, "[data-testid=lost]").await;
+    shown1.gone(&c).await;
     assert_eq!(
         std::fs::read_to_string(&claude_desktop).unwrap(),
         before_wipe

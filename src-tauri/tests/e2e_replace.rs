@@ -103,8 +103,9 @@ async fn replace_manually_checks_the_key_shows_the_plan_and_writes_only_after_co
         Some("replace-back")
     );
     look_at(&c, "41-replace-verify-failed.png").await;
+    let shown1 = present(&c, "[data-testid=replace-plan]").await;
     focused.send_keys(Key::Escape).await.unwrap();
-    wait_gone(&c, "[data-testid=replace-plan]").await;
+    shown1.gone(&c).await;
     assert_eq!((read(&cursor), read(&claude)), before);
 
     // The user rotated the key on BitScale's website: the fake knows the new one. Paste it: the plan names

@@ -35,12 +35,13 @@ async fn tour(theme: &str, gtk_theme: &str) {
     // The first-run wizard takes the whole window, its steps across the top.
     wait_for(&c, "[data-testid=wizard]").await;
     look_at(&c, &shot("00-wizard")).await;
+    let shown1 = present(&c, "[data-testid=wizard]").await;
     wait_for(&c, "[data-testid=wizard-skip]")
         .await
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=wizard]").await;
+    shown1.gone(&c).await;
 
     // Keys: the list and the first key's detail, once the demo's links show.
     let deadline = Instant::now() + WAIT;
@@ -77,12 +78,13 @@ async fn tour(theme: &str, gtk_theme: &str) {
         .unwrap();
     wait_for(&c, "[data-testid=rotate-done]").await;
     look_at(&c, &shot("03-rotate-done")).await;
+    let shown2 = present(&c, "[data-testid=rotate-flow]").await;
     wait_for(&c, "[data-testid=rotate-done]")
         .await
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=rotate-flow]").await;
+    shown2.gone(&c).await;
 
     goto(&c, "clients").await;
     wait_for(&c, "[data-testid=needs-restart]").await;
@@ -91,6 +93,13 @@ async fn tour(theme: &str, gtk_theme: &str) {
     wait_for(&c, "[data-testid=history-entry]").await;
     look_at(&c, &shot("05-history")).await;
     goto(&c, "backups").await;
+    let home = demo_home(&c).await;
+    let configs_before = config_files(&home);
+    assert!(
+        !configs_before.is_empty(),
+        "no config in {}",
+        home.display()
+    );
     wait_for(&c, "[data-testid=backup]")
         .await
         .find(By::Css("[data-testid=backup-restore]"))
@@ -107,13 +116,18 @@ async fn tour(theme: &str, gtk_theme: &str) {
         focused.attr("data-testid").await.unwrap().as_deref(),
         Some("confirm-cancel")
     );
+    let shown3 = present(&c, "[data-testid=confirm-dialog]").await;
     focused.send_keys(Key::Escape).await.unwrap();
-    wait_gone(&c, "[data-testid=confirm-dialog]").await;
+    shown3.gone(&c).await;
     assert!(c
         .find_all(By::Css("[data-testid=backup-message]"))
         .await
         .unwrap()
         .is_empty());
+    assert!(
+        config_files(&home) == configs_before,
+        "a config changed although the restore was cancelled"
+    );
     look_at(&c, &shot("07-backups")).await;
     goto(&c, "settings").await;
     wait_for(&c, "[data-testid=admin-credentials]").await;
@@ -152,4 +166,28 @@ async fn every_screen_in_a_light_theme_passes_axe() {
 async fn every_screen_in_a_dark_theme_passes_axe() {
     require_e2e();
     tour("dark", "Adwaita:dark").await;
+}
+
+/// Every file under the demo's home but Rekey's own (its data, state and backups), with its bytes.
+fn config_files(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .contains("rekey")
+            {
+                continue;
+            }
+            if p.is_dir() {
+                todo.push(p);
+            } else if let Ok(b) = std::fs::read(&p) {
+                out.insert(p, b);
+            }
+        }
+    }
+    out
 }

@@ -74,12 +74,13 @@ async fn demo_mode_runs_in_a_throwaway_home_against_the_in_process_fakes() {
     let banner = wait_for(&c, "[data-testid=demo-banner]").await;
     // A first run: the setup wizard greets the newcomer; skipping it works too.
     wait_for(&c, "[data-testid=wizard]").await;
+    let shown1 = present(&c, "[data-testid=wizard]").await;
     wait_for(&c, "[data-testid=wizard-skip]")
         .await
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=wizard]").await;
+    shown1.gone(&c).await;
     assert_eq!(c.title().await.unwrap(), "Rekey — demo");
     let text = banner.text().await.unwrap();
     let home = text
@@ -263,12 +264,13 @@ async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes
     let summary = text_of(&c, "[data-testid=wizard-summary]").await;
     assert!(summary.starts_with("2 of 2 keys linked"), "{summary}");
     assert!(!settings.exists(), "nothing saved before Finish");
+    let shown2 = present(&c, "[data-testid=wizard]").await;
     wait_for(&c, "[data-testid=wizard-finish]")
         .await
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=wizard]").await;
+    shown2.gone(&c).await;
     // Done: settings exist (no wizard next time), the key is linked and rotatable, no config was touched,
     // and nothing was rotated.
     assert!(settings.exists());

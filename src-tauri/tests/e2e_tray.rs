@@ -78,8 +78,50 @@ fn start_trayer() -> Killed {
     )
 }
 
-/// Wait for the app's icon in trayer, check its size, and left-click it until the menu window opens.
-async fn open_tray_menu() {
+/// The pixels of window `id` as the X server has them (ImageMagick's `import`).
+fn window_pixels(id: &str) -> Vec<u8> {
+    Command::new("import")
+        .args(["-window", id, "rgb:-"])
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default()
+}
+
+/// Press Down in the open menu `menu` until its first entry is highlighted: the menu's pixels change
+/// once it has the keyboard and has painted the highlight (a fixed pause would only guess when that is).
+/// A press the menu did not get yet leaves its pixels as they were and is pressed again.
+async fn highlight_first_entry(menu: &str) {
+    let deadline = Instant::now() + WAIT;
+    // First the menu as painted: two reads in a row alike.
+    let mut before = window_pixels(menu);
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = window_pixels(menu);
+        if now == before && !now.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the menu never settled");
+        before = now;
+    }
+    loop {
+        xdotool(&["key", "Down"]);
+        let pressed = Instant::now();
+        while pressed.elapsed() < Duration::from_secs(2) {
+            if window_pixels(menu) != before {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the menu never highlighted an entry"
+        );
+    }
+}
+
+/// Wait for the app's icon in trayer, check its size, and left-click it until the menu window opens;
+/// returns the menu's window id.
+async fn open_tray_menu() -> String {
     let deadline = Instant::now() + WAIT;
     let icon = loop {
         if let Some(w) = tray_icon_window() {
@@ -102,14 +144,12 @@ async fn open_tray_menu() {
     xdotool(&["mousemove", "--window", &icon, "16", "16", "click", "1"]);
     let deadline = Instant::now() + WAIT;
     loop {
-        let now = app_windows();
-        if now.iter().any(|w| !before.contains(w)) {
-            break;
+        if let Some(menu) = app_windows().into_iter().find(|w| !before.contains(w)) {
+            return menu;
         }
         assert!(Instant::now() < deadline, "no menu opened on a click");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
 }
 
 #[tokio::test]
@@ -150,11 +190,10 @@ async fn a_rotate_entry_of_the_real_tray_menu_opens_that_keys_plan() {
     let c = driver.session(&app).await;
     wait_for(&c, "[data-testid=credential-link]").await;
 
-    open_tray_menu().await;
+    let menu = open_tray_menu().await;
     root_screenshot("30-tray-menu.png");
     // The first entry is the key's "Rotate BitScale key (…)…" (menu order is unit-tested in tray.rs).
-    xdotool(&["key", "Down"]);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    highlight_first_entry(&menu).await;
     xdotool(&["key", "Return"]);
 
     // The window shows that key's plan, waiting for its confirmation; nothing rotated.
@@ -238,11 +277,10 @@ async fn rotate_due_keys_from_the_tray_walks_one_confirmed_plan_per_key() {
     let driver = Driver::start(&env);
     let c = driver.session(&app).await;
     wait_for(&c, "[data-testid=credential-link]").await;
-    open_tray_menu().await;
+    let menu = open_tray_menu().await;
     root_screenshot("32-tray-due-menu.png");
     // The first entry is "Rotate the 2 due keys (one plan each)…".
-    xdotool(&["key", "Down"]);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    highlight_first_entry(&menu).await;
     xdotool(&["key", "Return"]);
 
     // Key 1 of 2, the oldest (BitScale): its own plan and its own confirmation.
@@ -280,13 +318,14 @@ async fn rotate_due_keys_from_the_tray_walks_one_confirmed_plan_per_key() {
     assert!(text_of(&c, "#rotate-title").await.contains("A2A"));
     save_screenshot(&c, "33-due-key-2-of-2.png").await;
     assert_eq!(fakes.rotations(rekey_fakes::Provider::A2aMarket), 0);
+    let shown1 = present(&c, "[data-testid=rotate-flow]").await;
     // Cancel stops the walk and rotates nothing.
     wait_for(&c, "[data-testid=rotate-cancel]")
         .await
         .click()
         .await
         .unwrap();
-    wait_gone(&c, "[data-testid=rotate-flow]").await;
+    shown1.gone(&c).await;
     assert_eq!(fakes.rotations(rekey_fakes::Provider::A2aMarket), 0);
     c.quit().await.unwrap();
     drop(driver);

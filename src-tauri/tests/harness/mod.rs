@@ -217,11 +217,25 @@ pub async fn wait_for(c: &WebDriver, css: &str) -> WebElement {
         .unwrap_or_else(|e| panic!("{css}: {e}"))
 }
 
-pub async fn wait_gone(c: &WebDriver, css: &str) {
-    let deadline = Instant::now() + WAIT;
-    while !c.find_all(By::Css(css)).await.unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "{css} did not go away");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+/// An element a test has seen on the page, to wait for it to go away after the action that removes it
+/// (a wait for absence alone would pass if the element were renamed or never shown).
+#[must_use = "call .gone() after the action that removes it"]
+pub struct Present(String);
+
+/// Wait for `css` to be on the page: the positive half of "it was there, then it went away".
+pub async fn present(c: &WebDriver, css: &str) -> Present {
+    wait_for(c, css).await;
+    Present(css.to_string())
+}
+
+impl Present {
+    pub async fn gone(self, c: &WebDriver) {
+        let css = &self.0;
+        let deadline = Instant::now() + WAIT;
+        while !c.find_all(By::Css(css)).await.unwrap().is_empty() {
+            assert!(Instant::now() < deadline, "{css} did not go away");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 
