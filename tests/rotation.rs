@@ -320,7 +320,11 @@ fn the_tray_offers_each_linked_key() {
         entries,
         [(
             cred.clone(),
-            format!("Rotate BitScale key ({})…", rekey::secret::mask(&old))
+            format!(
+                "Rotate BitScale key ({}…{})…",
+                &old[..4],
+                &old[old.len() - 4..]
+            )
         )]
     );
 }
