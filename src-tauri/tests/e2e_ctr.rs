@@ -437,6 +437,24 @@ async fn the_demo_protects_a_key_from_its_screen() {
         assert!(Instant::now() < deadline, "no protected badge");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Its references are the key's protected usages, not "places that point to a key kept elsewhere".
+    for el in c
+        .find_all(By::Css("[data-testid=non-secret-slot]"))
+        .await
+        .unwrap()
+    {
+        let t = el.prop("textContent").await.unwrap().unwrap_or_default();
+        assert!(
+            !t.contains("rekey://"),
+            "a protected usage listed as a key kept elsewhere: {t}"
+        );
+    }
+    // The key's own history says what happened to it (it said "rotated away · written, not verified").
+    let line = text_of(&c, "[data-testid=credential-history-line]").await;
+    assert!(
+        line.ends_with("moved to the keychain (protected) · done"),
+        "{line}"
+    );
     look_at(&c, "46-protected.png").await;
     c.quit().await.unwrap();
     drop(driver);

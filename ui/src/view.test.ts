@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { glance, historyOutcome, keyName, nextIndex, providerLabel, ageText, codeParts } from "./view";
+import { glance, historyOutcome, keyHistoryLine, keyName, nextIndex, providerLabel, ageText, codeParts } from "./view";
 import type { AuditEntry, Credential, ProviderInfo, ScanReport, Slot } from "./api";
 
 const slot = (server: string, state: "secret" | "placeholder" = "secret"): Slot => ({
@@ -52,6 +52,16 @@ describe("view helpers", () => {
     expect(nextIndex("x", 0, 3)).toBeNull();
     expect(nextIndex("ArrowDown", 0, 0)).toBeNull();
     expect(ageText({ credential: "", since: "", days: 1, due: false })).toBe("1 day old");
+  });
+});
+
+describe("keyHistoryLine", () => {
+  it("says what each kind of change did to the key, not 'rotated away' for all", () => {
+    expect(keyHistoryLine({ kind: "protect", outcome: "written", credential: "c1" }, "c1")).toBe("moved to the keychain (protected) · done");
+    expect(keyHistoryLine({ kind: "rotate", outcome: "written", credential: "c1" }, "c1")).toBe("rotated away · written, not verified");
+    expect(keyHistoryLine({ kind: "rotate", outcome: "verified", credential: "c0" }, "c1")).toBe("made by a rotation · done");
+    expect(keyHistoryLine({ kind: "replace", outcome: "verified", credential: "c0" }, "c1")).toBe("put in by a manual replace · done");
+    expect(keyHistoryLine({ kind: "rollback", outcome: "rolled-back", credential: "c1" }, "c1")).toBe("Rollback · rolled back to the old key");
   });
 });
 

@@ -60,7 +60,6 @@ export function glance(report: ScanReport | null, ages: KeyAge[], history: Audit
   };
 }
 
-/** Plain words for a rotation outcome in the history. */
 /** What each kind of change is called in the History. */
 export const kindText: Record<string, string> = {
   rotate: "Rotation",
@@ -108,6 +107,19 @@ export function historyOutcome(h: { kind: string; outcome: RotationStep }): stri
     unknown: "interrupted: check the files",
   };
   return other[h.outcome] ?? outcomeText[h.outcome] ?? h.outcome;
+}
+
+/** One line of a key's own History: what the change did to this key, then how it ended. A protect is
+ * not a rotation (it was shown as "rotated away · written, not verified" before). */
+export function keyHistoryLine(h: { kind: string; outcome: RotationStep; credential: string }, id: string): string {
+  const what: Record<string, [string, string]> = {
+    rotate: ["rotated away", "made by a rotation"],
+    replace: ["replaced by hand", "put in by a manual replace"],
+    protect: ["moved to the keychain (protected)", "moved to the keychain (protected)"],
+    unprotect: ["put back in the configs (unprotected)", "put back in the configs (unprotected)"],
+  };
+  const [before, after] = what[h.kind] ?? [kindText[h.kind] ?? h.kind, kindText[h.kind] ?? h.kind];
+  return `${h.credential === id ? before : after} · ${historyOutcome(h)}`;
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
