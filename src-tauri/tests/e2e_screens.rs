@@ -58,6 +58,65 @@ async fn tour(theme: &str, gtk_theme: &str) {
     wait_for(&c, "[data-testid=credential-detail]").await;
     look_at(&c, &shot("01-keys")).await;
 
+    // The keyboard over keys: `/` focuses the filter, a word narrows the list, Escape clears it; Ctrl+R
+    // rescans in place (the WebView would reload the page).
+    let keys = || async {
+        c.find_all(By::Css("[data-testid=credential]"))
+            .await
+            .unwrap()
+            .len()
+    };
+    let all = keys().await;
+    assert_eq!(all, 3, "the demo's three keys");
+    c.action_chain().send_keys("/").perform().await.unwrap();
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("data-testid").await.unwrap().as_deref(),
+        Some("key-search")
+    );
+    focused.send_keys("NEON").await.unwrap();
+    assert_eq!(
+        text_of(&c, "[data-testid=key-filter-count]").await,
+        "1 of 3 keys"
+    );
+    assert_eq!(keys().await, 1);
+    assert!(text_of(&c, "[data-testid=credentials]")
+        .await
+        .contains("neon"));
+    look_at(&c, &shot("01b-keys-filtered")).await;
+    focused.send_keys(" nowhere-at-all").await.unwrap();
+    wait_for(&c, "[data-testid=no-key-matches]").await;
+    focused.send_keys(Key::Escape).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    while keys().await != all {
+        assert!(Instant::now() < deadline, "Escape did not clear the filter");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    c.execute("window.__sameDocument = true;", vec![])
+        .await
+        .unwrap();
+    let rescan = wait_for(&c, "[data-testid=rescan]").await;
+    let scans = rescan.attr("data-scans").await.unwrap();
+    c.action_chain()
+        .key_down(Key::Control)
+        .send_keys("r")
+        .key_up(Key::Control)
+        .perform()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while rescan.attr("data-scans").await.unwrap() == scans {
+        assert!(Instant::now() < deadline, "Ctrl+R did not rescan");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let same: bool = c
+        .execute("return window.__sameDocument === true;", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(same, "Ctrl+R reloaded the page");
+
     // The rotate flow in the pane: plan, then done.
     wait_for(&c, "[data-testid=rotate]")
         .await

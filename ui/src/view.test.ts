@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { glance, historyOutcome, keyHistoryLine, keyName, nextIndex, providerLabel, ageText, codeParts } from "./view";
+import { glance, historyOutcome, keyHistoryLine, keyMatches, keyName, nextIndex, providerLabel, ageText, codeParts } from "./view";
 import type { AuditEntry, Credential, ProviderInfo, ScanReport, Slot } from "./api";
 
 const slot = (server: string, state: "secret" | "placeholder" = "secret"): Slot => ({
@@ -52,6 +52,18 @@ describe("view helpers", () => {
     expect(nextIndex("x", 0, 3)).toBeNull();
     expect(nextIndex("ArrowDown", 0, 0)).toBeNull();
     expect(ageText({ credential: "", since: "", days: 1, due: false })).toBe("1 day old");
+  });
+});
+
+describe("keyMatches", () => {
+  const parts = ["bitscale", "BitScale", "sk-l…ZF0A", "Claude Desktop › bitscale", "/home/u/.cursor/mcp.json"];
+  it("matches every word of the query, in any case, in any of the key's texts", () => {
+    expect(keyMatches("", parts)).toBe(true);
+    expect(keyMatches("BITSCALE", parts)).toBe(true);
+    expect(keyMatches("claude bit", parts)).toBe(true);
+    expect(keyMatches("cursor", parts)).toBe(true);
+    expect(keyMatches("neon", parts)).toBe(false);
+    expect(keyMatches("claude neon", parts)).toBe(false);
   });
 });
 

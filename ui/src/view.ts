@@ -122,6 +122,14 @@ export function keyHistoryLine(h: { kind: string; outcome: RotationStep; credent
   return `${h.credential === id ? before : after} · ${historyOutcome(h)}`;
 }
 
+/** Does a key whose texts (name, provider, masked value, clients, servers, files) are `parts` match the
+ * filter `query`? Every word of the query must appear in one of them, in any case. */
+export function keyMatches(query: string, parts: string[]): boolean {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const hay = parts.map((p) => p.toLowerCase());
+  return words.every((w) => hay.some((h) => h.includes(w)));
+}
+
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Local date and time, or the text itself when it is not a date. */
