@@ -67,11 +67,14 @@ async fn settings_the_live_view_and_the_restore_offer() {
     )
     .await;
     row.click().await.unwrap();
-    wait_for(&c, "[data-testid=admin-secret]")
-        .await
-        .send_keys(admin_secret)
-        .await
-        .unwrap();
+    let field = wait_for(&c, "[data-testid=admin-secret]").await;
+    // Wide enough for a token (it was a narrow default input).
+    let width = field.rect().await.unwrap().width;
+    assert!(
+        width >= 250.0,
+        "the admin credential field is {width} px wide"
+    );
+    field.send_keys(admin_secret).await.unwrap();
     wait_for(&c, "[data-testid=admin-store]")
         .await
         .click()
@@ -131,6 +134,58 @@ async fn settings_the_live_view_and_the_restore_offer() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // Unsaved edits: leaving Settings asks first. "Stay on Settings" (focused; Escape too) keeps the edit;
+    // "Leave without saving" drops it, and the saved value is what Settings shows again.
+    let max_age = wait_for(&c, "[data-testid=setting-max-age]").await;
+    max_age.clear().await.unwrap();
+    max_age.send_keys("45").await.unwrap();
+    wait_for(&c, "[data-testid=nav-keys]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let dialog = present(&c, "[data-testid=confirm-dialog]").await;
+    let title = text_of(&c, "[data-testid=confirm-dialog] h2").await;
+    assert_eq!(title, "Leave without saving your settings?");
+    look_at(&c, "05c-settings-unsaved.png").await;
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(focused.text().await.unwrap(), "Stay on Settings");
+    focused.send_keys(Key::Escape).await.unwrap();
+    dialog.gone(&c).await;
+    wait_for(&c, "#settings-title").await;
+    assert_eq!(
+        wait_for(&c, "[data-testid=setting-max-age]")
+            .await
+            .value()
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("45")
+    );
+    wait_for(&c, "[data-testid=nav-keys]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=unsaved-settings-leave]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#keys-title").await;
+    goto(&c, "settings").await;
+    assert_eq!(
+        wait_for(&c, "[data-testid=setting-max-age]")
+            .await
+            .value()
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("30")
+    );
+    // Nothing edited: leaving does not ask.
+    goto(&c, "keys").await;
 
     // Live view: a config written by another program (replace-by-rename, as editors do) shows up
     // without any click.
