@@ -32,6 +32,14 @@ pub struct ProtectDraft {
     pub plan: Json<crate::protect::ProtectPlan>,
 }
 
+/// An unprotect plan the window shows, and the draft id that confirms or cancels exactly that plan.
+#[derive(Debug, Serialize, TS)]
+pub struct UnprotectDraft {
+    pub draft: String,
+    #[ts(as = "crate::protect::UnprotectPlan")]
+    pub plan: Json<crate::protect::UnprotectPlan>,
+}
+
 /// A manual-replace plan the window shows, and the draft id that confirms or cancels exactly that plan.
 #[derive(Debug, Serialize, TS)]
 pub struct ReplaceDraft {

@@ -52,6 +52,7 @@ fn generate() -> String {
     c.visit::<rekey::ipc::AppMode>();
     c.visit::<rekey::ipc::PlanDraft>();
     c.visit::<rekey::ipc::ProtectDraft>();
+    c.visit::<rekey::ipc::UnprotectDraft>();
     c.visit::<rekey::protect::Applied>();
     c.visit::<rekey::vault::VaultStatus>();
     c.visit::<rekey::scan::ScanReport>();

@@ -157,6 +157,7 @@ pub fn run() {
         .manage(Mode { demo })
         .manage(commands::Drafts::default())
         .manage(protect::ProtectDrafts::default())
+        .manage(protect::UnprotectDrafts::default())
         .manage(replace::ReplaceDrafts::default())
         .manage(add::AddDrafts::default())
         .manage(tray::UiEvents::default())
@@ -208,6 +209,9 @@ pub fn run() {
             protect::plan_protection,
             protect::confirm_protection,
             protect::cancel_protection,
+            protect::plan_unprotection,
+            protect::confirm_unprotection,
+            protect::cancel_unprotection,
             replace::plan_manual_replace,
             replace::confirm_manual_replace,
             replace::cancel_manual_replace,

@@ -365,6 +365,10 @@ async fn the_demo_protects_a_key_from_its_screen() {
             .unwrap()
             .to_string()
     };
+    let originals = [
+        std::fs::read(&cursor).unwrap(),
+        std::fs::read(&claude).unwrap(),
+    ];
     let row = key_linked_to(&c, "bitscale").await;
     row.find(By::Css("[data-testid=details]"))
         .await
@@ -456,6 +460,50 @@ async fn the_demo_protects_a_key_from_its_screen() {
         "{line}"
     );
     look_at(&c, "46-protected.png").await;
+
+    // Unprotect, from the same screen: the plan, then the key back in both files, byte for byte as they
+    // were before Protect (the entries did not change since).
+    wait_for(&c, "[data-testid=unprotect]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let files = text_of(&c, "[data-testid=unprotect-files]").await;
+    assert!(
+        files.contains("mcp.json") && files.contains("claude_desktop_config.json"),
+        "{files}"
+    );
+    assert!(
+        !c.source().await.unwrap().contains(&key),
+        "the key reached the window"
+    );
+    look_at(&c, "46b-unprotect-plan.png").await;
+    wait_for(&c, "[data-testid=unprotect-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let notice = text_of(&c, "[data-testid=key-notice]").await;
+        if notice.starts_with("Unprotected: 2 config files hold the key again.") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{notice}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(std::fs::read(&cursor).unwrap(), originals[0]);
+    assert_eq!(std::fs::read(&claude).unwrap(), originals[1]);
+    let deadline = Instant::now() + WAIT;
+    while !c
+        .find_all(By::Css("[data-testid=credential-protected]"))
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "still shown as protected");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     c.quit().await.unwrap();
     drop(driver);
     let _ = std::fs::remove_dir_all(home.parent().unwrap());

@@ -14,12 +14,14 @@ use crate::context::Context;
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
 use serde::Serialize;
+use ts_rs::TS;
 
-/// Everything `rekey unprotect` shows before it asks.
-#[derive(Debug, Serialize)]
+/// Everything `rekey unprotect` (and the app's Unprotect) shows before it asks.
+#[derive(Debug, Serialize, TS)]
 pub struct UnprotectPlan {
     /// The reference ids whose usages go back to the literal key.
     pub references: Vec<String>,
+    #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
     pub masked: String,

@@ -25,6 +25,7 @@ import type {
   Outcome,
   PlanDraft,
   ProtectDraft,
+  UnprotectDraft,
   Applied,
   ProviderInfo,
   Recovered,
@@ -160,6 +161,11 @@ export const api = {
   /** Protect step 2: the key into the keychain, then the exact planned files rewritten. */
   confirmProtection: (draft: string) => call<Applied>("confirm_protection", { draft }),
   cancelProtection: (draft: string) => call<void>("cancel_protection", { draft }),
+  /** Unprotect step 1: the plan to put this protected key back into every usage of its reference. */
+  planUnprotection: (credential: string) => call<UnprotectDraft>("plan_unprotection", { credential }),
+  /** Unprotect step 2: the exact planned files rewritten (each locked, re-checked, backed up). */
+  confirmUnprotection: (draft: string) => call<Applied>("confirm_unprotection", { draft }),
+  cancelUnprotection: (draft: string) => call<void>("cancel_unprotection", { draft }),
   /** Add a server: the providers it can be set up for, their fields, the clients. */
   serverCatalog: () => call<Catalog>("server_catalog"),
   /** Add step 1: the pasted key goes to Rust once (into the keychain first) and never comes back; the plan. */

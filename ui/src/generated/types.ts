@@ -823,6 +823,20 @@ line: number,
 reason: string, };
 
 /**
+ * An unprotect plan the window shows, and the draft id that confirms or cancels exactly that plan.
+ */
+export type UnprotectDraft = { draft: string, plan: UnprotectPlan, };
+
+/**
+ * Everything `rekey unprotect` (and the app's Unprotect) shows before it asks.
+ */
+export type UnprotectPlan = { 
+/**
+ * The reference ids whose usages go back to the literal key.
+ */
+references: Array<string>, credential?: string, masked: string, files: Array<FileChange>, restart: Array<[string, string]>, };
+
+/**
  * One usage that changes.
  */
 export type Usage = { server: string, project?: string, 
