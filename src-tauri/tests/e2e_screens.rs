@@ -227,6 +227,138 @@ async fn every_screen_in_a_dark_theme_passes_axe() {
     tour("dark", "Adwaita:dark").await;
 }
 
+/// Narrow and wide windows (800×600 and 1920×1080): below 900 px the key list and the key's detail stack
+/// instead of squeezing the detail, nothing is wider than the window, and paths wrap only after a `/` or
+/// a `.` (code wrapped mid-word before). Screenshots of both.
+#[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
+async fn the_keys_screen_fits_narrow_and_wide_windows() {
+    require_e2e();
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session_with(&app, &["--demo"]).await;
+    let home = demo_home(&c).await;
+    let wizard = present(&c, "[data-testid=wizard]").await;
+    wait_for(&c, "[data-testid=wizard-skip]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wizard.gone(&c).await;
+    wait_for(&c, "[data-testid=credential-detail]").await;
+    for (w, h, name) in [
+        (800u32, 600u32, "800x600"),
+        (720, 600, "720x600"),
+        (1920, 1080, "1920x1080"),
+    ] {
+        c.set_window_rect(0, 0, w, h).await.unwrap();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let inner: i64 = c
+                .execute("return window.innerWidth;", vec![])
+                .await
+                .unwrap()
+                .convert()
+                .unwrap();
+            if (inner - w as i64).abs() <= 40 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the window is {inner} px wide, not {w}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await; // one layout after the resize
+        let stacked: bool = c
+            .execute(
+                "const g = document.querySelector('.list-detail'); \
+                 return getComputedStyle(g).gridTemplateColumns.trim().split(/\\s+/).length === 1;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        assert_eq!(
+            stacked,
+            w < 900,
+            "{name}: list and detail stacked: {stacked}"
+        );
+        let overflow: bool = c
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        assert!(!overflow, "{name}: something is wider than the window");
+        // Where each path breaks a line: only after a separator or a dot (and at the narrowest size, some do).
+        let (bad, _) = path_breaks(&c).await;
+        assert!(bad.is_empty(), "{name}: paths broken mid-name: {bad:?}");
+        assert!(
+            !c.find_all(By::Css("code.path")).await.unwrap().is_empty(),
+            "{name}: no path on the screen to check"
+        );
+        look_at(&c, &format!("keys-{name}.png")).await;
+    }
+    // The demo's paths fit even at the smallest window: squeeze the detail to 220 px so they must wrap, and
+    // check where they do.
+    c.execute(
+        "document.querySelector('[data-testid=credential-detail]').style.maxWidth = '220px';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (bad, wrapped) = path_breaks(&c).await;
+    assert!(
+        wrapped > 0,
+        "no path wrapped at 220 px, so none was checked"
+    );
+    assert!(bad.is_empty(), "paths broken mid-name: {bad:?}");
+    look_at(&c, "keys-paths-220px.png").await;
+    c.quit().await.unwrap();
+    drop(driver);
+    let _ = std::fs::remove_dir_all(home.parent().unwrap());
+}
+
+/// Where the paths on the page (`code.path`) break a line: the paths broken anywhere but after a `/`, `\\`
+/// or `.`, and how many paths take more than one line.
+async fn path_breaks(c: &WebDriver) -> (Vec<String>, usize) {
+    c.execute(
+        r#"const bad = []; let wrapped = 0;
+                for (const el of document.querySelectorAll('code.path')) {
+                  let lines = 1;
+                  let prevTop = null, prev = null;
+                  const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                  for (let n = w.nextNode(); n; n = w.nextNode()) {
+                    for (let i = 0; i < n.length; i++) {
+                      const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+                      const rect = r.getClientRects()[0];
+                      if (!rect) continue;
+                      if (prevTop !== null && rect.top > prevTop + 2) {
+                        lines += 1;
+                        if (!'/.\\'.includes(prev)) bad.push(el.textContent);
+                      }
+                      prevTop = rect.top; prev = n.data[i];
+                    }
+                  }
+                  if (lines > 1) wrapped += 1;
+                }
+                return [bad, wrapped];"#,
+        vec![],
+    )
+    .await
+    .unwrap()
+    .convert()
+    .unwrap()
+}
+
 /// Every file under the demo's home but Rekey's own (its data, state and backups), with its bytes.
 fn config_files(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { glance, historyOutcome, keyHistoryLine, keyMatches, keyName, nextIndex, providerLabel, ageText, codeParts } from "./view";
+import { glance, historyOutcome, keyHistoryLine, keyMatches, keyName, pathParts, nextIndex, providerLabel, ageText, codeParts } from "./view";
 import type { AuditEntry, Credential, ProviderInfo, ScanReport, Slot } from "./api";
 
 const slot = (server: string, state: "secret" | "placeholder" = "secret"): Slot => ({
@@ -52,6 +52,16 @@ describe("view helpers", () => {
     expect(nextIndex("x", 0, 3)).toBeNull();
     expect(nextIndex("ArrowDown", 0, 0)).toBeNull();
     expect(ageText({ credential: "", since: "", days: 1, due: false })).toBe("1 day old");
+  });
+});
+
+describe("pathParts", () => {
+  it("cuts after separators and dots, and joins back to the path", () => {
+    expect(pathParts("/home/u/.cursor/mcp.json")).toEqual(["/", "home/", "u/.", "cursor/", "mcp.", "json"]);
+    expect(pathParts("C:\\Users\\me\\a.json")).toEqual(["C:\\", "Users\\", "me\\", "a.", "json"]);
+    expect(pathParts("plain")).toEqual(["plain"]);
+    const p = "/tmp/rekey-demo-1/config/Claude/claude_desktop_config.json";
+    expect(pathParts(p).join("")).toBe(p);
   });
 });
 

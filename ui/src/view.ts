@@ -130,6 +130,11 @@ export function keyMatches(query: string, parts: string[]): boolean {
   return words.every((w) => hay.some((h) => h.includes(w)));
 }
 
+/** A path cut after each `/`, `\\` and `.`: where a long path may wrap (see Path.svelte). */
+export function pathParts(path: string): string[] {
+  return path.match(/[^/\\.]*(?:[/\\.]+|$)/g)?.filter(Boolean) ?? [path];
+}
+
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Local date and time, or the text itself when it is not a date. */
