@@ -370,6 +370,18 @@ async fn the_demo_protects_a_key_from_its_screen() {
         std::fs::read(&claude).unwrap(),
     ];
     let row = key_linked_to(&c, "bitscale").await;
+    let order = || async {
+        let mut names = Vec::new();
+        for el in c
+            .find_all(By::Css("[data-testid=credential] .key-name"))
+            .await
+            .unwrap()
+        {
+            names.push(el.text().await.unwrap());
+        }
+        names
+    };
+    let order_before = order().await;
     row.find(By::Css("[data-testid=details]"))
         .await
         .unwrap()
@@ -441,6 +453,10 @@ async fn the_demo_protects_a_key_from_its_screen() {
         assert!(Instant::now() < deadline, "no protected badge");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The list keeps its order, and the key its place and selection.
+    assert_eq!(order().await, order_before);
+    let selected = text_of(&c, "[data-testid=credential] [aria-current=true] .key-name").await;
+    assert_eq!(selected, "bitscale");
     // Its references are the key's protected usages, not "places that point to a key kept elsewhere".
     for el in c
         .find_all(By::Css("[data-testid=non-secret-slot]"))
@@ -504,6 +520,14 @@ async fn the_demo_protects_a_key_from_its_screen() {
         assert!(Instant::now() < deadline, "still shown as protected");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // After both changes and their rescans, the list is still in its order.
+    wait_for(&c, "[data-testid=rescan]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(order().await, order_before);
     c.quit().await.unwrap();
     drop(driver);
     let _ = std::fs::remove_dir_all(home.parent().unwrap());
