@@ -316,6 +316,60 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         std::fs::read_to_string(&claude_code).unwrap(),
         claude_code_original
     );
+    // A provider that asks to slow down: one plain sentence of what happened and what to do, the detail
+    // folded away, and "Try again" starts over from a fresh plan (nothing was rotated).
+    fakes.set_fault(
+        rekey_fakes::Provider::BitScale,
+        rekey_fakes::Fault::RateLimited(30),
+    );
+    c.find(By::Css("[data-testid=rotate]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=confirm-input]")
+        .await
+        .send_keys("BitScale")
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=rotate-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&c, "[data-testid=rotate-error-sentence]").await,
+        "BitScale asked Rekey to slow down. Nothing was rotated: wait a minute, then try again."
+    );
+    let folded: bool = c
+        .execute(
+            "const d = document.querySelector('[data-testid=rotate-error-detail]'); \
+             return !!d && d.closest('details').open === false && d.textContent.includes('429');",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(folded, "the detail (the provider's 429) is folded away");
+    look_at(&c, "03a-rotate-refused.png").await;
+    assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
+    fakes.set_fault(rekey_fakes::Provider::BitScale, rekey_fakes::Fault::None);
+    wait_for(&c, "[data-testid=rotate-retry]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=confirm-input]").await;
+    let flow = present(&c, "[data-testid=rotate-flow]").await;
+    wait_for(&c, "[data-testid=rotate-cancel]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    flow.gone(&c).await;
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
     // Now for real: the confirm button only works once the provider's name is typed.
     c.find(By::Css("[data-testid=rotate]"))
         .await

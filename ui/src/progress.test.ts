@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activities, marks, verifyProblem } from "./progress";
+import { activities, marks, rotationProblem, verifyProblem } from "./progress";
 
 const inPlace = activities({ providerName: "BitScale", createThenRevoke: false, files: 3, protectedServers: 0 });
 const ctr = activities({ providerName: "Neon", createThenRevoke: true, files: 1, protectedServers: 0 });
@@ -67,5 +67,21 @@ describe("a failed check of the new key", () => {
     expect(verifyProblem("verification failed: 500 Internal Server Error", "X").sentence).toContain("The check of the new key with X failed");
     // Where the screen offers choices instead of a second check, the sentence does not send the user to one.
     expect(verifyProblem("verification failed: the provider rejected the credential (401 Unauthorized)", "Neon", false).sentence).toBe("Neon did not accept the new key.");
+  });
+});
+
+describe("rotationProblem", () => {
+  it("offers a retry only when nothing changed", () => {
+    expect(rotationProblem("connection_failed", "BitScale")).toEqual({
+      sentence: "Rekey could not reach BitScale. Nothing was sent and nothing changed: check your connection, then try again.",
+      retry: true,
+    });
+    for (const code of ["outcome_unknown", "gateway_error", "malformed_response", "missing_field"]) {
+      const p = rotationProblem(code, "BitScale");
+      expect(p.retry).toBe(false);
+      expect(p.sentence).toMatch(/may or may not|probably rotated/);
+    }
+    expect(rotationProblem("unauthorized", "Neon").retry).toBe(false);
+    expect(rotationProblem("something_new", "Neon")).toEqual({ sentence: "The rotation stopped. Nothing more will happen without you: see the details below.", retry: false });
   });
 });

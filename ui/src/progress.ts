@@ -79,3 +79,30 @@ export function verifyProblem(error: string, provider: string, retry = true): { 
     network: false,
   };
 }
+
+/** A rotation that stopped, in one plain sentence of what happened and what to do, by the engine's stable
+ * error code; `retry` when nothing changed and trying again is safe (never when the provider may have
+ * rotated: a second call would rotate again and lose the first new key). */
+export function rotationProblem(code: string, provider: string): { sentence: string; retry: boolean } {
+  const p = provider;
+  const table: Record<string, [string, boolean]> = {
+    connection_failed: [`Rekey could not reach ${p}. Nothing was sent and nothing changed: check your connection, then try again.`, true],
+    rate_limited: [`${p} asked Rekey to slow down. Nothing was rotated: wait a minute, then try again.`, true],
+    unauthorized: [`${p} did not accept the credential Rekey used. Nothing was rotated: check that the key (or the admin credential in Settings) still works.`, false],
+    forbidden: [`${p} accepted the credential but it may not rotate keys. Nothing was rotated: give it that permission in ${p}'s console, or use an admin credential.`, false],
+    not_found: [`${p} does not know the key or account in the link. Nothing was rotated: check the ids in the key's provider link.`, false],
+    server_error: [`${p} failed on its side. The key was most likely not rotated: verify the key, then try again.`, true],
+    plan_changed: [`A config changed since you saw the plan. Nothing was rotated: look at the new plan and confirm again.`, true],
+    preflight_failed: [`A check before the rotation failed. Nothing was rotated: fix what the plan says, then try again.`, true],
+    rotation_running: [`This key is being changed elsewhere (the app or the rekey CLI). Nothing was rotated: wait for that change to end.`, true],
+    keychain_locked: [`Your OS keychain is locked. Nothing was rotated: unlock it, then try again.`, true],
+    keychain_unavailable: [`Rekey cannot reach your OS keychain, where the new key must be kept first. Nothing was rotated: see Settings.`, false],
+    missing_admin_credential: [`${p} rotates with an admin credential, and none is stored. Nothing was rotated: add it in Settings, then try again.`, true],
+    outcome_unknown: [`No answer came back from ${p}: the key may or may not have been rotated. Do not try again: verify the old key, or look in ${p}'s console.`, false],
+    gateway_error: [`A gateway in front of ${p} failed after the call may have reached it: the key may or may not have been rotated. Do not try again: verify the old key first.`, false],
+    malformed_response: [`${p} answered in a way Rekey cannot read: the key was probably rotated. Get the new key from ${p}'s console.`, false],
+    missing_field: [`${p}'s answer did not hold the new key: the key was probably rotated. Get the new key from ${p}'s console.`, false],
+  };
+  const [sentence, retry] = table[code] ?? [`The rotation stopped. Nothing more will happen without you: see the details below.`, false];
+  return { sentence, retry };
+}
