@@ -133,6 +133,31 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
     );
     assert!(!page.contains(key));
     look_at(&c, "42-history-kinds.png").await;
+    // An entry opens (Enter on its summary) onto what it did: the change's id and the files it wrote.
+    let protect = c
+        .find(By::Css(
+            "[data-testid=history-entry][data-kind=protect] summary",
+        ))
+        .await
+        .unwrap();
+    protect.focus().await.unwrap();
+    protect.send_keys(Key::Enter).await.unwrap();
+    let more = text_of(
+        &c,
+        "[data-testid=history-entry][data-kind=protect] [data-testid=history-more]",
+    )
+    .await;
+    assert!(
+        more.contains("c1") && more.contains("claude_desktop_config.json"),
+        "{more}"
+    );
+    let files = text_of(
+        &c,
+        "[data-testid=history-entry][data-kind=protect] [data-testid=history-files]",
+    )
+    .await;
+    assert_eq!(files, claude_desktop.display().to_string());
+    look_at(&c, "42b-history-entry-open.png").await;
 
     // Backups: the purge shows what it would delete, then deletes exactly that.
     goto(&c, "backups").await;
