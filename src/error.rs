@@ -129,4 +129,33 @@ mod tests {
         let v = serde_json::to_value(Error::KeychainLocked).unwrap();
         assert_eq!(v["message"], Error::KeychainLocked.public_message());
     }
+
+    #[test]
+    fn what_leaves_the_engine_loses_known_secrets_and_url_queries_and_keeps_the_code() {
+        let key = crate::Secret::new("sk-live-0123456789".into());
+        let e = Error::Preflight("provider said: bad key sk-live-0123456789".into())
+            .scrubbed(&crate::scrub::Scrubber::new().with(&key));
+        assert_eq!(e.code(), "preflight_failed");
+        assert_eq!(
+            e.to_string(),
+            "preflight failed: provider said: bad key <redacted>"
+        );
+        let e = Error::Preflight("GET https://u:pw@h.example/mcp?apiKey=sk-1 failed".into());
+        assert_eq!(
+            e.public_message(),
+            "preflight failed: GET https://h.example/mcp?… failed"
+        );
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "preflight_failed");
+        assert_eq!(v["message"], e.public_message());
+        let e = Error::InvalidInput("no such server https://h/?token=sk-1".into());
+        assert_eq!(e.ui_message(), "no such server https://h/?…");
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["message"], "no such server https://h/?…");
+        let e = Error::io("/x/config.json", std::io::Error::other("disk full"));
+        assert_eq!(
+            (e.code(), e.to_string()),
+            ("io", "/x/config.json: disk full".into())
+        );
+    }
 }

@@ -81,6 +81,14 @@ mod tests {
         assert!(!format!("{s}").contains("0123456789"));
         assert!(!format!("{:#?}", Some(&s)).contains("sk-live"));
         assert_eq!(s.expose(), "sk-live-0123456789abcdef");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted, 24 bytes>)");
+        assert_eq!(format!("{s}"), "<redacted>");
+        assert_eq!(s.masked(), "sk-l…cdef");
+        assert_eq!((s.len(), s.is_empty()), (24, false));
+        let empty = Secret::from(String::new());
+        assert_eq!((empty.len(), empty.is_empty()), (0, true));
+        assert_eq!(Secret::from("é".to_string()).len(), 2);
+        assert_eq!(Secret::from("abc".to_string()).expose(), "abc");
     }
 
     #[test]
@@ -88,6 +96,8 @@ mod tests {
         assert_eq!(mask("sk-live-0123456789abcdef"), "sk-l…cdef");
         assert_eq!(mask("short"), "•••••");
         assert_eq!(mask("elevenchars"), "••••••••");
+        // From 12 characters on, the first and last 4.
+        assert_eq!(mask("twelve-chars"), "twel…hars");
         assert_eq!(mask(""), "(empty)");
         // Multi-byte characters are counted as characters, never split.
         assert_eq!(mask("ééééééééééééé"), "éééé…éééé");

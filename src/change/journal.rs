@@ -286,4 +286,36 @@ mod id_tests {
         assert!(!d.path().join("victim.json").exists());
         assert!(!d.path().parent().unwrap().join("victim.json").exists());
     }
+
+    #[test]
+    fn saved_texts_lose_url_queries_and_userinfo() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::new(d.path());
+        let url = "https://u:pw@h.example/mcp?apiKey=sk-live-1";
+        let e = Entry {
+            id: "20261203T000000Z-1".into(),
+            message: Some(format!("a {url}")),
+            verify_error: Some(format!("b {url}")),
+            files: vec![FileState {
+                path: "/x".into(),
+                written: false,
+                error: Some(format!("c {url}")),
+            }],
+            ..Default::default()
+        };
+        j.save(&e).unwrap();
+        let raw =
+            std::fs::read_to_string(d.path().join("journal/20261203T000000Z-1.json")).unwrap();
+        assert!(!raw.contains("sk-live-1") && !raw.contains("pw@"), "{raw}");
+        let got = j.get(&e.id).unwrap().unwrap();
+        assert_eq!(got.message.as_deref(), Some("a https://h.example/mcp?…"));
+        assert_eq!(
+            got.verify_error.as_deref(),
+            Some("b https://h.example/mcp?…")
+        );
+        assert_eq!(
+            got.files[0].error.as_deref(),
+            Some("c https://h.example/mcp?…")
+        );
+    }
 }

@@ -39,11 +39,12 @@ pub(super) fn unescape(raw: &str) -> Result<String, usize> {
                 {
                     let lo = hex(i + 2)?;
                     i += 6;
+                    // Always a character: 0x10000..=0x10FFFF.
                     char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))
                 } else {
-                    Some(char::from_u32(hi).unwrap_or('\u{fffd}'))
+                    char::from_u32(hi)
                 };
-                out.push(ch.ok_or(i - 6)?);
+                out.push(ch.unwrap_or('\u{fffd}'));
             }
         }
         plain = i;

@@ -154,3 +154,61 @@ fn raw_offsets_agree_with_decoding_on_lone_surrogates() {
         "KEY"
     );
 }
+
+#[test]
+fn unescape_decodes_every_escape_to_its_exact_character() {
+    assert_eq!(
+        unescape(r#"a\"b\\c\/d\be\ff\ng\rh\ti"#).unwrap(),
+        "a\"b\\c/d\u{8}e\u{c}f\ng\rh\ti"
+    );
+    assert_eq!(unescape(r"\u00e9\u20AC!").unwrap(), "é€!");
+    // A surrogate pair is one character, in either case of hex digits.
+    assert_eq!(
+        unescape(r"x\ud83d\ude00y\uD83D\uDE00").unwrap(),
+        "x\u{1F600}y\u{1F600}"
+    );
+    // A lone surrogate is U+FFFD; so is a high one followed by anything but a low one.
+    assert_eq!(
+        unescape(r"\ud800x\udc00\ud83d\u0041\ud800\nz\ud800").unwrap(),
+        "\u{fffd}x\u{fffd}\u{fffd}A\u{fffd}\nz\u{fffd}"
+    );
+    // A low surrogate after a character that is no high one is a lone surrogate too.
+    assert_eq!(unescape(r"\u0041\udc00").unwrap(), "A\u{fffd}");
+    assert_eq!(unescape(r"\u00e9\udc00").unwrap(), "é\u{fffd}");
+}
+
+#[test]
+fn escape_writes_exactly_what_must_be_escaped() {
+    let mut out = String::new();
+    escape(
+        "a\"b\\c/\n\r\t\u{8}\u{c}\u{1}\u{1f} \u{7f}é\u{2028}\u{2029}\u{1F600}",
+        &mut out,
+    );
+    assert_eq!(
+        out,
+        r#"a\"b\\c/\n\r\t\b\f\u0001\u001f "#.to_string()
+            + "\u{7f}é"
+            + r"\u2028\u2029"
+            + "\u{1F600}"
+    );
+}
+
+#[test]
+fn raw_offset_maps_every_decoded_character_to_where_it_starts_in_the_token() {
+    // Raw characters of 1, 2, 3 and 4 bytes, short escapes, `\u` escapes of 2 and 3 bytes, a lone low
+    // surrogate after a character that is no high one, a surrogate pair.
+    let token = r#""aé€😀\"\/\u00e9\u20ac\u00e9\udc00\ud83d\ude00KEY""#;
+    let decoded = unescape(&token[1..token.len() - 1]).unwrap();
+    assert_eq!(decoded, "aé€😀\"/é€é\u{fffd}😀KEY");
+    for at in 0..=decoded.len() {
+        let r = raw_offset(token, at);
+        // The result slices the token: an offset inside a character maps to where the next one starts.
+        assert!(token.is_char_boundary(r), "{at} -> {r}");
+        let next = (at..).find(|&i| decoded.is_char_boundary(i)).unwrap();
+        assert_eq!(unescape(&token[1..r]).unwrap(), &decoded[..next], "{at}");
+    }
+    // An offset past the end of the value stops at the closing quote, never beyond the token.
+    assert_eq!(raw_offset(token, decoded.len() + 10), token.len() - 1);
+    assert_eq!(raw_offset(r#""abc""#, 10), 4);
+    assert_eq!(raw_offset(r#""""#, 3), 1);
+}

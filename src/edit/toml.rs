@@ -244,6 +244,18 @@ mod tests {
     }
 
     #[test]
+    fn escape_writes_basic_strings_and_refuses_what_a_literal_string_cannot_hold() {
+        assert_eq!(
+            escape("a\"b\\c\u{1}\t\u{7f}é 😀", b'"').unwrap(),
+            r#"a\"b\\c\u0001\u0009\u007Fé 😀"#
+        );
+        // A literal string takes the value as it is, unless it holds a `'` or a control character.
+        assert_eq!(escape(r#"a"b\c é"#, b'\'').unwrap(), r#"a"b\c é"#);
+        assert!(escape("it's", b'\'').is_err());
+        assert!(escape("a\tb", b'\'').is_err());
+    }
+
+    #[test]
     fn invalid_toml_is_an_error_with_a_position() {
         let e = walk("[a]\nx = \n", |_, _, _| {}).unwrap_err();
         assert_eq!(e.line, 2, "{e}");

@@ -162,3 +162,11 @@ fn invalid_yaml_is_an_error_with_a_position() {
     let e = walk("a: b\n  c: [\n", |_, _, _| {}).unwrap_err();
     assert!(e.line >= 2, "{e}");
 }
+
+#[test]
+fn escape_double_escapes_quotes_backslashes_and_invisible_characters_only() {
+    assert_eq!(
+        escape_double("a\"b\\c\u{1}\t\u{7f}\u{85}\u{2028}\u{2029}\u{feff}é 😀:#"),
+        r#"a\"b\\c\u0001\u0009\u007F\u0085\u2028\u2029\uFEFFé 😀:#"#
+    );
+}

@@ -196,3 +196,40 @@ impl From<&Entry> for Recovered {
         }
     }
 }
+
+#[cfg(test)]
+mod audit_tests {
+    use super::*;
+
+    #[test]
+    fn an_audit_line_names_the_rotation_and_its_message_loses_url_queries_and_userinfo() {
+        let home = tempfile::tempdir().unwrap();
+        let ctx = Context {
+            env: crate::clients::Env::linux_at(home.path()),
+            data_dir: home.path().join("data"),
+            settings: Default::default(),
+            scan_cache: Default::default(),
+        };
+        let e = Entry {
+            id: "20261203T000000Z-1".into(),
+            provider: "bitscale".into(),
+            credential: "BITSCALE_API_KEY".into(),
+            message: Some(
+                "verify: GET https://u:pw@api.example/v1?api_key=sk-live-1 -> 401".into(),
+            ),
+            ..Default::default()
+        };
+        audit_as(&ctx, &e, crate::change::Kind::Rollback);
+        let lines = crate::change::history::Audit::new(&ctx.data_dir)
+            .entries()
+            .unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].rotation, "20261203T000000Z-1");
+        assert_eq!(
+            lines[0].message.as_deref(),
+            Some("verify: GET https://api.example/v1?… -> 401")
+        );
+        let raw = std::fs::read_to_string(ctx.data_dir.join("audit.jsonl")).unwrap();
+        assert!(!raw.contains("sk-live-1") && !raw.contains("pw@"), "{raw}");
+    }
+}
