@@ -1,5 +1,5 @@
-//! The README's tables of supported clients and providers, generated from the adapters themselves so they
-//! cannot drift: `tests/readme.rs` fails when README.md's tables differ from these (and rewrites them with
+//! The tables of supported clients (docs/clients.md) and providers (README.md), generated from the adapters themselves so they
+//! cannot drift: `tests/readme.rs` fails when those tables differ from these (and rewrites them with
 //! `REKEY_BLESS=1`).
 
 use crate::clients::{self, Env, Format, Location, Platform};
