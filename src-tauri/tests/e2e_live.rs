@@ -135,6 +135,63 @@ async fn settings_the_live_view_and_the_restore_offer() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    // Appearance: Dark and Light apply at once and stay after a reload; System follows the OS.
+    let theme = || async {
+        let t: String = c
+            .execute(
+                "return document.documentElement.dataset.theme + ' ' + getComputedStyle(document.body).backgroundColor;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        t
+    };
+    wait_for(&c, "[data-testid=theme-dark]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(theme().await, "dark rgb(20, 24, 28)");
+    look_at(&c, "05d-settings-dark.png").await;
+    c.refresh().await.unwrap();
+    wait_for(&c, "[data-testid=credential]").await;
+    assert_eq!(
+        theme().await,
+        "dark rgb(20, 24, 28)",
+        "the choice survives a reload"
+    );
+    goto(&c, "settings").await;
+    assert!(wait_for(&c, "[data-testid=theme-dark]")
+        .await
+        .is_selected()
+        .await
+        .unwrap());
+    wait_for(&c, "[data-testid=theme-light]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(theme().await, "light rgb(244, 245, 247)");
+    wait_for(&c, "[data-testid=theme-system]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let os_dark: bool = c
+        .execute(
+            "return window.matchMedia('(prefers-color-scheme: dark)').matches;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(theme()
+        .await
+        .starts_with(if os_dark { "dark" } else { "light" }));
+
     // Unsaved edits: leaving Settings asks first. "Stay on Settings" (focused; Escape too) keeps the edit;
     // "Leave without saving" drops it, and the saved value is what Settings shows again.
     let max_age = wait_for(&c, "[data-testid=setting-max-age]").await;
