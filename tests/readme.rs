@@ -38,17 +38,28 @@ fn readme_stays_short() {
     let size = std::fs::metadata(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
         .unwrap()
         .len();
-    assert!(size < 15_000, "README.md is {size} bytes: move details to docs/");
+    assert!(
+        size < 15_000,
+        "README.md is {size} bytes: move details to docs/"
+    );
 }
 
 #[test]
 fn client_table_is_current() {
-    check("docs/clients.md", "clients", &rekey::catalog::clients_markdown());
+    check(
+        "docs/clients.md",
+        "clients",
+        &rekey::catalog::clients_markdown(),
+    );
 }
 
 #[test]
 fn provider_table_is_current() {
-    check("README.md", "providers", &rekey::catalog::providers_markdown());
+    check(
+        "README.md",
+        "providers",
+        &rekey::catalog::providers_markdown(),
+    );
 }
 
 #[test]
