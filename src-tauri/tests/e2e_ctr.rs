@@ -533,8 +533,8 @@ async fn the_demo_protects_a_key_from_its_screen() {
     let _ = std::fs::remove_dir_all(home.parent().unwrap());
 }
 
-/// "Protect all": one plan for every key still in plain text, one confirmation, and no key left in the
-/// demo's config files.
+/// "Protect all": one plan for every key still in plain text, each key ticked (one is unticked here and
+/// stays as it was), one confirmation, and no ticked key left in the demo's config files.
 #[tokio::test]
 #[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
 async fn protect_all_takes_every_demo_key_out_of_the_configs_with_one_confirmation() {
@@ -574,6 +574,26 @@ async fn protect_all_takes_every_demo_key_out_of_the_configs_with_one_confirmati
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Untick the Neon key: it stays as it is.
+    let mut unticked = false;
+    for li in c
+        .find_all(By::Css("[data-testid=protect-all-key]"))
+        .await
+        .unwrap()
+    {
+        if li.text().await.unwrap().contains("napi") {
+            li.find(By::Css("[data-testid=protect-all-pick]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            unticked = true;
+        }
+    }
+    assert!(unticked, "no Neon key in the plan");
+    let label = text_of(&c, "[data-testid=protect-all-confirm]").await;
+    assert!(label.starts_with("Protect 2 keys"), "{label}");
     look_at(&c, "47-protect-all-plan.png").await;
     let after: Vec<String> = files
         .iter()
@@ -586,22 +606,30 @@ async fn protect_all_takes_every_demo_key_out_of_the_configs_with_one_confirmati
         .await
         .unwrap();
     let notice = text_of(&c, "[data-testid=key-notice]").await;
-    assert!(notice.starts_with("Protected 3 keys"), "{notice}");
+    assert!(
+        notice.starts_with("Protected 2 keys (1 key left as it was)"),
+        "{notice}"
+    );
+    let mut neon_seen = false;
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         for (name, entry) in v["mcpServers"].as_object().unwrap() {
+            let neon = name == "neon";
+            neon_seen |= neon;
             for (var, value) in entry["env"].as_object().unwrap() {
                 if var.ends_with("_KEY") {
-                    assert!(
+                    assert_eq!(
                         value.as_str().unwrap().starts_with("rekey://"),
+                        !neon,
                         "{f:?} {name} {var}: {value}"
                     );
                 }
             }
-            assert_eq!(entry["args"][0], "exec", "{f:?} {name}");
+            assert_eq!(entry["args"][0] == "exec", !neon, "{f:?} {name}");
         }
     }
+    assert!(neon_seen, "the demo's neon server");
     c.quit().await.unwrap();
     drop(driver);
     let _ = std::fs::remove_dir_all(home.parent().unwrap());
