@@ -1,9 +1,10 @@
-//! The tray icon and its menu: keys to rotate first (from engine state), then "Open Rekey", "Quit".
-//! A rotate entry only opens the rotate flow in the window; nothing rotates without its confirm step.
+//! The tray icon and its menu: a status line, keys to finish and to rotate (from engine state), then
+//! "Open Rekey", "Quit", the groups apart. A rotate entry only opens the rotate flow in the window; nothing
+//! rotates without its confirm step. The icon has a variant (a dot) when something needs the user.
 
 use tauri::image::Image;
 use tauri::ipc::Channel;
-use tauri::menu::{Menu, MenuItem};
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -16,20 +17,36 @@ pub const ROTATE_DUE: &str = "rotate-due";
 pub const DETAILS: &str = "details:";
 const TRAY_ID: &str = "rekey";
 
-/// The menu's entries (id, label), in order: one "Finish … rotation" per incomplete rotation (a config
-/// still holds a dead key: that comes first), "Rotate due keys…" when several linked keys are due, one
-/// "Rotate … key" per linked credential (due ones first), then Open and Quit.
+/// One line of the tray menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// The status line at the top: shown, not clickable.
+    Status(String),
+    Separator,
+    /// (id, label)
+    Item(String, String),
+}
+
+/// The menu, in order: the status line; one "Finish … rotation" per incomplete rotation (a config still
+/// holds a dead key: that comes first); "Rotate due keys…" when several linked keys are due and one
+/// "Rotate … key" per linked credential (due ones first); then Open and Quit. A separator between groups.
 pub fn menu_entries(
+    status_line: &str,
     finish: &[(String, String)],
     due: usize,
     rotatable: &[(String, String)],
-) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = finish
-        .iter()
-        .map(|(cred, label)| (format!("{DETAILS}{cred}"), label.clone()))
-        .collect();
+) -> Vec<Entry> {
+    let mut v = vec![Entry::Status(status_line.to_string()), Entry::Separator];
+    if !finish.is_empty() {
+        v.extend(
+            finish
+                .iter()
+                .map(|(cred, label)| Entry::Item(format!("{DETAILS}{cred}"), label.clone())),
+        );
+        v.push(Entry::Separator);
+    }
     if due > 1 {
-        v.push((
+        v.push(Entry::Item(
             ROTATE_DUE.to_string(),
             format!("Rotate the {due} due keys (one plan each)…"),
         ));
@@ -37,10 +54,13 @@ pub fn menu_entries(
     v.extend(
         rotatable
             .iter()
-            .map(|(cred, label)| (format!("{ROTATE}{cred}"), label.clone())),
+            .map(|(cred, label)| Entry::Item(format!("{ROTATE}{cred}"), label.clone())),
     );
-    v.push((OPEN.to_string(), "Open Rekey".to_string()));
-    v.push((QUIT.to_string(), "Quit".to_string()));
+    if due > 1 || !rotatable.is_empty() {
+        v.push(Entry::Separator);
+    }
+    v.push(Entry::Item(OPEN.to_string(), "Open Rekey".to_string()));
+    v.push(Entry::Item(QUIT.to_string(), "Quit".to_string()));
     v
 }
 
@@ -86,12 +106,29 @@ fn build_menu<R: Runtime>(
     app: &AppHandle<R>,
     status: &rekey::rotation::TrayStatus,
 ) -> tauri::Result<Menu<R>> {
-    let items = menu_entries(&status.finish, status.due_rotatable.len(), &status.entries)
-        .into_iter()
-        .map(|(id, label)| MenuItem::with_id(app, id, label, true, None::<&str>))
-        .collect::<tauri::Result<Vec<_>>>()?;
-    let refs: Vec<&dyn tauri::menu::IsMenuItem<R>> = items.iter().map(|i| i as _).collect();
-    Menu::with_items(app, &refs)
+    let menu = Menu::new(app)?;
+    let entries = menu_entries(
+        &status.status_line(),
+        &status.finish,
+        status.due_rotatable.len(),
+        &status.entries,
+    );
+    for e in entries {
+        match e {
+            Entry::Status(text) => menu.append(&MenuItem::with_id(
+                app,
+                "status",
+                text,
+                false,
+                None::<&str>,
+            )?)?,
+            Entry::Separator => menu.append(&PredefinedMenuItem::separator(app)?)?,
+            Entry::Item(id, label) => {
+                menu.append(&MenuItem::with_id(app, id, label, true, None::<&str>)?)?
+            }
+        }
+    }
+    Ok(menu)
 }
 
 pub fn handle<R: Runtime>(app: &AppHandle<R>, id: &str) {
@@ -121,12 +158,19 @@ pub fn send_to_window<R: Runtime>(app: &AppHandle<R>, event: &str) {
     }
 }
 
+/// The tray icon: the plain one, or the one with a dot when something needs the user.
+fn icon(attention: bool) -> tauri::Result<Image<'static>> {
+    Image::from_bytes(if attention {
+        include_bytes!("../../icons/tray/tray-attention.png")
+    } else {
+        include_bytes!("../../icons/tray/tray.png")
+    })
+}
+
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let status = status();
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(Image::from_bytes(include_bytes!(
-            "../../icons/tray/tray.png"
-        ))?)
+        .icon(icon(status.needs_attention())?)
         .tooltip(status.tooltip())
         .menu(&build_menu(app, &status)?)
         .on_menu_event(|app, event| handle(app, event.id().as_ref()))
@@ -156,6 +200,9 @@ fn apply<R: Runtime>(app: &AppHandle<R>, status: rekey::rotation::TrayStatus) {
     if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), build_menu(app, &status)) {
         let _ = tray.set_menu(Some(menu));
         let _ = tray.set_tooltip(Some(status.tooltip()));
+        if let Ok(i) = icon(status.needs_attention()) {
+            let _ = tray.set_icon(Some(i));
+        }
     }
 }
 
@@ -166,6 +213,7 @@ mod tests {
     #[test]
     fn keys_to_rotate_come_first_then_open_and_quit() {
         let entries = menu_entries(
+            "1 key due · 1 rotation to finish",
             &[(
                 "cred_0".into(),
                 "Finish the BitScale rotation (a config holds a dead key)…".into(),
@@ -173,26 +221,47 @@ mod tests {
             1,
             &[("cred_1".into(), "Rotate BitScale key (sk-l…9f2c)…".into())],
         );
-        let labels: Vec<&str> = entries.iter().map(|(_, l)| l.as_str()).collect();
+        let item = |id: &str, label: &str| Entry::Item(id.into(), label.into());
         assert_eq!(
-            labels,
+            entries,
             [
-                "Finish the BitScale rotation (a config holds a dead key)…",
-                "Rotate BitScale key (sk-l…9f2c)…",
-                "Open Rekey",
-                "Quit"
+                Entry::Status("1 key due · 1 rotation to finish".into()),
+                Entry::Separator,
+                item(
+                    "details:cred_0",
+                    "Finish the BitScale rotation (a config holds a dead key)…"
+                ),
+                Entry::Separator,
+                item("rotate:cred_1", "Rotate BitScale key (sk-l…9f2c)…"),
+                Entry::Separator,
+                item("open", "Open Rekey"),
+                item("quit", "Quit"),
             ]
         );
-        assert_eq!(action_for(&entries[0].0), Action::Details("cred_0".into()));
-        assert_eq!(action_for(&entries[1].0), Action::Rotate("cred_1".into()));
-        assert_eq!(action_for(&entries[2].0), Action::ShowWindow);
-        assert_eq!(action_for(&entries[3].0), Action::Quit);
+        assert_eq!(
+            action_for("details:cred_0"),
+            Action::Details("cred_0".into())
+        );
+        assert_eq!(action_for("rotate:cred_1"), Action::Rotate("cred_1".into()));
+        assert_eq!(action_for("open"), Action::ShowWindow);
+        assert_eq!(action_for("quit"), Action::Quit);
+        assert_eq!(action_for("status"), Action::Ignore);
         assert_eq!(action_for("rotate:"), Action::Ignore);
         assert_eq!(action_for("details:"), Action::Ignore);
         assert_eq!(action_for("something-else"), Action::Ignore);
-        assert_eq!(menu_entries(&[], 0, &[]).len(), 2);
+        // Nothing to do: the status line, Open and Quit.
+        assert_eq!(
+            menu_entries("All keys up to date", &[], 0, &[]),
+            [
+                Entry::Status("All keys up to date".into()),
+                Entry::Separator,
+                item("open", "Open Rekey"),
+                item("quit", "Quit"),
+            ]
+        );
         // Several due keys: one entry walks through them all (after any Finish entries).
         let entries = menu_entries(
+            "2 keys due",
             &[],
             2,
             &[
@@ -206,7 +275,10 @@ mod tests {
                 ),
             ],
         );
-        assert_eq!(entries[0].1, "Rotate the 2 due keys (one plan each)…");
-        assert_eq!(action_for(&entries[0].0), Action::RotateDue);
+        assert_eq!(
+            entries[2],
+            item("rotate-due", "Rotate the 2 due keys (one plan each)…")
+        );
+        assert_eq!(action_for("rotate-due"), Action::RotateDue);
     }
 }

@@ -119,9 +119,21 @@ async fn highlight_first_entry(menu: &str) {
     }
 }
 
-/// Wait for the app's icon in trayer, check its size, and left-click it until the menu window opens;
-/// returns the menu's window id.
-async fn open_tray_menu() -> String {
+/// How many of the tray icon's pixels are the attention dot's red (8 bits per channel).
+fn red_pixels(window: &str) -> usize {
+    Command::new("import")
+        .args(["-window", window, "-depth", "8", "rgb:-"])
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default()
+        .chunks_exact(3)
+        .filter(|p| p[0] > 180 && p[1] < 90 && p[2] < 90)
+        .count()
+}
+
+/// Wait for the app's icon in trayer, check its size and whether it shows the attention dot (something
+/// needs the user), and left-click it until the menu window opens; returns the menu's window id.
+async fn open_tray_menu(attention: bool) -> String {
     let deadline = Instant::now() + WAIT;
     let icon = loop {
         if let Some(w) = tray_icon_window() {
@@ -137,6 +149,20 @@ async fn open_tray_menu() -> String {
     assert!(
         geometry.contains("Geometry: 32x"),
         "a 32 px tray icon: {geometry}"
+    );
+    let shot = format!(
+        "tray-icon-{}.png",
+        if attention { "attention" } else { "plain" }
+    );
+    let _ = Command::new("import")
+        .args(["-window", &icon])
+        .arg(screenshots_dir().join(shot))
+        .status();
+    let red = red_pixels(&icon);
+    assert_eq!(
+        red > 20,
+        attention,
+        "the tray icon's attention dot ({red} red pixels)"
     );
 
     // A left click opens the menu: a new visible window of the app.
@@ -190,7 +216,7 @@ async fn a_rotate_entry_of_the_real_tray_menu_opens_that_keys_plan() {
     let c = driver.session(&app).await;
     wait_for(&c, "[data-testid=credential-link]").await;
 
-    let menu = open_tray_menu().await;
+    let menu = open_tray_menu(false).await;
     root_screenshot("30-tray-menu.png");
     // The first entry is the key's "Rotate BitScale key (…)…" (menu order is unit-tested in tray.rs).
     highlight_first_entry(&menu).await;
@@ -277,7 +303,7 @@ async fn rotate_due_keys_from_the_tray_walks_one_confirmed_plan_per_key() {
     let driver = Driver::start(&env);
     let c = driver.session(&app).await;
     wait_for(&c, "[data-testid=credential-link]").await;
-    let menu = open_tray_menu().await;
+    let menu = open_tray_menu(true).await;
     root_screenshot("32-tray-due-menu.png");
     // The first entry is "Rotate the 2 due keys (one plan each)…".
     highlight_first_entry(&menu).await;

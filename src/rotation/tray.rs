@@ -118,6 +118,37 @@ impl TrayStatus {
     }
 }
 
+impl TrayStatus {
+    /// The menu's first line: what needs the user, or that nothing does ("2 keys due · 1 rotation to
+    /// finish", "All keys up to date").
+    pub fn status_line(&self) -> String {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.due > 0 {
+            parts.push(plural(self.due, "key due", "keys due"));
+        }
+        let unfinished = self.interrupted + self.incomplete;
+        if unfinished > 0 {
+            parts.push(plural(
+                unfinished,
+                "rotation to finish",
+                "rotations to finish",
+            ));
+        }
+        if parts.is_empty() {
+            "All keys up to date".to_string()
+        } else {
+            parts.join(" · ")
+        }
+    }
+
+    /// Something needs the user: the tray shows its attention icon.
+    pub fn needs_attention(&self) -> bool {
+        self.due + self.interrupted + self.incomplete > 0
+    }
+}
+
 pub fn tray_status(ctx: &Context) -> Result<TrayStatus> {
     tray_status_of(ctx, &ctx.scan()?)
 }
@@ -207,6 +238,31 @@ pub fn tray_status_of(ctx: &Context, report: &ScanReport) -> Result<TrayStatus> 
 /// label). Unlinked keys are left to the window, where they can be linked first.
 pub fn tray_entries(ctx: &Context) -> Result<Vec<(String, String)>> {
     Ok(tray_status(ctx)?.entries)
+}
+
+#[cfg(test)]
+mod status_line_tests {
+    use super::TrayStatus;
+
+    #[test]
+    fn the_status_line_says_what_needs_the_user() {
+        let mut s = TrayStatus::default();
+        assert_eq!(s.status_line(), "All keys up to date");
+        assert!(!s.needs_attention());
+        s.due = 2;
+        assert_eq!(s.status_line(), "2 keys due");
+        s.incomplete = 1;
+        assert_eq!(s.status_line(), "2 keys due · 1 rotation to finish");
+        s.due = 1;
+        s.interrupted = 1;
+        assert_eq!(s.status_line(), "1 key due · 2 rotations to finish");
+        assert!(s.needs_attention());
+        let s = TrayStatus {
+            interrupted: 1,
+            ..TrayStatus::default()
+        };
+        assert!(s.needs_attention());
+    }
 }
 
 #[cfg(test)]
