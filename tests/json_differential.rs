@@ -152,6 +152,18 @@ fn lone_surrogates_replaced(text: &str) -> String {
     out
 }
 
+/// Found by the property above: lone surrogates and a number beyond f64 in one text. serde_json refuses
+/// the surrogates first and, once they are replaced, the number; the comparison must allow for both.
+#[test]
+fn lone_surrogates_beside_a_huge_number_are_compared_or_explained() {
+    let text = "[\"x\\ud800y\\udc00\\udc00\\ud83d\", 1e23456789012345678901234567890]";
+    let mut ours = Vec::new();
+    walk(text, Dialect::Json, |s| ours.push(s.value.into_owned())).unwrap();
+    assert_eq!(ours, ["x\u{fffd}y\u{fffd}\u{fffd}\u{fffd}"]);
+    let e = serde_strings(&lone_surrogates_replaced(text)).unwrap_err();
+    assert!(e.to_string().contains("number out of range"), "{e}");
+}
+
 #[test]
 fn lone_surrogates_are_replaced_and_pairs_kept() {
     assert_eq!(
@@ -201,8 +213,12 @@ proptest! {
                 let e = e.to_string();
                 prop_assert!(e.contains("surrogate") || e.contains("hex escape") || e.contains("number out of range"), "{:?}: {}", text, e);
                 if !e.contains("number out of range") {
-                    let theirs = serde_strings(&lone_surrogates_replaced(&text));
-                    prop_assert_eq!(Ok(ours), theirs.map_err(|e| e.to_string()), "{:?}", text);
+                    // (serde_json stops at the first problem: the same text may also hold a number beyond
+                    // f64, which it refuses next; then there is nothing to compare.)
+                    match serde_strings(&lone_surrogates_replaced(&text)) {
+                        Ok(theirs) => prop_assert_eq!(ours, theirs, "{:?}", text),
+                        Err(e) => prop_assert!(e.to_string().contains("number out of range"), "{:?}: {}", text, e),
+                    }
                 }
             }
             Err(_) => {}
