@@ -572,6 +572,42 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         .await
         .unwrap();
     shown3.gone(&c).await;
+    // Back on Keys: the rotated key stays selected (under its new id), says "rotated just now", and a
+    // notice says what happened with a way to its History entry.
+    let notice = text_of(&c, "[data-testid=key-notice]").await;
+    assert!(notice.starts_with("Rotated the "), "{notice}");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let current = text_of(
+            &c,
+            "[data-testid=credential] [aria-current=true] [data-testid=credential-masked]",
+        )
+        .await;
+        if current == masked_new {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new key is not selected: {current}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        text_of(
+            &c,
+            "[data-testid=credential] [aria-current=true] [data-testid=credential-age]"
+        )
+        .await,
+        "rotated just now"
+    );
+    look_at(&c, "05a-after-rotation.png").await;
+    wait_for(&c, "[data-testid=notice-history]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#history-title").await;
+    goto(&c, "keys").await;
     // All three clients whose configs changed are flagged for a restart on Clients (and counted in the
     // sidebar).
     assert_eq!(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { glance, historyOutcome, keyHistoryLine, keyMatches, keyName, pathParts, nextIndex, providerLabel, ageText, codeParts } from "./view";
+import { glance, historyOutcome, justNow, keyHistoryLine, keyMatches, keyName, pathParts, nextIndex, providerLabel, ageText, codeParts } from "./view";
 import type { AuditEntry, Credential, ProviderInfo, ScanReport, Slot } from "./api";
 
 const slot = (server: string, state: "secret" | "placeholder" = "secret"): Slot => ({
@@ -52,6 +52,17 @@ describe("view helpers", () => {
     expect(nextIndex("x", 0, 3)).toBeNull();
     expect(nextIndex("ArrowDown", 0, 0)).toBeNull();
     expect(ageText({ credential: "", since: "", days: 1, due: false })).toBe("1 day old");
+  });
+});
+
+describe("justNow", () => {
+  const now = Date.parse("2026-12-07T12:00:00Z");
+  const h = (kind: string, time: string) => ({ kind, time, new_credential: "c2" });
+  it("says a key was just made by a rotation or a replace, for ten minutes", () => {
+    expect(justNow("c2", [h("rotate", "2026-12-07T11:55:00Z")], now)).toBe("rotated just now");
+    expect(justNow("c2", [h("replace", "2026-12-07T11:59:00Z")], now)).toBe("replaced just now");
+    expect(justNow("c2", [h("rotate", "2026-12-07T11:40:00Z")], now)).toBeNull();
+    expect(justNow("c1", [h("rotate", "2026-12-07T11:59:00Z")], now)).toBeNull();
   });
 });
 

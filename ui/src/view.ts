@@ -29,6 +29,13 @@ export function providerLabel(c: Credential, linkedTo: string | undefined, provi
 }
 
 /** "new today", "1 day old", "120 days old". */
+/** "rotated just now" (or "replaced just now") for a key a change made in the last ten minutes. */
+export function justNow(id: string, history: { kind: string; time: string; new_credential: string | null }[], now = Date.now()): string | null {
+  const h = history.find((x) => x.new_credential === id);
+  if (!h || now - new Date(h.time).getTime() > 10 * 60_000) return null;
+  return h.kind === "replace" ? "replaced just now" : h.kind === "rotate" ? "rotated just now" : null;
+}
+
 export function ageText(a: KeyAge): string {
   if (a.days === 0) return "new today";
   return `${a.days} ${a.days === 1 ? "day" : "days"} old`;
