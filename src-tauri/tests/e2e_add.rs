@@ -44,6 +44,14 @@ async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_li
         .select_by_value("rootly")
         .await
         .unwrap();
+    // The server's name is filled in with the provider's usual one (not a placeholder to retype).
+    let name = wait_for(&c, "[data-testid=add-name]")
+        .await
+        .value()
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(name, "rootly");
     wait_for(&c, "[data-testid=add-field-token_id]")
         .await
         .send_keys("key-7")
@@ -89,6 +97,21 @@ async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_li
             && files.contains("through mcp-remote"),
         "{files}"
     );
+    // Each file's diff says where in the file it starts, and marks added and removed lines.
+    let diff = wait_for(&c, "[data-testid=add-diff]").await;
+    let first = diff
+        .find(By::Css("span"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(first.starts_with("@@ line "), "{first}");
+    let added = diff.find_all(By::Css("span.add")).await.unwrap();
+    assert!(!added.is_empty(), "no added line marked");
+    for a in &added {
+        assert!(a.text().await.unwrap().starts_with("+ "));
+    }
     let reference = text_of(&c, "[data-testid=add-reference]").await;
     assert!(reference.starts_with("rekey://rootly-"), "{reference}");
     assert!(

@@ -125,8 +125,9 @@ fn location_of(ctx: &Context, client: ClientId) -> Option<Location> {
         .cloned()
 }
 
-/// `- `/`+ ` lines between `old` and `new` (one changed block): `secret` shown masked (`sk-l…cdef`), and
-/// every secret in `scrub` (in any form) redacted.
+/// The changed block between `old` and `new`: an `@@ line N` header (the block's first line in the file),
+/// then `- `/`+ ` lines, `secret` shown masked (`sk-l…cdef`) and every secret in `scrub` (in any form)
+/// redacted.
 fn diff(
     old: &str,
     new: &str,
@@ -154,7 +155,10 @@ fn diff(
     let added = b[pre..b.len() - suf]
         .iter()
         .map(|l| format!("+ {}", mask(l)));
-    removed.chain(added).collect()
+    std::iter::once(format!("@@ line {}", pre + 1))
+        .chain(removed)
+        .chain(added)
+        .collect()
 }
 
 /// The file's new text for this plan, from its current bytes.
@@ -518,12 +522,16 @@ mod tests {
                 &crate::scrub::Scrubber::new().with(&key)
             ),
             [
-                "-     \"a\": {}".to_string(),
+                "@@ line 3".to_string(),
+                "-     \"a\": {}".into(),
                 "+     \"a\": {},".into(),
                 format!("+     \"b\": {{\"k\": \"{}\"}}", key.masked()),
             ]
         );
-        assert_eq!(diff("", "x\n", None, &Default::default()), ["+ x"]);
+        assert_eq!(
+            diff("", "x\n", None, &Default::default()),
+            ["@@ line 1", "+ x"]
+        );
         // Another key on a changed line (a one-line entry) is redacted.
         let other = Secret::new("ghp_0123456789abcdefghij".into());
         let lines = diff(
