@@ -188,12 +188,48 @@ async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_li
         .unwrap()
         .contains("\"bitscale\""));
 
-    // Finish the wizard: the new key is on the Keys screen, linked to Rootly and protected.
+    // The last step offers Protect for the demo's keys still in plain text (the Rootly key already is):
+    // taken here, one plan, one confirmation.
     wait_for(&c, "[data-testid=wizard-next]")
         .await
         .click()
         .await
         .unwrap();
+    wait_for(&c, "[data-testid=wizard-protect]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while c
+        .find_all(By::Css("[data-testid=protect-all-key]"))
+        .await
+        .unwrap()
+        .len()
+        < 3
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the plan did not list the demo's 3 keys"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    look_at(&c, "16-wizard-protect-offer.png").await;
+    wait_for(&c, "[data-testid=protect-all-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let note = text_of(&c, "[data-testid=wizard-protected]").await;
+    assert!(note.starts_with("Protected 3 keys"), "{note}");
+    for f in [&cursor, &claude] {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        for (name, entry) in v["mcpServers"].as_object().unwrap() {
+            assert_eq!(entry["args"][0], "exec", "{f:?} {name} is protected");
+        }
+    }
+    // Finish the wizard: the new key is on the Keys screen, linked to Rootly and protected.
     let shown1 = present(&c, "[data-testid=wizard]").await;
     wait_for(&c, "[data-testid=wizard-finish]")
         .await

@@ -263,6 +263,9 @@ async fn the_first_run_wizard_finds_clients_and_keys_and_links_them_to_the_fakes
     next().await;
     let summary = text_of(&c, "[data-testid=wizard-summary]").await;
     assert!(summary.starts_with("2 of 2 keys linked"), "{summary}");
+    // The last step offers Protect for the keys in plain text (not taken here: nothing is written).
+    let offer = text_of(&c, "[data-testid=wizard-protect]").await;
+    assert_eq!(offer, "Protect 2 keys…");
     assert!(!settings.exists(), "nothing saved before Finish");
     let shown2 = present(&c, "[data-testid=wizard]").await;
     wait_for(&c, "[data-testid=wizard-finish]")
