@@ -1,13 +1,16 @@
-//! Desktop notifications (the official notification plugin): a key that became due (the engine decides:
+//! Desktop notifications (the official notification plugin; on Linux notify-rust, which it uses, to carry the
+//! app's name and icon): a key that became due (the engine decides:
 //! at most once a day per key, and never when turned off), and a rotation that finished or needs the user
 //! while the window is not in front. Clicking is left to the OS: the tray and the window say the same.
 
 use tauri::{AppHandle, Manager, Runtime};
+#[cfg(not(target_os = "linux"))]
 use tauri_plugin_notification::NotificationExt;
 
 /// How often the app re-checks key ages while it sits in the tray.
 pub const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
+#[cfg(not(target_os = "linux"))]
 fn show<R: Runtime>(app: &AppHandle<R>, n: &rekey::rotation::Notice) {
     if let Err(e) = app
         .notification()
@@ -18,6 +21,40 @@ fn show<R: Runtime>(app: &AppHandle<R>, n: &rekey::rotation::Notice) {
     {
         eprintln!("rekey-app: cannot show a notification: {e}");
     }
+}
+
+/// Linux: the app's name and icon on every notification (see Cargo.toml), sent off the calling thread
+/// (a D-Bus round trip to the notification daemon).
+#[cfg(target_os = "linux")]
+fn show<R: Runtime>(app: &AppHandle<R>, n: &rekey::rotation::Notice) {
+    let icon = icon_file(app);
+    let (title, body) = (n.title.clone(), n.body.clone());
+    std::thread::spawn(move || {
+        let mut notification = notify_rust::Notification::new();
+        notification.appname("Rekey").summary(&title).body(&body);
+        if let Some(icon) = &icon {
+            notification.icon(&icon.to_string_lossy());
+        }
+        if let Err(e) = notification.show() {
+            eprintln!("rekey-app: cannot show a notification: {e}");
+        }
+    });
+}
+
+/// The app's icon as a file a notification daemon can read (written once to the app's cache folder: the
+/// bundled icon is inside the binary).
+#[cfg(target_os = "linux")]
+fn icon_file<R: Runtime>(app: &AppHandle<R>) -> Option<std::path::PathBuf> {
+    let path = app
+        .path()
+        .app_cache_dir()
+        .ok()?
+        .join("rekey-notification.png");
+    if !path.is_file() {
+        std::fs::create_dir_all(path.parent()?).ok()?;
+        std::fs::write(&path, include_bytes!("../../icons/128x128.png")).ok()?;
+    }
+    Some(path)
 }
 
 /// Announce the keys of `report` that became due (the engine remembers what it announced).

@@ -11,9 +11,12 @@ use std::process::Command;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::Duration;
 
-/// A notification daemon that records (summary, body) of every Notify call.
+/// What a Notify call carried: (app name, app icon, summary, body).
+type Note = (String, String, String, String);
+
+/// A notification daemon that records every Notify call.
 struct Daemon {
-    tx: std::sync::Mutex<Sender<(String, String)>>,
+    tx: std::sync::Mutex<Sender<Note>>,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
@@ -21,16 +24,20 @@ impl Daemon {
     #[allow(clippy::too_many_arguments)]
     fn notify(
         &self,
-        _app_name: String,
+        app_name: String,
         _replaces_id: u32,
-        _app_icon: String,
+        app_icon: String,
         summary: String,
         body: String,
         _actions: Vec<String>,
         _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
         _expire_timeout: i32,
     ) -> u32 {
-        let _ = self.tx.lock().unwrap().send((summary, body));
+        let _ = self
+            .tx
+            .lock()
+            .unwrap()
+            .send((app_name, app_icon, summary, body));
         1
     }
     fn get_capabilities(&self) -> Vec<String> {
@@ -47,7 +54,7 @@ impl Daemon {
     fn close_notification(&self, _id: u32) {}
 }
 
-fn start_daemon() -> (zbus::blocking::Connection, Receiver<(String, String)>) {
+fn start_daemon() -> (zbus::blocking::Connection, Receiver<Note>) {
     let (tx, rx) = channel();
     let conn = zbus::blocking::connection::Builder::session()
         .unwrap()
@@ -105,9 +112,16 @@ async fn a_due_key_is_announced_once_a_day_and_not_when_turned_off() {
 
     // First start: one notice about that key, without the key in it.
     let (driver, c) = launch().await;
-    let (summary, body) = notes
+    let (app_name, app_icon, summary, body) = notes
         .recv_timeout(Duration::from_secs(20))
         .expect("no notification about the due key");
+    // The app's name and icon (a PNG the daemon can read), not the executable's name.
+    assert_eq!(app_name, "Rekey");
+    assert!(
+        app_icon.ends_with(".png")
+            && std::fs::read(&app_icon).is_ok_and(|b| b.starts_with(b"\x89PNG")),
+        "app icon: {app_icon:?}"
+    );
     assert_eq!(summary, "BitScale key is due for rotation");
     assert!(body.contains("100 days old (your limit is 90)"), "{body}");
     assert!(!body.contains("0123456789"), "the key leaked: {body}");
