@@ -7,7 +7,7 @@ import sys
 
 suite = None
 rows = []
-running = re.compile(r"^\s*(Running|Doc-tests)\s+(?:unittests\s+)?(\S+)")
+running = re.compile(r"^\s*(Running|Doc-tests)\s+(?:unittests\s+)?(\S+)(?:\s+\(\S*/deps/([A-Za-z0-9_]+)-[0-9a-f]+\))?")
 result = re.compile(
     r"^test result: (\w+)\. (\d+) passed; (\d+) failed; (\d+) ignored; \d+ measured; (\d+) filtered out"
 )
@@ -18,6 +18,9 @@ with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
             name = m.group(2)
             if m.group(1) == "Doc-tests":
                 name = "doc-tests " + name
+            elif name.startswith("src/") and m.group(3):
+                # A crate's own unit tests: src/lib.rs of which crate (the binary's file name says).
+                name = f"{m.group(3)} ({name})"
             suite = name
             continue
         m = result.match(line)

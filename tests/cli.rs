@@ -61,10 +61,13 @@ fn help_lists_the_commands() {
             out.status.success() && help.contains(&format!("Usage: rekey {cmd}")),
             "rekey {cmd} --help: {help}"
         );
-        assert!(
-            doc.contains(&format!("rekey {cmd}")) || doc.contains(&format!("rekey -- {cmd}")),
-            "docs/cli.md never shows `rekey {cmd}`"
-        );
+        // The command as a word of its own: `rekey name ` or `rekey -- name`, not "rekey names".
+        let shown = ["rekey ", "rekey -- "].iter().any(|p| {
+            doc.match_indices(&format!("{p}{cmd}")).any(|(i, m)| {
+                !doc[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
+            })
+        });
+        assert!(shown, "docs/cli.md never shows `rekey {cmd}`");
     }
 }
 

@@ -130,10 +130,10 @@ impl Campaign {
     }
 
     /// One round: rotate, SIGKILL after `kill_at` (None: let it finish), recover, judge.
-    fn round(&self, index: usize, kill_at: Option<Duration>, recover_twice: bool) -> Round {
+    fn round(&self, index: usize, kill_at: Option<KillAt>, recover_twice: bool) -> Round {
         let mut r = Round {
             index,
-            kill_at: kill_at.unwrap_or_default(),
+            kill_at: kill_at.map(KillAt::delay).unwrap_or_default(),
             ..Round::default()
         };
         let p = self.p;

@@ -220,13 +220,20 @@ fn a_running_rotation_holds_the_new_keys_lock_too() {
 #[ignore = "needs ./dev test: the private Secret Service"]
 fn a_damaged_key_registry_does_not_cost_a_rotation_its_provider_link() {
     require_keyring();
-    let (f, home, _old, cred) = linked_bitscale();
+    let (f, home, old, cred) = linked_bitscale();
     std::fs::write(home.dir.path().join("data/rekey/keys.json"), "{ not json").unwrap();
     let o = run(&home, &["rotate", &cred, "--yes", "--json"], "", &[]);
     let o: Value = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
     if o["step"] != "verified" {
-        // Refusing up front is fine too: then nothing changed.
+        // Refusing up front is fine too, if then nothing changed: the provider still has the old key
+        // and the configs still hold it.
+        assert_eq!(f.current_key(P::BitScale), old, "refused, yet rotated: {o}");
+        assert_eq!(
+            cred_of_value(&home, &old),
+            cred,
+            "refused, yet a config changed: {o}"
+        );
         return;
     }
     let new = f.current_key(P::BitScale);

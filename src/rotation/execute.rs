@@ -131,9 +131,9 @@ fn run(
                 .old_key_id(http, &plan.link, &plan.current, plan.admin.as_ref())
                 .map_err(Error::Provider)?,
         );
-        let old_account = old_account(&id);
-        vault.store(&old_account, &plan.current)?;
-        entry.old_account = Some(old_account);
+        // The old key's copy is stored once the journal names it (below), never before: a copy no
+        // journal names would be left in the keychain by a kill, with nothing to ever delete it.
+        entry.old_account = Some(old_account(&id));
     }
     // Every config locked and backed up now: after the provider's answer only the new content is left
     // to write (dropped on any return before the call, the backups go and the locks are let go).
@@ -148,6 +148,25 @@ fn run(
     });
     let locked = locked.unwrap_or_else(|_| crate::replace::lock(&fresh.replace, &backups));
     journaled?;
+    if let Some(account) = entry.old_account.clone() {
+        if let Err(e) = vault.store(&account, &plan.current) {
+            // Nothing was created: the change ends here, and its journal says so (recovery has nothing
+            // to do; a partial copy, if any, is deleted).
+            let _ = vault.delete(&account);
+            entry.old_account = None;
+            entry.step = Step::Failed;
+            entry.message = Some(format!(
+                "the old key could not be kept in the keychain before creating the new one ({}): nothing was created, nothing changed",
+                e.public_message()
+            ));
+            locked.abandon();
+            let _ = journal.save(&entry);
+            audit(ctx, &entry);
+            progress(entry.step);
+            return Err(e);
+        }
+        crate::testhook::point("old-key-stored").map_err(jio)?;
+    }
     crate::testhook::point("journaled").map_err(jio)?;
     progress(Step::Intent);
     // The plan's keychain probe is deleted by now (its delete would otherwise queue before the new key's

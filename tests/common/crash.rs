@@ -115,11 +115,23 @@ pub fn run_timed(home: &TempHome, svc: &str, args: &[&str], stdin: &str, timeout
     }
 }
 
+/// Is the newest journal entry one of a change stopped mid-way (what `rekey recover` finishes): an
+/// interrupted step, or a create-then-revoke rotation verified but not yet revoked? (The engine's
+/// `Step::interrupted` and `Entry::interrupted`, written out here.)
+fn mid_change(entries: &[Value], before: usize) -> bool {
+    entries.get(before..).unwrap_or_default().iter().any(|e| {
+        let step = e["step"].as_str().unwrap_or_default();
+        matches!(step, "intent" | "created" | "held" | "written")
+            || (step == "verified" && e["model"] == "create-then-revoke")
+    })
+}
+
 /// How one `rekey rotate` run went: see [`rotate_killed`].
 pub struct Killed {
     /// It had exited before the kill came (always true when not killed).
     pub completed: bool,
-    /// A new rotation journal was on disk when it was killed (or had exited): the change had begun.
+    /// When it was killed, the rotation's journal said it stopped mid-way (a kill after the journal's
+    /// last step, while the process wrote its output and exited, is not inside the change).
     pub began: bool,
     /// Not killed: how long it ran, its exit status, and when its journal first appeared.
     pub time: Option<Duration>,
@@ -127,9 +139,27 @@ pub struct Killed {
     pub began_at: Option<Duration>,
 }
 
-/// Start `rekey rotate <cred> --yes`; SIGKILL it after `kill_at` (None: let it finish, watching for the
+/// When a round's SIGKILL comes.
+#[derive(Clone, Copy, Debug)]
+pub enum KillAt {
+    /// This long after the start.
+    At(Duration),
+    /// This long after the rotation's journal appears (the change has begun), wherever that falls on a
+    /// loaded machine; at the latest 30 s after the start.
+    AfterJournal(Duration),
+}
+
+impl KillAt {
+    pub fn delay(self) -> Duration {
+        match self {
+            KillAt::At(d) | KillAt::AfterJournal(d) => d,
+        }
+    }
+}
+
+/// Start `rekey rotate <cred> --yes`; SIGKILL it as `kill_at` says (None: let it finish, watching for the
 /// moment its rotation journal appears).
-pub fn rotate_killed(home: &TempHome, svc: &str, cred: &str, kill_at: Option<Duration>) -> Killed {
+pub fn rotate_killed(home: &TempHome, svc: &str, cred: &str, kill_at: Option<KillAt>) -> Killed {
     let data = home.dir.path().join("data/rekey");
     let journals_before = journal(&data).len();
     let mut child = command(home, svc)
@@ -141,14 +171,26 @@ pub fn rotate_killed(home: &TempHome, svc: &str, cred: &str, kill_at: Option<Dur
         .unwrap();
     let started = Instant::now();
     match kill_at {
-        Some(at) => {
+        Some(kill) => {
+            let at = match kill {
+                KillAt::At(at) => at,
+                KillAt::AfterJournal(after) => loop {
+                    if journal(&data).len() > journals_before
+                        || child.try_wait().unwrap().is_some()
+                        || started.elapsed() > Duration::from_secs(30)
+                    {
+                        break started.elapsed() + after;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                },
+            };
             std::thread::sleep(at.saturating_sub(started.elapsed()));
             let completed = child.try_wait().unwrap().is_some();
             let _ = child.kill(); // SIGKILL
             child.wait().unwrap();
             Killed {
                 completed,
-                began: journal(&data).len() > journals_before,
+                began: !completed && mid_change(&journal(&data), journals_before),
                 time: None,
                 status: None,
                 began_at: None,
@@ -285,8 +327,8 @@ pub struct Round {
     pub kill_at: Duration,
     /// The rotation had already exited when the kill came.
     pub completed: bool,
-    /// A rotation journal was on disk when the process had been killed (before any recovery): the kill
-    /// landed inside the change, not before it began.
+    /// The rotation's journal said it stopped mid-way when the process had been killed (before any
+    /// recovery): the kill landed inside the change, not before it began or after it ended.
     pub began: bool,
     pub violations: Vec<(&'static str, String)>,
     pub outcome: &'static str,
@@ -309,13 +351,14 @@ impl Round {
 
 /// The kill instants of a campaign: two uninterrupted rounds (`None`) calibrate, then `kills` seeded
 /// instants, each with "recover twice" or not. A quarter fall anywhere from the start to 1.1× the faster
-/// uninterrupted rotation; the rest from just before its journal appeared (the change began) to that end,
-/// so that most kills land inside the change, where the promises are at stake.
+/// uninterrupted rotation; the rest come a seeded delay after the round's own journal appears (the change
+/// began), within the time the calibration spent after it, so that most kills land inside the change,
+/// where the promises are at stake, however loaded the machine is.
 pub fn run_campaign(
     label: &str,
     seed: u64,
     kills: usize,
-    mut round: impl FnMut(usize, Option<Duration>, bool) -> Round,
+    mut round: impl FnMut(usize, Option<KillAt>, bool) -> Round,
 ) {
     eprintln!("crash campaign {label}: seed {seed:#x} (replay with REKEY_CRASH_SEED={seed:#x}), {kills} kills");
     let t0 = Instant::now();
@@ -341,10 +384,14 @@ pub fn run_campaign(
     );
     let mut rng = Rng(seed);
     for i in 0..kills {
+        // A quarter anywhere in the run; the rest after the journal appears, within the time the
+        // calibration spent after it (so a run slower than its calibration still gets them inside).
         let at = if rng.below(4) == 0 {
-            Duration::from_micros(rng.below(span_us))
+            KillAt::At(Duration::from_micros(rng.below(span_us)))
         } else {
-            Duration::from_micros(began_us + rng.below(span_us - began_us))
+            KillAt::AfterJournal(Duration::from_micros(
+                rng.below((span_us - began_us) * 7 / 10 + 1),
+            ))
         };
         let twice = rng.below(2) == 0;
         rounds.push(round(i, Some(at), twice));
@@ -366,6 +413,7 @@ pub fn run_campaign(
     // it began, or after the process had exited. Violations prove nothing if no kill landed inside.
     let killed = &rounds[2..];
     let inside = killed.iter().filter(|r| !r.completed && r.began).count();
+    // (Killed before the change began, or after its journal's last step.)
     let before = killed.iter().filter(|r| !r.completed && !r.began).count();
     let after = killed.iter().filter(|r| r.completed).count();
     // One line each for bench/run.sh to quote.
@@ -374,9 +422,7 @@ pub fn run_campaign(
         t0.elapsed().as_secs_f64(),
         rotate_time.as_secs_f64() * 1000.0
     );
-    println!(
-        "CRASH {label} kills: in-a-change={inside} before-a-change={before} after-exit={after}"
-    );
+    println!("CRASH {label} kills: in-a-change={inside} outside-it={before} after-exit={after}");
     println!("CRASH {label} outcomes {outcomes:?}");
     println!(
         "CRASH {label} violations total={} rounds={} {per_kind:?}",
@@ -409,12 +455,13 @@ pub fn run_campaign(
             rounds.len()
         );
     }
-    // Three kills in four are aimed inside the change; at least one in four must land there (a loaded
-    // machine shifts the instants: seen here, 45-90 %).
-    let want = (kills / 4).max(1);
+    // Three kills in four are aimed inside the change; at least one in five must land there (a loaded
+    // machine shifts the instants: seen here, 45-90 %; a run twice as slow as its calibration still lands
+    // more than one in five).
+    let want = (kills / 5).max(1);
     assert!(
         inside >= want,
         "crash campaign {label} (seed {seed:#x}): only {inside} of {kills} kills landed inside a change \
-         (want >= {want}; {before} before it began, {after} after the process exited)"
+         (want >= {want}; {before} before it began or after its last step, {after} after the process exited)"
     );
 }
