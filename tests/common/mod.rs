@@ -42,6 +42,14 @@ impl TempHome {
             .env_remove("CODEX_HOME")
             .env_remove("CLINE_MCP_SETTINGS_PATH")
             .env_remove("COPILOT_HOME");
+        // Outside `./dev test`'s private Secret Service a command under test never reaches the user's own
+        // keychain (`doctor`, or a plan's probe, writes to it): its session bus is one that does not exist.
+        if !std::env::var_os("REKEY_TEST_KEYRING").is_some_and(|v| v == "1") {
+            cmd.env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/rekey-tests-use-no-keychain",
+            );
+        }
     }
     pub fn write(&self, rel: impl AsRef<Path>, content: &str) -> PathBuf {
         let path = self.dir.path().join(rel);
