@@ -119,7 +119,27 @@ fn a_literal_string_that_cannot_hold_the_new_key_becomes_a_basic_string() {
     );
 }
 
+/// The document with `secret` in every slot. A slot styled as a literal string stays one only if it can
+/// hold the value both with `secret` and with `was` (the key the file held before: a rewrite keeps a basic
+/// string basic, and turns a literal that cannot hold the new key into a basic one).
+fn render_after(d: &Doc, secret: &str, was: &str) -> String {
+    render_with(d, secret, Some(was))
+}
+
 fn render(d: &Doc, secret: &str) -> String {
+    render_with(d, secret, None)
+}
+
+fn render_with(d: &Doc, secret: &str, was: Option<&str>) -> String {
+    let styled = |value: &dyn Fn(&str) -> String, style: Style| -> String {
+        let literal_ok =
+            |v: &str| !v.contains('\'') && !v.chars().any(|c| c.is_control() && c != '\t');
+        let keep = match was {
+            Some(w) if !literal_ok(&value(w)) => Style::Basic,
+            _ => style,
+        };
+        styled(&value(secret), keep)
+    };
     let nl = if d.crlf { "\r\n" } else { "\n" };
     let mut out = String::new();
     if d.bom {
@@ -136,23 +156,26 @@ fn render(d: &Doc, secret: &str) -> String {
         match slot {
             Slot::Env(name, false) => out.push_str(&format!(
                 "args = [\"-y\", 'pkg']{nl}env = {{ {name} = {}, OTHER = \"x\" }}{c}{nl}",
-                styled(secret, *style)
+                styled(&|k: &str| k.to_string(), *style)
             )),
             Slot::Env(name, true) => out.push_str(&format!(
                 "args = [\"-y\"]{nl}{nl}[mcp_servers.srv{i}.env]{nl}{name} = {}{c}{nl}OTHER = 'x'{nl}",
-                styled(secret, *style)
+                styled(&|k: &str| k.to_string(), *style)
             )),
             Slot::Bearer => out.push_str(&format!(
                 "url = \"https://x.example/mcp\"{nl}http_headers = {{ Authorization = {} }}{c}{nl}",
-                styled(&format!("Bearer {secret}"), *style)
+                styled(&|k: &str| format!("Bearer {k}"), *style)
             )),
             Slot::ArgFlag => out.push_str(&format!(
                 "args = [\"-y\", \"pkg\", {}]{c}{nl}",
-                styled(&format!("--api-key={secret}"), *style)
+                styled(&|k: &str| format!("--api-key={k}"), *style)
             )),
             Slot::UrlQuery => out.push_str(&format!(
                 "url = {}{c}{nl}",
-                styled(&format!("https://x.example/mcp?token={}&v=1", pct(secret)), *style)
+                styled(
+                    &|k: &str| format!("https://x.example/mcp?token={}&v=1", pct(k)),
+                    *style
+                )
             )),
         }
         out.push_str(nl);
@@ -240,6 +263,10 @@ proptest! {
             .map(|(p, s)| (p, s.replace(&old, &new).replace(&pct(&old), &pct(&new))))
             .collect();
         prop_assert_eq!(strings(&after), want, "before:\n{}\nafter:\n{}", before, after);
+        // Bytes: exactly the document rendered with the new key, in this file's own escaping (a literal
+        // string that cannot hold the new key written again as a basic string, as `styled` does), so the
+        // secret's lines are checked too, comments included.
+        prop_assert_eq!(&after, &render_after(&d, &new, &old));
         // The lines that hold the secret are those that hold a plain stand-in rendered in its place.
         let stand_in = render(&d, "Zq9StandIn0Zq9");
         let (b, a): (Vec<&str>, Vec<&str>) = (before.split('\n').collect(), after.split('\n').collect());

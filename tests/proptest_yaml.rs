@@ -287,6 +287,15 @@ proptest! {
         for ((lb, la), ls) in b.iter().zip(&a).zip(stand_in.split('\n')) {
             if !ls.contains("Zq9StandIn0Zq9") {
                 prop_assert_eq!(lb, la);
+            } else {
+                // A line that holds the secret keeps what is around it: the text before the value (the
+                // stand-in's line up to it) and what follows it, comment included.
+                // (The key before the first `: `: the value's own quoting may change with the key.)
+                let head = ls.split_once(": ").map_or("", |(k, _)| k);
+                let tail = ls.split_once("Zq9StandIn0Zq9").unwrap().1;
+                let tail = tail.trim_start_matches(['"', '\'', '&', '=', '1', 'v']);
+                prop_assert!(lb.starts_with(head) && la.starts_with(head), "{:?} -> {:?}", lb, la);
+                prop_assert!(lb.ends_with(tail) && la.ends_with(tail), "{:?} -> {:?}", lb, la);
             }
         }
     }
