@@ -32,9 +32,26 @@ fn forms(s: &str) -> Vec<String> {
     let json = serde_json::to_string(s).unwrap();
     let json = json[1..json.len() - 1].to_string();
     let json2 = serde_json::to_string(&json).unwrap();
+    // JSON with every non-ASCII character as `\uXXXX` (surrogate pairs beyond U+FFFF), as an encoder
+    // that escapes to ASCII writes it.
+    let ascii: String = json
+        .chars()
+        .flat_map(|c| {
+            if c.is_ascii() {
+                vec![c.to_string()]
+            } else {
+                let mut units = [0u16; 2];
+                c.encode_utf16(&mut units)
+                    .iter()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .collect()
+            }
+        })
+        .collect();
     vec![
         s.to_string(),
         json2[1..json2.len() - 1].to_string(),
+        ascii,
         json,
         percent(s, false, true),
         percent(s, false, false),
@@ -52,6 +69,7 @@ fn the_sweeps_encodings_match_a_table_written_by_hand() {
         [
             r#"a+/"\é%"#,
             r#"a+/\\\"\\\\é%"#,
+            r#"a+/\"\\\u00e9%"#,
             r#"a+/\"\\é%"#,
             "a%2B%2F%22%5C%C3%A9%25",
             "a%2b%2f%22%5c%c3%a9%25",
