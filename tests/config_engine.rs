@@ -14,23 +14,49 @@ fn reference(name: &str) -> String {
     std::fs::read_to_string(reference_dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// The vendored copy is the shared reference set, when that is beside the checkout.
+/// The vendored copy is what its manifest (`SHA256SUMS`, one `<sha256>  <name>` line per file) says, so
+/// a fixture changed or dropped by mistake fails here in any clone; and, when the shared reference set is
+/// beside the checkout, it is that set. `REKEY_BLESS=1` rewrites the manifest from the vendored files.
 #[test]
-fn the_vendored_reference_configs_match_the_shared_ones() {
+fn the_vendored_reference_configs_match_their_manifest_and_the_shared_ones() {
+    use sha2::{Digest, Sha256};
+    let mut names: Vec<String> = std::fs::read_dir(reference_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "SHA256SUMS")
+        .collect();
+    names.sort();
+    let listed: String = names
+        .iter()
+        .map(|n| {
+            let digest = Sha256::digest(std::fs::read(reference_dir().join(n)).unwrap());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{hex}  {n}\n")
+        })
+        .collect();
+    let manifest = reference_dir().join("SHA256SUMS");
+    if std::env::var_os("REKEY_BLESS").is_some() {
+        std::fs::write(&manifest, &listed).unwrap();
+    }
+    assert!(names.len() > 40, "only {} vendored files", names.len());
+    assert_eq!(
+        std::fs::read_to_string(&manifest).unwrap(),
+        listed,
+        "tests/fixtures/reference-configs differs from its SHA256SUMS (REKEY_BLESS=1 after a deliberate change)"
+    );
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/configs");
-    let Ok(entries) = std::fs::read_dir(&shared) else {
-        eprintln!("no ../shared/reference/configs beside this checkout: nothing to compare");
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let vendored = std::fs::read(reference_dir().join(&name))
-            .unwrap_or_else(|err| panic!("{name:?} is not vendored: {err}"));
-        assert_eq!(
-            vendored,
-            std::fs::read(e.path()).unwrap(),
-            "{name:?} differs"
-        );
+    if let Ok(entries) = std::fs::read_dir(&shared) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let vendored = std::fs::read(reference_dir().join(&name))
+                .unwrap_or_else(|err| panic!("{name:?} is not vendored: {err}"));
+            assert_eq!(
+                vendored,
+                std::fs::read(e.path()).unwrap(),
+                "{name:?} differs"
+            );
+        }
     }
 }
 
