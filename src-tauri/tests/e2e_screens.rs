@@ -116,6 +116,24 @@ async fn tour(theme: &str, gtk_theme: &str) {
         .convert()
         .unwrap();
     assert!(same, "Ctrl+R reloaded the page");
+    // "Add a server…" opens its panel; Escape closes it and gives focus back to the button.
+    wait_for(&c, "[data-testid=add-server-open]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let panel = present(&c, "[data-testid=add-server]").await;
+    wait_for(&c, "[data-testid=add-provider]")
+        .await
+        .send_keys(Key::Escape)
+        .await
+        .unwrap();
+    panel.gone(&c).await;
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("data-testid").await.unwrap().as_deref(),
+        Some("add-server-open")
+    );
 
     // The rotate flow in the pane: plan, then done.
     wait_for(&c, "[data-testid=rotate]")
@@ -190,6 +208,11 @@ async fn tour(theme: &str, gtk_theme: &str) {
     look_at(&c, &shot("07-backups")).await;
     goto(&c, "settings").await;
     wait_for(&c, "[data-testid=admin-credentials]").await;
+    // Once more, a screen later: a restore the Escape had started would have written by now.
+    assert!(
+        config_files(&home) == configs_before,
+        "a config changed although the restore was cancelled"
+    );
     look_at(&c, &shot("08-settings")).await;
 
     // The sidebar by keyboard: arrow keys move between sections, Enter opens one.
