@@ -44,7 +44,7 @@ impl TempHome {
             .env_remove("COPILOT_HOME");
         // Outside `./dev test`'s private Secret Service a command under test never reaches the user's own
         // keychain (`doctor`, or a plan's probe, writes to it): its session bus is one that does not exist.
-        if !std::env::var_os("REKEY_TEST_KEYRING").is_some_and(|v| v == "1") {
+        if std::env::var_os("REKEY_TEST_KEYRING").is_none_or(|v| v != "1") {
             cmd.env(
                 "DBUS_SESSION_BUS_ADDRESS",
                 "unix:path=/nonexistent/rekey-tests-use-no-keychain",
