@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rekey's benchmarks. Each figure is a ratio against a baseline measured in the same run, on the same
-# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|exec|app|crash|mix|all]
+# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|exec|app|crash|mix|mutants|all]
 #
 # exec: a server (/bin/true) started through `rekey exec` with one rekey:// reference in its env, against
 #   the same server started directly; target: <= 20 ms overhead. Private D-Bus session + throwaway keyring.
@@ -40,6 +40,15 @@
 #   nowhere, a change missing from history, a config changed outside its servers); target: 0. Also counts
 #   the kills that landed inside a change (it fails if fewer than one in five interleavings had one). SEED
 #   replays. Private D-Bus session with a throwaway gnome-keyring. Not part of `all`.
+# mutants: cargo-mutants (installed if missing) over the security boundaries, against the lib unit tests
+#   (`cargo test --lib`): the scrubber (src/scrub.rs, src/scrub/views.rs), Secret (src/secret.rs), JSON
+#   strings (src/edit/json_string.rs), TOML and YAML escaping (`escape`, `escape_double`), what an error
+#   carries to the UI (src/error.rs: codes, scrubbing, the IPC serialization) and the journal and audit
+#   writers' scrubbing (`Journal::save`, `audit_as`). Prints per file the mutants tested,
+#   caught, missed, unviable, timeouts and the mutants excluded as equivalent (each with its reason in
+#   .cargo/mutants.toml), and FAIL for a file with a missed mutant; target: none missed. A timeout (a
+#   mutant that loops forever) counts as detected. MUTANTS_OUT keeps mutants.out (default: a temp dir).
+#   Not part of `all` (about an hour on 2 cores).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -55,10 +64,58 @@ need /usr/bin/time time
 # regression is seen at once; nothing after one that is.
 verdict() { [ "$(echo "$1" | bc -l)" = 1 ] || printf '   FAIL'; }
 
-cargo build --release -q -p rekey --bins --example bench_home
-REKEY="$ROOT/target/release/rekey"
+# The security boundaries: whole files, and the escaping and redaction functions of others. A mutant's
+# name is "<file>:<line>:<col>: <change> in <function>" (or "replace <function> ..." for a whole body).
+# (Not `change::record`: cargo-mutants 27 does not filter its struct-field deletions by --re, so the
+# whole of src/change/mod.rs would come in; its one scrubbing call, like audit_as's, is no mutant.)
+MUTANT_FILES=(src/scrub.rs src/scrub/views.rs src/secret.rs src/edit/json_string.rs src/edit/toml.rs
+  src/edit/yaml_edit.rs src/error.rs src/change/journal.rs src/rotation/mod.rs)
+MUTANT_RE=('^src/scrub\.rs:' '^src/scrub/views\.rs:' '^src/secret\.rs:' '^src/edit/json_string\.rs:'
+  '^src/error\.rs:' '^src/edit/toml\.rs:.*(: replace escape | in escape$)'
+  '^src/edit/yaml_edit\.rs:.*(: replace escape_double | in escape_double$)'
+  '^src/change/journal\.rs:.*(: replace Journal::save | in Journal::save$)'
+  '^src/rotation/mod\.rs:.*(: replace audit_as | in audit_as$)')
+
+bench_mutants() {
+  command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
+  local out=${MUTANTS_OUT:-$W/mutants} scope=() rc=0 s e f
+  mkdir -p "$out"
+  for f in "${MUTANT_FILES[@]}"; do scope+=(--file "$f"); done
+  for f in "${MUTANT_RE[@]}"; do scope+=(--re "$f"); done
+  # Mutants excluded as equivalent (.cargo/mutants.toml), per file: listed without the config, not with it.
+  cargo mutants --list --no-config "${scope[@]}" | sort >"$W/all.txt"
+  cargo mutants --list "${scope[@]}" | sort >"$W/kept.txt"
+  comm -23 "$W/all.txt" "$W/kept.txt" | cut -d: -f1 | sort | uniq -c >"$W/excluded.txt"
+  printf '\nmutation testing (cargo-mutants %s, lib unit tests) of the security boundaries: %s mutants, %s excluded as equivalent\n' \
+    "$(cargo mutants --version | cut -d' ' -f2)" "$(wc -l <"$W/all.txt")" "$(comm -23 "$W/all.txt" "$W/kept.txt" | wc -l)"
+  s=$(date +%s.%N)
+  # Exit status 2: a mutant was missed; 3: one timed out (both reported below); anything else is an error.
+  cargo mutants -C --lib --output "$out" "${scope[@]}" >"$out/run.log" 2>&1 || rc=$?
+  e=$(date +%s.%N)
+  if [ ! -f "$out/mutants.out/outcomes.json" ] || { [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ] && [ "$rc" -ne 3 ]; }; then
+    tail -20 "$out/run.log"; echo "bench: cargo mutants failed (exit $rc); log: $out/run.log" >&2; return 1
+  fi
+  printf '  %-26s %7s %7s %7s %9s %9s %9s\n' file mutants caught missed unviable timeouts excluded
+  jq -r '[.outcomes[] | select(.scenario != "Baseline") | {f: .scenario.Mutant.file, s: .summary}]
+      | group_by(.f)[] | [.[0].f, length] + ([("CaughtMutant", "MissedMutant", "Unviable", "Timeout") as $k
+      | map(select(.s == $k)) | length]) | @tsv' "$out/mutants.out/outcomes.json" |
+    while IFS=$'\t' read -r f n caught missed unviable timeouts; do
+      printf '  %-26s %7s %7s %7s %9s %9s %9s' "$f" "$n" "$caught" "$missed" "$unviable" "$timeouts" \
+        "$(awk -v f="$f" '$2 == f { print $1 }' "$W/excluded.txt" | grep . || echo 0)"
+      [ "$missed" -eq 0 ] && echo || echo '   FAIL'
+    done
+  [ ! -s "$out/mutants.out/missed.txt" ] || { echo '  missed:'; sed 's/^/    /' "$out/mutants.out/missed.txt"; }
+  printf '  wall time %.0f s; %s\n' "$(echo "$e - $s" | bc -l)" \
+    "$([ -n "${MUTANTS_OUT:-}" ] && echo "logs: $out/mutants.out" || echo 'set MUTANTS_OUT=<dir> to keep the logs')"
+}
+
 W=$(mktemp -d -t rekey-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
+need bc bc
+# Mutation testing needs no release build.
+if [ "${1:-}" = mutants ]; then bench_mutants; exit; fi
+cargo build --release -q -p rekey --bins --example bench_home
+REKEY="$ROOT/target/release/rekey"
 
 export -f median 2>/dev/null || true
 # Median of the wall times (seconds) of running "$@" RUNS times, each after `prep`.
@@ -235,7 +292,6 @@ bench_mix() {
   [ $rc -eq 0 ] || printf '%s\n' "$out" | grep -E '^interleaving|^  ' | head -40
 }
 
-need bc bc
 case "${1:-all}" in
   config) bench_config ;;
   rotate) bench_rotate ;;
@@ -244,5 +300,5 @@ case "${1:-all}" in
   crash) bench_crash ;;
   mix) bench_mix ;;
   all) bench_config; bench_rotate; bench_exec; bench_app ;;
-  *) echo "usage: bench/run.sh [config|rotate|exec|app|crash|mix|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [config|rotate|exec|app|crash|mix|mutants|all]" >&2; exit 2 ;;
 esac

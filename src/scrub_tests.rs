@@ -275,3 +275,60 @@ fn a_scheme_must_start_with_a_letter() {
     assert_eq!(text("x +9a://u:p@h/?q y"), "x +9a://h/?… y");
     assert_eq!(text("1a://u:p@h/p#f"), "1a://h/p?…");
 }
+
+#[test]
+fn a_text_shorter_than_a_cut_key_start_is_left_as_it_is() {
+    // A cut key is only looked for from MIN_TAIL bytes on; shorter texts are searched for whole keys only.
+    let sc = Scrubber::new().with(&Secret::new("sk-live-0123456789".into()));
+    for t in ["", "s", "sk-li", "sk%2Dl", "sk\\u0"] {
+        assert_eq!(sc.clean(t), t);
+    }
+    assert_eq!(sc.clean("sk-liv"), REDACTED);
+}
+
+#[test]
+fn a_key_holding_a_character_written_as_a_short_escape_is_removed() {
+    let escapes = [
+        ('\'', r"\'"),
+        ('"', r#"\""#),
+        ('\\', r"\\"),
+        ('/', r"\/"),
+        ('\u{8}', r"\b"),
+        ('\u{c}', r"\f"),
+        ('\n', r"\n"),
+        ('\r', r"\r"),
+        ('\t', r"\t"),
+        ('\u{1b}', r"\e"),
+    ];
+    for (c, esc) in escapes {
+        let sc = Scrubber::new().with(&Secret::new(format!("sk-live{c}0123456789")));
+        let text = format!("error: sk-live{esc}0123456789 (end)");
+        assert_eq!(sc.clean(&text), "error: <redacted> (end)", "{text}");
+        if c != '\n' {
+            // At the very end of the key too: the escape is removed whole, and nothing after it.
+            let sc = Scrubber::new().with(&Secret::new(format!("sk-live-0123456789{c}")));
+            let text = format!("error: sk-live-0123456789{esc}, end");
+            assert_eq!(sc.clean(&text), "error: <redacted>, end", "{text}");
+        }
+    }
+}
+
+#[test]
+fn a_key_holding_a_character_written_as_a_code_point_escape_is_removed() {
+    let escapes = [
+        ('é', r"\u00e9"),
+        ('é', r"\U000000E9"),
+        ('é', r"\xE9"),
+        ('😀', r"\ud83d\ude00"),
+        ('😀', r"\uD83D\uDE00"),
+        ('😀', r"\U0001F600"),
+    ];
+    for (c, esc) in escapes {
+        let sc = Scrubber::new().with(&Secret::new(format!("sk-live{c}0123456789")));
+        let text = format!("error: sk-live{esc}0123456789 (end)");
+        assert_eq!(sc.clean(&text), "error: <redacted> (end)", "{text}");
+        let sc = Scrubber::new().with(&Secret::new(format!("sk-live-0123456789{c}")));
+        let text = format!("error: sk-live-0123456789{esc}, end");
+        assert_eq!(sc.clean(&text), "error: <redacted>, end", "{text}");
+    }
+}
