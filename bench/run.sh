@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rekey's benchmarks. Each figure is a ratio against a baseline measured in the same run, on the same
-# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|exec|app|crash|mix|mutants|all]
+# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|exec|app|crash|mix|mutants|fuzz|all]
 #
 # exec: a server (/bin/true) started through `rekey exec` with one rekey:// reference in its env, against
 #   the same server started directly; target: <= 20 ms overhead. Private D-Bus session + throwaway keyring.
@@ -46,9 +46,13 @@
 #   carries to the UI (src/error.rs: codes, scrubbing, the IPC serialization) and the journal and audit
 #   writers' scrubbing (`Journal::save`, `audit_as`). Prints per file the mutants tested,
 #   caught, missed, unviable, timeouts and the mutants excluded as equivalent (each with its reason in
-#   .cargo/mutants.toml), and FAIL for a file with a missed mutant; target: none missed. A timeout (a
+#   .cargo/mutants.toml), and FAIL for a file with a missed mutant (the bench then exits 1); target: none
+#   missed. A timeout (a
 #   mutant that loops forever) counts as detected. MUTANTS_OUT keeps mutants.out (default: a temp dir).
 #   Not part of `all` (about an hour on 2 cores).
+# fuzz: the three fuzz targets (scripts/fuzz.sh: the instrumented stable build, seeded from the reference
+#   configs) for FUZZ_SECS seconds each (default 120); `./dev test` runs them for 10000 inputs each. Not
+#   part of `all`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -104,16 +108,27 @@ bench_mutants() {
         "$(awk -v f="$f" '$2 == f { print $1 }' "$W/excluded.txt" | grep . || echo 0)"
       [ "$missed" -eq 0 ] && echo || echo '   FAIL'
     done
-  [ ! -s "$out/mutants.out/missed.txt" ] || { echo '  missed:'; sed 's/^/    /' "$out/mutants.out/missed.txt"; }
+  local missed=0
+  [ ! -s "$out/mutants.out/missed.txt" ] || { missed=1; echo '  missed:'; sed 's/^/    /' "$out/mutants.out/missed.txt"; }
   printf '  wall time %.0f s; %s\n' "$(echo "$e - $s" | bc -l)" \
     "$([ -n "${MUTANTS_OUT:-}" ] && echo "logs: $out/mutants.out" || echo 'set MUTANTS_OUT=<dir> to keep the logs')"
+  # A missed mutant fails the bench (exit 1), so a gate can stop on it.
+  return $missed
+}
+
+# fuzz: each fuzz target for FUZZ_SECS seconds (default 120), the same build and seeds as `./dev test`'s
+# short run (scripts/fuzz.sh); a crash fails it and keeps its input under target/fuzz-artifacts/.
+bench_fuzz() {
+  printf '\nfuzzing, %s s per target\n' "${FUZZ_SECS:-120}"
+  bash "$ROOT/scripts/fuzz.sh" secs "${FUZZ_SECS:-120}"
 }
 
 W=$(mktemp -d -t rekey-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 need bc bc
-# Mutation testing needs no release build.
+# Mutation testing and fuzzing need no release build.
 if [ "${1:-}" = mutants ]; then bench_mutants; exit; fi
+if [ "${1:-}" = fuzz ]; then bench_fuzz; exit; fi
 cargo build --release -q -p rekey --bins --example bench_home
 REKEY="$ROOT/target/release/rekey"
 
@@ -300,5 +315,5 @@ case "${1:-all}" in
   crash) bench_crash ;;
   mix) bench_mix ;;
   all) bench_config; bench_rotate; bench_exec; bench_app ;;
-  *) echo "usage: bench/run.sh [config|rotate|exec|app|crash|mix|mutants|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [config|rotate|exec|app|crash|mix|mutants|fuzz|all]" >&2; exit 2 ;;
 esac

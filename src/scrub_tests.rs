@@ -274,6 +274,9 @@ fn a_scheme_must_start_with_a_letter() {
     // Digits or signs before the first letter are not the scheme; the URL is still reduced.
     assert_eq!(text("x +9a://u:p@h/?q y"), "x +9a://h/?… y");
     assert_eq!(text("1a://u:p@h/p#f"), "1a://h/p?…");
+    // A second "://" whose scheme has no letter either: still no URL (the `start < sep` bound; with
+    // `<=` the run would end past "://" and the rest be taken for a URL, its userinfo and query cut).
+    assert_eq!(text("1://x/1://u:p@h/?q"), "1://x/1://u:p@h/?q");
 }
 
 #[test]
