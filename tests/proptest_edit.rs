@@ -4,11 +4,14 @@
 //! character a vendor may issue, those that need escaping included (`"`, `\`, `/`, `%`, `+`, non-ASCII,
 //! U+2028, control characters); the expected bytes come from this file's own escaping table.
 
+#[path = "support/pct.rs"]
+mod support_pct;
 use proptest::prelude::*;
 use rekey::clients::{Env, Platform};
 use rekey::edit::json::{self, Dialect};
 use rekey::scan::{fingerprint::Fingerprinter, scan, ScanOptions};
 use rekey::Secret;
+use support_pct::pct;
 
 #[derive(Debug, Clone)]
 enum Slot {
@@ -121,18 +124,6 @@ fn esc(s: &str) -> String {
                 format!("\\u{:04x}", c as u32)
             }
             c => c.to_string(),
-        })
-        .collect()
-}
-
-/// `s` percent-encoded for a URL: RFC 3986's unreserved characters as they are, every other byte `%XX`.
-fn pct(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
         })
         .collect()
 }

@@ -5,10 +5,13 @@
 //! before with only the secret swapped (percent-encoded in a URL), and every line without the secret is
 //! unchanged byte for byte. Escaping here is this file's own, never the code under test's.
 
+#[path = "support/pct.rs"]
+mod support_pct;
 use proptest::prelude::*;
 use rekey::clients::Env;
 use rekey::scan::{fingerprint::Fingerprinter, scan, ScanOptions};
 use rekey::Secret;
+use support_pct::pct;
 
 #[derive(Debug, Clone, Copy)]
 enum Style {
@@ -81,18 +84,6 @@ fn styled(v: &str, style: Style) -> String {
             out + "\""
         }
     }
-}
-
-/// `s` percent-encoded for a URL: RFC 3986's unreserved characters as they are, every other byte `%XX`.
-fn pct(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[test]

@@ -3,11 +3,14 @@
 //! replace: the output parses, every scalar reads as before with only the secret swapped, and the bytes
 //! differ only inside the secret's tokens. Block scalars and shared anchors are refused.
 
+#[path = "support/pct.rs"]
+mod support_pct;
 use proptest::prelude::*;
 use rekey::clients::Env;
 use rekey::edit::yaml;
 use rekey::scan::{fingerprint::Fingerprinter, scan, ScanOptions};
 use rekey::Secret;
+use support_pct::pct;
 
 #[derive(Debug, Clone, Copy)]
 enum Style {
@@ -105,18 +108,6 @@ fn styled(v: &str, s: Style) -> String {
             out + "\""
         }
     }
-}
-
-/// `s` percent-encoded for a URL: RFC 3986's unreserved characters as they are, every other byte `%XX`.
-fn pct(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[test]
