@@ -41,20 +41,11 @@ fn secret_service_pid() -> Option<u32> {
         .and_then(|n| n.parse().ok())
 }
 
-#[test]
-#[ignore = "needs ./dev test: the private Secret Service"]
-fn a_long_running_process_keeps_using_the_keychain_after_the_daemon_restarts() {
-    require_keyring();
-    let service = format!("rekey-test-restart-{}", std::process::id());
-    let vault = Vault::with_service(&service);
-    vault
-        .store("before", &Secret::new("sk-before-0123456789".to_string()))
-        .unwrap();
-    assert_eq!(
-        vault.get("before").unwrap().expose(),
-        "sk-before-0123456789"
-    );
+/// The tests here abort the one daemon of the run: one at a time.
+static DAEMON: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// SIGABRT the private Secret Service (only ever this run's throwaway daemon) and return its pid.
+fn abort_test_daemon() -> u32 {
     let old = secret_service_pid().expect("no Secret Service on the private bus");
     // Only ever the throwaway daemon of `./dev test` / scripts/test-env.sh: it carries this run's marker in
     // its environment. Never a desktop session's own keyring.
@@ -73,6 +64,72 @@ fn a_long_running_process_keeps_using_the_keychain_after_the_daemon_restarts() {
         .status()
         .unwrap();
     assert!(status.success());
+    old
+}
+
+/// A call made while the daemon is down and not yet back (systemd restarts it after a moment; here
+/// scripts/test-keyring.sh does, after 50 ms and the daemon's start-up) waits for it instead of failing:
+/// in CI a crash campaign's kill made gnome-keyring abort, and a concurrent `rekey login` and a `rekey
+/// recover` each failed with "no Secret Service is running" a few milliseconds later.
+#[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
+fn a_call_made_while_the_daemon_is_restarting_waits_for_it() {
+    require_keyring();
+    let _one = DAEMON.lock().unwrap_or_else(|p| p.into_inner());
+    let service = format!("rekey-test-restarting-{}", std::process::id());
+    let vault = Vault::with_service(&service);
+    vault
+        .store(
+            "before",
+            &Secret::new("sk-before-restarting-0123".to_string()),
+        )
+        .unwrap();
+    let old = abort_test_daemon();
+    // Until the name has no owner: the call below is made in the gap, before the restart.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match secret_service_pid() {
+            None => break,
+            Some(p) if p != old => panic!(
+                "the daemon was restarted (pid {p}) before its absence was seen: the gap was not caught"
+            ),
+            Some(_) if Instant::now() > deadline => panic!("pid {old} ignored SIGABRT for 10 s"),
+            Some(_) => std::thread::sleep(Duration::from_millis(2)),
+        }
+    }
+    assert_eq!(
+        vault
+            .get("before")
+            .map(|s| s.expose().to_string())
+            .map_err(|e| e.to_string()),
+        Ok("sk-before-restarting-0123".to_string())
+    );
+    vault
+        .store(
+            "after",
+            &Secret::new("sk-after-restarting-0123".to_string()),
+        )
+        .unwrap();
+    vault.delete("after").unwrap();
+    vault.delete("before").unwrap();
+}
+
+#[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
+fn a_long_running_process_keeps_using_the_keychain_after_the_daemon_restarts() {
+    require_keyring();
+    let _one = DAEMON.lock().unwrap_or_else(|p| p.into_inner());
+    let service = format!("rekey-test-restart-{}", std::process::id());
+    let vault = Vault::with_service(&service);
+    vault
+        .store("before", &Secret::new("sk-before-0123456789".to_string()))
+        .unwrap();
+    assert_eq!(
+        vault.get("before").unwrap().expose(),
+        "sk-before-0123456789"
+    );
+
+    let old = abort_test_daemon();
     let deadline = Instant::now() + Duration::from_secs(20);
     let new = loop {
         match secret_service_pid() {

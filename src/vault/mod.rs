@@ -88,7 +88,8 @@ impl Vault {
     }
 
     /// Run `op` on the account's entry. On Linux, when the Secret Service session turns out to be gone (its
-    /// daemon restarted), open a new one and run `op` once more: nothing was done the first time.
+    /// daemon restarted), open a new one and run `op` again, waiting a moment for a daemon that is still
+    /// restarting: nothing was done the first time.
     fn with_entry<T>(
         &self,
         account: &str,
@@ -104,12 +105,7 @@ impl Vault {
             unix,
             not(any(target_os = "macos", target_os = "ios", target_os = "android"))
         ))]
-        let first = match first {
-            Err(e) if secret_service::session_lost(&e) => {
-                secret_service::reopen().and_then(|()| self.entry(account).and_then(|e| op(&e)))
-            }
-            other => other,
-        };
+        let first = secret_service::retry_lost(first, || self.entry(account).and_then(|e| op(&e)));
         first.map_err(|e| map_err(e, account))
     }
 
