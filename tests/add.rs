@@ -449,14 +449,15 @@ fn a_file_changed_since_the_plan_is_not_written() {
         literal: true,
         ..Default::default()
     };
-    let plan = rekey::add::plan_add(&ctx, &req, rekey::Secret::new(key.into())).unwrap();
+    let http = rekey::providers::Http::from_env();
+    let plan = rekey::add::plan_add(&ctx, &http, &req, rekey::Secret::new(key.into())).unwrap();
     assert!(rekey::add::keep_key(&vault, &plan).unwrap());
     assert!(
         !rekey::add::keep_key(&vault, &plan).unwrap(),
         "kept once; the second time it is already there"
     );
     std::fs::write(&cursor, "{\"theirs\": 1}").unwrap();
-    let done = rekey::add::apply_add(&ctx, &vault, &plan).unwrap();
+    let done = rekey::add::apply_add(&ctx, &vault, &plan, false).unwrap();
     assert!(done.files[0].ok, "{:?}", done.files[0]);
     let e = done.files[1].error.as_deref().unwrap();
     assert!(e.contains("changed since the plan"), "{e}");
@@ -464,4 +465,99 @@ fn a_file_changed_since_the_plan_is_not_written() {
     assert!(read(&claude).contains(key), "literal, on request");
     assert!(done.linked);
     assert_eq!(holding(key), [format!("credential:{}", plan.credential)]);
+}
+
+/// The pasted key is checked with the provider before anything is written (issue 22): a key the provider
+/// refuses is neither written nor kept unless the user says `--write-anyway`; an accepted one says so.
+#[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
+fn a_key_the_provider_refuses_is_not_added_unless_written_anyway() {
+    require_keyring();
+    let f = FakeProviders::start().unwrap();
+    let home = TempHome::new();
+    let cursor = home.write(CURSOR, "{}\n");
+    let url = f.base_url(P::BitScale);
+    let wrong = "sk-live-notthekey0123456789abcdef";
+    let args = [
+        "bitscale",
+        "--client",
+        "cursor",
+        "--yes",
+        "--base-url",
+        &url,
+    ];
+    let refused = add(&home, &args, wrong);
+    let err = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert_ne!(refused.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("BitScale refused this key") && err.contains("Nothing was written"),
+        "{err}"
+    );
+    assert_eq!(read(&cursor), "{}\n", "nothing written");
+    assert!(holding(wrong).is_empty(), "the key was not kept either");
+    assert!(
+        f.state(|s| s
+            .seen
+            .iter()
+            .any(|r| r.path.contains("verify") || r.method == "GET")),
+        "the fake was asked"
+    );
+
+    let mut anyway = args.to_vec();
+    anyway.push("--write-anyway");
+    let written = add(&home, &anyway, wrong);
+    let out = ok(&written);
+    assert!(
+        out.contains("Provider check: BitScale REFUSED this key"),
+        "{out}"
+    );
+    assert!(
+        read(&cursor).contains("rekey://bitscale-"),
+        "{}",
+        read(&cursor)
+    );
+
+    let good = f.state(|s| s.bitscale_key.clone());
+    let claude = home.write(CLAUDE, "{}");
+    let accepted = add(
+        &home,
+        &[
+            "bitscale",
+            "--client",
+            "claude-desktop",
+            "--name",
+            "bitscale-2",
+            "--yes",
+            "--base-url",
+            &url,
+        ],
+        &good,
+    );
+    let out = ok(&accepted);
+    assert!(
+        out.contains("Provider check: BitScale accepts this key"),
+        "{out}"
+    );
+    assert!(read(&claude).contains("rekey://bitscale-"));
+    // A provider left at its https default is never reached from a test (the dead proxy): not checked,
+    // and said so, and added.
+    let neon = "napi_0123456789abcdefghijklmnopqrstuvwxyz0123";
+    let n = add(
+        &home,
+        &[
+            "neon",
+            "--id",
+            "key_id=key-1",
+            "--client",
+            "claude-desktop",
+            "--yes",
+        ],
+        neon,
+    );
+    let out = ok(&n);
+    assert!(
+        out.contains("Provider check: not checked: Neon could not check it"),
+        "{out}"
+    );
+    no_key_anywhere(&home, &[&refused, &written, &accepted, &n], wrong);
 }

@@ -93,6 +93,56 @@ pub enum Provider {
     Vercel,
 }
 
+impl Provider {
+    pub const ALL: [Provider; 17] = [
+        Provider::BitScale,
+        Provider::A2aMarket,
+        Provider::CloudflareAccess,
+        Provider::Fruxon,
+        Provider::Activepieces,
+        Provider::Neon,
+        Provider::DatadogApiKey,
+        Provider::DatadogAppKey,
+        Provider::OpenAiAdminKey,
+        Provider::OpenAiServiceAccountKey,
+        Provider::GitLab,
+        Provider::CloudflareApi,
+        Provider::Paddle,
+        Provider::LaunchDarkly,
+        Provider::ActivepiecesProject,
+        Provider::Rootly,
+        Provider::Vercel,
+    ];
+
+    /// The engine's id of the provider this fake plays.
+    pub fn id(self) -> &'static str {
+        match self {
+            Provider::BitScale => "bitscale",
+            Provider::A2aMarket => "a2a-market",
+            Provider::CloudflareAccess => "cloudflare-access",
+            Provider::Fruxon => "fruxon",
+            Provider::Activepieces => "activepieces",
+            Provider::Neon => "neon",
+            Provider::DatadogApiKey => "datadog-api-key",
+            Provider::DatadogAppKey => "datadog-app-key",
+            Provider::OpenAiAdminKey => "openai-admin-key",
+            Provider::OpenAiServiceAccountKey => "openai-service-account",
+            Provider::GitLab => "gitlab",
+            Provider::CloudflareApi => "cloudflare-api-token",
+            Provider::Paddle => "paddle",
+            Provider::LaunchDarkly => "launchdarkly",
+            Provider::ActivepiecesProject => "activepieces-project",
+            Provider::Rootly => "rootly",
+            Provider::Vercel => "vercel",
+        }
+    }
+
+    /// The fake of the engine's provider `id`, if there is one.
+    pub fn from_id(id: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.id() == id)
+    }
+}
+
 /// The Activepieces project the fake's MCP server belongs to.
 pub const AP_PROJECT_ID: &str = "prj00000000000000000001";
 

@@ -19,16 +19,32 @@ pub fn server_catalog() -> Catalog {
     rekey::add::catalog()
 }
 
-/// Step 1: check the request, keep the key in the keychain, and show the plan. Nothing is written.
-#[tauri::command(async)]
-pub fn plan_add_server(
-    request: AddRequest,
+/// Step 1: check the request, ask the provider whether it accepts the key (the blocking HTTP client runs
+/// off the async runtime's workers), keep the key in the keychain, and show the plan. Nothing is written.
+#[tauri::command]
+pub async fn plan_add_server(
+    mut request: AddRequest,
     secret: String,
     drafts: State<'_, AddDrafts>,
+    mode: State<'_, crate::Mode>,
 ) -> Result<AddDraft, rekey::Error> {
-    let ctx = rekey::context::Context::from_os()?;
-    let plan = rekey::add::plan_add(&ctx, &request, rekey::Secret::new(secret))?;
-    let created = rekey::add::keep_key(&rekey::vault::Vault::default(), &plan)?;
+    // The demo checks and links the key against its fake of the provider, never the real one.
+    if let (Some(demo), None) = (mode.demo.as_ref(), request.base_url.as_ref()) {
+        request.base_url = demo.base_url_of(&request.provider);
+    }
+    let (plan, created) = tauri::async_runtime::spawn_blocking(move || {
+        let ctx = rekey::context::Context::from_os()?;
+        let plan = rekey::add::plan_add(
+            &ctx,
+            &rekey::providers::Http::from_env(),
+            &request,
+            rekey::Secret::new(secret),
+        )?;
+        let created = rekey::add::keep_key(&rekey::vault::Vault::default(), &plan)?;
+        Ok::<_, rekey::Error>((plan, created))
+    })
+    .await
+    .map_err(|e| crate::commands::task_failed("checking the key did not finish", e))??;
     // A protected plan has a reference of its own: one draft per keychain entry.
     let id = format!("add-{}-{}", plan.account, plan.server);
     let json = Json::of(&plan)?;
@@ -41,20 +57,27 @@ pub fn plan_add_server(
     })
 }
 
-/// Step 2: write the planned entries and link the key.
+/// Step 2: write the planned entries and link the key (a key the provider refused only with
+/// `write_anyway`: the plan stays open otherwise, for "Add anyway").
 #[tauri::command(async)]
 pub fn confirm_add_server(
     draft: String,
+    write_anyway: bool,
     drafts: State<'_, AddDrafts>,
     app: tauri::AppHandle,
 ) -> Result<AddApplied, rekey::Error> {
-    let (plan, _) = crate::lock(&drafts.0).remove(&draft).ok_or_else(|| {
+    let (plan, made) = crate::lock(&drafts.0).remove(&draft).ok_or_else(|| {
         rekey::Error::InvalidInput(
             "this plan is no longer open: make a new one (nothing was changed)".into(),
         )
     })?;
+    if let Some(e) = plan.refusal(write_anyway) {
+        crate::lock(&drafts.0).insert(draft, (plan, made));
+        return Err(e);
+    }
     let ctx = rekey::context::Context::from_os()?;
-    let applied = rekey::add::apply_add(&ctx, &rekey::vault::Vault::default(), &plan)?;
+    let applied =
+        rekey::add::apply_add(&ctx, &rekey::vault::Vault::default(), &plan, write_anyway)?;
     crate::tray::refresh(&app);
     Ok(applied)
 }

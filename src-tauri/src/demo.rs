@@ -24,6 +24,24 @@ pub fn env_for(root: &Path) -> Vec<(&'static str, PathBuf)> {
     ]
 }
 
+/// The demo never reaches a real provider: an https URL (a provider's default, for a server added without
+/// a fake behind it) goes to a proxy nobody listens on; loopback, where the fakes answer (plain http),
+/// goes through no proxy.
+pub const OFFLINE_ENV: [(&str, &str); 4] = [
+    ("HTTPS_PROXY", "http://127.0.0.1:9"),
+    ("https_proxy", "http://127.0.0.1:9"),
+    ("NO_PROXY", "127.0.0.1,localhost,::1"),
+    ("no_proxy", "127.0.0.1,localhost,::1"),
+];
+
+impl Demo {
+    /// Where the demo's fake of provider `id` answers, if there is one (a server added in the demo is
+    /// checked and linked against it, never against the real provider).
+    pub fn base_url_of(&self, id: &str) -> Option<String> {
+        Provider::from_id(id).map(|p| self.fakes.base_url(p))
+    }
+}
+
 /// Write the sample configs under `root`, start the fakes, and link the sample keys to them.
 /// Touches nothing outside `root` (and loopback).
 pub fn prepare(root: &Path) -> std::io::Result<Demo> {

@@ -58,6 +58,9 @@ fn start_demo() -> demo::Demo {
     for (k, v) in demo::env_for(&root) {
         std::env::set_var(k, v);
     }
+    for (k, v) in demo::OFFLINE_ENV {
+        std::env::set_var(k, v);
+    }
     std::env::set_var("REKEY_KEYCHAIN_SERVICE", demo::KEYCHAIN_SERVICE);
     let demo = demo::prepare(&root).and_then(|d| {
         demo::link(&d).map_err(|e| std::io::Error::other(e.to_string()))?;

@@ -37,6 +37,50 @@ async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_li
             .await
             .unwrap();
     }
+    // First a BitScale key the demo's fake BitScale does not know: the pasted key is checked with the
+    // provider before anything is written, the plan says it was refused, and only "Add anyway" is offered.
+    let provider = wait_for(&c, "[data-testid=add-provider]").await;
+    SelectElement::new(&provider)
+        .await
+        .unwrap()
+        .select_by_value("bitscale")
+        .await
+        .unwrap();
+    // (The demo's configs have a server named bitscale already.)
+    let name = wait_for(&c, "[data-testid=add-name]").await;
+    name.clear().await.unwrap();
+    name.send_keys("bitscale-2").await.unwrap();
+    wait_for(&c, "[data-testid=add-secret]")
+        .await
+        .send_keys("sk-live-notthedemokey0123456789")
+        .await
+        .unwrap();
+    wait_for(&c, "[data-testid=add-plan]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let verify = wait_for(&c, "[data-testid=add-verify]").await;
+    assert_eq!(
+        verify.attr("data-state").await.unwrap().as_deref(),
+        Some("failed")
+    );
+    let said = verify.text().await.unwrap();
+    assert!(
+        said.contains("BitScale refused this key") && said.contains("Nothing was written"),
+        "{said}"
+    );
+    assert!(
+        c.find(By::Css("[data-testid=add-confirm]")).await.is_err(),
+        "a refused key offers only Add anyway"
+    );
+    wait_for(&c, "[data-testid=add-anyway]").await;
+    look_at(&c, "13b-wizard-add-refused.png").await;
+    wait_for(&c, "[data-testid=add-cancel]")
+        .await
+        .click()
+        .await
+        .unwrap();
     let provider = wait_for(&c, "[data-testid=add-provider]").await;
     SelectElement::new(&provider)
         .await
@@ -128,6 +172,15 @@ async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_li
         !before.contains("rootly"),
         "nothing written before the confirmation"
     );
+    // Rootly's key is checked with an MCP handshake at its fixed server address, which the demo never
+    // reaches: the plan says the key was not checked, and why, and adds it on the usual confirmation.
+    let verify = wait_for(&c, "[data-testid=add-verify]").await;
+    assert_eq!(
+        verify.attr("data-state").await.unwrap().as_deref(),
+        Some("not-checked")
+    );
+    let said = verify.text().await.unwrap();
+    assert!(said.contains("Rootly could not check it"), "{said}");
     wait_for(&c, "[data-testid=add-confirm]")
         .await
         .click()

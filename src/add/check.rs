@@ -3,7 +3,8 @@
 
 use super::entry;
 use super::templates::{self, Run, Template};
-use crate::providers::{self, Link};
+use crate::providers::{self, Http, Link, ProviderError};
+use crate::replace::Verification;
 use crate::{Error, Result, Secret};
 use std::collections::BTreeMap;
 
@@ -170,6 +171,40 @@ pub(super) fn make_link(
     .map_err(bad)?;
     p.base_url(&link).map_err(Error::Provider)?;
     Ok(link)
+}
+
+/// The provider's own check of the pasted key, before anything is written. A refusal (the provider says
+/// the key is not valid) is [`Verification::Failed`]: written only when the user says so. A check that could
+/// not be made (no answer, an admin credential it needs, a server error) is [`Verification::NotChecked`] with
+/// the reason: the key may be fine, so the plan says so and goes on. Texts leave through the scrubber.
+pub(super) fn verify_key(
+    http: &Http,
+    p: &dyn providers::Provider,
+    link: &Link,
+    key: &Secret,
+) -> Verification {
+    let clean = |e: &ProviderError| {
+        crate::scrub::Scrubber::new()
+            .with(key)
+            .clean(&e.to_string())
+    };
+    match p.verify(http, link, key) {
+        Ok(()) => Verification::Verified {
+            provider: p.name().into(),
+        },
+        Err(
+            e @ (ProviderError::Unauthorized(_)
+            | ProviderError::Forbidden(_)
+            | ProviderError::NotFound(_)),
+        ) => Verification::Failed {
+            provider: p.name().into(),
+            code: e.code().into(),
+            message: clean(&e),
+        },
+        Err(e) => Verification::NotChecked {
+            reason: format!("{} could not check it: {}", p.name(), clean(&e)),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! picks, protected from the start.
 //!
 //! 1. [`plan_add`] checks everything that needs no write (provider, ids, clients, name, every file parses
-//!    and lacks the name, the link the key will get) and computes each file's new text: nothing changes.
+//!    and lacks the name, the link the key will get), asks the provider whether it accepts the key (where
+//!    it can be asked), and computes each file's new text: nothing changes.
 //! 2. [`keep_key`] stores the key in the OS keychain (and reads it back) before anything else: protected,
 //!    as the reference entry `ref:<id>` that the configs will name (`rekey protect`'s, reused when the key
 //!    is already protected); literal, as `credential:<id>`. [`forget_key`] removes it again when the user
@@ -22,9 +23,10 @@ use crate::clients::{self, ClientId, Format, Location};
 use crate::context::Context;
 use crate::providers::{self, Link};
 use crate::replace::FileResult;
+pub use crate::replace::Verification;
 use crate::vault::Vault;
 use crate::{Error, Result, Secret};
-use check::{bad, check_key, check_name, field_values, make_link};
+use check::{bad, check_key, check_name, field_values, make_link, verify_key};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -94,6 +96,9 @@ pub struct AddPlan {
     pub link: Link,
     pub notes: Vec<String>,
     pub restart: Vec<(String, String)>,
+    /// What the provider said of the key before anything was written. A refused key is written only
+    /// when the user says to write it anyway ([`apply_add`]'s `write_anyway`).
+    pub verification: Verification,
     #[serde(skip)]
     template: &'static Template,
     #[serde(skip)]
@@ -192,7 +197,12 @@ fn new_text(plan: &AddPlan, loc: &Location, current: Option<&[u8]>) -> Result<(S
 }
 
 /// Plan adding `req`'s server with `key` (read from stdin or pasted once): nothing is written.
-pub fn plan_add(ctx: &Context, req: &AddRequest, key: Secret) -> Result<AddPlan> {
+pub fn plan_add(
+    ctx: &Context,
+    http: &providers::Http,
+    req: &AddRequest,
+    key: Secret,
+) -> Result<AddPlan> {
     let t = templates::by_provider(&req.provider).ok_or_else(|| {
         match (
             templates::left_out(&req.provider),
@@ -264,6 +274,7 @@ pub fn plan_add(ctx: &Context, req: &AddRequest, key: Secret) -> Result<AddPlan>
         masked: key.masked(),
         account,
         files: Vec::new(),
+        verification: verify_key(http, p, &link, &key),
         link,
         notes: Vec::new(),
         restart: Vec::new(),
@@ -388,7 +399,34 @@ pub fn forget_key(vault: &Vault, plan: &AddPlan, created: bool) -> Result<()> {
 
 /// Run a confirmed plan: the key must be in the keychain; the reference is recorded; each file is
 /// written (a file that changed since the plan is refused); the key is linked once one file holds it.
-pub fn apply_add(ctx: &Context, vault: &Vault, plan: &AddPlan) -> Result<AddApplied> {
+impl AddPlan {
+    /// Why this plan must not be applied as it is: the provider refused the key and the user did not say
+    /// to write it anyway.
+    pub fn refusal(&self, write_anyway: bool) -> Option<Error> {
+        match &self.verification {
+            Verification::Failed {
+                provider, message, ..
+            } if !write_anyway => Some(Error::Reported {
+                code: "new_key_refused",
+                message: format!(
+                    "{provider} refused this key: {message}. Nothing was written. Check that you pasted the whole key; if you are sure it is right, add it anyway (`--write-anyway`, or \"Add anyway\" in the app)"
+                ),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Write the plan the user confirmed. A key the provider refused is written only with `write_anyway`.
+pub fn apply_add(
+    ctx: &Context,
+    vault: &Vault,
+    plan: &AddPlan,
+    write_anyway: bool,
+) -> Result<AddApplied> {
+    if let Some(e) = plan.refusal(write_anyway) {
+        return Err(e);
+    }
     // A change of the new key (see `crate::change`): its lock, the history.
     let paths: Vec<std::path::PathBuf> = plan.files.iter().map(|f| f.path.clone()).collect();
     let change = crate::change::begin(

@@ -20,6 +20,7 @@ pub(super) fn execute(
         yes,
         json,
         list,
+        write_anyway,
     } = command
     else {
         return Err(CliError::Usage(format!("not an add command: {command:?}")));
@@ -57,7 +58,7 @@ pub(super) fn execute(
     let key = read_key(stdin)?;
     let ctx = Context::from_os()?;
     let vault = vault::Vault::default();
-    let plan = add::plan_add(&ctx, &req, key).map_err(|e| match e {
+    let plan = add::plan_add(&ctx, &http(), &req, key).map_err(|e| match e {
         crate::Error::UnknownProvider(p) => CliError::Usage(format!(
             "unknown provider '{p}' (rekey add --list shows them)"
         )),
@@ -73,6 +74,11 @@ pub(super) fn execute(
     if !json {
         print_plan(out, &plan)?;
     }
+    // A key the provider refused is not written (nor kept) unless the user says so.
+    if let Some(e) = plan.refusal(write_anyway) {
+        add::forget_key(&vault, &plan, created)?;
+        return Err(e.into());
+    }
     if !yes
         && !confirm("Add this server?").inspect_err(|_| {
             let _ = add::forget_key(&vault, &plan, created);
@@ -82,7 +88,7 @@ pub(super) fn execute(
         note("not confirmed; nothing changed (the key was taken out of the keychain again)");
         return Ok(EXIT_NOT_CONFIRMED);
     }
-    let applied = add::apply_add(&ctx, &vault, &plan)?;
+    let applied = add::apply_add(&ctx, &vault, &plan, write_anyway)?;
     if json {
         print_json(out, &applied)?;
     } else {
@@ -177,7 +183,15 @@ fn print_plan(out: &mut dyn Write, plan: &AddPlan) -> std::io::Result<()> {
     for n in &plan.notes {
         writeln!(out, "  note: {n}")?;
     }
-    Ok(())
+    let check = match &plan.verification {
+        add::Verification::NotLinked => "not linked, so not checked".to_string(),
+        add::Verification::NotChecked { reason } => format!("not checked: {reason}"),
+        add::Verification::Verified { provider } => format!("{provider} accepts this key"),
+        add::Verification::Failed {
+            provider, message, ..
+        } => format!("{provider} REFUSED this key: {message}"),
+    };
+    writeln!(out, "Provider check: {check}")
 }
 
 fn print_list(out: &mut dyn Write, json: bool) -> Result<i32, CliError> {

@@ -275,6 +275,9 @@ pub enum Command {
         /// List the providers `rekey add` can set up, their ids and the clients it writes to.
         #[arg(long)]
         list: bool,
+        /// Add the server although the provider refused the key (it is checked before anything is written).
+        #[arg(long)]
+        write_anyway: bool,
     },
     /// Create-then-revoke: put the old key back in every config and delete the new key at the provider
     /// (after a failed verification; run again to retry a deletion that failed).

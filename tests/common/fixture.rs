@@ -206,25 +206,7 @@ pub fn link(f: &FakeProviders, home: &TempHome, p: P, cred: &str) -> String {
 }
 
 pub fn provider_id(p: P) -> &'static str {
-    match p {
-        P::BitScale => "bitscale",
-        P::A2aMarket => "a2a-market",
-        P::CloudflareAccess => "cloudflare-access",
-        P::Fruxon => "fruxon",
-        P::Activepieces => "activepieces",
-        P::Neon => "neon",
-        P::DatadogApiKey => "datadog-api-key",
-        P::DatadogAppKey => "datadog-app-key",
-        P::OpenAiAdminKey => "openai-admin-key",
-        P::OpenAiServiceAccountKey => "openai-service-account",
-        P::GitLab => "gitlab",
-        P::CloudflareApi => "cloudflare-api-token",
-        P::Paddle => "paddle",
-        P::LaunchDarkly => "launchdarkly",
-        P::ActivepiecesProject => "activepieces-project",
-        P::Rootly => "rootly",
-        P::Vercel => "vercel",
-    }
+    p.id()
 }
 
 /// The Datadog admin credential as `rekey login` takes it: `API_KEY:APPLICATION_KEY`.

@@ -41,7 +41,14 @@ impl TempHome {
             .env_remove("CLAUDE_CONFIG_DIR")
             .env_remove("CODEX_HOME")
             .env_remove("CLINE_MCP_SETTINGS_PATH")
-            .env_remove("COPILOT_HOME");
+            .env_remove("COPILOT_HOME")
+            // A command under test never reaches a real vendor: an https URL left at a provider's default
+            // (an `add` checks the pasted key) goes to a proxy nobody listens on. The fakes are plain http
+            // on loopback, untouched.
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("https_proxy", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1,localhost,::1")
+            .env("no_proxy", "127.0.0.1,localhost,::1");
         // Outside `./dev test`'s private Secret Service a command under test never reaches the user's own
         // keychain (`doctor`, or a plan's probe, writes to it): its session bus is one that does not exist.
         if std::env::var_os("REKEY_TEST_KEYRING").is_none_or(|v| v != "1") {

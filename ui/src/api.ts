@@ -171,7 +171,7 @@ export const api = {
   /** Add step 1: the pasted key goes to Rust once (into the keychain first) and never comes back; the plan. */
   planAddServer: (request: AddRequest, secret: string) => call<AddDraft>("plan_add_server", { request, secret }),
   /** Add step 2: the planned entries written and the key linked. */
-  confirmAddServer: (draft: string) => call<AddApplied>("confirm_add_server", { draft }),
+  confirmAddServer: (draft: string, writeAnyway = false) => call<AddApplied>("confirm_add_server", { draft, writeAnyway }),
   /** Not confirmed: the plan dropped and the keychain entry made for it removed. */
   cancelAddServer: (draft: string) => call<void>("cancel_add_server", { draft }),
   /** Tray actions and the live view reach the window here: "rotate:<credential>", "configs-changed". */

@@ -55,7 +55,12 @@ rekey_bin?: string, files: Array<AddFile>,
 /**
  * The link the key gets, for rotation (no secret in it).
  */
-link: Link, notes: Array<string>, restart: Array<[string, string]>, };
+link: Link, notes: Array<string>, restart: Array<[string, string]>, 
+/**
+ * What the provider said of the key before anything was written. A refused key is written only
+ * when the user says to write it anyway ([`apply_add`]'s `write_anyway`).
+ */
+verification: Verification, };
 
 /**
  * What the user asks for.
