@@ -32,6 +32,12 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
             true,
         )
         .unwrap();
+    // And one of another file, without the key: the purge leaves it, the Backups list has two rows.
+    let other = claude_desktop.with_file_name("other.json");
+    std::fs::write(&other, "{}").unwrap();
+    rekey::edit::backup::Backups::new(env.data_dir().join("backups"))
+        .save(&other, b"{}", true)
+        .unwrap();
     // The history as the engine writes it for kinds other than rotations (no secret in it).
     let time = "2026-12-07T10:00:00Z";
     let lines = [
@@ -158,9 +164,96 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
     .await;
     assert_eq!(files, claude_desktop.display().to_string());
     look_at(&c, "42b-history-entry-open.png").await;
+    // Arrow keys move between the entries (as in every list): Home, Down, End, Up.
+    let first = wait_for(&c, "[data-testid=history-entry] summary").await;
+    first.focus().await.unwrap();
+    first.send_keys(Key::Down).await.unwrap();
+    assert_eq!(
+        focused(&c, "[data-testid=history-entry]", "kind").await,
+        "protect"
+    );
+    active_key(&c, Key::Up).await;
+    assert_eq!(
+        focused(&c, "[data-testid=history-entry]", "kind").await,
+        "restore"
+    );
+    active_key(&c, Key::End).await;
+    assert_eq!(
+        focused(&c, "[data-testid=history-entry]", "kind").await,
+        "protect"
+    );
+
+    // Clients: the config files of the clients not found here are one list (this home has only Claude
+    // Desktop's config); one of them is in the Tab order, the arrows move along it.
+    goto(&c, "clients").await;
+    wait_for(&c, "[data-testid=absent-clients] summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let rows = c
+        .find_all(By::Css(
+            "[data-testid=absent-clients] [data-testid=config-file]",
+        ))
+        .await
+        .unwrap();
+    assert!(rows.len() >= 2, "many clients are not on this test machine");
+    let tabbable = c
+        .find_all(By::Css(
+            "[data-testid=absent-clients] [data-testid=config-file][tabindex='0']",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(tabbable.len(), 1, "one row in the Tab order");
+    rows[0].focus().await.unwrap();
+    rows[0].send_keys(Key::Down).await.unwrap();
+    assert_eq!(
+        rows[0].attr("tabindex").await.unwrap().as_deref(),
+        Some("-1")
+    );
+    let second = rows[1].attr("data-client").await.unwrap().unwrap();
+    assert_eq!(
+        focused(&c, "[data-testid=config-file]", "client").await,
+        second
+    );
+    assert_eq!(
+        rows[1].attr("tabindex").await.unwrap().as_deref(),
+        Some("0"),
+        "the row with the focus is the one Tab comes back to"
+    );
+    look_at(&c, "42c-clients-arrow-keys.png").await;
 
     // Backups: the purge shows what it would delete, then deletes exactly that.
     goto(&c, "backups").await;
+    // Arrow keys move between the backups' Restore buttons.
+    let restores = c
+        .find_all(By::Css("[data-testid=backup-restore]"))
+        .await
+        .unwrap();
+    assert!(
+        restores.len() >= 2,
+        "protect and restore each backed a file up"
+    );
+    restores[0].focus().await.unwrap();
+    restores[0].send_keys(Key::End).await.unwrap();
+    let last = restores.len() - 1;
+    let id = c
+        .execute(
+            "return document.activeElement.closest('[data-testid=backup]')?.dataset.id ?? '';",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .json()
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let want = c.find_all(By::Css("[data-testid=backup]")).await.unwrap()[last]
+        .attr("data-id")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(id, want);
     // (By the credential id the scan lists for the config's value: this test made the key's id name
     // another value above.)
     let field = wait_for(&c, "[data-testid=purge-key]").await;
@@ -187,7 +280,10 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
             e.file_name() != "index.json" && !e.file_name().to_string_lossy().ends_with(".lock")
         })
         .count();
-    assert_eq!(left, 0, "the backup holding the key is gone");
+    assert_eq!(
+        left, 1,
+        "the backup holding the key is gone, the other one kept"
+    );
     let h: Vec<serde_json::Value> = std::fs::read_to_string(env.data_dir().join("audit.jsonl"))
         .unwrap()
         .lines()
@@ -197,4 +293,30 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
         h.iter().any(|l| l["kind"] == "purge"),
         "the purge is in the history"
     );
+}
+
+/// `data-<attr>` of the element matching `item` that holds the focus ("" when none does).
+async fn focused(c: &WebDriver, item: &str, attr: &str) -> String {
+    c.execute(
+        &format!(
+            "const e = document.activeElement && document.activeElement.closest({item:?}); return e ? (e.dataset[{attr:?}] ?? '') : '';"
+        ),
+        vec![],
+    )
+    .await
+    .unwrap()
+    .json()
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// Press `key` on whatever has the focus.
+async fn active_key(c: &WebDriver, key: Key) {
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(key)
+        .await
+        .unwrap();
 }
