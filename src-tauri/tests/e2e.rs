@@ -607,6 +607,19 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         .await
         .unwrap();
     wait_for(&c, "#history-title").await;
+    // The link lands on the rotation itself: the newest entry, unfolded, with the focus on it.
+    let landed: (bool, bool, String) = c
+        .execute(
+            "const d = document.querySelector('[data-testid=history-entry] details'); \
+             const e = d.closest('[data-testid=history-entry]'); \
+             return [d.open, d.contains(document.activeElement), e.dataset.kind];",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert_eq!(landed, (true, true, "rotate".to_string()));
     goto(&c, "keys").await;
     // All three clients whose configs changed are flagged for a restart on Clients (and counted in the
     // sidebar).

@@ -273,6 +273,23 @@ async fn a_key_has_an_id_for_life_a_name_and_a_rotated_away_value_is_flagged() {
         .unwrap();
     let msg = text_of(&c, "[data-testid=backup-message]").await;
     assert!(msg.contains("Deleted 1 backup"), "{msg}");
+    // "See it in History" lands on the purge: the newest entry, unfolded and focused.
+    wait_for(&c, "[data-testid=backup-history]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#history-title").await;
+    let top = wait_for(&c, "[data-testid=history-entry]").await;
+    assert_eq!(
+        top.attr("data-kind").await.unwrap().as_deref(),
+        Some("purge")
+    );
+    assert_eq!(
+        focused(&c, "[data-testid=history-entry]", "kind").await,
+        "purge"
+    );
+    assert!(top.find(By::Css("details[open]")).await.is_ok(), "unfolded");
     let left = std::fs::read_dir(env.data_dir().join("backups"))
         .unwrap()
         .flatten()

@@ -27,7 +27,8 @@ async fn replace_manually_checks_the_key_shows_the_plan_and_writes_only_after_co
     let cursor = env.home().join(".cursor/mcp.json");
     let claude = env.config().join("Claude/claude_desktop_config.json");
     for (path, text) in [
-        (&cursor, format!("{{\n  // mine\n  \"mcpServers\": {{\"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{old}\"}}}}}}\n}}\n")),
+        // Another key, listed first (by name): the replaced key must stay selected, not fall back to it.
+        (&cursor, format!("{{\n  // mine\n  \"mcpServers\": {{\"aaa-other\": {{\"command\": \"npx\", \"env\": {{\"OTHER_API_KEY\": \"ok_live_Zq8xW2vB7nM4kL1pR9tY3uE6\"}}}}, \"bitscale\": {{\"command\": \"uvx\", \"env\": {{\"BITSCALE_API_KEY\": \"{old}\"}}}}}}\n}}\n")),
         (&claude, format!("{{\n  \"mcpServers\": {{\n    \"bitscale\": {{\n      \"command\": \"uvx\",\n      \"args\": [\"bitscale-mcp\"],\n      \"env\": {{ \"BITSCALE_API_KEY\": \"{old}\" }}\n    }}\n  }}\n}}\n")),
     ] {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -42,7 +43,22 @@ async fn replace_manually_checks_the_key_shows_the_plan_and_writes_only_after_co
     env.apply(&mut scan);
     let report: serde_json::Value =
         serde_json::from_slice(&scan.args(["scan", "--json"]).output().unwrap().stdout).unwrap();
-    let cred = report["credentials"][0]["id"].as_str().unwrap().to_string();
+    let bitscale_id = |report: &serde_json::Value| {
+        report["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["provider"] == "bitscale")
+            .and_then(|c| c["id"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        report["credentials"].as_array().unwrap().len(),
+        2,
+        "{report}"
+    );
+    let cred = bitscale_id(&report);
     let mut link = Command::new(&cli);
     env.apply(&mut link);
     let linked = link
@@ -54,11 +70,14 @@ async fn replace_manually_checks_the_key_shows_the_plan_and_writes_only_after_co
 
     let driver = Driver::start(&env);
     let c = driver.session(&app).await;
-    wait_for(&c, "[data-testid=details]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    wait_for(
+        &c,
+        &format!("[data-testid=credential][data-id='{cred}'] [data-testid=details]"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
     wait_for(&c, "[data-testid=replace-manually]")
         .await
         .click()
@@ -162,9 +181,36 @@ async fn replace_manually_checks_the_key_shows_the_plan_and_writes_only_after_co
     );
     assert_eq!(read(&cursor), before.0.replace(&old, &new));
     assert_eq!(read(&claude), before.1.replace(&old, &new));
+    // The key stays selected under its new id (its value changed), not the first key of the list, and the
+    // notice offers its History entry.
+    let mut rescan = Command::new(&cli);
+    env.apply(&mut rescan);
+    let report: serde_json::Value =
+        serde_json::from_slice(&rescan.args(["scan", "--json"]).output().unwrap().stdout).unwrap();
+    let now = bitscale_id(&report);
+    assert_ne!(now, cred);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let shown = wait_for(&c, "[data-testid=credential-detail]")
+            .await
+            .attr("data-id")
+            .await
+            .unwrap();
+        if shown.as_deref() == Some(now.as_str()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the detail shows {shown:?}, not the replaced key {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for(&c, "[data-testid=key-notice] [data-testid=notice-history]").await;
     // The link followed the key to its new id.
     let deadline = Instant::now() + WAIT;
-    while text_of(&c, "[data-testid=credential-link]").await != "linked: bitscale" {
+    while text_of(&c, "[aria-current=true] [data-testid=credential-link]").await
+        != "linked: bitscale"
+    {
         assert!(Instant::now() < deadline, "the link did not follow the key");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
