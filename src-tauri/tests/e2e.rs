@@ -353,6 +353,16 @@ async fn first_screen_shows_engine_data_and_round_trips_to_rust() {
         .convert()
         .unwrap();
     assert!(folded, "the detail (the provider's 429) is folded away");
+    // The steps across the top say where it stopped: at Rotate (marked failed), not back at the plan.
+    let mut states = Vec::new();
+    for li in c
+        .find_all(By::Css("[data-testid=flow-step]"))
+        .await
+        .unwrap()
+    {
+        states.push(li.attr("data-state").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(states, ["done", "failed", "pending"]);
     look_at(&c, "03a-rotate-refused.png").await;
     assert_eq!(fakes.rotations(rekey_fakes::Provider::BitScale), 0);
     fakes.set_fault(rekey_fakes::Provider::BitScale, rekey_fakes::Fault::None);

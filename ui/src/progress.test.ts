@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activities, marks, rotationProblem, verifyProblem } from "./progress";
+import { activities, flowAt, marks, rotationProblem, verifyProblem } from "./progress";
 
 const inPlace = activities({ providerName: "BitScale", createThenRevoke: false, files: 3, protectedServers: 0 });
 const ctr = activities({ providerName: "Neon", createThenRevoke: true, files: 1, protectedServers: 0 });
@@ -83,5 +83,17 @@ describe("rotationProblem", () => {
     }
     expect(rotationProblem("unauthorized", "Neon").retry).toBe(false);
     expect(rotationProblem("something_new", "Neon")).toEqual({ sentence: "The rotation stopped. Nothing more will happen without you: see the details below.", retry: false });
+  });
+});
+
+describe("flowAt", () => {
+  it("keeps a rotation that stopped after its confirmation at Rotate, marked failed", () => {
+    expect(flowAt("planning", false)).toEqual({ at: 0, failed: false });
+    expect(flowAt("plan", false)).toEqual({ at: 0, failed: false });
+    expect(flowAt("running", true)).toEqual({ at: 1, failed: false });
+    expect(flowAt("done", true)).toEqual({ at: 2, failed: false });
+    // A plan that could not be made stops at its review; a refused or failed rotation at Rotate.
+    expect(flowAt("error", false)).toEqual({ at: 0, failed: true });
+    expect(flowAt("error", true)).toEqual({ at: 1, failed: true });
   });
 });

@@ -106,3 +106,19 @@ export function rotationProblem(code: string, provider: string): { sentence: str
   const [sentence, retry] = table[code] ?? [`The rotation stopped. Nothing more will happen without you: see the details below.`, false];
   return { sentence, retry };
 }
+
+/** Where the flow's steps across the top stand (0 review the plan, 1 rotate, 2 save the new key), and
+ * whether the flow stopped there: a rotation that stopped after it began stopped at "Rotate", not back at
+ * "Review the plan". */
+export function flowAt(stage: "planning" | "plan" | "running" | "done" | "error", began: boolean): { at: number; failed: boolean } {
+  switch (stage) {
+    case "running":
+      return { at: 1, failed: false };
+    case "done":
+      return { at: 2, failed: false };
+    case "error":
+      return { at: began ? 1 : 0, failed: true };
+    default:
+      return { at: 0, failed: false };
+  }
+}
