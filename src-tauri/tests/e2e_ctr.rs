@@ -396,6 +396,16 @@ async fn the_demo_protects_a_key_from_its_screen() {
         .unwrap();
     wait_for(&c, "[data-testid=protect-files]").await;
     let shown3 = present(&c, "[data-testid=protect-panel]").await;
+    // A full-pane flow, like a rotation's: the list and the detail make room for it.
+    assert!(
+        c.find_all(By::Css(
+            "[data-testid=credentials], [data-testid=credential-detail]"
+        ))
+        .await
+        .unwrap()
+        .is_empty(),
+        "the protect plan shares the pane"
+    );
     c.active_element()
         .await
         .unwrap()
@@ -403,6 +413,24 @@ async fn the_demo_protects_a_key_from_its_screen() {
         .await
         .unwrap();
     shown3.gone(&c).await;
+    // Back on the key, the focus on its Protect button.
+    let deadline = Instant::now() + WAIT;
+    while c
+        .active_element()
+        .await
+        .unwrap()
+        .attr("data-testid")
+        .await
+        .unwrap()
+        .as_deref()
+        != Some("protect")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the focus did not come back to Protect"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(std::fs::read_to_string(&cursor).unwrap().contains(&key));
     wait_for(&c, "[data-testid=protect]")
         .await
