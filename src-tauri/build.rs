@@ -54,6 +54,7 @@ const COMMANDS: &[&str] = &[
     "name_key",
     "purge_backups",
     "plan_purge",
+    "os_color_scheme",
 ];
 
 fn main() {

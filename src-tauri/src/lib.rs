@@ -8,6 +8,7 @@ mod demo;
 mod notify;
 mod protect;
 mod replace;
+mod theme;
 mod tray;
 mod watcher;
 
@@ -221,7 +222,8 @@ pub fn run() {
             add::server_catalog,
             add::plan_add_server,
             add::confirm_add_server,
-            add::cancel_add_server
+            add::cancel_add_server,
+            theme::os_color_scheme
         ])
         .setup(move |app| {
             // Started at login: stay in the tray until the user opens the window.
@@ -238,6 +240,7 @@ pub fn run() {
             tray::create(app.handle())?;
             watcher::start(app.handle());
             notify::start_checks(app.handle());
+            theme::start(app.handle());
             // Finish or explain interrupted rotations before the user does anything else.
             commands::recover_at_start(app.handle());
             Ok(())

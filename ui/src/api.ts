@@ -49,6 +49,8 @@ export type ScannedFile = FileReport;
 export type Credential = CredentialReport;
 export type Slot = SlotReport;
 export type SlotState = SlotReport["state"];
+/** The OS's light/dark preference as the desktop portal states it; "none": no portal or no preference. */
+export type OsColorScheme = "dark" | "light" | "none";
 
 /** An engine error as it crosses IPC: a stable code to branch on and a message for people. */
 export class EngineError extends Error {
@@ -179,6 +181,12 @@ export const api = {
     const channel = new Channel<string>();
     channel.onmessage = onEvent;
     return call<void>("subscribe", { channel });
+  },
+  /** The desktop portal's colour scheme now (Linux; "none" elsewhere); later changes come to `onChange`. */
+  osColorScheme: (onChange: (s: OsColorScheme) => void) => {
+    const channel = new Channel<OsColorScheme>();
+    channel.onmessage = onChange;
+    return call<OsColorScheme>("os_color_scheme", { onChange: channel });
   },
 };
 

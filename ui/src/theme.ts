@@ -1,15 +1,22 @@
 // Light, dark, or the system's: the user's choice (Settings, kept in this window's local storage: it is a
-// preference of the window, not of the engine) applied as <html data-theme>. "System" follows the OS's
-// prefers-color-scheme and changes with it while the app runs.
+// preference of the window, not of the engine) applied as <html data-theme>. "System" follows the OS and
+// changes with it while the app runs: the desktop portal's colour scheme when it states one (GNOME's and
+// KDE's dark style; WebKitGTK's prefers-color-scheme follows only the GTK theme), else prefers-color-scheme.
+
+import { api, type OsColorScheme } from "./api";
 
 export type ThemeChoice = "system" | "light" | "dark";
 
 const KEY = "rekey-theme";
 const media = typeof window !== "undefined" && window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+/** The portal's latest word, from Rust. */
+let osScheme: OsColorScheme = "none";
 
-/** The theme a choice shows, given whether the OS is dark. */
-export function effectiveTheme(choice: ThemeChoice, osDark: boolean): "light" | "dark" {
-  return choice === "system" ? (osDark ? "dark" : "light") : choice;
+/** The theme a choice shows, given the portal's preference and whether the media query says dark. */
+export function effectiveTheme(choice: ThemeChoice, mediaDark: boolean, portal: OsColorScheme = "none"): "light" | "dark" {
+  if (choice !== "system") return choice;
+  if (portal === "dark" || portal === "light") return portal;
+  return mediaDark ? "dark" : "light";
 }
 
 export function themeChoice(): ThemeChoice {
@@ -18,7 +25,7 @@ export function themeChoice(): ThemeChoice {
 }
 
 function apply() {
-  document.documentElement.dataset.theme = effectiveTheme(themeChoice(), !!media?.matches);
+  document.documentElement.dataset.theme = effectiveTheme(themeChoice(), !!media?.matches, osScheme);
 }
 
 /** Remember and apply a choice at once (no restart). */
@@ -32,4 +39,21 @@ export function setThemeChoice(choice: ThemeChoice) {
 export function startTheme() {
   apply();
   media?.addEventListener("change", apply);
+  // A change pushed on the channel is newer than the answer (Rust sends it after answering): the answer
+  // counts only when nothing was pushed before it arrived.
+  let pushed = false;
+  const follow = (s: OsColorScheme) => {
+    osScheme = s;
+    apply();
+  };
+  api
+    .osColorScheme((s) => {
+      pushed = true;
+      follow(s);
+    })
+    .then((s) => {
+      if (!pushed) follow(s);
+    })
+    // Outside the app (the UI in a plain browser): the media query alone.
+    .catch(() => {});
 }
