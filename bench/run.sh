@@ -266,10 +266,10 @@ bench_app() {
   printf '  UI bundle   JS %.1f kB + CSS %.1f kB gzipped = %.1f kB\n' "$(echo "$js / 1000" | bc -l)" "$(echo "$css / 1000" | bc -l)" "$(echo "($js + $css) / 1000" | bc -l)"
   # Edit-to-screen and "Rotate now" to the first running step: the e2e harness (debug build, real WebView
   # through tauri-driver) stamps both ends (src-tauri/tests/e2e_bench.rs).
-  local T="$W/e2e"; mkdir -p "$T/runtime"; chmod 700 "$T/runtime"
-  XDG_RUNTIME_DIR="$T/runtime" REKEY_E2E=1 NO_AT_BRIDGE=1 xvfb-run -a -s '-screen 0 1280x800x24' \
-    dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash -c \
-    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test -q -p rekey-app --test e2e_bench -- --ignored --nocapture --test-threads=1 2>&1' 2>&1 \
+  # scripts/test-env.sh: a throwaway HOME/XDG and a private D-Bus with an unlocked throwaway keyring (the
+  # rotation keeps its new key there), as ./dev test runs the e2e tests.
+  REKEY_E2E=1 NO_AT_BRIDGE=1 GTK_USE_PORTAL=0 "$ROOT/scripts/test-env.sh" xvfb-run -a -s '-screen 0 1280x800x24' \
+    cargo test -q -p rekey-app --test e2e_bench -- --ignored --nocapture --test-threads=1 2>&1 \
     | grep '^BENCH' | sed 's/^BENCH edit-to-screen /  external edit to screen (target <= 300 ms): /; s/^BENCH rotate-now-to-first-step /  "Rotate now" to the first step shown running (target <= 100 ms): /'
 }
 

@@ -53,7 +53,7 @@ wait_for_test_keyring() {
 report_test_keyring() {
   if [ -s "$REKEY_KEYRING_LOG" ]; then
     echo "note: the test keyring daemon was restarted during this run (tests/keychain_restart.rs aborts it" \
-         "once on purpose; any other restart is gnome-keyring crashing):" >&2
+         "twice on purpose; any other restart is gnome-keyring crashing):" >&2
     cat "$REKEY_KEYRING_LOG" >&2
     echo "its messages:" >&2
     tail -n 40 "$REKEY_KEYRING_LOG.daemon" >&2 2>/dev/null || true

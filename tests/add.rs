@@ -9,7 +9,7 @@ mod common;
 use common::fixture::*;
 use common::servers::*;
 use common::*;
-use rekey_fakes::{FakeProviders, Provider as P};
+use rekey_fakes::{FakeProviders, Fault, Provider as P};
 use serde_json::Value;
 
 #[test]
@@ -447,6 +447,9 @@ fn a_file_changed_since_the_plan_is_not_written() {
             rekey::clients::ClientId::Cursor,
         ],
         literal: true,
+        // Nobody listens there: the provider's check gets no answer (never the real BitScale) and the
+        // plan goes on, "not checked".
+        base_url: Some("http://127.0.0.1:9".into()),
         ..Default::default()
     };
     let http = rekey::providers::Http::from_env();
@@ -496,11 +499,8 @@ fn a_key_the_provider_refuses_is_not_added_unless_written_anyway() {
     assert_eq!(read(&cursor), "{}\n", "nothing written");
     assert!(holding(wrong).is_empty(), "the key was not kept either");
     assert!(
-        f.state(|s| s
-            .seen
-            .iter()
-            .any(|r| r.path.contains("verify") || r.method == "GET")),
-        "the fake was asked"
+        f.state(|s| s.seen.iter().any(|r| r.path == "/api/v1/workspace")),
+        "the fake's verify endpoint was asked"
     );
 
     let mut anyway = args.to_vec();
@@ -539,6 +539,43 @@ fn a_key_the_provider_refuses_is_not_added_unless_written_anyway() {
         "{out}"
     );
     assert!(read(&claude).contains("rekey://bitscale-"));
+    // A refusal that echoes the key: the message is shown scrubbed.
+    f.set_fault(
+        P::BitScale,
+        Fault::StatusWithMessage(401, format!("no such key: {wrong}")),
+    );
+    let mut echo_args = args.to_vec();
+    echo_args.extend(["--name", "bitscale-echo"]);
+    let echoed = add(&home, &echo_args, wrong);
+    let err = String::from_utf8_lossy(&echoed.stderr).into_owned();
+    assert!(err.contains("BitScale refused this key"), "{err}");
+    f.set_fault(P::BitScale, Fault::None);
+    // A plan refused by a local check (the server name is taken in that file) never sent the key.
+    f.state(|s| s.seen.clear());
+    let taken = add(
+        &home,
+        &[
+            "bitscale",
+            "--client",
+            "claude-desktop",
+            "--name",
+            "bitscale-2",
+            "--yes",
+            "--base-url",
+            &url,
+        ],
+        &good,
+    );
+    assert_eq!(
+        taken.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&taken.stderr)
+    );
+    assert!(
+        f.state(|s| s.seen.is_empty()),
+        "the key went to the provider before the local checks"
+    );
     // A provider left at its https default is never reached from a test (the dead proxy): not checked,
     // and said so, and added.
     let neon = "napi_0123456789abcdefghijklmnopqrstuvwxyz0123";
@@ -559,5 +596,5 @@ fn a_key_the_provider_refuses_is_not_added_unless_written_anyway() {
         out.contains("Provider check: not checked: Neon could not check it"),
         "{out}"
     );
-    no_key_anywhere(&home, &[&refused, &written, &accepted, &n], wrong);
+    no_key_anywhere(&home, &[&refused, &written, &accepted, &echoed, &n], wrong);
 }

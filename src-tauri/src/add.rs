@@ -66,15 +66,21 @@ pub fn confirm_add_server(
     drafts: State<'_, AddDrafts>,
     app: tauri::AppHandle,
 ) -> Result<AddApplied, rekey::Error> {
-    let (plan, made) = crate::lock(&drafts.0).remove(&draft).ok_or_else(|| {
-        rekey::Error::InvalidInput(
-            "this plan is no longer open: make a new one (nothing was changed)".into(),
-        )
-    })?;
-    if let Some(e) = plan.refusal(write_anyway) {
-        crate::lock(&drafts.0).insert(draft, (plan, made));
-        return Err(e);
-    }
+    let (plan, _) = {
+        let mut open = crate::lock(&drafts.0);
+        // A refused key stays planned (for "Add anyway" or Cancel): checked before the draft is taken.
+        if let Some(e) = open
+            .get(&draft)
+            .and_then(|(plan, _)| plan.refusal(write_anyway))
+        {
+            return Err(e);
+        }
+        open.remove(&draft).ok_or_else(|| {
+            rekey::Error::InvalidInput(
+                "this plan is no longer open: make a new one (nothing was changed)".into(),
+            )
+        })?
+    };
     let ctx = rekey::context::Context::from_os()?;
     let applied =
         rekey::add::apply_add(&ctx, &rekey::vault::Vault::default(), &plan, write_anyway)?;
@@ -82,8 +88,9 @@ pub fn confirm_add_server(
     Ok(applied)
 }
 
-/// Drop a plan the user did not confirm, and the keychain entry made for it.
-#[tauri::command]
+/// Drop a plan the user did not confirm, and the keychain entry made for it (off the main thread: the
+/// keychain may take a moment).
+#[tauri::command(async)]
 pub fn cancel_add_server(draft: String, drafts: State<'_, AddDrafts>) -> Result<(), rekey::Error> {
     match crate::lock(&drafts.0).remove(&draft) {
         Some((plan, created)) => {

@@ -81,6 +81,22 @@ async fn the_wizard_adds_a_protected_rootly_server_in_the_demo_and_the_key_is_li
         .click()
         .await
         .unwrap();
+    // Cancelled: the keychain entry kept for the plan is gone again.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let all = std::process::Command::new("secret-tool")
+            .args(["search", "--all", "service", "rekey-demo"])
+            .output()
+            .unwrap();
+        if !String::from_utf8_lossy(&all.stdout).contains("sk-live-notthedemokey0123456789") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refused key stayed in the keychain after Cancel"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let provider = wait_for(&c, "[data-testid=add-provider]").await;
     SelectElement::new(&provider)
         .await

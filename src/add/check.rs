@@ -173,10 +173,12 @@ pub(super) fn make_link(
     Ok(link)
 }
 
-/// The provider's own check of the pasted key, before anything is written. A refusal (the provider says
-/// the key is not valid) is [`Verification::Failed`]: written only when the user says so. A check that could
-/// not be made (no answer, an admin credential it needs, a server error) is [`Verification::NotChecked`] with
-/// the reason: the key may be fine, so the plan says so and goes on. Texts leave through the scrubber.
+/// The provider's own check of the pasted key, before anything is written. A refusal (401, or 403, or an
+/// answer saying the key is not valid: the key is wrong, or may not do what Rekey needs) is
+/// [`Verification::Failed`]: written only when the user says so. A check that could not be made (no
+/// answer, an admin credential it needs, a server error, or a 404: no such endpoint or id, which says more
+/// about the ids and URL than about the key) is [`Verification::NotChecked`] with the reason: the key may
+/// be fine, so the plan says so and goes on. Texts leave through the scrubber.
 pub(super) fn verify_key(
     http: &Http,
     p: &dyn providers::Provider,
@@ -192,14 +194,19 @@ pub(super) fn verify_key(
         Ok(()) => Verification::Verified {
             provider: p.name().into(),
         },
-        Err(
-            e @ (ProviderError::Unauthorized(_)
-            | ProviderError::Forbidden(_)
-            | ProviderError::NotFound(_)),
-        ) => Verification::Failed {
-            provider: p.name().into(),
-            code: e.code().into(),
-            message: clean(&e),
+        Err(e @ (ProviderError::Unauthorized(_) | ProviderError::Forbidden(_))) => {
+            Verification::Failed {
+                provider: p.name().into(),
+                code: e.code().into(),
+                message: clean(&e),
+            }
+        }
+        Err(e @ ProviderError::NotFound(_)) => Verification::NotChecked {
+            reason: format!(
+                "{} found nothing at the address or id Rekey asked ({}): check the ids and URL",
+                p.name(),
+                clean(&e)
+            ),
         },
         Err(e) => Verification::NotChecked {
             reason: format!("{} could not check it: {}", p.name(), clean(&e)),

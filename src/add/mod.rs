@@ -274,7 +274,10 @@ pub fn plan_add(
         masked: key.masked(),
         account,
         files: Vec::new(),
-        verification: verify_key(http, p, &link, &key),
+        // Asked last, once every local check passed: a plan refused here never sent the key anywhere.
+        verification: Verification::NotChecked {
+            reason: "not asked yet".into(),
+        },
         link,
         notes: Vec::new(),
         restart: Vec::new(),
@@ -335,6 +338,7 @@ pub fn plan_add(
                 .push((client.name().into(), client.restart_hint().into()));
         }
     }
+    plan.verification = verify_key(http, p, &plan.link, &plan.value);
     if let (Some(r), Some(bin)) = (&plan.reference, &plan.rekey_bin) {
         plan.notes.push(format!("The key stays in the OS keychain as rekey://{r}: the configs hold only that reference, and the server starts as {bin} exec -- <its command>."));
     } else {
@@ -397,8 +401,6 @@ pub fn forget_key(vault: &Vault, plan: &AddPlan, created: bool) -> Result<()> {
     Ok(())
 }
 
-/// Run a confirmed plan: the key must be in the keychain; the reference is recorded; each file is
-/// written (a file that changed since the plan is refused); the key is linked once one file holds it.
 impl AddPlan {
     /// Why this plan must not be applied as it is: the provider refused the key and the user did not say
     /// to write it anyway.
@@ -409,7 +411,7 @@ impl AddPlan {
             } if !write_anyway => Some(Error::Reported {
                 code: "new_key_refused",
                 message: format!(
-                    "{provider} refused this key: {message}. Nothing was written. Check that you pasted the whole key; if you are sure it is right, add it anyway (`--write-anyway`, or \"Add anyway\" in the app)"
+                    "{provider} refused this key: {message}. Nothing was written. Check that you pasted the whole key and that it has the rights {provider}'s check needs; if you are sure it is right, add it anyway (`--write-anyway`, or \"Add anyway\" in the app)"
                 ),
             }),
             _ => None,
@@ -417,7 +419,9 @@ impl AddPlan {
     }
 }
 
-/// Write the plan the user confirmed. A key the provider refused is written only with `write_anyway`.
+/// Run a confirmed plan: the key must be in the keychain; the reference is recorded; each file is
+/// written (a file that changed since the plan is refused); the key is linked once one file holds it. A
+/// key the provider refused is written only with `write_anyway`.
 pub fn apply_add(
     ctx: &Context,
     vault: &Vault,

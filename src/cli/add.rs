@@ -64,6 +64,16 @@ pub(super) fn execute(
         )),
         e => e.into(),
     })?;
+    // A key the provider refused is neither kept nor written unless the user says so: the plan (with the
+    // provider's answer) is shown, then the refusal.
+    if let Some(e) = plan.refusal(write_anyway) {
+        if json {
+            print_json(out, &plan)?;
+        } else {
+            print_plan(out, &plan)?;
+        }
+        return Err(e.into());
+    }
     // The key is kept before anything is shown or asked: nothing that follows can lose it.
     let created = add::keep_key(&vault, &plan).map_err(keychain)?;
     if json && !yes {
@@ -73,11 +83,6 @@ pub(super) fn execute(
     }
     if !json {
         print_plan(out, &plan)?;
-    }
-    // A key the provider refused is not written (nor kept) unless the user says so.
-    if let Some(e) = plan.refusal(write_anyway) {
-        add::forget_key(&vault, &plan, created)?;
-        return Err(e.into());
     }
     if !yes
         && !confirm("Add this server?").inspect_err(|_| {

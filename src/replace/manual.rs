@@ -46,8 +46,9 @@ pub enum ShapeCheck {
 pub enum Verification {
     /// The key is not linked to a provider: nothing to check it with.
     NotLinked,
-    /// Not sent to the provider (it does not have the provider's shape and "use it anyway" was not
-    /// given, or no config holds the old key).
+    /// Not checked with the provider: not sent (a manual replace's key without the provider's shape and no
+    /// "use it anyway", or no config holds the old key), or sent without a usable answer (`rekey add`: no
+    /// answer, a server error, a 404); the reason says which.
     NotChecked { reason: String },
     /// The provider accepts the new key.
     Verified { provider: String },

@@ -5,8 +5,8 @@
 //! (systemd restarts it when it crashes, which it does now and then: upstream gnome-keyring #190/#196), every
 //! call of a long-running process (the app, its tray) would fail with `NoSession` until that process is
 //! restarted, although the keychain is back. Here the store is keyring-core's default store, which the vault
-//! replaces with a fresh one when a call reports the session or the service gone, and then retries once
-//! (tests/keychain_restart.rs).
+//! replaces with a fresh one when a call reports the session or the service gone, and then retries: at once,
+//! then, while the service is still gone from the bus, for up to [`RESTART_WAIT`] (tests/keychain_restart.rs).
 
 use keyring_core::Error as K;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -68,11 +68,12 @@ pub(super) fn retry_lost<T>(
     loop {
         match &result {
             Err(e) if session_lost(e) => {}
-            Ok(_) => {
+            // Any other answer (a value, or an error such as a missing entry or a locked collection) came
+            // from a running service: a later loss is worth waiting for again.
+            _ => {
                 GAVE_UP.store(false, Ordering::Relaxed);
                 return result;
             }
-            Err(_) => return result,
         }
         if attempts > 0 {
             let gone = matches!(&result, Err(e) if service_gone(e));
