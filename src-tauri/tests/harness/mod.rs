@@ -360,3 +360,16 @@ pub async fn key_linked_to(c: &WebDriver, provider: &str) -> WebElement {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The demo's throwaway home, once its first-run wizard is skipped (the demo's home is new).
+pub async fn demo_home_past_the_wizard(c: &WebDriver) -> PathBuf {
+    let home = demo_home(c).await;
+    let shown1 = present(c, "[data-testid=wizard]").await;
+    wait_for(c, "[data-testid=wizard-skip]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    shown1.gone(c).await;
+    home
+}
