@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { glance, historyOutcome, justNow, keyHistoryLine, keyMatches, keyName, pathParts, nextIndex, providerLabel, ageText, codeParts } from "./view";
+import { landingIndex, glance, historyOutcome, justNow, keyHistoryLine, keyMatches, keyName, pathParts, nextIndex, providerLabel, ageText, codeParts } from "./view";
 import type { AuditEntry, Credential, ProviderInfo, ScanReport, Slot } from "./api";
 
 const slot = (server: string, state: "secret" | "placeholder" = "secret"): Slot => ({
@@ -121,5 +121,22 @@ describe("code in texts", () => {
     expect(codeParts("run `rekey add` first")).toEqual(["run ", "rekey add", " first"]);
     expect(codeParts("no code")).toEqual(["no code"]);
     expect(codeParts("a ` alone")).toEqual(["a ` alone"]);
+  });
+});
+
+describe("landingIndex", () => {
+  const entries = [
+    { credential: "a", new_credential: "b" },
+    { credential: "c", new_credential: null },
+    { credential: "b" },
+  ];
+  it("lands on the newest entry of the key, by its id now, or the newest of all", () => {
+    expect(landingIndex(entries, "b")).toBe(0);
+    expect(landingIndex(entries, "c")).toBe(1);
+    expect(landingIndex(entries, true)).toBe(0);
+  });
+  it("waits (-1) while the entry is not listed yet", () => {
+    expect(landingIndex(entries, "z")).toBe(-1);
+    expect(landingIndex([], true)).toBe(-1);
   });
 });

@@ -174,3 +174,11 @@ export function codeParts(text: string): string[] {
   if (parts.length % 2 === 0) return [text];
   return parts;
 }
+
+/** Which History entry a change's notice lands on: the newest entry of that key (`key`: its id now, which
+ * a rotation or a replace gave it), or the newest of all (`true`); -1 while it is not listed yet (the rescan
+ * that brings it is still running). */
+export function landingIndex(entries: { credential: string; new_credential?: string | null }[], key: string | true): number {
+  if (key === true) return entries.length ? 0 : -1;
+  return entries.findIndex((h) => h.new_credential === key || h.credential === key);
+}
