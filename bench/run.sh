@@ -240,6 +240,30 @@ bench_exec() {
     dbus-run-session --config-file="$ROOT/scripts/test-dbus-session.conf" -- bash "$ROOT/bench/exec-session.sh" 2>&1 | grep -v "fd limit"
 }
 
+# guard: `rekey guard check` (what the pre-commit hook runs) on a normal commit (12 files, ~300 added lines,
+# 5 known keys), against `git diff --cached` alone, the part of it that is git's (target: well under 100 ms).
+bench_guard() {
+  local G="$W/guard"; mkdir -p "$G/home/.cursor" "$G/cfg" "$G/data" "$G/repo"
+  export HOME="$G/home" XDG_CONFIG_HOME="$G/cfg" XDG_DATA_HOME="$G/data"
+  python3 - "$G" <<'PY'
+import json, sys
+g = sys.argv[1]
+servers = {f"s{i}": {"command": "uvx", "env": {"API_KEY": f"sk-live-guardbench{i:02d}0123456789abcdef"}} for i in range(5)}
+json.dump({"mcpServers": servers}, open(f"{g}/home/.cursor/mcp.json", "w"))
+for i in range(12):
+    with open(f"{g}/repo/file{i}.py", "w") as f:
+        f.write("".join(f"def f{i}_{j}(x):\n    return x * {j}  # a line of ordinary code\n" for j in range(13)))
+PY
+  "$REKEY" scan >/dev/null
+  git -C "$G/repo" init -q && git -C "$G/repo" add -A
+  local t_guard t_git
+  t_guard=$(median : "$REKEY" guard check --repo "$G/repo")
+  t_git=$(median : git -C "$G/repo" diff --cached -U0 --no-color --no-ext-diff --no-renames --diff-filter=AMCR)
+  printf '\nthe pre-commit guard on a normal commit (12 files, 312 added lines, 5 known keys; median of %s runs)\n' "$RUNS"
+  printf '  rekey guard check           %6.1f ms (target: well under 100 ms)\n' "$(echo "$t_guard * 1000" | bc -l)"
+  printf '  git diff --cached (inside)  %6.1f ms   ratio %.1fx\n' "$(echo "$t_git * 1000" | bc -l)" "$(echo "$t_guard / $t_git" | bc -l)"
+}
+
 bench_app() {
   need xdotool xdotool
   need xvfb-run xvfb
@@ -312,9 +336,10 @@ case "${1:-all}" in
   config) bench_config ;;
   rotate) bench_rotate ;;
   exec) bench_exec ;;
+  guard) bench_guard ;;
   app) bench_app ;;
   crash) bench_crash ;;
   mix) bench_mix ;;
-  all) bench_config; bench_rotate; bench_exec; bench_app ;;
-  *) echo "usage: bench/run.sh [config|rotate|exec|app|crash|mix|mutants|fuzz|all]" >&2; exit 2 ;;
+  all) bench_config; bench_rotate; bench_exec; bench_guard; bench_app ;;
+  *) echo "usage: bench/run.sh [config|rotate|exec|guard|app|crash|mix|mutants|fuzz|all]" >&2; exit 2 ;;
 esac

@@ -11,6 +11,7 @@ use std::io::{BufRead, Read, Write};
 mod add;
 mod config;
 mod ctr;
+mod guard;
 mod manual;
 mod output;
 mod protect;
@@ -279,6 +280,11 @@ pub enum Command {
         #[arg(long)]
         write_anyway: bool,
     },
+    /// A git pre-commit hook that refuses a commit adding a key Rekey knows (opt-in per repository).
+    Guard {
+        #[command(subcommand)]
+        action: GuardAction,
+    },
     /// Create-then-revoke: put the old key back in every config and delete the new key at the provider
     /// (after a failed verification; run again to retry a deletion that failed).
     Rollback {
@@ -299,6 +305,22 @@ pub enum Command {
         rotation: String,
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `rekey guard`'s actions.
+#[derive(Debug, Subcommand)]
+pub enum GuardAction {
+    /// Install the pre-commit guard in a git repository (where `core.hooksPath` says hooks are); an existing
+    /// pre-commit hook is kept and run first.
+    Install { repo: std::path::PathBuf },
+    /// Remove the guard and put back the hook it chained.
+    Uninstall { repo: std::path::PathBuf },
+    /// What the hook runs: refuse (exit 1) when the staged changes add a key Rekey knows.
+    Check {
+        /// The repository (default: the current directory, where git runs its hooks).
+        #[arg(long)]
+        repo: Option<std::path::PathBuf>,
     },
 }
 
@@ -447,6 +469,7 @@ fn execute(cli: Cli, out: &mut dyn Write, stdin: &mut dyn Read) -> Result<i32, C
         c @ (Command::Rollback { .. } | Command::KeepBoth { .. } | Command::RevokeOld { .. }) => {
             ctr::execute(c, out)
         }
+        Command::Guard { action } => guard::execute(action, out),
         c => config::execute(c, out),
     }
 }
