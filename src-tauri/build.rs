@@ -55,6 +55,9 @@ const COMMANDS: &[&str] = &[
     "purge_backups",
     "plan_purge",
     "os_color_scheme",
+    "guard_status",
+    "guard_install",
+    "guard_uninstall",
 ];
 
 fn main() {

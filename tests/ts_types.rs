@@ -49,6 +49,7 @@ fn generate() -> String {
         decls: BTreeMap::new(),
     };
     c.visit::<rekey::EngineInfo>();
+    c.visit::<rekey::guard::GuardStatus>();
     c.visit::<rekey::ipc::AppMode>();
     c.visit::<rekey::ipc::PlanDraft>();
     c.visit::<rekey::ipc::ProtectDraft>();

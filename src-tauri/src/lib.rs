@@ -5,6 +5,7 @@ mod choices;
 mod clipboard;
 mod commands;
 mod demo;
+mod guard;
 mod notify;
 mod protect;
 mod replace;
@@ -223,7 +224,10 @@ pub fn run() {
             add::plan_add_server,
             add::confirm_add_server,
             add::cancel_add_server,
-            theme::os_color_scheme
+            theme::os_color_scheme,
+            guard::guard_status,
+            guard::guard_install,
+            guard::guard_uninstall
         ])
         .setup(move |app| {
             // Started at login: stay in the tray until the user opens the window.

@@ -40,6 +40,29 @@ pub struct Installed {
     pub already: bool,
 }
 
+/// A project folder and its guard, for the app's Settings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct GuardStatus {
+    pub path: PathBuf,
+    /// It is inside a git work tree (else there is nothing to guard).
+    pub repo: bool,
+    /// Rekey's hook is installed where git looks for this repository's hooks.
+    pub guarded: bool,
+    /// A hook of the project's own runs first.
+    pub chained: bool,
+}
+
+/// Where `folder` stands: a git repository or not, guarded or not.
+pub fn status(folder: &Path) -> GuardStatus {
+    let dir = hooks_dir(folder).ok();
+    GuardStatus {
+        path: folder.to_path_buf(),
+        repo: dir.is_some(),
+        guarded: dir.as_ref().is_some_and(|d| is_ours(&d.join("pre-commit"))),
+        chained: dir.as_ref().is_some_and(|d| d.join(CHAINED).exists()),
+    }
+}
+
 /// A known key in a staged change.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {

@@ -4,6 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 // Every type the engine sends is generated from its Rust definition (ui/src/generated/types.ts, written by
 // tests/ts_types.rs; see docs/development.md). This module is the one door: import them from here.
 import type {
+  GuardStatus,
   AddApplied,
   AddDraft,
   AddRequest,
@@ -182,6 +183,10 @@ export const api = {
     channel.onmessage = onEvent;
     return call<void>("subscribe", { channel });
   },
+  /** The project folders of the settings and their pre-commit guard. */
+  guardStatus: () => call<GuardStatus[]>("guard_status"),
+  guardInstall: (path: string) => call<GuardStatus>("guard_install", { path }),
+  guardUninstall: (path: string) => call<GuardStatus>("guard_uninstall", { path }),
   /** The desktop portal's colour scheme now (Linux; "none" elsewhere); later changes come to `onChange`. */
   osColorScheme: (onChange: (s: OsColorScheme) => void) => {
     const channel = new Channel<OsColorScheme>();

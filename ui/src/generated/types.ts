@@ -337,6 +337,23 @@ export type FileStatus = "ok" | "invalid" | "unreadable";
 export type Format = "json" | "jsonc" | "toml" | "yaml";
 
 /**
+ * A project folder and its guard, for the app's Settings.
+ */
+export type GuardStatus = { path: string, 
+/**
+ * It is inside a git work tree (else there is nothing to guard).
+ */
+repo: boolean, 
+/**
+ * Rekey's hook is installed where git looks for this repository's hooks.
+ */
+guarded: boolean, 
+/**
+ * A hook of the project's own runs first.
+ */
+chained: boolean, };
+
+/**
  * A place outside the configs Rekey rewrites that holds (or may hold) a key. `rekey scan --json`'s
  * `held_elsewhere[]`; the field names are stable.
  */
