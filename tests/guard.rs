@@ -1,7 +1,9 @@
 //! The pre-commit guard (issue 21): `rekey guard install <repo>` in a real git repository whose hooks live
 //! where `core.hooksPath` says, beside an existing pre-commit hook; a commit adding a key Rekey knows is
-//! refused (the file and the key's id named, the key itself never printed), the reference form goes through,
-//! the existing hook still runs first, and `uninstall` puts it back.
+//! refused (the file and the key's id named, the key itself never printed) whatever the user's diff config,
+//! the reference form goes through, the existing hook still runs first, and `uninstall` puts it back. Hooks
+//! that are the project's files (in the work tree), a global hooks path and hooks that dispatch on their own
+//! name are refused with the line to add instead.
 mod common;
 use common::fixture::*;
 use common::*;
@@ -31,6 +33,84 @@ fn git_ok(home: &TempHome, dir: &Path, args: &[&str]) -> String {
     ok(&git(home, dir, args))
 }
 
+fn executable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn hooks_that_are_the_project_s_files_a_global_hooks_path_and_self_named_hooks_are_refused() {
+    let home = TempHome::new();
+    let repo = home.home().join("work/team");
+    std::fs::create_dir_all(&repo).unwrap();
+    git_ok(&home, &repo, &["init", "-q"]);
+    let arg = repo.to_str().unwrap();
+    // core.hooksPath in the work tree (a team's committed .githooks, husky's .husky/_).
+    git_ok(&home, &repo, &["config", "core.hooksPath", ".githooks"]);
+    let team = "#!/bin/sh\nexit 0\n";
+    home.write("home/work/team/.githooks/pre-commit", team);
+    let o = run(&home, &["guard", "install", arg], "", &[]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("inside its work tree") && err.contains("guard check"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".githooks/pre-commit")).unwrap(),
+        team
+    );
+    assert!(!repo.join(".githooks/pre-commit.rekey-chained").exists());
+    git_ok(&home, &repo, &["config", "--unset", "core.hooksPath"]);
+    // A hooks path of the global config: every repository's, not this one's.
+    let global = home.home().join("globalhooks");
+    git_ok(
+        &home,
+        &repo,
+        &[
+            "config",
+            "--global",
+            "core.hooksPath",
+            global.to_str().unwrap(),
+        ],
+    );
+    let o = run(&home, &["guard", "install", arg], "", &[]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("global git config"), "{err}");
+    assert!(!global.join("pre-commit").exists());
+    git_ok(
+        &home,
+        &repo,
+        &["config", "--global", "--unset", "core.hooksPath"],
+    );
+    // A hook that finds its work by its own name (husky 4) would do nothing chained under another name.
+    let husky = "#!/bin/sh\nhookName=`basename \"$0\"`\nexec node_modules/husky/run.js $hookName\n";
+    home.write("home/work/team/.git/hooks/pre-commit", husky);
+    let o = run(&home, &["guard", "install", arg], "", &[]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("by its own name"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".git/hooks/pre-commit")).unwrap(),
+        husky
+    );
+    // A failed install leaves the project's hook where it was.
+    let plain = "#!/bin/sh\nexit 0\n";
+    home.write("home/work/team/.git/hooks/pre-commit", plain);
+    std::fs::create_dir_all(repo.join(".git/hooks/pre-commit.rekey-tmp/blocker")).unwrap();
+    let o = run(&home, &["guard", "install", arg], "", &[]);
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".git/hooks/pre-commit")).unwrap(),
+        plain
+    );
+    assert!(!repo.join(".git/hooks/pre-commit.rekey-chained").exists());
+}
+
 #[test]
 fn the_guard_refuses_a_commit_adding_a_known_key_and_chains_the_existing_hook() {
     let home = TempHome::new();
@@ -46,19 +126,17 @@ fn the_guard_refuses_a_commit_adding_a_known_key_and_chains_the_existing_hook() 
     let repo = home.home().join("work/app");
     std::fs::create_dir_all(&repo).unwrap();
     git_ok(&home, &repo, &["init", "-q"]);
-    git_ok(&home, &repo, &["config", "core.hooksPath", ".githooks"]);
+    // This repository's hooks, kept outside its work tree by a local core.hooksPath.
+    let hooks = home.home().join("hooks/app");
+    git_ok(
+        &home,
+        &repo,
+        &["config", "core.hooksPath", hooks.to_str().unwrap()],
+    );
     // The project's own hook, which must keep running (it leaves a mark).
     let own = "#!/bin/sh\necho ran >> \"$(git rev-parse --show-toplevel)/.own-hook-ran\"\n";
-    home.write("home/work/app/.githooks/pre-commit", own);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            repo.join(".githooks/pre-commit"),
-            std::fs::Permissions::from_mode(0o755),
-        )
-        .unwrap();
-    }
+    home.write("home/hooks/app/pre-commit", own);
+    executable(&hooks.join("pre-commit"));
     home.write("home/work/app/README.md", "app\n");
     git_ok(&home, &repo, &["add", "README.md"]);
     git_ok(&home, &repo, &["commit", "-q", "-m", "first"]);
@@ -70,17 +148,17 @@ fn the_guard_refuses_a_commit_adding_a_known_key_and_chains_the_existing_hook() 
 
     let repo_arg = repo.to_str().unwrap();
     let installed = ok(&run(&home, &["guard", "install", repo_arg], "", &[]));
-    assert!(installed.contains(".githooks/pre-commit"), "{installed}");
+    assert!(installed.contains("hooks/app/pre-commit"), "{installed}");
     assert!(installed.contains("runs first"), "{installed}");
     assert_eq!(
-        std::fs::read_to_string(repo.join(".githooks/pre-commit.rekey-chained")).unwrap(),
+        std::fs::read_to_string(hooks.join("pre-commit.rekey-chained")).unwrap(),
         own,
         "the project's hook is kept as it was"
     );
     // Installing again changes nothing else (the chained hook stays the project's).
     ok(&run(&home, &["guard", "install", repo_arg], "", &[]));
     assert_eq!(
-        std::fs::read_to_string(repo.join(".githooks/pre-commit.rekey-chained")).unwrap(),
+        std::fs::read_to_string(hooks.join("pre-commit.rekey-chained")).unwrap(),
         own
     );
 
@@ -114,6 +192,37 @@ fn the_guard_refuses_a_commit_adding_a_known_key_and_chains_the_existing_hook() 
     assert!(String::from_utf8_lossy(&env.stderr).contains(".env, line 1"));
     git_ok(&home, &repo, &["rm", "-q", "--cached", ".env"]);
 
+    // Whatever the user's diff settings, and in a file whose name git would quote.
+    home.write("home/work/app/café.json", &entry(key));
+    git_ok(&home, &repo, &["add", "café.json"]);
+    for config in [
+        "diff.noprefix=true",
+        "diff.mnemonicPrefix=true",
+        "diff.dstPrefix=new/",
+        "core.quotePath=true",
+        "color.ui=always",
+        "diff.interHunkContext=9",
+    ] {
+        let o = git(&home, &repo, &["-c", config, "commit", "-q", "-m", "cafe"]);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(!o.status.success(), "{config}: committed");
+        assert!(err.contains("café.json, line 5"), "{config}: {err}");
+    }
+    git_ok(&home, &repo, &["rm", "-q", "--cached", "café.json"]);
+    // A symlink replaced by a real file holding the key (a type change).
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("README.md", repo.join("link.json")).unwrap();
+        git_ok(&home, &repo, &["add", "link.json"]);
+        git_ok(&home, &repo, &["commit", "-q", "--no-verify", "-m", "link"]);
+        std::fs::remove_file(repo.join("link.json")).unwrap();
+        home.write("home/work/app/link.json", &entry(key));
+        git_ok(&home, &repo, &["add", "link.json"]);
+        let o = git(&home, &repo, &["commit", "-q", "-m", "typechange"]);
+        assert!(!o.status.success(), "the type change was committed");
+        git_ok(&home, &repo, &["reset", "-q", "--hard", "HEAD~1"]);
+    }
+
     // The reference form goes through.
     home.write("home/work/app/.mcp.json", &entry(&format!("rekey://{id}")));
     git_ok(&home, &repo, &["add", ".mcp.json"]);
@@ -129,7 +238,7 @@ fn the_guard_refuses_a_commit_adding_a_known_key_and_chains_the_existing_hook() 
 
     // A failing project hook still stops the commit (Rekey's hook does not hide it).
     home.write(
-        "home/work/app/.githooks/pre-commit.rekey-chained",
+        "home/hooks/app/pre-commit.rekey-chained",
         "#!/bin/sh\necho 'the project hook says no' >&2\nexit 3\n",
     );
     home.write("home/work/app/NOTES.md", "notes\n");
@@ -137,16 +246,16 @@ fn the_guard_refuses_a_commit_adding_a_known_key_and_chains_the_existing_hook() 
     let stopped = git(&home, &repo, &["commit", "-q", "-m", "notes"]);
     assert!(!stopped.status.success());
     assert!(String::from_utf8_lossy(&stopped.stderr).contains("the project hook says no"));
-    home.write("home/work/app/.githooks/pre-commit.rekey-chained", own);
+    home.write("home/hooks/app/pre-commit.rekey-chained", own);
 
     // Uninstall puts the project's hook back, byte for byte.
     let removed = ok(&run(&home, &["guard", "uninstall", repo_arg], "", &[]));
     assert!(removed.contains("your hook is back"), "{removed}");
     assert_eq!(
-        std::fs::read_to_string(repo.join(".githooks/pre-commit")).unwrap(),
+        std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
         own
     );
-    assert!(!repo.join(".githooks/pre-commit.rekey-chained").exists());
+    assert!(!hooks.join("pre-commit.rekey-chained").exists());
 }
 
 #[test]

@@ -7,12 +7,10 @@ use rekey::guard::GuardStatus;
 #[tauri::command(async)]
 pub fn guard_status() -> Result<Vec<GuardStatus>, rekey::Error> {
     let ctx = rekey::context::Context::from_os()?;
-    Ok(ctx
-        .settings
-        .project_folders
-        .iter()
-        .map(|f| rekey::guard::status(f))
-        .collect())
+    let mut folders = ctx.settings.project_folders;
+    folders.sort();
+    folders.dedup();
+    Ok(folders.iter().map(|f| rekey::guard::status(f)).collect())
 }
 
 /// Install the guard in a project folder's repository (the `rekey` CLI beside the app runs the check).

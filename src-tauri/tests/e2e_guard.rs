@@ -1,6 +1,7 @@
 //! End to end: Settings > Keep keys out of git (issue 21). A project folder that is a git repository with
-//! its own pre-commit hook (where `core.hooksPath` says) is guarded from the window, the hook written where
-//! git looks and the project's hook kept to run first; removing the guard puts that hook back.
+//! its own pre-commit hook (where its local `core.hooksPath` says, outside the work tree) is guarded from the
+//! window, the hook written where git looks and the project's hook kept to run first; removing the guard
+//! puts that hook back.
 #![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
@@ -41,11 +42,16 @@ async fn settings_guards_a_project_repository_and_keeps_its_own_hook() {
     let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
     let env = TestEnv::new();
     let repo = env.home().join("work/app");
-    std::fs::create_dir_all(repo.join(".githooks")).unwrap();
+    let hooks = env.home().join("hooks/app");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::create_dir_all(&hooks).unwrap();
     git(&repo, &["init", "-q"]);
-    git(&repo, &["config", "core.hooksPath", ".githooks"]);
+    git(
+        &repo,
+        &["config", "core.hooksPath", hooks.to_str().unwrap()],
+    );
     let own = "#!/bin/sh\nexit 0\n";
-    std::fs::write(repo.join(".githooks/pre-commit"), own).unwrap();
+    std::fs::write(hooks.join("pre-commit"), own).unwrap();
     std::fs::create_dir_all(env.data_dir()).unwrap();
     std::fs::write(
         env.data_dir().join("settings.json"),
@@ -72,10 +78,10 @@ async fn settings_guards_a_project_repository_and_keeps_its_own_hook() {
         said.contains("your own pre-commit hook still runs first"),
         "{said}"
     );
-    let hook = std::fs::read_to_string(repo.join(".githooks/pre-commit")).unwrap();
+    let hook = std::fs::read_to_string(hooks.join("pre-commit")).unwrap();
     assert!(hook.contains(rekey::guard::MARK), "{hook}");
     assert_eq!(
-        std::fs::read_to_string(repo.join(".githooks/pre-commit.rekey-chained")).unwrap(),
+        std::fs::read_to_string(hooks.join("pre-commit.rekey-chained")).unwrap(),
         own
     );
     look_at(&c, "62-settings-guard.png").await;
@@ -87,7 +93,7 @@ async fn settings_guards_a_project_repository_and_keeps_its_own_hook() {
         .unwrap();
     row_says(&c, "no").await;
     assert_eq!(
-        std::fs::read_to_string(repo.join(".githooks/pre-commit")).unwrap(),
+        std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
         own,
         "the project's hook is back"
     );

@@ -38,8 +38,14 @@ pub(super) fn execute(action: GuardAction, out: &mut dyn Write) -> Result<i32, C
         }
         GuardAction::Check { repo } => {
             let repo = repo.unwrap_or_else(|| std::path::PathBuf::from("."));
-            let ctx = Context::from_os()?;
-            let found = guard::check(&repo, &ctx.data_dir)?;
+            // Only the data dir: a settings file the user broke must not stop every commit.
+            let data_dir = crate::paths::data_dir()?;
+            let found = guard::check(&repo, &data_dir).map_err(|e| {
+                CliError::Usage(format!(
+                    "the Rekey guard could not check this commit, so it was stopped: {e} (skip the hook once \
+                     with `git commit --no-verify`, or remove it with `rekey guard uninstall .`)"
+                ))
+            })?;
             if found.is_empty() {
                 return Ok(0);
             }

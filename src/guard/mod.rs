@@ -50,16 +50,49 @@ pub struct GuardStatus {
     pub guarded: bool,
     /// A hook of the project's own runs first.
     pub chained: bool,
+    /// What is wrong, in a sentence: git's answer when it is not a repository (or git is missing, or
+    /// refuses the folder), or a guard whose `rekey` is gone (every commit stops until it is installed
+    /// again).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The `rekey` a guard hook starts (as [`hook_text`] writes it).
+fn hook_rekey(text: &str) -> Option<String> {
+    let line = text.lines().find(|l| l.starts_with("exec '"))?;
+    let quoted = line.strip_prefix("exec ")?.strip_suffix(" guard check")?;
+    Some(
+        quoted
+            .strip_prefix('\'')?
+            .strip_suffix('\'')?
+            .replace(r"'\''", "'"),
+    )
 }
 
 /// Where `folder` stands: a git repository or not, guarded or not.
 pub fn status(folder: &Path) -> GuardStatus {
-    let dir = hooks_dir(folder).ok();
+    let dir = hooks_dir(folder);
+    let hook = dir.as_ref().ok().map(|d| d.join("pre-commit"));
+    let guarded = hook.as_deref().is_some_and(is_ours);
+    let gone = hook
+        .as_deref()
+        .filter(|_| guarded)
+        .and_then(|h| std::fs::read_to_string(h).ok())
+        .and_then(|t| hook_rekey(&t))
+        .filter(|r| !Path::new(r).is_file());
     GuardStatus {
         path: folder.to_path_buf(),
-        repo: dir.is_some(),
-        guarded: dir.as_ref().is_some_and(|d| is_ours(&d.join("pre-commit"))),
-        chained: dir.as_ref().is_some_and(|d| d.join(CHAINED).exists()),
+        repo: dir.is_ok(),
+        guarded,
+        chained: dir.as_ref().is_ok_and(|d| d.join(CHAINED).exists()),
+        problem: match (&dir, gone) {
+            (Err(e), _) => Some(e.to_string()),
+            (Ok(_), Some(r)) => Some(format!(
+                "the guard starts {r}, which is gone: every commit stops until it is installed again"
+            )),
+            _ => None,
+        },
     }
 }
 
@@ -92,17 +125,73 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// A path git printed, made absolute against `top`.
+fn git_path(top: &Path, printed: &str) -> PathBuf {
+    let p = PathBuf::from(printed.trim_end_matches(['\n', '\r']));
+    if p.is_absolute() {
+        p
+    } else {
+        top.join(p)
+    }
+}
+
 /// The repository's hooks directory as git resolves it (`core.hooksPath`, worktrees, `$GIT_DIR`).
 pub fn hooks_dir(repo: &Path) -> Result<PathBuf> {
     let top = git(repo, &["rev-parse", "--show-toplevel"])?;
     let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
-    let hooks = git(&top, &["rev-parse", "--git-path", "hooks"])?;
-    let hooks = PathBuf::from(hooks.trim_end_matches(['\n', '\r']));
-    Ok(if hooks.is_absolute() {
-        hooks
-    } else {
-        top.join(hooks)
-    })
+    Ok(git_path(
+        &top,
+        &git(&top, &["rev-parse", "--git-path", "hooks"])?,
+    ))
+}
+
+/// Why Rekey must not write this repository's pre-commit hook itself, if it must not; the user is told
+/// to add the check to their own hook instead.
+fn refusal(repo: &Path, dir: &Path, rekey: &str) -> Result<Option<String>> {
+    let line = format!("{} guard check", sh_quote(rekey));
+    let top =
+        PathBuf::from(git(repo, &["rev-parse", "--show-toplevel"])?.trim_end_matches(['\n', '\r']));
+    let common = git_path(&top, &git(&top, &["rev-parse", "--git-common-dir"])?);
+    // A hooks directory in the work tree (core.hooksPath = .githooks, .husky/_): its files are the
+    // project's, often committed; Rekey's hook (with this machine's path to rekey) would be committed too,
+    // and teammates would lose theirs.
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (dir_c, top_c, common_c) = (canon(dir), canon(&top), canon(&common));
+    if dir_c.starts_with(&top_c) && !dir_c.starts_with(&common_c) {
+        return Ok(Some(format!(
+            "this repository's hooks live in {}, inside its work tree (core.hooksPath): they are the project's \
+             files, often committed, and Rekey's hook (with this computer's path to rekey) would be committed \
+             with them. Add this line to the project's pre-commit hook instead (it exits 1 when a commit adds \
+             a known key): {line}",
+            dir.display()
+        )));
+    }
+    // core.hooksPath set for every repository (global or system config): the hook would guard them all,
+    // and removing it from one would remove it from all.
+    if let Ok(scope) = git(&top, &["config", "--show-scope", "--get", "core.hooksPath"]) {
+        let scope = scope.split_whitespace().next().unwrap_or("");
+        if !scope.is_empty() && scope != "local" && scope != "worktree" {
+            return Ok(Some(format!(
+                "core.hooksPath is set in your {scope} git config ({}): a hook there runs for every repository, \
+                 so Rekey does not install one for this repository alone. Add this line to that pre-commit hook \
+                 if you want every repository guarded: {line}",
+                dir.display()
+            )));
+        }
+    }
+    // A hook that finds its work by its own name (husky 4's `basename "$0"`) would do nothing once moved
+    // aside to be chained.
+    let hook = dir.join("pre-commit");
+    if let Ok(text) = std::fs::read_to_string(&hook) {
+        if !text.contains(MARK) && text.contains("basename") && text.contains("$0") {
+            return Ok(Some(format!(
+                "{} finds what to run by its own name (a hook manager such as husky): chained under another \
+                 name it would silently do nothing. Add this line to it instead: {line}",
+                hook.display()
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// A `sh` single-quoted word.
@@ -118,8 +207,12 @@ fn hook_text(rekey: &str) -> String {
          hooks=$(dirname \"$0\")\n\
          if [ -x \"$hooks/{CHAINED}\" ]; then\n  \"$hooks/{CHAINED}\" \"$@\" || exit $?\n\
          fi\n\
-         exec {} guard check\n",
-        sh_quote(rekey)
+         if [ ! -x {q} ]; then\n  \
+           echo \"rekey guard: {p} is gone (Rekey moved or uninstalled): install the guard again \
+         (rekey guard install .) or remove this hook; the commit was stopped\" >&2\n  exit 1\nfi\n\
+         exec {q} guard check\n",
+        q = sh_quote(rekey),
+        p = rekey.replace(['"', '\\', '$', '`'], "_"),
     )
 }
 
@@ -141,26 +234,42 @@ fn make_executable(_: &Path) -> Result<()> {
 /// Install the guard in the repository at (or above) `repo`, starting `rekey` (an absolute path).
 pub fn install(repo: &Path, rekey: &str) -> Result<Installed> {
     let dir = hooks_dir(repo)?;
+    if let Some(why) = refusal(repo, &dir, rekey)? {
+        return Err(Error::InvalidInput(why));
+    }
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let hook = dir.join("pre-commit");
     let chained_path = dir.join(CHAINED);
     let already = is_ours(&hook);
     let mut chained = chained_path.exists().then(|| chained_path.clone());
-    if hook.exists() && !already {
-        if chained_path.exists() {
-            return Err(Error::InvalidInput(format!(
-                "{} and {} both exist: Rekey would overwrite one of them; move one away, then install again",
-                hook.display(),
-                chained_path.display()
-            )));
-        }
-        std::fs::rename(&hook, &chained_path).map_err(|e| Error::io(&hook, e))?;
-        chained = Some(chained_path);
+    if hook.exists() && !already && chained_path.exists() {
+        return Err(Error::InvalidInput(format!(
+            "{} and {} both exist: Rekey would overwrite one of them; move one away, then install again",
+            hook.display(),
+            chained_path.display()
+        )));
     }
+    // Rekey's hook is written in full first: a failure leaves the project's hook where it was.
     let tmp = dir.join("pre-commit.rekey-tmp");
-    std::fs::write(&tmp, hook_text(rekey)).map_err(|e| Error::io(&tmp, e))?;
-    make_executable(&tmp)?;
-    std::fs::rename(&tmp, &hook).map_err(|e| Error::io(&hook, e))?;
+    let written = std::fs::write(&tmp, hook_text(rekey))
+        .map_err(|e| Error::io(&tmp, e))
+        .and_then(|()| make_executable(&tmp));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if hook.exists() && !already {
+        std::fs::rename(&hook, &chained_path).map_err(|e| Error::io(&hook, e))?;
+        chained = Some(chained_path.clone());
+    }
+    if let Err(e) = std::fs::rename(&tmp, &hook) {
+        // Put the project's hook back where it was.
+        if chained.is_some() && !already {
+            let _ = std::fs::rename(&chained_path, &hook);
+        }
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&hook, e));
+    }
     Ok(Installed {
         hook,
         chained,
@@ -201,16 +310,82 @@ fn known(data_dir: &Path) -> Result<HashMap<String, String>> {
     Ok(out)
 }
 
-/// The words of a line that could be a key: runs of the characters keys are made of, each also without a
-/// `NAME=` in front (`.env` lines, URLs' query strings).
-fn words(line: &str) -> impl Iterator<Item = &str> {
-    line.split(|c: char| !(c.is_ascii_alphanumeric() || "-_.~+/=".contains(c)))
-        .flat_map(|w| {
-            let after = w.split_once('=').map(|(_, v)| v);
-            std::iter::once(w).chain(after)
-        })
-        .map(|w| w.trim_matches('.'))
-        .filter(|w| w.len() >= MIN_KEY_LEN)
+/// The words of a line that could be a key, as the scan would have read the value:
+/// - runs of the characters keys are made of, each also without a `NAME=` in front (`.env` lines, query
+///   strings) and cut at `/` (a key as a URL's path segment);
+/// - the tokens between quotes, spaces and JSON punctuation (keys with `:`, `!`, `#`, `$` or `@`), with JSON's
+///   `\/` unescaped;
+/// - each of those percent-decoded when it holds a `%` (a key in a URL's query).
+///
+/// Not matched: keys shorter than 12 characters, and keys written with other escapes (`\u….`).
+fn words(line: &str) -> Vec<String> {
+    let line = line.replace("\\/", "/");
+    fn push(out: &mut Vec<String>, w: &str) {
+        let w = w.trim_matches(|c: char| c == '.' || c == ',' || c == ';');
+        if w.len() >= MIN_KEY_LEN && !out.iter().any(|o| o == w) {
+            out.push(w.to_string());
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for run in line.split(|c: char| !(c.is_ascii_alphanumeric() || "-_.~+/=%".contains(c))) {
+        push(&mut out, run);
+        if let Some((_, v)) = run.split_once('=') {
+            push(&mut out, v);
+        }
+        for seg in run.split('/') {
+            push(&mut out, seg);
+            if let Some((_, v)) = seg.split_once('=') {
+                push(&mut out, v);
+            }
+        }
+    }
+    for token in line.split(|c: char| c.is_whitespace() || "\"'`,{}[]()<>".contains(c)) {
+        push(&mut out, token);
+        if let Some((_, v)) = token.split_once('=') {
+            push(&mut out, v);
+        }
+    }
+    let decoded: Vec<String> = out
+        .iter()
+        .filter(|w| w.contains('%'))
+        .map(|w| crate::percent::percent_decode(w))
+        .collect();
+    for d in decoded {
+        push(&mut out, &d);
+    }
+    out
+}
+
+/// A file name as `git diff` prints it after `+++ b/`: without the tab git adds after a name with a space,
+/// and unquoted when git quoted it (C-style: `"b/a\"b.json"`).
+fn diff_path(printed: &str) -> Option<String> {
+    let printed = printed.strip_suffix('\t').unwrap_or(printed);
+    if let Some(q) = printed.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+        let mut bytes = Vec::new();
+        let mut it = q.bytes().peekable();
+        while let Some(b) = it.next() {
+            if b != b'\\' {
+                bytes.push(b);
+                continue;
+            }
+            match it.next()? {
+                b'n' => bytes.push(b'\n'),
+                b't' => bytes.push(b'\t'),
+                d @ b'0'..=b'7' => {
+                    let mut v = u32::from(d - b'0');
+                    for _ in 0..2 {
+                        let n = it.next_if(|c| (b'0'..=b'7').contains(c))?;
+                        v = v * 8 + u32::from(n - b'0');
+                    }
+                    bytes.push(u8::try_from(v).ok()?);
+                }
+                other => bytes.push(other),
+            }
+        }
+        let s = String::from_utf8_lossy(&bytes).into_owned();
+        return s.strip_prefix("b/").map(str::to_string);
+    }
+    printed.strip_prefix("b/").map(str::to_string)
 }
 
 /// The known keys among the lines a staged diff (`git diff --cached -U0`) adds.
@@ -222,10 +397,24 @@ pub fn find(
     let mut out = Vec::new();
     let mut file: Option<String> = None;
     let mut line = 0usize;
+    // Between a file's `diff --git` line and its first `@@` (its header): a line starting `+++ ` there names
+    // the file; after it, it is an added line whose text starts with `++ `.
+    let mut in_header = false;
     for l in diff.lines() {
-        if let Some(path) = l.strip_prefix("+++ ") {
-            file = path.strip_prefix("b/").map(str::to_string);
+        if l.starts_with("diff --git ") {
+            in_header = true;
+            file = None;
             continue;
+        }
+        if in_header {
+            if let Some(path) = l.strip_prefix("+++ ") {
+                // `/dev/null` (a deleted file) adds nothing; a name Rekey cannot read is still checked.
+                file = diff_path(path).or_else(|| Some(path.to_string()));
+            }
+            if !l.starts_with("@@ ") {
+                continue;
+            }
+            in_header = false;
         }
         if let Some(hunk) = l.strip_prefix("@@ ") {
             // "@@ -a,b +c,d @@": the added lines start at c.
@@ -242,7 +431,7 @@ pub fn find(
         };
         if let Some(f) = &file {
             for w in words(added) {
-                if let Some(key) = known.get(&fingerprints.id(w)) {
+                if let Some(key) = known.get(&fingerprints.id(&w)) {
                     let hit = Finding {
                         file: f.clone(),
                         line,
@@ -274,13 +463,27 @@ pub fn check(repo: &Path, data_dir: &Path) -> Result<Vec<Finding>> {
     let diff = git(
         repo,
         &[
+            // Whatever the user's config says: file names unquoted where possible and prefixed a/ and b/,
+            // no colour, every file as text (one git calls binary, or over core.bigFileThreshold), no
+            // textconv or external diff filtering what is committed, no context lines between hunks
+            // (line numbers), renames and type changes as whole new files.
+            "-c",
+            "core.quotePath=false",
+            "-c",
+            "diff.noprefix=false",
+            "-c",
+            "diff.mnemonicPrefix=false",
             "diff",
             "--cached",
             "-U0",
+            "--inter-hunk-context=0",
             "--no-color",
             "--no-ext-diff",
+            "--no-textconv",
+            "--text",
             "--no-renames",
-            "--diff-filter=AMCR",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
         ],
     )?;
     Ok(find(&diff, &fingerprints, &known))
@@ -330,8 +533,60 @@ mod tests {
     }
 
     #[test]
+    fn words_reach_keys_in_url_paths_queries_json_escapes_and_odd_characters() {
+        let w = |l: &str| words(l);
+        let has = |l: &str, k: &str| assert!(w(l).iter().any(|x| x == k), "{k} not in {:?}", w(l));
+        has(
+            "\"url\": \"https://actions.zapier.com/mcp/sk-ak-0123456789abcdef/sse\"",
+            "sk-ak-0123456789abcdef",
+        );
+        has(
+            "https://x.example/mcp?api_key=ab%2Bcd%2Fef0123456789&x=1",
+            "ab+cd/ef0123456789",
+        );
+        has(
+            "\"KEY\": \"abc\\/def0123456789xyz\"",
+            "abc/def0123456789xyz",
+        );
+        has(
+            "\"token\": \"AC0123456789abcdef:dead0123beef\"",
+            "AC0123456789abcdef:dead0123beef",
+        );
+        has("\"p\": \"Xy7!kP9#mQ2$wR5@\"", "Xy7!kP9#mQ2$wR5@");
+        has(
+            "Authorization: Bearer sk-live-0123456789abcdef.",
+            "sk-live-0123456789abcdef",
+        );
+        assert!(w("short = abc123").is_empty());
+    }
+
+    #[test]
+    fn file_names_come_unquoted_and_without_git_s_tab() {
+        assert_eq!(diff_path("b/a b.json\t").as_deref(), Some("a b.json"));
+        assert_eq!(
+            diff_path("\"b/caf\\303\\251.json\"").as_deref(),
+            Some("café.json")
+        );
+        assert_eq!(diff_path("\"b/a\\\"q.json\"").as_deref(), Some("a\"q.json"));
+        assert_eq!(diff_path("/dev/null"), None);
+    }
+
+    #[test]
+    fn an_added_line_starting_with_two_pluses_is_a_line_not_a_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let fp = Fingerprinter::load_or_create(dir.path()).unwrap();
+        let key = "sk-live-0123456789abcdefABCD";
+        let known = HashMap::from([(fp.id(key), "k".to_string())]);
+        let diff = format!("diff --git a/n.md b/n.md\n--- a/n.md\n+++ b/n.md\n@@ -0,0 +1,2 @@\n+++ {key}\n+{key}\n");
+        let found = find(&diff, &fp, &known);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].file.as_str(), found[0].line), ("n.md", 1));
+    }
+
+    #[test]
     fn the_hook_quotes_the_rekey_path_and_chains_the_old_hook() {
         let t = hook_text("/opt/it's here/rekey");
+        assert_eq!(hook_rekey(&t).as_deref(), Some("/opt/it's here/rekey"));
         assert!(t.starts_with("#!/bin/sh\n"));
         assert!(t.contains(MARK));
         assert!(

@@ -351,7 +351,13 @@ guarded: boolean,
 /**
  * A hook of the project's own runs first.
  */
-chained: boolean, };
+chained: boolean, 
+/**
+ * What is wrong, in a sentence: git's answer when it is not a repository (or git is missing, or
+ * refuses the folder), or a guard whose `rekey` is gone (every commit stops until it is installed
+ * again).
+ */
+problem?: string, };
 
 /**
  * A place outside the configs Rekey rewrites that holds (or may hold) a key. `rekey scan --json`'s
