@@ -70,6 +70,13 @@ TOML
     cfg=(--config "$X/cross-$T.toml")
   fi
 fi
+# The target dir is shared by every checkout of Rekey on this machine (each clone would otherwise build the
+# whole dependency tree again for both targets). Cargo names a workspace crate's artifacts by its path
+# relative to the workspace, the same in every clone, and judges them fresh by mtime: a checkout whose
+# sources are older than another clone's build would be checked against that clone's crates (a new module
+# "not found", or worse, a pass). The workspace's own crates are therefore always re-checked; the
+# dependencies, named by version, are shared safely.
+cargo clean -q -p rekey -p rekey-fakes -p rekey-app -p empty-app --target "$T"
 cmd=(cargo check)
 [ -n "${XCLIPPY:-}" ] && cmd=("$R/usr/bin/cargo-clippy" clippy)
 exec nice -n 10 "${cmd[@]}" "${cfg[@]}" -Zbuild-std=std,panic_abort --target "$T" "$@"
