@@ -46,6 +46,7 @@ fn help_lists_the_commands() {
         "protect",
         "unprotect",
         "add",
+        "guard",
         "rollback",
         "keep-both",
         "revoke-old",
