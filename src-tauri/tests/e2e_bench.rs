@@ -8,6 +8,20 @@ use harness::*;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+
+/// Wait for the page to have stamped a figure (`script` returns it, or null until then).
+async fn stamp(c: &WebDriver, script: &str, what: &str) -> f64 {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let v: Option<f64> = c.execute(script, vec![]).await.unwrap().convert().unwrap();
+        if let Some(v) = v {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
 
 /// Benchmark (issue 22): from the click on "Rotate now" to the first step shown as running (target
 /// <= 100 ms). The page stamps both ends with `performance.now()`: the click in a capture listener, the
@@ -114,20 +128,7 @@ async fn bench_rotate_now_to_first_step() {
         )
         .await
         .unwrap();
-        let deadline = Instant::now() + WAIT;
-        let base = loop {
-            let v: Option<f64> = c
-                .execute("return window.__base;", vec![])
-                .await
-                .unwrap()
-                .convert()
-                .unwrap();
-            if let Some(v) = v {
-                break v;
-            }
-            assert!(Instant::now() < deadline, "no frame");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        };
+        let base = stamp(&c, "return window.__base;", "no frame").await;
         bases.push(base);
         // The click from the page itself: a WebDriver click also waits on the automation session, which
         // holds up the WebView's next frame (up to ~600 ms measured), a cost no user's click has.
@@ -138,23 +139,12 @@ async fn bench_rotate_now_to_first_step() {
         )
         .await
         .unwrap();
-        let deadline = Instant::now() + WAIT;
-        let took = loop {
-            let v: Option<f64> = c
-                .execute(
-                    "return window.__runAt === null ? null : window.__runAt - window.__clickAt;",
-                    vec![],
-                )
-                .await
-                .unwrap()
-                .convert()
-                .unwrap();
-            if let Some(v) = v {
-                break v;
-            }
-            assert!(Instant::now() < deadline, "rotation {i}: no step ran");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        };
+        let took = stamp(
+            &c,
+            "return window.__runAt === null ? null : window.__runAt - window.__clickAt;",
+            &format!("rotation {i}: no step ran"),
+        )
+        .await;
         let dom: f64 = c
             .execute("return window.__domAt - window.__clickAt;", vec![])
             .await
@@ -239,23 +229,12 @@ async fn bench_edit_to_screen_latency() {
         std::fs::write(&tmp, config(&key)).unwrap();
         let edited = now_ms();
         std::fs::rename(&tmp, &cursor).unwrap();
-        let deadline = Instant::now() + WAIT;
-        let seen = loop {
-            let v: Option<f64> = c
-                .execute("return window.__seenAt;", vec![])
-                .await
-                .unwrap()
-                .convert()
-                .unwrap();
-            if let Some(v) = v {
-                break v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "edit {i} never reached the screen"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
+        let seen = stamp(
+            &c,
+            "return window.__seenAt;",
+            &format!("edit {i} never reached the screen"),
+        )
+        .await;
         latencies.push(seen - edited);
     }
     latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());

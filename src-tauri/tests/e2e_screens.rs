@@ -276,25 +276,7 @@ async fn the_keys_screen_fits_narrow_and_wide_windows() {
         (720, 600, "720x600"),
         (1920, 1080, "1920x1080"),
     ] {
-        c.set_window_rect(0, 0, w, h).await.unwrap();
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let inner: i64 = c
-                .execute("return window.innerWidth;", vec![])
-                .await
-                .unwrap()
-                .convert()
-                .unwrap();
-            if (inner - w as i64).abs() <= 40 {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the window is {inner} px wide, not {w}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await; // one layout after the resize
+        resize(&c, w, h).await;
         let stacked: bool = c
             .execute(
                 "const g = document.querySelector('.list-detail'); \

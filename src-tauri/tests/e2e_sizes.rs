@@ -7,31 +7,7 @@
 mod harness;
 use harness::*;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
-
-/// Resize the window and wait for the page to have the new width (and one layout after it).
-async fn resize(c: &WebDriver, w: u32, h: u32) {
-    c.set_window_rect(0, 0, w, h).await.unwrap();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let inner: i64 = c
-            .execute("return window.innerWidth;", vec![])
-            .await
-            .unwrap()
-            .convert()
-            .unwrap();
-        if (inner - w as i64).abs() <= 40 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the window is {inner} px wide, not {w}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-}
 
 /// The page does not scroll sideways, and the screenshot is taken (and checked with axe-core).
 async fn fits(c: &WebDriver, name: &str) {

@@ -135,28 +135,30 @@ fn git_path(top: &Path, printed: &str) -> PathBuf {
     }
 }
 
-/// The repository's hooks directory as git resolves it (`core.hooksPath`, worktrees, `$GIT_DIR`).
-pub fn hooks_dir(repo: &Path) -> Result<PathBuf> {
+/// The repository's work tree (its top level) and its hooks directory as git resolves it
+/// (`core.hooksPath`, worktrees, `$GIT_DIR`).
+fn locate(repo: &Path) -> Result<(PathBuf, PathBuf)> {
     let top = git(repo, &["rev-parse", "--show-toplevel"])?;
     let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
-    Ok(git_path(
-        &top,
-        &git(&top, &["rev-parse", "--git-path", "hooks"])?,
-    ))
+    let hooks = git_path(&top, &git(&top, &["rev-parse", "--git-path", "hooks"])?);
+    Ok((top, hooks))
+}
+
+/// The repository's hooks directory as git resolves it (`core.hooksPath`, worktrees, `$GIT_DIR`).
+pub fn hooks_dir(repo: &Path) -> Result<PathBuf> {
+    locate(repo).map(|(_, hooks)| hooks)
 }
 
 /// Why Rekey must not write this repository's pre-commit hook itself, if it must not; the user is told
 /// to add the check to their own hook instead.
-fn refusal(repo: &Path, dir: &Path, rekey: &str) -> Result<Option<String>> {
+fn refusal(top: &Path, dir: &Path, rekey: &str) -> Result<Option<String>> {
     let line = format!("{} guard check", sh_quote(rekey));
-    let top =
-        PathBuf::from(git(repo, &["rev-parse", "--show-toplevel"])?.trim_end_matches(['\n', '\r']));
-    let common = git_path(&top, &git(&top, &["rev-parse", "--git-common-dir"])?);
+    let common = git_path(top, &git(top, &["rev-parse", "--git-common-dir"])?);
     // A hooks directory in the work tree (core.hooksPath = .githooks, .husky/_): its files are the
     // project's, often committed; Rekey's hook (with this machine's path to rekey) would be committed too,
     // and teammates would lose theirs.
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let (dir_c, top_c, common_c) = (canon(dir), canon(&top), canon(&common));
+    let (dir_c, top_c, common_c) = (canon(dir), canon(top), canon(&common));
     if dir_c.starts_with(&top_c) && !dir_c.starts_with(&common_c) {
         return Ok(Some(format!(
             "this repository's hooks live in {}, inside its work tree (core.hooksPath): they are the project's \
@@ -168,7 +170,7 @@ fn refusal(repo: &Path, dir: &Path, rekey: &str) -> Result<Option<String>> {
     }
     // core.hooksPath set for every repository (global or system config): the hook would guard them all,
     // and removing it from one would remove it from all.
-    if let Ok(scope) = git(&top, &["config", "--show-scope", "--get", "core.hooksPath"]) {
+    if let Ok(scope) = git(top, &["config", "--show-scope", "--get", "core.hooksPath"]) {
         let scope = scope.split_whitespace().next().unwrap_or("");
         if !scope.is_empty() && scope != "local" && scope != "worktree" {
             return Ok(Some(format!(
@@ -233,8 +235,8 @@ fn make_executable(_: &Path) -> Result<()> {
 
 /// Install the guard in the repository at (or above) `repo`, starting `rekey` (an absolute path).
 pub fn install(repo: &Path, rekey: &str) -> Result<Installed> {
-    let dir = hooks_dir(repo)?;
-    if let Some(why) = refusal(repo, &dir, rekey)? {
+    let (top, dir) = locate(repo)?;
+    if let Some(why) = refusal(&top, &dir, rekey)? {
         return Err(Error::InvalidInput(why));
     }
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;

@@ -373,3 +373,26 @@ pub async fn demo_home_past_the_wizard(c: &WebDriver) -> PathBuf {
     shown1.gone(c).await;
     home
 }
+
+/// Resize the window and wait for the page to have the new width (and one layout after it).
+pub async fn resize(c: &WebDriver, w: u32, h: u32) {
+    c.set_window_rect(0, 0, w, h).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let inner: i64 = c
+            .execute("return window.innerWidth;", vec![])
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        if (inner - w as i64).abs() <= 40 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the window is {inner} px wide, not {w}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
