@@ -11,6 +11,7 @@ pub mod context;
 pub mod datafile;
 pub mod edit;
 pub mod error;
+pub mod exposure;
 pub mod guard;
 pub mod ipc;
 pub mod live;

@@ -35,11 +35,22 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
             Ok(0)
         }
         Command::Scan { json } => {
-            let report = Context::from_os()?.scan()?;
+            let mut report = Context::from_os()?.scan()?;
+            let started = std::time::Instant::now();
+            let read = report.assess_exposure(&[], started + EXPOSURE_BUDGET);
+            if !json && started.elapsed() > std::time::Duration::from_secs(1) {
+                note(&format!(
+                    "(read the git history of {} repositories, {} commits, in {:.1} s)",
+                    read.repos,
+                    read.commits,
+                    started.elapsed().as_secs_f64()
+                ));
+            }
             if json {
                 print_json(out, &report)?;
                 return Ok(0);
             }
+            print_exposed(out, &report)?;
             for f in &report.files {
                 let status = match &f.error {
                     Some(e) => format!("  ERROR: {}", crate::scrub::text(e)),
@@ -265,4 +276,55 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
         }
         other => Err(CliError::Usage(format!("not a config command: {other:?}"))),
     }
+}
+
+/// How long `rekey scan` reads git histories before it reports what it found (marked incomplete).
+const EXPOSURE_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Keys in git first: exposed ones (tracked, committed, pushed) with what to do, then those one
+/// `git add .` away.
+fn print_exposed(out: &mut dyn Write, report: &crate::scan::ScanReport) -> std::io::Result<()> {
+    use crate::exposure::ExposureState;
+    let listed: Vec<_> = report
+        .credentials
+        .iter()
+        .filter_map(|c| Some((c, c.exposure.as_ref()?)))
+        .filter(|(_, e)| e.state >= ExposureState::Untracked)
+        .collect();
+    if listed.is_empty() {
+        return Ok(());
+    }
+    let exposed = listed.iter().filter(|(_, e)| e.state.is_exposed()).count();
+    if exposed > 0 {
+        writeln!(out, "EXPOSED: {exposed} key(s) in git; rotate them first:")?;
+    }
+    for (c, e) in &listed {
+        let id = c.key.as_deref().unwrap_or(&c.id);
+        let mark = if e.state.is_exposed() { "!!" } else { " !" };
+        writeln!(
+            out,
+            "{mark} {id} {}: {}",
+            c.masked,
+            crate::scrub::text(&e.summary())
+        )?;
+        match e.state {
+            ExposureState::Pushed => writeln!(
+                out,
+                "     every copy in the history stays valid until the key is rotated: rekey rotate {id}"
+            )?,
+            ExposureState::Committed => writeln!(
+                out,
+                "     it is in the history even if removed from the file: rekey rotate {id}"
+            )?,
+            ExposureState::Tracked => writeln!(
+                out,
+                "     the next commit takes it: `rekey protect {id}` puts a rekey:// reference there instead"
+            )?,
+            _ => writeln!(
+                out,
+                "     add the file to .gitignore, or `rekey protect {id}`"
+            )?,
+        }
+    }
+    writeln!(out)
 }

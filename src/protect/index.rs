@@ -169,6 +169,7 @@ pub fn attach(report: &mut ScanReport, index: &BTreeMap<String, Protected>) {
                     provider,
                     usages: 0,
                     slots: Vec::new(),
+                    exposure: None,
                 });
                 report.credentials.last_mut().expect("just pushed")
             }

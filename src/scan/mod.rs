@@ -3,6 +3,7 @@
 
 mod cache;
 mod entries;
+mod exposed;
 pub mod fingerprint;
 mod notes;
 pub mod outside;
@@ -10,6 +11,7 @@ pub mod refs;
 pub mod slots;
 mod walk;
 pub use cache::ScanCache;
+pub use exposed::ExposureStats;
 pub(crate) use entries::{pointer, pointer_keys};
 pub use notes::StaleRekey;
 pub(crate) use notes::{RemoteServer, ServerNote};
@@ -58,6 +60,10 @@ pub struct ScanReport {
     /// may hold keys: never serialized.
     #[serde(skip)]
     pub(crate) notes: Vec<ServerNote>,
+    /// The project folders scanned (those a client lists and Rekey's settings): their repositories'
+    /// histories are searched for keys too (`Context::scan_exposure`).
+    #[serde(skip)]
+    pub(crate) projects: Vec<PathBuf>,
 }
 
 /// How many keys are still in plaintext in the configs, and how many usages are protected (`rekey://`).
@@ -69,6 +75,8 @@ pub struct Summary {
     pub plaintext_usages: usize,
     /// Usages that hold a `rekey://` reference (state `reference`, "protected: in the keychain").
     pub protected_usages: usize,
+    /// Keys tracked, committed or pushed in a git repository (0 until exposure is assessed).
+    pub exposed_keys: usize,
 }
 
 /// Debug output holds no scanned bytes or remote entries (they hold keys); slots redact themselves.
@@ -165,6 +173,11 @@ pub struct SlotReport {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<&'static str>,
+    /// Where git stands on this usage's file and key (a file inside a work tree; filled by
+    /// `Context::scan_exposure`, see [`crate::exposure`]).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<crate::exposure::Exposure>,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -190,6 +203,10 @@ pub struct CredentialReport {
     pub provider: Option<&'static str>,
     pub usages: usize,
     pub slots: Vec<SlotReport>,
+    /// The most serious exposure of the key: of its usages, and of every history it was found in.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<crate::exposure::Exposure>,
 }
 
 /// Where exactly a secret sits, for editing.
@@ -232,6 +249,7 @@ pub fn scan_with(opts: &ScanOptions, cache: Option<&ScanCache>) -> ScanReport {
         contents: Vec::new(),
         remotes: Vec::new(),
         notes: Vec::new(),
+        projects: Vec::new(),
     };
     let mut projects: Vec<PathBuf> = opts.project_folders.clone();
     let mut seen = std::collections::HashSet::new();
@@ -285,8 +303,10 @@ pub fn scan_with(opts: &ScanOptions, cache: Option<&ScanCache>) -> ScanReport {
             .iter()
             .filter(|s| refs::reference_id(s.value.expose()).is_some())
             .count(),
+        exposed_keys: 0,
     };
     report.held_elsewhere = outside::held_elsewhere(&opts.env, &opts.fingerprinter, &report);
+    report.projects = projects;
     report
 }
 
@@ -515,6 +535,7 @@ fn assign_credentials(report: &mut ScanReport, fp: &Fingerprinter) {
             provider: None,
             usages: 0,
             slots: Vec::new(),
+            exposure: None,
         });
         c.usages += 1;
         c.provider = c.provider.or(slot.report.provider);

@@ -163,6 +163,7 @@ pub(super) fn walk_slots(
                         ),
                         state: f.state.clone(),
                         credential: None,
+                        exposure: None,
                     };
                     found.push((
                         server.clone(),

@@ -239,6 +239,23 @@ export type ClientReport = { id: ClientId, name: string,
 installed: boolean, files: number, restart_hint: string, };
 
 /**
+ * The first commit found holding the key.
+ */
+export type CommitRef = { 
+/**
+ * The commit's id (hex).
+ */
+id: string, 
+/**
+ * When it was made (RFC 3339, UTC).
+ */
+date: string, 
+/**
+ * The path the file had in that commit.
+ */
+path: string, };
+
+/**
  * A client's config file as the engine reports it.
  */
 export type ConfigFile = { client_name: string, exists: boolean, client: ClientId, path: string, format: Format, scope: Scope, 
@@ -266,7 +283,11 @@ name?: string,
  * This value is one the key had before: Rekey rotated or replaced it away (a config restored
  * from a backup, a client that wrote its old copy back). It is most likely no longer valid.
  */
-superseded: boolean, masked: string, provider?: string, usages: number, slots: Array<SlotReport>, };
+superseded: boolean, masked: string, provider?: string, usages: number, slots: Array<SlotReport>, 
+/**
+ * The most serious exposure of the key: of its usages, and of every history it was found in.
+ */
+exposure?: Exposure, };
 
 /**
  * What the app's first screen shows: the engine's version and where it looks for MCP configs.
@@ -280,6 +301,30 @@ rekey_cli?: string,
  * Why the CLI cannot be found (then `rekey_cli` is absent).
  */
 rekey_cli_error?: string, };
+
+/**
+ * The exposure of one usage (or of a key: its most serious).
+ */
+export type Exposure = { state: ExposureState, 
+/**
+ * The work tree.
+ */
+repo: string, 
+/**
+ * The file's path in the repository (`/`-separated); for a key found only in a history, the path
+ * it had there.
+ */
+path: string, tracked: boolean, ignored: boolean, commit?: CommitRef, pushed?: Pushed, 
+/**
+ * False when the history could not be read to its end (deadline, missing objects): a key reported
+ * as not committed may be.
+ */
+history_complete: boolean, };
+
+/**
+ * How exposed a usage (or a key) is, least serious first.
+ */
+export type ExposureState = "ignored" | "untracked" | "tracked" | "committed" | "pushed";
 
 /**
  * One value the user gives.
@@ -607,6 +652,19 @@ model: Model,
 help: string, };
 
 /**
+ * Where a pushed key went.
+ */
+export type Pushed = { 
+/**
+ * The remote whose tracking refs reach the commit (`origin`).
+ */
+remote: string, 
+/**
+ * Its fetch URL's host (`github.com`); never the URL, which may hold a token. None for a local path.
+ */
+host?: string, };
+
+/**
  * What recovery (or Finish) did with one rotation.
  */
 export type Recovered = { rotation: string, provider: string, step: Step, message: string, left?: Array<string>, };
@@ -796,7 +854,12 @@ entry: string, kind: SlotKind, location: string,
 /**
  * `sk-l…9f2c`; never the value.
  */
-masked: string, credential?: string, provider?: string, } & ({ "state": "secret" } | { "state": "reference", lives_in: string, } | { "state": "placeholder" });
+masked: string, credential?: string, provider?: string, 
+/**
+ * Where git stands on this usage's file and key (a file inside a work tree; filled by
+ * `Context::scan_exposure`, see [`crate::exposure`]).
+ */
+exposure?: Exposure, } & ({ "state": "secret" } | { "state": "reference", lives_in: string, } | { "state": "placeholder" });
 
 /**
  * A server entry that starts `rekey exec --` from a path that no longer exists or cannot run.
@@ -835,7 +898,11 @@ plaintext_usages: number,
 /**
  * Usages that hold a `rekey://` reference (state `reference`, "protected: in the keychain").
  */
-protected_usages: number, };
+protected_usages: number, 
+/**
+ * Keys tracked, committed or pushed in a git repository (0 until exposure is assessed).
+ */
+exposed_keys: number, };
 
 /**
  * A config file the scan could not parse (or read) whose bytes hold the old value.

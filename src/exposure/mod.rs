@@ -1,0 +1,328 @@
+//! Exposure of keys in git work trees: for every usage in a file inside a work tree, whether git will
+//! commit it (*tracked*), already holds the key in its history (*committed*, with the commit, its date and the
+//! path it had), has sent that history to a remote (*pushed*, with the remote's name and host), or the file is
+//! ignored (safe) or not (one `git add .` away). A key takes the most serious state of its usages and of the
+//! histories it was found in.
+//!
+//! Read from the repositories themselves with gix ([`repo`]), in this process: no program is started and no
+//! key is ever put on a command line. What this module holds or returns names commits, paths and hosts only.
+//!
+//! Limits (documented in docs/scan-json.md): the history is searched in files named like an MCP config (every
+//! client's project file names, plus the paths of the usages themselves), up to 1 MiB each; remote-tracking
+//! refs are as of the last fetch or push from this clone; a walk that reaches its deadline says so
+//! (`history_complete: false`) rather than calling a key "not committed".
+
+mod repo;
+
+use crate::Secret;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use ts_rs::TS;
+use zeroize::Zeroizing;
+
+/// How exposed a usage (or a key) is, least serious first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExposureState {
+    /// In a work tree and ignored (`.gitignore`, `info/exclude`, the user's global excludes): safe.
+    Ignored,
+    /// In a work tree, neither tracked nor ignored: one `git add .` away from being committed.
+    Untracked,
+    /// In the index: the next commit takes it.
+    Tracked,
+    /// The key's bytes are in the history of a local branch.
+    Committed,
+    /// A commit holding the key is reachable from a remote-tracking ref: it left this machine.
+    Pushed,
+}
+
+impl ExposureState {
+    /// Tracked, committed or pushed: the key is (or will be) in git's hands.
+    pub fn is_exposed(self) -> bool {
+        self >= ExposureState::Tracked
+    }
+
+    /// The state in a few words, for the CLI and notifications.
+    pub fn words(self) -> &'static str {
+        match self {
+            ExposureState::Ignored => "ignored by git (safe)",
+            ExposureState::Untracked => "not ignored by git (one `git add .` away from committed)",
+            ExposureState::Tracked => "tracked by git (the next commit takes it)",
+            ExposureState::Committed => "committed to git",
+            ExposureState::Pushed => "pushed",
+        }
+    }
+}
+
+/// The first commit found holding the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CommitRef {
+    /// The commit's id (hex).
+    pub id: String,
+    /// When it was made (RFC 3339, UTC).
+    pub date: String,
+    /// The path the file had in that commit.
+    pub path: String,
+}
+
+/// Where a pushed key went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Pushed {
+    /// The remote whose tracking refs reach the commit (`origin`).
+    pub remote: String,
+    /// Its fetch URL's host (`github.com`); never the URL, which may hold a token. None for a local path.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// The exposure of one usage (or of a key: its most serious).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Exposure {
+    pub state: ExposureState,
+    /// The work tree.
+    pub repo: PathBuf,
+    /// The file's path in the repository (`/`-separated); for a key found only in a history, the path
+    /// it had there.
+    pub path: String,
+    pub tracked: bool,
+    pub ignored: bool,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitRef>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushed: Option<Pushed>,
+    /// False when the history could not be read to its end (deadline, missing objects): a key reported
+    /// as not committed may be.
+    pub history_complete: bool,
+}
+
+impl Exposure {
+    /// One line: "pushed to origin (github.com) in 1a2b3c4 of 2026-12-01 (.mcp.json), in /home/me/app".
+    pub fn summary(&self) -> String {
+        let mut s = match (&self.pushed, self.state) {
+            (Some(p), ExposureState::Pushed) => format!(
+                "pushed to {}{}",
+                p.remote,
+                p.host.as_deref().map(|h| format!(" ({h})")).unwrap_or_default()
+            ),
+            _ => self.state.words().to_string(),
+        };
+        if let Some(c) = &self.commit {
+            let short: String = c.id.chars().take(10).collect();
+            let day: String = c.date.chars().take(10).collect();
+            s.push_str(&format!(" in commit {short} of {day} ({})", c.path));
+        }
+        s.push_str(&format!(": {}", self.repo.join(&self.path).display()));
+        if !self.history_complete {
+            s.push_str(" (history not read to its end)");
+        }
+        s
+    }
+
+    fn rank(&self) -> (ExposureState, bool) {
+        (self.state, self.commit.is_some())
+    }
+}
+
+/// The more serious of two exposures (the first on a tie).
+pub fn worse(a: Option<Exposure>, b: Option<Exposure>) -> Option<Exposure> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.rank() > a.rank() { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// What to assess.
+pub struct Request<'a> {
+    /// Each usage: its file and the index of its key in `keys`.
+    pub usages: Vec<(&'a Path, usize)>,
+    pub keys: Vec<&'a Secret>,
+    /// More folders whose repositories' histories are searched (projects a client lists, Settings).
+    pub folders: Vec<PathBuf>,
+    /// File names whose versions in a history are searched (`.mcp.json`, `settings.json`, …).
+    pub names: Vec<String>,
+    /// When to stop reading histories (the file states are always found).
+    pub deadline: Instant,
+}
+
+/// The exposure of each usage and each key (aligned with the request's), and what was read.
+#[derive(Debug, Default)]
+pub struct Assessment {
+    pub usages: Vec<Option<Exposure>>,
+    pub keys: Vec<Option<Exposure>>,
+    /// Repositories looked at, and commits read in their histories.
+    pub repos: usize,
+    pub commits: usize,
+}
+
+/// A key shorter than this is not searched for in histories (too likely to match by chance).
+const MIN_NEEDLE: usize = 8;
+
+/// The ways a key's bytes can sit in a config file: as they are, and escaped as a JSON string.
+fn views(key: &Secret) -> Vec<Zeroizing<Vec<u8>>> {
+    let plain = key.expose();
+    if plain.len() < MIN_NEEDLE {
+        return Vec::new();
+    }
+    let mut views = vec![Zeroizing::new(plain.as_bytes().to_vec())];
+    let mut escaped = Zeroizing::new(String::new());
+    crate::edit::json::escape(plain, &mut escaped);
+    if escaped.as_str() != plain {
+        views.push(Zeroizing::new(escaped.as_bytes().to_vec()));
+    }
+    views
+}
+
+/// One key's best hit in one repository's history.
+struct Hit {
+    commit: CommitRef,
+    pushed: Option<Pushed>,
+}
+
+/// Assess every usage and key of `req` (see the module's doc).
+pub fn assess(req: &Request<'_>) -> Assessment {
+    let mut out = Assessment {
+        usages: vec![None; req.usages.len()],
+        keys: vec![None; req.keys.len()],
+        ..Assessment::default()
+    };
+    // Each directory's repository, opened once; repositories by identity (linked work trees share one).
+    let mut by_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut repos: BTreeMap<PathBuf, repo::Repo> = BTreeMap::new();
+    let mut locate = |dir: &Path, repos: &mut BTreeMap<PathBuf, repo::Repo>| -> Option<PathBuf> {
+        by_dir
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| {
+                let r = repo::open(dir)?;
+                let id = r.id();
+                repos.entry(id.clone()).or_insert(r);
+                Some(id)
+            })
+            .clone()
+    };
+    let usage_repo: Vec<Option<PathBuf>> = req
+        .usages
+        .iter()
+        .map(|(file, _)| locate(file.parent()?, &mut repos))
+        .collect();
+    for folder in &req.folders {
+        if folder.is_dir() {
+            locate(folder, &mut repos);
+        }
+    }
+    out.repos = repos.len();
+    let needles: Vec<Vec<Zeroizing<Vec<u8>>>> = req.keys.iter().map(|k| views(k)).collect();
+    let names: Vec<&[u8]> = req.names.iter().map(|n| n.as_bytes()).collect();
+    for (id, r) in &repos {
+        let states: Vec<(usize, repo::FileState)> = req
+            .usages
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| usage_repo[*i].as_ref() == Some(id))
+            .filter_map(|(i, (file, _))| Some((i, r.file_state(file)?)))
+            .collect();
+        let paths: Vec<String> = states.iter().map(|(_, s)| s.rela.clone()).collect();
+        let history = r.history(&names, &paths, req.deadline);
+        out.commits += history.commits;
+        let hits = search(r, &history, &needles);
+        for (i, st) in states {
+            let key = req.usages[i].1;
+            let hit = hits.get(&key);
+            let state = match hit {
+                Some(h) if h.pushed.is_some() => ExposureState::Pushed,
+                Some(_) => ExposureState::Committed,
+                None if st.tracked => ExposureState::Tracked,
+                None if st.ignored => ExposureState::Ignored,
+                None => ExposureState::Untracked,
+            };
+            out.usages[i] = Some(Exposure {
+                state,
+                repo: r.workdir.clone(),
+                path: st.rela,
+                tracked: st.tracked,
+                ignored: st.ignored,
+                commit: hit.map(|h| h.commit.clone()),
+                pushed: hit.and_then(|h| h.pushed.clone()),
+                history_complete: history.complete,
+            });
+        }
+        // The usages first: on a tie the key's exposure names a file that holds it now.
+        for (i, (_, key)) in req.usages.iter().enumerate() {
+            if usage_repo[i].as_ref() == Some(id) {
+                out.keys[*key] = worse(out.keys[*key].take(), out.usages[i].clone());
+            }
+        }
+        // A key found in a history where it has no usage (removed since, or another project's file).
+        for (key, hit) in hits {
+            let exposure = Exposure {
+                state: if hit.pushed.is_some() {
+                    ExposureState::Pushed
+                } else {
+                    ExposureState::Committed
+                },
+                repo: r.workdir.clone(),
+                path: hit.commit.path.clone(),
+                tracked: false,
+                ignored: false,
+                commit: Some(hit.commit),
+                pushed: hit.pushed,
+                history_complete: history.complete,
+            };
+            out.keys[key] = worse(out.keys[key].take(), Some(exposure));
+        }
+    }
+    out
+}
+
+/// Each key's best hit in `history`'s blobs: pushed before local, then the earliest commit.
+fn search(
+    r: &repo::Repo,
+    history: &repo::History,
+    needles: &[Vec<Zeroizing<Vec<u8>>>],
+) -> HashMap<usize, Hit> {
+    let mut found: HashMap<usize, Vec<&repo::Occurrence>> = HashMap::new();
+    for (blob, occurrences) in &history.blobs {
+        let Some(data) = r.blob(*blob).map(Zeroizing::new) else {
+            continue;
+        };
+        for (key, views) in needles.iter().enumerate() {
+            if views
+                .iter()
+                .any(|v| memchr::memmem::find(&data, v).is_some())
+            {
+                found.entry(key).or_default().extend(occurrences.iter());
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(key, occurrences)| {
+            let pushed = occurrences.iter().find_map(|o| o.remote.clone());
+            let first = occurrences
+                .iter()
+                .filter_map(|o| Some((r.commit_time(o.commit)?, *o)))
+                .min_by_key(|(t, o)| (*t, o.commit))?;
+            let date = jiff::Timestamp::from_second(first.0)
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            Some((
+                key,
+                Hit {
+                    commit: CommitRef {
+                        id: first.1.commit.to_string(),
+                        date,
+                        path: first.1.path.to_string(),
+                    },
+                    pushed: pushed.map(|remote| Pushed {
+                        host: r.remote_host(&remote),
+                        remote,
+                    }),
+                },
+            ))
+        })
+        .collect()
+}

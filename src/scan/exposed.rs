@@ -1,0 +1,110 @@
+//! The scan's side of [`crate::exposure`]: what to ask about a report (its literal usages, their keys and
+//! the project folders it scanned) and where the answers go (each usage, in both views, and each key; keys
+//! most exposed first).
+
+use super::{ScanReport, ValueState};
+use crate::clients;
+use crate::exposure::{self, Request};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What an exposure check read, for the CLI's progress and the benchmark.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExposureStats {
+    pub repos: usize,
+    pub commits: usize,
+}
+
+impl ScanReport {
+    /// Find where git stands on every literal usage and key (see [`crate::exposure`]); histories are read
+    /// until `deadline`. Also searches the histories of `more_folders` (besides the projects scanned).
+    pub fn assess_exposure(&mut self, more_folders: &[PathBuf], deadline: Instant) -> ExposureStats {
+        let literal: Vec<usize> = (0..self.internal.len())
+            .filter(|&i| {
+                self.internal[i].report.state == ValueState::Secret
+                    && self.internal[i].report.credential.is_some()
+            })
+            .collect();
+        let mut key_ids: Vec<&str> = Vec::new();
+        let mut keys = Vec::new();
+        let mut usages: Vec<(&Path, usize)> = Vec::new();
+        for &i in &literal {
+            let s = &self.internal[i];
+            let id = s.report.credential.as_deref().unwrap_or_default();
+            let k = match key_ids.iter().position(|c| *c == id) {
+                Some(k) => k,
+                None => {
+                    key_ids.push(id);
+                    keys.push(&s.value);
+                    key_ids.len() - 1
+                }
+            };
+            usages.push((s.report.file.as_path(), k));
+        }
+        let mut names: Vec<String> = clients::all()
+            .iter()
+            .flat_map(|c| c.project_locations(Path::new("/")))
+            .map(|l| l.path)
+            .chain(usages.iter().map(|(f, _)| f.to_path_buf()))
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        names.sort();
+        names.dedup();
+        let mut folders = self.projects.clone();
+        folders.extend(more_folders.iter().cloned());
+        let request = Request {
+            usages,
+            keys,
+            folders,
+            names,
+            deadline,
+        };
+        let found = exposure::assess(&request);
+        let key_ids: Vec<String> = key_ids.into_iter().map(str::to_string).collect();
+        drop(request);
+        for (n, &i) in literal.iter().enumerate() {
+            self.internal[i].report.exposure = found.usages[n].clone();
+        }
+        // Mirror into the per-file and per-key views (the same usage, matched as `assign_credentials` does).
+        let internal = &self.internal;
+        let of = |file: &Path, server: &str, project: &Option<String>, location: &str| {
+            internal
+                .iter()
+                .find(|i| {
+                    i.report.file == file
+                        && i.report.server == server
+                        && i.report.project == *project
+                        && i.report.location == location
+                })
+                .and_then(|i| i.report.exposure.clone())
+        };
+        for file in self.files.iter_mut() {
+            for server in file.servers.iter_mut() {
+                for s in server.slots.iter_mut() {
+                    s.exposure = of(&s.file, &server.name, &server.project, &s.location);
+                }
+            }
+        }
+        for c in self.credentials.iter_mut() {
+            for s in c.slots.iter_mut() {
+                s.exposure = of(&s.file, &s.server, &s.project, &s.location);
+            }
+            c.exposure = key_ids
+                .iter()
+                .position(|k| *k == c.id)
+                .and_then(|k| found.keys[k].clone());
+        }
+        // Keys most exposed first (stable: the scan's order otherwise).
+        self.credentials
+            .sort_by_key(|c| std::cmp::Reverse(c.exposure.as_ref().map(|e| e.state)));
+        self.summary.exposed_keys = self
+            .credentials
+            .iter()
+            .filter(|c| c.exposure.as_ref().is_some_and(|e| e.state.is_exposed()))
+            .count();
+        ExposureStats {
+            repos: found.repos,
+            commits: found.commits,
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Exposure of keys in git (issue 21), in real repositories made with the `git` binary: a key committed and
+//! pushed to a bare remote, a key committed then removed from the file (still committed), a file tracked but
+//! never committed, an ignored file, a file neither tracked nor ignored; then a remote whose URL holds a token.
+//! `rekey scan --json` reports each state exactly, per usage and per key, keys most exposed first; the text
+//! output lists the exposed keys first and never prints a key or the remote's URL.
+mod common;
+use common::fixture::*;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn git(home: &TempHome, dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    home.apply(&mut cmd);
+    let o = cmd
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Rekey Test",
+            "-c",
+            "user.email=test@rekey.invalid",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env("GIT_COMMITTER_DATE", "2026-11-02T10:00:00Z")
+        .env("GIT_AUTHOR_DATE", "2026-11-02T10:00:00Z")
+        .output()
+        .expect("git is installed (./dev test installs it)");
+    ok(&o)
+}
+
+fn server(key_name: &str, key: &str) -> String {
+    format!(
+        "{{\n  \"mcpServers\": {{\n    \"tool\": {{\n      \"command\": \"uvx\",\n      \"env\": {{ \"{key_name}\": \"{key}\" }}\n    }}\n  }}\n}}\n"
+    )
+}
+
+const PUSHED: &str = "sk-live-pushed-0123456789abc001";
+const REMOVED: &str = "sk-live-removed-0123456789abc002";
+const TRACKED: &str = "sk-live-tracked-0123456789abc003";
+const IGNORED: &str = "sk-live-ignored-0123456789abc004";
+const LOOSE: &str = "sk-live-loose-000123456789abc005";
+
+fn scan(home: &TempHome) -> Value {
+    serde_json::from_str(&ok(&run(home, &["scan", "--json"], "", &[]))).unwrap()
+}
+
+/// The credential whose masked value is `key`'s (the test keys differ in their last four characters).
+fn key_of<'a>(scan: &'a Value, key: &str) -> &'a Value {
+    scan["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            let m = c["masked"].as_str().unwrap();
+            key.starts_with(m.split('…').next().unwrap())
+                && key.ends_with(m.split('…').nth(1).unwrap_or(""))
+        })
+        .unwrap_or_else(|| panic!("no credential for {}", &key[..12]))
+}
+
+#[test]
+fn every_exposure_state_is_reported_per_usage_and_per_key_most_exposed_first() {
+    let home = TempHome::new();
+    let repo = home.home().join("work/app");
+    let remote = home.home().join("remotes/app.git");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::create_dir_all(&remote).unwrap();
+    git(&home, &remote, &["init", "-q", "--bare"]);
+    git(&home, &repo, &["init", "-q"]);
+    git(
+        &home,
+        &repo,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
+    // Claude Code lists the project with an entry holding no string (a freshly opened project).
+    home.write(
+        "home/.claude.json",
+        &format!(
+            r#"{{"projects": {{"{}": {{"allowedTools": [], "hasTrustDialogAccepted": false, "history": []}}}}}}"#,
+            repo.display()
+        ),
+    );
+    // The removed key is still used in the user's own Cursor config (outside any repository).
+    home.write("home/.cursor/mcp.json", &server("TOOL_API_KEY", REMOVED));
+
+    // 1. Committed and pushed: the project's .mcp.json.
+    home.write("home/work/app/.mcp.json", &server("TOOL_API_KEY", PUSHED));
+    home.write("home/work/app/.gitignore", ".gemini/\n");
+    git(&home, &repo, &["add", ".mcp.json", ".gitignore"]);
+    git(&home, &repo, &["commit", "-q", "-m", "add the server"]);
+    git(&home, &repo, &["push", "-q", "origin", "main"]);
+    // 2. Committed (not pushed), then removed from the file in a later commit.
+    home.write("home/work/app/.cursor/mcp.json", &server("TOOL_API_KEY", REMOVED));
+    git(&home, &repo, &["add", ".cursor/mcp.json"]);
+    git(&home, &repo, &["commit", "-q", "-m", "cursor too"]);
+    let removed_in = git(&home, &repo, &["rev-parse", "HEAD"]).trim().to_string();
+    home.write(
+        "home/work/app/.cursor/mcp.json",
+        "{\n  \"mcpServers\": {}\n}\n",
+    );
+    git(&home, &repo, &["commit", "-q", "-am", "no key in git"]);
+    // 3. Tracked, never committed.
+    home.write("home/work/app/.vscode/mcp.json", &server("TOOL_API_KEY", TRACKED).replace("mcpServers", "servers"));
+    git(&home, &repo, &["add", ".vscode/mcp.json"]);
+    // 4. Ignored, and 5. neither tracked nor ignored.
+    home.write("home/work/app/.gemini/settings.json", &server("TOOL_API_KEY", IGNORED));
+    home.write("home/work/app/.roo/mcp.json", &server("TOOL_API_KEY", LOOSE));
+
+    let s = scan(&home);
+    let repo_canon = std::fs::canonicalize(&repo).unwrap();
+    let state = |key: &str| key_of(&s, key)["exposure"]["state"].as_str().map(str::to_string);
+    assert_eq!(state(PUSHED).as_deref(), Some("pushed"), "{s:#}");
+    assert_eq!(state(REMOVED).as_deref(), Some("committed"), "{s:#}");
+    assert_eq!(state(TRACKED).as_deref(), Some("tracked"), "{s:#}");
+    assert_eq!(state(IGNORED).as_deref(), Some("ignored"), "{s:#}");
+    assert_eq!(state(LOOSE).as_deref(), Some("untracked"), "{s:#}");
+
+    let pushed = &key_of(&s, PUSHED)["exposure"];
+    assert_eq!(pushed["pushed"]["remote"], "origin");
+    assert!(pushed["pushed"].get("host").is_none(), "a local path has no host: {pushed}");
+    assert_eq!(pushed["repo"], repo_canon.to_str().unwrap());
+    assert_eq!(pushed["path"], ".mcp.json");
+    assert_eq!(pushed["tracked"], true);
+    assert_eq!(pushed["commit"]["path"], ".mcp.json");
+    assert_eq!(pushed["commit"]["date"], "2026-11-02T10:00:00Z");
+    assert_eq!(pushed["history_complete"], true);
+    // The removed key: found in the history only, with the commit and the path it had then.
+    let removed = &key_of(&s, REMOVED)["exposure"];
+    assert_eq!(removed["commit"]["id"], removed_in.as_str(), "{removed}");
+    assert_eq!(removed["commit"]["path"], ".cursor/mcp.json");
+    assert!(removed.get("pushed").is_none());
+    // Its usage in the user's Cursor config is in no repository.
+    let usage = &key_of(&s, REMOVED)["slots"][0];
+    assert!(usage.get("exposure").is_none(), "{usage}");
+    // Per usage, in the per-file view too.
+    let file_usage = |path: &str| -> Value {
+        s["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(path))
+            .unwrap_or_else(|| panic!("{path} not scanned: {s:#}"))["servers"][0]["slots"][0]["exposure"]
+            .clone()
+    };
+    assert_eq!(file_usage("app/.vscode/mcp.json")["state"], "tracked");
+    assert_eq!(file_usage("app/.vscode/mcp.json")["tracked"], true);
+    assert_eq!(file_usage("app/.gemini/settings.json")["ignored"], true);
+    assert_eq!(file_usage("app/.roo/mcp.json")["ignored"], false);
+    assert_eq!(file_usage("app/.mcp.json")["state"], "pushed");
+    // Keys most exposed first, and counted.
+    let order: Vec<String> = s["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["exposure"]["state"].as_str().unwrap_or("none").to_string())
+        .collect();
+    assert_eq!(
+        order,
+        ["pushed", "committed", "tracked", "untracked", "ignored"],
+        "{s:#}"
+    );
+    assert_eq!(s["summary"]["exposed_keys"], 3);
+
+    // The text output: exposed keys first, with what to do; no key, ever.
+    let text = ok(&run(&home, &["scan"], "", &[]));
+    assert!(text.starts_with("EXPOSED: 3 key(s) in git"), "{text}");
+    let first = text.lines().nth(1).unwrap();
+    assert!(first.contains("pushed to origin in commit"), "{text}");
+    assert!(text.contains("rekey rotate"), "{text}");
+    for key in [PUSHED, REMOVED, TRACKED, IGNORED, LOOSE] {
+        assert!(!text.contains(key), "a key was printed: {text}");
+    }
+
+    // A remote-tracking ref of a remote whose URL holds a token now reaches the removed key's commit: it
+    // is pushed there, named by the URL's host only.
+    git(
+        &home,
+        &repo,
+        &[
+            "remote",
+            "add",
+            "hosted",
+            "https://me:tok3n-in-url@git.example.com/me/app.git",
+        ],
+    );
+    git(&home, &repo, &["update-ref", "refs/remotes/hosted/main", &removed_in]);
+    let s2 = scan(&home);
+    let removed = &key_of(&s2, REMOVED)["exposure"];
+    assert_eq!(removed["state"], "pushed", "{removed}");
+    assert_eq!(removed["pushed"]["remote"], "hosted");
+    assert_eq!(removed["pushed"]["host"], "git.example.com");
+    let all = serde_json::to_string(&s2).unwrap() + &ok(&run(&home, &["scan"], "", &[]));
+    assert!(!all.contains("tok3n"), "the remote's URL leaked: {all}");
+}
+
+#[test]
+fn a_file_outside_any_repository_has_no_exposure_and_a_repository_without_commits_works() {
+    let home = TempHome::new();
+    home.write("home/.cursor/mcp.json", &server("TOOL_API_KEY", LOOSE));
+    let repo = home.home().join("fresh");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&home, &repo, &["init", "-q"]);
+    home.write("home/fresh/.mcp.json", &server("TOOL_API_KEY", TRACKED));
+    home.write(
+        "home/.claude.json",
+        &format!(r#"{{"projects": {{"{}": {{}}}}}}"#, repo.display()),
+    );
+    let s = scan(&home);
+    assert!(key_of(&s, LOOSE).get("exposure").is_none(), "{s:#}");
+    assert_eq!(key_of(&s, TRACKED)["exposure"]["state"], "untracked", "{s:#}");
+    assert_eq!(s["summary"]["exposed_keys"], 0);
+    let text = ok(&run(&home, &["scan"], "", &[]));
+    assert!(!text.contains("EXPOSED"), "{text}");
+    assert!(text.starts_with(" ! "), "{text}");
+}
