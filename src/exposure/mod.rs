@@ -18,6 +18,7 @@ use crate::Secret;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 use ts_rs::TS;
 use zeroize::Zeroizing;
@@ -216,7 +217,6 @@ pub fn assess(req: &Request<'_>) -> Assessment {
     }
     out.repos = repos.len();
     let needles: Vec<Vec<Zeroizing<Vec<u8>>>> = req.keys.iter().map(|k| views(k)).collect();
-    let names: Vec<&[u8]> = req.names.iter().map(|n| n.as_bytes()).collect();
     for (id, r) in &repos {
         let states: Vec<(usize, repo::FileState)> = req
             .usages
@@ -226,7 +226,7 @@ pub fn assess(req: &Request<'_>) -> Assessment {
             .filter_map(|(i, (file, _))| Some((i, r.file_state(file)?)))
             .collect();
         let paths: Vec<String> = states.iter().map(|(_, s)| s.rela.clone()).collect();
-        let history = r.history(&names, &paths, req.deadline);
+        let history = read_history(id, r, &req.names, &paths, req.deadline);
         out.commits += history.commits;
         let hits = search(r, &history, &needles);
         for (i, st) in states {
@@ -276,6 +276,39 @@ pub fn assess(req: &Request<'_>) -> Assessment {
         }
     }
     out
+}
+
+/// Histories read in this process (the app checks again after every scan), by repository, with what they
+/// were read for: the same tips, names and paths give the same history. Complete ones only; no secrets.
+type Cached = (repo::Tips, Vec<String>, Vec<String>, Arc<repo::History>);
+static HISTORIES: LazyLock<Mutex<HashMap<PathBuf, Cached>>> = LazyLock::new(Mutex::default);
+
+/// The history of `r` (identity `id`), from this process's cache when its tips have not moved.
+fn read_history(
+    id: &Path,
+    r: &repo::Repo,
+    names: &[String],
+    paths: &[String],
+    deadline: Instant,
+) -> Arc<repo::History> {
+    let Some(tips) = r.tips() else {
+        return Arc::new(repo::History::default());
+    };
+    let cache = || HISTORIES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((t, n, p, h)) = cache().get(id) {
+        if *t == tips && n == names && p == paths {
+            return h.clone();
+        }
+    }
+    let name_bytes: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
+    let history = Arc::new(r.history(&tips, &name_bytes, paths, deadline));
+    if history.complete {
+        cache().insert(
+            id.to_path_buf(),
+            (tips, names.to_vec(), paths.to_vec(), history.clone()),
+        );
+    }
+    history
 }
 
 /// Each key's best hit in `history`'s blobs: pushed before local, then the earliest commit.

@@ -44,9 +44,13 @@ pub(super) struct Occurrence {
     pub(super) remote: Option<String>,
 }
 
+/// The tips a history is read from, by remote (`None`: local branches last). Equal tips, equal history.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(super) struct Tips(Vec<(Option<String>, Vec<ObjectId>)>);
+
 /// The candidate blobs of a repository's history: every version of a file with an MCP config's name that
 /// any local branch or remote-tracking ref reaches.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct History {
     pub(super) blobs: HashMap<ObjectId, Vec<Occurrence>>,
     /// False when the walk stopped at its deadline (or on a broken object): a key not found may be there.
@@ -104,23 +108,17 @@ impl Repo {
         })
     }
 
-    /// Read the history: one walk over every commit the remote-tracking refs reach (remote by remote),
-    /// then those only local branches reach, each compared with its first parent; every added or modified
-    /// blob whose file name is in `names` (or whose path is in `paths`) is a candidate.
-    pub(super) fn history(&self, names: &[&[u8]], paths: &[String], deadline: Instant) -> History {
-        let mut history = History {
-            complete: true,
-            ..History::default()
-        };
-        let Ok(refs) = self.repo.references() else {
-            history.complete = false;
-            return history;
-        };
+    /// The tips of the history: each remote's tracking refs (by remote name), then the local branches
+    /// (`None`). `None` when the refs cannot be read.
+    pub(super) fn tips(&self) -> Option<Tips> {
+        let refs = self.repo.references().ok()?;
         let tip = |mut r: gix::Reference<'_>| r.peel_to_id().ok().map(|id| id.detach());
         let local: Vec<ObjectId> = refs
             .local_branches()
-            .map(|it| it.filter_map(Result::ok).filter_map(tip).collect())
-            .unwrap_or_default();
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(tip)
+            .collect();
         let remote_names: Vec<String> = self
             .repo
             .remote_names()
@@ -128,25 +126,46 @@ impl Repo {
             .map(|n| n.to_string())
             .collect();
         let mut by_remote: Vec<(Option<String>, Vec<ObjectId>)> = Vec::new();
-        if let Ok(it) = refs.remote_branches() {
-            for r in it.filter_map(Result::ok) {
-                let short = r.name().shorten().to_string();
-                // The remote of `refs/remotes/<remote>/<branch>`: the longest configured name that
-                // prefixes it (names may hold '/'), else its first component.
-                let remote = remote_names
-                    .iter()
-                    .filter(|n| short.starts_with(&format!("{n}/")))
-                    .max_by_key(|n| n.len())
-                    .cloned()
-                    .or_else(|| short.split('/').next().map(str::to_string));
-                let Some(id) = tip(r) else { continue };
-                match by_remote.iter_mut().find(|(n, _)| *n == remote) {
-                    Some((_, tips)) => tips.push(id),
-                    None => by_remote.push((remote, vec![id])),
-                }
+        for r in refs.remote_branches().ok()?.filter_map(Result::ok) {
+            let short = r.name().shorten().to_string();
+            // The remote of `refs/remotes/<remote>/<branch>`: the longest configured name that
+            // prefixes it (names may hold '/'), else its first component.
+            let remote = remote_names
+                .iter()
+                .filter(|n| short.starts_with(&format!("{n}/")))
+                .max_by_key(|n| n.len())
+                .cloned()
+                .or_else(|| short.split('/').next().map(str::to_string));
+            let Some(id) = tip(r) else { continue };
+            match by_remote.iter_mut().find(|(n, _)| *n == remote) {
+                Some((_, tips)) => tips.push(id),
+                None => by_remote.push((remote, vec![id])),
             }
         }
         by_remote.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, tips) in by_remote.iter_mut() {
+            tips.sort();
+        }
+        let mut local = local;
+        local.sort();
+        by_remote.push((None, local));
+        Some(Tips(by_remote))
+    }
+
+    /// Read the history from `tips`: one walk over every commit the remote-tracking refs reach (remote by
+    /// remote), then those only local branches reach, each compared with its first parent; every added
+    /// or modified blob whose file name is in `names` (or whose path is in `paths`) is a candidate.
+    pub(super) fn history(
+        &self,
+        tips: &Tips,
+        names: &[&[u8]],
+        paths: &[String],
+        deadline: Instant,
+    ) -> History {
+        let mut history = History {
+            complete: true,
+            ..History::default()
+        };
         let seen: Rc<RefCell<HashSet<ObjectId>>> = Rc::default();
         let mut state = gix::diff::tree::State::default();
         let (mut b1, mut b2, mut b3) = (Vec::new(), Vec::new(), Vec::new());
@@ -157,14 +176,14 @@ impl Repo {
             queue: VecDeque::new(),
             hits: Vec::new(),
         };
-        for (remote, tips) in by_remote.into_iter().chain([(None, local)]) {
+        for (remote, tips) in &tips.0 {
             if tips.is_empty() {
                 continue;
             }
             let s = seen.clone();
             let walk = match self
                 .repo
-                .rev_walk(tips)
+                .rev_walk(tips.iter().copied())
                 .selected(move |id| s.borrow_mut().insert(id.to_owned()))
             {
                 Ok(w) => w,
