@@ -55,6 +55,7 @@ const COMMANDS: &[&str] = &[
     "purge_backups",
     "plan_purge",
     "os_color_scheme",
+    "exposure",
     "guard_status",
     "guard_install",
     "guard_uninstall",

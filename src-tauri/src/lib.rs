@@ -5,6 +5,7 @@ mod choices;
 mod clipboard;
 mod commands;
 mod demo;
+mod exposure;
 mod guard;
 mod notify;
 mod protect;
@@ -225,6 +226,7 @@ pub fn run() {
             add::confirm_add_server,
             add::cancel_add_server,
             theme::os_color_scheme,
+            exposure::exposure,
             guard::guard_status,
             guard::guard_install,
             guard::guard_uninstall

@@ -69,6 +69,11 @@ pub fn due_keys<R: Runtime>(
     }
 }
 
+/// Announce keys newly found committed or pushed (the engine decides which, once each).
+pub fn exposed_keys<R: Runtime>(app: &AppHandle<R>, notices: &[rekey::rotation::Notice]) {
+    notices.iter().for_each(|n| show(app, n));
+}
+
 /// Tell the user how a rotation ended, when the window is not in front.
 pub fn rotation_outcome<R: Runtime>(
     app: &AppHandle<R>,

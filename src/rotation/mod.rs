@@ -25,7 +25,7 @@ pub mod tray;
 pub use activepieces::{activepieces_servers, add_activepieces_server, Added, RemoteServerChoice};
 pub use execute::execute;
 pub use finish::finish_rotation;
-pub use notices::{due_notices, outcome_notice, Notice};
+pub use notices::{due_notices, exposure_notices, outcome_notice, Notice};
 pub use plan::{
     also_update, plan, running_clients, AlsoUpdate, Certainty, Check, RotationPlan, MAX_GRACE,
 };

@@ -86,6 +86,68 @@ pub fn due_notices(
     Ok(out)
 }
 
+/// The notices for keys newly found committed or pushed (a security alert: sent whatever the due-key
+/// setting), each once per key, state and commit (`exposure-notified.json`: key ids, states and commit ids,
+/// never a value). `report` must have been assessed (`ScanReport::assess_exposure`).
+pub fn exposure_notices(ctx: &Context, report: &ScanReport) -> Result<Vec<Notice>> {
+    use crate::exposure::ExposureState;
+    let path = ctx.data_dir.join("exposure-notified.json");
+    let mut sent: std::collections::BTreeSet<String> = match std::fs::read(&path) {
+        Ok(b) => serde_json::from_slice(&b).unwrap_or_default(),
+        Err(_) => Default::default(),
+    };
+    let mut out = Vec::new();
+    for cred in &report.credentials {
+        let Some(e) = cred
+            .exposure
+            .as_ref()
+            .filter(|e| e.state >= ExposureState::Committed)
+        else {
+            continue;
+        };
+        let commit = e.commit.as_ref().map(|c| c.id.as_str()).unwrap_or("");
+        let mark = format!(
+            "{}|{:?}|{commit}",
+            cred.key.as_deref().unwrap_or(&cred.id),
+            e.state
+        );
+        if !sent.insert(mark) {
+            continue;
+        }
+        let name = cred
+            .name
+            .clone()
+            .or_else(|| {
+                cred.provider
+                    .map(|p| providers::by_id(p).map(|p| p.name()).unwrap_or(p))
+                    .map(|n| format!("{n} key"))
+            })
+            .unwrap_or_else(|| "A key".to_string());
+        let title = match (&e.pushed, e.state) {
+            (Some(p), ExposureState::Pushed) => format!(
+                "{name} was pushed to {}{}",
+                p.remote,
+                p.host.as_deref().map(|h| format!(" ({h})")).unwrap_or_default()
+            ),
+            _ => format!("{name} is committed to git"),
+        };
+        out.push(Notice {
+            credential: cred.id.clone(),
+            title,
+            body: crate::scrub::text(&format!(
+                "{} ({}) is {}. Every copy in the history stays valid until the key is rotated: open Rekey to rotate it first.",
+                name,
+                cred.masked,
+                e.summary()
+            )),
+        });
+    }
+    if !out.is_empty() {
+        store::write_json(&path, &sent).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(out)
+}
+
 /// The notice for a rotation's outcome (sent when the window is not in front: the user started it and
 /// looked away). `provider` is the provider's display name.
 pub fn outcome_notice(provider: &str, outcome: &super::Outcome) -> Notice {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { api, byAge, incompleteRotation, pendingChoice, stateBadges, EngineError, groupByClient, type AuditEntry, type ClientId, type ConfigFile } from "./api";
+import type { Exposure, ExposureState } from "./api";
+import { api, byAge, byExposure, carryExposure, exposureBadge, exposureText, incompleteRotation, pendingChoice, stateBadges, EngineError, groupByClient, type AuditEntry, type ClientId, type ConfigFile } from "./api";
 
 afterEach(() => clearMocks());
 
@@ -70,7 +71,7 @@ describe("usageLabels", () => {
       credentials: [],
       held_elsewhere: [],
       stale_rekey: [],
-      summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 },
+      summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0, exposed_keys: 0 },
     };
     const c = { id: "cred_1", masked: "sk-l…9f2c", superseded: false, usages: 3, slots: [slot("/d", "bs"), slot("/c", "bs"), slot("/d", "bs")] };
     expect(usageLabels(c, report)).toEqual(["Claude Desktop › bs", "Cursor › bs"]);
@@ -83,7 +84,7 @@ describe("usageLabels", () => {
       credentials: [],
       held_elsewhere: [],
       stale_rekey: [],
-      summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 },
+      summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0, exposed_keys: 0 },
     };
     const c = { id: "cred_1", masked: "ghp_…6789", superseded: false, usages: 3, slots: [slot("/src/a"), slot("/src/b"), slot()] };
     expect(usageLabels(c, report)).toEqual(["Claude Code › gh (project /src/a)", "Claude Code › gh (project /src/b)", "Claude Code › gh"]);
@@ -102,6 +103,37 @@ describe("byAge", () => {
     ];
     expect(byAge(creds, ages).map((c) => c.id)).toEqual(["b", "d", "c", "a"]);
     expect(byAge(creds, []).map((c) => c.id)).toEqual(["a", "b", "c", "d"]);
+  });
+});
+
+describe("exposure", () => {
+  const ex = (state: ExposureState, more: Partial<Exposure> = {}): Exposure => ({
+    state, repo: "/home/me/app", path: ".mcp.json", tracked: state !== "untracked" && state !== "ignored", ignored: state === "ignored", history_complete: true, ...more,
+  });
+  it("puts keys in git first, most exposed first, and keeps the order of the rest", () => {
+    const creds = [
+      { id: "a" },
+      { id: "b", exposure: ex("ignored") },
+      { id: "c", exposure: ex("tracked") },
+      { id: "d", exposure: ex("untracked") },
+      { id: "e", exposure: ex("pushed") },
+      { id: "f", exposure: ex("committed") },
+    ];
+    expect(byExposure(creds).map((c) => c.id)).toEqual(["e", "f", "c", "a", "b", "d"]);
+  });
+  it("names the remote and its host, the commit and the repository", () => {
+    const e = ex("pushed", { pushed: { remote: "origin", host: "github.com" }, commit: { id: "0123456789abcdef", date: "2026-11-02T10:00:00Z", path: "old/.mcp.json" } });
+    expect(exposureBadge(e)).toBe("pushed to origin (github.com)");
+    expect(exposureText(e)).toBe("Pushed to origin (github.com) in commit 0123456789 of 2026-11-02 (old/.mcp.json): /home/me/app/.mcp.json. Every copy in that history stays valid until the key is rotated.");
+    expect(exposureBadge(ex("pushed", { pushed: { remote: "backup" } }))).toBe("pushed to backup");
+    expect(exposureText(ex("committed", { history_complete: false }))).toContain("not read to its end");
+  });
+  it("keeps the last check's exposure on a plain scan until the next check answers", () => {
+    const report = (creds: { id: string; exposure?: Exposure }[]) => ({ credentials: creds }) as unknown as ScanReport;
+    const prev = report([{ id: "a", exposure: ex("pushed") }, { id: "b" }]);
+    const next = carryExposure(prev, report([{ id: "a" }, { id: "b" }, { id: "c" }]));
+    expect(next.credentials.map((c) => c.exposure?.state)).toEqual(["pushed", undefined, undefined]);
+    expect(carryExposure(null, prev)).toBe(prev);
   });
 });
 

@@ -18,6 +18,8 @@ import type {
   ConfigFile,
   CredentialReport,
   EngineInfo,
+  Exposure,
+  ExposureState,
   FileReport,
   KeyAge,
   Lost,
@@ -86,6 +88,8 @@ export const api = {
   appMode: () => call<AppMode>("app_mode"),
   keychainStatus: () => call<VaultStatus>("keychain_status"),
   scan: () => call<ScanReport>("scan"),
+  /** The scan again with where git stands on each usage and key (reads git histories: can take seconds). */
+  exposure: () => call<ScanReport>("exposure"),
   links: () => call<Record<string, string>>("links"),
   planRotation: (credential: string) => call<PlanDraft>("plan_rotation", { credential }),
   cancelRotation: (draft: string) => call<void>("cancel_rotation", { draft }),
@@ -255,6 +259,62 @@ export function groupByClient(files: ConfigFile[]): { client: string; name: stri
 }
 
 // ---- scan (the shape is documented in docs/scan-json.md)
+
+const EXPOSURE_RANK: Record<ExposureState, number> = { ignored: 0, untracked: 1, tracked: 2, committed: 3, pushed: 4 };
+
+/** Tracked, committed or pushed: git has (or will have) the key. */
+export function isExposed(e: Exposure | undefined): boolean {
+  return !!e && EXPOSURE_RANK[e.state] >= EXPOSURE_RANK.tracked;
+}
+
+/** Keys most exposed first (pushed, committed, tracked, then the rest in their order). */
+export function byExposure<T extends { exposure?: Exposure }>(creds: T[]): T[] {
+  const rank = (c: T) => (isExposed(c.exposure) ? EXPOSURE_RANK[c.exposure!.state] : 0);
+  return [...creds].sort((a, b) => rank(b) - rank(a));
+}
+
+/** A plain scan keeps the exposure its keys had in the last check until the next check answers (no flicker
+ * of the order); a key new since then has none yet. */
+export function carryExposure(prev: ScanReport | null, next: ScanReport): ScanReport {
+  if (!prev) return next;
+  const known = new Map(prev.credentials.map((c) => [c.id, c.exposure]));
+  return { ...next, credentials: next.credentials.map((c) => (c.exposure || !known.get(c.id) ? c : { ...c, exposure: known.get(c.id) })) };
+}
+
+/** The state in a few words, for a badge: "pushed to origin (github.com)", "committed", "tracked by git". */
+export function exposureBadge(e: Exposure): string {
+  switch (e.state) {
+    case "pushed":
+      return `pushed to ${e.pushed?.remote ?? "a remote"}${e.pushed?.host ? ` (${e.pushed.host})` : ""}`;
+    case "committed":
+      return "committed to git";
+    case "tracked":
+      return "tracked by git";
+    case "untracked":
+      return "not ignored by git";
+    case "ignored":
+      return "ignored by git";
+  }
+}
+
+/** One sentence on where git has the key: the state, the commit (short id, day, path then) and the repository. */
+export function exposureText(e: Exposure): string {
+  const commit = e.commit ? ` in commit ${e.commit.id.slice(0, 10)} of ${e.commit.date.slice(0, 10)} (${e.commit.path})` : "";
+  const where = `${e.repo}/${e.path}`;
+  const partial = e.history_complete ? "" : " The history was not read to its end.";
+  switch (e.state) {
+    case "pushed":
+      return `Pushed to ${e.pushed?.remote ?? "a remote"}${e.pushed?.host ? ` (${e.pushed.host})` : ""}${commit}: ${where}. Every copy in that history stays valid until the key is rotated.${partial}`;
+    case "committed":
+      return `Committed to git${commit}: ${where}. It stays in the history even if removed from the file: rotate it.${partial}`;
+    case "tracked":
+      return `Tracked by git: ${where}. The next commit takes it; protect the key to put a rekey:// reference there instead.${partial}`;
+    case "untracked":
+      return `Not ignored by git: ${where}. One \`git add .\` away from committed.${partial}`;
+    case "ignored":
+      return `Ignored by git (safe): ${where}.${partial}`;
+  }
+}
 
 /** A server's name, with its project when the entry is project-scoped: `github (project /src/app)`. */
 export function serverLabel(s: { server: string; project?: string }): string {

@@ -27,7 +27,7 @@ describe("view helpers", () => {
   });
 
   it("counts due, unfinished and plaintext keys for the header", () => {
-    const report: ScanReport = { clients: [], files: [], credentials: [cred("a", ["s"]), cred("b", ["t"]), cred("c", [])], held_elsewhere: [], stale_rekey: [], summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0 } };
+    const report: ScanReport = { clients: [], files: [], credentials: [cred("a", ["s"]), cred("b", ["t"]), cred("c", [])], held_elsewhere: [], stale_rekey: [], summary: { plaintext_keys: 0, plaintext_usages: 0, protected_usages: 0, exposed_keys: 0 } };
     const entry = (o: Partial<AuditEntry>): AuditEntry => ({ time: "", kind: "rotate", key: null, rotation: "r", provider: "p", credential: "x", new_credential: null, new_key: null, outcome: "verified", model: null, old_key_id: null, new_key_id: null, message: null, left: [], files: [], ...o });
     const history: AuditEntry[] = [
       entry({ rotation: "r1", credential: "a", outcome: "unknown" }),
