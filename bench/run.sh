@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rekey's benchmarks. Each figure is a ratio against a baseline measured in the same run, on the same
-# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|exec|app|crash|mix|mutants|fuzz|all]
+# machine, because these machines are noisy. Run: bench/run.sh [config|rotate|exec|guard|git|app|crash|mix|mutants|fuzz|all]
 #
 # exec: a server (/bin/true) started through `rekey exec` with one rekey:// reference in its env, against
 #   the same server started directly; target: <= 20 ms overhead. Private D-Bus session + throwaway keyring.
@@ -264,6 +264,29 @@ PY
   printf '  git diff --cached (inside)  %6.1f ms   ratio %.1fx\n' "$(echo "$t_git * 1000" | bc -l)" "$(echo "$t_guard / $t_git" | bc -l)"
 }
 
+# git: the exposure check (issue 21) of a home whose ~/.claude.json lists 50 projects, each a git repository
+# of 3000 commits (bench/gen_repos.py: 120 source files, 1-3 changed per commit, the project's .mcp.json
+# edited every 150 commits, its key committed once and pushed), against git itself walking the same
+# histories limited to the same kind of paths (`git log --branches --remotes --raw -- <config paths>`, one
+# process per repository). Whole-process `rekey scan --json`, which reads every history once (no cache
+# across processes); the app runs it after the plain scan, in the background.
+bench_git() {
+  local R="$W/git" repos=${GIT_REPOS:-50} commits=${GIT_COMMITS:-3000}
+  mkdir -p "$R/cfg" "$R/data"
+  echo "generating $repos git repositories of $commits commits each ..."
+  python3 bench/gen_repos.py "$R" "$repos" "$commits"
+  export HOME="$R/home" XDG_CONFIG_HOME="$R/cfg" XDG_DATA_HOME="$R/data"
+  local runs=$RUNS; RUNS=${GIT_RUNS:-3}
+  local t_rekey t_git found
+  t_rekey=$(median : "$REKEY" scan --json)
+  found=$("$REKEY" scan --json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(1 for c in r["credentials"] if (c.get("exposure") or {}).get("state")=="pushed"))')
+  t_git=$(median : bash -c 'for d in "$0"/home/work/*/; do git -C "$d" log --branches --remotes --raw --no-abbrev --format=%H -- .mcp.json .cursor/mcp.json .vscode/mcp.json .gemini/settings.json .roo/mcp.json .codex/config.toml .kiro/settings/mcp.json >/dev/null; done' "$R")
+  RUNS=$runs
+  printf '\nexposure of keys in git: %s repositories x %s commits (median of %s runs)\n' "$repos" "$commits" "${GIT_RUNS:-3}"
+  printf '  rekey scan --json (with exposure)   %6.2f s   keys found pushed: %s of %s\n' "$t_rekey" "$found" "$repos"
+  printf '  git log of the same paths           %6.2f s   rekey/git = %.1fx (reported)\n' "$t_git" "$(echo "$t_rekey / $t_git" | bc -l)"
+}
+
 bench_app() {
   need xdotool xdotool
   need xvfb-run xvfb
@@ -337,9 +360,10 @@ case "${1:-all}" in
   rotate) bench_rotate ;;
   exec) bench_exec ;;
   guard) bench_guard ;;
+  git) bench_git ;;
   app) bench_app ;;
   crash) bench_crash ;;
   mix) bench_mix ;;
-  all) bench_config; bench_rotate; bench_exec; bench_guard; bench_app ;;
-  *) echo "usage: bench/run.sh [config|rotate|exec|guard|app|crash|mix|mutants|fuzz|all]" >&2; exit 2 ;;
+  all) bench_config; bench_rotate; bench_exec; bench_guard; bench_git; bench_app ;;
+  *) echo "usage: bench/run.sh [config|rotate|exec|guard|git|app|crash|mix|mutants|fuzz|all]" >&2; exit 2 ;;
 esac

@@ -1,7 +1,9 @@
 //! Desktop notifications, end to end: the test owns `org.freedesktop.Notifications` on the private session
 //! bus (as a desktop's notification daemon does) and records what the real app sends through the official
 //! notification plugin. A key past its max age is announced once, not again at the next start the same day,
-//! and never when the user turned notifications off; no notification carries the key.
+//! and never when the user turned notifications off; no notification carries the key. A key found pushed
+//! in a project's git history (issue 21) comes first in the list with its state, is announced once, and its
+//! pane says where it is and what to do.
 #![cfg(target_os = "linux")] // WebKitGTK driven through WebKitWebDriver: the end-to-end tests run on Linux
 
 mod harness;
@@ -146,6 +148,93 @@ async fn a_due_key_is_announced_once_a_day_and_not_when_turned_off() {
     assert!(
         notes.recv_timeout(Duration::from_secs(3)).is_err(),
         "announced although turned off"
+    );
+    c.quit().await.unwrap();
+    drop(driver);
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=Rekey Test", "-c", "user.email=test@rekey.invalid", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .env_remove("GIT_DIR")
+        .output()
+        .expect("git is installed by ./dev test");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs ./dev test: Xvfb, tauri-driver, WebKitWebDriver"]
+async fn a_key_pushed_from_a_project_comes_first_is_announced_once_and_says_what_to_do() {
+    require_e2e();
+    let _one_app_at_a_time = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new();
+    let pushed = "bs_live_pushed_0123456789abcdef";
+    let local = "sk-live-aaaa-local-0123456789abcdef";
+    // A key only in the user's Cursor config (no repository), named to sort before the other.
+    let cursor = env.home().join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    std::fs::write(
+        &cursor,
+        format!("{{\"mcpServers\": {{\"aaa-tool\": {{\"command\": \"uvx\", \"env\": {{\"TOOL_API_KEY\": \"{local}\"}}}}}}}}\n"),
+    )
+    .unwrap();
+    // A project whose .mcp.json holds the other key, committed and pushed to its (bare, local) remote.
+    let repo = env.home().join("work/app");
+    let remote = env.home().join("remotes/app.git");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::create_dir_all(&remote).unwrap();
+    git(&remote, &["init", "-q", "--bare"]);
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["remote", "add", "origin", remote.to_str().unwrap()]);
+    std::fs::write(
+        repo.join(".mcp.json"),
+        format!("{{\n  \"mcpServers\": {{\n    \"bitscale\": {{ \"command\": \"uvx\", \"env\": {{ \"BITSCALE_API_KEY\": \"{pushed}\" }} }}\n  }}\n}}\n"),
+    )
+    .unwrap();
+    git(&repo, &["add", ".mcp.json"]);
+    git(&repo, &["commit", "-q", "-m", "add the server"]);
+    git(&repo, &["push", "-q", "origin", "main"]);
+    std::fs::create_dir_all(env.data_dir()).unwrap();
+    std::fs::write(
+        env.data_dir().join("settings.json"),
+        serde_json::json!({ "project_folders": [repo], "max_key_age_days": 90, "grace_minutes": 10, "notify_due": false })
+            .to_string(),
+    )
+    .unwrap();
+
+    let (_daemon, notes) = start_daemon();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_rekey-app"));
+    let driver = Driver::start(&env);
+    let c = driver.session(&app).await;
+    let badge = wait_for(&c, "[data-testid=credential-exposure]").await;
+    assert_eq!(badge.text().await.unwrap(), "pushed to origin");
+    // First in the list, and selected: its pane says where it is and what to do.
+    let first = wait_for(&c, "[data-testid=credential]").await;
+    let row = first.text().await.unwrap();
+    assert!(row.contains("pushed to origin") && row.contains("BitScale"), "{row}");
+    let said = text_of(&c, "[data-testid=exposure]").await;
+    assert!(said.contains("Pushed to origin in commit"), "{said}");
+    assert!(said.contains("work/app/.mcp.json"), "{said}");
+    assert!(said.contains("stays valid until the key is rotated"), "{said}");
+    let (_, _, summary, body) = notes
+        .recv_timeout(Duration::from_secs(20))
+        .expect("no notification about the pushed key");
+    assert_eq!(summary, "BitScale key was pushed to origin");
+    assert!(body.contains("work/app/.mcp.json"), "{body}");
+    assert!(!body.contains("0123456789"), "the key leaked: {body}");
+    look_at(&c, "64-keys-exposed.png").await;
+    c.quit().await.unwrap();
+    drop(driver);
+
+    // Started again: the list says it again, the notification does not.
+    let driver = Driver::start(&env);
+    let c = driver.session(&app).await;
+    wait_for(&c, "[data-testid=credential-exposure]").await;
+    assert!(
+        notes.recv_timeout(Duration::from_secs(3)).is_err(),
+        "announced twice"
     );
     c.quit().await.unwrap();
     drop(driver);

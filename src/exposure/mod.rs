@@ -7,8 +7,10 @@
 //! Read from the repositories themselves with gix ([`repo`]), in this process: no program is started and no
 //! key is ever put on a command line. What this module holds or returns names commits, paths and hosts only.
 //!
-//! Limits (documented in docs/scan-json.md): the history is searched in files named like an MCP config (every
-//! client's project file names, plus the paths of the usages themselves), up to 1 MiB each; remote-tracking
+//! Limits (documented in docs/scan-json.md): the history is searched at the paths where clients read a
+//! project's config (under the repository's root and each project folder inside it) and at the usages' own
+//! paths, in files up to 1 MiB; a key that was only ever committed elsewhere (a README, a `.env`) is not
+//! found there (the pre-commit guard looks at every file of a new commit); remote-tracking
 //! refs are as of the last fetch or push from this clone; a walk that reaches its deadline says so
 //! (`history_complete: false`) rather than calling a key "not committed".
 
@@ -144,8 +146,10 @@ pub struct Request<'a> {
     pub keys: Vec<&'a Secret>,
     /// More folders whose repositories' histories are searched (projects a client lists, Settings).
     pub folders: Vec<PathBuf>,
-    /// File names whose versions in a history are searched (`.mcp.json`, `settings.json`, …).
-    pub names: Vec<String>,
+    /// Where clients read a project's config, relative to the project (`.mcp.json`, `.cursor/mcp.json`,
+    /// …): a history is searched at these paths under the repository's root and under each folder of
+    /// `folders` inside it, and at the usages' own paths.
+    pub locations: Vec<String>,
     /// When to stop reading histories (the file states are always found).
     pub deadline: Instant,
 }
@@ -225,8 +229,8 @@ pub fn assess(req: &Request<'_>) -> Assessment {
             .filter(|(i, _)| usage_repo[*i].as_ref() == Some(id))
             .filter_map(|(i, (file, _))| Some((i, r.file_state(file)?)))
             .collect();
-        let paths: Vec<String> = states.iter().map(|(_, s)| s.rela.clone()).collect();
-        let history = read_history(id, r, &req.names, &paths, req.deadline);
+        let candidates = candidates(r, &req.folders, &req.locations, &states);
+        let history = read_history(id, r, &candidates, req.deadline);
         out.commits += history.commits;
         let hits = search(r, &history, &needles);
         for (i, st) in states {
@@ -278,34 +282,66 @@ pub fn assess(req: &Request<'_>) -> Assessment {
     out
 }
 
+/// The paths searched in `r`'s history: each location under the root and under each folder inside the
+/// work tree, and the usages' own paths (sorted, without repeats).
+fn candidates(
+    r: &repo::Repo,
+    folders: &[PathBuf],
+    locations: &[String],
+    states: &[(usize, repo::FileState)],
+) -> Vec<String> {
+    let mut prefixes = vec![String::new()];
+    for f in folders {
+        if let Some(rel) = std::fs::canonicalize(f)
+            .ok()
+            .and_then(|c| c.strip_prefix(&r.workdir).ok().map(Path::to_path_buf))
+        {
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if !rel.is_empty() {
+                prefixes.push(format!("{}/", rel.join("/")));
+            }
+        }
+    }
+    let mut out: Vec<String> = prefixes
+        .iter()
+        .flat_map(|p| locations.iter().map(move |l| format!("{p}{l}")))
+        .chain(states.iter().map(|(_, s)| s.rela.clone()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Histories read in this process (the app checks again after every scan), by repository, with what they
 /// were read for: the same tips, names and paths give the same history. Complete ones only; no secrets.
-type Cached = (repo::Tips, Vec<String>, Vec<String>, Arc<repo::History>);
+type Cached = (repo::Tips, Vec<String>, Arc<repo::History>);
 static HISTORIES: LazyLock<Mutex<HashMap<PathBuf, Cached>>> = LazyLock::new(Mutex::default);
 
-/// The history of `r` (identity `id`), from this process's cache when its tips have not moved.
+/// The history of `r` (identity `id`) at `candidates`, from this process's cache when its tips have not
+/// moved.
 fn read_history(
     id: &Path,
     r: &repo::Repo,
-    names: &[String],
-    paths: &[String],
+    candidates: &[String],
     deadline: Instant,
 ) -> Arc<repo::History> {
     let Some(tips) = r.tips() else {
         return Arc::new(repo::History::default());
     };
     let cache = || HISTORIES.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((t, n, p, h)) = cache().get(id) {
-        if *t == tips && n == names && p == paths {
+    if let Some((t, c, h)) = cache().get(id) {
+        if *t == tips && c == candidates {
             return h.clone();
         }
     }
-    let name_bytes: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
-    let history = Arc::new(r.history(&tips, &name_bytes, paths, deadline));
+    let history = Arc::new(r.history(&tips, candidates, deadline));
     if history.complete {
         cache().insert(
             id.to_path_buf(),
-            (tips, names.to_vec(), paths.to_vec(), history.clone()),
+            (tips, candidates.to_vec(), history.clone()),
         );
     }
     history

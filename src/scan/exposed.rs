@@ -41,22 +41,29 @@ impl ScanReport {
             };
             usages.push((s.report.file.as_path(), k));
         }
-        let mut names: Vec<String> = clients::all()
+        // Where clients read a project's config, relative to the project.
+        let root = Path::new("/rekey-project");
+        let mut locations: Vec<String> = clients::all()
             .iter()
-            .flat_map(|c| c.project_locations(Path::new("/")))
-            .map(|l| l.path)
-            .chain(usages.iter().map(|(f, _)| f.to_path_buf()))
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .flat_map(|c| c.project_locations(root))
+            .filter_map(|l| {
+                let rel = l.path.strip_prefix(root).ok()?;
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                Some(parts.join("/"))
+            })
             .collect();
-        names.sort();
-        names.dedup();
+        locations.sort();
+        locations.dedup();
         let mut folders = self.projects.clone();
         folders.extend(more_folders.iter().cloned());
         let request = Request {
             usages,
             keys,
             folders,
-            names,
+            locations,
             deadline,
         };
         let found = exposure::assess(&request);
