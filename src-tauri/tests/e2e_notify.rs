@@ -214,6 +214,13 @@ async fn a_key_pushed_from_a_project_comes_first_is_announced_once_and_says_what
     let first = wait_for(&c, "[data-testid=credential]").await;
     let row = first.text().await.unwrap();
     assert!(row.contains("pushed to origin") && row.contains("BitScale"), "{row}");
+    // The header says it too, and no longer that all keys are up to date.
+    assert_eq!(text_of(&c, "[data-testid=status-exposed]").await, "1 key in git");
+    assert!(c
+        .find_all(thirtyfour::By::Css("[data-testid=status-calm]"))
+        .await
+        .unwrap()
+        .is_empty());
     let said = text_of(&c, "[data-testid=exposure]").await;
     assert!(said.contains("Pushed to origin in commit"), "{said}");
     assert!(said.contains("work/app/.mcp.json"), "{said}");

@@ -221,48 +221,104 @@ pub fn assess(req: &Request<'_>) -> Assessment {
     }
     out.repos = repos.len();
     let needles: Vec<Vec<Zeroizing<Vec<u8>>>> = req.keys.iter().map(|k| views(k)).collect();
-    for (id, r) in &repos {
-        let states: Vec<(usize, repo::FileState)> = req
-            .usages
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| usage_repo[*i].as_ref() == Some(id))
-            .filter_map(|(i, (file, _))| Some((i, r.file_state(file)?)))
+    // Repositories are read on every core (one thread per core, each its share of them; gix reads one
+    // repository in one thread), then merged in their order, so the result does not depend on timing.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(repos.len().max(1));
+    let mut shares: Vec<Vec<(usize, PathBuf, repo::Repo)>> = (0..workers).map(|_| Vec::new()).collect();
+    for (n, (id, r)) in repos.into_iter().enumerate() {
+        shares[n % workers].push((n, id, r));
+    }
+    let mut found: Vec<(usize, Findings)> = std::thread::scope(|s| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                let (usage_repo, needles) = (&usage_repo, &needles);
+                s.spawn(move || {
+                    share
+                        .into_iter()
+                        .map(|(n, id, r)| (n, look_into(&id, &r, req, usage_repo, needles)))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
-        let candidates = candidates(r, &req.folders, &req.locations, &states);
-        let history = read_history(id, r, &candidates, req.deadline);
-        out.commits += history.commits;
-        let hits = search(r, &history, &needles);
-        for (i, st) in states {
-            let key = req.usages[i].1;
-            let hit = hits.get(&key);
-            let state = match hit {
-                Some(h) if h.pushed.is_some() => ExposureState::Pushed,
-                Some(_) => ExposureState::Committed,
-                None if st.tracked => ExposureState::Tracked,
-                None if st.ignored => ExposureState::Ignored,
-                None => ExposureState::Untracked,
-            };
-            out.usages[i] = Some(Exposure {
-                state,
-                repo: r.workdir.clone(),
-                path: st.rela,
-                tracked: st.tracked,
-                ignored: st.ignored,
-                commit: hit.map(|h| h.commit.clone()),
-                pushed: hit.and_then(|h| h.pushed.clone()),
-                history_complete: history.complete,
-            });
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    found.sort_by_key(|(n, _)| *n);
+    for (_, f) in found {
+        out.commits += f.commits;
+        for (i, e) in f.usages {
+            out.usages[i] = Some(e);
         }
-        // The usages first: on a tie the key's exposure names a file that holds it now.
-        for (i, (_, key)) in req.usages.iter().enumerate() {
-            if usage_repo[i].as_ref() == Some(id) {
-                out.keys[*key] = worse(out.keys[*key].take(), out.usages[i].clone());
-            }
+        for (key, e) in f.keys {
+            out.keys[key] = worse(out.keys[key].take(), Some(e));
         }
-        // A key found in a history where it has no usage (removed since, or another project's file).
-        for (key, hit) in hits {
-            let exposure = Exposure {
+    }
+    out
+}
+
+/// What one repository says: its usages' exposures, then the keys' (the usages' first, so that on a tie a
+/// key's exposure names a file that holds it now; then a key found in the history where it has no usage).
+#[derive(Default)]
+struct Findings {
+    usages: Vec<(usize, Exposure)>,
+    keys: Vec<(usize, Exposure)>,
+    commits: usize,
+}
+
+fn look_into(
+    id: &Path,
+    r: &repo::Repo,
+    req: &Request<'_>,
+    usage_repo: &[Option<PathBuf>],
+    needles: &[Vec<Zeroizing<Vec<u8>>>],
+) -> Findings {
+    let mut f = Findings::default();
+    let states: Vec<(usize, repo::FileState)> = req
+        .usages
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| usage_repo[*i].as_deref() == Some(id))
+        .filter_map(|(i, (file, _))| Some((i, r.file_state(file)?)))
+        .collect();
+    let candidates = candidates(r, &req.folders, &req.locations, &states);
+    let history = read_history(id, r, &candidates, req.deadline);
+    f.commits = history.commits;
+    let hits = search(r, &history, needles);
+    for (i, st) in states {
+        let key = req.usages[i].1;
+        let hit = hits.get(&key);
+        let state = match hit {
+            Some(h) if h.pushed.is_some() => ExposureState::Pushed,
+            Some(_) => ExposureState::Committed,
+            None if st.tracked => ExposureState::Tracked,
+            None if st.ignored => ExposureState::Ignored,
+            None => ExposureState::Untracked,
+        };
+        let e = Exposure {
+            state,
+            repo: r.workdir.clone(),
+            path: st.rela,
+            tracked: st.tracked,
+            ignored: st.ignored,
+            commit: hit.map(|h| h.commit.clone()),
+            pushed: hit.and_then(|h| h.pushed.clone()),
+            history_complete: history.complete,
+        };
+        f.keys.push((key, e.clone()));
+        f.usages.push((i, e));
+    }
+    let mut hits: Vec<(usize, Hit)> = hits.into_iter().collect();
+    hits.sort_by_key(|(k, _)| *k);
+    for (key, hit) in hits {
+        f.keys.push((
+            key,
+            Exposure {
                 state: if hit.pushed.is_some() {
                     ExposureState::Pushed
                 } else {
@@ -275,11 +331,10 @@ pub fn assess(req: &Request<'_>) -> Assessment {
                 commit: Some(hit.commit),
                 pushed: hit.pushed,
                 history_complete: history.complete,
-            };
-            out.keys[key] = worse(out.keys[key].take(), Some(exposure));
-        }
+            },
+        ));
     }
-    out
+    f
 }
 
 /// The paths searched in `r`'s history: each location under the root and under each folder inside the

@@ -37,8 +37,12 @@ describe("view helpers", () => {
       { credential: "a", since: "", days: 100, due: true },
       { credential: "gone", since: "", days: 100, due: true },
     ];
-    expect(glance(report, ages, history)).toEqual({ due: 1, unfinished: 2, plaintext: 2, superseded: 0 });
-    expect(glance(null, [], [])).toEqual({ due: 0, unfinished: 0, plaintext: 0, superseded: 0 });
+    expect(glance(report, ages, history)).toEqual({ due: 1, unfinished: 2, plaintext: 2, superseded: 0, exposed: 0 });
+    expect(glance(null, [], [])).toEqual({ due: 0, unfinished: 0, plaintext: 0, superseded: 0, exposed: 0 });
+    // Keys in git (tracked, committed, pushed) are counted; an ignored or untracked file is not.
+    const at = (state: "pushed" | "tracked" | "untracked") => ({ state, repo: "/r", path: ".mcp.json", tracked: state !== "untracked", ignored: false, history_complete: true });
+    const inGit: ScanReport = { ...report, credentials: [{ ...cred("a", ["s"]), exposure: at("pushed") }, { ...cred("b", ["t"]), exposure: at("tracked") }, { ...cred("c", []), exposure: at("untracked") }] };
+    expect(glance(inGit, [], []).exposed).toBe(2);
     // A rotation whose new key failed its check waits for the user (roll back, keep both, or look): the
     // header does not say "all keys are up to date".
     const failed = [entry({ rotation: "r2", credential: "x", new_credential: "c", outcome: "verify-failed", model: "create-then-revoke" })];

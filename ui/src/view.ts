@@ -1,5 +1,5 @@
 // Pure helpers for the shell's screens: names, summaries and plain words. No IPC here (that is api.ts).
-import { stateBadges, type AuditEntry, type Credential, type KeyAge, type ProviderInfo, type RotationStep, type ScanReport } from "./api";
+import { isExposed, stateBadges, type AuditEntry, type Credential, type KeyAge, type ProviderInfo, type RotationStep, type ScanReport } from "./api";
 
 export type Screen = "keys" | "clients" | "history" | "backups" | "settings";
 
@@ -50,6 +50,8 @@ export interface Glance {
   /** Values in configs that Rekey rotated or replaced away (a restored copy, a client writing an old
    * copy back): those servers most likely run on a dead key. */
   superseded: number;
+  /** Keys tracked, committed or pushed in a git repository. */
+  exposed: number;
 }
 
 /** What the header shows at a glance. */
@@ -64,6 +66,7 @@ export function glance(report: ScanReport | null, ages: KeyAge[], history: Audit
     ).length,
     plaintext: creds.filter((c) => c.slots.some((s) => s.state === "secret")).length,
     superseded: creds.filter((c) => c.superseded).length,
+    exposed: creds.filter((c) => isExposed(c.exposure)).length,
   };
 }
 
