@@ -218,3 +218,67 @@ fn a_file_outside_any_repository_has_no_exposure_and_a_repository_without_commit
     assert!(!text.contains("EXPOSED"), "{text}");
     assert!(text.starts_with(" ! "), "{text}");
 }
+
+#[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
+fn rotating_a_pushed_key_warns_checks_that_the_old_key_is_refused_and_history_keeps_the_fact() {
+    require_keyring();
+    let (_f, home, old, cred) = linked_bitscale();
+    // The same key in a project's .mcp.json, committed and pushed.
+    let repo = home.home().join("work/app");
+    let remote = home.home().join("remotes/app.git");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::create_dir_all(&remote).unwrap();
+    git(&home, &remote, &["init", "-q", "--bare"]);
+    git(&home, &repo, &["init", "-q"]);
+    git(&home, &repo, &["remote", "add", "origin", remote.to_str().unwrap()]);
+    home.write(
+        "home/work/app/.mcp.json",
+        &server("BITSCALE_API_KEY", &old).replace("\"tool\"", "\"bitscale\""),
+    );
+    git(&home, &repo, &["add", ".mcp.json"]);
+    git(&home, &repo, &["commit", "-q", "-m", "add the server"]);
+    git(&home, &repo, &["push", "-q", "origin", "main"]);
+    home.write(
+        "home/.claude.json",
+        &format!(r#"{{"projects": {{"{}": {{}}}}}}"#, repo.display()),
+    );
+
+    // The plan says where git has it, that its copies stay valid until the rotation, and that the tracked
+    // file would take the new key into the next commit.
+    let plan: Value =
+        serde_json::from_str(&ok(&run(&home, &["plan", &cred, "--json"], "", &[]))).unwrap();
+    assert_eq!(plan["exposure"]["state"], "pushed", "{plan:#}");
+    let warnings = plan["warnings"].to_string();
+    assert!(warnings.contains("stays valid until this rotation"), "{warnings}");
+    assert!(warnings.contains("app/.mcp.json is tracked by git"), "{warnings}");
+
+    let out: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(out["step"], "verified", "{out:#}");
+    let old_key = out["old_key"].as_str().unwrap();
+    assert!(
+        old_key.contains("the provider refuses the old key now"),
+        "{old_key}"
+    );
+    // The history keeps the fact; the scan no longer shows the key as pushed (its new value is in no
+    // history), only the tracked file holding it.
+    let history: Value =
+        serde_json::from_str(&ok(&run(&home, &["history", "--json"], "", &[]))).unwrap();
+    let line = history.as_array().unwrap().last().unwrap().to_string();
+    assert!(line.contains("the old key was pushed to origin"), "{line}");
+    assert!(!line.contains(&old[8..]), "the key leaked: {line}");
+    let s = scan(&home);
+    let states: Vec<&str> = s["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["exposure"]["state"].as_str())
+        .collect();
+    assert_eq!(states, ["tracked"], "{s:#}");
+}

@@ -80,6 +80,10 @@ pub struct Entry {
     /// Create-then-revoke rollback: the new key was deleted at the provider.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub new_key_deleted: bool,
+    /// Where git had the old key when this rotation replaced it ("pushed to origin (github.com) in commit
+    /// …"): the history line keeps the fact after the scan no longer shows it. No secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposed: Option<String>,
 }
 
 impl Entry {

@@ -120,6 +120,12 @@ fn run(
             .collect(),
         ..Default::default()
     };
+    // The history line keeps where git had the old key.
+    entry.exposed = plan
+        .exposure
+        .as_ref()
+        .filter(|e| e.state >= crate::exposure::ExposureState::Committed)
+        .map(|e| e.summary());
     let model = provider.model(&plan.link);
     let ctr = model == Model::CreateThenRevoke;
     if ctr {
@@ -354,6 +360,23 @@ fn run(
         progress(entry.step);
     }
     drop(lock);
+    let mut old_key = super::old_key_status(
+        &entry,
+        model,
+        valid_until.or_else(|| grace_end(plan.grace)),
+    );
+    // A key git had: the copies there are worthless only once the provider refuses it (checked, not
+    // assumed; a grace period keeps it working on purpose).
+    if let Some(e) = plan
+        .exposure
+        .as_ref()
+        .filter(|e| e.state >= crate::exposure::ExposureState::Committed)
+    {
+        if matches!(entry.step, Step::Verified | Step::Revoked) && plan.grace.is_zero() {
+            let checked = super::exposed::old_key_checked(provider, http, &plan.link, &plan.current, e);
+            old_key = format!("{old_key}; {}", scrubber.clean(&checked));
+        }
+    }
     Ok(Outcome {
         rotation: entry.id.clone(),
         step: entry.step,
@@ -375,11 +398,7 @@ fn run(
         restart: plan.restart,
         also_update: plan.also_update,
         reveal_token,
-        old_key: super::old_key_status(
-            &entry,
-            model,
-            valid_until.or_else(|| grace_end(plan.grace)),
-        ),
+        old_key,
         model,
         secret_to_show: show_secret.then_some(new),
     })

@@ -9,6 +9,7 @@
 
 pub mod activepieces;
 mod execute;
+mod exposed;
 mod finish;
 pub use crate::change::journal;
 pub use crate::change::lock;
@@ -161,7 +162,14 @@ fn audit_as(ctx: &Context, e: &Entry, kind: crate::change::Kind) {
         model: e.model,
         old_key_id: e.old_key_id.clone(),
         new_key_id: e.new_key_id.clone(),
-        message: e.message.as_deref().map(crate::scrub::text),
+        message: match (&e.message, &e.exposed) {
+            (Some(m), Some(x)) => Some(format!("{m}; the old key was {x}")),
+            (Some(m), None) => Some(m.clone()),
+            (None, Some(x)) => Some(format!("the old key was {x}")),
+            (None, None) => None,
+        }
+        .as_deref()
+        .map(crate::scrub::text),
         left: e.left.clone(),
         files: e
             .files

@@ -54,6 +54,11 @@ pub struct RotationPlan {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[ts(optional = nullable)]
     pub protected: Vec<String>,
+    /// Where git has this key (committed, pushed, a tracked file), when it does: see
+    /// [`crate::exposure`]. After the rotation Rekey checks that the provider refuses the old key.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<crate::exposure::Exposure>,
     /// What the user should know about the plan ("0 files change; …").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[ts(optional = nullable)]
@@ -214,7 +219,15 @@ pub fn plan(
             running.join().unwrap_or_default(),
         )
     });
-    let report = report?;
+    let mut report = report?;
+    // Where git has this key (and its other usages): read before the plan is shown (the app's process
+    // keeps the histories it read; the CLI reads them once).
+    report.assess_exposure(&[], std::time::Instant::now() + EXPOSURE_BUDGET);
+    let exposure = report
+        .credentials
+        .iter()
+        .find(|c| c.id == credential)
+        .and_then(|c| c.exposure.clone());
     let (keychain, probe_cleanup) = keychain;
     // A protected key: its references and the key their keychain entry holds (see `protect::index`).
     let (protected, kept) = crate::protect::index::protected_key(ctx, vault, credential)?;
@@ -428,6 +441,7 @@ pub fn plan(
     if provider.supports_grace() {
         warnings.extend(provider.grace_note(grace));
     }
+    warnings.extend(super::exposed::warnings(&report, credential, exposure.as_ref(), grace));
     let model = provider.model(&link);
     let risk = risk_text(model, grace);
     Ok(RotationPlan {
@@ -445,6 +459,7 @@ pub fn plan(
         restart,
         also_update: also_update(&report, credential, provider.id()),
         protected,
+        exposure,
         notes,
         current,
         admin,
@@ -454,6 +469,9 @@ pub fn plan(
         probe_cleanup,
     })
 }
+
+/// How long a plan reads git histories before it shows what it has (marked incomplete).
+const EXPOSURE_BUDGET: Duration = Duration::from_secs(20);
 
 /// Where one usage of the key sits: a plan's usages must still be exactly these when it runs.
 fn usages(p: &ReplacePlan) -> Vec<String> {
