@@ -156,7 +156,14 @@ async fn a_due_key_is_announced_once_a_day_and_not_when_turned_off() {
 fn git(dir: &std::path::Path, args: &[&str]) {
     let out = Command::new("git")
         .current_dir(dir)
-        .args(["-c", "user.name=Rekey Test", "-c", "user.email=test@rekey.invalid", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=Rekey Test",
+            "-c",
+            "user.email=test@rekey.invalid",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .env_remove("GIT_DIR")
         .output()
@@ -187,7 +194,10 @@ async fn a_key_pushed_from_a_project_comes_first_is_announced_once_and_says_what
     std::fs::create_dir_all(&remote).unwrap();
     git(&remote, &["init", "-q", "--bare"]);
     git(&repo, &["init", "-q"]);
-    git(&repo, &["remote", "add", "origin", remote.to_str().unwrap()]);
+    git(
+        &repo,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
     std::fs::write(
         repo.join(".mcp.json"),
         format!("{{\n  \"mcpServers\": {{\n    \"bitscale\": {{ \"command\": \"uvx\", \"env\": {{ \"BITSCALE_API_KEY\": \"{pushed}\" }} }}\n  }}\n}}\n"),
@@ -213,9 +223,15 @@ async fn a_key_pushed_from_a_project_comes_first_is_announced_once_and_says_what
     // First in the list, and selected: its pane says where it is and what to do.
     let first = wait_for(&c, "[data-testid=credential]").await;
     let row = first.text().await.unwrap();
-    assert!(row.contains("pushed to origin") && row.contains("BitScale"), "{row}");
+    assert!(
+        row.contains("pushed to origin") && row.contains("BitScale"),
+        "{row}"
+    );
     // The header says it too, and no longer that all keys are up to date.
-    assert_eq!(text_of(&c, "[data-testid=status-exposed]").await, "1 key in git");
+    assert_eq!(
+        text_of(&c, "[data-testid=status-exposed]").await,
+        "1 key in git"
+    );
     assert!(c
         .find_all(thirtyfour::By::Css("[data-testid=status-calm]"))
         .await
@@ -224,7 +240,10 @@ async fn a_key_pushed_from_a_project_comes_first_is_announced_once_and_says_what
     let said = text_of(&c, "[data-testid=exposure]").await;
     assert!(said.contains("Pushed to origin in commit"), "{said}");
     assert!(said.contains("work/app/.mcp.json"), "{said}");
-    assert!(said.contains("stays valid until the key is rotated"), "{said}");
+    assert!(
+        said.contains("stays valid until the key is rotated"),
+        "{said}"
+    );
     let (_, _, summary, body) = notes
         .recv_timeout(Duration::from_secs(20))
         .expect("no notification about the pushed key");

@@ -35,9 +35,10 @@ pub(super) fn execute(command: Command, out: &mut dyn Write) -> Result<i32, CliE
             Ok(0)
         }
         Command::Scan { json } => {
-            let mut report = Context::from_os()?.scan()?;
+            let ctx = Context::from_os()?;
+            let mut report = ctx.scan()?;
             let started = std::time::Instant::now();
-            let read = report.assess_exposure(&[], started + EXPOSURE_BUDGET);
+            let read = ctx.assess_exposure(&mut report, started + EXPOSURE_BUDGET);
             if !json && started.elapsed() > std::time::Duration::from_secs(1) {
                 note(&format!(
                     "(read the git history of {} repositories, {} commits, in {:.1} s)",

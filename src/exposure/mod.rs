@@ -17,7 +17,7 @@
 mod repo;
 
 use crate::Secret;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -26,7 +26,7 @@ use ts_rs::TS;
 use zeroize::Zeroizing;
 
 /// How exposed a usage (or a key) is, least serious first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExposureState {
     /// In a work tree and ignored (`.gitignore`, `info/exclude`, the user's global excludes): safe.
@@ -60,7 +60,7 @@ impl ExposureState {
 }
 
 /// The first commit found holding the key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CommitRef {
     /// The commit's id (hex).
     pub id: String,
@@ -71,7 +71,7 @@ pub struct CommitRef {
 }
 
 /// Where a pushed key went.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Pushed {
     /// The remote whose tracking refs reach the commit (`origin`).
     pub remote: String,
@@ -82,7 +82,7 @@ pub struct Pushed {
 }
 
 /// The exposure of one usage (or of a key: its most serious).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Exposure {
     pub state: ExposureState,
     /// The work tree.
@@ -110,7 +110,10 @@ impl Exposure {
             (Some(p), ExposureState::Pushed) => format!(
                 "pushed to {}{}",
                 p.remote,
-                p.host.as_deref().map(|h| format!(" ({h})")).unwrap_or_default()
+                p.host
+                    .as_deref()
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default()
             ),
             _ => self.state.words().to_string(),
         };
@@ -195,7 +198,8 @@ pub fn assess(req: &Request<'_>) -> Assessment {
         keys: vec![None; req.keys.len()],
         ..Assessment::default()
     };
-    // Each directory's repository, opened once; repositories by identity (linked work trees share one).
+    // Each directory's repository, opened once; repositories by work tree (linked work trees have their own
+    // index and paths, and share their history through the cache, by common git dir).
     let mut by_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut repos: BTreeMap<PathBuf, repo::Repo> = BTreeMap::new();
     let mut locate = |dir: &Path, repos: &mut BTreeMap<PathBuf, repo::Repo>| -> Option<PathBuf> {
@@ -203,7 +207,7 @@ pub fn assess(req: &Request<'_>) -> Assessment {
             .entry(dir.to_path_buf())
             .or_insert_with(|| {
                 let r = repo::open(dir)?;
-                let id = r.id();
+                let id = r.workdir.clone();
                 repos.entry(id.clone()).or_insert(r);
                 Some(id)
             })
@@ -212,7 +216,11 @@ pub fn assess(req: &Request<'_>) -> Assessment {
     let usage_repo: Vec<Option<PathBuf>> = req
         .usages
         .iter()
-        .map(|(file, _)| locate(file.parent()?, &mut repos))
+        // Through links (a config linked into a dotfiles repository is that repository's file).
+        .map(|(file, _)| {
+            let real = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+            locate(real.parent()?, &mut repos)
+        })
         .collect();
     for folder in &req.folders {
         if folder.is_dir() {
@@ -227,7 +235,8 @@ pub fn assess(req: &Request<'_>) -> Assessment {
         .map_or(1, |n| n.get())
         .clamp(1, 4)
         .min(repos.len().max(1));
-    let mut shares: Vec<Vec<(usize, PathBuf, repo::Repo)>> = (0..workers).map(|_| Vec::new()).collect();
+    let mut shares: Vec<Vec<(usize, PathBuf, repo::Repo)>> =
+        (0..workers).map(|_| Vec::new()).collect();
     for (n, (id, r)) in repos.into_iter().enumerate() {
         shares[n % workers].push((n, id, r));
     }
@@ -287,9 +296,10 @@ fn look_into(
         .filter_map(|(i, (file, _))| Some((i, r.file_state(file)?)))
         .collect();
     let candidates = candidates(r, &req.folders, &req.locations, &states);
-    let history = read_history(id, r, &candidates, req.deadline);
+    let history = read_history(&r.id(), r, &candidates, req.deadline);
     f.commits = history.commits;
-    let hits = search(r, &history, needles);
+    let (hits, searched) = search(r, &history, needles, req.deadline);
+    let complete = history.complete && searched;
     for (i, st) in states {
         let key = req.usages[i].1;
         let hit = hits.get(&key);
@@ -308,7 +318,7 @@ fn look_into(
             ignored: st.ignored,
             commit: hit.map(|h| h.commit.clone()),
             pushed: hit.and_then(|h| h.pushed.clone()),
-            history_complete: history.complete,
+            history_complete: complete,
         };
         f.keys.push((key, e.clone()));
         f.usages.push((i, e));
@@ -330,7 +340,7 @@ fn look_into(
                 ignored: false,
                 commit: Some(hit.commit),
                 pushed: hit.pushed,
-                history_complete: history.complete,
+                history_complete: complete,
             },
         ));
     }
@@ -370,8 +380,9 @@ fn candidates(
     out
 }
 
-/// Histories read in this process (the app checks again after every scan), by repository, with what they
-/// were read for: the same tips, names and paths give the same history. Complete ones only; no secrets.
+/// Histories read in this process (the app checks again after every scan), by repository (its common git
+/// dir: linked work trees share one), with what they were read for: the same tips and paths give the same
+/// history. No secrets.
 type Cached = (repo::Tips, Vec<String>, Arc<repo::History>);
 static HISTORIES: LazyLock<Mutex<HashMap<PathBuf, Cached>>> = LazyLock::new(Mutex::default);
 
@@ -392,25 +403,34 @@ fn read_history(
             return h.clone();
         }
     }
+    // Kept even when incomplete: a history that did not fit one check's budget does not fit the next
+    // (the app checks after every scan).
     let history = Arc::new(r.history(&tips, candidates, deadline));
-    if history.complete {
-        cache().insert(
-            id.to_path_buf(),
-            (tips, candidates.to_vec(), history.clone()),
-        );
-    }
+    cache().insert(
+        id.to_path_buf(),
+        (tips, candidates.to_vec(), history.clone()),
+    );
     history
 }
 
-/// Each key's best hit in `history`'s blobs: pushed before local, then the earliest commit.
+/// Each key's best hit in `history`'s blobs: a pushed commit when there is one (a remote with a host
+/// before one on a local path), else the earliest. `false` when a blob could not be read (a partial clone)
+/// or the deadline passed: a key not found may be there.
 fn search(
     r: &repo::Repo,
     history: &repo::History,
     needles: &[Vec<Zeroizing<Vec<u8>>>],
-) -> HashMap<usize, Hit> {
+    deadline: Instant,
+) -> (HashMap<usize, Hit>, bool) {
+    let mut complete = true;
     let mut found: HashMap<usize, Vec<&repo::Occurrence>> = HashMap::new();
     for (blob, occurrences) in &history.blobs {
+        if Instant::now() > deadline {
+            complete = false;
+            break;
+        }
         let Some(data) = r.blob(*blob).map(Zeroizing::new) else {
+            complete = false;
             continue;
         };
         for (key, views) in needles.iter().enumerate() {
@@ -422,12 +442,27 @@ fn search(
             }
         }
     }
-    found
+    let hits = found
         .into_iter()
         .filter_map(|(key, occurrences)| {
-            let pushed = occurrences.iter().find_map(|o| o.remote.clone());
+            let mut remotes: Vec<(String, Option<String>)> = Vec::new();
+            for o in &occurrences {
+                if let Some(name) = &o.remote {
+                    if !remotes.iter().any(|(n, _)| n == name) {
+                        remotes.push((name.clone(), r.remote_host(name)));
+                    }
+                }
+            }
+            // A remote with a host (github.com) says more than a local path.
+            remotes.sort_by_key(|(_, host)| host.is_none());
+            let pushed = remotes.into_iter().next();
             let first = occurrences
                 .iter()
+                .filter(|o| {
+                    pushed
+                        .as_ref()
+                        .is_none_or(|(name, _)| o.remote.as_ref() == Some(name))
+                })
                 .filter_map(|o| Some((r.commit_time(o.commit)?, *o)))
                 .min_by_key(|(t, o)| (*t, o.commit))?;
             let date = jiff::Timestamp::from_second(first.0)
@@ -441,12 +476,10 @@ fn search(
                         date,
                         path: first.1.path.to_string(),
                     },
-                    pushed: pushed.map(|remote| Pushed {
-                        host: r.remote_host(&remote),
-                        remote,
-                    }),
+                    pushed: pushed.map(|(remote, host)| Pushed { remote, host }),
                 },
             ))
         })
-        .collect()
+        .collect();
+    (hits, complete)
 }

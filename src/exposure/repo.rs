@@ -64,7 +64,9 @@ pub(super) fn open(dir: &Path) -> Option<Repo> {
     // A delta-base cache by memory rather than gix's default 64-slot list, which a history walk searched
     // linearly on every object (a quarter of the time in a profile).
     repo.objects.set_pack_cache(|| {
-        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(32 << 20))
+        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+            32 << 20,
+        ))
     });
     let workdir = std::fs::canonicalize(repo.workdir()?).ok()?;
     Some(Repo { repo, workdir })
@@ -101,7 +103,10 @@ impl Repo {
                 )
                 .ok()?;
             excludes
-                .at_entry(BStr::new(rela.as_bytes()), Some(gix::index::entry::Mode::FILE))
+                .at_entry(
+                    BStr::new(rela.as_bytes()),
+                    Some(gix::index::entry::Mode::FILE),
+                )
                 .ok()?
                 .is_excluded()
         };
@@ -151,7 +156,12 @@ impl Repo {
             tips.sort();
         }
         let mut local = local;
+        // HEAD too: a detached HEAD (a rebase in progress, a tag checked out) has commits no branch has.
+        if let Ok(head) = self.repo.head_id() {
+            local.push(head.detach());
+        }
         local.sort();
+        local.dedup();
         by_remote.push((None, local));
         Some(Tips(by_remote))
     }
@@ -189,24 +199,29 @@ impl Repo {
                 }
             };
             for info in walk {
+                // Every commit: a walk whose commits cannot be read must stop at its deadline too.
+                if Instant::now() > deadline {
+                    history.complete = false;
+                    return history;
+                }
                 let Ok(info) = info else {
                     history.complete = false;
                     break;
                 };
                 history.commits += 1;
-                let parent = info.parent_ids.first().copied();
-                let (Some(mine), parents) = (
-                    look.at_commit(self, info.id, &paths),
-                    parent.map(|p| look.at_commit(self, p, &paths)),
-                ) else {
+                let Some(mine) = look.at_commit(self, info.id, &paths) else {
                     history.complete = false;
                     continue;
                 };
-                let before = match parents {
-                    Some(Some(p)) => Some(p),
-                    Some(None) => {
-                        history.complete = false;
-                        continue;
+                // A parent that cannot be read (the edge of a shallow clone, a missing object) is taken as
+                // none: what this commit holds counts as brought in by it, and the history is incomplete.
+                let before = match info.parent_ids.first() {
+                    Some(p) => {
+                        let read = look.at_commit(self, *p, &paths);
+                        if read.is_none() {
+                            history.complete = false;
+                        }
+                        read
                     }
                     None => None,
                 };
@@ -220,10 +235,6 @@ impl Repo {
                         path: BString::from(candidates[i].as_str()),
                         remote: remote.clone(),
                     });
-                }
-                if history.commits % 64 == 0 && Instant::now() > deadline {
-                    history.complete = false;
-                    return history;
                 }
             }
         }
@@ -341,7 +352,9 @@ impl Look {
         }
         let found = match next {
             Some((id, false)) if depth + 1 == path.len() => Some(id),
-            Some((id, true)) if depth + 1 < path.len() => self.below(r, id, path, index, depth + 1)?,
+            Some((id, true)) if depth + 1 < path.len() => {
+                self.below(r, id, path, index, depth + 1)?
+            }
             _ => None,
         };
         if self.subtrees.len() > LOOK_MAX {

@@ -42,6 +42,19 @@ impl Context {
         Ok(report)
     }
 
+    /// Where git stands on every usage and key of `report` ([`crate::exposure`]), histories read until
+    /// `deadline`; a key found committed or pushed stays so until its value changes (protected since, its
+    /// file cleaned: `ScanReport::remember_exposure`).
+    pub fn assess_exposure(
+        &self,
+        report: &mut ScanReport,
+        deadline: std::time::Instant,
+    ) -> scan::ExposureStats {
+        let stats = report.assess_exposure(&[], deadline);
+        report.remember_exposure(&self.data_dir);
+        stats
+    }
+
     /// Give every credential of `report` its key's id for life (new keys get one now), its name, and
     /// whether its value is one the key had before (rotated or replaced away). A registry that cannot be
     /// read or written leaves the ids out (the fingerprints still work) rather than failing the scan.

@@ -360,11 +360,8 @@ fn run(
         progress(entry.step);
     }
     drop(lock);
-    let mut old_key = super::old_key_status(
-        &entry,
-        model,
-        valid_until.or_else(|| grace_end(plan.grace)),
-    );
+    let mut old_key =
+        super::old_key_status(&entry, model, valid_until.or_else(|| grace_end(plan.grace)));
     // A key git had: the copies there are worthless only once the provider refuses it (checked, not
     // assumed; a grace period keeps it working on purpose).
     if let Some(e) = plan
@@ -373,7 +370,8 @@ fn run(
         .filter(|e| e.state >= crate::exposure::ExposureState::Committed)
     {
         if matches!(entry.step, Step::Verified | Step::Revoked) && plan.grace.is_zero() {
-            let checked = super::exposed::old_key_checked(provider, http, &plan.link, &plan.current, e);
+            let checked =
+                super::exposed::old_key_checked(provider, http, &plan.link, &plan.current, e);
             old_key = format!("{old_key}; {}", scrubber.clean(&checked));
         }
     }

@@ -87,8 +87,7 @@ pub fn due_notices(
 }
 
 /// The notices for keys newly found committed or pushed (a security alert: sent whatever the due-key
-/// setting), each once per key, state and commit (`exposure-notified.json`: key ids, states and commit ids,
-/// never a value). `report` must have been assessed (`ScanReport::assess_exposure`).
+/// setting), each once per key and state (`exposure-notified.json`: key ids and states, never a value). `report` must have been assessed (`ScanReport::assess_exposure`).
 pub fn exposure_notices(ctx: &Context, report: &ScanReport) -> Result<Vec<Notice>> {
     use crate::exposure::ExposureState;
     let path = ctx.data_dir.join("exposure-notified.json");
@@ -105,12 +104,8 @@ pub fn exposure_notices(ctx: &Context, report: &ScanReport) -> Result<Vec<Notice
         else {
             continue;
         };
-        let commit = e.commit.as_ref().map(|c| c.id.as_str()).unwrap_or("");
-        let mark = format!(
-            "{}|{:?}|{commit}",
-            cred.key.as_deref().unwrap_or(&cred.id),
-            e.state
-        );
+        // Once per key and state: a deeper walk finding an earlier commit is no news.
+        let mark = format!("{}|{:?}", cred.key.as_deref().unwrap_or(&cred.id), e.state);
         if !sent.insert(mark) {
             continue;
         }
@@ -127,7 +122,10 @@ pub fn exposure_notices(ctx: &Context, report: &ScanReport) -> Result<Vec<Notice
             (Some(p), ExposureState::Pushed) => format!(
                 "{name} was pushed to {}{}",
                 p.remote,
-                p.host.as_deref().map(|h| format!(" ({h})")).unwrap_or_default()
+                p.host
+                    .as_deref()
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default()
             ),
             _ => format!("{name} is committed to git"),
         };

@@ -222,7 +222,7 @@ pub fn plan(
     let mut report = report?;
     // Where git has this key (and its other usages): read before the plan is shown (the app's process
     // keeps the histories it read; the CLI reads them once).
-    report.assess_exposure(&[], std::time::Instant::now() + EXPOSURE_BUDGET);
+    ctx.assess_exposure(&mut report, std::time::Instant::now() + EXPOSURE_BUDGET);
     let exposure = report
         .credentials
         .iter()
@@ -441,7 +441,12 @@ pub fn plan(
     if provider.supports_grace() {
         warnings.extend(provider.grace_note(grace));
     }
-    warnings.extend(super::exposed::warnings(&report, credential, exposure.as_ref(), grace));
+    warnings.extend(super::exposed::warnings(
+        &report,
+        credential,
+        exposure.as_ref(),
+        grace,
+    ));
     let model = provider.model(&link);
     let risk = risk_text(model, grace);
     Ok(RotationPlan {

@@ -18,7 +18,11 @@ pub struct ExposureStats {
 impl ScanReport {
     /// Find where git stands on every literal usage and key (see [`crate::exposure`]); histories are read
     /// until `deadline`. Also searches the histories of `more_folders` (besides the projects scanned).
-    pub fn assess_exposure(&mut self, more_folders: &[PathBuf], deadline: Instant) -> ExposureStats {
+    pub fn assess_exposure(
+        &mut self,
+        more_folders: &[PathBuf],
+        deadline: Instant,
+    ) -> ExposureStats {
         let literal: Vec<usize> = (0..self.internal.len())
             .filter(|&i| {
                 self.internal[i].report.state == ValueState::Secret
@@ -113,5 +117,72 @@ impl ScanReport {
             repos: found.repos,
             commits: found.commits,
         }
+    }
+}
+
+/// What `exposed.json` keeps of a key found committed or pushed: the value it was found with (its
+/// credential id) and where. No secret.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Remembered {
+    credential: String,
+    exposure: exposure::Exposure,
+}
+
+impl ScanReport {
+    /// A key stays exposed until its value changes: a key found committed or pushed is remembered (by its
+    /// id for life, in `exposed.json` in `data_dir`), and a later scan that no longer sees it in git (the
+    /// key protected since, its file cleaned) still reports it while the key has the same value. A
+    /// rotation or a replace gives the key a new value and ends it. Call after [`Self::assess_exposure`].
+    pub fn remember_exposure(&mut self, data_dir: &Path) {
+        use exposure::ExposureState;
+        let path = data_dir.join("exposed.json");
+        let found = self.credentials.iter().any(|c| {
+            c.key.is_some()
+                && c.exposure
+                    .as_ref()
+                    .is_some_and(|e| e.state >= ExposureState::Committed)
+        });
+        if !found && !path.exists() {
+            return;
+        }
+        // Under the file's lock: the app and the CLI may both be scanning.
+        let credentials = &mut self.credentials;
+        let _ = crate::datafile::update_json(
+            &path,
+            |kept: &mut std::collections::BTreeMap<String, Remembered>| {
+                for c in credentials.iter_mut() {
+                    let Some(key) = c.key.clone() else { continue };
+                    match &c.exposure {
+                        Some(e) if e.state >= ExposureState::Committed => {
+                            kept.insert(
+                                key,
+                                Remembered {
+                                    credential: c.id.clone(),
+                                    exposure: e.clone(),
+                                },
+                            );
+                        }
+                        _ => match kept.get(&key) {
+                            Some(r) if r.credential == c.id => {
+                                c.exposure =
+                                    exposure::worse(c.exposure.take(), Some(r.exposure.clone()));
+                            }
+                            // The key has another value now: rotated or replaced.
+                            Some(_) => {
+                                kept.remove(&key);
+                            }
+                            None => {}
+                        },
+                    }
+                }
+            },
+        );
+        self.credentials
+            .sort_by_key(|c| std::cmp::Reverse(c.exposure.as_ref().map(|e| e.state)));
+        self.summary.exposed_keys = self
+            .credentials
+            .iter()
+            .filter(|c| c.exposure.as_ref().is_some_and(|e| e.state.is_exposed()))
+            .count();
     }
 }

@@ -767,6 +767,11 @@ also_update: Array<AlsoUpdate>,
  */
 protected?: Array<string>, 
 /**
+ * Where git has this key (committed, pushed, a tracked file), when it does: see
+ * [`crate::exposure`]. After the rotation Rekey checks that the provider refuses the old key.
+ */
+exposure?: Exposure, 
+/**
  * What the user should know about the plan ("0 files change; …").
  */
 notes?: Array<string>, };
