@@ -258,8 +258,9 @@ fn rotating_a_pushed_key_warns_checks_that_the_old_key_is_refused_and_history_ke
     require_keyring();
     let (_f, home, old, cred) = linked_bitscale();
     pushed_project(&home, &old);
+    let tracked = home.home().join("work/app/.mcp.json");
     // The plan says where git has it, that its copies stay valid until the rotation, and that the tracked
-    // file would take the new key into the next commit.
+    // file gets a reference first.
     let plan: Value =
         serde_json::from_str(&ok(&run(&home, &["plan", &cred, "--json"], "", &[]))).unwrap();
     assert_eq!(plan["exposure"]["state"], "pushed", "{plan:#}");
@@ -268,9 +269,16 @@ fn rotating_a_pushed_key_warns_checks_that_the_old_key_is_refused_and_history_ke
         warnings.contains("stays valid until this rotation"),
         "{warnings}"
     );
+    assert_eq!(
+        plan["protect_first"][0],
+        tracked.to_str().unwrap(),
+        "{plan:#}"
+    );
     assert!(
-        warnings.contains("app/.mcp.json is tracked by git"),
-        "{warnings}"
+        plan["notes"]
+            .to_string()
+            .contains("gets a rekey:// reference instead of the key"),
+        "{plan:#}"
     );
 
     let out: Value = serde_json::from_str(&ok(&run(
@@ -286,13 +294,66 @@ fn rotating_a_pushed_key_warns_checks_that_the_old_key_is_refused_and_history_ke
         old_key.contains("the provider refuses the old key now"),
         "{old_key}"
     );
-    // The history keeps the fact; the scan no longer shows the key as pushed (its new value is in no
-    // history), only the tracked file holding it.
+    // The tracked file holds a reference, never the new key; the user's own configs hold the new key.
+    let new = out["new_masked"].as_str().unwrap().to_string();
+    let in_git = std::fs::read_to_string(&tracked).unwrap();
+    assert!(in_git.contains("rekey://"), "{in_git}");
+    assert!(
+        !in_git.contains(&old) && !in_git.contains(new.split('…').nth(1).unwrap()),
+        "{in_git}"
+    );
+    let cursor = std::fs::read_to_string(home.home().join(".cursor/mcp.json")).unwrap();
+    assert!(cursor.contains(new.split('…').nth(1).unwrap()) && !cursor.contains(&old));
+    // The history keeps the fact (a Protect, then the rotation); the scan shows the key in git no more:
+    // its new value is in no history, and the tracked file holds a reference.
     let history: Value =
         serde_json::from_str(&ok(&run(&home, &["history", "--json"], "", &[]))).unwrap();
-    let line = history.as_array().unwrap().last().unwrap().to_string();
+    let lines = history.as_array().unwrap();
+    let line = lines.last().unwrap().to_string();
     assert!(line.contains("the old key was pushed to origin"), "{line}");
     assert!(!line.contains(&old[8..]), "the key leaked: {line}");
+    assert_eq!(lines[lines.len() - 2]["kind"], "protect", "{history:#}");
+    let s = scan(&home);
+    assert!(
+        s["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("exposure").is_none()),
+        "{s:#}"
+    );
+}
+
+#[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
+fn a_rotation_told_to_writes_the_new_key_into_a_tracked_file_and_says_so() {
+    require_keyring();
+    let (_f, home, old, cred) = linked_bitscale();
+    pushed_project(&home, &old);
+    let plan: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["plan", &cred, "--json", "--literal-in-tracked"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert!(plan.get("protect_first").is_none(), "{plan:#}");
+    assert!(
+        plan["warnings"].to_string().contains(
+            "app/.mcp.json is tracked by git: the new key written there goes into the next commit"
+        ),
+        "{plan:#}"
+    );
+    let out: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json", "--literal-in-tracked"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(out["step"], "verified", "{out:#}");
+    let in_git = std::fs::read_to_string(home.home().join("work/app/.mcp.json")).unwrap();
+    assert!(!in_git.contains("rekey://"), "{in_git}");
     let s = scan(&home);
     let states: Vec<&str> = s["credentials"]
         .as_array()

@@ -155,6 +155,7 @@ pub async fn confirm_rotation(
     draft: String,
     typed: String,
     despite_unparsed: Option<bool>,
+    literal_in_tracked: Option<bool>,
     on_step: Channel<Step>,
     drafts: State<'_, Drafts>,
     app: tauri::AppHandle,
@@ -172,6 +173,9 @@ pub async fn confirm_rotation(
     }
     if despite_unparsed == Some(true) {
         plan.go_ahead_despite_unparsed();
+    }
+    if literal_in_tracked == Some(true) {
+        plan.write_literal_in_tracked();
     }
     let provider = plan.provider_name;
     let outcome = tauri::async_runtime::spawn_blocking(move || {

@@ -165,6 +165,10 @@ pub enum Command {
         /// Grace period for the old key, where the provider supports one (e.g. 10m, 600s, 1h).
         #[arg(long)]
         grace: Option<String>,
+        /// Write the new key itself into config files git tracks (by default they get a rekey://
+        /// reference first, so the new key never goes into git).
+        #[arg(long)]
+        literal_in_tracked: bool,
     },
     /// Rotate a credential at its provider and update every config that uses it.
     Rotate {
@@ -183,6 +187,10 @@ pub enum Command {
         /// incomplete until that file is fixed and `rekey finish` runs).
         #[arg(long)]
         despite_unparsed: bool,
+        /// Write the new key itself into config files git tracks (by default they get a rekey://
+        /// reference first, so the new key never goes into git).
+        #[arg(long)]
+        literal_in_tracked: bool,
     },
     /// Finish an incomplete rotation: write the new key (from the keychain) into every usage still on the
     /// old key, after fixing what the rotation listed.

@@ -120,11 +120,15 @@ pub(super) fn execute(
             credential,
             json,
             grace,
+            literal_in_tracked,
         } => {
             let grace = grace.as_deref().map(parse_duration).transpose()?;
             let ctx = Context::from_os()?;
-            let plan =
+            let mut plan =
                 crate::rotation::plan(&ctx, &vault::Vault::default(), &http(), &credential, grace)?;
+            if literal_in_tracked {
+                plan.write_literal_in_tracked();
+            }
             if json {
                 print_json(out, &plan)?;
             } else {
@@ -139,12 +143,16 @@ pub(super) fn execute(
             grace,
             show_secret,
             despite_unparsed,
+            literal_in_tracked,
         } => {
             let grace = grace.as_deref().map(parse_duration).transpose()?;
             let ctx = Context::from_os()?;
             let vault = vault::Vault::default();
             let client = http();
             let mut plan = crate::rotation::plan(&ctx, &vault, &client, &credential, grace)?;
+            if literal_in_tracked {
+                plan.write_literal_in_tracked();
+            }
             if !json {
                 print_plan(out, &plan)?;
             }

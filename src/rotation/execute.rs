@@ -36,6 +36,10 @@ pub fn execute(
     let scrubber = Scrubber::new()
         .with(&plan.current)
         .with_opt(plan.admin.as_ref());
+    // Config files git tracks get a reference first (their own change), then the rotation is planned
+    // again on what they hold now.
+    let plan =
+        super::exposed::protect_first(ctx, vault, http, plan).map_err(|e| e.scrubbed(&scrubber))?;
     run(
         ctx,
         vault,

@@ -1,20 +1,20 @@
-//! A rotation of a key git has (issue 21): what its plan warns about, and the check after it that the
-//! provider now refuses the old key (a committed or pushed copy is worthless only then).
+//! A rotation of a key git has (issue 21): what its plan warns about, the config files git tracks that
+//! are protected first (so the new key never goes into git), and the check after it that the provider now
+//! refuses the old key (a committed or pushed copy is worthless only then).
 
+use super::RotationPlan;
+use crate::context::Context;
 use crate::exposure::{Exposure, ExposureState};
 use crate::providers::{self, Http, Link, ProviderError};
 use crate::scan::ScanReport;
-use crate::Secret;
+use crate::vault::Vault;
+use crate::{Error, Result, Secret};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The plan's warnings: the key's copies in a history stay valid until the rotation (and through a grace
-/// period); a tracked file would take the new key into the next commit.
-pub(super) fn warnings(
-    report: &ScanReport,
-    credential: &str,
-    exposure: Option<&Exposure>,
-    grace: Duration,
-) -> Vec<String> {
+/// period).
+pub(super) fn warnings(exposure: Option<&Exposure>, grace: Duration) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(e) = exposure.filter(|e| e.state >= ExposureState::Committed) {
         out.push(format!(
@@ -28,22 +28,98 @@ pub(super) fn warnings(
             ));
         }
     }
-    let mut tracked: Vec<String> = report
+    out
+}
+
+/// The config files git tracks that hold `credential` literally (sorted).
+pub(super) fn tracked_files(report: &ScanReport, credential: &str) -> Vec<PathBuf> {
+    let mut tracked: Vec<PathBuf> = report
         .credentials
         .iter()
         .filter(|c| c.id == credential)
         .flat_map(|c| c.slots.iter())
-        .filter(|s| s.exposure.as_ref().is_some_and(|e| e.tracked))
-        .map(|s| s.file.display().to_string())
+        .filter(|s| {
+            s.state == crate::scan::slots::ValueState::Secret
+                && s.exposure.as_ref().is_some_and(|e| e.tracked)
+        })
+        .map(|s| s.file.clone())
         .collect();
     tracked.sort();
     tracked.dedup();
-    for file in tracked {
-        out.push(format!(
-            "{file} is tracked by git: the new key written there goes into the next commit. Protect the key first (`rekey protect`, or Protect… in the app) to put a rekey:// reference there instead, or untrack the file (`git rm --cached`) and add it to .gitignore."
-        ));
+    tracked
+}
+
+pub(super) fn protect_first_note(file: &Path) -> String {
+    format!(
+        "{} is tracked by git: before the rotation it gets a rekey:// reference instead of the key (its server then runs through `rekey exec`), so the new key never goes into git. To write the new key there anyway: --literal-in-tracked.",
+        file.display()
+    )
+}
+
+pub(super) fn tracked_warning(file: &Path) -> String {
+    format!(
+        "{} is tracked by git: the new key written there goes into the next commit. Untrack it (`git rm --cached`) and add it to .gitignore, or protect the key.",
+        file.display()
+    )
+}
+
+/// Before the provider's call: protect the key in the plan's tracked files (one Protect change), then plan
+/// the rotation again (the files changed). The fresh plan must show exactly the same usages, those files'
+/// now as references; anything else stops here, with the key protected there and nothing rotated.
+pub(super) fn protect_first(
+    ctx: &Context,
+    vault: &Vault,
+    http: &Http,
+    plan: RotationPlan,
+) -> Result<RotationPlan> {
+    if plan.protect_first.is_empty() {
+        return Ok(plan);
     }
-    out
+    let mut protect = crate::protect::plan_protect(ctx, &plan.credential)?;
+    protect
+        .files
+        .retain(|f| plan.protect_first.contains(&f.path));
+    let missing: Vec<String> = plan
+        .protect_first
+        .iter()
+        .filter(|p| !protect.files.iter().any(|f| f.path == **p))
+        .map(|p| p.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Preflight(format!(
+            "{} cannot take a rekey:// reference (see `rekey protect {}`): untrack it, or rotate with --literal-in-tracked to write the new key there; nothing changed",
+            missing.join(", "),
+            plan.credential
+        )));
+    }
+    let applied = crate::protect::apply_protect(ctx, vault, &protect)?;
+    if let Some(f) = applied.files.iter().find(|f| !f.ok) {
+        return Err(Error::Preflight(format!(
+            "{} could not be protected ({}); nothing was rotated: fix it and rotate again",
+            f.path.display(),
+            f.error.as_deref().unwrap_or("unknown error")
+        )));
+    }
+    let grace = (!plan.grace.is_zero()).then_some(plan.grace);
+    let mut fresh = super::plan(ctx, vault, http, &plan.credential, grace)?;
+    let expected: Vec<&PathBuf> = plan
+        .replace
+        .files
+        .iter()
+        .map(|f| &f.path)
+        .filter(|p| !plan.protect_first.contains(p))
+        .collect();
+    let now: Vec<&PathBuf> = fresh.replace.files.iter().map(|f| &f.path).collect();
+    if now != expected || !fresh.protect_first.is_empty() {
+        return Err(Error::PlanChanged(format!(
+            "the configs changed while the tracked files were protected (the key is protected there now); nothing was rotated: plan again ({})",
+            plan.credential
+        )));
+    }
+    if plan.despite_unparsed {
+        fresh.go_ahead_despite_unparsed();
+    }
+    Ok(fresh)
 }
 
 /// After a rotation of a committed or pushed key: does the provider refuse the old key now? Said as

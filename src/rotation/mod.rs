@@ -128,6 +128,28 @@ pub fn old_key_status(
     }
 }
 
+/// What the user risks with each model, in plain words (the plan and the confirm step).
+pub fn risk_text(model: crate::providers::Model, grace: std::time::Duration) -> String {
+    match model {
+        crate::providers::Model::RotateInPlace => {
+            "Rotate in place: the old key stops working at once when the provider rotates it; a client that still holds it fails until its config holds the new key.".into()
+        }
+        crate::providers::Model::RotateWithGrace if grace.is_zero() => {
+            "Rotate (no grace period asked): the old key stops working at once.".into()
+        }
+        crate::providers::Model::RotateWithGrace => {
+            let until = jiff::Timestamp::now()
+                .checked_add(jiff::SignedDuration::from_secs(grace.as_secs() as i64))
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            format!("Rotate with grace: the old key keeps working for {} s after the rotation (until about {until}), then stops.", grace.as_secs())
+        }
+        crate::providers::Model::CreateThenRevoke => {
+            "Create then revoke: a new key is created while the old one keeps working, so no client holds a dead key; the old key is revoked only after every config holds the new one and it works. If the new key fails verification nothing is revoked, and you choose: put the old key back and delete the new one (`rekey rollback`), or keep both and look (`rekey keep-both`).".into()
+        }
+    }
+}
+
 fn ser_secret<S: serde::Serializer>(
     s: &Option<Secret>,
     ser: S,

@@ -54,6 +54,13 @@ pub struct RotationPlan {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[ts(optional = nullable)]
     pub protected: Vec<String>,
+    /// Config files git tracks that hold this key literally: before the provider's call the rotation
+    /// protects the key there (a `rekey://` reference, the server run through `rekey exec`), so the new
+    /// key is never written into a file the next commit takes; the other configs get the new key.
+    /// Empty after [`RotationPlan::write_literal_in_tracked`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
+    pub protect_first: Vec<std::path::PathBuf>,
     /// Where git has this key (committed, pushed, a tracked file), when it does: see
     /// [`crate::exposure`]. After the rotation Rekey checks that the provider refuses the old key.
     #[ts(optional)]
@@ -117,6 +124,16 @@ impl RotationPlan {
     /// The user's explicit "go ahead anyway" for [`RotationPlan::needs_go_ahead`].
     pub fn go_ahead_despite_unparsed(&mut self) {
         self.despite_unparsed = true;
+    }
+
+    /// The user's choice to write the new key itself into the config files git tracks (not protected
+    /// first): the plan then warns about each instead.
+    pub fn write_literal_in_tracked(&mut self) {
+        for f in std::mem::take(&mut self.protect_first) {
+            self.notes
+                .retain(|n| !n.starts_with(&f.display().to_string()));
+            self.warnings.push(super::exposed::tracked_warning(&f));
+        }
     }
 }
 
@@ -441,14 +458,15 @@ pub fn plan(
     if provider.supports_grace() {
         warnings.extend(provider.grace_note(grace));
     }
-    warnings.extend(super::exposed::warnings(
-        &report,
-        credential,
-        exposure.as_ref(),
-        grace,
-    ));
+    warnings.extend(super::exposed::warnings(exposure.as_ref(), grace));
+    let protect_first = super::exposed::tracked_files(&report, credential);
+    notes.extend(
+        protect_first
+            .iter()
+            .map(|f| super::exposed::protect_first_note(f)),
+    );
     let model = provider.model(&link);
-    let risk = risk_text(model, grace);
+    let risk = super::risk_text(model, grace);
     Ok(RotationPlan {
         model,
         risk,
@@ -464,6 +482,7 @@ pub fn plan(
         restart,
         also_update: also_update(&report, credential, provider.id()),
         protected,
+        protect_first,
         exposure,
         notes,
         current,
@@ -577,26 +596,4 @@ fn join(v: &[&String]) -> String {
 
 fn unfinished_maker(ctx: &Context, credential: &str) -> Option<String> {
     crate::change::journal::unfinished_maker(&ctx.data_dir, credential)
-}
-
-/// What the user risks with each model, in plain words (the plan and the confirm step).
-pub fn risk_text(model: providers::Model, grace: Duration) -> String {
-    match model {
-        providers::Model::RotateInPlace => {
-            "Rotate in place: the old key stops working at once when the provider rotates it; a client that still holds it fails until its config holds the new key.".into()
-        }
-        providers::Model::RotateWithGrace if grace.is_zero() => {
-            "Rotate (no grace period asked): the old key stops working at once.".into()
-        }
-        providers::Model::RotateWithGrace => {
-            let until = jiff::Timestamp::now()
-                .checked_add(jiff::SignedDuration::from_secs(grace.as_secs() as i64))
-                .map(|t| t.to_string())
-                .unwrap_or_default();
-            format!("Rotate with grace: the old key keeps working for {} s after the rotation (until about {until}), then stops.", grace.as_secs())
-        }
-        providers::Model::CreateThenRevoke => {
-            "Create then revoke: a new key is created while the old one keeps working, so no client holds a dead key; the old key is revoked only after every config holds the new one and it works. If the new key fails verification nothing is revoked, and you choose: put the old key back and delete the new one (`rekey rollback`), or keep both and look (`rekey keep-both`).".into()
-        }
-    }
 }

@@ -93,10 +93,12 @@ export const api = {
   links: () => call<Record<string, string>>("links"),
   planRotation: (credential: string) => call<PlanDraft>("plan_rotation", { credential }),
   cancelRotation: (draft: string) => call<void>("cancel_rotation", { draft }),
-  confirmRotation: (draft: string, typed: string, despiteUnparsed: boolean, onStep: (s: RotationStep) => void) => {
+  /** `literalInTracked`: write the new key itself into config files git tracks (by default they get a
+   * rekey:// reference first). */
+  confirmRotation: (draft: string, typed: string, despiteUnparsed: boolean, onStep: (s: RotationStep) => void, literalInTracked = false) => {
     const channel = new Channel<RotationStep>();
     channel.onmessage = onStep;
-    return call<RotationOutcome>("confirm_rotation", { draft, typed, despiteUnparsed, onStep: channel });
+    return call<RotationOutcome>("confirm_rotation", { draft, typed, despiteUnparsed, literalInTracked, onStep: channel });
   },
   /** The rotation's one-time reveal: the token comes with its outcome and works once. */
   revealNewKey: (token: string) => call<string>("reveal_new_key", { token }),

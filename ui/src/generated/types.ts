@@ -767,6 +767,13 @@ also_update: Array<AlsoUpdate>,
  */
 protected?: Array<string>, 
 /**
+ * Config files git tracks that hold this key literally: before the provider's call the rotation
+ * protects the key there (a `rekey://` reference, the server run through `rekey exec`), so the new
+ * key is never written into a file the next commit takes; the other configs get the new key.
+ * Empty after [`RotationPlan::write_literal_in_tracked`].
+ */
+protect_first?: Array<string>, 
+/**
  * Where git has this key (committed, pushed, a tracked file), when it does: see
  * [`crate::exposure`]. After the rotation Rekey checks that the provider refuses the old key.
  */
