@@ -547,6 +547,14 @@ fn a_deadline_passed_stops_the_walk_at_once_and_says_the_history_is_incomplete()
 /// A project whose .mcp.json holds `key` (BitScale's server), committed and pushed to a bare remote, and
 /// listed by Claude Code.
 fn pushed_project(home: &TempHome, key: &str) {
+    pushed_project_with(
+        home,
+        &server("BITSCALE_API_KEY", key).replace("\"tool\"", "\"bitscale\""),
+    );
+}
+
+/// A project whose .mcp.json is `content`, committed and pushed to a bare remote, and listed by Claude Code.
+fn pushed_project_with(home: &TempHome, content: &str) {
     // The same key in a project's .mcp.json, committed and pushed.
     let repo = home.home().join("work/app");
     let remote = home.home().join("remotes/app.git");
@@ -559,10 +567,7 @@ fn pushed_project(home: &TempHome, key: &str) {
         &repo,
         &["remote", "add", "origin", remote.to_str().unwrap()],
     );
-    home.write(
-        "home/work/app/.mcp.json",
-        &server("BITSCALE_API_KEY", key).replace("\"tool\"", "\"bitscale\""),
-    );
+    home.write("home/work/app/.mcp.json", content);
     git(home, &repo, &["add", ".mcp.json"]);
     git(home, &repo, &["commit", "-q", "-m", "add the server"]);
     git(home, &repo, &["push", "-q", "origin", "main"]);
@@ -599,4 +604,44 @@ fn a_pushed_key_protected_since_stays_exposed_until_it_is_rotated() {
         "{s:#}"
     );
     assert_eq!(s["summary"]["exposed_keys"], 0);
+}
+
+#[test]
+#[ignore = "needs ./dev test: the private Secret Service"]
+fn no_grace_asked_for_stays_no_grace_when_tracked_files_are_protected_first() {
+    require_keyring();
+    let (f, home, old, cred, _, _) = linked(rekey_fakes::Provider::LaunchDarkly);
+    pushed_project_with(
+        &home,
+        &format!(
+            r#"{{"mcpServers": {{"LaunchDarkly": {{"command": "npx", "args": ["-y", "--package", "@launchdarkly/mcp-server", "--", "mcp", "start", "--api-key", "{old}"]}}}}}}"#
+        ),
+    );
+    let out: Value = serde_json::from_str(&ok(&run(
+        &home,
+        &["rotate", &cred, "--yes", "--json", "--grace", "0"],
+        "",
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(out["step"], "verified", "{out:#}");
+    let in_git = std::fs::read_to_string(home.home().join("work/app/.mcp.json")).unwrap();
+    assert!(
+        in_git.contains("rekey://") && !in_git.contains(&old),
+        "{in_git}"
+    );
+    // No grace: the old key died at the call, and Rekey checked it.
+    assert!(
+        out["old_key"]
+            .as_str()
+            .unwrap()
+            .contains("the provider refuses the old key now"),
+        "{out:#}"
+    );
+    assert!(
+        f.deaths(rekey_fakes::Provider::LaunchDarkly)
+            .iter()
+            .any(|d| d.key == old),
+        "the old key is still alive at the provider"
+    );
 }

@@ -413,7 +413,22 @@ fn print_plan(out: &mut dyn Write, p: &crate::rotation::RotationPlan) -> std::io
     if p.replace.files.is_empty() {
         writeln!(out, "  (none)")?;
     }
-    print_file_plans(out, &p.replace.files)?;
+    let (first, rest): (Vec<_>, Vec<_>) = p
+        .replace
+        .files
+        .iter()
+        .cloned()
+        .partition(|f| p.protect_first.contains(&f.path));
+    print_file_plans(out, &rest)?;
+    if !first.is_empty() {
+        writeln!(
+            out,
+            "Files git tracks, protected first (a rekey:// reference, not the new key):"
+        )?;
+        for f in &first {
+            writeln!(out, "  {} [{:?}]", f.path.display(), f.client)?;
+        }
+    }
     if !p.restart.is_empty() {
         writeln!(out, "Afterwards, so the clients use the new key:")?;
         for (client, hint) in &p.restart {

@@ -75,6 +75,9 @@ pub(super) fn protect_first(
     if plan.protect_first.is_empty() {
         return Ok(plan);
     }
+    // Nothing is protected for a plan that could not run, or that is no longer true.
+    plan.check_ready()?;
+    super::plan::revalidate(ctx, vault, &plan)?;
     let mut protect = crate::protect::plan_protect(ctx, &plan.credential)?;
     protect
         .files
@@ -82,7 +85,10 @@ pub(super) fn protect_first(
     let missing: Vec<String> = plan
         .protect_first
         .iter()
-        .filter(|p| !protect.files.iter().any(|f| f.path == **p))
+        .filter(|p| {
+            !protect.files.iter().any(|f| f.path == **p)
+                || protect.cannot.iter().any(|r| r.file == **p)
+        })
         .map(|p| p.display().to_string())
         .collect();
     if !missing.is_empty() {
@@ -100,27 +106,83 @@ pub(super) fn protect_first(
             f.error.as_deref().unwrap_or("unknown error")
         )));
     }
-    let grace = (!plan.grace.is_zero()).then_some(plan.grace);
-    let mut fresh = super::plan(ctx, vault, http, &plan.credential, grace)?;
-    let expected: Vec<&PathBuf> = plan
-        .replace
-        .files
-        .iter()
-        .map(|f| &f.path)
-        .filter(|p| !plan.protect_first.contains(p))
+    // The plan again, on what the files hold now: it must be the confirmed plan with those files'
+    // usages read from the keychain (one more reference), nothing else.
+    let mut fresh = super::plan(ctx, vault, http, &plan.credential, Some(plan.grace))?;
+    let changed = |why: &str| {
+        Err(Error::PlanChanged(format!(
+            "{why} while the files git tracks were protected (the key is protected there now); nothing was rotated: plan again"
+        )))
+    };
+    if fresh.provider != plan.provider
+        || fresh.link != plan.link
+        || fresh.model != plan.model
+        || fresh.grace != plan.grace
+    {
+        return changed("the key's provider link changed");
+    }
+    let expected: Vec<String> = super::plan::usages(&plan.replace)
+        .into_iter()
+        .filter(|u| {
+            !plan
+                .protect_first
+                .iter()
+                .any(|p| u.starts_with(&format!("{} (", p.display())))
+        })
         .collect();
-    let now: Vec<&PathBuf> = fresh.replace.files.iter().map(|f| &f.path).collect();
-    if now != expected || !fresh.protect_first.is_empty() {
-        return Err(Error::PlanChanged(format!(
-            "the configs changed while the tracked files were protected (the key is protected there now); nothing was rotated: plan again ({})",
-            plan.credential
-        )));
+    if super::plan::usages(&fresh.replace) != expected || !fresh.protect_first.is_empty() {
+        return changed("the configs changed");
+    }
+    if fresh.protected.len() != plan.protected.len() + 1
+        || !plan.protected.iter().all(|r| fresh.protected.contains(r))
+    {
+        return changed("the key's protected references changed");
     }
     if plan.despite_unparsed {
         fresh.go_ahead_despite_unparsed();
     }
     Ok(fresh)
 }
+
+/// At plan time: each tracked file must be one Protect can give a reference (a remote entry's header, an
+/// entry Protect refuses, stay literal): a failed check otherwise, named so that
+/// [`RotationPlan::write_literal_in_tracked`] can lift it.
+pub(super) fn protectable(
+    ctx: &Context,
+    credential: &str,
+    tracked: &[PathBuf],
+) -> Vec<super::Check> {
+    if tracked.is_empty() {
+        return Vec::new();
+    }
+    let plan = crate::protect::plan_protect(ctx, credential);
+    tracked
+        .iter()
+        .filter_map(|f| {
+            let why = match &plan {
+                Err(e) => Some(e.public_message()),
+                Ok(p) => match p.cannot.iter().find(|r| r.file == *f) {
+                    Some(r) => Some(r.reason.clone()),
+                    None if !p.files.iter().any(|c| c.path == *f) => {
+                        Some("Protect does not change it".into())
+                    }
+                    None => None,
+                },
+            }?;
+            Some(super::Check {
+                ok: false,
+                message: format!(
+                    "{}{UNPROTECTABLE}{why}): rotate with --literal-in-tracked to write the new key there, or untrack the file",
+                    f.display()
+                ),
+            })
+        })
+        .collect()
+}
+
+/// What names a tracked file's failed check (see [`protectable`]).
+pub(super) const UNPROTECTABLE: &str =
+    " is tracked by git and cannot take a rekey:// reference for this key (";
 
 /// After a rotation of a committed or pushed key: does the provider refuse the old key now? Said as
 /// checked ("refuses it now"), as the opposite ("STILL ACCEPTS it"), or as not confirmed: an answer that is
@@ -133,6 +195,12 @@ pub(super) fn old_key_checked(
     exposure: &Exposure,
 ) -> String {
     let was = exposure.state.words();
+    // A custom provider without a verify request answers Ok to any key: no check at all.
+    if provider.id() == "custom" {
+        return format!(
+            "the old key was {was}; Rekey cannot check that a custom provider refuses it now: check in its console"
+        );
+    }
     match provider.verify(http, link, old) {
         Err(ProviderError::Unauthorized(_)) => format!(
             "checked because it was {was}: the provider refuses the old key now (the copies in git are worthless)"

@@ -130,8 +130,10 @@ impl RotationPlan {
     /// first): the plan then warns about each instead.
     pub fn write_literal_in_tracked(&mut self) {
         for f in std::mem::take(&mut self.protect_first) {
-            self.notes
-                .retain(|n| !n.starts_with(&f.display().to_string()));
+            let name = f.display().to_string();
+            self.notes.retain(|n| !n.starts_with(&name));
+            let refused = format!("{name}{}", super::exposed::UNPROTECTABLE);
+            self.preflight.retain(|c| !c.message.starts_with(&refused));
             self.warnings.push(super::exposed::tracked_warning(&f));
         }
     }
@@ -465,6 +467,7 @@ pub fn plan(
             .iter()
             .map(|f| super::exposed::protect_first_note(f)),
     );
+    preflight.extend(super::exposed::protectable(ctx, credential, &protect_first));
     let model = provider.model(&link);
     let risk = super::risk_text(model, grace);
     Ok(RotationPlan {
@@ -498,7 +501,7 @@ pub fn plan(
 const EXPOSURE_BUDGET: Duration = Duration::from_secs(20);
 
 /// Where one usage of the key sits: a plan's usages must still be exactly these when it runs.
-fn usages(p: &ReplacePlan) -> Vec<String> {
+pub(super) fn usages(p: &ReplacePlan) -> Vec<String> {
     let mut v: Vec<String> = p
         .files
         .iter()

@@ -145,38 +145,49 @@ impl ScanReport {
         if !found && !path.exists() {
             return;
         }
-        // Under the file's lock: the app and the CLI may both be scanning.
-        let credentials = &mut self.credentials;
-        let _ = crate::datafile::update_json(
-            &path,
-            |kept: &mut std::collections::BTreeMap<String, Remembered>| {
-                for c in credentials.iter_mut() {
-                    let Some(key) = c.key.clone() else { continue };
-                    match &c.exposure {
-                        Some(e) if e.state >= ExposureState::Committed => {
-                            kept.insert(
-                                key,
-                                Remembered {
-                                    credential: c.id.clone(),
-                                    exposure: e.clone(),
-                                },
-                            );
-                        }
-                        _ => match kept.get(&key) {
-                            Some(r) if r.credential == c.id => {
-                                c.exposure =
-                                    exposure::worse(c.exposure.take(), Some(r.exposure.clone()));
-                            }
-                            // The key has another value now: rotated or replaced.
-                            Some(_) => {
-                                kept.remove(&key);
-                            }
-                            None => {}
-                        },
+        // A value the report still has is never forgotten (a key's old value left in a file beside its new
+        // one is still that key's, and may still be valid).
+        let values: std::collections::HashSet<String> =
+            self.credentials.iter().map(|c| c.id.clone()).collect();
+        let update = |kept: &mut std::collections::BTreeMap<String, Remembered>,
+                      credentials: &mut [super::CredentialReport]| {
+            let before = serde_json::to_vec(&*kept).unwrap_or_default();
+            for c in credentials.iter_mut() {
+                let Some(key) = c.key.clone() else { continue };
+                match &c.exposure {
+                    Some(e) if e.state >= ExposureState::Committed => {
+                        kept.insert(
+                            key,
+                            Remembered {
+                                credential: c.id.clone(),
+                                exposure: e.clone(),
+                            },
+                        );
                     }
+                    _ => match kept.get(&key) {
+                        Some(r) if r.credential == c.id => {
+                            c.exposure =
+                                exposure::worse(c.exposure.take(), Some(r.exposure.clone()));
+                        }
+                        // The key has another value now: rotated or replaced.
+                        Some(r) if !values.contains(&r.credential) => {
+                            kept.remove(&key);
+                        }
+                        _ => {}
+                    },
                 }
-            },
-        );
+            }
+            serde_json::to_vec(&*kept).unwrap_or_default() != before
+        };
+        // Written only when it changes (the app scans often), under the file's lock (the app and the CLI
+        // may both be scanning): first a look at what is there, then the change under the lock.
+        let mut kept: std::collections::BTreeMap<String, Remembered> =
+            crate::datafile::read_json(&path).unwrap_or_default();
+        // (Attaching is idempotent: done again under the lock, on what the file holds then.)
+        if update(&mut kept, &mut self.credentials) {
+            let credentials = &mut self.credentials;
+            let _ = crate::datafile::update_json(&path, |kept| update(kept, credentials));
+        }
         self.credentials
             .sort_by_key(|c| std::cmp::Reverse(c.exposure.as_ref().map(|e| e.state)));
         self.summary.exposed_keys = self
