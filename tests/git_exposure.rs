@@ -473,8 +473,11 @@ fn clones_worktrees_detached_heads_and_linked_configs_are_read_right() {
     git(&home, &dots, &["add", "roo/mcp.json"]);
     git(&home, &dots, &["commit", "-q", "-m", "dotfiles"]);
     std::fs::create_dir_all(home.home().join("app")).unwrap();
-    std::os::unix::fs::symlink(dots.join("roo/mcp.json"), home.home().join("app/.mcp.json"))
-        .unwrap();
+    link_file(
+        &dots.join("roo/mcp.json"),
+        &home.home().join("app/.mcp.json"),
+    )
+    .unwrap();
     projects.push(home.home().join("app"));
 
     let listed: serde_json::Map<String, Value> = projects
@@ -644,4 +647,12 @@ fn no_grace_asked_for_stays_no_grace_when_tracked_files_are_protected_first() {
             .any(|d| d.key == old),
         "the old key is still alive at the provider"
     );
+}
+
+/// A symbolic link to a file (on Windows, a file symlink: the test then needs the right to make one).
+fn link_file(target: &Path, link: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    return std::os::unix::fs::symlink(target, link);
+    #[cfg(windows)]
+    return std::os::windows::fs::symlink_file(target, link);
 }
