@@ -15,7 +15,8 @@
 use super::finish::{finish, Remotes};
 use super::journal::{Entry, FileState, Journal, Owner, Step};
 use super::lock::RotationLock;
-use super::plan::{revalidate, RotationPlan};
+use super::plan::RotationPlan;
+use super::revalidate::revalidate;
 use super::{audit, old_account, rotation_account, store::Links, Outcome};
 use crate::context::Context;
 use crate::providers::{self, CreateRequest, Http, Model, RotateRequest};

@@ -77,7 +77,7 @@ pub(super) fn protect_first(
     }
     // Nothing is protected for a plan that could not run, or that is no longer true.
     plan.check_ready()?;
-    super::plan::revalidate(ctx, vault, &plan)?;
+    super::revalidate::revalidate(ctx, vault, &plan)?;
     let mut protect = crate::protect::plan_protect(ctx, &plan.credential)?;
     protect
         .files
@@ -121,7 +121,7 @@ pub(super) fn protect_first(
     {
         return changed("the key's provider link changed");
     }
-    let expected: Vec<String> = super::plan::usages(&plan.replace)
+    let expected: Vec<String> = super::revalidate::usages(&plan.replace)
         .into_iter()
         .filter(|u| {
             !plan
@@ -130,7 +130,7 @@ pub(super) fn protect_first(
                 .any(|p| u.starts_with(&format!("{} (", p.display())))
         })
         .collect();
-    if super::plan::usages(&fresh.replace) != expected || !fresh.protect_first.is_empty() {
+    if super::revalidate::usages(&fresh.replace) != expected || !fresh.protect_first.is_empty() {
         return changed("the configs changed");
     }
     if fresh.protected.len() != plan.protected.len() + 1

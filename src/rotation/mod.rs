@@ -16,6 +16,7 @@ pub use crate::change::lock;
 mod notices;
 mod plan;
 mod recover;
+mod revalidate;
 mod reveal;
 mod revoke;
 mod rollback;
