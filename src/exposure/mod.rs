@@ -81,6 +81,16 @@ pub struct Pushed {
     pub host: Option<String>,
 }
 
+impl Pushed {
+    /// "origin (github.com)", or the remote's name alone for a local path.
+    pub fn label(&self) -> String {
+        match &self.host {
+            Some(h) => format!("{} ({h})", self.remote),
+            None => self.remote.clone(),
+        }
+    }
+}
+
 /// The exposure of one usage (or of a key: its most serious).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Exposure {
@@ -107,14 +117,7 @@ impl Exposure {
     /// One line: "pushed to origin (github.com) in 1a2b3c4 of 2026-12-01 (.mcp.json), in /home/me/app".
     pub fn summary(&self) -> String {
         let mut s = match (&self.pushed, self.state) {
-            (Some(p), ExposureState::Pushed) => format!(
-                "pushed to {}{}",
-                p.remote,
-                p.host
-                    .as_deref()
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default()
-            ),
+            (Some(p), ExposureState::Pushed) => format!("pushed to {}", p.label()),
             _ => self.state.words().to_string(),
         };
         if let Some(c) = &self.commit {

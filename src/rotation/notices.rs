@@ -119,14 +119,7 @@ pub fn exposure_notices(ctx: &Context, report: &ScanReport) -> Result<Vec<Notice
             })
             .unwrap_or_else(|| "A key".to_string());
         let title = match (&e.pushed, e.state) {
-            (Some(p), ExposureState::Pushed) => format!(
-                "{name} was pushed to {}{}",
-                p.remote,
-                p.host
-                    .as_deref()
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default()
-            ),
+            (Some(p), ExposureState::Pushed) => format!("{name} was pushed to {}", p.label()),
             _ => format!("{name} is committed to git"),
         };
         out.push(Notice {

@@ -105,14 +105,7 @@ impl ScanReport {
                 .position(|k| *k == c.id)
                 .and_then(|k| found.keys[k].clone());
         }
-        // Keys most exposed first (stable: the scan's order otherwise).
-        self.credentials
-            .sort_by_key(|c| std::cmp::Reverse(c.exposure.as_ref().map(|e| e.state)));
-        self.summary.exposed_keys = self
-            .credentials
-            .iter()
-            .filter(|c| c.exposure.as_ref().is_some_and(|e| e.state.is_exposed()))
-            .count();
+        self.order_by_exposure();
         ExposureStats {
             repos: found.repos,
             commits: found.commits,
@@ -188,6 +181,11 @@ impl ScanReport {
             let credentials = &mut self.credentials;
             let _ = crate::datafile::update_json(&path, |kept| update(kept, credentials));
         }
+        self.order_by_exposure();
+    }
+
+    /// Keys most exposed first (stable: the scan's order otherwise), and the count of exposed keys.
+    fn order_by_exposure(&mut self) {
         self.credentials
             .sort_by_key(|c| std::cmp::Reverse(c.exposure.as_ref().map(|e| e.state)));
         self.summary.exposed_keys = self
